@@ -1,0 +1,84 @@
+/** XML namespaces used by an XMPP core server and its common extensions. */
+export const NS = {
+  // RFC 6120 core
+  CLIENT: 'jabber:client',
+  SERVER: 'jabber:server',
+  STREAM: 'http://etherx.jabber.org/streams',
+  STREAMS_ERR: 'urn:ietf:params:xml:ns:xmpp-streams',
+  STANZAS_ERR: 'urn:ietf:params:xml:ns:xmpp-stanzas',
+  TLS: 'urn:ietf:params:xml:ns:xmpp-tls',
+  SASL: 'urn:ietf:params:xml:ns:xmpp-sasl',
+  BIND: 'urn:ietf:params:xml:ns:xmpp-bind',
+  XML: 'http://www.w3.org/XML/1998/namespace',
+  // RFC 3921 legacy session establishment (still announced for old clients)
+  SESSION: 'urn:ietf:params:xml:ns:xmpp-session',
+  // RFC 7395 XMPP over WebSocket
+  FRAMING: 'urn:ietf:params:xml:ns:xmpp-framing',
+  // RFC 6121 IM
+  ROSTER: 'jabber:iq:roster',
+  ROSTER_VER: 'urn:xmpp:features:rosterver',
+  PRE_APPROVAL: 'urn:xmpp:features:pre-approval',
+  // XEP-0077 in-band registration
+  REGISTER: 'jabber:iq:register',
+  REGISTER_FEATURE: 'http://jabber.org/features/iq-register',
+  // XEP-0030 service discovery, XEP-0115 caps, XEP-0128 extended disco
+  DISCO_INFO: 'http://jabber.org/protocol/disco#info',
+  DISCO_ITEMS: 'http://jabber.org/protocol/disco#items',
+  CAPS: 'http://jabber.org/protocol/caps',
+  // XEP-0199, XEP-0092, XEP-0202, XEP-0054, XEP-0049, XEP-0203, XEP-0160/XEP-0013
+  PING: 'urn:xmpp:ping',
+  VERSION: 'jabber:iq:version',
+  TIME: 'urn:xmpp:time',
+  VCARD: 'vcard-temp',
+  VCARD_UPDATE: 'vcard-temp:x:update',
+  PRIVATE: 'jabber:iq:private',
+  DELAY: 'urn:xmpp:delay',
+  OFFLINE: 'msgoffline',
+  OFFLINE_RETRIEVAL: 'http://jabber.org/protocol/offline',
+  // XEP-0004 data forms
+  DATA_FORMS: 'jabber:x:data',
+  // XEP-0440 SASL channel-binding type capability
+  CHANNEL_BINDING: 'urn:xmpp:sasl-cb:0',
+  // XEP-0220 server dialback, XEP-0288 bidi, XEP-0368 direct TLS is transport only
+  DIALBACK: 'jabber:server:dialback',
+  DIALBACK_FEATURE: 'urn:xmpp:features:dialback',
+  BIDI: 'urn:xmpp:bidi',
+  BIDI_FEATURE: 'urn:xmpp:features:bidi',
+  // XEP-0198 stream management
+  SM: 'urn:xmpp:sm:3',
+  // XEP-0280 carbons, XEP-0297 forwarding, XEP-0313 MAM, XEP-0191 blocking, XEP-0357 push
+  CARBONS: 'urn:xmpp:carbons:2',
+  FORWARD: 'urn:xmpp:forward:0',
+  MAM: 'urn:xmpp:mam:2',
+  RSM: 'http://jabber.org/protocol/rsm',
+  BLOCKING: 'urn:xmpp:blocking',
+  BLOCKING_ERRORS: 'urn:xmpp:blocking:errors',
+  PUSH: 'urn:xmpp:push:0',
+  // XEP-0163 PEP / XEP-0060 pubsub
+  PUBSUB: 'http://jabber.org/protocol/pubsub',
+  PUBSUB_EVENT: 'http://jabber.org/protocol/pubsub#event',
+  PUBSUB_OWNER: 'http://jabber.org/protocol/pubsub#owner',
+  PUBSUB_ERRORS: 'http://jabber.org/protocol/pubsub#errors',
+  // XEP-0045 MUC (client side marker), XEP-0085 chat states, XEP-0184 receipts, XEP-0333 markers
+  MUC: 'http://jabber.org/protocol/muc',
+  MUC_USER: 'http://jabber.org/protocol/muc#user',
+  CHATSTATES: 'http://jabber.org/protocol/chatstates',
+  RECEIPTS: 'urn:xmpp:receipts',
+  CHAT_MARKERS: 'urn:xmpp:chat-markers:0',
+  // XEP-0359 stable stanza ids, XEP-0334 hints, XEP-0066 OOB, XEP-0363 HTTP upload
+  SID: 'urn:xmpp:sid:0',
+  HINTS: 'urn:xmpp:hints',
+  OOB: 'jabber:x:oob',
+  HTTP_UPLOAD: 'urn:xmpp:http:upload:0',
+  // XEP-0012 last activity, XEP-0157 contact addresses, XEP-0215 external services
+  LAST: 'jabber:iq:last',
+  SERVER_INFO: 'http://jabber.org/network/serverinfo',
+  EXTDISCO: 'urn:xmpp:extdisco:2',
+  // XEP-0388 SASL2, XEP-0386 Bind2
+  SASL2: 'urn:xmpp:sasl:2',
+  BIND2: 'urn:xmpp:bind:0',
+  // XEP-0156 / RFC 7395 alt connections are discovered over HTTP; XEP-0114 components
+  COMPONENT_ACCEPT: 'jabber:component:accept',
+} as const;
+
+export type Namespace = (typeof NS)[keyof typeof NS];
