@@ -3,3 +3,7 @@ export * from './namespaces.ts';
 export * from './errors.ts';
 export * from './precis.ts';
 export * from './jid.ts';
+export * from './stanza.ts';
+export * from './dataforms.ts';
+export * from './disco.ts';
+export * from './caps.ts';
