@@ -1,0 +1,20 @@
+/** Environment variables that override the config file, and the option each sets. */
+export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' }> = {
+  CONEXIZAN_DOMAIN: { path: ['domain'], kind: 'string' },
+  CONEXIZAN_DATA_DIR: { path: ['data_dir'], kind: 'string' },
+  CONEXIZAN_DATABASE_URL: { path: ['database_url'], kind: 'string' },
+  CONEXIZAN_BIND: { path: ['bind'], kind: 'string' },
+  CONEXIZAN_REGISTRATION: { path: ['registration'], kind: 'string' },
+  CONEXIZAN_C2S_PORT: { path: ['ports', 'c2s'], kind: 'number' },
+  CONEXIZAN_C2S_TLS_PORT: { path: ['ports', 'c2s_tls'], kind: 'number' },
+  CONEXIZAN_S2S_PORT: { path: ['ports', 's2s'], kind: 'number' },
+  CONEXIZAN_HTTP_PORT: { path: ['ports', 'http'], kind: 'number' },
+  CONEXIZAN_HTTPS_PORT: { path: ['ports', 'https'], kind: 'number' },
+  CONEXIZAN_TLS_CERT: { path: ['tls', 'cert'], kind: 'string' },
+  CONEXIZAN_TLS_KEY: { path: ['tls', 'key'], kind: 'string' },
+  CONEXIZAN_SCRAM_ITERATIONS: { path: ['accounts', 'scram_iterations'], kind: 'number' },
+  CONEXIZAN_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
+  CONEXIZAN_LOG_FORMAT: { path: ['log', 'format'], kind: 'string' },
+  CONEXIZAN_METRICS_TOKEN: { path: ['metrics', 'token'], kind: 'string' },
+  CONEXIZAN_SHOW_VERSION: { path: ['server', 'show_version'], kind: 'boolean' },
+};

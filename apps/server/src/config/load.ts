@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import { configSchema, type Config } from './schema.ts';
+import { ENV_OVERRIDES } from './env.ts';
+
+/** A config problem, phrased for the operator: it names the option. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** explicit path (--config or CONEXIZAN_CONFIG); must exist */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.CONEXIZAN_CONFIG ?? (existsSync('conexizan.toml') ? 'conexizan.toml' : undefined);
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
+    try {
+      raw = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`config file ${file} is not valid TOML: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  applyEnv(raw, env);
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const option = issue.path.join('.') || '(top level)';
+    const envName = Object.entries(ENV_OVERRIDES).find(([, o]) => o.path.join('.') === option)?.[0];
+    throw new ConfigError(`invalid option ${option}${envName ? ` (or ${envName})` : ''}: ${issue.message}`);
+  }
+  const strictKeys = unknownKeys(raw, configSchema.shape as Record<string, unknown>);
+  if (strictKeys.length) throw new ConfigError(`unknown option ${strictKeys[0]}`);
+  return result.data;
+}
+
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [name, { path, kind }] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    let parsed: unknown = value;
+    if (kind === 'number') {
+      parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+      if (Number.isNaN(parsed)) throw new ConfigError(`invalid option ${path.join('.')} (${name}): expected a whole number, got "${value}"`);
+    } else if (kind === 'boolean') {
+      if (!['true', 'false', '1', '0'].includes(value)) throw new ConfigError(`invalid option ${path.join('.')} (${name}): expected true or false`);
+      parsed = value === 'true' || value === '1';
+    }
+    let cursor = raw;
+    for (const key of path.slice(0, -1)) {
+      if (typeof cursor[key] !== 'object' || cursor[key] === null) cursor[key] = {};
+      cursor = cursor[key] as Record<string, unknown>;
+    }
+    cursor[path.at(-1)!] = parsed;
+  }
+}
+
+/** zod strips unknown keys silently; a typo in a config file deserves an error instead. */
+function unknownKeys(raw: Record<string, unknown>, shape: Record<string, unknown>, prefix = ''): string[] {
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const field = shape[key] as { def?: { innerType?: { shape?: Record<string, unknown> } } } | undefined;
+    if (!field) {
+      found.push(prefix + key);
+      continue;
+    }
+    const nested = field.def?.innerType?.shape;
+    if (nested && value && typeof value === 'object') found.push(...unknownKeys(value as Record<string, unknown>, nested, `${prefix}${key}.`));
+  }
+  return found;
+}

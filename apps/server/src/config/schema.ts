@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * Every option, its default and its meaning. `conexizan.example.toml` at the
+ * server's root mirrors this file; the environment variables in env.ts
+ * override the file.
+ */
+const port = z.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  /** the XMPP domain this server hosts */
+  domain: z.string().min(1).default('localhost'),
+  /** where the SQLite database, the generated certificate and other state live */
+  data_dir: z.string().min(1).default('./data'),
+  /** empty: embedded SQLite in data_dir; postgres://… selects PostgreSQL */
+  database_url: z.string().default(''),
+  /** listen address for every listener */
+  bind: z.string().min(1).default('0.0.0.0'),
+  /** open: anyone may register in-band; invite: only with an invitation; closed: only `conexizan user add` */
+  registration: z.enum(['open', 'invite', 'closed']).default('open'),
+
+  ports: z.object({
+    c2s: port.default(5222),
+    c2s_tls: port.default(5223),
+    s2s: port.default(5269),
+    http: port.default(5280),
+    https: port.default(5281),
+  }).prefault({}),
+
+  tls: z.object({
+    /** PEM certificate chain; empty: a self-signed one is made in data_dir on first start */
+    cert: z.string().default(''),
+    /** PEM private key belonging to cert */
+    key: z.string().default(''),
+  }).prefault({}),
+
+  limits: z.object({
+    /** largest stanza (bytes) a client may send; bigger ones end the stream with policy-violation */
+    max_stanza_bytes: z.number().int().min(4096).default(262_144),
+    /** time a connection may take to authenticate */
+    unauthenticated_seconds: z.number().int().min(1).default(30),
+    /** bytes a connection may send before it authenticates */
+    unauthenticated_bytes: z.number().int().min(4096).default(65_536),
+    /** offline messages kept per user (XEP-0160) */
+    offline_messages: z.number().int().min(0).default(1000),
+    /** in-band registrations allowed per source address per hour (kept in memory only) */
+    registrations_per_hour: z.number().int().min(0).default(5),
+    /** failed logins per account or source before each further attempt is delayed */
+    failed_logins_before_delay: z.number().int().min(1).default(5),
+  }).prefault({}),
+
+  accounts: z.object({
+    /** PBKDF2 iteration count for new SCRAM credentials */
+    scram_iterations: z.number().int().min(4096).max(1_000_000).default(4096),
+    /** a deleted account's name stays reserved this many days */
+    reserve_deleted_days: z.number().int().min(0).default(30),
+    /** shortest password accepted */
+    min_password_length: z.number().int().min(1).default(8),
+  }).prefault({}),
+
+  server: z.object({
+    /** answer XEP-0092 software version queries */
+    show_version: z.boolean().default(true),
+  }).prefault({}),
+
+  log: z.object({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** auto: human-readable on a terminal, JSON otherwise */
+    format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  }).prefault({}),
+
+  metrics: z.object({
+    /** empty: /metrics answers loopback clients only; otherwise it needs "Authorization: Bearer <token>" */
+    token: z.string().default(''),
+  }).prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,25 @@
+import type { Storage } from '@conexizan/storage';
+import type { Config } from '../config/schema.ts';
+import type { AccountService } from '../accounts/account-service.ts';
+import type { FeatureRegistry } from './features.ts';
+import type { HookBus } from './hooks.ts';
+import type { IqDispatcher } from './iq.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import type { StanzaRouter } from './router.ts';
+import type { SessionRegistry } from './sessions.ts';
+
+/** The services of one running server, shared by listeners and modules. */
+export interface ServerCore {
+  readonly domain: string;
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly storage: Storage;
+  readonly accounts: AccountService;
+  readonly hooks: HookBus;
+  readonly router: StanzaRouter;
+  readonly iq: IqDispatcher;
+  readonly sessions: SessionRegistry;
+  readonly features: FeatureRegistry;
+}

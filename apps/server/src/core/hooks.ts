@@ -1,0 +1,55 @@
+/**
+ * The hook bus every module plugs into. Handlers run in descending priority;
+ * the first one that returns something other than `undefined` ends the chain
+ * (Prosody's event model), so a module can claim a stanza and stop the rest.
+ */
+export type HookHandler<E> = (event: E) => unknown | Promise<unknown>;
+
+interface Registration {
+  handler: HookHandler<never>;
+  priority: number;
+  order: number;
+}
+
+export class HookBus {
+  readonly #hooks = new Map<string, Registration[]>();
+  #order = 0;
+
+  /** Returns a function that removes the handler again. */
+  on<E>(name: string, handler: HookHandler<E>, priority = 0): () => void {
+    const list = this.#hooks.get(name) ?? [];
+    const registration: Registration = { handler: handler as HookHandler<never>, priority, order: this.#order++ };
+    list.push(registration);
+    list.sort((a, b) => b.priority - a.priority || a.order - b.order);
+    this.#hooks.set(name, list);
+    return () => {
+      const current = this.#hooks.get(name);
+      if (!current) return;
+      const index = current.indexOf(registration);
+      if (index >= 0) current.splice(index, 1);
+    };
+  }
+
+  has(name: string): boolean {
+    return (this.#hooks.get(name)?.length ?? 0) > 0;
+  }
+
+  /** Runs handlers until one returns a value; returns that value (or undefined). */
+  async fire<E>(name: string, event: E): Promise<unknown> {
+    const list = this.#hooks.get(name);
+    if (!list) return undefined;
+    // Copy: a handler may unregister itself or others while we iterate.
+    for (const { handler } of [...list]) {
+      const result = await (handler as HookHandler<E>)(event);
+      if (result !== undefined) return result;
+    }
+    return undefined;
+  }
+
+  /** Runs every handler regardless of results (notifications such as "session closed"). */
+  async fireAll<E>(name: string, event: E): Promise<void> {
+    const list = this.#hooks.get(name);
+    if (!list) return;
+    for (const { handler } of [...list]) await (handler as HookHandler<E>)(event);
+  }
+}

@@ -1,0 +1,109 @@
+import { errorReply, iqResult, StanzaError, type Element } from '@conexizan/protocol';
+import type { HookBus } from './hooks.ts';
+import type { StanzaEvent, StanzaRouter } from './router.ts';
+import type { SessionRegistry } from './sessions.ts';
+
+/**
+ * IQ dispatch (RFC 6120 §8.2.3). Modules register a handler for
+ * (type, scope, namespace, element); the handler's return value is the reply:
+ * an Element becomes the result payload, `undefined`/`true` an empty result,
+ * a thrown StanzaError an error reply. Handlers never build envelopes.
+ *
+ * Scopes: `host` (to our domain), `self` (a user to their own bare JID),
+ * `bare` (to another local account's bare JID).
+ */
+export type IqType = 'get' | 'set';
+
+/** A handler that already sent its own reply returns xml(NO_REPLY). */
+export const NO_REPLY = 'no-reply';
+export type IqScope = 'host' | 'self' | 'bare';
+
+export interface IqRequest extends StanzaEvent {
+  /** the single payload child */
+  payload: Element;
+}
+
+export type IqHandler = (request: IqRequest) => Element | true | void | Promise<Element | true | void>;
+
+export class IqDispatcher {
+  readonly #hooks: HookBus;
+  readonly #router: StanzaRouter;
+  readonly #sessions: SessionRegistry;
+
+  constructor(hooks: HookBus, router: StanzaRouter, sessions: SessionRegistry) {
+    this.#hooks = hooks;
+    this.#router = router;
+    this.#sessions = sessions;
+    // Lowest priority: a module may still intercept iq/<to-type> before this.
+    hooks.on<StanzaEvent>('iq/host', (event) => this.#dispatch(event, 'host'), -1000);
+    hooks.on<StanzaEvent>('iq/bare', (event) => this.#dispatch(event, event.from.bare().equals(event.to) ? 'self' : 'bare'), -1000);
+    hooks.on<StanzaEvent>('iq/full', (event) => this.#toFullJid(event), -1000);
+  }
+
+  static hookName(type: IqType, scope: IqScope, ns: string, name: string): string {
+    return `iq-${type}/${scope}/${ns}:${name}`;
+  }
+
+  on(type: IqType, scopes: IqScope | IqScope[], ns: string, name: string, handler: IqHandler): () => void {
+    const removers = (Array.isArray(scopes) ? scopes : [scopes]).map((scope) =>
+      this.#hooks.on<IqRequest>(IqDispatcher.hookName(type, scope, ns, name), async (request) => {
+        const result = await handler(request);
+        return result instanceof Object ? result : true;
+      }),
+    );
+    return () => removers.forEach((remove) => remove());
+  }
+
+  async #dispatch(event: StanzaEvent, scope: IqScope): Promise<true> {
+    const { stanza, type } = event;
+    if (type === 'result' || type === 'error') {
+      await this.#hooks.fire('iq-response', event);
+      return true;
+    }
+    const payload = validateRequest(stanza, type);
+    const name = IqDispatcher.hookName(type as IqType, scope, payload.getNS() ?? '', payload.name);
+    let reply: Element;
+    try {
+      const result = await this.#hooks.fire<IqRequest>(name, { ...event, payload });
+      if (result === undefined) throw new StanzaError('service-unavailable', { type: 'cancel' });
+      if (result instanceof Object && (result as Element).name === NO_REPLY) return true;
+      reply = iqResult(stanza, result instanceof Object && 'name' in result ? (result as Element) : undefined);
+    } catch (error) {
+      if (!(error instanceof StanzaError)) throw error;
+      reply = errorReply(stanza, error.condition, { type: error.type, text: error.text });
+    }
+    this.#reply(event, reply);
+    return true;
+  }
+
+  async #toFullJid(event: StanzaEvent): Promise<true> {
+    const session = await this.#sessions.find(event.to);
+    if (session) {
+      session.send(event.stanza);
+      return true;
+    }
+    if (event.type === 'get' || event.type === 'set') {
+      // RFC 6121 §8.5.3.1: no such resource.
+      this.#reply(event, errorReply(event.stanza, 'service-unavailable', { type: 'cancel' }));
+    }
+    return true;
+  }
+
+  #reply(event: StanzaEvent, reply: Element): void {
+    if (event.origin.kind === 'c2s') {
+      reply.attrs.to = event.origin.session.jid.toString();
+      event.origin.session.send(reply);
+    } else {
+      void this.#router.route(reply);
+    }
+  }
+}
+
+/** RFC 6120 §8.2.3: get and set carry exactly one payload child and an id. */
+function validateRequest(stanza: Element, type: string): Element {
+  if (type !== 'get' && type !== 'set') throw new StanzaError('bad-request', { type: 'modify', text: 'unknown iq type' });
+  if (!stanza.attrs.id) throw new StanzaError('bad-request', { type: 'modify', text: 'an iq needs an id' });
+  const children = stanza.children.filter((child): child is Element => typeof child !== 'string');
+  if (children.length !== 1) throw new StanzaError('bad-request', { type: 'modify', text: 'an iq get or set carries exactly one child' });
+  return children[0]!;
+}

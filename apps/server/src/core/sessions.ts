@@ -1,0 +1,84 @@
+import type { Element, Jid, StreamErrorCondition } from '@conexizan/protocol';
+
+/**
+ * What the router needs to know about a connected, bound client resource.
+ * A handle may stand for a session in this process or, once several server
+ * processes share one domain, in another one: so modules only ever reach a
+ * session through the registry and only ever talk to it through `send`.
+ */
+export interface SessionHandle {
+  readonly id: string;
+  /** full JID */
+  readonly jid: Jid;
+  /** true after initial presence, false again after unavailable presence */
+  readonly available: boolean;
+  readonly priority: number;
+  /** the last broadcast presence (without to/from), null while unavailable */
+  readonly presence: Element | null;
+  /** RFC 6121 §2.1.6: only "interested resources" (that asked for the roster) get roster pushes */
+  readonly interested: boolean;
+  send(stanza: Element): void;
+  /** Ends the session with a stream error (RFC 6120 §4.9), e.g. after the account was deleted. */
+  closeWithError(condition: StreamErrorCondition, text?: string): void;
+  /** Presence and roster state is changed only through here, so a remote registry can mirror it. */
+  update(state: Partial<Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested'>>): void;
+}
+
+export interface SessionRegistry {
+  /**
+   * Adds a bound resource. If the full JID is taken, the older session is
+   * returned so that the caller can end it with a `conflict` stream error.
+   */
+  add(session: SessionHandle): Promise<SessionHandle | null>;
+  remove(session: SessionHandle): Promise<void>;
+  find(fullJid: Jid): Promise<SessionHandle | null>;
+  /** Every bound resource of a local user (bare JID), in any state. */
+  resourcesOf(bareJid: Jid): Promise<SessionHandle[]>;
+  count(): number;
+  all(): Iterable<SessionHandle>;
+}
+
+/** The single-process registry; a Redis-backed one will implement the same interface. */
+export class InProcessSessionRegistry implements SessionRegistry {
+  readonly #byUser = new Map<string, Map<string, SessionHandle>>();
+  #count = 0;
+
+  async add(session: SessionHandle): Promise<SessionHandle | null> {
+    const bare = session.jid.bare().toString();
+    let resources = this.#byUser.get(bare);
+    if (!resources) {
+      resources = new Map();
+      this.#byUser.set(bare, resources);
+    }
+    const previous = resources.get(session.jid.resource) ?? null;
+    if (!previous) this.#count++;
+    resources.set(session.jid.resource, session);
+    return previous;
+  }
+
+  async remove(session: SessionHandle): Promise<void> {
+    const bare = session.jid.bare().toString();
+    const resources = this.#byUser.get(bare);
+    if (!resources || resources.get(session.jid.resource) !== session) return;
+    resources.delete(session.jid.resource);
+    this.#count--;
+    if (resources.size === 0) this.#byUser.delete(bare);
+  }
+
+  async find(fullJid: Jid): Promise<SessionHandle | null> {
+    return this.#byUser.get(fullJid.bare().toString())?.get(fullJid.resource) ?? null;
+  }
+
+  async resourcesOf(bareJid: Jid): Promise<SessionHandle[]> {
+    const resources = this.#byUser.get(bareJid.bare().toString());
+    return resources ? [...resources.values()] : [];
+  }
+
+  count(): number {
+    return this.#count;
+  }
+
+  *all(): Iterable<SessionHandle> {
+    for (const resources of this.#byUser.values()) yield* resources.values();
+  }
+}
