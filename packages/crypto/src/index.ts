@@ -1,0 +1,3 @@
+export * from './bytes.ts';
+export * from './saslprep.ts';
+export * from './scram.ts';
