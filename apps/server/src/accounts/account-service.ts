@@ -1,0 +1,165 @@
+import {
+  constantTimeEqual, deriveScramCredentials, base64Decode, base64Encode, prepPassword,
+  type ScramCredentials, type ScramHash,
+} from '@conexizan/crypto';
+import { prepLocalpart, StanzaError } from '@conexizan/protocol';
+import { AccountExistsError, type Storage, type StoredScramCredential } from '@conexizan/storage';
+
+/**
+ * Accounts as the server sees them: a username and SCRAM keys, never a
+ * password or anything that decrypts to one (RFC 5802 §3 stored and server
+ * keys only). Shared by in-band registration, SASL and the command line.
+ */
+export const SCRAM_HASHES: readonly ScramHash[] = ['SHA-1', 'SHA-256'];
+
+export class AccountError extends Error {
+  constructor(
+    readonly reason: 'invalid-username' | 'weak-password' | 'exists' | 'reserved' | 'not-found',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AccountError';
+  }
+
+  /** the XEP-0077 answer for this failure */
+  toStanzaError(): StanzaError {
+    switch (this.reason) {
+      case 'exists':
+      case 'reserved':
+        return new StanzaError('conflict', { type: 'cancel', text: this.message });
+      case 'not-found':
+        return new StanzaError('item-not-found', { type: 'cancel', text: this.message });
+      default:
+        return new StanzaError('not-acceptable', { type: 'modify', text: this.message });
+    }
+  }
+}
+
+export interface AccountPolicy {
+  scramIterations: number;
+  minPasswordLength: number;
+  reserveDeletedDays: number;
+}
+
+export class AccountService {
+  readonly #storage: Storage;
+  readonly #policy: AccountPolicy;
+
+  constructor(storage: Storage, policy: AccountPolicy) {
+    this.#storage = storage;
+    this.#policy = policy;
+  }
+
+  /** Iteration count of new credentials; unknown users are answered with the same, so they look alike. */
+  get scramIterations(): number {
+    return this.#policy.scramIterations;
+  }
+
+  /** PRECIS-prepared username, or an AccountError saying what is wrong with it. */
+  prepareUsername(username: string): string {
+    try {
+      return prepLocalpart(username);
+    } catch (error) {
+      throw new AccountError('invalid-username', `"${username}" is not a valid username: ${(error as Error).message}`);
+    }
+  }
+
+  checkPassword(password: string): string {
+    let prepared: string;
+    try {
+      prepared = prepPassword(password);
+    } catch {
+      throw new AccountError('weak-password', 'the password contains characters that are not allowed');
+    }
+    if ([...prepared].length < this.#policy.minPasswordLength) {
+      throw new AccountError('weak-password', `the password needs at least ${this.#policy.minPasswordLength} characters`);
+    }
+    if (/^(.)\1*$/u.test(prepared)) throw new AccountError('weak-password', 'the password is one character repeated');
+    return prepared;
+  }
+
+  async create(username: string, password: string, options: { ignoreReservation?: boolean } = {}): Promise<string> {
+    const name = this.prepareUsername(username);
+    this.checkPassword(password);
+    if (!options.ignoreReservation && (await this.isReserved(name))) {
+      throw new AccountError('reserved', `the name ${name} was in use until recently and cannot be registered yet`);
+    }
+    try {
+      await this.#storage.accounts.create(name, await this.#credentials(password));
+    } catch (error) {
+      if (error instanceof AccountExistsError) throw new AccountError('exists', `the name ${name} is taken`);
+      throw error;
+    }
+    return name;
+  }
+
+  async changePassword(username: string, password: string): Promise<void> {
+    const name = this.prepareUsername(username);
+    this.checkPassword(password);
+    if (!(await this.#storage.accounts.setCredentials(name, await this.#credentials(password)))) {
+      throw new AccountError('not-found', `no account ${name}`);
+    }
+  }
+
+  async delete(username: string): Promise<void> {
+    const name = this.prepareUsername(username);
+    if (!(await this.#storage.accounts.delete(name))) throw new AccountError('not-found', `no account ${name}`);
+  }
+
+  async exists(username: string): Promise<boolean> {
+    return (await this.#storage.accounts.get(username)) !== null;
+  }
+
+  async list(): Promise<string[]> {
+    return this.#storage.accounts.list();
+  }
+
+  async isReserved(username: string): Promise<boolean> {
+    const deletedAt = await this.#storage.accounts.deletedAt(username);
+    if (!deletedAt) return false;
+    return Date.now() - deletedAt.getTime() < this.#policy.reserveDeletedDays * 86_400_000;
+  }
+
+  /** SCRAM credentials for SASL; null for an unknown user or mechanism. */
+  async scramCredentials(username: string, hash: ScramHash): Promise<ScramCredentials | null> {
+    const account = await this.#storage.accounts.get(username);
+    const stored = account?.credentials.find((c) => c.mechanism === `SCRAM-${hash}`);
+    if (!stored) return null;
+    return {
+      hash,
+      salt: base64Decode(stored.salt),
+      iterations: stored.iterations,
+      storedKey: base64Decode(stored.storedKey),
+      serverKey: base64Decode(stored.serverKey),
+    };
+  }
+
+  /** SASL PLAIN: derive with the stored salt and compare stored keys. */
+  async verifyPassword(username: string, password: string): Promise<boolean> {
+    const stored = await this.scramCredentials(username, 'SHA-256');
+    if (!stored) return false;
+    let derived: ScramCredentials;
+    try {
+      derived = await deriveScramCredentials(password, 'SHA-256', { salt: stored.salt, iterations: stored.iterations });
+    } catch {
+      return false;
+    }
+    return constantTimeEqual(derived.storedKey, stored.storedKey);
+  }
+
+  async #credentials(password: string): Promise<StoredScramCredential[]> {
+    return Promise.all(
+      SCRAM_HASHES.map(async (hash) => {
+        const c = await deriveScramCredentials(password, hash, { iterations: this.#policy.scramIterations });
+        return {
+          mechanism: `SCRAM-${hash}` as const,
+          salt: base64Encode(c.salt),
+          iterations: c.iterations,
+          storedKey: base64Encode(c.storedKey),
+          serverKey: base64Encode(c.serverKey),
+        };
+      }),
+    );
+  }
+}
+

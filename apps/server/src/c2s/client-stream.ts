@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto';
+import {
+  errorReply, NS, parseJid, prepResourcepart, streamErrorElement, tryParseJid, xml,
+  type Element, type Jid, type StreamErrorCondition,
+} from '@conexizan/protocol';
+import type { ServerCore } from '../core/core.ts';
+import type { SessionHandle } from '../core/sessions.ts';
+import type { ClientConnection } from './connection.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { SaslNegotiation } from './sasl.ts';
+
+/**
+ * One client stream from the first byte to the end (RFC 6120 §4–7):
+ * stream header, STARTTLS, SASL, resource binding, then stanzas into the
+ * router. Everything feature-specific after binding lives in modules.
+ */
+type Stage = 'header' | 'tls' | 'auth' | 'bind' | 'bound' | 'closed';
+
+/** What a pre-authentication handler (in-band registration) may see of the stream. */
+export interface UnauthenticatedStream {
+  readonly secure: boolean;
+  readonly sourceKey: string;
+  send(element: Element): void;
+}
+
+export interface PreAuthStanzaEvent {
+  stanza: Element;
+  stream: UnauthenticatedStream;
+}
+
+export interface ClientElementEvent {
+  element: Element;
+  session: SessionHandle;
+}
+
+const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
+
+export class ClientStream implements SessionHandle {
+  readonly id = randomBytes(9).toString('base64url');
+  readonly #core: ServerCore;
+  readonly #connection: ClientConnection;
+  readonly #throttle: LoginThrottle;
+  readonly sourceKey: string;
+  #stage: Stage = 'header';
+  #sasl: SaslNegotiation;
+  #username: string | null = null;
+  #jid: Jid | null = null;
+  #timer: NodeJS.Timeout | null;
+  #lang = 'en';
+  #queue: Promise<void> = Promise.resolve();
+
+  available = false;
+  priority = 0;
+  presence: Element | null = null;
+  interested = false;
+
+  constructor(core: ServerCore, connection: ClientConnection, options: { throttle: LoginThrottle; sourceAddress: string | undefined }) {
+    this.#core = core;
+    this.#connection = connection;
+    this.#throttle = options.throttle;
+    this.sourceKey = options.throttle.sourceKey(options.sourceAddress);
+    this.#sasl = new SaslNegotiation(core.accounts, connection, core.domain);
+    this.#timer = setTimeout(() => this.closeWithError('connection-timeout', 'authentication took too long'), core.config.limits.unauthenticated_seconds * 1000);
+    this.#timer.unref();
+    core.metrics.connections.inc({ transport: connection.transport });
+    connection.setEvents({
+      streamStart: (attrs, name) => this.#enqueue(() => this.#onStreamStart(attrs, name)),
+      element: (element) => this.#enqueue(() => this.#onElement(element)),
+      streamEnd: () => this.#enqueue(async () => this.close()),
+      error: (condition, text) => this.closeWithError(condition as StreamErrorCondition, text),
+      closed: () => void this.#onClosed(),
+    });
+  }
+
+  get jid(): Jid {
+    if (!this.#jid) throw new Error('stream is not bound');
+    return this.#jid;
+  }
+
+  get bound(): boolean {
+    return this.#stage === 'bound';
+  }
+
+  get transport(): string {
+    return this.#connection.transport;
+  }
+
+  send(stanza: Element): void {
+    if (this.#stage === 'closed') return;
+    this.#connection.send(stanza);
+  }
+
+  update(state: Partial<Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested'>>): void {
+    Object.assign(this, state);
+  }
+
+  closeWithError(condition: StreamErrorCondition, text?: string): void {
+    if (this.#stage === 'closed') return;
+    this.#core.log.debug({ stream: this.id, condition }, 'closing stream with error');
+    this.#connection.close(streamErrorElement(condition, text));
+    void this.#onClosed();
+  }
+
+  close(): void {
+    if (this.#stage === 'closed') return;
+    this.#connection.close();
+    void this.#onClosed();
+  }
+
+  /** Elements are handled one at a time, in order, even when a handler awaits storage. */
+  #enqueue(task: () => Promise<void> | void): void {
+    this.#queue = this.#queue.then(task).catch((error) => {
+      this.#core.metrics.errors.inc({ where: 'c2s' });
+      this.#core.log.error({ err: error, stream: this.id }, 'internal error on a client stream');
+      this.closeWithError('internal-server-error');
+    });
+  }
+
+  #checkUnauthenticatedBytes(): boolean {
+    if (this.#stage === 'bound' || this.#connection.bytesReceived <= this.#core.config.limits.unauthenticated_bytes) return true;
+    this.closeWithError('policy-violation', 'too much data before authentication');
+    return false;
+  }
+
+  #onStreamStart(attrs: Record<string, string>, name: string): void {
+    if (this.#stage === 'closed' || !this.#checkUnauthenticatedBytes()) return;
+    const domain = this.#core.domain;
+    this.#lang = sanitizeLang(attrs['xml:lang']);
+    this.#connection.openStream({ id: randomBytes(12).toString('base64url'), from: domain, to: undefined, lang: this.#lang });
+    const ws = this.#connection.transport === 'ws' || this.#connection.transport === 'wss';
+    if (!ws && (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS.STREAM)) return this.closeWithError('invalid-namespace', 'expected a stream in http://etherx.jabber.org/streams');
+    if (!ws && attrs.xmlns !== NS.CLIENT) return this.closeWithError('invalid-namespace', 'client streams are jabber:client');
+    if (!/^1\.\d+$/.test(attrs.version ?? '')) return this.closeWithError('unsupported-version', 'XMPP 1.0 is required');
+    const to = tryParseJid(attrs.to);
+    if (!to || to.toString() !== domain) return this.closeWithError('host-unknown', `this server hosts ${domain}`);
+    this.#sendFeatures();
+  }
+
+  #sendFeatures(): void {
+    const features: Element[] = [];
+    const secure = this.#connection.secure;
+    if (this.#stage === 'header' || this.#stage === 'tls' || this.#stage === 'auth') {
+      if (this.#connection.canStartTls) {
+        // TLS is mandatory: offer nothing else until it is up.
+        features.push(xml('starttls', { xmlns: NS.TLS }, xml('required')));
+        this.#stage = 'tls';
+      } else {
+        features.push(...this.#sasl.features());
+        features.push(...this.#core.features.streamFeatures({ stage: 'pre-auth', secure, authenticated: false }));
+        this.#stage = 'auth';
+      }
+    } else {
+      features.push(xml('bind', { xmlns: NS.BIND }), xml('session', { xmlns: NS.SESSION }, xml('optional')));
+      features.push(...this.#core.features.streamFeatures({ stage: 'post-auth', secure, authenticated: true }));
+    }
+    this.#connection.send(xml('stream:features', {}, ...features));
+  }
+
+  async #onElement(element: Element): Promise<void> {
+    if (this.#stage === 'closed' || !this.#checkUnauthenticatedBytes()) return;
+    const ns = element.getNS() ?? "";
+    switch (this.#stage) {
+      case 'header':
+        return this.closeWithError('not-authorized', 'the stream has not started');
+      case 'tls':
+        if (element.is('starttls', NS.TLS)) return this.#startTls();
+        return this.closeWithError('policy-violation', 'STARTTLS is required first');
+      case 'auth':
+        if (ns === NS.SASL) return this.#onSasl(element);
+        if (element.is('starttls', NS.TLS)) {
+          this.#connection.send(xml('failure', { xmlns: NS.TLS }));
+          return this.close();
+        }
+        if (element.name === 'iq' && ns === NS.CLIENT) return this.#onPreAuthIq(element);
+        return this.closeWithError('not-authorized', 'authenticate first');
+      case 'bind':
+        if (element.name === 'iq' && ns === NS.CLIENT && element.getChild('bind', NS.BIND)) return this.#onBind(element);
+        if (element.name === 'iq' && ns === NS.CLIENT) {
+          this.send(errorReply(element, 'not-authorized', { type: 'auth', text: 'bind a resource first' }));
+          return;
+        }
+        return this.closeWithError('not-authorized', 'bind a resource first');
+      case 'bound':
+        return this.#onBoundElement(element, ns);
+    }
+  }
+
+  async #startTls(): Promise<void> {
+    this.#connection.send(xml('proceed', { xmlns: NS.TLS }));
+    try {
+      await this.#connection.startTls();
+      this.#stage = 'header';
+    } catch {
+      this.close();
+    }
+  }
+
+  async #onPreAuthIq(element: Element): Promise<void> {
+    const event: PreAuthStanzaEvent = { stanza: element, stream: { secure: this.#connection.secure, sourceKey: this.sourceKey, send: (el) => this.send(el) } };
+    const handled = await this.#core.hooks.fire('c2s/pre-auth-iq', event);
+    if (handled === undefined) this.send(errorReply(element, 'not-authorized', { type: 'auth', text: 'authenticate first' }));
+  }
+
+  async #onSasl(element: Element): Promise<void> {
+    const step = await this.#sasl.handle(element);
+    if (step.kind === 'challenge') {
+      this.#connection.send(step.element);
+      return;
+    }
+    // Answer only after the delay earned by earlier failures, success or not.
+    const delay = this.#throttle.delayFor(step.username, this.sourceKey);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (this.#stage === 'closed') return;
+    if (step.kind === 'failure') {
+      this.#throttle.failed(step.username, this.sourceKey);
+      this.#core.metrics.logins.inc({ result: 'failure' });
+      this.#connection.send(step.element);
+      return;
+    }
+    this.#throttle.succeeded(step.username, this.sourceKey);
+    this.#core.metrics.logins.inc({ result: 'success' });
+    this.#username = step.username;
+    this.#connection.send(step.element);
+    this.#stage = 'bind';
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#connection.restartStream();
+  }
+
+  async #onBind(iq: Element): Promise<void> {
+    if (iq.attrs.type !== 'set') return this.send(errorReply(iq, 'bad-request', { type: 'modify' }));
+    const requested = iq.getChild('bind', NS.BIND)!.getChildText('resource');
+    let resource: string;
+    try {
+      resource = requested ? prepResourcepart(requested) : `cnx-${randomBytes(6).toString('base64url')}`;
+    } catch {
+      return this.send(errorReply(iq, 'bad-request', { type: 'modify', text: 'that resource is not allowed' }));
+    }
+    const jid = parseJid(`${this.#username}@${this.#core.domain}/${resource}`);
+    this.#jid = jid;
+    const previous = await this.#core.sessions.add(this);
+    // RFC 6120 §7.7.2.2: the newer session wins; the older one is told why it ends.
+    if (previous && previous !== this && previous instanceof ClientStream) previous.closeWithError('conflict', 'replaced by a new connection with the same resource');
+    this.#stage = 'bound';
+    this.#core.metrics.sessions.set(this.#core.sessions.count());
+    this.send(xml('iq', { type: 'result', id: iq.attrs.id }, xml('bind', { xmlns: NS.BIND }, xml('jid', {}, jid.toString()))));
+    await this.#core.hooks.fireAll('session/bound', { session: this });
+  }
+
+  async #onBoundElement(element: Element, ns: string): Promise<void> {
+    if (STANZA_NAMES.has(element.name) && ns === NS.CLIENT) {
+      const from = element.attrs.from as string | undefined;
+      if (from !== undefined) {
+        const claimed = tryParseJid(from);
+        if (!claimed || !(claimed.equals(this.jid) || claimed.equals(this.jid.bare()))) {
+          return this.closeWithError('invalid-from', 'a client may only send from its own address');
+        }
+      }
+      element.attrs.from = this.jid.toString();
+      if (element.attrs.xmlns === NS.CLIENT) delete element.attrs.xmlns;
+      await this.#core.router.fromClient(this, element);
+      return;
+    }
+    const handled = await this.#core.hooks.fire<ClientElementEvent>('c2s/element', { element, session: this });
+    if (handled === undefined) this.closeWithError('unsupported-stanza-type', `unknown element ${element.name}`);
+  }
+
+  async #onClosed(): Promise<void> {
+    if (this.#stage === 'closed') return;
+    const wasBound = this.#stage === 'bound';
+    this.#stage = 'closed';
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#core.metrics.connections.dec({ transport: this.#connection.transport });
+    if (!wasBound) return;
+    await this.#core.sessions.remove(this);
+    this.#core.metrics.sessions.set(this.#core.sessions.count());
+    try {
+      await this.#core.hooks.fireAll('session/closed', { session: this });
+    } catch (error) {
+      this.#core.log.error({ err: error }, 'session/closed handler failed');
+    }
+  }
+}
+
+function sanitizeLang(lang: string | undefined): string {
+  return lang && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(lang) ? lang : 'en';
+}
+

@@ -1,0 +1,43 @@
+import type { Element } from '@conexizan/protocol';
+
+/**
+ * One client connection as the stream logic sees it, whatever carries it:
+ * TCP (with STARTTLS), direct TLS (XEP-0368) or WebSocket (RFC 7395). The
+ * framing differs (a <stream:stream> document versus one element per
+ * WebSocket message); the negotiation on top is the same.
+ */
+export type TransportKind = 'tcp' | 'tls' | 'ws' | 'wss';
+
+export interface ConnectionEvents {
+  streamStart(attrs: Record<string, string>, name: string): void;
+  element(element: Element): void;
+  streamEnd(): void;
+  /** a framing-level error; the connection sends the stream error itself */
+  error(condition: string, text: string): void;
+  closed(): void;
+}
+
+export interface ClientConnection {
+  readonly transport: TransportKind;
+  /** true once the bytes are encrypted (TLS, after STARTTLS, or wss) */
+  readonly secure: boolean;
+  /** STARTTLS is possible on this connection now */
+  readonly canStartTls: boolean;
+  /** bytes received so far, for the pre-authentication limit */
+  readonly bytesReceived: number;
+  /** channel binding types this connection can give (RFC 9266, RFC 5929) */
+  channelBindingTypes(): string[];
+  channelBinding(type: string): Uint8Array | null;
+  /** sends the stream header (or WebSocket <open/>) answering the client's */
+  openStream(attrs: { id: string; from: string; to?: string; lang: string }): void;
+  send(element: Element): void;
+  /** sends the stream error if given, closes the stream and the connection */
+  close(error?: Element): void;
+  /** after <proceed/>: wraps the socket in TLS and waits for the new stream */
+  startTls(): Promise<void>;
+  /** after SASL success: the client opens a new stream on the same connection */
+  restartStream(): void;
+  setEvents(events: ConnectionEvents): void;
+  /** bytes written but not yet flushed to the socket */
+  readonly pendingWriteBytes: number;
+}

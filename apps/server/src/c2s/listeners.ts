@@ -1,0 +1,92 @@
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type SecureContext, type TLSSocket } from 'node:tls';
+import type { ServerCore } from '../core/core.ts';
+import { ClientStream } from './client-stream.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { TcpConnection } from './tcp-connection.ts';
+
+/** The c2s listeners: STARTTLS on the c2s port, TLS from the first byte on c2s_tls (XEP-0368). */
+export class ClientListeners {
+  readonly #core: ServerCore;
+  readonly #throttle: LoginThrottle;
+  readonly #secureContext: () => SecureContext;
+  readonly #servers: Server[] = [];
+  /** open streams, each with a promise that settles when its transport has closed */
+  readonly streams = new Map<ClientStream, Promise<void>>();
+
+  constructor(core: ServerCore, throttle: LoginThrottle, secureContext: () => SecureContext) {
+    this.#core = core;
+    this.#throttle = throttle;
+    this.#secureContext = secureContext;
+  }
+
+  async listen(): Promise<{ name: string; port: number }[]> {
+    const { bind, ports } = this.#core.config;
+    const bound: { name: string; port: number }[] = [];
+    if (ports.c2s) {
+      const server = createTcpServer((socket) => this.#accept(socket, false));
+      bound.push({ name: 'c2s', port: await listen(server, bind, ports.c2s) });
+      this.#servers.push(server);
+    }
+    if (ports.c2s_tls) {
+      const server = createTlsServer(
+        {
+          SNICallback: (_name, callback) => callback(null, this.#secureContext()),
+          ALPNProtocols: ['xmpp-client'],
+          minVersion: 'TLSv1.2',
+        },
+        (socket: TLSSocket) => this.#accept(socket, true),
+      );
+      server.on('tlsClientError', () => undefined);
+      bound.push({ name: 'c2s_tls', port: await listen(server, bind, ports.c2s_tls) });
+      this.#servers.push(server);
+    }
+    return bound;
+  }
+
+  /** Adopts a connection from another transport (WebSocket) so shutdown reaches it too. */
+  track(stream: ClientStream, closed: (listener: () => void) => void): void {
+    this.streams.set(stream, new Promise<void>((resolve) => closed(() => {
+      this.streams.delete(stream);
+      resolve();
+    })));
+  }
+
+  /** Ends every stream with system-shutdown and waits (boundedly) until their sockets have flushed and closed. */
+  async closeStreams(timeoutMs: number): Promise<void> {
+    const pending = [...this.streams.entries()];
+    for (const [stream] of pending) stream.closeWithError('system-shutdown', 'the server is shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(pending.map(([, closed]) => closed)),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  #accept(socket: Socket, directTls: boolean): void {
+    const connection = new TcpConnection(socket, {
+      secureContext: this.#secureContext(),
+      directTls,
+      maxStanzaBytes: this.#core.config.limits.max_stanza_bytes,
+    });
+    const stream = new ClientStream(this.#core, connection, { throttle: this.#throttle, sourceAddress: socket.remoteAddress });
+    this.track(stream, (listener) => socket.once('close', listener));
+  }
+
+  /** Stops accepting; existing streams are ended by the caller. */
+  async close(): Promise<void> {
+    await Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
+}
+
+export function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,134 @@
+import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import { escapeXML, NS, type Element } from '@conexizan/protocol';
+import { StreamParser } from '../xml/stream-parser.ts';
+import { channelBinding, channelBindingTypes } from '../tls/channel-binding.ts';
+import type { ClientConnection, ConnectionEvents, TransportKind } from './connection.ts';
+
+/** RFC 6120 streams over TCP: STARTTLS on the c2s port, or TLS from the first byte (XEP-0368). */
+export class TcpConnection implements ClientConnection {
+  #socket: Socket;
+  #events: ConnectionEvents | null = null;
+  readonly #parser: StreamParser;
+  readonly #secureContext: SecureContext;
+  #transport: TransportKind;
+  #bytesReceived = 0;
+  #closing = false;
+  #streamOpen = false;
+
+  constructor(socket: Socket, options: { secureContext: SecureContext; directTls: boolean; maxStanzaBytes: number }) {
+    this.#socket = socket;
+    this.#secureContext = options.secureContext;
+    this.#transport = options.directTls ? 'tls' : 'tcp';
+    this.#parser = new StreamParser(
+      {
+        streamStart: (attrs, name) => this.#events?.streamStart(attrs, name),
+        element: (element) => this.#events?.element(element),
+        streamEnd: () => this.#events?.streamEnd(),
+        error: (condition, text) => this.#events?.error(condition, text),
+      },
+      { maxStanzaBytes: options.maxStanzaBytes },
+    );
+    this.#attach(socket);
+  }
+
+  get transport(): TransportKind {
+    return this.#transport;
+  }
+
+  get secure(): boolean {
+    return this.#socket instanceof TLSSocket;
+  }
+
+  get canStartTls(): boolean {
+    return !this.secure;
+  }
+
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+
+  get pendingWriteBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  setEvents(events: ConnectionEvents): void {
+    this.#events = events;
+  }
+
+  channelBindingTypes(): string[] {
+    return this.#socket instanceof TLSSocket ? channelBindingTypes(this.#socket) : [];
+  }
+
+  channelBinding(type: string): Uint8Array | null {
+    return this.#socket instanceof TLSSocket ? channelBinding(this.#socket, type) : null;
+  }
+
+  openStream(attrs: { id: string; from: string; to?: string; lang: string }): void {
+    const to = attrs.to ? ` to="${escapeAttr(attrs.to)}"` : '';
+    this.#write(
+      `<?xml version='1.0'?><stream:stream xmlns="${NS.CLIENT}" xmlns:stream="${NS.STREAM}" id="${attrs.id}" from="${escapeAttr(attrs.from)}"${to} version="1.0" xml:lang="${escapeAttr(attrs.lang)}">`,
+    );
+    this.#streamOpen = true;
+  }
+
+  send(element: Element): void {
+    this.#write(element.toString());
+  }
+
+  close(error?: Element): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (error) {
+      // A stream error needs an open stream to live in (RFC 6120 §4.9.1.1).
+      if (!this.#streamOpen) this.#write(`<?xml version='1.0'?><stream:stream xmlns="${NS.CLIENT}" xmlns:stream="${NS.STREAM}" version="1.0">`);
+      this.#write(error.toString());
+    }
+    if (this.#streamOpen || error) this.#write('</stream:stream>');
+    this.#socket.end();
+    // A peer that never reads must not keep the socket: give it a moment, then cut.
+    setTimeout(() => this.#socket.destroy(), 2000).unref();
+  }
+
+  async startTls(): Promise<void> {
+    const plain = this.#socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    plain.removeAllListeners('error');
+    const secure = new TLSSocket(plain, { isServer: true, secureContext: this.#secureContext });
+    this.#socket = secure;
+    this.#transport = 'tcp';
+    this.#streamOpen = false;
+    this.#parser.reset();
+    this.#attach(secure);
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secure', () => resolve());
+      secure.once('error', reject);
+    });
+  }
+
+  restartStream(): void {
+    this.#streamOpen = false;
+    this.#parser.reset();
+  }
+
+  #attach(socket: Socket): void {
+    socket.setEncoding('utf8');
+    socket.setNoDelay(true);
+    socket.on('data', (data: string) => {
+      this.#bytesReceived += data.length;
+      this.#parser.write(data);
+    });
+    socket.on('error', () => {
+      // The 'close' event follows; the reason (often ECONNRESET) is not worth a log line.
+    });
+    socket.on('close', () => this.#events?.closed());
+  }
+
+  #write(data: string): void {
+    if (this.#socket.destroyed || !this.#socket.writable) return;
+    this.#socket.write(data);
+  }
+}
+
+const escapeAttr = escapeXML;
