@@ -1,0 +1,68 @@
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { prepDomainpart } from '@conexizan/protocol';
+import { openStorage } from '@conexizan/storage';
+import type { Config } from '../config/schema.ts';
+import { loadCertificate } from '../tls/certificates.ts';
+
+/** `conexizan check`, in the spirit of `prosodyctl check`: one line per finding, exit 1 on any problem. */
+export async function runCheck(config: Config): Promise<number> {
+  let problems = 0;
+  const ok = (text: string) => process.stdout.write(`ok       ${text}\n`);
+  const problem = (text: string) => {
+    problems++;
+    process.stdout.write(`PROBLEM  ${text}\n`);
+  };
+  const note = (text: string) => process.stdout.write(`note     ${text}\n`);
+
+  let domain = config.domain;
+  try {
+    domain = prepDomainpart(config.domain);
+    ok(`config: domain ${domain}, registration ${config.registration}`);
+  } catch (error) {
+    problem(`config: domain "${config.domain}" is not a valid XMPP domain: ${(error as Error).message}`);
+  }
+
+  const dataDir = resolve(config.data_dir);
+  try {
+    const certificate = await loadCertificate({ cert: config.tls.cert, key: config.tls.key, dataDir, domain });
+    const days = Math.floor((certificate.notAfter.getTime() - Date.now()) / 86_400_000);
+    if (days < 0) problem(`certificate ${certificate.path.cert} expired ${-days} days ago`);
+    else if (days < 14) problem(`certificate ${certificate.path.cert} expires in ${days} days`);
+    else ok(`certificate ${certificate.path.cert} valid for ${days} more days`);
+    if (!certificate.subjectAltNames.split(/,\s*/).some((name) => name === `DNS:${domain}`)) problem(`certificate does not name ${domain} (${certificate.subjectAltNames || 'no subjectAltName'})`);
+    if (certificate.selfSigned) note('the certificate is self-signed: clients will ask their users to trust it; configure tls.cert and tls.key for production');
+  } catch (error) {
+    problem(`certificate: ${(error as Error).message}`);
+  }
+
+  try {
+    const storage = await openStorage({ url: config.database_url || undefined, dataDir });
+    await storage.ping();
+    ok(`database (${storage.kind}) reachable, ${await storage.accounts.count()} accounts`);
+    await storage.close();
+  } catch (error) {
+    problem(`database: ${(error as Error).message.split('\n')[0]}`);
+  }
+
+  for (const [name, port] of Object.entries(config.ports)) {
+    if (port === 0) {
+      note(`${name} listener is off (port 0)`);
+      continue;
+    }
+    const free = await portFree(config.bind, port);
+    if (free) ok(`${name} port ${config.bind}:${port} is free`);
+    else note(`${name} port ${config.bind}:${port} is in use (fine if conexizan is running)`);
+  }
+  if (config.ports.s2s !== 0) note('federation (s2s) is not available yet; the s2s port is not opened');
+  process.stdout.write(problems ? `${problems} problem(s) found\n` : 'all checks passed\n');
+  return problems ? 1 : 0;
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen(port, host, () => server.close(() => resolvePort(true)));
+  });
+}

@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { runCheck } from './check.ts';
+import { runServe } from './serve.ts';
+import { runUser } from './user.ts';
+
+const USAGE = `usage: conexizan [--config FILE] <command>
+
+commands:
+  serve                 start the server (stops cleanly on SIGTERM or SIGINT)
+  user add JID          create an account; the password is read from standard input or a prompt
+  user passwd JID       set a new password (read the same way)
+  user delete JID       delete an account and everything it stored
+  user list             list the accounts
+  check                 check the config, certificate, database and ports
+
+The config file is conexizan.toml in the current folder, --config FILE or
+CONEXIZAN_CONFIG; environment variables (CONEXIZAN_DOMAIN, …) override it.
+`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const config = loadConfig({ file: values.config });
+  switch (command) {
+    case 'serve':
+      return runServe(config);
+    case 'user':
+      return runUser(config, rest);
+    case 'check':
+      return runCheck(config);
+    default:
+      process.stderr.write(`unknown command ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main().then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`conexizan: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

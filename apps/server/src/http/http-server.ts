@@ -1,0 +1,123 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { SecureContext } from 'node:tls';
+import { WebSocketServer } from 'ws';
+import type { ServerCore } from '../core/core.ts';
+import { ClientStream } from '../c2s/client-stream.ts';
+import type { ClientListeners } from '../c2s/listeners.ts';
+import { listen } from '../c2s/listeners.ts';
+import type { LoginThrottle } from '../c2s/login-throttle.ts';
+import { WebSocketConnection } from '../c2s/websocket-connection.ts';
+import { hostMeta, hostMetaJson } from './host-meta.ts';
+import { handleOperations } from './operations.ts';
+import { serveStatic } from './static.ts';
+
+export const WEBSOCKET_PATH = '/xmpp-websocket';
+
+export interface HttpOptions {
+  throttle: LoginThrottle;
+  clients: ClientListeners;
+  secureContext: () => SecureContext;
+  /** the built web client, served at / when present */
+  webRoot: string | null;
+}
+
+/**
+ * The HTTP and HTTPS listeners: XMPP over WebSocket (RFC 7395), its
+ * discovery (XEP-0156 host-meta), health and metrics, and the web client.
+ */
+export class HttpListeners {
+  readonly #core: ServerCore;
+  readonly #servers: Server[] = [];
+  readonly #websockets: WebSocketServer[] = [];
+  readonly #options: HttpOptions;
+
+  constructor(core: ServerCore, options: HttpOptions) {
+    this.#core = core;
+    this.#options = options;
+  }
+
+  async listen(): Promise<{ name: string; port: number }[]> {
+    const { bind, ports } = this.#core.config;
+    const bound: { name: string; port: number }[] = [];
+    if (ports.http) {
+      const server = createHttpServer((req, res) => void this.#request(req, res, false));
+      this.#attachWebSocket(server, false);
+      bound.push({ name: 'http', port: await listen(server, bind, ports.http) });
+      this.#servers.push(server);
+    }
+    if (ports.https) {
+      const server = createHttpsServer(
+        { SNICallback: (_name, callback) => callback(null, this.#options.secureContext()), minVersion: 'TLSv1.2' },
+        (req, res) => void this.#request(req, res, true),
+      );
+      server.on('tlsClientError', () => undefined);
+      this.#attachWebSocket(server, true);
+      bound.push({ name: 'https', port: await listen(server, bind, ports.https) });
+      this.#servers.push(server);
+    }
+    return bound;
+  }
+
+  async close(): Promise<void> {
+    for (const wss of this.#websockets) wss.close();
+    await Promise.all(
+      this.#servers.map((server) => new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      })),
+    );
+  }
+
+  #attachWebSocket(server: Server, secure: boolean): void {
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#core.config.limits.max_stanza_bytes,
+      // RFC 7395 §3.1: the subprotocol is "xmpp"; refuse the upgrade without it.
+      handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
+    });
+    server.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== WEBSOCKET_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (ws.protocol !== 'xmpp') {
+          ws.close(1002, 'the xmpp subprotocol is required');
+          return;
+        }
+        const connection = new WebSocketConnection(ws, { secure, maxStanzaBytes: this.#core.config.limits.max_stanza_bytes });
+        const stream = new ClientStream(this.#core, connection, { throttle: this.#options.throttle, sourceAddress: req.socket.remoteAddress });
+        this.#options.clients.track(stream, (listener) => ws.once('close', listener));
+      });
+    });
+    this.#websockets.push(wss);
+  }
+
+  async #request(req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const host = req.headers.host ?? this.#core.domain;
+      const wsUrl = `${secure ? 'wss' : 'ws'}://${host}${WEBSOCKET_PATH}`;
+      if (url.pathname === '/.well-known/host-meta') return send(res, 200, 'application/xrd+xml', hostMeta(wsUrl));
+      if (url.pathname === '/.well-known/host-meta.json') return send(res, 200, 'application/json', hostMetaJson(wsUrl));
+      if (await handleOperations(this.#core, req, res, url)) return;
+      if (this.#options.webRoot && (await serveStatic(this.#options.webRoot, url.pathname, res))) return;
+      send(res, 404, 'text/plain', 'not found\n');
+    } catch (error) {
+      this.#core.log.error({ err: error }, 'HTTP request failed');
+      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
+    }
+  }
+}
+
+export function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': `${type}; charset=utf-8`,
+    // XEP-0156 §3: host-meta must be readable cross-origin by web clients.
+    'access-control-allow-origin': '*',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
+}
+

@@ -1,0 +1,29 @@
+import type { ServerModule } from '../core/module.ts';
+import { disco } from './disco/index.ts';
+import { message } from './message/index.ts';
+import { offline } from './offline/index.ts';
+import { ping } from './ping/index.ts';
+import { presence } from './presence/index.ts';
+import { privateStorage } from './private-storage/index.ts';
+import { register } from './register/index.ts';
+import { roster } from './roster/index.ts';
+import { session } from './session/index.ts';
+import { time } from './time/index.ts';
+import { vcard } from './vcard/index.ts';
+import { version } from './version/index.ts';
+
+/** The modules a server runs, in order. Adding a feature is a folder and a line here. */
+export const MODULES: ServerModule[] = [
+  disco, // XEP-0030, XEP-0115
+  roster, // RFC 6121 §2
+  presence, // RFC 6121 §3–4
+  message, // RFC 6121 §8.5
+  offline, // XEP-0160
+  register, // XEP-0077
+  session, // RFC 3921 session
+  ping, // XEP-0199
+  version, // XEP-0092
+  time, // XEP-0202
+  vcard, // XEP-0054
+  privateStorage, // XEP-0049
+];

@@ -1,0 +1,106 @@
+import { errorReply, iqResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
+import type { ModuleContext, ServerModule } from '../../core/module.ts';
+import type { PreAuthStanzaEvent } from '../../c2s/client-stream.ts';
+import { AccountError } from '../../accounts/account-service.ts';
+import { NO_REPLY } from '../../core/iq.ts';
+import { RegistrationRateLimit } from './rate-limit.ts';
+
+/**
+ * XEP-0077 In-Band Registration with nothing but a username and a password:
+ * register before authentication, change the password and cancel the
+ * account after it. Honours `registration` (open / invite / closed).
+ */
+export const register: ServerModule = {
+  name: 'register',
+  implements: ['XEP-0077'],
+  setup(ctx) {
+    const mode = ctx.config.registration;
+    const rateLimit = new RegistrationRateLimit(ctx.config.limits.registrations_per_hour);
+    ctx.features.addFeature('server', NS.REGISTER);
+    if (mode !== 'closed') {
+      ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS.REGISTER_FEATURE }) : null));
+    }
+
+    ctx.hooks.on<PreAuthStanzaEvent>('c2s/pre-auth-iq', async ({ stanza, stream }) => {
+      const query = stanza.getChild('query', NS.REGISTER);
+      if (!query) return undefined;
+      try {
+        const payload = await preAuthRegistration(ctx, stanza, query, (key) => rateLimit.allow(key), stream.sourceKey);
+        stream.send(iqResult(stanza, payload ?? undefined));
+      } catch (error) {
+        const stanzaError = error instanceof AccountError ? error.toStanzaError() : error;
+        if (!(stanzaError instanceof StanzaError)) throw error;
+        stream.send(errorReply(stanza, stanzaError.condition, { type: stanzaError.type, text: stanzaError.text }));
+      }
+      return true;
+    });
+
+    ctx.iq.on('get', ['self', 'host'], NS.REGISTER, 'query', ({ from }) =>
+      xml('query', { xmlns: NS.REGISTER }, xml('registered'), xml('username', {}, from.local), xml('password')),
+    );
+    ctx.iq.on('set', ['self', 'host'], NS.REGISTER, 'query', async ({ from, payload, stanza }) => {
+      if (payload.getChild('remove')) {
+        await ctx.accounts.delete(from.local);
+        ctx.log.info('account deleted by its owner');
+        // XEP-0077 §3.2: answer, then end every stream of the deleted account.
+        const reply = iqResult(stanza);
+        reply.attrs.to = from.toString();
+        for (const session of await ctx.sessions.resourcesOf(from.bare())) {
+          if (session.jid.equals(from)) session.send(reply);
+          session.closeWithError('not-authorized', 'the account was deleted');
+        }
+        // The reply went out already; tell the dispatcher so it does not answer twice.
+        return ALREADY_ANSWERED;
+      }
+      const username = payload.getChildText('username');
+      const password = payload.getChildText('password');
+      if (!password) throw new StanzaError('bad-request', { text: 'a new password is required' });
+      if (username && safePrep(ctx, username) !== from.local) throw new StanzaError('not-allowed', { text: 'you can only change your own password' });
+      try {
+        await ctx.accounts.changePassword(from.local, password);
+      } catch (error) {
+        if (error instanceof AccountError) throw error.toStanzaError();
+        throw error;
+      }
+      ctx.log.info('password changed');
+    });
+  },
+};
+
+/** The reply already went out (see core/iq.ts). */
+const ALREADY_ANSWERED = xml(NO_REPLY);
+
+function safePrep(ctx: ModuleContext, username: string): string | null {
+  try {
+    return ctx.accounts.prepareUsername(username);
+  } catch {
+    return null;
+  }
+}
+
+async function preAuthRegistration(
+  ctx: ModuleContext,
+  stanza: Element,
+  query: Element,
+  allow: (sourceKey: string) => boolean,
+  sourceKey: string,
+): Promise<Element | null> {
+  const mode = ctx.config.registration;
+  if (mode === 'closed') throw new StanzaError('service-unavailable', { text: 'registration is closed on this server' });
+  if (stanza.attrs.type === 'get') {
+    const instructions = mode === 'invite'
+      ? 'This server registers new accounts by invitation only.'
+      : `Choose a username and a password of at least ${ctx.config.accounts.min_password_length} characters. Nothing else is needed.`;
+    return xml('query', { xmlns: NS.REGISTER }, xml('instructions', {}, instructions), xml('username'), xml('password'));
+  }
+  if (stanza.attrs.type !== 'set') throw new StanzaError('bad-request');
+  if (query.getChild('remove')) throw new StanzaError('registration-required', { text: 'log in to delete your account' });
+  if (mode === 'invite') throw new StanzaError('not-allowed', { text: 'registration needs an invitation on this server' });
+  const username = query.getChildText('username');
+  const password = query.getChildText('password');
+  if (!username || !password) throw new StanzaError('not-acceptable', { text: 'a username and a password are required' });
+  if (!allow(sourceKey)) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many registrations from your address; try again later' });
+  await ctx.accounts.create(username, password);
+  ctx.log.info('account registered in-band');
+  return null;
+}

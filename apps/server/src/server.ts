@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { prepDomainpart } from '@conexizan/protocol';
+import { openStorage, type Storage } from '@conexizan/storage';
+import { AccountService } from './accounts/account-service.ts';
+import { ClientListeners } from './c2s/listeners.ts';
+import { LoginThrottle } from './c2s/login-throttle.ts';
+import type { Config } from './config/schema.ts';
+import type { ServerCore } from './core/core.ts';
+import { FeatureRegistry } from './core/features.ts';
+import { HookBus } from './core/hooks.ts';
+import { IqDispatcher } from './core/iq.ts';
+import { createLogger, type Logger } from './core/log.ts';
+import { createMetrics, type Metrics } from './core/metrics.ts';
+import type { ModuleContext, ServerModule } from './core/module.ts';
+import { StanzaRouter } from './core/router.ts';
+import { InProcessSessionRegistry } from './core/sessions.ts';
+import { HttpListeners } from './http/http-server.ts';
+import { MODULES } from './modules/index.ts';
+import { loadCertificate, secureContextFor, type CertificateInfo } from './tls/certificates.ts';
+
+export interface RunningServer {
+  core: ServerCore;
+  certificate: CertificateInfo;
+  /** the ports actually bound (useful when a port was given as 0 in tests… or left to the OS) */
+  ports: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  logger?: Logger;
+  modules?: ServerModule[];
+}
+
+/** Assembles and starts a whole server: storage, core, modules, listeners. */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config } = options;
+  // Validate the domain the same way a JID's domainpart is validated.
+  const domain = prepDomainpart(config.domain);
+  const log = options.logger ?? createLogger({ level: config.log.level, format: config.log.format });
+  const metrics = createMetrics();
+  const dataDir = resolve(config.data_dir);
+  const storage = await openStorage({
+    url: config.database_url || undefined,
+    dataDir,
+    onQuery: (operation, ms) => metrics.storageLatency.observe({ operation }, ms / 1000),
+  });
+  const certificate = await loadCertificate({ cert: config.tls.cert, key: config.tls.key, dataDir, domain });
+  const secureContext = secureContextFor(certificate);
+  const core = assembleCore({ config, domain, log, metrics, storage });
+
+  const stopCallbacks: (() => void | Promise<void>)[] = [];
+  for (const module of options.modules ?? MODULES) {
+    const context: ModuleContext = { ...core, log: log.child({ module: module.name }), onStop: (callback) => stopCallbacks.push(callback) };
+    await module.setup(context);
+  }
+  await core.hooks.fireAll('server/started', {});
+
+  const throttle = new LoginThrottle(config.limits.failed_logins_before_delay);
+  const clients = new ClientListeners(core, throttle, () => secureContext);
+  const http = new HttpListeners(core, { throttle, clients, secureContext: () => secureContext, webRoot: findWebRoot() });
+  const ports: Record<string, number> = {};
+  try {
+    for (const { name, port } of [...(await clients.listen()), ...(await http.listen())]) ports[name] = port;
+  } catch (error) {
+    await clients.close();
+    await http.close();
+    await storage.close();
+    throw error;
+  }
+  log.info({ domain, ports, storage: storage.kind, modules: (options.modules ?? MODULES).map((m) => m.name) }, 'conexizan is serving');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const listenersClosed = Promise.all([clients.close(), http.close()]);
+      await clients.closeStreams(5000);
+      await listenersClosed;
+      for (const callback of stopCallbacks.reverse()) await callback();
+      await storage.close();
+      log.info('conexizan stopped');
+    })();
+    return stopping;
+  };
+  return { core, certificate, ports, stop };
+}
+
+export function assembleCore(options: { config: Config; domain: string; log: Logger; metrics: Metrics; storage: Storage }): ServerCore {
+  const { config, domain, log, metrics, storage } = options;
+  const hooks = new HookBus();
+  const sessions = new InProcessSessionRegistry();
+  const router = new StanzaRouter({ domain, hooks, log, metrics });
+  const iq = new IqDispatcher(hooks, router, sessions);
+  const accounts = new AccountService(storage, {
+    scramIterations: config.accounts.scram_iterations,
+    minPasswordLength: config.accounts.min_password_length,
+    reserveDeletedDays: config.accounts.reserve_deleted_days,
+  });
+  return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry() };
+}
+
+function findWebRoot(): string | null {
+  const candidate = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+  return existsSync(join(candidate, 'index.html')) ? candidate : null;
+}
