@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start, part two: runs every test. Installs what the tests need from
+# Debian (PostgreSQL, slixmpp, Chromium…) through the project's own scripts,
+# starts PostgreSQL, then runs typecheck and the whole suite through turbo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+bash scripts/install-test-deps.sh
+CONEXIZAN_TEST_POSTGRES_URL="$(bash scripts/ensure-postgres.sh | tail -n 1)"
+export CONEXIZAN_TEST_POSTGRES_URL
+pnpm exec turbo run typecheck test --concurrency=1 --continue=never "$@"
