@@ -1,0 +1,36 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/postgresql/client/client.ts';
+import type { Backend, Db } from './db.ts';
+import { loadMigrations, migratePostgresql } from './migrate.ts';
+
+/**
+ * `url` may carry Prisma's `?schema=name` (default "public"); the tables live
+ * there. Everything else in it is for node-postgres (e.g. sslmode).
+ */
+export async function openPostgresql(url: string): Promise<Backend> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? 'public';
+  parsed.searchParams.delete('schema');
+  const connectionString = parsed.toString();
+  await migratePostgresql({ connectionString }, schema, loadMigrations('postgresql'));
+
+  // The adapter qualifies Prisma's queries with the schema; search_path covers
+  // the few raw statements below.
+  const adapter = new PrismaPg(
+    { connectionString, options: `-c search_path=${schema}` },
+    { schema },
+  );
+  // See db.ts for why the repositories can use this client through the SQLite type.
+  const db = new PrismaClient({ adapter }) as unknown as Db;
+  await db.$connect();
+  return {
+    kind: 'postgresql',
+    db,
+    exclusive: (fn) => fn(),
+    lockAccount: async (tx, username) => {
+      const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "accounts" WHERE "username" = ${username} FOR UPDATE`;
+      return rows.length > 0;
+    },
+    close: () => db.$disconnect(),
+  };
+}

@@ -1,0 +1,110 @@
+import { type Backend, Rollback, isNotFound, isUniqueViolation, transaction } from '../db.ts';
+import type { Run } from './run.ts';
+import {
+  AccountExistsError,
+  type AccountRepository,
+  type ScramMechanism,
+  type StoredScramCredential,
+} from '../types.ts';
+
+const credentialData = (c: StoredScramCredential) => ({
+  mechanism: c.mechanism,
+  salt: c.salt,
+  iterations: c.iterations,
+  storedKey: c.storedKey,
+  serverKey: c.serverKey,
+});
+
+export function accountRepository({ db, lockAccount }: Backend, run: Run): AccountRepository {
+  return {
+    create: (username, credentials) =>
+      run('accounts.create', async () => {
+        try {
+          // A nested create runs in one transaction: no account without its credentials.
+          await db.account.create({
+            data: {
+              username,
+              createdAt: new Date(),
+              credentials: { create: credentials.map(credentialData) },
+            },
+          });
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new AccountExistsError(username);
+          throw error;
+        }
+      }),
+
+    get: (username) =>
+      run('accounts.get', async () => {
+        const row = await db.account.findUnique({
+          where: { username },
+          include: { credentials: { orderBy: { mechanism: 'asc' } } },
+        });
+        if (!row) return null;
+        return {
+          username: row.username,
+          createdAt: row.createdAt,
+          credentials: row.credentials.map((c) => ({
+            mechanism: c.mechanism as ScramMechanism,
+            salt: c.salt,
+            iterations: c.iterations,
+            storedKey: c.storedKey,
+            serverKey: c.serverKey,
+          })),
+        };
+      }),
+
+    setCredentials: (username, credentials) =>
+      run('accounts.setCredentials', () =>
+        transaction(db, async (tx) => {
+          // Locked, so two password changes cannot interleave into a mix of both.
+          if (!(await lockAccount(tx, username))) return false;
+          await tx.scramCredential.deleteMany({ where: { owner: username } });
+          await tx.scramCredential.createMany({ data: credentials.map((c) => ({ owner: username, ...credentialData(c) })) });
+          return true;
+        }),
+      ),
+
+    delete: (username) =>
+      run('accounts.delete', () =>
+        transaction(db, async (tx) => {
+          try {
+            // Foreign keys cascade to everything the account owns.
+            await tx.account.delete({ where: { username } });
+          } catch (error) {
+            if (isNotFound(error)) throw new Rollback(false);
+            throw error;
+          }
+          const deletedAt = new Date();
+          await tx.accountTombstone.upsert({
+            where: { username },
+            create: { username, deletedAt },
+            update: { deletedAt },
+          });
+          return true;
+        }),
+      ),
+
+    list: () =>
+      run('accounts.list', async () => {
+        const rows = await db.account.findMany({ select: { username: true } });
+        // Sorted here (by UTF-16 code units), not in SQL, so both backends
+        // agree whatever the database's collation.
+        return rows.map((r) => r.username).sort();
+      }),
+
+    count: () => run('accounts.count', () => db.account.count()),
+
+    deletedAt: (username) =>
+      run('accounts.deletedAt', async () => {
+        const row = await db.accountTombstone.findUnique({ where: { username } });
+        return row?.deletedAt ?? null;
+      }),
+
+    purgeTombstones: (olderThan) =>
+      run('accounts.purgeTombstones', async () => {
+        const { count } = await db.accountTombstone.deleteMany({ where: { deletedAt: { lt: olderThan } } });
+        return count;
+      }),
+  };
+}

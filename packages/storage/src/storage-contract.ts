@@ -1,0 +1,432 @@
+/**
+ * Behaviour tests for the Storage contract (types.ts), shared by every backend:
+ * sqlite.test.ts and postgresql.test.ts call describeStorageContract with a
+ * factory that opens a fresh, empty storage for each test.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AccountExistsError, type RosterItem, type Storage, type StoredScramCredential } from './types.ts';
+
+export type OpenFresh = (onQuery?: (operation: string, ms: number) => void) => Promise<Storage>;
+
+const sha1: StoredScramCredential = {
+  mechanism: 'SCRAM-SHA-1',
+  salt: 'c2FsdDE=',
+  iterations: 4096,
+  storedKey: 'c3RvcmVkMQ==',
+  serverKey: 'c2VydmVyMQ==',
+};
+const sha256: StoredScramCredential = {
+  mechanism: 'SCRAM-SHA-256',
+  salt: 'c2FsdDI=',
+  iterations: 8192,
+  storedKey: 'c3RvcmVkMg==',
+  serverKey: 'c2VydmVyMg==',
+};
+
+const item = (jid: string, extra: Partial<RosterItem> = {}): RosterItem => ({
+  jid,
+  name: null,
+  subscription: 'none',
+  askSubscribe: false,
+  approved: false,
+  groups: [],
+  ...extra,
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFresh): void {
+  let storage: Storage;
+  const queries: string[] = [];
+
+  beforeEach(async () => {
+    queries.length = 0;
+    storage = await openFresh((operation) => queries.push(operation));
+  });
+  afterEach(async () => {
+    await storage.close();
+  });
+
+  /** Creates the accounts and gives each one of everything an account can own. */
+  async function populate(...usernames: string[]) {
+    for (const u of usernames) {
+      await storage.accounts.create(u, [sha256]);
+      await storage.roster.put(u, item(`friend@example.org`, { name: `friend of ${u}`, groups: [u] }));
+      await storage.roster.addPendingIn(u, 'stranger@example.net', `<presence from='stranger@example.net' to='${u}'/>`);
+      await storage.offline.store(u, `<message to='${u}'/>`, 100);
+      await storage.privateXml.set(u, '{storage:bookmarks} storage', `<storage xmlns='storage:bookmarks' owner='${u}'/>`);
+      await storage.vcards.set(u, `<vCard xmlns='vcard-temp'><FN>${u}</FN></vCard>`);
+    }
+  }
+
+  describe('storage', () => {
+    it('reports its kind, answers ping and reports each call to onQuery', async () => {
+      expect(storage.kind).toBe(kind);
+      await storage.ping();
+      await storage.accounts.get('nobody');
+      await storage.roster.version('nobody');
+      expect(queries).toEqual(['accounts.get', 'roster.version']);
+    });
+  });
+
+  describe('accounts', () => {
+    it('creates and gets an account with its credentials', async () => {
+      const before = Date.now();
+      await storage.accounts.create('alice', [sha256, sha1]);
+      const account = await storage.accounts.get('alice');
+      expect(account?.username).toBe('alice');
+      expect(account?.createdAt).toBeInstanceOf(Date);
+      expect(account!.createdAt.getTime()).toBeGreaterThanOrEqual(before - 1);
+      expect(account!.createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 1);
+      expect(account?.credentials).toEqual([sha1, sha256]);
+      expect(await storage.accounts.get('bob')).toBeNull();
+    });
+
+    it('refuses a taken username with AccountExistsError and keeps the first account', async () => {
+      await storage.accounts.create('alice', [sha1]);
+      await expect(storage.accounts.create('alice', [sha256])).rejects.toBeInstanceOf(AccountExistsError);
+      expect((await storage.accounts.get('alice'))?.credentials).toEqual([sha1]);
+      expect(await storage.accounts.count()).toBe(1);
+    });
+
+    it('lets only one of two concurrent creates of a name succeed', async () => {
+      const results = await Promise.allSettled([
+        storage.accounts.create('alice', [sha1]),
+        storage.accounts.create('alice', [sha256]),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(failure.reason).toBeInstanceOf(AccountExistsError);
+    });
+
+    it('replaces all credentials', async () => {
+      await storage.accounts.create('alice', [sha1, sha256]);
+      const changed = { ...sha256, salt: 'bmV3', storedKey: 'bmV3U3RvcmVk', serverKey: 'bmV3U2VydmVy' };
+      expect(await storage.accounts.setCredentials('alice', [changed])).toBe(true);
+      expect((await storage.accounts.get('alice'))?.credentials).toEqual([changed]);
+      expect(await storage.accounts.setCredentials('bob', [sha1])).toBe(false);
+      expect(await storage.accounts.get('bob')).toBeNull();
+    });
+
+    it('ends with exactly one of two concurrent credential sets, never a mix', async () => {
+      await storage.accounts.create('alice', [sha1]);
+      const a = [{ ...sha1, salt: 'QQ==' }, { ...sha256, salt: 'QQ==' }];
+      const b = [{ ...sha256, salt: 'Qg==' }];
+      await Promise.all([storage.accounts.setCredentials('alice', a), storage.accounts.setCredentials('alice', b)]);
+      expect([a, b]).toContainEqual((await storage.accounts.get('alice'))?.credentials);
+    });
+
+    it('deletes an account with everything it owns, and leaves a tombstone', async () => {
+      await populate('alice', 'bob');
+      expect(await storage.accounts.deletedAt('alice')).toBeNull();
+      const before = Date.now();
+      expect(await storage.accounts.delete('alice')).toBe(true);
+
+      expect(await storage.accounts.get('alice')).toBeNull();
+      expect(await storage.roster.list('alice')).toEqual([]);
+      expect(await storage.roster.version('alice')).toBe('0');
+      expect(await storage.roster.pendingIn('alice')).toEqual([]);
+      expect(await storage.offline.count('alice')).toBe(0);
+      expect(await storage.privateXml.get('alice', '{storage:bookmarks} storage')).toBeNull();
+      expect(await storage.vcards.get('alice')).toBeNull();
+      const deletedAt = await storage.accounts.deletedAt('alice');
+      expect(deletedAt).toBeInstanceOf(Date);
+      expect(deletedAt!.getTime()).toBeGreaterThanOrEqual(before - 1);
+
+      // bob keeps all of his
+      expect(await storage.accounts.get('bob')).not.toBeNull();
+      expect(await storage.roster.list('bob')).toHaveLength(1);
+      expect(await storage.roster.pendingIn('bob')).toHaveLength(1);
+      expect(await storage.offline.count('bob')).toBe(1);
+      expect(await storage.privateXml.get('bob', '{storage:bookmarks} storage')).toContain("owner='bob'");
+      expect(await storage.vcards.get('bob')).toContain('<FN>bob</FN>');
+      expect(await storage.accounts.deletedAt('bob')).toBeNull();
+
+      expect(await storage.accounts.delete('alice')).toBe(false);
+      expect(await storage.accounts.delete('nobody')).toBe(false);
+      expect(await storage.accounts.deletedAt('nobody')).toBeNull();
+    });
+
+    it('gives a re-created name a clean slate', async () => {
+      await populate('alice');
+      await storage.accounts.delete('alice');
+      await storage.accounts.create('alice', [sha1]);
+      expect(await storage.roster.version('alice')).toBe('0');
+      expect(await storage.roster.list('alice')).toEqual([]);
+      expect(await storage.offline.list('alice')).toEqual([]);
+      expect(await storage.vcards.get('alice')).toBeNull();
+      expect((await storage.accounts.get('alice'))?.credentials).toEqual([sha1]);
+    });
+
+    it('purges only tombstones older than the given date', async () => {
+      await storage.accounts.create('old', []);
+      await storage.accounts.create('new', []);
+      await storage.accounts.delete('old');
+      await sleep(20);
+      const cutoff = new Date();
+      await sleep(20);
+      await storage.accounts.delete('new');
+
+      expect(await storage.accounts.purgeTombstones(new Date(0))).toBe(0);
+      expect(await storage.accounts.purgeTombstones(cutoff)).toBe(1);
+      expect(await storage.accounts.deletedAt('old')).toBeNull();
+      expect(await storage.accounts.deletedAt('new')).toBeInstanceOf(Date);
+      expect(await storage.accounts.purgeTombstones(new Date(Date.now() + 60_000))).toBe(1);
+      expect(await storage.accounts.deletedAt('new')).toBeNull();
+    });
+
+    it('lists usernames sorted ascending and counts them', async () => {
+      expect(await storage.accounts.list()).toEqual([]);
+      expect(await storage.accounts.count()).toBe(0);
+      for (const u of ['carol', 'alice', 'bob', 'alice.b', 'zoë', '0day', 'al']) await storage.accounts.create(u, []);
+      expect(await storage.accounts.list()).toEqual(['0day', 'al', 'alice', 'alice.b', 'bob', 'carol', 'zoë']);
+      expect(await storage.accounts.count()).toBe(7);
+      await storage.accounts.delete('bob');
+      expect(await storage.accounts.list()).toEqual(['0day', 'al', 'alice', 'alice.b', 'carol', 'zoë']);
+      expect(await storage.accounts.count()).toBe(6);
+    });
+  });
+
+  describe('roster', () => {
+    beforeEach(async () => {
+      await storage.accounts.create('alice', [sha256]);
+      await storage.accounts.create('bob', [sha256]);
+    });
+
+    it('starts at version "0", also for unknown users', async () => {
+      expect(await storage.roster.version('alice')).toBe('0');
+      expect(await storage.roster.version('nobody')).toBe('0');
+      expect(await storage.roster.list('alice')).toEqual([]);
+      expect(await storage.roster.get('alice', 'juliet@example.com')).toBeNull();
+    });
+
+    it('puts, gets, replaces and lists items, bumping the version each time', async () => {
+      const juliet = item('juliet@example.com', {
+        name: 'Juliet',
+        subscription: 'both',
+        groups: ['Friends', 'Capulets', 'ünïcode ✓'],
+      });
+      const romeo = item('romeo@example.net', { subscription: 'to', askSubscribe: true, approved: true });
+      expect(await storage.roster.put('alice', juliet)).toBe('1');
+      expect(await storage.roster.put('alice', romeo)).toBe('2');
+      expect(await storage.roster.get('alice', 'juliet@example.com')).toEqual(juliet);
+      expect(await storage.roster.get('alice', 'romeo@example.net')).toEqual(romeo);
+
+      const renamed = { ...juliet, name: null, subscription: 'from' as const, groups: [] };
+      expect(await storage.roster.put('alice', renamed)).toBe('3');
+      expect(await storage.roster.list('alice')).toEqual([renamed, romeo]);
+      expect(await storage.roster.version('alice')).toBe('3');
+    });
+
+    it('removes items, bumping the version only when there was one', async () => {
+      await storage.roster.put('alice', item('juliet@example.com'));
+      expect(await storage.roster.remove('alice', 'juliet@example.com')).toBe('2');
+      expect(await storage.roster.remove('alice', 'juliet@example.com')).toBeNull();
+      expect(await storage.roster.remove('nobody', 'juliet@example.com')).toBeNull();
+      expect(await storage.roster.version('alice')).toBe('2');
+      expect(await storage.roster.list('alice')).toEqual([]);
+    });
+
+    it('refuses to put an item for an unknown account', async () => {
+      await expect(storage.roster.put('nobody', item('juliet@example.com'))).rejects.toThrow();
+      expect(await storage.roster.list('nobody')).toEqual([]);
+    });
+
+    it('hands out distinct versions to concurrent changes', async () => {
+      const versions = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => storage.roster.put('alice', item(`c${i}@example.com`))),
+      );
+      expect(versions.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      expect(await storage.roster.version('alice')).toBe('12');
+      expect(await storage.roster.list('alice')).toHaveLength(12);
+    });
+
+    it('keeps pending inbound subscription requests idempotently', async () => {
+      expect(await storage.roster.pendingIn('alice')).toEqual([]);
+      await storage.roster.addPendingIn('alice', 'romeo@example.net', '<presence type="subscribe" id="1"/>');
+      await storage.roster.addPendingIn('alice', 'romeo@example.net', '<presence type="subscribe" id="2"/>');
+      await storage.roster.addPendingIn('alice', 'juliet@example.com', '<presence type="subscribe" id="3"/>');
+      expect(await storage.roster.pendingIn('alice')).toEqual([
+        { jid: 'juliet@example.com', stanza: '<presence type="subscribe" id="3"/>' },
+        { jid: 'romeo@example.net', stanza: '<presence type="subscribe" id="2"/>' },
+      ]);
+      expect(await storage.roster.removePendingIn('alice', 'romeo@example.net')).toBe(true);
+      expect(await storage.roster.removePendingIn('alice', 'romeo@example.net')).toBe(false);
+      expect(await storage.roster.pendingIn('alice')).toHaveLength(1);
+      // requests are not roster changes
+      expect(await storage.roster.version('alice')).toBe('0');
+    });
+
+    it("never shows one user's roster through another's name", async () => {
+      await storage.roster.put('alice', item('juliet@example.com', { name: 'J' }));
+      await storage.roster.addPendingIn('alice', 'romeo@example.net', '<presence/>');
+      expect(await storage.roster.list('bob')).toEqual([]);
+      expect(await storage.roster.get('bob', 'juliet@example.com')).toBeNull();
+      expect(await storage.roster.version('bob')).toBe('0');
+      expect(await storage.roster.pendingIn('bob')).toEqual([]);
+      expect(await storage.roster.remove('bob', 'juliet@example.com')).toBeNull();
+      expect(await storage.roster.removePendingIn('bob', 'romeo@example.net')).toBe(false);
+
+      await storage.roster.put('bob', item('juliet@example.com', { name: 'Bob’s J' }));
+      expect((await storage.roster.get('alice', 'juliet@example.com'))?.name).toBe('J');
+      expect(await storage.roster.version('alice')).toBe('1');
+      expect(await storage.roster.pendingIn('alice')).toHaveLength(1);
+    });
+  });
+
+  describe('offline messages', () => {
+    beforeEach(async () => {
+      await storage.accounts.create('alice', [sha256]);
+      await storage.accounts.create('bob', [sha256]);
+    });
+
+    it('lists messages oldest first with increasing ids', async () => {
+      for (let i = 0; i < 5; i++) expect(await storage.offline.store('alice', `<message id='${i}'/>`, 10)).toBe(true);
+      const messages = await storage.offline.list('alice');
+      expect(messages.map((m) => m.stanza)).toEqual([0, 1, 2, 3, 4].map((i) => `<message id='${i}'/>`));
+      const ids = messages.map((m) => BigInt(m.id));
+      expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
+      expect(new Set(ids).size).toBe(5);
+      for (const m of messages) expect(m.storedAt).toBeInstanceOf(Date);
+      expect(await storage.offline.count('alice')).toBe(5);
+    });
+
+    it('stores nothing once the user holds `limit` messages', async () => {
+      expect(await storage.offline.store('alice', '<m1/>', 2)).toBe(true);
+      expect(await storage.offline.store('alice', '<m2/>', 2)).toBe(true);
+      expect(await storage.offline.store('alice', '<m3/>', 2)).toBe(false);
+      expect(await storage.offline.store('alice', '<m3/>', 0)).toBe(false);
+      expect(await storage.offline.count('alice')).toBe(2);
+      const [first] = await storage.offline.list('alice');
+      await storage.offline.remove('alice', [first!.id]);
+      expect(await storage.offline.store('alice', '<m3/>', 2)).toBe(true);
+      expect((await storage.offline.list('alice')).map((m) => m.stanza)).toEqual(['<m2/>', '<m3/>']);
+    });
+
+    it('holds the limit under concurrent stores', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => storage.offline.store('alice', `<m${i}/>`, 7)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(7);
+      expect(await storage.offline.count('alice')).toBe(7);
+    });
+
+    it('removes the given ids only, and never reuses an id', async () => {
+      await storage.offline.store('alice', '<a/>', 10);
+      await storage.offline.store('alice', '<b/>', 10);
+      await storage.offline.store('alice', '<c/>', 10);
+      const [a, b, c] = await storage.offline.list('alice');
+      await storage.offline.remove('alice', [a!.id, c!.id, 'not-an-id', '999999']);
+      expect(await storage.offline.list('alice')).toEqual([b]);
+      await storage.offline.remove('alice', []);
+      await storage.offline.remove('alice', [b!.id]);
+      expect(await storage.offline.count('alice')).toBe(0);
+
+      await storage.offline.store('alice', '<d/>', 10);
+      const [d] = await storage.offline.list('alice');
+      expect(BigInt(d!.id)).toBeGreaterThan(BigInt(c!.id));
+      // a late remove of already-delivered ids must not hit the new message
+      await storage.offline.remove('alice', [a!.id, b!.id, c!.id]);
+      expect(await storage.offline.list('alice')).toEqual([d]);
+    });
+
+    it('stores nothing for an unknown account', async () => {
+      expect(await storage.offline.store('nobody', '<m/>', 10)).toBe(false);
+      expect(await storage.offline.count('nobody')).toBe(0);
+      expect(await storage.offline.list('nobody')).toEqual([]);
+    });
+
+    it("never shows or removes one user's messages through another's name", async () => {
+      await storage.offline.store('alice', '<for-alice/>', 10);
+      const [message] = await storage.offline.list('alice');
+      expect(await storage.offline.list('bob')).toEqual([]);
+      expect(await storage.offline.count('bob')).toBe(0);
+      await storage.offline.remove('bob', [message!.id]);
+      expect(await storage.offline.list('alice')).toEqual([message]);
+      // bob's limit counts only bob's messages
+      expect(await storage.offline.store('bob', '<for-bob/>', 1)).toBe(true);
+    });
+  });
+
+  describe('private XML', () => {
+    const bookmarks = '{storage:bookmarks} storage';
+    const prefs = '{urn:example:prefs} prefs';
+
+    beforeEach(async () => {
+      await storage.accounts.create('alice', [sha256]);
+      await storage.accounts.create('bob', [sha256]);
+    });
+
+    it('sets, gets and replaces per key', async () => {
+      expect(await storage.privateXml.get('alice', bookmarks)).toBeNull();
+      await storage.privateXml.set('alice', bookmarks, "<storage xmlns='storage:bookmarks'/>");
+      await storage.privateXml.set('alice', prefs, "<prefs xmlns='urn:example:prefs'>1</prefs>");
+      await storage.privateXml.set('alice', bookmarks, "<storage xmlns='storage:bookmarks'><url/></storage>");
+      expect(await storage.privateXml.get('alice', bookmarks)).toBe("<storage xmlns='storage:bookmarks'><url/></storage>");
+      expect(await storage.privateXml.get('alice', prefs)).toBe("<prefs xmlns='urn:example:prefs'>1</prefs>");
+    });
+
+    it("never shows one user's data through another's name", async () => {
+      await storage.privateXml.set('alice', bookmarks, '<alice/>');
+      expect(await storage.privateXml.get('bob', bookmarks)).toBeNull();
+      await storage.privateXml.set('bob', bookmarks, '<bob/>');
+      expect(await storage.privateXml.get('alice', bookmarks)).toBe('<alice/>');
+    });
+
+    it('refuses to store for an unknown account', async () => {
+      await expect(storage.privateXml.set('nobody', bookmarks, '<x/>')).rejects.toThrow();
+    });
+  });
+
+  describe('vCards', () => {
+    beforeEach(async () => {
+      await storage.accounts.create('alice', [sha256]);
+      await storage.accounts.create('bob', [sha256]);
+    });
+
+    it('sets, gets, replaces and removes', async () => {
+      expect(await storage.vcards.get('alice')).toBeNull();
+      await storage.vcards.set('alice', '<vCard><FN>A</FN></vCard>');
+      await storage.vcards.set('alice', '<vCard><FN>Alice</FN></vCard>');
+      expect(await storage.vcards.get('alice')).toBe('<vCard><FN>Alice</FN></vCard>');
+      await storage.vcards.set('alice', null);
+      expect(await storage.vcards.get('alice')).toBeNull();
+      await storage.vcards.set('alice', null);
+      await storage.vcards.set('nobody', null);
+    });
+
+    it("never shows or removes one user's vCard through another's name", async () => {
+      await storage.vcards.set('alice', '<vCard><FN>Alice</FN></vCard>');
+      expect(await storage.vcards.get('bob')).toBeNull();
+      await storage.vcards.set('bob', null);
+      expect(await storage.vcards.get('alice')).toBe('<vCard><FN>Alice</FN></vCard>');
+    });
+
+    it('refuses to store for an unknown account', async () => {
+      await expect(storage.vcards.set('nobody', '<vCard/>')).rejects.toThrow();
+    });
+  });
+
+  describe('concurrency', () => {
+    it('keeps interleaved calls of all kinds consistent', async () => {
+      await storage.accounts.create('alice', [sha256]);
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, i) => {
+          await Promise.all([
+            storage.roster.put('alice', item(`c${i}@example.com`)),
+            storage.offline.store('alice', `<m${i}/>`, 100),
+            storage.privateXml.set('alice', `{urn:k${i}} k`, `<k${i}/>`),
+            storage.vcards.set('alice', `<vCard>${i}</vCard>`),
+            storage.accounts.get('alice'),
+            storage.roster.remove('alice', `c${i - 1}@example.com`),
+          ]);
+        }),
+      );
+      expect(await storage.offline.count('alice')).toBe(10);
+      expect(await storage.privateXml.get('alice', '{urn:k9} k')).toBe('<k9/>');
+      const roster = await storage.roster.list('alice');
+      const removals = 10 - roster.length;
+      expect(await storage.roster.version('alice')).toBe(String(10 + removals));
+    });
+  });
+}

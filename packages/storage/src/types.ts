@@ -1,0 +1,139 @@
+/**
+ * The storage contract the server codes against. Both backends (SQLite embedded,
+ * PostgreSQL for scale) implement exactly this; nothing outside this package
+ * sees Prisma.
+ *
+ * Usernames passed here are already prepared (PRECIS UsernameCaseMapped) by the
+ * caller; JIDs are prepared bare JID strings ("user@domain"). Stanzas are
+ * stored as serialised XML strings.
+ */
+
+export type ScramMechanism = 'SCRAM-SHA-1' | 'SCRAM-SHA-256';
+
+/** What SCRAM needs to verify a password without ever knowing it (RFC 5802 §3). */
+export interface StoredScramCredential {
+  mechanism: ScramMechanism;
+  /** base64 */
+  salt: string;
+  iterations: number;
+  /** base64 of StoredKey = H(ClientKey) */
+  storedKey: string;
+  /** base64 of ServerKey = HMAC(SaltedPassword, "Server Key") */
+  serverKey: string;
+}
+
+export interface Account {
+  username: string;
+  createdAt: Date;
+  credentials: StoredScramCredential[];
+}
+
+export class AccountExistsError extends Error {
+  constructor(username: string) {
+    super(`account ${username} exists`);
+    this.name = 'AccountExistsError';
+  }
+}
+
+export interface AccountRepository {
+  /** Throws AccountExistsError if the username is taken. */
+  create(username: string, credentials: StoredScramCredential[]): Promise<void>;
+  get(username: string): Promise<Account | null>;
+  /** Replaces all credentials (password change). Returns false if no such account. */
+  setCredentials(username: string, credentials: StoredScramCredential[]): Promise<boolean>;
+  /**
+   * Deletes the account and everything it owns (roster, pending subscription
+   * requests, offline messages, private XML, vCard) in one transaction, and
+   * records a tombstone so that the name stays reserved. Returns false if no such account.
+   */
+  delete(username: string): Promise<boolean>;
+  /** Sorted ascending. */
+  list(): Promise<string[]>;
+  count(): Promise<number>;
+  /** When was this name last deleted (tombstone), or null. */
+  deletedAt(username: string): Promise<Date | null>;
+  /** Removes tombstones older than the given date; returns how many. */
+  purgeTombstones(olderThan: Date): Promise<number>;
+}
+
+export type Subscription = 'none' | 'to' | 'from' | 'both';
+
+export interface RosterItem {
+  /** bare JID of the contact */
+  jid: string;
+  name: string | null;
+  subscription: Subscription;
+  /** true while an outbound subscription request is pending ("ask='subscribe'") */
+  askSubscribe: boolean;
+  /** RFC 6121 §3.4 subscription pre-approval */
+  approved: boolean;
+  groups: string[];
+}
+
+export interface RosterRepository {
+  /** Current roster version, a decimal string; "0" for an empty, never-changed roster. */
+  version(username: string): Promise<string>;
+  list(username: string): Promise<RosterItem[]>;
+  get(username: string, jid: string): Promise<RosterItem | null>;
+  /** Insert or replace; bumps and returns the new roster version. */
+  put(username: string, item: RosterItem): Promise<string>;
+  /** Removes; bumps and returns the new version, or null if there was no such item. */
+  remove(username: string, jid: string): Promise<string | null>;
+
+  /** Inbound subscription requests awaiting the user's answer (RFC 6121 §3.1.3). */
+  pendingIn(username: string): Promise<{ jid: string; stanza: string }[]>;
+  /** Idempotent: a second request from the same jid replaces the first. */
+  addPendingIn(username: string, jid: string, stanza: string): Promise<void>;
+  removePendingIn(username: string, jid: string): Promise<boolean>;
+}
+
+export interface OfflineMessage {
+  id: string;
+  stanza: string;
+  storedAt: Date;
+}
+
+export interface OfflineRepository {
+  /** Appends; returns false (and stores nothing) if the user already holds `limit` messages. */
+  store(username: string, stanza: string, limit: number): Promise<boolean>;
+  /** Oldest first. */
+  list(username: string): Promise<OfflineMessage[]>;
+  count(username: string): Promise<number>;
+  /** Deletes the given ids (after they were delivered). */
+  remove(username: string, ids: string[]): Promise<void>;
+}
+
+export interface PrivateXmlRepository {
+  /** key is "{namespace} elementName" as built by the caller */
+  get(username: string, key: string): Promise<string | null>;
+  set(username: string, key: string, xml: string): Promise<void>;
+}
+
+export interface VCardRepository {
+  get(username: string): Promise<string | null>;
+  /** null removes it */
+  set(username: string, xml: string | null): Promise<void>;
+}
+
+export interface Storage {
+  readonly kind: 'sqlite' | 'postgresql';
+  readonly accounts: AccountRepository;
+  readonly roster: RosterRepository;
+  readonly offline: OfflineRepository;
+  readonly privateXml: PrivateXmlRepository;
+  readonly vcards: VCardRepository;
+  /** Round-trip to the database; throws if it is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenStorageOptions {
+  /**
+   * postgres://… or postgresql://… selects PostgreSQL; file:… or undefined selects
+   * SQLite (default file: `${dataDir}/conexizan.sqlite`).
+   */
+  url?: string;
+  dataDir: string;
+  /** Called with (operation, milliseconds) after each repository call, for metrics. */
+  onQuery?: (operation: string, ms: number) => void;
+}
