@@ -1,0 +1,101 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+/**
+ * Process and machine figures straight from Linux /proc, so the server is
+ * measured from outside: nothing in it has to cooperate, which is what lets
+ * the same code measure Prosody or ejabberd later.
+ */
+
+let clockTicks: number | null = null;
+
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (almost always 100). */
+function ticksPerSecond(): number {
+  if (clockTicks === null) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** Resident set size in bytes (VmRSS), and the peak (VmHWM). */
+export function readMemory(pid: number): { rss: number; peakRss: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m ? Number(m[1]) * 1024 : 0;
+  };
+  return { rss: kb('VmRSS'), peakRss: kb('VmHWM') };
+}
+
+/** User + system CPU seconds the process has used so far, all its threads included. */
+export function readCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces and parentheses: split after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+}
+
+/** This process's own CPU seconds (getrusage: every thread, libuv's pool for WebCrypto included). */
+export function selfCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** Busy and total jiffies of the whole machine, to tell whether both cores were saturated. */
+export function readMachineCpu(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const values = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = values.slice(0, 8).reduce((a, b) => a + b, 0); // user…steal; guest is already in user
+  const idle = (values[3] ?? 0) + (values[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/** CPU use between two points in time: server, generator and machine, as shares of one core / of the machine. */
+export class CpuWindow {
+  readonly #pid: number;
+  readonly #start: { wall: number; server: number; self: number; machine: { busy: number; total: number } };
+
+  constructor(serverPid: number) {
+    this.#pid = serverPid;
+    this.#start = { wall: performance.now(), server: readCpuSeconds(serverPid), self: selfCpuSeconds(), machine: readMachineCpu() };
+  }
+
+  end(): CpuUsage {
+    const wall = (performance.now() - this.#start.wall) / 1000;
+    const server = readCpuSeconds(this.#pid) - this.#start.server;
+    const generator = selfCpuSeconds() - this.#start.self;
+    const machine = readMachineCpu();
+    const total = machine.total - this.#start.machine.total;
+    const machineBusyPercent = total > 0 ? (100 * (machine.busy - this.#start.machine.busy)) / total : 0;
+    const serverCorePercent = (100 * server) / wall;
+    const generatorCorePercent = (100 * generator) / wall;
+    return {
+      wallSeconds: wall,
+      serverCpuSeconds: server,
+      serverCorePercent,
+      generatorCpuSeconds: generator,
+      generatorCorePercent,
+      machineBusyPercent,
+      otherCorePercent: Math.max(0, machineBusyPercent * availableParallelism() - serverCorePercent - generatorCorePercent),
+    };
+  }
+}
+
+export interface CpuUsage {
+  wallSeconds: number;
+  serverCpuSeconds: number;
+  /** 100 = one core fully used (can exceed 100: thread pool, GC threads) */
+  serverCorePercent: number;
+  generatorCpuSeconds: number;
+  generatorCorePercent: number;
+  /** share of all cores busy, anything included */
+  machineBusyPercent: number;
+  /** % of one core used by everything else on the machine (kernel, other processes): disturbance */
+  otherCorePercent: number;
+}

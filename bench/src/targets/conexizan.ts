@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freeLoopbackPorts, ServerProcess } from './server-process.ts';
+import type { Account, Endpoint, StopResult, Target } from './target.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '../../..');
+// tsx by URL, so that child processes can run in the data dir, far from any node_modules.
+const TSX = import.meta.resolve('tsx');
+const SERVER_BIN = join(REPO, 'apps/server/bin/conexizan.mjs');
+const SEED_SCRIPT = join(HERE, 'conexizan-seed.ts');
+
+export interface ConexizanOptions {
+  scramIterations: number;
+  /** keep the data dir (database, certificate, server log) after the run */
+  keepData: boolean;
+}
+
+/**
+ * Conexizan from this checkout, as its operators run it: `conexizan serve`
+ * configured through CONEXIZAN_* variables, a fresh data dir, loopback only.
+ */
+export class ConexizanTarget implements Target {
+  readonly name = 'conexizan';
+  readonly #options: ConexizanOptions;
+  readonly #dataDir = mkdtempSync(join(tmpdir(), 'conexizan-bench-'));
+  readonly #process = new ServerProcess(join(this.#dataDir, 'server.log'));
+  #ports: { c2s: number; c2sTls: number; http: number } | null = null;
+
+  constructor(options: ConexizanOptions) {
+    this.#options = options;
+  }
+
+  get endpoint(): Endpoint {
+    const ports = this.#requirePorts();
+    return { host: '127.0.0.1', domain: 'localhost', directTlsPort: ports.c2sTls, starttlsPort: ports.c2s };
+  }
+
+  get pid(): number {
+    return this.#process.pid;
+  }
+
+  get dataDir(): string {
+    return this.#dataDir;
+  }
+
+  async prepare(accounts: Account[]): Promise<void> {
+    const [c2s, c2sTls, http] = await freeLoopbackPorts(3);
+    this.#ports = { c2s: c2s!, c2sTls: c2sTls!, http: http! };
+    // One child process creates every account through the server's own
+    // AccountService; `conexizan user add` would cost a process per account.
+    const file = join(this.#dataDir, 'accounts.json');
+    writeFileSync(file, JSON.stringify(accounts));
+    await promisify(execFile)(process.execPath, ['--import', TSX, SEED_SCRIPT, file], {
+      cwd: this.#dataDir,
+      env: this.#env(),
+      timeout: 10 * 60_000,
+    });
+    rmSync(file);
+  }
+
+  async start(): Promise<void> {
+    const ports = this.#requirePorts();
+    // cwd is the data dir (for the seeding too) so that a conexizan.toml lying in the checkout cannot change the setup.
+    this.#process.spawn(process.execPath, [SERVER_BIN, 'serve'], { cwd: this.#dataDir, env: this.#env() });
+    await this.#process.waitForPort('127.0.0.1', ports.c2sTls, 60_000);
+    await this.#process.waitForPort('127.0.0.1', ports.c2s, 10_000);
+  }
+
+  /** Heap in use and bound sessions, as the server itself reports them on /metrics (loopback needs no token). */
+  async extraStats(): Promise<Record<string, number>> {
+    const ports = this.#requirePorts();
+    try {
+      const response = await fetch(`http://127.0.0.1:${ports.http}/metrics`, { signal: AbortSignal.timeout(5000) });
+      const text = await response.text();
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+      return {
+        heapUsedBytes: value('conexizan_process_nodejs_heap_size_used_bytes'),
+        boundSessions: value('conexizan_sessions'),
+      };
+    } catch {
+      return {};
+    }
+  }
+
+  async stop(): Promise<StopResult> {
+    const result = await this.#process.stop();
+    if (!this.#options.keepData) rmSync(this.#dataDir, { recursive: true, force: true });
+    return result;
+  }
+
+  killNow(): void {
+    this.#process.killNow();
+  }
+
+  logTail(): string {
+    return this.#process.logTail();
+  }
+
+  #requirePorts() {
+    if (!this.#ports) throw new Error('prepare() first');
+    return this.#ports;
+  }
+
+  #env(): NodeJS.ProcessEnv {
+    const ports = this.#requirePorts();
+    // Start from the caller's environment minus any CONEXIZAN_* it may carry, so only these settings apply.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CONEXIZAN_')));
+    return {
+      ...env,
+      CONEXIZAN_DOMAIN: 'localhost',
+      CONEXIZAN_DATA_DIR: this.#dataDir,
+      CONEXIZAN_BIND: '127.0.0.1',
+      CONEXIZAN_C2S_PORT: String(ports.c2s),
+      CONEXIZAN_C2S_TLS_PORT: String(ports.c2sTls),
+      CONEXIZAN_S2S_PORT: '0',
+      CONEXIZAN_HTTP_PORT: String(ports.http),
+      CONEXIZAN_HTTPS_PORT: '0',
+      CONEXIZAN_LOG_LEVEL: 'warn',
+      CONEXIZAN_LOG_FORMAT: 'json',
+      CONEXIZAN_SCRAM_ITERATIONS: String(this.#options.scramIterations),
+      // In-band registration is not used (accounts are made beforehand); keep the setup closed.
+      CONEXIZAN_REGISTRATION: 'closed',
+    };
+  }
+}
