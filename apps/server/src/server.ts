@@ -18,7 +18,7 @@ import { StanzaRouter } from './core/router.ts';
 import { InProcessSessionRegistry } from './core/sessions.ts';
 import { HttpListeners } from './http/http-server.ts';
 import { MODULES } from './modules/index.ts';
-import { loadCertificate, secureContextFor, type CertificateInfo } from './tls/certificates.ts';
+import { loadCertificate, secureContextFor, tlsOptionsFor, type CertificateInfo } from './tls/certificates.ts';
 
 export interface RunningServer {
   core: ServerCore;
@@ -59,8 +59,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   await core.hooks.fireAll('server/started', {});
 
   const throttle = new LoginThrottle(config.limits.failed_logins_before_delay);
-  const clients = new ClientListeners(core, throttle, () => secureContext);
-  const http = new HttpListeners(core, { throttle, clients, secureContext: () => secureContext, webRoot: findWebRoot() });
+  const tlsOptions = tlsOptionsFor(certificate);
+  const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions });
+  const http = new HttpListeners(core, { throttle, clients, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot() });
   const ports: Record<string, number> = {};
   try {
     for (const { name, port } of [...(await clients.listen()), ...(await http.listen())]) ports[name] = port;

@@ -1,5 +1,5 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type SecureContext, type TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, type SecureContext, type TlsOptions as TlsServerOptions, type TLSSocket } from 'node:tls';
 import type { ServerCore } from '../core/core.ts';
 import { ClientStream } from './client-stream.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -14,10 +14,13 @@ export class ClientListeners {
   /** open streams, each with a promise that settles when its transport has closed */
   readonly streams = new Map<ClientStream, Promise<void>>();
 
-  constructor(core: ServerCore, throttle: LoginThrottle, secureContext: () => SecureContext) {
+  readonly #tlsOptions: TlsServerOptions;
+
+  constructor(core: ServerCore, throttle: LoginThrottle, tls: { context: () => SecureContext; options: TlsServerOptions }) {
     this.#core = core;
     this.#throttle = throttle;
-    this.#secureContext = secureContext;
+    this.#secureContext = tls.context;
+    this.#tlsOptions = tls.options;
   }
 
   async listen(): Promise<{ name: string; port: number }[]> {
@@ -31,9 +34,10 @@ export class ClientListeners {
     if (ports.c2s_tls) {
       const server = createTlsServer(
         {
+          ...this.#tlsOptions,
+          // Clients that send SNI get the current context (certificates can be replaced at run time).
           SNICallback: (_name, callback) => callback(null, this.#secureContext()),
           ALPNProtocols: ['xmpp-client'],
-          minVersion: 'TLSv1.2',
         },
         (socket: TLSSocket) => this.#accept(socket, true),
       );

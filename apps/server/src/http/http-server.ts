@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TlsOptions } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { ServerCore } from '../core/core.ts';
 import { ClientStream } from '../c2s/client-stream.ts';
@@ -18,6 +18,8 @@ export interface HttpOptions {
   throttle: LoginThrottle;
   clients: ClientListeners;
   secureContext: () => SecureContext;
+  /** certificate, key and protocol versions for clients that send no SNI */
+  tlsOptions: TlsOptions;
   /** the built web client, served at / when present */
   webRoot: string | null;
 }
@@ -48,7 +50,7 @@ export class HttpListeners {
     }
     if (ports.https) {
       const server = createHttpsServer(
-        { SNICallback: (_name, callback) => callback(null, this.#options.secureContext()), minVersion: 'TLSv1.2' },
+        { ...this.#options.tlsOptions, SNICallback: (_name, callback) => callback(null, this.#options.secureContext()) },
         (req, res) => void this.#request(req, res, true),
       );
       server.on('tlsClientError', () => undefined);

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { generate } from 'selfsigned';
 
@@ -57,6 +57,11 @@ function describe(cert: string, key: string, selfSigned: boolean, path: { cert: 
   return { cert, key, selfSigned, path, notAfter: new Date(x509.validTo), subjectAltNames: x509.subjectAltName ?? '' };
 }
 
+/** TLS 1.2 and 1.3 only. */
+export function tlsOptionsFor(certificate: CertificateInfo): TlsOptions {
+  return { cert: certificate.cert, key: certificate.key, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' };
+}
+
 export function secureContextFor(certificate: CertificateInfo): SecureContext {
-  return createSecureContext({ cert: certificate.cert, key: certificate.key, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+  return createSecureContext(tlsOptionsFor(certificate));
 }
