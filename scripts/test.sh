@@ -8,4 +8,4 @@ bash scripts/install.sh
 bash scripts/install-test-deps.sh
 CONEXIZAN_TEST_POSTGRES_URL="$(bash scripts/ensure-postgres.sh | tail -n 1)"
 export CONEXIZAN_TEST_POSTGRES_URL
-pnpm exec turbo run typecheck test --concurrency=1 --continue=never "$@"
+pnpm exec turbo run typecheck test --concurrency=1 --env-mode=loose "$@"

@@ -3,7 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepDomainpart } from '@conexizan/protocol';
 import { openStorage, type Storage } from '@conexizan/storage';
-import { AccountService } from './accounts/account-service.ts';
+import { accountPolicy, AccountService } from './accounts/account-service.ts';
+import { persistentSecret } from './accounts/secrets.ts';
 import { ClientListeners } from './c2s/listeners.ts';
 import { LoginThrottle } from './c2s/login-throttle.ts';
 import type { Config } from './config/schema.ts';
@@ -49,7 +50,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const certificate = await loadCertificate({ cert: config.tls.cert, key: config.tls.key, dataDir, domain });
   const secureContext = secureContextFor(certificate);
-  const core = assembleCore({ config, domain, log, metrics, storage });
+  const core = assembleCore({ config, domain, log, metrics, storage, fakeSaltSecret: persistentSecret(dataDir, 'scram-fake-salt') });
 
   const stopCallbacks: (() => void | Promise<void>)[] = [];
   for (const module of options.modules ?? MODULES) {
@@ -88,17 +89,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   return { core, certificate, ports, stop };
 }
 
-export function assembleCore(options: { config: Config; domain: string; log: Logger; metrics: Metrics; storage: Storage }): ServerCore {
+export function assembleCore(options: { config: Config; domain: string; log: Logger; metrics: Metrics; storage: Storage; fakeSaltSecret?: Uint8Array }): ServerCore {
   const { config, domain, log, metrics, storage } = options;
   const hooks = new HookBus();
   const sessions = new InProcessSessionRegistry();
   const router = new StanzaRouter({ domain, hooks, log, metrics });
   const iq = new IqDispatcher(hooks, router, sessions);
-  const accounts = new AccountService(storage, {
-    scramIterations: config.accounts.scram_iterations,
-    minPasswordLength: config.accounts.min_password_length,
-    reserveDeletedDays: config.accounts.reserve_deleted_days,
-  });
+  const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret));
   return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry() };
 }
 

@@ -3,6 +3,7 @@ import {
   type ScramCredentials, type ScramHash,
 } from '@conexizan/crypto';
 import { prepLocalpart, StanzaError } from '@conexizan/protocol';
+import type { Config } from '../config/schema.ts';
 import { AccountExistsError, type Storage, type StoredScramCredential } from '@conexizan/storage';
 
 /**
@@ -37,8 +38,24 @@ export class AccountError extends Error {
 
 export interface AccountPolicy {
   scramIterations: number;
+  /**
+   * Secret behind the fake SCRAM salts given for unknown usernames. Kept in
+   * the data directory so that the same unknown name gets the same salt
+   * after a restart, and probing cannot tell real accounts from others.
+   */
+  fakeSaltSecret?: Uint8Array;
   minPasswordLength: number;
   reserveDeletedDays: number;
+}
+
+/** The policy the config asks for. */
+export function accountPolicy(config: Config, fakeSaltSecret?: Uint8Array): AccountPolicy {
+  return {
+    scramIterations: config.accounts.scram_iterations,
+    minPasswordLength: config.accounts.min_password_length,
+    reserveDeletedDays: config.accounts.reserve_deleted_days,
+    ...(fakeSaltSecret ? { fakeSaltSecret } : {}),
+  };
 }
 
 export class AccountService {
@@ -53,6 +70,10 @@ export class AccountService {
   /** Iteration count of new credentials; unknown users are answered with the same, so they look alike. */
   get scramIterations(): number {
     return this.#policy.scramIterations;
+  }
+
+  get fakeSaltSecret(): Uint8Array | undefined {
+    return this.#policy.fakeSaltSecret;
   }
 
   /** PRECIS-prepared username, or an AccountError saying what is wrong with it. */

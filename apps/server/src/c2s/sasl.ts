@@ -124,6 +124,7 @@ export class SaslNegotiation {
               channelBindingSupported: this.#connection.channelBindingTypes().length > 0,
               getChannelBinding: (type) => this.#connection.channelBinding(type),
               fakeIterations: this.#accounts.scramIterations,
+              ...(this.#accounts.fakeSaltSecret ? { fakeSaltSecret: this.#accounts.fakeSaltSecret } : {}),
               lookup: async (name) => {
                 try {
                   username = this.#prepareUsername(name);

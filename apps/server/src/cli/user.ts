@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseJid } from '@conexizan/protocol';
 import { openStorage } from '@conexizan/storage';
-import { AccountError, AccountService } from '../accounts/account-service.ts';
+import { AccountError, accountPolicy, AccountService } from '../accounts/account-service.ts';
 import type { Config } from '../config/schema.ts';
 import { readPassword } from './password-input.ts';
 
@@ -9,11 +9,7 @@ import { readPassword } from './password-input.ts';
 export async function runUser(config: Config, args: string[]): Promise<number> {
   const [action, target] = args;
   const storage = await openStorage({ url: config.database_url || undefined, dataDir: resolve(config.data_dir) });
-  const accounts = new AccountService(storage, {
-    scramIterations: config.accounts.scram_iterations,
-    minPasswordLength: config.accounts.min_password_length,
-    reserveDeletedDays: config.accounts.reserve_deleted_days,
-  });
+  const accounts = new AccountService(storage, accountPolicy(config));
   try {
     if (action === 'list') {
       for (const name of await accounts.list()) process.stdout.write(`${name}@${config.domain}\n`);
