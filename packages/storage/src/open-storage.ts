@@ -24,9 +24,10 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
     offline: offlineRepository(backend, run),
     privateXml: privateXmlRepository(backend, run),
     vcards: vcardRepository(backend, run),
-    ping: async () => {
-      await backend.db.$queryRaw`SELECT 1`;
-    },
+    ping: () =>
+      backend.exclusive(async () => {
+        await backend.db.$queryRaw`SELECT 1`;
+      }),
     close: () => backend.close(),
   };
 }

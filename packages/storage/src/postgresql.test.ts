@@ -82,6 +82,12 @@ describe.skipIf(!url)('PostgreSQL storage', () => {
       await second.close();
     });
 
+    it('refuse schema names that would need quoting', async () => {
+      const u = new URL(url!);
+      u.searchParams.set('schema', 'Mixed Case');
+      await expect(openStorage({ dataDir: '/nonexistent', url: u.toString() })).rejects.toThrow(/schema/);
+    });
+
     it('accept the postgres:// spelling too', async () => {
       const storage = await openStorage({ dataDir: '/nonexistent', url: freshUrl().replace(/^postgresql:/, 'postgres:') });
       expect(storage.kind).toBe('postgresql');

@@ -10,6 +10,8 @@ import { loadMigrations, migratePostgresql } from './migrate.ts';
 export async function openPostgresql(url: string): Promise<Backend> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? 'public';
+  // Plain lower-case names only: they need no quoting in search_path below.
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`unsupported PostgreSQL schema name: ${schema}`);
   parsed.searchParams.delete('schema');
   const connectionString = parsed.toString();
   await migratePostgresql({ connectionString }, schema, loadMigrations('postgresql'));

@@ -316,7 +316,7 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       await storage.offline.store('alice', '<b/>', 10);
       await storage.offline.store('alice', '<c/>', 10);
       const [a, b, c] = await storage.offline.list('alice');
-      await storage.offline.remove('alice', [a!.id, c!.id, 'not-an-id', '999999']);
+      await storage.offline.remove('alice', [a!.id, c!.id, 'not-an-id', '-1', '999999', '9999999999999999999', '1e3']);
       expect(await storage.offline.list('alice')).toEqual([b]);
       await storage.offline.remove('alice', []);
       await storage.offline.remove('alice', [b!.id]);

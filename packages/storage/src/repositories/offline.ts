@@ -2,6 +2,8 @@ import { type Backend, transaction } from '../db.ts';
 import type { OfflineRepository } from '../types.ts';
 import type { Run } from './run.ts';
 
+const MAX_INT64 = 2n ** 63n - 1n;
+
 export function offlineRepository(backend: Backend, run: Run): OfflineRepository {
   const { db } = backend;
   return {
@@ -32,8 +34,12 @@ export function offlineRepository(backend: Backend, run: Run): OfflineRepository
 
     remove: (username, ids) =>
       run('offline.remove', async () => {
-        // Ids come from list(); anything else cannot name a message, so it is ignored.
-        const seqs = ids.filter((id) => /^[0-9]{1,19}$/.test(id)).map((id) => BigInt(id));
+        // Ids come from list(); anything else cannot name a message, so it is
+        // ignored rather than sent to the database (where it might not fit a BIGINT).
+        const seqs = ids
+          .filter((id) => /^[0-9]{1,19}$/.test(id))
+          .map((id) => BigInt(id))
+          .filter((seq) => seq <= MAX_INT64);
         if (seqs.length === 0) return;
         await db.offlineMessage.deleteMany({ where: { owner: username, seq: { in: seqs } } });
       }),
