@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { X509Certificate } from '@peculiar/x509';
+import { serverEndPointHashName } from './signature-hash.ts';
 
 /**
  * Channel binding data for SCRAM-*-PLUS (RFC 5802 §6):
@@ -40,9 +40,7 @@ function serverEndPointHash(socket: TLSSocket): string | null {
   if (cached !== undefined) return cached;
   let hash: string | null = null;
   try {
-    const algorithm = new X509Certificate(certificate.raw).signatureAlgorithm as { hash?: { name?: string } };
-    const name = algorithm.hash?.name?.toUpperCase() ?? '';
-    hash = name === 'SHA-384' ? 'sha384' : name === 'SHA-512' ? 'sha512' : 'sha256';
+    hash = serverEndPointHashName(new Uint8Array(certificate.raw));
   } catch {
     hash = null;
   }
