@@ -8,5 +8,8 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$want" ]; then
   echo "installing pnpm $want" >&2
   npm install --global --allow-scripts=pnpm "pnpm@$want" >/dev/null 2>&1 || npm install --global "pnpm@$want"
 fi
+# Native addons (better-sqlite3) build against the Node headers Debian ships;
+# pnpm 12 ignores npm's nodedir setting, so it is passed on explicitly.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 pnpm install --frozen-lockfile
 pnpm run generate
