@@ -75,6 +75,10 @@ export class StreamParser {
     } catch (error) {
       this.#fail('not-well-formed', (error as Error).message);
     }
+    // Text between stanzas (whitespace keepalives) is appended to the stream
+    // root by the parser; dropping it keeps a long-lived stream's memory flat.
+    const root = this.#parser.root as Element | null;
+    if (root && root.children.length > 0) root.children = [];
   }
 
   #fail(condition: 'not-well-formed' | 'restricted-xml' | 'policy-violation', text: string): void {
