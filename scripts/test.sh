@@ -8,4 +8,11 @@ bash scripts/install.sh
 bash scripts/install-test-deps.sh
 CONEXIZAN_TEST_POSTGRES_URL="$(bash scripts/ensure-postgres.sh | tail -n 1)"
 export CONEXIZAN_TEST_POSTGRES_URL
-pnpm exec turbo run typecheck test --concurrency=1 --env-mode=loose "$@"
+log=$(mktemp)
+set +e
+pnpm exec turbo run typecheck test --concurrency=1 --env-mode=loose "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+node scripts/test-summary.mjs "$log"
+rm -f "$log"
+exit "$status"
