@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+pnpm --filter @conexizan/web build >/dev/null
 exec node apps/server/bin/conexizan.mjs serve "$@"
