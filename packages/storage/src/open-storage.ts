@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from './db.ts';
 import { openPostgresql } from './postgresql.ts';
 import { accountRepository } from './repositories/accounts.ts';
+import { inviteRepository } from './repositories/invites.ts';
 import { offlineRepository } from './repositories/offline.ts';
 import { rosterRepository } from './repositories/roster.ts';
 import { makeRun } from './repositories/run.ts';
@@ -24,6 +25,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
     offline: offlineRepository(backend, run),
     privateXml: privateXmlRepository(backend, run),
     vcards: vcardRepository(backend, run),
+    invites: inviteRepository(backend, run),
     ping: () =>
       backend.exclusive(async () => {
         await backend.db.$queryRaw`SELECT 1`;

@@ -407,6 +407,65 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
     });
   });
 
+  describe('invites', () => {
+    const hash = (n: number) => n.toString(16).padStart(64, '0');
+    const now = new Date('2030-01-01T00:00:00.000Z');
+    const later = (ms: number) => new Date(now.getTime() + ms);
+
+    it('creates an invite that is valid until it expires', async () => {
+      await storage.invites.create(hash(1), later(60_000));
+      expect(await storage.invites.isValid(hash(1), now)).toBe(true);
+      expect(await storage.invites.isValid(hash(1), later(59_999))).toBe(true);
+      expect(await storage.invites.isValid(hash(1), later(60_000))).toBe(false);
+      expect(await storage.invites.isValid(hash(2), now)).toBe(false);
+      expect(await storage.invites.expiresAt(hash(1))).toEqual(later(60_000));
+      expect(await storage.invites.expiresAt(hash(2))).toBeNull();
+    });
+
+    it('refuses a second invite with the same hash and keeps the first', async () => {
+      await storage.invites.create(hash(1), later(60_000));
+      await expect(storage.invites.create(hash(1), later(120_000))).rejects.toThrow();
+      expect(await storage.invites.expiresAt(hash(1))).toEqual(later(60_000));
+    });
+
+    it('consumes a valid invite exactly once', async () => {
+      await storage.invites.create(hash(1), later(60_000));
+      expect(await storage.invites.consume(hash(1), now)).toBe(true);
+      expect(await storage.invites.consume(hash(1), now)).toBe(false);
+      expect(await storage.invites.isValid(hash(1), now)).toBe(false);
+      expect(await storage.invites.expiresAt(hash(1))).toBeNull();
+      expect(await storage.invites.consume(hash(2), now)).toBe(false);
+    });
+
+    it('does not consume an expired invite', async () => {
+      await storage.invites.create(hash(1), later(60_000));
+      expect(await storage.invites.consume(hash(1), later(60_000))).toBe(false);
+      // still there (for purgeExpired), and still good at an earlier time
+      expect(await storage.invites.consume(hash(1), later(1))).toBe(true);
+    });
+
+    it('lets only one of many concurrent consumers win', async () => {
+      await storage.invites.create(hash(1), later(60_000));
+      const results = await Promise.all(Array.from({ length: 8 }, () => storage.invites.consume(hash(1), now)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('counts valid invites and purges only expired ones', async () => {
+      await storage.invites.create(hash(1), later(-1));
+      await storage.invites.create(hash(2), now);
+      await storage.invites.create(hash(3), later(1));
+      await storage.invites.create(hash(4), later(86_400_000));
+      expect(await storage.invites.count(now)).toBe(2);
+      expect(await storage.invites.purgeExpired(now)).toBe(2);
+      expect(await storage.invites.purgeExpired(now)).toBe(0);
+      expect(await storage.invites.expiresAt(hash(1))).toBeNull();
+      expect(await storage.invites.expiresAt(hash(2))).toBeNull();
+      expect(await storage.invites.count(now)).toBe(2);
+      expect(await storage.invites.count(later(1))).toBe(1);
+      expect(await storage.invites.isValid(hash(4), now)).toBe(true);
+    });
+  });
+
   describe('concurrency', () => {
     it('keeps interleaved calls of all kinds consistent', async () => {
       await storage.accounts.create('alice', [sha256]);

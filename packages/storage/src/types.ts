@@ -115,6 +115,28 @@ export interface VCardRepository {
   set(username: string, xml: string | null): Promise<void>;
 }
 
+/**
+ * Invitations to register (XEP-0401, XEP-0445), keyed by a hash of the token
+ * (the caller hashes; SHA-256, hex), so the database never holds a token that
+ * could be redeemed. An invite is valid while `now` is before its expiry.
+ */
+export interface InviteRepository {
+  /** Stores a new invite; throws if one with this hash exists. */
+  create(tokenHash: string, expiresAt: Date): Promise<void>;
+  isValid(tokenHash: string, now: Date): Promise<boolean>;
+  /** When the invite expires (even if that is past), or null if there is no such invite. */
+  expiresAt(tokenHash: string): Promise<Date | null>;
+  /**
+   * Deletes the invite if it is valid at `now` and returns true; false
+   * otherwise. Atomic: of concurrent consumers of one invite, exactly one wins.
+   */
+  consume(tokenHash: string, now: Date): Promise<boolean>;
+  /** Deletes the invites no longer valid at `now`; returns how many. */
+  purgeExpired(now: Date): Promise<number>;
+  /** How many invites are valid at `now`. */
+  count(now: Date): Promise<number>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgresql';
   readonly accounts: AccountRepository;
@@ -122,6 +144,7 @@ export interface Storage {
   readonly offline: OfflineRepository;
   readonly privateXml: PrivateXmlRepository;
   readonly vcards: VCardRepository;
+  readonly invites: InviteRepository;
   /** Round-trip to the database; throws if it is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
