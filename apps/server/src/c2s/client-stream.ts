@@ -7,6 +7,7 @@ import type { ServerCore } from '../core/core.ts';
 import type { SessionHandle } from '../core/sessions.ts';
 import type { ClientConnection } from './connection.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import { ByteRate } from './byte-rate.ts';
 import { SaslNegotiation } from './sasl.ts';
 
 /**
@@ -20,6 +21,8 @@ type Stage = 'header' | 'tls' | 'auth' | 'bind' | 'bound' | 'closed';
 export interface UnauthenticatedStream {
   readonly secure: boolean;
   readonly sourceKey: string;
+  /** Per-stream scratch space for modules (e.g. an accepted invitation), kept as long as the stream. */
+  readonly state: Map<string, unknown>;
   send(element: Element): void;
 }
 
@@ -48,6 +51,9 @@ export class ClientStream implements SessionHandle {
   #timer: NodeJS.Timeout | null;
   #lang = 'en';
   #queue: Promise<void> = Promise.resolve();
+  readonly #rate: ByteRate;
+  #bytesCounted = 0;
+  readonly #preAuthState = new Map<string, unknown>();
 
   available = false;
   priority = 0;
@@ -60,6 +66,7 @@ export class ClientStream implements SessionHandle {
     this.#throttle = options.throttle;
     this.sourceKey = options.throttle.sourceKey(options.sourceAddress);
     this.#sasl = new SaslNegotiation(core.accounts, connection, core.domain);
+    this.#rate = new ByteRate(core.config.limits.bytes_per_second, core.config.limits.bytes_per_second + 2 * core.config.limits.max_stanza_bytes);
     this.#timer = setTimeout(() => this.closeWithError('connection-timeout', 'authentication took too long'), core.config.limits.unauthenticated_seconds * 1000);
     this.#timer.unref();
     core.metrics.connections.inc({ transport: connection.transport });
@@ -196,7 +203,7 @@ export class ClientStream implements SessionHandle {
   }
 
   async #onPreAuthIq(element: Element): Promise<void> {
-    const event: PreAuthStanzaEvent = { stanza: element, stream: { secure: this.#connection.secure, sourceKey: this.sourceKey, send: (el) => this.send(el) } };
+    const event: PreAuthStanzaEvent = { stanza: element, stream: { secure: this.#connection.secure, sourceKey: this.sourceKey, state: this.#preAuthState, send: (el) => this.send(el) } };
     const handled = await this.#core.hooks.fire('c2s/pre-auth-iq', event);
     if (handled === undefined) this.send(errorReply(element, 'not-authorized', { type: 'auth', text: 'authenticate first' }));
   }
@@ -237,6 +244,11 @@ export class ClientStream implements SessionHandle {
       return this.send(errorReply(iq, 'bad-request', { type: 'modify', text: 'that resource is not allowed' }));
     }
     const jid = parseJid(`${this.#username}@${this.#core.domain}/${resource}`);
+    const others = (await this.#core.sessions.resourcesOf(jid.bare())).filter((s) => !s.jid.equals(jid));
+    if (others.length >= this.#core.config.limits.resources_per_account) {
+      // RFC 6120 §7.6.2.1: too many connected resources.
+      return this.send(errorReply(iq, 'resource-constraint', { type: 'wait', text: 'too many connected devices for this account' }));
+    }
     this.#jid = jid;
     const previous = await this.#core.sessions.add(this);
     // RFC 6120 §7.7.2.2: the newer session wins; the older one is told why it ends.
@@ -248,6 +260,10 @@ export class ClientStream implements SessionHandle {
   }
 
   async #onBoundElement(element: Element, ns: string): Promise<void> {
+    const received = this.#connection.bytesReceived;
+    const wait = this.#rate.consume(received - this.#bytesCounted);
+    this.#bytesCounted = received;
+    if (wait > 0) this.#connection.pauseReading(wait);
     if (STANZA_NAMES.has(element.name) && ns === NS.CLIENT) {
       const from = element.attrs.from as string | undefined;
       if (from !== undefined) {

@@ -38,6 +38,8 @@ export interface ClientConnection {
   /** after SASL success: the client opens a new stream on the same connection */
   restartStream(): void;
   setEvents(events: ConnectionEvents): void;
+  /** stops reading from the peer for a while (rate limiting by backpressure) */
+  pauseReading(ms: number): void;
   /** bytes written but not yet flushed to the socket */
   readonly pendingWriteBytes: number;
 }

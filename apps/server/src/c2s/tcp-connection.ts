@@ -90,6 +90,12 @@ export class TcpConnection implements ClientConnection {
     setTimeout(() => this.#socket.destroy(), 2000).unref();
   }
 
+  pauseReading(ms: number): void {
+    const socket = this.#socket;
+    socket.pause();
+    setTimeout(() => socket.resume(), ms).unref();
+  }
+
   async startTls(): Promise<void> {
     const plain = this.#socket;
     plain.removeAllListeners('data');

@@ -85,6 +85,11 @@ export class WebSocketConnection implements ClientConnection {
     this.#closeTimer.unref();
   }
 
+  pauseReading(ms: number): void {
+    this.#socket.pause();
+    setTimeout(() => this.#socket.resume(), ms).unref();
+  }
+
   async startTls(): Promise<void> {
     throw new Error('STARTTLS is not available over WebSocket');
   }

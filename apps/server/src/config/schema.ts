@@ -41,6 +41,10 @@ export const configSchema = z.object({
     unauthenticated_seconds: z.number().int().min(1).default(30),
     /** bytes a connection may send before it authenticates */
     unauthenticated_bytes: z.number().int().min(4096).default(65_536),
+    /** bytes per second a client may send once authenticated; faster senders are paused, not cut off */
+    bytes_per_second: z.number().int().min(1024).default(262_144),
+    /** connected resources per account */
+    resources_per_account: z.number().int().min(1).default(20),
     /** offline messages kept per user (XEP-0160) */
     offline_messages: z.number().int().min(0).default(1000),
     /** in-band registrations allowed per source address per hour (kept in memory only) */
