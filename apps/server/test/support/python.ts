@@ -1,0 +1,79 @@
+import { spawn, spawnSync } from 'node:child_process';
+
+/**
+ * Runs the Python side of an interop test (Debian's python3 with
+ * python3-slixmpp, see scripts/install-test-deps.sh) and collects the one
+ * JSON object per line it prints. The process is killed after `timeoutMs`.
+ */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+export interface Observation {
+  step: string;
+  [key: string]: unknown;
+}
+
+export interface PythonRun {
+  observations: Observation[];
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+/** null if slixmpp can be imported by the system python, else why not. */
+export function slixmppProblem(): string | null {
+  const result = spawnSync(SYSTEM_PYTHON, ['-c', 'import slixmpp, sys; sys.stdout.write(slixmpp.__version__)'], { encoding: 'utf8', timeout: 20_000 });
+  if (result.error) return `${SYSTEM_PYTHON} cannot run: ${result.error.message}`;
+  if (result.status !== 0) return `python3-slixmpp is not installed (run scripts/install-test-deps.sh as root): ${result.stderr.trim().split('\n').pop()}`;
+  return null;
+}
+
+export function runPython(script: string, args: string[], timeoutMs: number): Promise<PythonRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SYSTEM_PYTHON, ['-u', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (data: string) => (stdout += data));
+    child.stderr.setEncoding('utf8').on('data', (data: string) => (stderr += data));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      const observations: Observation[] = [];
+      for (const line of stdout.split('\n')) {
+        const text = line.trim();
+        if (!text.startsWith('{')) continue;
+        try {
+          observations.push(JSON.parse(text) as Observation);
+        } catch {
+          // a half-written line from a killed process
+        }
+      }
+      resolve({ observations, stdout, stderr, exitCode, timedOut });
+    });
+  });
+}
+
+/** The observations of one step (optionally filtered by fields), for readable assertions. */
+export function observed(run: PythonRun, step: string, fields: Record<string, unknown> = {}): Observation[] {
+  return run.observations.filter((o) => o.step === step && Object.entries(fields).every(([key, value]) => o[key] === value));
+}
+
+/** Exactly one matching observation, or an error that shows everything the script printed. */
+export function theOne(run: PythonRun, step: string, fields: Record<string, unknown> = {}): Observation {
+  const found = observed(run, step, fields);
+  if (found.length !== 1) {
+    throw new Error(
+      `expected one "${step}" observation matching ${JSON.stringify(fields)}, found ${found.length}.\n` +
+        `script output:\n${run.stdout}\nstderr (tail):\n${run.stderr.slice(-3000)}${run.timedOut ? '\n(the script was killed after its timeout)' : ''}`,
+    );
+  }
+  return found[0]!;
+}
