@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { runCheck } from './check.ts';
+import { runInvite } from './invite.ts';
 import { runServe } from './serve.ts';
 import { runUser } from './user.ts';
 
@@ -12,6 +13,10 @@ commands:
   user passwd JID       set a new password (read the same way)
   user delete JID       delete an account and everything it stored
   user list             list the accounts
+  invite create [--days N]
+                        print a one-time registration link (xmpp:…?register;preauth=…),
+                        valid N days (default 7); the server keeps only a hash of it
+  invite list           count the open invitations
   check                 check the config, certificate, database and ports
 
 The config file is conexizan.toml in the current folder, --config FILE or
@@ -21,13 +26,17 @@ CONEXIZAN_CONFIG; environment variables (CONEXIZAN_DOMAIN, …) override it.
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, days: { type: 'string' } },
     allowPositionals: true,
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
+  }
+  if (values.days !== undefined && command !== 'invite') {
+    process.stderr.write(`--days only goes with invite create\n\n${USAGE}`);
+    return 2;
   }
   const config = loadConfig({ file: values.config });
   switch (command) {
@@ -37,6 +46,8 @@ async function main(): Promise<number> {
       return runUser(config, rest);
     case 'check':
       return runCheck(config);
+    case 'invite':
+      return runInvite(config, rest, { days: values.days });
     default:
       process.stderr.write(`unknown command ${command}\n\n${USAGE}`);
       return 2;

@@ -1,5 +1,6 @@
 import type { ServerModule } from '../core/module.ts';
 import { disco } from './disco/index.ts';
+import { invites } from './invites/index.ts';
 import { message } from './message/index.ts';
 import { offline } from './offline/index.ts';
 import { ping } from './ping/index.ts';
@@ -20,6 +21,7 @@ export const MODULES: ServerModule[] = [
   message, // RFC 6121 §8.5
   offline, // XEP-0160
   register, // XEP-0077
+  invites, // XEP-0445 (invitations from `conexizan invite create`)
   session, // RFC 3921 session
   ping, // XEP-0199
   version, // XEP-0092

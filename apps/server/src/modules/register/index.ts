@@ -1,14 +1,16 @@
 import { errorReply, iqResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
-import type { PreAuthStanzaEvent } from '../../c2s/client-stream.ts';
+import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
 import { AccountError } from '../../accounts/account-service.ts';
 import { NO_REPLY } from '../../core/iq.ts';
+import { acceptedInvite, registerWithInvite, useUpInvite } from '../invites/index.ts';
 import { RegistrationRateLimit } from './rate-limit.ts';
 
 /**
  * XEP-0077 In-Band Registration with nothing but a username and a password:
  * register before authentication, change the password and cancel the
- * account after it. Honours `registration` (open / invite / closed).
+ * account after it. Honours `registration` (open / invite / closed); in
+ * 'invite' mode a stream needs an invitation first (XEP-0445, modules/invites).
  */
 export const register: ServerModule = {
   name: 'register',
@@ -25,7 +27,7 @@ export const register: ServerModule = {
       const query = stanza.getChild('query', NS.REGISTER);
       if (!query) return undefined;
       try {
-        const payload = await preAuthRegistration(ctx, stanza, query, (key) => rateLimit.allow(key), stream.sourceKey);
+        const payload = await preAuthRegistration(ctx, stanza, query, stream, (key) => rateLimit.allow(key));
         stream.send(iqResult(stanza, payload ?? undefined));
       } catch (error) {
         const stanzaError = error instanceof AccountError ? error.toStanzaError() : error;
@@ -82,25 +84,33 @@ async function preAuthRegistration(
   ctx: ModuleContext,
   stanza: Element,
   query: Element,
+  stream: UnauthenticatedStream,
   allow: (sourceKey: string) => boolean,
-  sourceKey: string,
 ): Promise<Element | null> {
   const mode = ctx.config.registration;
   if (mode === 'closed') throw new StanzaError('service-unavailable', { text: 'registration is closed on this server' });
   if (stanza.attrs.type === 'get') {
-    const instructions = mode === 'invite'
+    const instructions = mode === 'invite' && !acceptedInvite(stream)
       ? 'This server registers new accounts by invitation only.'
       : `Choose a username and a password of at least ${ctx.config.accounts.min_password_length} characters. Nothing else is needed.`;
     return xml('query', { xmlns: NS.REGISTER }, xml('instructions', {}, instructions), xml('username'), xml('password'));
   }
   if (stanza.attrs.type !== 'set') throw new StanzaError('bad-request');
   if (query.getChild('remove')) throw new StanzaError('registration-required', { text: 'log in to delete your account' });
-  if (mode === 'invite') throw new StanzaError('not-allowed', { text: 'registration needs an invitation on this server' });
+  if (mode === 'invite' && !acceptedInvite(stream)) throw new StanzaError('not-allowed', { text: 'registration needs an invitation on this server' });
   const username = query.getChildText('username');
   const password = query.getChildText('password');
   if (!username || !password) throw new StanzaError('not-acceptable', { text: 'a username and a password are required' });
-  if (!allow(sourceKey)) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many registrations from your address; try again later' });
+  if (mode === 'invite') {
+    // The invitation is the operator's consent, so the per-source limit does
+    // not apply: a group onboarded together often shares one address.
+    await registerWithInvite(ctx, stream, () => ctx.accounts.create(username, password));
+    ctx.log.info('account registered in-band with an invitation');
+    return null;
+  }
+  if (!allow(stream.sourceKey)) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many registrations from your address; try again later' });
   await ctx.accounts.create(username, password);
+  await useUpInvite(ctx, stream);
   ctx.log.info('account registered in-band');
   return null;
 }

@@ -1,0 +1,131 @@
+import { errorReply, iqResult, StanzaError, xml, type Element } from '@conexizan/protocol';
+import type { ModuleContext, ServerModule } from '../../core/module.ts';
+import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
+import { hashInviteToken, purgeCutoff } from './tokens.ts';
+
+/** XEP-0379's element, which XEP-0445 reuses to present the token. */
+export const NS_PARS = 'urn:xmpp:pars:0';
+/** XEP-0445 §3 stream feature. */
+export const NS_IBR_TOKEN = 'urn:xmpp:ibr-token:0';
+/** The same feature under the name XEP-0401 0.3 used; some clients (Conversations) still look for it. */
+export const NS_INVITE_LEGACY = 'urn:xmpp:invite';
+
+const ACCEPTED = 'invites:accepted';
+const PURGE_EVERY_MS = 3_600_000;
+const MAX_TOKEN_LENGTH = 256;
+
+/** An invitation this stream presented and the server accepted (kept in the stream's state). */
+export interface AcceptedInvite {
+  tokenHash: string;
+  /** when it was presented: expiry is judged at that moment only (XEP-0445 §4) */
+  acceptedAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * XEP-0445 Pre-Authenticated In-Band Registration: before registering, a
+ * client presents an invitation token (`<preauth xmlns='urn:xmpp:pars:0'/>`);
+ * if it is valid, XEP-0077 registration on that stream is allowed even when
+ * `registration` is 'invite', and the invitation is used up when the account
+ * is created (see registerWithInvite). Invitations come from
+ * `conexizan invite create` as XEP-0401 `xmpp:DOMAIN?register;preauth=TOKEN`
+ * links; the XEP-0401 ad-hoc commands are not offered.
+ */
+export const invites: ServerModule = {
+  name: 'invites',
+  implements: ['XEP-0445'],
+  setup(ctx) {
+    const purge = async () => {
+      try {
+        const purged = await ctx.storage.invites.purgeExpired(purgeCutoff(new Date(), ctx.config.limits.unauthenticated_seconds));
+        if (purged > 0) ctx.log.info({ purged }, 'expired invitations purged');
+      } catch (error) {
+        ctx.log.warn({ err: error }, 'could not purge expired invitations');
+      }
+    };
+    const timer = setInterval(() => void purge(), PURGE_EVERY_MS);
+    timer.unref();
+    ctx.onStop(() => clearInterval(timer));
+    ctx.hooks.on('server/started', () => void purge());
+
+    if (ctx.config.registration === 'closed') return;
+
+    ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS_IBR_TOKEN }) : null));
+    ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS_INVITE_LEGACY }) : null));
+
+    ctx.hooks.on<PreAuthStanzaEvent>('c2s/pre-auth-iq', async ({ stanza, stream }) => {
+      const preauth = stanza.getChild('preauth', NS_PARS);
+      if (!preauth) return undefined;
+      try {
+        await presentToken(ctx, stanza, preauth, stream);
+        stream.send(iqResult(stanza));
+      } catch (error) {
+        if (!(error instanceof StanzaError)) throw error;
+        stream.send(errorReply(stanza, error.condition, { type: error.type, text: error.text }));
+      }
+      return true;
+    });
+  },
+};
+
+async function presentToken(ctx: ModuleContext, stanza: Element, preauth: Element, stream: UnauthenticatedStream): Promise<void> {
+  if (stanza.attrs.type !== 'set') throw new StanzaError('bad-request', { text: 'present an invitation with an iq of type set' });
+  const token = preauth.attrs.token;
+  if (typeof token !== 'string' || token === '') throw new StanzaError('bad-request', { text: 'the token is missing' });
+  const now = new Date();
+  const tokenHash = hashInviteToken(token);
+  const expiresAt = token.length <= MAX_TOKEN_LENGTH ? await ctx.storage.invites.expiresAt(tokenHash) : null;
+  // XEP-0445 §4: unknown, used and expired tokens all get item-not-found.
+  if (!expiresAt || expiresAt <= now) throw new StanzaError('item-not-found', { type: 'cancel', text: 'the invitation is invalid, used or expired' });
+  const accepted: AcceptedInvite = { tokenHash, acceptedAt: now, expiresAt };
+  stream.state.set(ACCEPTED, accepted);
+  ctx.log.debug('invitation accepted for registration');
+}
+
+/** The invitation this stream presented, if any. */
+export function acceptedInvite(stream: UnauthenticatedStream): AcceptedInvite | null {
+  return (stream.state.get(ACCEPTED) as AcceptedInvite | undefined) ?? null;
+}
+
+/**
+ * Creates an account with the stream's invitation, using the invitation up:
+ * it is consumed first (of streams racing with one token, only one gets
+ * here), and put back if creating the account fails, so a refused username
+ * or password does not waste it. Throws not-allowed if the invitation is
+ * gone meanwhile.
+ */
+export async function registerWithInvite<T>(ctx: ModuleContext, stream: UnauthenticatedStream, create: () => Promise<T>): Promise<T> {
+  const invite = acceptedInvite(stream);
+  if (!invite) throw new StanzaError('not-allowed', { text: 'registration needs an invitation on this server' });
+  if (!(await ctx.storage.invites.consume(invite.tokenHash, invite.acceptedAt))) {
+    stream.state.delete(ACCEPTED);
+    throw new StanzaError('not-allowed', { text: 'the invitation has been used meanwhile' });
+  }
+  let result: T;
+  try {
+    result = await create();
+  } catch (error) {
+    try {
+      await ctx.storage.invites.create(invite.tokenHash, invite.expiresAt);
+    } catch (restoreError) {
+      stream.state.delete(ACCEPTED);
+      ctx.log.error({ err: restoreError }, 'could not put an unused invitation back');
+    }
+    throw error;
+  }
+  stream.state.delete(ACCEPTED);
+  return result;
+}
+
+/** After an open registration: a presented invitation is used up too, so it cannot make another account. */
+export async function useUpInvite(ctx: ModuleContext, stream: UnauthenticatedStream): Promise<void> {
+  const invite = acceptedInvite(stream);
+  if (!invite) return;
+  stream.state.delete(ACCEPTED);
+  try {
+    await ctx.storage.invites.consume(invite.tokenHash, invite.acceptedAt);
+  } catch (error) {
+    // The account exists: say so to the client, and leave the invitation to expire.
+    ctx.log.warn({ err: error }, 'could not use up an invitation after an open registration');
+  }
+}
