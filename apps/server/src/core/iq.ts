@@ -70,7 +70,7 @@ export class IqDispatcher {
       reply = iqResult(stanza, result instanceof Object && 'name' in result ? (result as Element) : undefined);
     } catch (error) {
       if (!(error instanceof StanzaError)) throw error;
-      reply = errorReply(stanza, error.condition, { type: error.type, text: error.text });
+      reply = iqErrorReply(stanza, error);
     }
     this.#reply(event, reply);
     return true;
@@ -97,6 +97,16 @@ export class IqDispatcher {
       void this.#router.route(reply);
     }
   }
+}
+
+/**
+ * The error reply to an iq. RFC 6120 §8.3.1 lets the server echo the
+ * request; for a set we don't, since it may carry a password or a token.
+ */
+export function iqErrorReply(iq: Element, error: StanzaError): Element {
+  const reply = errorReply(iq, error.condition, { type: error.type, text: error.text });
+  if (iq.attrs.type === 'set') reply.children = reply.children.filter((child) => typeof child !== 'string' && child.name === 'error');
+  return reply;
 }
 
 /** RFC 6120 §8.2.3: get and set carry exactly one payload child and an id. */

@@ -1,4 +1,5 @@
-import { errorReply, iqResult, StanzaError, xml, type Element } from '@conexizan/protocol';
+import { iqResult, StanzaError, xml, type Element } from '@conexizan/protocol';
+import { iqErrorReply } from '../../core/iq.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
 import { hashInviteToken, purgeCutoff } from './tokens.ts';
@@ -61,7 +62,7 @@ export const invites: ServerModule = {
         stream.send(iqResult(stanza));
       } catch (error) {
         if (!(error instanceof StanzaError)) throw error;
-        stream.send(errorReply(stanza, error.condition, { type: error.type, text: error.text }));
+        stream.send(iqErrorReply(stanza, error));
       }
       return true;
     });

@@ -1,8 +1,8 @@
-import { errorReply, iqResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
+import { iqResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
 import { AccountError } from '../../accounts/account-service.ts';
-import { NO_REPLY } from '../../core/iq.ts';
+import { iqErrorReply, NO_REPLY } from '../../core/iq.ts';
 import { acceptedInvite, registerWithInvite, useUpInvite } from '../invites/index.ts';
 import { RegistrationRateLimit } from './rate-limit.ts';
 
@@ -32,7 +32,7 @@ export const register: ServerModule = {
       } catch (error) {
         const stanzaError = error instanceof AccountError ? error.toStanzaError() : error;
         if (!(stanzaError instanceof StanzaError)) throw error;
-        stream.send(errorReply(stanza, stanzaError.condition, { type: stanzaError.type, text: stanzaError.text }));
+        stream.send(iqErrorReply(stanza, stanzaError));
       }
       return true;
     });
