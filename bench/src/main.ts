@@ -34,6 +34,8 @@ const USAGE = `usage: pnpm --filter @conexizan/bench bench -- [options]
   --timeout S            hard limit for the whole run (default: derived from the other options)
   --json FILE            also write every figure as JSON to FILE
   --keep-data            keep the server's temporary data dir and log
+  --profile DIR          the server writes a V8 CPU profile of the whole run into DIR
+                         (open it in Chrome DevTools or speedscope)
 `;
 
 function parseOptions() {
@@ -55,6 +57,7 @@ function parseOptions() {
       timeout: { type: 'string' },
       json: { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -83,6 +86,7 @@ function parseOptions() {
     // pnpm runs scripts in bench/; a relative path means relative to where the command was typed.
     json: values.json ? resolve(process.env.INIT_CWD ?? process.cwd(), values.json) : undefined,
     keepData: values['keep-data'],
+    profileDir: values.profile ? resolve(process.env.INIT_CWD ?? process.cwd(), values.profile) : undefined,
     timeoutSeconds: 0,
   };
   options.warmup = Math.min(options.warmup, options.sessions);
@@ -167,7 +171,7 @@ async function run(options: Options, target: Target, report: BenchReport, client
 
 async function main(): Promise<number> {
   const options = parseOptions();
-  const target: Target = new ConexizanTarget({ scramIterations: options.scramIterations, keepData: options.keepData });
+  const target: Target = new ConexizanTarget({ scramIterations: options.scramIterations, profileDir: options.profileDir });
   const clients: XmppClient[] = [];
   const cpu = cpus();
   const report: BenchReport = {
@@ -195,7 +199,10 @@ async function main(): Promise<number> {
     (finishing ??= (async () => {
       progress('closing sessions and stopping the server…');
       await Promise.all(clients.map((c) => c.close(2000)));
-      report.shutdown = await target.stop();
+      // A failed run keeps the server's files (log, database) for whoever investigates.
+      const keep = options.keepData || report.error !== undefined || target.unexpectedExit() !== null;
+      report.shutdown = await target.stop(keep);
+      if (keep) progress(`server files kept in ${target.filesDir}`);
     })());
   const abort = (why: string) => {
     progress(`${why}: stopping`);
@@ -211,7 +218,9 @@ async function main(): Promise<number> {
   try {
     await run(options, target, report, clients);
   } catch (error) {
-    report.error = (error as Error).stack ?? String(error);
+    const died = target.unexpectedExit();
+    // A vanished server makes /proc reads fail; say that rather than ENOENT.
+    report.error = died ? `the server stopped on its own during the run (${died}); cause: ${(error as Error).message}` : ((error as Error).stack ?? String(error));
     const tail = target.logTail();
     if (tail) process.stderr.write(`--- end of the server log ---\n${tail}\n---\n`);
   } finally {
@@ -220,8 +229,9 @@ async function main(): Promise<number> {
   }
 
   const s = report.shutdown;
-  if (s && s.exitCode !== 0) report.warnings.push(`the server did not exit cleanly on SIGTERM (exit code ${s.exitCode}, signal ${s.signal})`);
-  report.ok = !report.error && report.login?.failed === 0 && (report.messages?.lost ?? 0) === 0 && s?.exitCode === 0;
+  if (s?.exitedEarly) report.warnings.push(`the server exited on its own before the end (exit code ${s.exitCode}, signal ${s.signal})`);
+  else if (s && s.exitCode !== 0) report.warnings.push(`the server did not exit cleanly on SIGTERM (exit code ${s.exitCode}, signal ${s.signal})`);
+  report.ok = !report.error && report.login?.failed === 0 && (report.messages?.lost ?? 0) === 0 && s?.exitCode === 0 && !s.exitedEarly;
   process.stdout.write(`${formatReport(report)}\n`);
   if (options.json) {
     writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);

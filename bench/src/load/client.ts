@@ -38,10 +38,6 @@ export class XmppClient {
     this.account = account;
   }
 
-  get connected(): boolean {
-    return this.#socket !== null && !this.#socket.destroyed && this.#failure === null;
-  }
-
   /** Connect, TLS, SASL, bind and initial presence; resolves when the server echoes that presence (RFC 6121 §4.2.2). */
   async login(endpoint: Endpoint, transport: Transport, timeoutMs: number): Promise<void> {
     const timer = setTimeout(() => this.#fail(new Error(`login timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -136,6 +132,7 @@ export class XmppClient {
       socket.setNoDelay(true);
       socket.setEncoding('utf8');
       socket.once(ready, () => resolve());
+      socket.once('close', () => reject(this.#failure ?? new Error('connection closed'))); // e.g. the login timed out
       socket.on('data', (chunk: string) => this.#parser?.write(chunk));
       socket.on('error', (err) => {
         this.#fail(err);

@@ -59,6 +59,8 @@ const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+/** Work per unit → units per second if the server had one core entirely to itself. */
+const ceiling = (perThousandOrMs: number) => (perThousandOrMs > 0 ? f0(1000 / perThousandOrMs) : 'n/a');
 const cpuLine = (c: CpuUsage) => `${f0(c.serverCorePercent)}% / ${f0(c.generatorCorePercent)}% / ${f0(c.otherCorePercent)}%`;
 
 export function formatReport(r: BenchReport): string {
@@ -76,7 +78,7 @@ export function formatReport(r: BenchReport): string {
     add('1 login storm', `sessions logged in / failed (${r.target.transport})`, `${l.succeeded} / ${l.failed}`);
     add('', 'logins per second', f1(l.loginsPerSecond));
     add('', `login latency p50 / p95 / p99 (ms, ${String(r.options.loginConcurrency)} in flight)`, `${ms(l.latencyMs.p50)} / ${ms(l.latencyMs.p95)} / ${ms(l.latencyMs.p99)}`);
-    add('', 'server CPU per login', `${ms(l.serverCpuMsPerLogin)} ms`);
+    add('', 'server CPU per login (ceiling at 1 busy core)', `${ms(l.serverCpuMsPerLogin)} ms (${ceiling(l.serverCpuMsPerLogin)}/s)`);
     add('', 'CPU server / generator / other', cpuLine(l.cpu));
   }
   add('2 idle hold', 'server RSS before connecting', mib(r.baseline.rssBytes) + (r.baseline.heapUsedBytes ? ` (heap ${mib(r.baseline.heapUsedBytes)})` : ''));
@@ -93,10 +95,11 @@ export function formatReport(r: BenchReport): string {
     add('', 'latency p50 / p95 / p99 / max (ms)', `${ms(m.latencyMs.p50)} / ${ms(m.latencyMs.p95)} / ${ms(m.latencyMs.p99)} / ${ms(m.latencyMs.max)}`);
     add('', 'sent / received / lost', `${m.sent} / ${m.received} / ${m.lost}`);
     add('', 'bounced / duplicates / misrouted', `${m.bounced} / ${m.duplicates} / ${m.misrouted}`);
-    add('', 'server CPU per 1000 messages', `${m.serverCpuSecondsPer1000.toFixed(3)} s`);
+    add('', 'server CPU per 1000 messages (ceiling at 1 busy core)', `${m.serverCpuSecondsPer1000.toFixed(3)} s (${ceiling(m.serverCpuSecondsPer1000)} msg/s)`);
     add('', 'CPU server / generator / other', cpuLine(m.cpu));
   }
-  if (r.shutdown) add('4 shutdown', 'SIGTERM to exit (exit code)', `${r.shutdown.stopMs} ms (${r.shutdown.exitCode ?? r.shutdown.signal})`);
+  if (r.shutdown?.exitedEarly) add('4 shutdown', 'server exited on its own before SIGTERM', `exit code ${r.shutdown.exitCode}, signal ${r.shutdown.signal}`);
+  else if (r.shutdown) add('4 shutdown', 'SIGTERM to exit (exit code)', `${r.shutdown.stopMs} ms (${r.shutdown.exitCode ?? r.shutdown.signal})`);
 
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['phase', 'figure', 'value'][i]!.length));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

@@ -16,8 +16,8 @@ const SEED_SCRIPT = join(HERE, 'conexizan-seed.ts');
 
 export interface ConexizanOptions {
   scramIterations: number;
-  /** keep the data dir (database, certificate, server log) after the run */
-  keepData: boolean;
+  /** if set, the server writes a V8 CPU profile (.cpuprofile) into this folder when it stops */
+  profileDir?: string | undefined;
 }
 
 /**
@@ -44,7 +44,7 @@ export class ConexizanTarget implements Target {
     return this.#process.pid;
   }
 
-  get dataDir(): string {
+  get filesDir(): string {
     return this.#dataDir;
   }
 
@@ -66,7 +66,8 @@ export class ConexizanTarget implements Target {
   async start(): Promise<void> {
     const ports = this.#requirePorts();
     // cwd is the data dir (for the seeding too) so that a conexizan.toml lying in the checkout cannot change the setup.
-    this.#process.spawn(process.execPath, [SERVER_BIN, 'serve'], { cwd: this.#dataDir, env: this.#env() });
+    const profile = this.#options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.#options.profileDir}`] : [];
+    this.#process.spawn(process.execPath, [...profile, SERVER_BIN, 'serve'], { cwd: this.#dataDir, env: this.#env() });
     await this.#process.waitForPort('127.0.0.1', ports.c2sTls, 60_000);
     await this.#process.waitForPort('127.0.0.1', ports.c2s, 10_000);
   }
@@ -87,9 +88,13 @@ export class ConexizanTarget implements Target {
     }
   }
 
-  async stop(): Promise<StopResult> {
+  unexpectedExit(): string | null {
+    return this.#process.unexpectedExit;
+  }
+
+  async stop(keepFiles: boolean): Promise<StopResult> {
     const result = await this.#process.stop();
-    if (!this.#options.keepData) rmSync(this.#dataDir, { recursive: true, force: true });
+    if (!keepFiles) rmSync(this.#dataDir, { recursive: true, force: true });
     return result;
   }
 

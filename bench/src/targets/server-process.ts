@@ -13,6 +13,7 @@ export class ServerProcess {
   #log: WriteStream | null = null;
   #exited: Promise<StopResult> | null = null;
   #exit: { code: number | null; signal: string | null } | null = null;
+  #stopping = false;
   readonly #logFile: string;
 
   constructor(logFile: string) {
@@ -28,6 +29,12 @@ export class ServerProcess {
     return this.#child !== null && this.#exit === null;
   }
 
+  /** How the process ended if it did so before stop() was called, else null. */
+  get unexpectedExit(): string | null {
+    if (!this.#exit || this.#stopping) return null;
+    return `exit code ${this.#exit.code}, signal ${this.#exit.signal}`;
+  }
+
   spawn(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): void {
     this.#log = createWriteStream(this.#logFile);
     // No shell in between, so the pid is the server's own and /proc measures it alone.
@@ -38,11 +45,11 @@ export class ServerProcess {
     this.#exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.#exit = { code, signal };
-        resolve({ exitCode: code, signal, stopMs: 0 });
+        resolve({ exitCode: code, signal, stopMs: 0, exitedEarly: false });
       });
       child.once('error', () => {
         this.#exit = { code: null, signal: null };
-        resolve({ exitCode: null, signal: null, stopMs: 0 });
+        resolve({ exitCode: null, signal: null, stopMs: 0, exitedEarly: false });
       });
     });
   }
@@ -59,9 +66,11 @@ export class ServerProcess {
   }
 
   async stop(graceMs = 10_000): Promise<StopResult> {
-    if (!this.#child || !this.#exited) return { exitCode: null, signal: null, stopMs: 0 };
+    if (!this.#child || !this.#exited) return { exitCode: null, signal: null, stopMs: 0, exitedEarly: false };
     const started = performance.now();
-    if (!this.#exit) this.#child.kill('SIGTERM');
+    const exitedEarly = this.#exit !== null;
+    this.#stopping = true;
+    if (!exitedEarly) this.#child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const killed = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -73,7 +82,7 @@ export class ServerProcess {
     const result = await this.#exited;
     clearTimeout(timer);
     this.#log?.end();
-    return { ...result, stopMs: Math.round(performance.now() - started) };
+    return { ...result, exitedEarly, stopMs: exitedEarly ? 0 : Math.round(performance.now() - started) };
   }
 
   killNow(): void {

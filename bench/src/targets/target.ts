@@ -24,6 +24,8 @@ export interface StopResult {
   signal: string | null;
   /** from SIGTERM to exit */
   stopMs: number;
+  /** the server had already exited on its own when stop() came */
+  exitedEarly: boolean;
 }
 
 export interface Target {
@@ -37,10 +39,17 @@ export interface Target {
   readonly pid: number;
   /** Server-specific figures the target can read itself (e.g. heap used from /metrics); may be empty. */
   extraStats(): Promise<Record<string, number>>;
-  /** Stops the server (SIGTERM, SIGKILL after a grace period); safe to call more than once, or before start. */
-  stop(): Promise<StopResult>;
+  /** How the server ended if it stopped on its own before stop(), else null. */
+  unexpectedExit(): string | null;
+  /**
+   * Stops the server (SIGTERM, SIGKILL after a grace period) and removes its
+   * files unless keepFiles; safe to call more than once, or before start.
+   */
+  stop(keepFiles: boolean): Promise<StopResult>;
   /** Synchronous last resort for process 'exit': signals the server if it still runs. */
   killNow(): void;
   /** the end of the server's output, shown when something goes wrong */
   logTail(): string;
+  /** where the server's files (log, data) are, for a reader chasing a failure */
+  readonly filesDir: string;
 }
