@@ -55,6 +55,10 @@ export class ClientStream implements SessionHandle {
   #bytesCounted = 0;
   readonly #preAuthState = new Map<string, unknown>();
 
+  /** settles when the connection underneath has closed (after any TLS upgrade) */
+  readonly transportClosed: Promise<void>;
+  #resolveTransportClosed!: () => void;
+
   available = false;
   priority = 0;
   presence: Element | null = null;
@@ -63,6 +67,7 @@ export class ClientStream implements SessionHandle {
   constructor(core: ServerCore, connection: ClientConnection, options: { throttle: LoginThrottle; sourceAddress: string | undefined }) {
     this.#core = core;
     this.#connection = connection;
+    this.transportClosed = new Promise((resolve) => (this.#resolveTransportClosed = resolve));
     this.#throttle = options.throttle;
     this.sourceKey = options.throttle.sourceKey(options.sourceAddress);
     this.#sasl = new SaslNegotiation(core.accounts, connection, core.domain);
@@ -75,7 +80,10 @@ export class ClientStream implements SessionHandle {
       element: (element) => this.#enqueue(() => this.#onElement(element)),
       streamEnd: () => this.#enqueue(async () => this.close()),
       error: (condition, text) => this.closeWithError(condition as StreamErrorCondition, text),
-      closed: () => void this.#onClosed(),
+      closed: () => {
+        this.#resolveTransportClosed();
+        void this.#onClosed();
+      },
     });
   }
 

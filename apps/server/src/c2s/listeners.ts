@@ -49,11 +49,11 @@ export class ClientListeners {
   }
 
   /** Adopts a connection from another transport (WebSocket) so shutdown reaches it too. */
-  track(stream: ClientStream, closed: (listener: () => void) => void): void {
-    this.streams.set(stream, new Promise<void>((resolve) => closed(() => {
+  track(stream: ClientStream): void {
+    // The stream's own signal, not the first socket's: STARTTLS replaces the socket.
+    this.streams.set(stream, stream.transportClosed.then(() => {
       this.streams.delete(stream);
-      resolve();
-    })));
+    }));
   }
 
   /** Ends every stream with system-shutdown and waits (boundedly) until their sockets have flushed and closed. */
@@ -75,7 +75,7 @@ export class ClientListeners {
       maxStanzaBytes: this.#core.config.limits.max_stanza_bytes,
     });
     const stream = new ClientStream(this.#core, connection, { throttle: this.#throttle, sourceAddress: socket.remoteAddress });
-    this.track(stream, (listener) => socket.once('close', listener));
+    this.track(stream);
   }
 
   /** Stops accepting; existing streams are ended by the caller. */

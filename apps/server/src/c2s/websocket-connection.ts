@@ -122,6 +122,11 @@ export class WebSocketConnection implements ClientConnection {
       this.#events?.error(failure[0], failure[1]);
       return;
     }
+    if (elements.length !== 1) {
+      // RFC 7395 §3.3.3: one complete element per message.
+      this.#events?.error('bad-format', 'a WebSocket message carries exactly one element');
+      return;
+    }
     for (const element of elements) {
       if (element.is('open', NS.FRAMING)) this.#events?.streamStart(element.attrs as Record<string, string>, 'open');
       else if (element.is('close', NS.FRAMING)) this.#events?.streamEnd();

@@ -90,7 +90,7 @@ export class HttpListeners {
         }
         const connection = new WebSocketConnection(ws, { secure, maxStanzaBytes: this.#core.config.limits.max_stanza_bytes });
         const stream = new ClientStream(this.#core, connection, { throttle: this.#options.throttle, sourceAddress: req.socket.remoteAddress });
-        this.#options.clients.track(stream, (listener) => ws.once('close', listener));
+        this.#options.clients.track(stream);
       });
     });
     this.#websockets.push(wss);

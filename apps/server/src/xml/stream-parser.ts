@@ -1,4 +1,5 @@
-import { Parser, type Element } from '@conexizan/protocol';
+import type { Element, Parser } from '@conexizan/protocol';
+import { createStrictParser } from './strict-tokenizer.ts';
 import { RestrictedXmlScanner } from './restricted-xml.ts';
 
 /**
@@ -38,7 +39,7 @@ export class StreamParser {
   reset(): void {
     this.#scanner = new RestrictedXmlScanner();
     this.#bytesSinceElement = 0;
-    const parser = new Parser();
+    const parser = createStrictParser();
     parser.on('start', (el: Element) => {
       this.#bytesSinceElement = 0;
       this.#events.streamStart(el.attrs as Record<string, string>, el.name);

@@ -88,21 +88,10 @@ describe('XML the server must refuse', () => {
     expect(await carol.inbox.nothing(hasBody('broken'), 200)).toBe(true);
   });
 
-  /*
-   * SERVER BUG (kept as it.fails): the stream parser (src/xml/stream-parser.ts, on @xmpp/xml's
-   * ltx parser) does not enforce XML well-formedness; src/xml/restricted-xml.ts only looks for
-   * comments, PIs, DTDs and entity references. RFC 6120 §4.9.3.13 / §11.4: input that violates
-   * [XML] or [XML-NAMES] well-formedness MUST end the stream with <not-well-formed/>.
-   * What happens instead, after login:
-   *  - an unquoted attribute value or a raw '<' in text: the parser silently swallows that
-   *    stanza AND everything after it; the session stays bound but deaf (no error, no reply)
-   *    until max_stanza_bytes more bytes have arrived;
-   *  - a repeated attribute (XML 1.0 WFC: Unique Att Spec): accepted, the last value wins, so
-   *    two parsers on the path can disagree about e.g. the 'to' of a stanza;
-   *  - an undeclared namespace prefix (Namespaces in XML, "Prefix Declared"): accepted.
-   * When this is fixed these tests pass, it.fails turns them red: change them to it().
-   */
-  it.fails.each([
+  // RFC 6120 §4.9.3.13 / §11.4: input that breaks XML 1.0 or Namespaces in XML well-formedness
+  // ends the stream with <not-well-formed/> (a lenient parser would silently swallow it, or let
+  // two parsers on the path disagree about a duplicated 'to').
+  it.each([
     ['an unquoted attribute value', '<message to=carol@localhost/watcher><body>unquoted</body></message>'],
     ["a raw '<' in text", '<message to="carol@localhost/watcher"><body>a < b</body></message>'],
     ['the same attribute twice', '<message to="dave@localhost" to="carol@localhost/watcher"><body>twice</body></message>'],

@@ -3,6 +3,7 @@ import type { RosterItem } from '@conexizan/storage';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
+import type { AccountDeletingEvent } from '../register/index.ts';
 import { pushRosterItem } from '../roster/roster-push.ts';
 import * as sub from './subscriptions.ts';
 
@@ -32,6 +33,8 @@ export const presence: ServerModule = {
     ctx.hooks.on<StanzaEvent>('presence/full', (event) => inboundToFull(ctx, event));
     ctx.hooks.on<StanzaEvent>('presence/host', () => true);
 
+    ctx.hooks.on<AccountDeletingEvent>('account/deleting', ({ user }) => cancelAllSubscriptions(ctx, user));
+
     ctx.hooks.on<{ session: SessionHandle }>('session/closed', async ({ session }) => {
       const targets = directed.get(session.id);
       directed.delete(session.id);
@@ -40,6 +43,18 @@ export const presence: ServerModule = {
     });
   },
 };
+
+/** An account is going away: every contact hears unsubscribe/unsubscribed, every pending request a refusal. */
+async function cancelAllSubscriptions(ctx: ModuleContext, user: Jid): Promise<void> {
+  const from = user.toString();
+  for (const item of await ctx.storage.roster.list(user.local)) {
+    if (sub.hasTo(item.subscription) || item.askSubscribe) await ctx.router.route(xml('presence', { type: 'unsubscribe', from, to: item.jid }));
+    if (sub.hasFrom(item.subscription)) await ctx.router.route(xml('presence', { type: 'unsubscribed', from, to: item.jid }));
+  }
+  for (const pending of await ctx.storage.roster.pendingIn(user.local)) {
+    await ctx.router.route(xml('presence', { type: 'unsubscribed', from, to: pending.jid }));
+  }
+}
 
 /** §4.2 / §4.4 / §4.5: presence without 'to' from a client. */
 async function broadcast(ctx: ModuleContext, event: StanzaEvent, directed: Map<string, Set<string>>): Promise<true> {

@@ -83,3 +83,23 @@ describe('presence subscriptions (RFC 6121 §3) and presence (§4)', () => {
     await expect(tybalt.next(isPresence('available', 'juliet@localhost'), 300)).rejects.toThrow(/nothing matching/);
   });
 });
+
+describe('account deletion', () => {
+  it("cancels the subscriptions both ways, so contacts' rosters no longer follow the name", async () => {
+    await h.createUser('yorick');
+    await h.createUser('horatio');
+    const yorick = await online('yorick');
+    const horatio = await online('horatio');
+    await yorick.sendStanza(xml('presence', { to: 'horatio@localhost', type: 'subscribe' }));
+    await horatio.next(isPresence('subscribe', 'yorick@localhost'));
+    await horatio.sendStanza(xml('presence', { to: 'yorick@localhost', type: 'subscribed' }));
+    await horatio.sendStanza(xml('presence', { to: 'yorick@localhost', type: 'subscribe' }));
+    await yorick.next(isPresence('subscribe', 'horatio@localhost'));
+    await yorick.sendStanza(xml('presence', { to: 'horatio@localhost', type: 'subscribed' }));
+    await horatio.next(rosterPush('yorick@localhost', 'both'));
+
+    await yorick.query(xml('iq', { type: 'set' }, xml('query', { xmlns: NS.REGISTER }, xml('remove'))));
+    await horatio.next(rosterPush('yorick@localhost', 'none'));
+    expect((await h.core.storage.roster.get('horatio', 'yorick@localhost'))?.subscription).toBe('none');
+  });
+});

@@ -1,4 +1,4 @@
-import { iqResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
+import { iqResult, NS, StanzaError, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
 import { AccountError } from '../../accounts/account-service.ts';
@@ -42,6 +42,9 @@ export const register: ServerModule = {
     );
     ctx.iq.on('set', ['self', 'host'], NS.REGISTER, 'query', async ({ from, payload, stanza }) => {
       if (payload.getChild('remove')) {
+        // Contacts are told first, so no roster elsewhere keeps a subscription to a
+        // name that someone else may own once its reservation ends.
+        await ctx.hooks.fireAll<AccountDeletingEvent>('account/deleting', { user: from.bare() });
         await ctx.accounts.delete(from.local);
         ctx.log.info('account deleted by its owner');
         // XEP-0077 §3.2: answer, then end every stream of the deleted account.
@@ -68,6 +71,11 @@ export const register: ServerModule = {
     });
   },
 };
+
+/** Fired before an account is deleted in-band; the account and its roster still exist. */
+export interface AccountDeletingEvent {
+  user: Jid;
+}
 
 /** The reply already went out (see core/iq.ts). */
 const ALREADY_ANSWERED = xml(NO_REPLY);
