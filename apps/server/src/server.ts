@@ -10,6 +10,7 @@ import { LoginThrottle } from './c2s/login-throttle.ts';
 import type { Config } from './config/schema.ts';
 import type { ServerCore } from './core/core.ts';
 import { FeatureRegistry } from './core/features.ts';
+import { OutboundFilters } from './core/outbound.ts';
 import { HookBus } from './core/hooks.ts';
 import { IqDispatcher } from './core/iq.ts';
 import { createLogger, type Logger } from './core/log.ts';
@@ -96,7 +97,7 @@ export function assembleCore(options: { config: Config; domain: string; log: Log
   const router = new StanzaRouter({ domain, hooks, log, metrics });
   const iq = new IqDispatcher(hooks, router, sessions);
   const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret));
-  return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry() };
+  return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry(), outbound: new OutboundFilters() };
 }
 
 function findWebRoot(): string | null {

@@ -31,9 +31,10 @@ export interface PreAuthStanzaEvent {
   stream: UnauthenticatedStream;
 }
 
+/** A top-level element that is not a stanza (stream management, CSI…), after binding. */
 export interface ClientElementEvent {
   element: Element;
-  session: SessionHandle;
+  session: ClientStream;
 }
 
 const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
@@ -100,9 +101,17 @@ export class ClientStream implements SessionHandle {
     return this.#connection.transport;
   }
 
+  /** A stanza for this client: through the outbound filters (CSI, stream management…) to the socket. */
   send(stanza: Element): void {
     if (this.#stage === 'closed') return;
-    this.#connection.send(stanza);
+    if (this.#stage !== 'bound') return this.#connection.send(stanza);
+    this.#core.outbound.run(stanza, this, (out) => this.writeElement(out));
+  }
+
+  /** Writes to the socket directly: stream-level elements (SM acks) and what filters release. */
+  writeElement(element: Element): void {
+    if (this.#stage === 'closed') return;
+    this.#connection.send(element);
   }
 
   update(state: Partial<Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested'>>): void {

@@ -6,6 +6,7 @@ import type { HookBus } from './hooks.ts';
 import type { IqDispatcher } from './iq.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
+import type { OutboundFilters } from './outbound.ts';
 import type { StanzaRouter } from './router.ts';
 import type { SessionRegistry } from './sessions.ts';
 
@@ -22,4 +23,6 @@ export interface ServerCore {
   readonly iq: IqDispatcher;
   readonly sessions: SessionRegistry;
   readonly features: FeatureRegistry;
+  /** filters between the router and each client's socket */
+  readonly outbound: OutboundFilters;
 }

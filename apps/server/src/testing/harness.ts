@@ -63,7 +63,13 @@ export class TestSession implements SessionHandle {
 
   constructor(private readonly core: ServerCore, readonly jid: Jid) {}
 
+  /** Like a real stream: through the outbound filters, then "to the socket" (recorded). */
   send(stanza: Element): void {
+    this.core.outbound.run(stanza, this, (out) => this.writeElement(out));
+  }
+
+  /** What reached the "socket". */
+  writeElement(stanza: Element): void {
     const waiter = this.#waiters.find((w) => w.match(stanza));
     if (waiter) {
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
