@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from './db.ts';
 import { openPostgresql } from './postgresql.ts';
 import { accountRepository } from './repositories/accounts.ts';
+import { blocklistRepository } from './repositories/blocklist.ts';
 import { inviteRepository } from './repositories/invites.ts';
+import { lastActivityRepository } from './repositories/last-activity.ts';
 import { offlineRepository } from './repositories/offline.ts';
 import { rosterRepository } from './repositories/roster.ts';
 import { makeRun } from './repositories/run.ts';
@@ -26,6 +28,8 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
     privateXml: privateXmlRepository(backend, run),
     vcards: vcardRepository(backend, run),
     invites: inviteRepository(backend, run),
+    blocklist: blocklistRepository(backend, run),
+    lastActivity: lastActivityRepository(backend, run),
     ping: () =>
       backend.exclusive(async () => {
         await backend.db.$queryRaw`SELECT 1`;

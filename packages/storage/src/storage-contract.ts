@@ -56,6 +56,8 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       await storage.offline.store(u, `<message to='${u}'/>`, 100);
       await storage.privateXml.set(u, '{storage:bookmarks} storage', `<storage xmlns='storage:bookmarks' owner='${u}'/>`);
       await storage.vcards.set(u, `<vCard xmlns='vcard-temp'><FN>${u}</FN></vCard>`);
+      await storage.blocklist.add(u, ['spammer@example.com'], 10);
+      await storage.lastActivity.set(u, { at: new Date(1_700_000_000_000), status: `${u} went home` });
     }
   }
 
@@ -129,6 +131,8 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.offline.count('alice')).toBe(0);
       expect(await storage.privateXml.get('alice', '{storage:bookmarks} storage')).toBeNull();
       expect(await storage.vcards.get('alice')).toBeNull();
+      expect(await storage.blocklist.list('alice')).toEqual([]);
+      expect(await storage.lastActivity.get('alice')).toBeNull();
       const deletedAt = await storage.accounts.deletedAt('alice');
       expect(deletedAt).toBeInstanceOf(Date);
       expect(deletedAt!.getTime()).toBeGreaterThanOrEqual(before - 1);
@@ -140,6 +144,8 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.offline.count('bob')).toBe(1);
       expect(await storage.privateXml.get('bob', '{storage:bookmarks} storage')).toContain("owner='bob'");
       expect(await storage.vcards.get('bob')).toContain('<FN>bob</FN>');
+      expect(await storage.blocklist.list('bob')).toEqual(['spammer@example.com']);
+      expect(await storage.lastActivity.get('bob')).toEqual({ at: new Date(1_700_000_000_000), status: 'bob went home' });
       expect(await storage.accounts.deletedAt('bob')).toBeNull();
 
       expect(await storage.accounts.delete('alice')).toBe(false);
@@ -155,6 +161,8 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.roster.list('alice')).toEqual([]);
       expect(await storage.offline.list('alice')).toEqual([]);
       expect(await storage.vcards.get('alice')).toBeNull();
+      expect(await storage.blocklist.list('alice')).toEqual([]);
+      expect(await storage.lastActivity.get('alice')).toBeNull();
       expect((await storage.accounts.get('alice'))?.credentials).toEqual([sha1]);
     });
 
@@ -404,6 +412,57 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
 
     it('refuses to store for an unknown account', async () => {
       await expect(storage.vcards.set('nobody', '<vCard/>')).rejects.toThrow();
+    });
+  });
+
+  describe('blocklist', () => {
+    beforeEach(async () => {
+      await storage.accounts.create('alice', [sha256]);
+      await storage.accounts.create('bob', [sha256]);
+    });
+
+    it('adds idempotently, lists sorted, removes what was there and clears', async () => {
+      expect(await storage.blocklist.list('alice')).toEqual([]);
+      expect(await storage.blocklist.add('alice', ['z@example.com', 'example.net', 'a@example.com/phone'], 10)).toBe(true);
+      expect(await storage.blocklist.add('alice', ['z@example.com', 'z@example.com'], 10)).toBe(true);
+      expect(await storage.blocklist.list('alice')).toEqual(['a@example.com/phone', 'example.net', 'z@example.com']);
+      expect(await storage.blocklist.list('bob')).toEqual([]);
+      expect(await storage.blocklist.remove('alice', ['z@example.com', 'never@example.com'])).toEqual(['z@example.com']);
+      expect(await storage.blocklist.list('alice')).toEqual(['a@example.com/phone', 'example.net']);
+      expect(await storage.blocklist.clear('alice')).toEqual(['a@example.com/phone', 'example.net']);
+      expect(await storage.blocklist.list('alice')).toEqual([]);
+      expect(await storage.blocklist.clear('alice')).toEqual([]);
+    });
+
+    it('adds nothing when the list would exceed the limit, counting only new entries', async () => {
+      expect(await storage.blocklist.add('alice', ['a@x.org', 'b@x.org'], 3)).toBe(true);
+      expect(await storage.blocklist.add('alice', ['a@x.org', 'c@x.org', 'd@x.org'], 3)).toBe(false);
+      expect(await storage.blocklist.list('alice')).toEqual(['a@x.org', 'b@x.org']);
+      expect(await storage.blocklist.add('alice', ['a@x.org', 'c@x.org'], 3)).toBe(true);
+      expect(await storage.blocklist.list('alice')).toHaveLength(3);
+    });
+
+    it('holds the limit under concurrent adds', async () => {
+      const results = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => storage.blocklist.add('alice', [`${n}@x.org`], 3)));
+      expect(results.filter(Boolean)).toHaveLength(3);
+      expect(await storage.blocklist.list('alice')).toHaveLength(3);
+    });
+
+    it('refuses to add for an unknown account', async () => {
+      await expect(storage.blocklist.add('nobody', ['a@x.org'], 10)).rejects.toThrow();
+      expect(await storage.blocklist.list('nobody')).toEqual([]);
+    });
+  });
+
+  describe('last activity', () => {
+    it('keeps the latest logout time and status per account, ignoring unknown accounts', async () => {
+      await storage.accounts.create('alice', [sha256]);
+      expect(await storage.lastActivity.get('alice')).toBeNull();
+      await storage.lastActivity.set('alice', { at: new Date(1_000), status: 'lunch' });
+      await storage.lastActivity.set('alice', { at: new Date(2_000), status: '' });
+      expect(await storage.lastActivity.get('alice')).toEqual({ at: new Date(2_000), status: '' });
+      await storage.lastActivity.set('nobody', { at: new Date(1_000), status: 'x' });
+      expect(await storage.lastActivity.get('nobody')).toBeNull();
     });
   });
 

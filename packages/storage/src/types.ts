@@ -43,7 +43,8 @@ export interface AccountRepository {
   setCredentials(username: string, credentials: StoredScramCredential[]): Promise<boolean>;
   /**
    * Deletes the account and everything it owns (roster, pending subscription
-   * requests, offline messages, private XML, vCard) in one transaction, and
+   * requests, offline messages, private XML, vCard, blocklist, last
+   * activity) in one transaction, and
    * records a tombstone so that the name stays reserved. Returns false if no such account.
    */
   delete(username: string): Promise<boolean>;
@@ -137,6 +138,37 @@ export interface InviteRepository {
   count(now: Date): Promise<number>;
 }
 
+/**
+ * XEP-0191 blocklists: per user, a set of JIDs as the client gave them
+ * (prepared: a domain, a bare JID or a full JID). Order is not meaningful;
+ * lists come back sorted ascending.
+ */
+export interface BlocklistRepository {
+  list(username: string): Promise<string[]>;
+  /**
+   * Adds the JIDs not yet blocked. Returns false and adds nothing if the list
+   * would then hold more than `limit` entries; throws for an unknown account.
+   */
+  add(username: string, jids: string[], limit: number): Promise<boolean>;
+  /** Removes those of the given JIDs that were blocked; returns them, sorted. */
+  remove(username: string, jids: string[]): Promise<string[]>;
+  /** Empties the list; returns what it held, sorted. */
+  clear(username: string): Promise<string[]>;
+}
+
+/** XEP-0012: when the user's last session ended, with the status text it had. */
+export interface LastActivity {
+  at: Date;
+  /** '' when there was none */
+  status: string;
+}
+
+export interface LastActivityRepository {
+  get(username: string): Promise<LastActivity | null>;
+  /** Replaces the record; does nothing for an unknown account (it may have just been deleted). */
+  set(username: string, activity: LastActivity): Promise<void>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgresql';
   readonly accounts: AccountRepository;
@@ -145,6 +177,8 @@ export interface Storage {
   readonly privateXml: PrivateXmlRepository;
   readonly vcards: VCardRepository;
   readonly invites: InviteRepository;
+  readonly blocklist: BlocklistRepository;
+  readonly lastActivity: LastActivityRepository;
   /** Round-trip to the database; throws if it is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
