@@ -12,6 +12,7 @@ import type { ServerCore } from './core/core.ts';
 import { FeatureRegistry } from './core/features.ts';
 import { OutboundFilters } from './core/outbound.ts';
 import { HookBus } from './core/hooks.ts';
+import { HttpRoutes } from './core/http-routes.ts';
 import { IqDispatcher } from './core/iq.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { createMetrics, type Metrics } from './core/metrics.ts';
@@ -97,7 +98,7 @@ export function assembleCore(options: { config: Config; domain: string; log: Log
   const router = new StanzaRouter({ domain, hooks, log, metrics });
   const iq = new IqDispatcher(hooks, router, sessions);
   const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret));
-  return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry(), outbound: new OutboundFilters() };
+  return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes() };
 }
 
 function findWebRoot(): string | null {

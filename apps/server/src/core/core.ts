@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.ts';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { FeatureRegistry } from './features.ts';
 import type { HookBus } from './hooks.ts';
+import type { HttpRoutes } from './http-routes.ts';
 import type { IqDispatcher } from './iq.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -25,4 +26,6 @@ export interface ServerCore {
   readonly features: FeatureRegistry;
   /** filters between the router and each client's socket */
   readonly outbound: OutboundFilters;
+  /** HTTP endpoints served by modules on the HTTP(S) listeners */
+  readonly http: HttpRoutes;
 }

@@ -1,4 +1,4 @@
-import { errorReply, iqResult, StanzaError, type Element } from '@conexizan/protocol';
+import { errorReply, errorReplyFrom, iqResult, StanzaError, type Element } from '@conexizan/protocol';
 import type { HookBus } from './hooks.ts';
 import type { StanzaEvent, StanzaRouter } from './router.ts';
 import type { SessionRegistry } from './sessions.ts';
@@ -102,9 +102,10 @@ export class IqDispatcher {
 /**
  * The error reply to an iq. RFC 6120 §8.3.1 lets the server echo the
  * request; for a set we don't, since it may carry a password or a token.
+ * An application-specific condition (e.g. XEP-0363's file-too-large) is kept.
  */
 export function iqErrorReply(iq: Element, error: StanzaError): Element {
-  const reply = errorReply(iq, error.condition, { type: error.type, text: error.text });
+  const reply = errorReplyFrom(iq, error);
   if (iq.attrs.type === 'set') reply.children = reply.children.filter((child) => typeof child !== 'string' && child.name === 'error');
   return reply;
 }

@@ -8,7 +8,7 @@ import type { ClientListeners } from '../c2s/listeners.ts';
 import { listen } from '../c2s/listeners.ts';
 import type { LoginThrottle } from '../c2s/login-throttle.ts';
 import { WebSocketConnection } from '../c2s/websocket-connection.ts';
-import { hostMeta, hostMetaJson } from './host-meta.ts';
+import { hostMeta, hostMetaJson, WEBSOCKET_REL } from './host-meta.ts';
 import { handleOperations } from './operations.ts';
 import { serveStatic } from './static.ts';
 
@@ -100,9 +100,14 @@ export class HttpListeners {
     try {
       const url = new URL(req.url ?? '/', 'http://x');
       const host = req.headers.host ?? this.#core.domain;
-      const wsUrl = `${secure ? 'wss' : 'ws'}://${host}${WEBSOCKET_PATH}`;
-      if (url.pathname === '/.well-known/host-meta') return send(res, 200, 'application/xrd+xml', hostMeta(wsUrl));
-      if (url.pathname === '/.well-known/host-meta.json') return send(res, 200, 'application/json', hostMetaJson(wsUrl));
+      const links = [
+        { rel: WEBSOCKET_REL, href: `${secure ? 'wss' : 'ws'}://${host}${WEBSOCKET_PATH}` },
+        ...this.#core.http.links().map(({ rel, path }) => ({ rel, href: `${secure ? 'https' : 'http'}://${host}${path}` })),
+      ];
+      if (url.pathname === '/.well-known/host-meta') return send(res, 200, 'application/xrd+xml', hostMeta(links));
+      if (url.pathname === '/.well-known/host-meta.json') return send(res, 200, 'application/json', hostMetaJson(links));
+      const route = this.#core.http.match(url.pathname);
+      if (route) return await route({ req, res, url, secure });
       if (await handleOperations(this.#core, req, res, url)) return;
       if (this.#options.webRoot && (await serveStatic(this.#options.webRoot, url.pathname, res))) return;
       send(res, 404, 'text/plain', 'not found\n');

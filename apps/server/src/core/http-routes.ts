@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * HTTP endpoints that modules serve on the server's HTTP and HTTPS
+ * listeners (file upload, BOSH…), the way ctx.features lets them announce
+ * disco features: a module registers a path prefix and a handler, and may
+ * add an alternative connection method to host-meta (XEP-0156). The
+ * listeners only read this registry, so a new endpoint never edits them.
+ */
+export interface HttpRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** the parsed request URL (path and query; the host part is not meaningful) */
+  url: URL;
+  /** arrived over the HTTPS listener */
+  secure: boolean;
+}
+
+/** Answers the request completely (the listener sends a 500 if it throws before answering). */
+export type HttpHandler = (request: HttpRequest) => void | Promise<void>;
+
+export interface HostMetaLink {
+  /** e.g. urn:xmpp:alt-connections:xbosh */
+  rel: string;
+  /** absolute path on our own listeners, e.g. /http-bind */
+  path: string;
+}
+
+export class HttpRoutes {
+  #routes: { prefix: string; handler: HttpHandler }[] = [];
+  readonly #links: HostMetaLink[] = [];
+
+  /**
+   * Serves every path under `prefix` (which starts and ends with '/', e.g.
+   * '/upload/') and the prefix without its trailing slash. The longest
+   * matching prefix wins. Returns a function that removes the route again.
+   */
+  route(prefix: string, handler: HttpHandler): () => void {
+    if (!prefix.startsWith('/') || !prefix.endsWith('/') || prefix.length < 3) throw new Error(`an HTTP route prefix looks like /name/, not ${prefix}`);
+    if (this.#routes.some((route) => route.prefix === prefix)) throw new Error(`HTTP route ${prefix} is taken`);
+    const entry = { prefix, handler };
+    this.#routes = [...this.#routes, entry].sort((a, b) => b.prefix.length - a.prefix.length);
+    return () => {
+      this.#routes = this.#routes.filter((route) => route !== entry);
+    };
+  }
+
+  match(pathname: string): HttpHandler | null {
+    return this.#routes.find(({ prefix }) => pathname.startsWith(prefix) || pathname === prefix.slice(0, -1))?.handler ?? null;
+  }
+
+  /** Announces another way to connect in host-meta, beside WebSocket. */
+  addLink(link: HostMetaLink): void {
+    this.#links.push(link);
+  }
+
+  links(): HostMetaLink[] {
+    return [...this.#links];
+  }
+}
