@@ -67,6 +67,44 @@ export const configSchema = z.object({
     show_version: z.boolean().default(true),
   }).prefault({}),
 
+  upload: z.object({
+    /** offer HTTP file upload (XEP-0363) on the HTTP(S) listeners */
+    enabled: z.boolean().default(true),
+    /** where uploaded files are kept; empty: data_dir/uploads */
+    path: z.string().default(''),
+    /** the HTTP(S) listener as clients reach it, e.g. https://chat.example.org; empty: https://<domain>:<https port> */
+    public_url: z.string().default(''),
+    /** largest file one slot may hold */
+    max_file_bytes: z.number().int().min(1).default(52_428_800),
+    /** bytes of files (and open slots) one account may have stored at once; 0: no limit */
+    quota_bytes: z.number().int().min(0).default(524_288_000),
+    /** files are deleted this many days after upload; 0: kept until the account is deleted */
+    expire_days: z.number().int().min(0).default(30),
+  }).prefault({}),
+
+  turn: z.object({
+    /** STUN/TURN server announced to clients (XEP-0215); empty: none */
+    host: z.string().default(''),
+    /** its STUN/TURN port (UDP and TCP) */
+    port: port.default(3478),
+    /** its TURN-over-TLS port; 0: not offered */
+    tls_port: port.default(5349),
+    /** coturn's static-auth-secret (REST API credentials); empty: STUN only */
+    secret: z.string().default(''),
+    /** how long handed-out TURN credentials stay valid */
+    ttl_seconds: z.number().int().min(60).max(604_800).default(86_400),
+  }).prefault({}),
+
+  /** XEP-0157 contact addresses (mailto:, xmpp:, https: URIs) shown in the server's disco#info */
+  contact: z.object({
+    abuse: z.array(z.string().min(1)).default([]),
+    admin: z.array(z.string().min(1)).default([]),
+    feedback: z.array(z.string().min(1)).default([]),
+    sales: z.array(z.string().min(1)).default([]),
+    security: z.array(z.string().min(1)).default([]),
+    support: z.array(z.string().min(1)).default([]),
+  }).prefault({}),
+
   log: z.object({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** auto: human-readable on a terminal, JSON otherwise */
