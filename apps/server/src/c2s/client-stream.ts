@@ -15,7 +15,7 @@ import { SaslNegotiation } from './sasl.ts';
  * stream header, STARTTLS, SASL, resource binding, then stanzas into the
  * router. Everything feature-specific after binding lives in modules.
  */
-type Stage = 'header' | 'tls' | 'auth' | 'bind' | 'bound' | 'closed';
+type Stage = 'header' | 'tls' | 'auth' | 'bind' | 'bound' | 'hibernating' | 'closed';
 
 /** What a pre-authentication handler (in-band registration) may see of the stream. */
 export interface UnauthenticatedStream {
@@ -37,12 +37,28 @@ export interface ClientElementEvent {
   session: ClientStream;
 }
 
+/** A non-iq element after authentication but before binding (stream management's <resume/>). */
+export interface PreBindElementEvent {
+  element: Element;
+  stream: ClientStream;
+}
+
+/**
+ * The socket of a bound session went away without the stream being closed.
+ * A handler that returns true keeps the session (hibernating: still
+ * registered, stanzas queued by the outbound filters) until it is resumed
+ * on a new connection or ended with `end()`.
+ */
+export interface TransportLostEvent {
+  session: ClientStream;
+}
+
 const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
 export class ClientStream implements SessionHandle {
   readonly id = randomBytes(9).toString('base64url');
   readonly #core: ServerCore;
-  readonly #connection: ClientConnection;
+  #connection: ClientConnection | null = null;
   readonly #throttle: LoginThrottle;
   readonly sourceKey: string;
   #stage: Stage = 'header';
@@ -54,6 +70,8 @@ export class ClientStream implements SessionHandle {
   #queue: Promise<void> = Promise.resolve();
   readonly #rate: ByteRate;
   #bytesCounted = 0;
+  /** stanzas received from the client and handled, for stream management's 'h' */
+  stanzasReceived = 0;
   readonly #preAuthState = new Map<string, unknown>();
 
   /** settles when the connection underneath has closed (after any TLS upgrade) */
@@ -67,7 +85,6 @@ export class ClientStream implements SessionHandle {
 
   constructor(core: ServerCore, connection: ClientConnection, options: { throttle: LoginThrottle; sourceAddress: string | undefined }) {
     this.#core = core;
-    this.#connection = connection;
     this.transportClosed = new Promise((resolve) => (this.#resolveTransportClosed = resolve));
     this.#throttle = options.throttle;
     this.sourceKey = options.throttle.sourceKey(options.sourceAddress);
@@ -75,15 +92,23 @@ export class ClientStream implements SessionHandle {
     this.#rate = new ByteRate(core.config.limits.bytes_per_second, core.config.limits.bytes_per_second + 2 * core.config.limits.max_stanza_bytes);
     this.#timer = setTimeout(() => this.closeWithError('connection-timeout', 'authentication took too long'), core.config.limits.unauthenticated_seconds * 1000);
     this.#timer.unref();
-    core.metrics.connections.inc({ transport: connection.transport });
+    this.#attach(connection);
+  }
+
+  #attach(connection: ClientConnection): void {
+    this.#connection = connection;
+    connection.owner = this;
+    this.#core.metrics.connections.inc({ transport: connection.transport });
     connection.setEvents({
       streamStart: (attrs, name) => this.#enqueue(() => this.#onStreamStart(attrs, name)),
       element: (element) => this.#enqueue(() => this.#onElement(element)),
       streamEnd: () => this.#enqueue(async () => this.close()),
       error: (condition, text) => this.closeWithError(condition as StreamErrorCondition, text),
       closed: () => {
+        this.#core.metrics.connections.dec({ transport: connection.transport });
+        if (connection !== this.#connection) return; // handed over to a resumed session
         this.#resolveTransportClosed();
-        void this.#onClosed();
+        void this.#onTransportLost();
       },
     });
   }
@@ -97,21 +122,36 @@ export class ClientStream implements SessionHandle {
     return this.#stage === 'bound';
   }
 
+  /** The connection, which exists whenever the stream is handling input. */
+  get #conn(): ClientConnection {
+    if (!this.#connection) throw new Error('stream has no connection');
+    return this.#connection;
+  }
+
   get transport(): string {
-    return this.#connection.transport;
+    return this.#connection?.transport ?? 'none';
+  }
+
+  /** the authenticated account (before and after binding) */
+  get username(): string | null {
+    return this.#username;
+  }
+
+  get hibernating(): boolean {
+    return this.#stage === 'hibernating';
   }
 
   /** A stanza for this client: through the outbound filters (CSI, stream management…) to the socket. */
   send(stanza: Element): void {
     if (this.#stage === 'closed') return;
-    if (this.#stage !== 'bound') return this.#connection.send(stanza);
+    if (this.#stage !== 'bound' && this.#stage !== 'hibernating') return this.#connection?.send(stanza);
     this.#core.outbound.run(stanza, this, (out) => this.writeElement(out));
   }
 
-  /** Writes to the socket directly: stream-level elements (SM acks) and what filters release. */
+  /** Writes to the socket directly: stream-level elements (SM acks) and what filters release. Nothing while hibernating. */
   writeElement(element: Element): void {
-    if (this.#stage === 'closed') return;
-    this.#connection.send(element);
+    if (this.#stage === 'closed' || this.#stage === 'hibernating') return;
+    this.#connection?.send(element);
   }
 
   update(state: Partial<Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested'>>): void {
@@ -121,14 +161,39 @@ export class ClientStream implements SessionHandle {
   closeWithError(condition: StreamErrorCondition, text?: string): void {
     if (this.#stage === 'closed') return;
     this.#core.log.debug({ stream: this.id, condition }, 'closing stream with error');
-    this.#connection.close(streamErrorElement(condition, text));
+    this.#connection?.close(streamErrorElement(condition, text));
     void this.#onClosed();
   }
 
   close(): void {
     if (this.#stage === 'closed') return;
-    this.#connection.close();
+    this.#connection?.close();
     void this.#onClosed();
+  }
+
+  /** Ends a hibernating session for good (its resumption window is over). */
+  end(): Promise<void> {
+    return this.#onClosed();
+  }
+
+  /**
+   * Gives this (authenticated, not yet bound) stream's connection away to
+   * the session it resumes; this stream ends without touching the socket.
+   */
+  handOverConnection(): ClientConnection {
+    const connection = this.#connection!;
+    this.#connection = null;
+    this.#stage = 'closed';
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#core.metrics.connections.dec({ transport: connection.transport });
+    return connection;
+  }
+
+  /** A hibernating session continues on a new connection (stream management resumption). */
+  resumeOn(connection: ClientConnection): void {
+    this.#attach(connection);
+    this.#bytesCounted = connection.bytesReceived;
+    this.#stage = 'bound';
   }
 
   /** Elements are handled one at a time, in order, even when a handler awaits storage. */
@@ -141,7 +206,7 @@ export class ClientStream implements SessionHandle {
   }
 
   #checkUnauthenticatedBytes(): boolean {
-    if (this.#stage === 'bound' || this.#connection.bytesReceived <= this.#core.config.limits.unauthenticated_bytes) return true;
+    if (this.#stage === 'bound' || this.#conn.bytesReceived <= this.#core.config.limits.unauthenticated_bytes) return true;
     this.closeWithError('policy-violation', 'too much data before authentication');
     return false;
   }
@@ -150,8 +215,8 @@ export class ClientStream implements SessionHandle {
     if (this.#stage === 'closed' || !this.#checkUnauthenticatedBytes()) return;
     const domain = this.#core.domain;
     this.#lang = sanitizeLang(attrs['xml:lang']);
-    this.#connection.openStream({ id: randomBytes(12).toString('base64url'), from: domain, to: undefined, lang: this.#lang });
-    const ws = this.#connection.transport === 'ws' || this.#connection.transport === 'wss';
+    this.#conn.openStream({ id: randomBytes(12).toString('base64url'), from: domain, to: undefined, lang: this.#lang });
+    const ws = this.#conn.transport === 'ws' || this.#conn.transport === 'wss';
     if (!ws && (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS.STREAM)) return this.closeWithError('invalid-namespace', 'expected a stream in http://etherx.jabber.org/streams');
     if (!ws && attrs.xmlns !== NS.CLIENT) return this.closeWithError('invalid-namespace', 'client streams are jabber:client');
     if (!/^1\.\d+$/.test(attrs.version ?? '')) return this.closeWithError('unsupported-version', 'XMPP 1.0 is required');
@@ -162,9 +227,9 @@ export class ClientStream implements SessionHandle {
 
   #sendFeatures(): void {
     const features: Element[] = [];
-    const secure = this.#connection.secure;
+    const secure = this.#conn.secure;
     if (this.#stage === 'header' || this.#stage === 'tls' || this.#stage === 'auth') {
-      if (this.#connection.canStartTls) {
+      if (this.#conn.canStartTls) {
         // TLS is mandatory: offer nothing else until it is up.
         features.push(xml('starttls', { xmlns: NS.TLS }, xml('required')));
         this.#stage = 'tls';
@@ -177,7 +242,7 @@ export class ClientStream implements SessionHandle {
       features.push(xml('bind', { xmlns: NS.BIND }), xml('session', { xmlns: NS.SESSION }, xml('optional')));
       features.push(...this.#core.features.streamFeatures({ stage: 'post-auth', secure, authenticated: true }));
     }
-    this.#connection.send(xml('stream:features', {}, ...features));
+    this.#conn.send(xml('stream:features', {}, ...features));
   }
 
   async #onElement(element: Element): Promise<void> {
@@ -192,7 +257,7 @@ export class ClientStream implements SessionHandle {
       case 'auth':
         if (ns === NS.SASL) return this.#onSasl(element);
         if (element.is('starttls', NS.TLS)) {
-          this.#connection.send(xml('failure', { xmlns: NS.TLS }));
+          this.#conn.send(xml('failure', { xmlns: NS.TLS }));
           return this.close();
         }
         if (element.name === 'iq' && ns === NS.CLIENT) return this.#onPreAuthIq(element);
@@ -203,6 +268,7 @@ export class ClientStream implements SessionHandle {
           this.send(errorReply(element, 'not-authorized', { type: 'auth', text: 'bind a resource first' }));
           return;
         }
+        if ((await this.#core.hooks.fire<PreBindElementEvent>('c2s/pre-bind-element', { element, stream: this })) !== undefined) return;
         return this.closeWithError('not-authorized', 'bind a resource first');
       case 'bound':
         return this.#onBoundElement(element, ns);
@@ -210,9 +276,9 @@ export class ClientStream implements SessionHandle {
   }
 
   async #startTls(): Promise<void> {
-    this.#connection.send(xml('proceed', { xmlns: NS.TLS }));
+    this.#conn.send(xml('proceed', { xmlns: NS.TLS }));
     try {
-      await this.#connection.startTls();
+      await this.#conn.startTls();
       this.#stage = 'header';
     } catch {
       this.close();
@@ -220,7 +286,7 @@ export class ClientStream implements SessionHandle {
   }
 
   async #onPreAuthIq(element: Element): Promise<void> {
-    const event: PreAuthStanzaEvent = { stanza: element, stream: { secure: this.#connection.secure, sourceKey: this.sourceKey, state: this.#preAuthState, send: (el) => this.send(el) } };
+    const event: PreAuthStanzaEvent = { stanza: element, stream: { secure: this.#conn.secure, sourceKey: this.sourceKey, state: this.#preAuthState, send: (el) => this.send(el) } };
     const handled = await this.#core.hooks.fire('c2s/pre-auth-iq', event);
     if (handled === undefined) this.send(errorReply(element, 'not-authorized', { type: 'auth', text: 'authenticate first' }));
   }
@@ -228,7 +294,7 @@ export class ClientStream implements SessionHandle {
   async #onSasl(element: Element): Promise<void> {
     const step = await this.#sasl.handle(element);
     if (step.kind === 'challenge') {
-      this.#connection.send(step.element);
+      this.#conn.send(step.element);
       return;
     }
     // Answer only after the delay earned by earlier failures, success or not.
@@ -238,17 +304,17 @@ export class ClientStream implements SessionHandle {
     if (step.kind === 'failure') {
       this.#throttle.failed(step.username, this.sourceKey);
       this.#core.metrics.logins.inc({ result: 'failure' });
-      this.#connection.send(step.element);
+      this.#conn.send(step.element);
       return;
     }
     this.#throttle.succeeded(step.username, this.sourceKey);
     this.#core.metrics.logins.inc({ result: 'success' });
     this.#username = step.username;
-    this.#connection.send(step.element);
+    this.#conn.send(step.element);
     this.#stage = 'bind';
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    this.#connection.restartStream();
+    this.#conn.restartStream();
   }
 
   async #onBind(iq: Element): Promise<void> {
@@ -277,10 +343,10 @@ export class ClientStream implements SessionHandle {
   }
 
   async #onBoundElement(element: Element, ns: string): Promise<void> {
-    const received = this.#connection.bytesReceived;
+    const received = this.#conn.bytesReceived;
     const wait = this.#rate.consume(received - this.#bytesCounted);
     this.#bytesCounted = received;
-    if (wait > 0) this.#connection.pauseReading(wait);
+    if (wait > 0) this.#conn.pauseReading(wait);
     if (STANZA_NAMES.has(element.name) && ns === NS.CLIENT) {
       const from = element.attrs.from as string | undefined;
       if (from !== undefined) {
@@ -292,18 +358,30 @@ export class ClientStream implements SessionHandle {
       element.attrs.from = this.jid.toString();
       if (element.attrs.xmlns === NS.CLIENT) delete element.attrs.xmlns;
       await this.#core.router.fromClient(this, element);
+      this.stanzasReceived++;
       return;
     }
     const handled = await this.#core.hooks.fire<ClientElementEvent>('c2s/element', { element, session: this });
     if (handled === undefined) this.closeWithError('unsupported-stanza-type', `unknown element ${element.name}`);
   }
 
+  async #onTransportLost(): Promise<void> {
+    if (this.#stage === 'bound') {
+      const keep = await this.#core.hooks.fire<TransportLostEvent>('c2s/transport-lost', { session: this });
+      if (keep === true && this.#stage === 'bound') {
+        this.#stage = 'hibernating';
+        this.#connection = null;
+        return;
+      }
+    }
+    await this.#onClosed();
+  }
+
   async #onClosed(): Promise<void> {
     if (this.#stage === 'closed') return;
-    const wasBound = this.#stage === 'bound';
+    const wasBound = this.#stage === 'bound' || this.#stage === 'hibernating';
     this.#stage = 'closed';
     if (this.#timer) clearTimeout(this.#timer);
-    this.#core.metrics.connections.dec({ transport: this.#connection.transport });
     if (!wasBound) return;
     await this.#core.sessions.remove(this);
     this.#core.metrics.sessions.set(this.#core.sessions.count());

@@ -1,4 +1,4 @@
-import type { Element } from '@conexizan/protocol';
+import type { Element, StreamErrorCondition } from '@conexizan/protocol';
 
 /**
  * One client connection as the stream logic sees it, whatever carries it:
@@ -38,6 +38,10 @@ export interface ClientConnection {
   /** after SASL success: the client opens a new stream on the same connection */
   restartStream(): void;
   setEvents(events: ConnectionEvents): void;
+  /** the stream that currently drives this connection (it changes when a session is resumed) */
+  owner: { closeWithError(condition: StreamErrorCondition, text?: string): void } | null;
+  /** settles when the socket underneath has closed (after any TLS upgrade) */
+  readonly closed: Promise<void>;
   /** stops reading from the peer for a while (rate limiting by backpressure) */
   pauseReading(ms: number): void;
   /** bytes written but not yet flushed to the socket */

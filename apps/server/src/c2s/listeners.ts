@@ -4,6 +4,7 @@ import type { ServerCore } from '../core/core.ts';
 import { ClientStream } from './client-stream.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { TcpConnection } from './tcp-connection.ts';
+import type { ClientConnection } from './connection.ts';
 
 /** The c2s listeners: STARTTLS on the c2s port, TLS from the first byte on c2s_tls (XEP-0368). */
 export class ClientListeners {
@@ -11,9 +12,8 @@ export class ClientListeners {
   readonly #throttle: LoginThrottle;
   readonly #secureContext: () => SecureContext;
   readonly #servers: Server[] = [];
-  /** open streams, each with a promise that settles when its transport has closed */
-  readonly streams = new Map<ClientStream, Promise<void>>();
-
+  /** open client connections (whichever stream currently drives each) */
+  readonly connections = new Set<ClientConnection>();
   readonly #tlsOptions: TlsServerOptions;
 
   constructor(core: ServerCore, throttle: LoginThrottle, tls: { context: () => SecureContext; options: TlsServerOptions }) {
@@ -48,21 +48,22 @@ export class ClientListeners {
     return bound;
   }
 
-  /** Adopts a connection from another transport (WebSocket) so shutdown reaches it too. */
-  track(stream: ClientStream): void {
-    // The stream's own signal, not the first socket's: STARTTLS replaces the socket.
-    this.streams.set(stream, stream.transportClosed.then(() => {
-      this.streams.delete(stream);
-    }));
+  /** Tracks a connection of any transport, so that shutdown reaches it. */
+  track(connection: ClientConnection): void {
+    this.connections.add(connection);
+    void connection.closed.then(() => this.connections.delete(connection));
   }
 
   /** Ends every stream with system-shutdown and waits (boundedly) until their sockets have flushed and closed. */
   async closeStreams(timeoutMs: number): Promise<void> {
-    const pending = [...this.streams.entries()];
-    for (const [stream] of pending) stream.closeWithError('system-shutdown', 'the server is shutting down');
+    const open = [...this.connections];
+    for (const connection of open) {
+      if (connection.owner) connection.owner.closeWithError('system-shutdown', 'the server is shutting down');
+      else connection.close();
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(pending.map(([, closed]) => closed)),
+      Promise.all(open.map((connection) => connection.closed)),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
@@ -74,8 +75,8 @@ export class ClientListeners {
       directTls,
       maxStanzaBytes: this.#core.config.limits.max_stanza_bytes,
     });
-    const stream = new ClientStream(this.#core, connection, { throttle: this.#throttle, sourceAddress: socket.remoteAddress });
-    this.track(stream);
+    this.track(connection);
+    new ClientStream(this.#core, connection, { throttle: this.#throttle, sourceAddress: socket.remoteAddress });
   }
 
   /** Stops accepting; existing streams are ended by the caller. */

@@ -9,6 +9,9 @@ import type { ClientConnection, ConnectionEvents, TransportKind } from './connec
 export class TcpConnection implements ClientConnection {
   #socket: Socket;
   #events: ConnectionEvents | null = null;
+  owner: ClientConnection['owner'] = null;
+  readonly closed: Promise<void>;
+  #resolveClosed!: () => void;
   readonly #parser: StreamParser;
   readonly #secureContext: SecureContext;
   #transport: TransportKind;
@@ -18,6 +21,7 @@ export class TcpConnection implements ClientConnection {
 
   constructor(socket: Socket, options: { secureContext: SecureContext; directTls: boolean; maxStanzaBytes: number }) {
     this.#socket = socket;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#secureContext = options.secureContext;
     this.#transport = options.directTls ? 'tls' : 'tcp';
     this.#parser = new StreamParser(
@@ -128,7 +132,10 @@ export class TcpConnection implements ClientConnection {
     socket.on('error', () => {
       // The 'close' event follows; the reason (often ECONNRESET) is not worth a log line.
     });
-    socket.on('close', () => this.#events?.closed());
+    socket.on('close', () => {
+      this.#resolveClosed();
+      this.#events?.closed();
+    });
   }
 
   #write(data: string): void {

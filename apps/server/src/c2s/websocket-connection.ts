@@ -15,17 +15,22 @@ export class WebSocketConnection implements ClientConnection {
   readonly transport: TransportKind;
   readonly #maxStanzaBytes: number;
   #events: ConnectionEvents | null = null;
+  owner: ClientConnection['owner'] = null;
+  readonly closed: Promise<void>;
+  #resolveClosed!: () => void;
   #bytesReceived = 0;
   #closing = false;
   #closeTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: WebSocket, options: { secure: boolean; maxStanzaBytes: number }) {
     this.#socket = socket;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.transport = options.secure ? 'wss' : 'ws';
     this.#maxStanzaBytes = options.maxStanzaBytes;
     socket.on('message', (data, isBinary) => this.#onMessage(data.toString(), isBinary));
     socket.on('close', () => {
       if (this.#closeTimer) clearTimeout(this.#closeTimer);
+      this.#resolveClosed();
       this.#events?.closed();
     });
     socket.on('error', () => {

@@ -89,8 +89,8 @@ export class HttpListeners {
           return;
         }
         const connection = new WebSocketConnection(ws, { secure, maxStanzaBytes: this.#core.config.limits.max_stanza_bytes });
-        const stream = new ClientStream(this.#core, connection, { throttle: this.#options.throttle, sourceAddress: req.socket.remoteAddress });
-        this.#options.clients.track(stream);
+        this.#options.clients.track(connection);
+        new ClientStream(this.#core, connection, { throttle: this.#options.throttle, sourceAddress: req.socket.remoteAddress });
       });
     });
     this.#websockets.push(wss);
