@@ -51,6 +51,10 @@ export const configSchema = z.object({
     registrations_per_hour: z.number().int().min(0).default(5),
     /** failed logins per account or source before each further attempt is delayed */
     failed_logins_before_delay: z.number().int().min(1).default(5),
+    /** how long a session whose connection dropped waits to be resumed (XEP-0198) */
+    resume_seconds: z.number().int().min(0).max(86_400).default(300),
+    /** unacknowledged stanzas kept per session (XEP-0198); a client this far behind is disconnected */
+    unacked_stanzas: z.number().int().min(10).default(5000),
   }).prefault({}),
 
   accounts: z.object({
