@@ -129,12 +129,14 @@ async function run(options: Options, target: Target, report: BenchReport, client
     report.warmup = { logins: warm.result.succeeded, latencyMs: warm.result.latencyMs };
   }
   await sleep(1000); // let the server finish closing those sessions
-  report.baseline = { rssBytes: readMemory(pid).rss, heapUsedBytes: (await target.extraStats()).heapUsedBytes ?? null };
+  const beforeLogins = await target.extraStats();
+  report.baseline = { rssBytes: readMemory(pid).rss, heapUsedBytes: beforeLogins.heapUsedBytes ?? null };
 
   progress(`phase 1: login storm over ${transport}, ${accounts.length} users, ${options.loginConcurrency} at a time…`);
   const storm = await loginStorm(endpoint, accounts, { concurrency: options.loginConcurrency, transport, timeoutMs: 30_000, serverPid: pid });
   clients.push(...storm.clients);
   report.login = storm.result;
+  report.serverCounters.login = delta(beforeLogins, await target.extraStats());
   report.warnings.push(...cpuWarnings('login storm', storm.result.cpu, report.machine.cpus));
   if (storm.result.failed > 0) report.warnings.push(`login storm: ${storm.result.failed} logins failed, first: ${storm.result.firstError}`);
 
@@ -155,6 +157,7 @@ async function run(options: Options, target: Target, report: BenchReport, client
 
   if (options.durationSeconds > 0 && clients.length >= 2) {
     progress(`phase 3: ${options.rate} messages/s for ${options.durationSeconds} s between random pairs…`);
+    const beforeMessages = await target.extraStats();
     const messages = await steadyMessages(clients, {
       rate: options.rate,
       durationSeconds: options.durationSeconds,
@@ -163,10 +166,18 @@ async function run(options: Options, target: Target, report: BenchReport, client
       serverPid: pid,
     });
     report.messages = messages;
+    report.serverCounters.messages = delta(beforeMessages, await target.extraStats());
     report.warnings.push(...cpuWarnings('messages', messages.cpu, report.machine.cpus));
     if (messages.sentPerSecond < options.rate * 0.95) report.warnings.push(`messages: the generator sent ${messages.sentPerSecond.toFixed(0)}/s, short of the ${options.rate}/s asked for`);
     if (messages.lost > 0) report.warnings.push(`messages: ${messages.lost} messages were not delivered within ${options.drainSeconds} s of the last send`);
   }
+}
+
+/** How much each counter the target reports grew during a phase. */
+function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(after)) if (key in before) out[key] = value - before[key]!;
+  return out;
 }
 
 async function main(): Promise<number> {
@@ -187,6 +198,7 @@ async function main(): Promise<number> {
     login: null,
     hold: null,
     messages: null,
+    serverCounters: {},
     shutdown: null,
     warnings: [],
     ok: false,

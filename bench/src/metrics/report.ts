@@ -31,6 +31,8 @@ export interface BenchReport {
     heapPerSessionBytes: number | null;
   } | null;
   messages: MessageResult | null;
+  /** growth of the target's own counters (extraStats) during a phase, e.g. storage calls per operation */
+  serverCounters: { login?: Record<string, number>; messages?: Record<string, number> };
   shutdown: StopResult | null;
   /** things a reader must know to trust (or not) the figures */
   warnings: string[];
@@ -79,6 +81,8 @@ export function formatReport(r: BenchReport): string {
     add('', 'logins per second', f1(l.loginsPerSecond));
     add('', `login latency p50 / p95 / p99 (ms, ${String(r.options.loginConcurrency)} in flight)`, `${ms(l.latencyMs.p50)} / ${ms(l.latencyMs.p95)} / ${ms(l.latencyMs.p99)}`);
     add('', 'server CPU per login (ceiling at 1 busy core)', `${ms(l.serverCpuMsPerLogin)} ms (${ceiling(l.serverCpuMsPerLogin)}/s)`);
+    const calls = r.serverCounters.login?.storageCalls;
+    if (calls !== undefined && l.succeeded > 0) add('', 'server storage calls per login', f1(calls / l.succeeded));
     add('', 'CPU server / generator / other', cpuLine(l.cpu));
   }
   add('2 idle hold', 'server RSS before connecting', mib(r.baseline.rssBytes) + (r.baseline.heapUsedBytes ? ` (heap ${mib(r.baseline.heapUsedBytes)})` : ''));
@@ -96,6 +100,8 @@ export function formatReport(r: BenchReport): string {
     add('', 'sent / received / lost', `${m.sent} / ${m.received} / ${m.lost}`);
     add('', 'bounced / duplicates / misrouted', `${m.bounced} / ${m.duplicates} / ${m.misrouted}`);
     add('', 'server CPU per 1000 messages (ceiling at 1 busy core)', `${m.serverCpuSecondsPer1000.toFixed(3)} s (${ceiling(m.serverCpuSecondsPer1000)} msg/s)`);
+    const calls = r.serverCounters.messages?.storageCalls;
+    if (calls !== undefined && m.sent > 0) add('', 'server storage calls per message', f1(calls / m.sent));
     add('', 'CPU server / generator / other', cpuLine(m.cpu));
   }
   if (r.shutdown?.exitedEarly) add('4 shutdown', 'server exited on its own before SIGTERM', `exit code ${r.shutdown.exitCode}, signal ${r.shutdown.signal}`);

@@ -72,17 +72,27 @@ export class ConexizanTarget implements Target {
     await this.#process.waitForPort('127.0.0.1', ports.c2s, 10_000);
   }
 
-  /** Heap in use and bound sessions, as the server itself reports them on /metrics (loopback needs no token). */
+  /**
+   * From the server's own /metrics (loopback needs no token): heap in use,
+   * bound sessions, and storage calls in total and per operation, so that a
+   * phase can be put down to so many database round trips per login or message.
+   */
   async extraStats(): Promise<Record<string, number>> {
     const ports = this.#requirePorts();
     try {
       const response = await fetch(`http://127.0.0.1:${ports.http}/metrics`, { signal: AbortSignal.timeout(5000) });
       const text = await response.text();
       const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-      return {
+      const stats: Record<string, number> = {
         heapUsedBytes: value('conexizan_process_nodejs_heap_size_used_bytes'),
         boundSessions: value('conexizan_sessions'),
+        storageCalls: 0,
       };
+      for (const [, operation, count] of text.matchAll(/^conexizan_storage_seconds_count\{operation="([^"]+)"\} (\d+)$/gm)) {
+        stats[`storageCalls.${operation}`] = Number(count);
+        stats.storageCalls! += Number(count);
+      }
+      return stats;
     } catch {
       return {};
     }
