@@ -47,6 +47,8 @@ export const configSchema = z.object({
     resources_per_account: z.number().int().min(1).default(20),
     /** offline messages kept per user (XEP-0160) */
     offline_messages: z.number().int().min(0).default(1000),
+    /** JIDs a user may block (XEP-0191) */
+    blocklist_items: z.number().int().min(1).default(1000),
     /** in-band registrations allowed per source address per hour (kept in memory only) */
     registrations_per_hour: z.number().int().min(0).default(5),
     /** failed logins per account or source before each further attempt is delayed */
