@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { errorReply, errorReplyFrom, iqResult, StanzaError, type Element } from '@conexizan/protocol';
 import type { HookBus } from './hooks.ts';
 import type { StanzaEvent, StanzaRouter } from './router.ts';
@@ -25,10 +26,18 @@ export interface IqRequest extends StanzaEvent {
 
 export type IqHandler = (request: IqRequest) => Element | true | void | Promise<Element | true | void>;
 
+interface PendingRequest {
+  /** the address the answer must come from */
+  from: string;
+  resolve: (reply: Element) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 export class IqDispatcher {
   readonly #hooks: HookBus;
   readonly #router: StanzaRouter;
   readonly #sessions: SessionRegistry;
+  readonly #pending = new Map<string, PendingRequest>();
 
   constructor(hooks: HookBus, router: StanzaRouter, sessions: SessionRegistry) {
     this.#hooks = hooks;
@@ -38,6 +47,42 @@ export class IqDispatcher {
     hooks.on<StanzaEvent>('iq/host', (event) => this.#dispatch(event, 'host'), -1000);
     hooks.on<StanzaEvent>('iq/bare', (event) => this.#dispatch(event, event.from.bare().equals(event.to) ? 'self' : 'bare'), -1000);
     hooks.on<StanzaEvent>('iq/full', (event) => this.#toFullJid(event), -1000);
+    hooks.on<StanzaEvent>('iq-response', (event) => this.#settle(event), 1000);
+  }
+
+  /**
+   * Sends an iq get or set made by the server (its 'from' is the domain or an
+   * account the server speaks for, e.g. a PEP service asking a client's
+   * disco#info for entity capabilities) and resolves with the answer: the
+   * result or error stanza from the addressee. Rejects after `timeoutMs`.
+   */
+  request(stanza: Element, timeoutMs = 10_000): Promise<Element> {
+    stanza.attrs.id ??= `cnx-${randomUUID()}`;
+    const id = stanza.attrs.id as string;
+    return new Promise<Element>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error('no answer to an iq request in time'));
+      }, timeoutMs);
+      timer.unref?.();
+      this.#pending.set(id, { from: String(stanza.attrs.to), resolve, timer });
+      this.#router.route(stanza).catch((error: unknown) => {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      });
+    });
+  }
+
+  /** An answer to request(): only from the addressee, and only once. */
+  #settle(event: StanzaEvent): true | undefined {
+    const id = event.stanza.attrs.id as string | undefined;
+    const pending = id === undefined ? undefined : this.#pending.get(id);
+    if (!pending || pending.from !== event.from.toString()) return undefined;
+    this.#pending.delete(id!);
+    clearTimeout(pending.timer);
+    pending.resolve(event.stanza);
+    return true;
   }
 
   static hookName(type: IqType, scope: IqScope, ns: string, name: string): string {
