@@ -55,6 +55,8 @@ function hasCode(error: unknown, code: string): boolean {
 export const isUniqueViolation = (error: unknown) => hasCode(error, 'P2002');
 /** Prisma's "record to update/delete not found". */
 export const isNotFound = (error: unknown) => hasCode(error, 'P2025');
+/** Prisma's "foreign key constraint failed" (e.g. a row for an account that is gone). */
+export const isForeignKeyViolation = (error: unknown) => hasCode(error, 'P2003');
 
 /** A FIFO lock for async code: one holder at a time. */
 export class Mutex {

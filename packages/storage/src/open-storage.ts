@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from './db.ts';
 import { openPostgresql } from './postgresql.ts';
 import { accountRepository } from './repositories/accounts.ts';
+import { archiveRepository } from './repositories/archive.ts';
 import { blocklistRepository } from './repositories/blocklist.ts';
 import { inviteRepository } from './repositories/invites.ts';
 import { lastActivityRepository } from './repositories/last-activity.ts';
@@ -30,6 +31,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
     invites: inviteRepository(backend, run),
     blocklist: blocklistRepository(backend, run),
     lastActivity: lastActivityRepository(backend, run),
+    archive: archiveRepository(backend, run),
     ping: () =>
       backend.exclusive(async () => {
         await backend.db.$queryRaw`SELECT 1`;

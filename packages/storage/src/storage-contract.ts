@@ -4,7 +4,7 @@
  * factory that opens a fresh, empty storage for each test.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AccountExistsError, type RosterItem, type Storage, type StoredScramCredential } from './types.ts';
+import { AccountExistsError, type ArchiveFilter, type ArchivePageRequest, type RosterItem, type Storage, type StoredScramCredential } from './types.ts';
 
 export type OpenFresh = (onQuery?: (operation: string, ms: number) => void) => Promise<Storage>;
 
@@ -58,6 +58,8 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       await storage.vcards.set(u, `<vCard xmlns='vcard-temp'><FN>${u}</FN></vCard>`);
       await storage.blocklist.add(u, ['spammer@example.com'], 10);
       await storage.lastActivity.set(u, { at: new Date(1_700_000_000_000), status: `${u} went home` });
+      await storage.archive.append(u, { id: `archived-${u}`, peer: 'friend@example.org', peerResource: null, stanza: `<message to='${u}'><body>hi</body></message>`, storedAt: new Date() });
+      await storage.archive.setPrefs(u, { default: 'roster', always: [], never: ['stranger@example.net'] });
     }
   }
 
@@ -133,6 +135,8 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.vcards.get('alice')).toBeNull();
       expect(await storage.blocklist.list('alice')).toEqual([]);
       expect(await storage.lastActivity.get('alice')).toBeNull();
+      expect(await storage.archive.count('alice')).toBe(0);
+      expect(await storage.archive.getPrefs('alice')).toBeNull();
       const deletedAt = await storage.accounts.deletedAt('alice');
       expect(deletedAt).toBeInstanceOf(Date);
       expect(deletedAt!.getTime()).toBeGreaterThanOrEqual(before - 1);
@@ -146,6 +150,8 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.vcards.get('bob')).toContain('<FN>bob</FN>');
       expect(await storage.blocklist.list('bob')).toEqual(['spammer@example.com']);
       expect(await storage.lastActivity.get('bob')).toEqual({ at: new Date(1_700_000_000_000), status: 'bob went home' });
+      expect(await storage.archive.count('bob')).toBe(1);
+      expect(await storage.archive.getPrefs('bob')).toEqual({ default: 'roster', always: [], never: ['stranger@example.net'] });
       expect(await storage.accounts.deletedAt('bob')).toBeNull();
 
       expect(await storage.accounts.delete('alice')).toBe(false);
@@ -463,6 +469,122 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.lastActivity.get('alice')).toEqual({ at: new Date(2_000), status: '' });
       await storage.lastActivity.set('nobody', { at: new Date(1_000), status: 'x' });
       expect(await storage.lastActivity.get('nobody')).toBeNull();
+    });
+  });
+
+  describe('message archive', () => {
+    beforeEach(async () => {
+      await storage.accounts.create('alice', [sha256]);
+      await storage.accounts.create('bob', [sha256]);
+    });
+
+    /** Appends n entries to alice's archive (ids a0…), alternating two peers; returns their ids. */
+    async function fill(n: number, owner = 'alice'): Promise<string[]> {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = `${owner[0]}${i}`;
+        const peer = i % 2 === 0 ? 'bob@example.org' : 'carol@example.org';
+        expect(await storage.archive.append(owner, { id, peer, peerResource: i === 4 ? 'phone' : null, stanza: `<message><body>${i}</body></message>`, storedAt: new Date(1_700_000_000_000 + i * 1000) })).toBe(true);
+        ids.push(id);
+      }
+      return ids;
+    }
+    const idsOf = (page: { items: { id: string }[] } | null) => page?.items.map((e) => e.id);
+
+    it('keeps entries in arrival order, even within one millisecond, and pages forward', async () => {
+      const ids = await fill(7);
+      const first = await storage.archive.query('alice', {}, { max: 3 });
+      expect(first).toMatchObject({ count: 7, firstIndex: 0, complete: false });
+      expect(idsOf(first)).toEqual(ids.slice(0, 3));
+      expect(first!.items[0]).toEqual({ id: 'a0', peer: 'bob@example.org', peerResource: null, stanza: '<message><body>0</body></message>', storedAt: new Date(1_700_000_000_000) });
+      const second = await storage.archive.query('alice', {}, { max: 3, after: 'a2' });
+      expect(second).toMatchObject({ count: 7, firstIndex: 3, complete: false });
+      expect(idsOf(second)).toEqual(ids.slice(3, 6));
+      const last = await storage.archive.query('alice', {}, { max: 3, after: 'a5' });
+      expect(last).toMatchObject({ firstIndex: 6, complete: true });
+      expect(idsOf(last)).toEqual(['a6']);
+      expect(await storage.archive.query('alice', {}, { max: 3, after: 'a6' })).toEqual({ items: [], count: 7, firstIndex: null, complete: true });
+    });
+
+    it('pages backward from the end and from an id, oldest first within a page', async () => {
+      const ids = await fill(7);
+      const lastPage = await storage.archive.query('alice', {}, { max: 3, before: '' });
+      expect(lastPage).toMatchObject({ count: 7, firstIndex: 4, complete: false });
+      expect(idsOf(lastPage)).toEqual(ids.slice(4));
+      expect(idsOf(await storage.archive.query('alice', {}, { max: 3, before: 'a4' }))).toEqual(['a1', 'a2', 'a3']);
+      const start = await storage.archive.query('alice', {}, { max: 3, before: 'a1' });
+      expect(start).toMatchObject({ firstIndex: 0, complete: true });
+      expect(idsOf(start)).toEqual(['a0']);
+      expect(await storage.archive.query('alice', {}, { max: 10, before: '' })).toMatchObject({ complete: true, firstIndex: 0 });
+    });
+
+    it('pages by index and answers max 0 with the count alone', async () => {
+      await fill(5);
+      expect(idsOf(await storage.archive.query('alice', {}, { max: 2, index: 2 }))).toEqual(['a2', 'a3']);
+      expect(await storage.archive.query('alice', {}, { max: 2, index: 2 })).toMatchObject({ firstIndex: 2, complete: false });
+      expect(await storage.archive.query('alice', {}, { max: 2, index: 9 })).toMatchObject({ items: [], count: 5, complete: true });
+      expect(await storage.archive.query('alice', {}, { max: 0 })).toEqual({ items: [], count: 5, firstIndex: null, complete: false });
+    });
+
+    it('filters by peer, resource, time (inclusive), after-id/before-id and ids', async () => {
+      await fill(7);
+      expect(idsOf(await storage.archive.query('alice', { peer: 'bob@example.org' }, { max: 10 }))).toEqual(['a0', 'a2', 'a4', 'a6']);
+      expect(idsOf(await storage.archive.query('alice', { peer: 'bob@example.org', peerResource: 'phone' }, { max: 10 }))).toEqual(['a4']);
+      const start = new Date(1_700_000_002_000);
+      const end = new Date(1_700_000_004_000);
+      expect(idsOf(await storage.archive.query('alice', { start, end }, { max: 10 }))).toEqual(['a2', 'a3', 'a4']);
+      expect(idsOf(await storage.archive.query('alice', { afterId: 'a1', beforeId: 'a5' }, { max: 10 }))).toEqual(['a2', 'a3', 'a4']);
+      const ids = await storage.archive.query('alice', { ids: ['a5', 'a1'] }, { max: 10 });
+      expect(idsOf(ids)).toEqual(['a1', 'a5']);
+      expect(ids).toMatchObject({ count: 2, complete: true });
+      // Filters combine with paging: the second page of bob's entries.
+      const page = await storage.archive.query('alice', { peer: 'bob@example.org' }, { max: 2, after: 'a2' });
+      expect(idsOf(page)).toEqual(['a4', 'a6']);
+      expect(page).toMatchObject({ count: 4, firstIndex: 2, complete: true });
+    });
+
+    it("answers null for an id that is not in this owner's archive, and never shows another's entries", async () => {
+      await fill(3);
+      const bobs = await fill(2, 'bob');
+      const queries: [ArchiveFilter, ArchivePageRequest][] = [
+        [{}, { max: 5, after: 'nope' }],
+        [{}, { max: 5, before: bobs[0] }],
+        [{ afterId: bobs[1] }, { max: 5 }],
+        [{ beforeId: 'nope' }, { max: 5 }],
+        [{ ids: ['a1', bobs[0]!] }, { max: 5 }],
+      ];
+      for (const [filter, page] of queries) expect(await storage.archive.query('alice', filter, page)).toBeNull();
+      expect(idsOf(await storage.archive.query('bob', {}, { max: 10 }))).toEqual(bobs);
+      expect(await storage.archive.query('nobody', {}, { max: 10 })).toEqual({ items: [], count: 0, firstIndex: null, complete: true });
+    });
+
+    it('stores nothing for an unknown account', async () => {
+      expect(await storage.archive.append('nobody', { id: 'x', peer: 'bob@example.org', peerResource: null, stanza: '<message/>', storedAt: new Date() })).toBe(false);
+      expect(await storage.archive.count('nobody')).toBe(0);
+    });
+
+    it('reports the first and last entries', async () => {
+      expect(await storage.archive.bounds('alice')).toBeNull();
+      await fill(3);
+      const bounds = await storage.archive.bounds('alice');
+      expect([bounds?.first.id, bounds?.last.id]).toEqual(['a0', 'a2']);
+    });
+
+    it('purges entries stored before the cutoff, in every archive', async () => {
+      await fill(4);
+      await fill(2, 'bob');
+      expect(await storage.archive.purgeOlderThan(new Date(1_700_000_001_500))).toBe(4);
+      expect(idsOf(await storage.archive.query('alice', {}, { max: 10 }))).toEqual(['a2', 'a3']);
+      expect(await storage.archive.count('bob')).toBe(0);
+    });
+
+    it('keeps preferences per owner and refuses them for an unknown account', async () => {
+      expect(await storage.archive.getPrefs('alice')).toBeNull();
+      await storage.archive.setPrefs('alice', { default: 'never', always: ['bob@example.org', 'carol@example.org/phone'], never: [] });
+      await storage.archive.setPrefs('alice', { default: 'roster', always: ['bob@example.org'], never: ['eve@example.org'] });
+      expect(await storage.archive.getPrefs('alice')).toEqual({ default: 'roster', always: ['bob@example.org'], never: ['eve@example.org'] });
+      expect(await storage.archive.getPrefs('bob')).toBeNull();
+      await expect(storage.archive.setPrefs('nobody', { default: 'never', always: [], never: [] })).rejects.toThrow();
     });
   });
 

@@ -44,7 +44,7 @@ export interface AccountRepository {
   /**
    * Deletes the account and everything it owns (roster, pending subscription
    * requests, offline messages, private XML, vCard, blocklist, last
-   * activity) in one transaction, and
+   * activity, message archive and archiving preferences) in one transaction, and
    * records a tombstone so that the name stays reserved. Returns false if no such account.
    */
   delete(username: string): Promise<boolean>;
@@ -169,6 +169,86 @@ export interface LastActivityRepository {
   set(username: string, activity: LastActivity): Promise<void>;
 }
 
+/** XEP-0441: what is archived for a JID in neither list. */
+export type ArchiveDefault = 'always' | 'roster' | 'never';
+
+export interface ArchivePrefs {
+  default: ArchiveDefault;
+  /** JIDs (bare or full) whose messages are always archived */
+  always: string[];
+  /** JIDs (bare or full) whose messages are never archived; wins over `always` */
+  never: string[];
+}
+
+/** One archived copy of a message in one user's archive (XEP-0313). */
+export interface ArchiveEntry {
+  /** the XEP-0359 stanza id: unguessable, unique, never reused (the caller makes it) */
+  id: string;
+  /** bare JID of the other party */
+  peer: string;
+  /** the other party's resource, when the message named one */
+  peerResource: string | null;
+  stanza: string;
+  storedAt: Date;
+}
+
+/** What a query selects; every field narrows it. */
+export interface ArchiveFilter {
+  peer?: string;
+  peerResource?: string;
+  /** inclusive */
+  start?: Date;
+  /** inclusive */
+  end?: Date;
+  /** only entries after / before this one (exclusive) */
+  afterId?: string;
+  beforeId?: string;
+  ids?: string[];
+}
+
+/** XEP-0059 paging over the selection, in archive order. */
+export interface ArchivePageRequest {
+  max: number;
+  /** the page right after this id */
+  after?: string;
+  /** the page right before this id; '' is the last page */
+  before?: string;
+  /** the page starting at this offset (ignored with after/before) */
+  index?: number;
+}
+
+export interface ArchivePage {
+  /** oldest first */
+  items: ArchiveEntry[];
+  /** how many entries the filter selects, regardless of paging */
+  count: number;
+  /** offset of items[0] in the selection, null when the page is empty */
+  firstIndex: number | null;
+  /** nothing more lies beyond the page in its direction (forward, or backward for `before`) */
+  complete: boolean;
+}
+
+/**
+ * Message archives (XEP-0313), one per account, and its owner's archiving
+ * preferences (XEP-0441). Entries are kept in arrival order; ids from
+ * another archive name nothing here.
+ */
+export interface ArchiveRepository {
+  /** One insert. Returns false (and stores nothing) if there is no such account. */
+  append(owner: string, entry: ArchiveEntry): Promise<boolean>;
+  /** null if an id the filter or page names is not in this owner's archive */
+  query(owner: string, filter: ArchiveFilter, page: ArchivePageRequest): Promise<ArchivePage | null>;
+  /** The oldest and newest entries, or null for an empty archive. */
+  bounds(owner: string): Promise<{ first: ArchiveEntry; last: ArchiveEntry } | null>;
+  count(owner: string): Promise<number>;
+  /** Deletes entries stored before `cutoff`, in every archive; returns how many. */
+  purgeOlderThan(cutoff: Date): Promise<number>;
+  /** null if the owner never set any */
+  getPrefs(owner: string): Promise<ArchivePrefs | null>;
+  /** Throws if there is no such account. */
+  setPrefs(owner: string, prefs: ArchivePrefs): Promise<void>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgresql';
   readonly accounts: AccountRepository;
@@ -179,6 +259,7 @@ export interface Storage {
   readonly invites: InviteRepository;
   readonly blocklist: BlocklistRepository;
   readonly lastActivity: LastActivityRepository;
+  readonly archive: ArchiveRepository;
   /** Round-trip to the database; throws if it is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

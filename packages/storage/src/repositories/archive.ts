@@ -1,0 +1,135 @@
+import { type Backend, isForeignKeyViolation, transaction } from '../db.ts';
+import type { Prisma } from '../generated/sqlite/client/client.ts';
+import type { ArchiveDefault, ArchiveEntry, ArchivePage, ArchivePrefs, ArchiveRepository } from '../types.ts';
+import { requireAccount } from './require-account.ts';
+import type { Run } from './run.ts';
+
+type Where = Prisma.ArchivedMessageWhereInput;
+interface Key {
+  seq: bigint;
+  id: string;
+}
+
+const DEFAULTS: readonly string[] = ['always', 'roster', 'never'] satisfies ArchiveDefault[];
+
+/**
+ * The ordering key: microseconds since the epoch, strictly increasing within
+ * this process (so two messages in one millisecond keep their order). Several
+ * processes may hand out the same value; the id breaks such ties, so the
+ * order is total and stable either way.
+ */
+let lastSeq = 0n;
+function nextSeq(): bigint {
+  const now = BigInt(Date.now()) * 1000n;
+  lastSeq = now > lastSeq ? now : lastSeq + 1n;
+  return lastSeq;
+}
+
+const after = (key: Key): Where => ({ OR: [{ seq: { gt: key.seq } }, { seq: key.seq, id: { gt: key.id } }] });
+const before = (key: Key): Where => ({ OR: [{ seq: { lt: key.seq } }, { seq: key.seq, id: { lt: key.id } }] });
+const ASC = [{ seq: 'asc' }, { id: 'asc' }] as const;
+const DESC = [{ seq: 'desc' }, { id: 'desc' }] as const;
+
+function entry(row: { id: string; peer: string; peerResource: string | null; stanza: string; storedAt: Date }): ArchiveEntry {
+  return { id: row.id, peer: row.peer, peerResource: row.peerResource, stanza: row.stanza, storedAt: row.storedAt };
+}
+
+function jidList(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function archiveRepository(backend: Backend, run: Run): ArchiveRepository {
+  const { db } = backend;
+  return {
+    append: (owner, item) =>
+      run('archive.append', async () => {
+        try {
+          await db.archivedMessage.create({
+            data: { id: item.id, owner, peer: item.peer, peerResource: item.peerResource, seq: nextSeq(), storedAt: item.storedAt, stanza: item.stanza },
+          });
+          return true;
+        } catch (error) {
+          // The account is gone (or never was): its archive cannot hold anything.
+          if (isForeignKeyViolation(error)) return false;
+          throw error;
+        }
+      }),
+
+    query: (owner, filter, page) =>
+      run('archive.query', async () => {
+        // Every id the query names must be in this owner's archive (XEP-0313 §4.1.3, §4.3.2).
+        const named = new Set([filter.afterId, filter.beforeId, page.after, page.before || undefined, ...(filter.ids ?? [])].filter((id): id is string => id !== undefined));
+        const keys = new Map<string, Key>();
+        if (named.size > 0) {
+          const rows = await db.archivedMessage.findMany({ where: { owner, id: { in: [...named] } }, select: { id: true, seq: true } });
+          for (const row of rows) keys.set(row.id, row);
+          if (keys.size !== named.size) return null;
+        }
+        const key = (id: string) => keys.get(id)!;
+        const and: Where[] = [];
+        if (filter.afterId !== undefined) and.push(after(key(filter.afterId)));
+        if (filter.beforeId !== undefined) and.push(before(key(filter.beforeId)));
+        const base: Where = {
+          owner,
+          ...(filter.peer !== undefined && { peer: filter.peer }),
+          ...(filter.peerResource !== undefined && { peerResource: filter.peerResource }),
+          ...((filter.start || filter.end) && { storedAt: { ...(filter.start && { gte: filter.start }), ...(filter.end && { lte: filter.end }) } }),
+          ...(filter.ids !== undefined && { id: { in: filter.ids } }),
+          AND: and,
+        };
+        const count = await db.archivedMessage.count({ where: base });
+
+        const bounds: Where[] = [base];
+        if (page.after !== undefined) bounds.push(after(key(page.after)));
+        if (page.before) bounds.push(before(key(page.before)));
+        const backward = page.before !== undefined;
+        const skip = !backward && page.after === undefined ? page.index : undefined;
+        const rows = await db.archivedMessage.findMany({
+          where: { AND: bounds },
+          orderBy: backward ? [...DESC] : [...ASC],
+          ...(skip !== undefined && { skip }),
+          take: page.max + 1,
+        });
+        const complete = rows.length <= page.max;
+        const inPage = rows.slice(0, page.max);
+        if (backward) inPage.reverse();
+        const first = inPage[0];
+        const firstIndex = !first ? null : (skip ?? (await db.archivedMessage.count({ where: { AND: [base, before(first)] } })));
+        return { items: inPage.map(entry), count, firstIndex, complete } satisfies ArchivePage;
+      }),
+
+    bounds: (owner) =>
+      run('archive.bounds', async () => {
+        const first = await db.archivedMessage.findFirst({ where: { owner }, orderBy: [...ASC] });
+        if (!first) return null;
+        const last = await db.archivedMessage.findFirst({ where: { owner }, orderBy: [...DESC] });
+        return { first: entry(first), last: entry(last ?? first) };
+      }),
+
+    count: (owner) => run('archive.count', () => db.archivedMessage.count({ where: { owner } })),
+
+    purgeOlderThan: (cutoff) =>
+      run('archive.purge', async () => (await db.archivedMessage.deleteMany({ where: { storedAt: { lt: cutoff } } })).count),
+
+    getPrefs: (owner) =>
+      run('archive.getPrefs', async () => {
+        const row = await db.archivePrefs.findUnique({ where: { owner } });
+        if (!row || !DEFAULTS.includes(row.mode)) return null;
+        return { default: row.mode as ArchiveDefault, always: jidList(row.always), never: jidList(row.never) } satisfies ArchivePrefs;
+      }),
+
+    setPrefs: (owner, prefs) =>
+      run('archive.setPrefs', () =>
+        transaction(db, async (tx) => {
+          await requireAccount(backend, tx, owner);
+          const data = { mode: prefs.default, always: JSON.stringify(prefs.always), never: JSON.stringify(prefs.never) };
+          await tx.archivePrefs.upsert({ where: { owner }, create: { owner, ...data }, update: data });
+        }),
+      ),
+  };
+}
