@@ -23,6 +23,8 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'n
   CONEXIZAN_TURN_PORT: { path: ['turn', 'port'], kind: 'number' },
   CONEXIZAN_TURN_TLS_PORT: { path: ['turn', 'tls_port'], kind: 'number' },
   CONEXIZAN_TURN_SECRET: { path: ['turn', 'secret'], kind: 'string' },
+  CONEXIZAN_ARCHIVE_DEFAULT: { path: ['archive', 'default_preference'], kind: 'string' },
+  CONEXIZAN_ARCHIVE_RETENTION_DAYS: { path: ['archive', 'retention_days'], kind: 'number' },
   CONEXIZAN_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
   CONEXIZAN_LOG_FORMAT: { path: ['log', 'format'], kind: 'string' },
   CONEXIZAN_METRICS_TOKEN: { path: ['metrics', 'token'], kind: 'string' },

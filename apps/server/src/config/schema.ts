@@ -111,6 +111,14 @@ export const configSchema = z.object({
     support: z.array(z.string().min(1)).default([]),
   }).prefault({}),
 
+  /** the message archive (XEP-0313) */
+  archive: z.object({
+    /** what is archived for users who never chose (XEP-0441): always | roster (contacts only) | never */
+    default_preference: z.enum(['always', 'roster', 'never']).default('always'),
+    /** archived messages are deleted this many days after they arrived */
+    retention_days: z.number().int().min(1).max(3650).default(7),
+  }).prefault({}),
+
   log: z.object({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** auto: human-readable on a terminal, JSON otherwise */
