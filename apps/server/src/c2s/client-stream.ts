@@ -189,6 +189,24 @@ export class ClientStream implements SessionHandle {
     return connection;
   }
 
+  /** Answers a failed resumption on this (unbound) stream; the client may then bind afresh. */
+  writeFailed(element: Element): void {
+    this.#connection?.send(element);
+  }
+
+  /**
+   * Lets go of a live connection without ending the session: a client
+   * resumed it elsewhere before we noticed this socket was dead.
+   */
+  suspend(): void {
+    if (this.#stage !== 'bound' || !this.#connection) return;
+    const connection = this.#connection;
+    this.#connection = null;
+    this.#stage = 'hibernating';
+    connection.owner = null;
+    connection.close(streamErrorElement('conflict', 'the session was resumed on another connection'));
+  }
+
   /** A hibernating session continues on a new connection (stream management resumption). */
   resumeOn(connection: ClientConnection): void {
     this.#attach(connection);

@@ -1,5 +1,8 @@
 import type { ServerModule } from '../core/module.ts';
+import { blocking } from './blocking/index.ts';
+import { carbons } from './carbons/index.ts';
 import { disco } from './disco/index.ts';
+import { httpUpload } from './http-upload/index.ts';
 import { invites } from './invites/index.ts';
 import { message } from './message/index.ts';
 import { offline } from './offline/index.ts';
@@ -9,6 +12,7 @@ import { privateStorage } from './private-storage/index.ts';
 import { register } from './register/index.ts';
 import { roster } from './roster/index.ts';
 import { session } from './session/index.ts';
+import { streamManagement } from './stream-management/index.ts';
 import { time } from './time/index.ts';
 import { vcard } from './vcard/index.ts';
 import { version } from './version/index.ts';
@@ -20,12 +24,16 @@ export const MODULES: ServerModule[] = [
   presence, // RFC 6121 §3–4
   message, // RFC 6121 §8.5
   offline, // XEP-0160
+  carbons, // XEP-0280
+  blocking, // XEP-0191
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
   session, // RFC 3921 session
+  streamManagement, // XEP-0198
   ping, // XEP-0199
   version, // XEP-0092
   time, // XEP-0202
   vcard, // XEP-0054
   privateStorage, // XEP-0049
+  httpUpload, // XEP-0363
 ];

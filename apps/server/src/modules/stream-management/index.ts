@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { cloneElement, delayElement, errorReply, NS, parseJid, xml, type Element } from '@conexizan/protocol';
+import type { ClientElementEvent, ClientStream, PreBindElementEvent, TransportLostEvent } from '../../c2s/client-stream.ts';
+import type { ModuleContext, ServerModule } from '../../core/module.ts';
+import type { StanzaEvent } from '../../core/router.ts';
+import type { SessionHandle } from '../../core/sessions.ts';
+import { UnackedQueue, wrap } from './counters.ts';
+
+/**
+ * XEP-0198 Stream Management: acks both ways, resumption within a window,
+ * and the promise behind them: a stanza the client never acknowledged is
+ * not lost when its session ends. Messages go to another resource of the
+ * account or to offline storage (with their original time), exactly once;
+ * requests get an error back; presence is dropped (it is state, resent on
+ * resumption or login anyway).
+ */
+interface SmState {
+  queue: UnackedQueue;
+  /** stream.stanzasReceived when SM was enabled: 'h' counts from there */
+  receivedBase: number;
+  resumeId: string | null;
+  resumeSeconds: number;
+  requestTimer: NodeJS.Timeout | null;
+  hibernateTimer: NodeJS.Timeout | null;
+}
+
+const ACK_REQUEST_DELAY_MS = 200;
+
+export const streamManagement: ServerModule = {
+  name: 'stream-management',
+  implements: ['XEP-0198'],
+  setup(ctx) {
+    const states = new Map<SessionHandle, SmState>();
+    const byResumeId = new Map<string, ClientStream>();
+    const maxResume = ctx.config.limits.resume_seconds;
+    const maxUnacked = ctx.config.limits.unacked_stanzas;
+
+    ctx.features.addStreamFeature(({ stage }) => (stage === 'post-auth' ? xml('sm', { xmlns: NS.SM }) : null));
+
+    const handledCount = (stream: ClientStream, state: SmState) => wrap(stream.stanzasReceived - state.receivedBase);
+
+    // Last in line before the socket: count and keep what actually goes out.
+    ctx.outbound.add((stanza, session, next) => {
+      const state = states.get(session);
+      if (state) {
+        state.queue.push(stanza);
+        if (state.queue.items.length > maxUnacked) {
+          (session as ClientStream).closeWithError('resource-constraint', 'too many unacknowledged stanzas');
+          return;
+        }
+        scheduleAckRequest(session as ClientStream, state);
+      }
+      next(stanza);
+    }, -1000);
+
+    ctx.hooks.on<ClientElementEvent>('c2s/element', ({ element, session }) => {
+      if (element.getNS() !== NS.SM) return undefined;
+      const state = states.get(session);
+      switch (element.name) {
+        case 'enable': {
+          if (state) return session.writeElement(failed('unexpected-request')), true;
+          const wantsResume = element.attrs.resume === 'true' || element.attrs.resume === '1';
+          const requested = Number.parseInt(String(element.attrs.max ?? ''), 10);
+          const resumeSeconds = Number.isInteger(requested) && requested > 0 ? Math.min(requested, maxResume) : maxResume;
+          const created: SmState = {
+            queue: new UnackedQueue(),
+            receivedBase: session.stanzasReceived,
+            resumeId: wantsResume && maxResume > 0 ? randomBytes(18).toString('base64url') : null,
+            resumeSeconds,
+            requestTimer: null,
+            hibernateTimer: null,
+          };
+          states.set(session, created);
+          if (created.resumeId) byResumeId.set(created.resumeId, session);
+          session.writeElement(xml('enabled', { xmlns: NS.SM, ...(created.resumeId ? { id: created.resumeId, resume: 'true', max: String(resumeSeconds) } : {}) }));
+          return true;
+        }
+        case 'r':
+          if (state) session.writeElement(xml('a', { xmlns: NS.SM, h: String(handledCount(session, state)) }));
+          return true;
+        case 'a': {
+          if (!state) return true;
+          const h = parseH(element.attrs.h);
+          if (h === null || !state.queue.ack(h)) {
+            // §4: an ack for stanzas we never sent is a protocol error.
+            session.writeElement(xml('handled-count-too-high', { xmlns: NS.SM, h: String(element.attrs.h ?? ''), 'send-count': String(state.queue.sent) }));
+            session.closeWithError('undefined-condition', 'acknowledged more stanzas than were sent');
+          }
+          return true;
+        }
+        default:
+          return undefined;
+      }
+    });
+
+    ctx.hooks.on<TransportLostEvent>('c2s/transport-lost', ({ session }) => {
+      const state = states.get(session);
+      if (!state?.resumeId) return undefined;
+      state.hibernateTimer = setTimeout(() => void session.end(), state.resumeSeconds * 1000);
+      state.hibernateTimer.unref();
+      ctx.log.debug({ session: session.id }, 'session hibernating, waiting for resumption');
+      return true;
+    });
+
+    ctx.hooks.on<PreBindElementEvent>('c2s/pre-bind-element', ({ element, stream }) => {
+      if (!element.is('resume', NS.SM)) return undefined;
+      const session = byResumeId.get(String(element.attrs.previd ?? ''));
+      const state = session && states.get(session);
+      const h = parseH(element.attrs.h);
+      // A stolen or expired id looks exactly like an unknown one.
+      if (!session || !state || session.username !== stream.username || h === null) {
+        stream.writeFailed(failed('item-not-found'));
+        return true;
+      }
+      if (!state.queue.ack(h)) {
+        stream.writeFailed(xml('failed', { xmlns: NS.SM, h: String(handledCount(session, state)) }, xml('undefined-condition', { xmlns: NS.STANZAS_ERR })));
+        return true;
+      }
+      if (state.hibernateTimer) clearTimeout(state.hibernateTimer);
+      state.hibernateTimer = null;
+      session.suspend();
+      session.resumeOn(stream.handOverConnection());
+      session.writeElement(xml('resumed', { xmlns: NS.SM, previd: state.resumeId!, h: String(handledCount(session, state)) }));
+      // Everything the client did not confirm goes out again, in order.
+      for (const { stanza } of state.queue.items) session.writeElement(stanza);
+      if (state.queue.items.length) scheduleAckRequest(session, state);
+      ctx.log.debug({ session: session.id }, 'session resumed');
+      return true;
+    });
+
+    ctx.hooks.on<{ session: SessionHandle }>('session/closed', async ({ session }) => {
+      const state = states.get(session);
+      if (!state) return;
+      states.delete(session);
+      if (state.resumeId) byResumeId.delete(state.resumeId);
+      if (state.requestTimer) clearTimeout(state.requestTimer);
+      if (state.hibernateTimer) clearTimeout(state.hibernateTimer);
+      for (const { stanza, queuedAt } of state.queue.drain()) await rescue(ctx, session, stanza, queuedAt);
+    }, 100);
+
+    ctx.onStop(async () => {
+      // Sessions still waiting for resumption end now, so their queues are rescued before storage closes.
+      for (const session of [...byResumeId.values()]) if (session.hibernating) await session.end();
+    });
+  },
+};
+
+function scheduleAckRequest(session: ClientStream, state: SmState): void {
+  if (state.requestTimer || session.hibernating) return;
+  state.requestTimer = setTimeout(() => {
+    state.requestTimer = null;
+    if (state.queue.items.length > 0) session.writeElement(xml('r', { xmlns: NS.SM }));
+  }, ACK_REQUEST_DELAY_MS);
+  state.requestTimer.unref();
+}
+
+function failed(condition: string): Element {
+  return xml('failed', { xmlns: NS.SM }, xml(condition, { xmlns: NS.STANZAS_ERR }));
+}
+
+function parseH(value: unknown): number | null {
+  if (typeof value !== 'string' || !/^\d{1,10}$/.test(value)) return null;
+  const h = Number(value);
+  return h < 2 ** 32 ? h : null;
+}
+
+/** An unacknowledged stanza of a session that ended: delivered elsewhere, answered, or let go. */
+async function rescue(ctx: ModuleContext, session: SessionHandle, stanza: Element, queuedAt: Date): Promise<void> {
+  const type = (stanza.attrs.type as string | undefined) ?? (stanza.name === 'message' ? 'normal' : '');
+  if (stanza.name === 'iq' && (type === 'get' || type === 'set') && stanza.attrs.from) {
+    await ctx.router.route(errorReply(stanza, 'recipient-unavailable', { type: 'wait' }));
+    return;
+  }
+  if (stanza.name !== 'message' || type === 'error' || type === 'groupchat') return;
+  const copy = cloneElement(stanza); // the same element may sit in several sessions' queues
+  if (!copy.getChild('delay', NS.DELAY)) copy.append(delayElement(ctx.domain, queuedAt));
+  const user = session.jid.bare();
+  copy.attrs.to = user.toString();
+  const others = (await ctx.sessions.resourcesOf(user)).filter((s) => s !== session && s.available && s.priority >= 0);
+  if (others.length > 0) {
+    const top = Math.max(...others.map((s) => s.priority));
+    for (const other of others.filter((s) => s.priority === top)) other.send(copy);
+    return;
+  }
+  const from = parseJid(String(copy.attrs.from ?? ctx.domain));
+  const event: StanzaEvent = { stanza: copy, kind: 'message', type, from, to: user, origin: { kind: 'local' } };
+  await ctx.hooks.fire('message/offline', { event });
+}
