@@ -1,8 +1,5 @@
 import type { ServerModule } from '../core/module.ts';
-import { blocking } from './blocking/index.ts';
-import { carbons } from './carbons/index.ts';
 import { disco } from './disco/index.ts';
-import { httpUpload } from './http-upload/index.ts';
 import { invites } from './invites/index.ts';
 import { message } from './message/index.ts';
 import { offline } from './offline/index.ts';
@@ -24,8 +21,6 @@ export const MODULES: ServerModule[] = [
   presence, // RFC 6121 §3–4
   message, // RFC 6121 §8.5
   offline, // XEP-0160
-  carbons, // XEP-0280
-  blocking, // XEP-0191
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
   session, // RFC 3921 session
@@ -35,5 +30,4 @@ export const MODULES: ServerModule[] = [
   time, // XEP-0202
   vcard, // XEP-0054
   privateStorage, // XEP-0049
-  httpUpload, // XEP-0363
 ];
