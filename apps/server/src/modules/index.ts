@@ -1,5 +1,6 @@
 import type { ServerModule } from '../core/module.ts';
 import { disco } from './disco/index.ts';
+import { httpUpload } from './http-upload/index.ts';
 import { invites } from './invites/index.ts';
 import { message } from './message/index.ts';
 import { offline } from './offline/index.ts';
@@ -30,4 +31,5 @@ export const MODULES: ServerModule[] = [
   time, // XEP-0202
   vcard, // XEP-0054
   privateStorage, // XEP-0049
+  httpUpload, // XEP-0363
 ];

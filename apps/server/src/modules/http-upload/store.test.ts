@@ -1,0 +1,70 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { isUploadId, newUploadId, UploadStore, type UploadRecord } from './store.ts';
+
+const DAY = 86_400_000;
+const slot = (owner: string, size: number, created = Date.now()): UploadRecord => ({
+  id: newUploadId(), owner, size, type: 'text/plain', created, slotExpires: created + 600_000, state: 'pending',
+});
+
+describe('upload store on disk', () => {
+  it('stores exactly the slot size, survives a restart and refuses more or fewer bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnx-upload-'));
+    const store = new UploadStore(dir);
+    await store.open();
+    const good = slot('o1', 5);
+    const long = slot('o1', 5);
+    const short = slot('o1', 5);
+    for (const record of [good, long, short]) expect(await store.reserve(record, 0)).toBe(true);
+    expect(await store.write(good, Readable.from([Buffer.from('hel'), Buffer.from('lo')]))).toBe('stored');
+    expect(await store.write(long, Readable.from([Buffer.from('hello, world')]))).toBe('too-long');
+    expect(await store.write(short, Readable.from([Buffer.from('hi')]))).toBe('too-short');
+    expect(readdirSync(dir).filter((name) => name.endsWith('.bin') || name.endsWith('.part'))).toEqual([`${good.id}.bin`]);
+
+    const again = new UploadStore(dir);
+    await again.open();
+    expect(again.get(good.id)?.state).toBe('stored');
+    expect(again.get(long.id)?.state).toBe('pending');
+    expect(again.usage('o1')).toBe(15);
+    const chunks: Buffer[] = [];
+    for await (const chunk of again.read(again.get(good.id)!)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('hello');
+  });
+
+  it('deletes old files and unused slots, and frees their quota', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnx-upload-'));
+    const store = new UploadStore(dir);
+    await store.open();
+    const now = Date.now();
+    const old = slot('o2', 3, now - 31 * DAY);
+    const fresh = slot('o2', 3, now - DAY);
+    const abandoned = slot('o2', 7, now - DAY);
+    for (const record of [old, fresh, abandoned]) await store.reserve(record, 100);
+    await store.write(old, Readable.from([Buffer.from('old')]));
+    await store.write(fresh, Readable.from([Buffer.from('new')]));
+    expect(await store.reserve(slot('o2', 90), 100)).toBe(false);
+
+    expect(await store.sweep(now, 30 * DAY)).toBe(2);
+    expect(store.get(old.id)).toBeNull();
+    expect(store.get(abandoned.id)).toBeNull();
+    expect(store.get(fresh.id)?.state).toBe('stored');
+    expect(store.usage('o2')).toBe(3);
+    expect(readdirSync(dir).sort()).toEqual([`${fresh.id}.bin`, `${fresh.id}.json`].sort());
+    expect(await store.sweep(now + 365 * DAY, 0)).toBe(0);
+  });
+
+  it('ignores files whose names are not its own ids', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnx-upload-'));
+    writeFileSync(join(dir, '..json'), '{}');
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    const store = new UploadStore(dir);
+    await store.open();
+    expect(store.get('..')).toBeNull();
+    expect(store.get('../secrets/http-upload')).toBeNull();
+    expect(isUploadId(newUploadId())).toBe(true);
+    expect(isUploadId('a'.repeat(31))).toBe(false);
+  });
+});
