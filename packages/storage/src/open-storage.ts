@@ -9,6 +9,7 @@ import { inviteRepository } from './repositories/invites.ts';
 import { lastActivityRepository } from './repositories/last-activity.ts';
 import { offlineRepository } from './repositories/offline.ts';
 import { rosterRepository } from './repositories/roster.ts';
+import { pubsubRepository } from './repositories/pubsub.ts';
 import { makeRun } from './repositories/run.ts';
 import { privateXmlRepository, vcardRepository } from './repositories/xml.ts';
 import { openSqlite } from './sqlite.ts';
@@ -32,6 +33,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
     blocklist: blocklistRepository(backend, run),
     lastActivity: lastActivityRepository(backend, run),
     archive: archiveRepository(backend, run),
+    pubsub: pubsubRepository(backend, run),
     ping: () =>
       backend.exclusive(async () => {
         await backend.db.$queryRaw`SELECT 1`;

@@ -60,6 +60,8 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       await storage.lastActivity.set(u, { at: new Date(1_700_000_000_000), status: `${u} went home` });
       await storage.archive.append(u, { id: `archived-${u}`, peer: 'friend@example.org', peerResource: null, stanza: `<message to='${u}'><body>hi</body></message>`, storedAt: new Date() });
       await storage.archive.setPrefs(u, { default: 'roster', always: [], never: ['stranger@example.net'] });
+      await storage.pubsub.createNode(u, 'urn:xmpp:omemo:2:devices', '{}', 10);
+      await storage.pubsub.publish(u, 'urn:xmpp:omemo:2:devices', { id: 'current', payload: `<devices owner='${u}'/>`, publisher: `${u}@localhost` }, 1);
     }
   }
 
@@ -137,6 +139,8 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.lastActivity.get('alice')).toBeNull();
       expect(await storage.archive.count('alice')).toBe(0);
       expect(await storage.archive.getPrefs('alice')).toBeNull();
+      expect(await storage.pubsub.listNodes('alice')).toEqual([]);
+      expect(await storage.pubsub.items('alice', 'urn:xmpp:omemo:2:devices')).toEqual([]);
       const deletedAt = await storage.accounts.deletedAt('alice');
       expect(deletedAt).toBeInstanceOf(Date);
       expect(deletedAt!.getTime()).toBeGreaterThanOrEqual(before - 1);
@@ -152,6 +156,7 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.lastActivity.get('bob')).toEqual({ at: new Date(1_700_000_000_000), status: 'bob went home' });
       expect(await storage.archive.count('bob')).toBe(1);
       expect(await storage.archive.getPrefs('bob')).toEqual({ default: 'roster', always: [], never: ['stranger@example.net'] });
+      expect((await storage.pubsub.items('bob', 'urn:xmpp:omemo:2:devices'))[0]?.payload).toBe("<devices owner='bob'/>");
       expect(await storage.accounts.deletedAt('bob')).toBeNull();
 
       expect(await storage.accounts.delete('alice')).toBe(false);
@@ -644,6 +649,107 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.invites.count(now)).toBe(2);
       expect(await storage.invites.count(later(1))).toBe(1);
       expect(await storage.invites.isValid(hash(4), now)).toBe(true);
+    });
+  });
+
+  describe('pubsub', () => {
+    const open = JSON.stringify({ access_model: 'open' });
+    beforeEach(async () => {
+      await storage.accounts.create('alice', [sha256]);
+      await storage.accounts.create('bob', [sha256]);
+    });
+
+    it('creates nodes once, lists them sorted, and holds the per-owner limit', async () => {
+      expect(await storage.pubsub.createNode('alice', 'urn:b', open, 2)).toBe('created');
+      expect(await storage.pubsub.createNode('alice', 'urn:b', '{}', 2)).toBe('exists');
+      expect(await storage.pubsub.createNode('alice', 'urn:a', '{}', 2)).toBe('created');
+      expect(await storage.pubsub.createNode('alice', 'urn:c', '{}', 2)).toBe('limit');
+      expect((await storage.pubsub.listNodes('alice')).map((n) => n.node)).toEqual(['urn:a', 'urn:b']);
+      expect((await storage.pubsub.getNode('alice', 'urn:b'))?.config).toBe(open);
+      expect(await storage.pubsub.getNode('bob', 'urn:b')).toBeNull();
+      const results = await Promise.all(['x', 'y', 'z'].map((n) => storage.pubsub.createNode('bob', n, '{}', 2)));
+      expect(results.filter((r) => r === 'created')).toHaveLength(2);
+      await expect(storage.pubsub.createNode('nobody', 'urn:a', '{}', 2)).rejects.toThrow();
+    });
+
+    it('changes a configuration and deletes a node with its items', async () => {
+      await storage.pubsub.createNode('alice', 'n', '{}', 10);
+      expect(await storage.pubsub.setConfig('alice', 'n', open)).toBe(true);
+      expect(await storage.pubsub.setConfig('alice', 'missing', open)).toBe(false);
+      expect((await storage.pubsub.getNode('alice', 'n'))?.config).toBe(open);
+      await storage.pubsub.publish('alice', 'n', { id: '1', payload: '<x/>', publisher: 'alice@localhost' }, 10);
+      await storage.pubsub.subscribe('alice', 'n', 'bob@localhost');
+      expect(await storage.pubsub.deleteNode('alice', 'n')).toBe(true);
+      expect(await storage.pubsub.deleteNode('alice', 'n')).toBe(false);
+      expect(await storage.pubsub.items('alice', 'n')).toEqual([]);
+      await storage.pubsub.createNode('alice', 'n', '{}', 10);
+      expect(await storage.pubsub.subscribers('alice', 'n')).toEqual([]);
+    });
+
+    it('keeps items newest first, replaces by id, and drops the oldest beyond max items', async () => {
+      await storage.pubsub.createNode('alice', 'n', '{}', 10);
+      const publish = (id: string, max = 3) => storage.pubsub.publish('alice', 'n', { id, payload: `<p n='${id}'/>`, publisher: 'alice@localhost/phone' }, max);
+      expect(await publish('a')).toEqual([]);
+      await publish('b');
+      await publish('c');
+      expect(await publish('a')).toEqual([]); // replaced, now the newest
+      expect((await storage.pubsub.items('alice', 'n')).map((i) => i.id)).toEqual(['a', 'c', 'b']);
+      expect(await publish('d')).toEqual(['b']);
+      const items = await storage.pubsub.items('alice', 'n');
+      expect(items.map((i) => i.id)).toEqual(['d', 'a', 'c']);
+      expect(items[0]).toMatchObject({ payload: "<p n='d'/>", publisher: 'alice@localhost/phone' });
+      expect(items[0]!.publishedAt).toBeInstanceOf(Date);
+      expect((await storage.pubsub.items('alice', 'n', { max: 1 })).map((i) => i.id)).toEqual(['d']);
+      expect((await storage.pubsub.items('alice', 'n', { ids: ['c', 'zz'] })).map((i) => i.id)).toEqual(['c']);
+      expect(await storage.pubsub.trim('alice', 'n', 1)).toEqual(expect.arrayContaining(['a', 'c']));
+      expect((await storage.pubsub.items('alice', 'n')).map((i) => i.id)).toEqual(['d']);
+      expect(await storage.pubsub.publish('alice', 'missing', { id: '1', payload: '', publisher: 'alice@localhost' }, 3)).toBeNull();
+      expect(await storage.pubsub.items('bob', 'n')).toEqual([]);
+    });
+
+    it('orders items published in the same millisecond', async () => {
+      await storage.pubsub.createNode('alice', 'n', '{}', 10);
+      for (let i = 0; i < 20; i++) await storage.pubsub.publish('alice', 'n', { id: `i${i}`, payload: '', publisher: 'alice@localhost' }, 5);
+      expect((await storage.pubsub.items('alice', 'n')).map((i) => i.id)).toEqual(['i19', 'i18', 'i17', 'i16', 'i15']);
+    });
+
+    it('retracts and purges items', async () => {
+      await storage.pubsub.createNode('alice', 'n', '{}', 10);
+      for (const id of ['1', '2', '3']) await storage.pubsub.publish('alice', 'n', { id, payload: '', publisher: 'alice@localhost' }, 10);
+      expect(await storage.pubsub.retract('alice', 'n', '2')).toBe(true);
+      expect(await storage.pubsub.retract('alice', 'n', '2')).toBe(false);
+      expect(await storage.pubsub.retract('bob', 'n', '1')).toBe(false);
+      expect(await storage.pubsub.purge('alice', 'n')).toBe(2);
+      expect(await storage.pubsub.items('alice', 'n')).toEqual([]);
+    });
+
+    it('keeps explicit subscriptions and affiliations per node, and forgets a departed JID everywhere', async () => {
+      await storage.pubsub.createNode('alice', 'n', '{}', 10);
+      await storage.pubsub.createNode('bob', 'm', '{}', 10);
+      expect(await storage.pubsub.subscribe('alice', 'n', 'carol@example.org/phone')).toBe(true);
+      expect(await storage.pubsub.subscribe('alice', 'n', 'carol@example.org/phone')).toBe(true);
+      expect(await storage.pubsub.subscribe('alice', 'n', 'dave@example.org')).toBe(true);
+      expect(await storage.pubsub.subscribe('alice', 'missing', 'dave@example.org')).toBe(false);
+      expect(await storage.pubsub.subscribe('bob', 'm', 'carol@example.org')).toBe(true);
+      expect(await storage.pubsub.subscribers('alice', 'n')).toEqual(['carol@example.org/phone', 'dave@example.org']);
+      expect(await storage.pubsub.subscriptionsOf('alice', 'dave@example.org')).toEqual(['n']);
+      expect(await storage.pubsub.unsubscribe('alice', 'n', 'dave@example.org')).toBe(true);
+      expect(await storage.pubsub.unsubscribe('alice', 'n', 'dave@example.org')).toBe(false);
+
+      expect(await storage.pubsub.setAffiliation('alice', 'n', 'carol@example.org', 'member')).toBe(true);
+      expect(await storage.pubsub.setAffiliation('alice', 'n', 'eve@example.org', 'outcast')).toBe(true);
+      expect(await storage.pubsub.setAffiliation('alice', 'missing', 'eve@example.org', 'member')).toBe(false);
+      expect(await storage.pubsub.affiliations('alice', 'n')).toEqual([
+        { jid: 'carol@example.org', affiliation: 'member' },
+        { jid: 'eve@example.org', affiliation: 'outcast' },
+      ]);
+      await storage.pubsub.setAffiliation('alice', 'n', 'eve@example.org', 'none');
+      expect(await storage.pubsub.affiliations('alice', 'n')).toEqual([{ jid: 'carol@example.org', affiliation: 'member' }]);
+
+      await storage.pubsub.forgetJid('carol@example.org');
+      expect(await storage.pubsub.subscribers('alice', 'n')).toEqual([]);
+      expect(await storage.pubsub.subscribers('bob', 'm')).toEqual([]);
+      expect(await storage.pubsub.affiliations('alice', 'n')).toEqual([]);
     });
   });
 

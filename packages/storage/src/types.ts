@@ -44,7 +44,7 @@ export interface AccountRepository {
   /**
    * Deletes the account and everything it owns (roster, pending subscription
    * requests, offline messages, private XML, vCard, blocklist, last
-   * activity, message archive and archiving preferences) in one transaction, and
+   * activity, message archive and archiving preferences, PEP nodes with their items) in one transaction, and
    * records a tombstone so that the name stays reserved. Returns false if no such account.
    */
   delete(username: string): Promise<boolean>;
@@ -249,6 +249,73 @@ export interface ArchiveRepository {
   setPrefs(owner: string, prefs: ArchivePrefs): Promise<void>;
 }
 
+/** A node of a user's PEP service (XEP-0060, XEP-0163). */
+export interface PubsubNodeRecord {
+  node: string;
+  /** the node configuration: JSON text the server owns */
+  config: string;
+  createdAt: Date;
+}
+
+export interface PubsubItemRecord {
+  id: string;
+  /** the payload element, serialised */
+  payload: string;
+  /** JID of the publisher */
+  publisher: string;
+  publishedAt: Date;
+}
+
+export type PubsubAffiliation = 'owner' | 'publisher' | 'member' | 'outcast';
+
+/**
+ * Publish-subscribe nodes per account (`owner` is a username), their items
+ * (ordered by publication: a republished id counts as the newest), explicit
+ * subscriptions and affiliations. Deleting a node or its account deletes all of it.
+ */
+export interface PubsubRepository {
+  getNode(owner: string, node: string): Promise<PubsubNodeRecord | null>;
+  /** Sorted by node name. */
+  listNodes(owner: string): Promise<PubsubNodeRecord[]>;
+  /**
+   * Creates the node unless it exists ('exists') or the owner already has
+   * `maxNodes` nodes ('limit'); exact under concurrent creates. Throws for an unknown account.
+   */
+  createNode(owner: string, node: string, config: string, maxNodes: number): Promise<'created' | 'exists' | 'limit'>;
+  /** false if there is no such node */
+  setConfig(owner: string, node: string, config: string): Promise<boolean>;
+  /** Deletes the node with its items, subscriptions and affiliations; false if there was no such node. */
+  deleteNode(owner: string, node: string): Promise<boolean>;
+  /**
+   * Stores the item, replacing one with the same id (it then counts as the
+   * newest), then deletes the oldest items beyond `maxItems`. Returns the ids
+   * deleted that way, or null (storing nothing) if there is no such node.
+   */
+  publish(owner: string, node: string, item: { id: string; payload: string; publisher: string }, maxItems: number): Promise<string[] | null>;
+  /** Newest first. `ids`: only these (missing ones are left out); `max`: the newest `max`. */
+  items(owner: string, node: string, options?: { ids?: string[]; max?: number }): Promise<PubsubItemRecord[]>;
+  /** false if there was no such item */
+  retract(owner: string, node: string, id: string): Promise<boolean>;
+  /** Deletes every item of the node; returns how many. */
+  purge(owner: string, node: string): Promise<number>;
+  /** Deletes the oldest items beyond `maxItems`; returns their ids. */
+  trim(owner: string, node: string, maxItems: number): Promise<string[]>;
+  /** JIDs (bare or full) explicitly subscribed to the node, sorted. */
+  subscribers(owner: string, node: string): Promise<string[]>;
+  /** The owner's nodes this exact JID is subscribed to, sorted. */
+  subscriptionsOf(owner: string, jid: string): Promise<string[]>;
+  /** Idempotent; false if there is no such node. */
+  subscribe(owner: string, node: string, jid: string): Promise<boolean>;
+  /** false if there was no such subscription */
+  unsubscribe(owner: string, node: string, jid: string): Promise<boolean>;
+  /** Sorted by JID. */
+  affiliations(owner: string, node: string): Promise<{ jid: string; affiliation: PubsubAffiliation }[]>;
+  /** 'none' removes the affiliation; false if there is no such node. */
+  setAffiliation(owner: string, node: string, jid: string, affiliation: PubsubAffiliation | 'none'): Promise<boolean>;
+  /** Drops every subscription and affiliation of this bare JID (and its full JIDs) at every node: its account is gone. */
+  forgetJid(bareJid: string): Promise<void>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgresql';
   readonly accounts: AccountRepository;
@@ -260,6 +327,7 @@ export interface Storage {
   readonly blocklist: BlocklistRepository;
   readonly lastActivity: LastActivityRepository;
   readonly archive: ArchiveRepository;
+  readonly pubsub: PubsubRepository;
   /** Round-trip to the database; throws if it is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
