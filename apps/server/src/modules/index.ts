@@ -2,6 +2,7 @@ import type { ServerModule } from '../core/module.ts';
 import { disco } from './disco/index.ts';
 import { httpUpload } from './http-upload/index.ts';
 import { invites } from './invites/index.ts';
+import { mam } from './mam/index.ts';
 import { message } from './message/index.ts';
 import { offline } from './offline/index.ts';
 import { ping } from './ping/index.ts';
@@ -22,6 +23,7 @@ export const MODULES: ServerModule[] = [
   presence, // RFC 6121 §3–4
   message, // RFC 6121 §8.5
   offline, // XEP-0160
+  mam, // XEP-0313, XEP-0359, XEP-0441
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
   session, // RFC 3921 session

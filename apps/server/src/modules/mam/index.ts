@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { NS, parseXml, StanzaError, tryParseJid, xml, xmppDateTime, type Element, type Jid } from '@conexizan/protocol';
+import type { ArchiveEntry, ArchivePrefs } from '@conexizan/storage';
+import type { IqRequest } from '../../core/iq.ts';
+import type { ModuleContext, ServerModule } from '../../core/module.ts';
+import type { StanzaEvent } from '../../core/router.ts';
+import { parsePrefs, prefsElement, wantsArchived } from './prefs.ts';
+import { parseQuery, queryForm } from './query.ts';
+
+/**
+ * XEP-0313 Message Archive Management for user archives (with the
+ * #extended features), XEP-0359 stanza ids, XEP-0441 preferences.
+ *
+ * Each side of a conversation keeps its own copy: the sender's when a
+ * client sends (pre-message/*), the recipient's on delivery (message/bare,
+ * message/full), before the message module delivers or stores it offline,
+ * so the copy that reaches the recipient carries the archive's
+ * <stanza-id/>. One insert per copy; preferences are read per message, so
+ * a change applies to the very next one. Messages older than
+ * archive.retention_days are deleted hourly and never returned.
+ */
+export const MAM_EXTENDED = `${NS.MAM}#extended`;
+
+/** Below policy modules (blocking…) at 0, above delivery (message module) at -100. */
+const PRIORITY = -50;
+const PURGE_EVERY_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Payloads that make a message worth keeping although it has no body (encrypted, invitations, calls). */
+const KEEP_NAMESPACES = new Set([
+  'eu.siacs.conversations.axolotl', // OMEMO (legacy)
+  'urn:xmpp:omemo:2', // OMEMO 2
+  'urn:xmpp:openpgp:0', // XEP-0373
+  'jabber:x:encrypted', // XEP-0027
+  'urn:xmpp:eme:0', // XEP-0380 says it is encrypted
+  'jabber:x:conference', // XEP-0249 invitation
+  'urn:xmpp:jingle-message:0', // XEP-0353 call (history of missed calls)
+  'urn:xmpp:jingle-message:1',
+]);
+
+export const mam: ServerModule = {
+  name: 'mam',
+  implements: ['XEP-0313', 'XEP-0059', 'XEP-0359', 'XEP-0441'],
+  setup(ctx) {
+    ctx.features.addFeature('account', NS.MAM, MAM_EXTENDED, NS.SID);
+    const retentionMs = ctx.config.archive.retention_days * DAY_MS;
+    const defaults: ArchivePrefs = { default: ctx.config.archive.default_preference, always: [], never: [] };
+    const prefsOf = async (user: Jid) => (await ctx.storage.archive.getPrefs(user.local)) ?? defaults;
+
+    /** Stores one copy in `owner`'s archive if it is worth it and wanted; returns its id. */
+    const archive = async (owner: Jid, other: Jid, stanza: Element): Promise<string | null> => {
+      const wanted = await wantsArchived(await prefsOf(owner), other, async () => (await ctx.storage.roster.get(owner.local, other.bare().toString())) !== null);
+      if (!wanted) return null;
+      const entry: ArchiveEntry = {
+        id: randomBytes(16).toString('base64url'),
+        peer: other.bare().toString(),
+        peerResource: other.resource || null,
+        stanza: stanza.toString(),
+        storedAt: new Date(),
+      };
+      return (await ctx.storage.archive.append(owner.local, entry)) ? entry.id : null;
+    };
+
+    // The sender's copy, as the client sent it. A message to oneself is kept once, as received.
+    const outbound = async (event: StanzaEvent): Promise<undefined> => {
+      if (event.origin.kind !== 'c2s' || !worthArchiving(event.stanza, event.type)) return undefined;
+      const owner = event.from.bare();
+      if (event.to.bare().equals(owner)) return undefined;
+      removeStanzaIds(event.stanza, owner);
+      await archive(owner, event.to, event.stanza);
+      return undefined;
+    };
+    for (const to of ['bare', 'full', 'remote']) ctx.hooks.on<StanzaEvent>(`pre-message/${to}`, outbound, PRIORITY);
+
+    // The recipient's copy, before delivery, so the recipient learns its archive id.
+    const inbound = async (event: StanzaEvent): Promise<undefined> => {
+      const owner = event.to.bare();
+      // XEP-0359 §4: nobody else may claim an id in this archive.
+      removeStanzaIds(event.stanza, owner);
+      if (!worthArchiving(event.stanza, event.type)) return undefined;
+      const id = await archive(owner, event.from, event.stanza);
+      if (id) event.stanza.append(xml('stanza-id', { xmlns: NS.SID, by: owner.toString(), id }));
+      return undefined;
+    };
+    ctx.hooks.on<StanzaEvent>('message/bare', inbound, PRIORITY);
+    ctx.hooks.on<StanzaEvent>('message/full', inbound, PRIORITY);
+
+    ctx.iq.on('get', 'self', NS.MAM, 'query', () => queryForm());
+    ctx.iq.on('set', 'self', NS.MAM, 'query', (request) => runQuery(ctx, request, retentionMs));
+    ctx.iq.on('get', 'self', NS.MAM, 'metadata', ({ from }) => metadata(ctx, from.bare()));
+    ctx.iq.on('get', 'self', NS.MAM, 'prefs', async ({ from }) => prefsElement(await prefsOf(from.bare())));
+    ctx.iq.on('set', 'self', NS.MAM, 'prefs', async ({ from, payload }) => {
+      const prefs = parsePrefs(payload);
+      await ctx.storage.archive.setPrefs(from.local, prefs);
+      return prefsElement(prefs);
+    });
+    // §7.1: an archive is its owner's alone.
+    for (const [type, name] of [['get', 'query'], ['set', 'query'], ['get', 'metadata'], ['get', 'prefs'], ['set', 'prefs']] as const) {
+      ctx.iq.on(type, 'bare', NS.MAM, name, () => {
+        throw new StanzaError('forbidden', { type: 'auth', text: 'only its owner can use an archive' });
+      });
+    }
+
+    const purge = async () => {
+      try {
+        const purged = await ctx.storage.archive.purgeOlderThan(new Date(Date.now() - retentionMs));
+        if (purged > 0) ctx.log.info({ purged }, 'expired archived messages deleted');
+      } catch (error) {
+        ctx.log.warn({ err: error }, 'could not delete expired archived messages');
+      }
+    };
+    const timer = setInterval(() => void purge(), PURGE_EVERY_MS);
+    timer.unref();
+    ctx.onStop(() => clearInterval(timer));
+    ctx.hooks.on('server/started', () => void purge());
+  },
+};
+
+/**
+ * XEP-0313 §5.1.1 and common practice: chat and normal messages with a body
+ * or a subject, encrypted payloads, invitations and call signalling, or a
+ * XEP-0334 <store/> hint; never with <no-store/> or <no-permanent-store/>.
+ * Chat states, receipts and markers alone are not kept, nor errors,
+ * headlines or groupchat.
+ */
+export function worthArchiving(stanza: Element, type: string): boolean {
+  if (type !== 'chat' && type !== 'normal') return false;
+  let keep = false;
+  for (const child of stanza.children) {
+    if (typeof child === 'string') continue;
+    const ns = child.attrs.xmlns as string | undefined;
+    if (ns === NS.HINTS) {
+      if (child.name === 'no-store' || child.name === 'no-permanent-store') return false;
+      if (child.name === 'store') keep = true;
+    } else if (ns === undefined || ns === NS.CLIENT) {
+      if (child.name === 'body' || child.name === 'subject') keep = true;
+    } else if (KEEP_NAMESPACES.has(ns) || (ns === NS.MUC_USER && child.getChild('invite'))) {
+      keep = true;
+    }
+  }
+  return keep;
+}
+
+/** Removes <stanza-id/> elements that claim to come from `archive` (XEP-0359 §4). */
+function removeStanzaIds(stanza: Element, archive: Jid): void {
+  const owner = archive.toString();
+  stanza.children = stanza.children.filter(
+    (child) => typeof child === 'string' || child.name !== 'stanza-id' || child.attrs.xmlns !== NS.SID || tryParseJid(child.attrs.by as string)?.toString() !== owner,
+  );
+}
+
+/** §4: the matching messages to the querying resource, then <fin/> as the iq result. */
+async function runQuery(ctx: ModuleContext, { from, payload, origin }: IqRequest, retentionMs: number): Promise<Element> {
+  const { queryid, filter, page, flip } = parseQuery(payload);
+  // Expired messages the hourly purge has not reached yet are already gone.
+  const cutoff = new Date(Date.now() - retentionMs);
+  if (!filter.start || filter.start < cutoff) filter.start = cutoff;
+  const result = await ctx.storage.archive.query(from.local, filter, page);
+  // §4.1.3, §4.3.2: an id that is not in this archive.
+  if (!result) throw new StanzaError('item-not-found', { type: 'cancel', text: 'no such message in the archive' });
+
+  const owner = from.bare().toString();
+  const requester = from.toString();
+  const entries = flip ? [...result.items].reverse() : result.items;
+  for (const entry of entries) {
+    let original: Element;
+    try {
+      original = parseXml(entry.stanza);
+    } catch {
+      continue; // never stored unparsable; skip rather than fail the whole page
+    }
+    original.attrs.xmlns = NS.CLIENT;
+    const message = xml(
+      'message',
+      { from: owner, to: requester },
+      xml('result', { xmlns: NS.MAM, queryid, id: entry.id }, xml('forwarded', { xmlns: NS.FORWARD }, xml('delay', { xmlns: NS.DELAY, stamp: xmppDateTime(entry.storedAt) }), original)),
+    );
+    if (origin.kind === 'c2s') origin.session.send(message);
+    else await ctx.router.route(message);
+  }
+
+  const set = xml('set', { xmlns: NS.RSM });
+  const first = result.items[0];
+  const last = result.items.at(-1);
+  if (first && last) set.append(xml('first', { index: String(result.firstIndex ?? 0) }, first.id), xml('last', {}, last.id));
+  set.append(xml('count', {}, String(result.count)));
+  return xml('fin', { xmlns: NS.MAM, complete: result.complete ? 'true' : undefined }, set);
+}
+
+/** §5 (#extended): the first and last messages of the archive. */
+async function metadata(ctx: ModuleContext, owner: Jid): Promise<Element> {
+  const bounds = await ctx.storage.archive.bounds(owner.local);
+  const result = xml('metadata', { xmlns: NS.MAM });
+  if (bounds) {
+    result.append(xml('start', { id: bounds.first.id, timestamp: xmppDateTime(bounds.first.storedAt) }));
+    result.append(xml('end', { id: bounds.last.id, timestamp: xmppDateTime(bounds.last.storedAt) }));
+  }
+  return result;
+}
