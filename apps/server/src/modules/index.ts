@@ -1,4 +1,6 @@
 import type { ServerModule } from '../core/module.ts';
+import { blocking } from './blocking/index.ts';
+import { carbons } from './carbons/index.ts';
 import { disco } from './disco/index.ts';
 import { httpUpload } from './http-upload/index.ts';
 import { invites } from './invites/index.ts';
@@ -23,6 +25,8 @@ export const MODULES: ServerModule[] = [
   presence, // RFC 6121 §3–4
   message, // RFC 6121 §8.5
   offline, // XEP-0160
+  carbons, // XEP-0280
+  blocking, // XEP-0191
   mam, // XEP-0313, XEP-0359, XEP-0441
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)

@@ -259,7 +259,7 @@ async function answerProbe(ctx: ModuleContext, user: Jid, prober: Jid, item: Ros
   }
 }
 
-async function sendCurrentPresence(ctx: ModuleContext, user: Jid, contact: string): Promise<void> {
+export async function sendCurrentPresence(ctx: ModuleContext, user: Jid, contact: string): Promise<void> {
   for (const resource of await ctx.sessions.resourcesOf(user)) {
     if (!resource.available || !resource.presence) continue;
     const copy = cloneElement(resource.presence);

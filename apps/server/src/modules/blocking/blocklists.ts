@@ -1,0 +1,61 @@
+import type { Jid } from '@conexizan/protocol';
+import type { Storage } from '@conexizan/storage';
+
+/**
+ * The blocklists of recently active users, in memory: every stanza to or
+ * from a local user asks, so the database is read once per user. Bounded:
+ * beyond `capacity` users the longest-cached list is forgotten (and read
+ * again when next needed).
+ */
+export class Blocklists {
+  readonly #storage: Storage;
+  readonly #capacity: number;
+  readonly #cache = new Map<string, Promise<ReadonlySet<string>>>();
+
+  constructor(storage: Storage, capacity = 10_000) {
+    this.#storage = storage;
+    this.#capacity = capacity;
+  }
+
+  of(username: string): Promise<ReadonlySet<string>> {
+    let entry = this.#cache.get(username);
+    if (!entry) {
+      entry = this.#storage.blocklist.list(username).then((jids) => new Set(jids));
+      entry.catch(() => this.#cache.delete(username));
+      this.#cache.set(username, entry);
+      if (this.#cache.size > this.#capacity) this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    return entry;
+  }
+
+  /** After a change in storage: read the list again. */
+  async reload(username: string): Promise<ReadonlySet<string>> {
+    this.#cache.delete(username);
+    return this.of(username);
+  }
+
+  forget(username: string): void {
+    this.#cache.delete(username);
+  }
+
+  async blocks(username: string, other: Jid): Promise<boolean> {
+    return matches(await this.of(username), other);
+  }
+}
+
+/**
+ * XEP-0191 §4 (XEP-0016 matching): an entry `user@domain/resource` matches
+ * only that resource, `user@domain` any resource, `domain/resource` only
+ * that, and `domain` the domain itself, everything at it and its subdomains.
+ */
+export function matches(entries: ReadonlySet<string>, jid: Jid): boolean {
+  if (entries.size === 0) return false;
+  if (entries.has(jid.toString()) || entries.has(jid.bare().toString())) return true;
+  if (jid.resource && entries.has(`${jid.domain}/${jid.resource}`)) return true;
+  for (let domain = jid.domain; ; ) {
+    if (entries.has(domain)) return true;
+    const dot = domain.indexOf('.');
+    if (dot < 0) return false;
+    domain = domain.slice(dot + 1);
+  }
+}
