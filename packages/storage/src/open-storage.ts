@@ -11,6 +11,7 @@ import { offlineRepository } from './repositories/offline.ts';
 import { rosterRepository } from './repositories/roster.ts';
 import { pubsubRepository } from './repositories/pubsub.ts';
 import { makeRun } from './repositories/run.ts';
+import { pushRepository } from './repositories/push.ts';
 import { privateXmlRepository, vcardRepository } from './repositories/xml.ts';
 import { openSqlite } from './sqlite.ts';
 import type { OpenStorageOptions, Storage } from './types.ts';
@@ -33,6 +34,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
     blocklist: blocklistRepository(backend, run),
     lastActivity: lastActivityRepository(backend, run),
     archive: archiveRepository(backend, run),
+    push: pushRepository(backend, run),
     pubsub: pubsubRepository(backend, run),
     ping: () =>
       backend.exclusive(async () => {

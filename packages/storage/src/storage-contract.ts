@@ -62,6 +62,7 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       await storage.archive.setPrefs(u, { default: 'roster', always: [], never: ['stranger@example.net'] });
       await storage.pubsub.createNode(u, 'urn:xmpp:omemo:2:devices', '{}', 10);
       await storage.pubsub.publish(u, 'urn:xmpp:omemo:2:devices', { id: 'current', payload: `<devices owner='${u}'/>`, publisher: `${u}@localhost` }, 1);
+      await storage.push.enable(u, { jid: 'push.example.com', node: `node-${u}`, options: null }, 5);
     }
   }
 
@@ -157,6 +158,7 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.archive.count('bob')).toBe(1);
       expect(await storage.archive.getPrefs('bob')).toEqual({ default: 'roster', always: [], never: ['stranger@example.net'] });
       expect((await storage.pubsub.items('bob', 'urn:xmpp:omemo:2:devices'))[0]?.payload).toBe("<devices owner='bob'/>");
+      expect((await storage.push.list('bob')).map((r) => r.node)).toEqual(['node-bob']);
       expect(await storage.accounts.deletedAt('bob')).toBeNull();
 
       expect(await storage.accounts.delete('alice')).toBe(false);
@@ -174,6 +176,7 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.vcards.get('alice')).toBeNull();
       expect(await storage.blocklist.list('alice')).toEqual([]);
       expect(await storage.lastActivity.get('alice')).toBeNull();
+      expect(await storage.push.list('alice')).toEqual([]);
       expect((await storage.accounts.get('alice'))?.credentials).toEqual([sha1]);
     });
 
@@ -462,6 +465,53 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
     it('refuses to add for an unknown account', async () => {
       await expect(storage.blocklist.add('nobody', ['a@x.org'], 10)).rejects.toThrow();
       expect(await storage.blocklist.list('nobody')).toEqual([]);
+    });
+  });
+
+  describe('push registrations', () => {
+    const form = "<x xmlns='jabber:x:data' type='submit'><field var='secret'><value>s3</value></field></x>";
+    beforeEach(async () => {
+      await storage.accounts.create('alice', [sha256]);
+      await storage.accounts.create('bob', [sha256]);
+    });
+
+    it('enables, lists oldest first per account, replaces options of the same jid and node, and disables', async () => {
+      const before = Date.now();
+      expect(await storage.push.enable('alice', { jid: 'push.example.com', node: 'n1', options: form }, 5)).toBe(true);
+      await sleep(5);
+      expect(await storage.push.enable('alice', { jid: 'push.example.com', node: 'n2', options: null }, 5)).toBe(true);
+      await sleep(5);
+      expect(await storage.push.enable('alice', { jid: 'other.example.org', node: 'n1', options: null }, 5)).toBe(true);
+      const listed = await storage.push.list('alice');
+      expect(listed.map(({ jid, node, options }) => ({ jid, node, options }))).toEqual([
+        { jid: 'push.example.com', node: 'n1', options: form },
+        { jid: 'push.example.com', node: 'n2', options: null },
+        { jid: 'other.example.org', node: 'n1', options: null },
+      ]);
+      expect(listed[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(before - 1);
+      expect(await storage.push.list('bob')).toEqual([]);
+
+      expect(await storage.push.enable('alice', { jid: 'push.example.com', node: 'n2', options: form }, 3)).toBe(true);
+      expect((await storage.push.list('alice')).map((r) => r.options)).toEqual([form, form, null]);
+
+      expect(await storage.push.disable('bob', 'push.example.com')).toBe(0);
+      expect(await storage.push.disable('alice', 'push.example.com', 'n2')).toBe(1);
+      expect((await storage.push.list('alice')).map((r) => `${r.jid} ${r.node}`)).toEqual(['push.example.com n1', 'other.example.org n1']);
+      expect(await storage.push.enable('alice', { jid: 'push.example.com', node: 'n3', options: null }, 5)).toBe(true);
+      expect(await storage.push.disable('alice', 'push.example.com')).toBe(2);
+      expect((await storage.push.list('alice')).map((r) => `${r.jid} ${r.node}`)).toEqual(['other.example.org n1']);
+    });
+
+    it('adds nothing beyond the limit, also under concurrent enables', async () => {
+      const results = await Promise.all(['a', 'b', 'c', 'd'].map((n) => storage.push.enable('alice', { jid: 'push.example.com', node: n, options: null }, 2)));
+      expect(results.filter(Boolean)).toHaveLength(2);
+      expect(await storage.push.list('alice')).toHaveLength(2);
+      expect(await storage.push.enable('bob', { jid: 'push.example.com', node: 'a', options: null }, 2)).toBe(true);
+    });
+
+    it('refuses to enable for an unknown account', async () => {
+      await expect(storage.push.enable('nobody', { jid: 'push.example.com', node: 'n', options: null }, 5)).rejects.toThrow();
+      expect(await storage.push.list('nobody')).toEqual([]);
     });
   });
 

@@ -316,6 +316,30 @@ export interface PubsubRepository {
   forgetJid(bareJid: string): Promise<void>;
 }
 
+/**
+ * XEP-0357 push registrations of an account: an app server JID and node,
+ * with the publish-options form the client sent (XML), or null without one.
+ */
+export interface PushRegistration {
+  jid: string;
+  node: string;
+  options: string | null;
+  createdAt: Date;
+}
+
+export interface PushRepository {
+  /** The account's registrations, oldest first. */
+  list(username: string): Promise<PushRegistration[]>;
+  /**
+   * Adds a registration, or replaces the options of the one with the same jid
+   * and node. Returns false and changes nothing if the account would then hold
+   * more than `limit`; throws for an unknown account.
+   */
+  enable(username: string, registration: { jid: string; node: string; options: string | null }, limit: number): Promise<boolean>;
+  /** Removes the registrations for `jid` (only the one for `node` when given); returns how many went. */
+  disable(username: string, jid: string, node?: string): Promise<number>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgresql';
   readonly accounts: AccountRepository;
@@ -327,6 +351,7 @@ export interface Storage {
   readonly blocklist: BlocklistRepository;
   readonly lastActivity: LastActivityRepository;
   readonly archive: ArchiveRepository;
+  readonly push: PushRepository;
   readonly pubsub: PubsubRepository;
   /** Round-trip to the database; throws if it is unreachable. */
   ping(): Promise<void>;
