@@ -11,16 +11,12 @@ what came after it; carol chose 'never' and finds nothing in hers. One JSON
 object per line on stdout (see scenario.py, whose client this reuses); the
 TypeScript test (../mam.test.ts) decides what is right.
 """
-import argparse
 import asyncio
-import logging
-import sys
-import traceback
 
 from slixmpp import JID
 from slixmpp.exceptions import IqError
 
-from scenario import WAIT, Scenario, emit
+from scenario import WAIT, Scenario, emit, run_main
 
 MAM_PLUGINS = ('xep_0059', 'xep_0297', 'xep_0313', 'xep_0359', 'xep_0441')
 
@@ -123,27 +119,5 @@ class MamScenario(Scenario):
         await alice.leave()
 
 
-async def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--host', default='127.0.0.1')
-    parser.add_argument('--port', type=int, required=True)
-    parser.add_argument('--domain', default='localhost')
-    parser.add_argument('--prefix', required=True)
-    parser.add_argument('--debug', action='store_true')
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR, stream=sys.stderr,
-                        format='%(asctime)s %(levelname)s %(name)s %(message)s')
-    scenario = MamScenario(args)
-    try:
-        await asyncio.wait_for(scenario.run(), 45)
-        emit('done', ok=True)
-    except BaseException as error:  # noqa: BLE001 - reported, then the test fails on it
-        emit('done', ok=False, error=f'{type(error).__name__}: {error}', trace=traceback.format_exc())
-    finally:
-        await scenario.close_all()
-
-
 if __name__ == '__main__':
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    loop.run_until_complete(main())
+    run_main(MamScenario)

@@ -335,7 +335,8 @@ def describe(msg):
     }
 
 
-async def main():
+async def main(make_scenario=None):
+    """Runs a scenario (this file's, or another script's Scenario subclass) with bounded time."""
     parser = argparse.ArgumentParser()
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--port', type=int, required=True)
@@ -345,7 +346,7 @@ async def main():
     args = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR, stream=sys.stderr,
                         format='%(asctime)s %(levelname)s %(name)s %(message)s')
-    scenario = Scenario(args)
+    scenario = (make_scenario or Scenario)(args)
     try:
         await asyncio.wait_for(scenario.run(), 45)
         emit('done', ok=True)
@@ -355,7 +356,11 @@ async def main():
         await scenario.close_all()
 
 
-if __name__ == '__main__':
+def run_main(make_scenario=None):
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    loop.run_until_complete(main())
+    loop.run_until_complete(main(make_scenario))
+
+
+if __name__ == '__main__':
+    run_main()
