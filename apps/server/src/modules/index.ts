@@ -7,6 +7,7 @@ import { invites } from './invites/index.ts';
 import { mam } from './mam/index.ts';
 import { message } from './message/index.ts';
 import { offline } from './offline/index.ts';
+import { pepModule } from './pep/index.ts';
 import { ping } from './ping/index.ts';
 import { presence } from './presence/index.ts';
 import { privateStorage } from './private-storage/index.ts';
@@ -37,5 +38,6 @@ export const MODULES: ServerModule[] = [
   time, // XEP-0202
   vcard, // XEP-0054
   privateStorage, // XEP-0049
+  pepModule, // XEP-0163 on XEP-0060
   httpUpload, // XEP-0363
 ];

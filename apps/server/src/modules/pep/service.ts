@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import { cloneElement, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
+import type { ModuleContext } from '../../core/module.ts';
+import * as sub from '../presence/subscriptions.ts';
+import { checkAccess, mayAccess } from './access.ts';
+import type { CapsCache } from './caps.ts';
+import { DEFAULT_CONFIG, effectiveMaxItems, parseStoredConfig, unmetPrecondition, type NodeConfig } from './config.ts';
+import { noSuchNode, preconditionNotMet, pubsubError } from './errors.ts';
+import { eventMessage, itemElement, itemsElement } from './notifications.ts';
+
+/**
+ * The PEP service of every local account (XEP-0163 on XEP-0060): nodes,
+ * items, who gets which notification. The iq handlers (handlers.ts) and
+ * other modules (bookmarks, avatars…) go through here, so every access is
+ * checked in one place. Only the owner publishes; `owner` is always a bare JID.
+ */
+export const MAX_NODES = 500;
+export const MAX_SUBSCRIBERS = 1000;
+export const MAX_PAYLOAD_BYTES = 128 * 1024;
+export const MAX_NAME_LENGTH = 1024;
+
+/** Fired (fireAll) after an item was published or retracted, for modules that keep other data in step. */
+export interface PepItemEvent {
+  owner: Jid;
+  node: string;
+  id: string;
+  /** null for a retraction */
+  payload: Element | null;
+}
+
+export class PepService {
+  readonly #ctx: ModuleContext;
+  readonly #caps: CapsCache;
+  /** resources of remote contacts that sent us available presence: bare JID → full JIDs */
+  readonly #remote = new Map<string, Set<string>>();
+
+  constructor(ctx: ModuleContext, caps: CapsCache) {
+    this.#ctx = ctx;
+    this.#caps = caps;
+  }
+
+  /** the storage behind the service, for listings that need no access decision */
+  get storage(): ModuleContext['storage'] {
+    return this.#ctx.storage;
+  }
+
+  async config(owner: Jid, node: string): Promise<NodeConfig | null> {
+    const record = await this.#ctx.storage.pubsub.getNode(owner.local, node);
+    return record && parseStoredConfig(record.config);
+  }
+
+  async #requireConfig(owner: Jid, node: string): Promise<NodeConfig> {
+    const config = await this.config(owner, node);
+    if (!config) throw noSuchNode();
+    return config;
+  }
+
+  /** §8.1: a new node; conflict if it exists. */
+  async create(owner: Jid, node: string, settings: Partial<NodeConfig> = {}): Promise<NodeConfig> {
+    checkName(node);
+    const config: NodeConfig = { ...DEFAULT_CONFIG, ...settings };
+    const created = await this.#ctx.storage.pubsub.createNode(owner.local, node, JSON.stringify(config), MAX_NODES);
+    if (created === 'exists') throw new StanzaError('conflict', { type: 'cancel', text: 'the node exists' });
+    if (created === 'limit') throw new StanzaError('policy-violation', { type: 'modify', text: `at most ${MAX_NODES} nodes per account` });
+    return config;
+  }
+
+  /**
+   * §7.1 with XEP-0163 auto-create: the node is created with the
+   * publish-options applied; an existing node must match them (§7.1.5).
+   * Returns the item id (made up when none was given).
+   */
+  async publish(owner: Jid, node: string, item: { id?: string; payload: Element }, options: Partial<NodeConfig> | null = null): Promise<string> {
+    checkName(node);
+    // Checked before anything is created: a refused publish leaves no node behind.
+    const payload = withNamespace(item.payload);
+    const serialised = payload.toString();
+    if (Buffer.byteLength(serialised) > MAX_PAYLOAD_BYTES) throw pubsubError('not-acceptable', 'modify', 'payload-too-big');
+    let config = await this.config(owner, node);
+    if (!config) {
+      try {
+        config = await this.create(owner, node, options ?? {});
+      } catch (error) {
+        // created by a concurrent publish: then it must match, like any existing node
+        if (!(error instanceof StanzaError && error.condition === 'conflict')) throw error;
+        config = await this.#requireConfig(owner, node);
+      }
+    }
+    const unmet = options && unmetPrecondition(config, options);
+    if (unmet) throw preconditionNotMet(`the node's ${unmet} differs from the publish-options`);
+
+    const id = item.id ?? randomUUID();
+    if (config.persist_items) {
+      const stored = await this.#ctx.storage.pubsub.publish(owner.local, node, { id, payload: serialised, publisher: owner.toString() }, effectiveMaxItems(config));
+      if (stored === null) throw noSuchNode();
+    }
+    if (config.deliver_notifications) {
+      const content = itemsElement(node, [itemElement({ id, payload: serialised }, config.deliver_payloads)]);
+      await this.#notify(owner, node, config, content);
+    }
+    await this.#ctx.hooks.fireAll<PepItemEvent>('pep/item', { owner, node, id, payload });
+    return id;
+  }
+
+  /** §7.2: the owner removes an item; subscribers hear of it when asked to or configured so. */
+  async retract(owner: Jid, node: string, id: string, notify?: boolean): Promise<void> {
+    const config = await this.#requireConfig(owner, node);
+    if (!(await this.#ctx.storage.pubsub.retract(owner.local, node, id))) throw new StanzaError('item-not-found', { type: 'cancel' });
+    if ((notify ?? config.notify_retract) && config.deliver_notifications) {
+      await this.#notify(owner, node, config, itemsElement(node, [xml('retract', { id })]));
+    }
+    await this.#ctx.hooks.fireAll<PepItemEvent>('pep/item', { owner, node, id, payload: null });
+  }
+
+  /** §6.5: items for a requester the access model lets in, newest first. */
+  async items(owner: Jid, requester: Jid, node: string, select: { ids?: string[]; max?: number } = {}): Promise<Element[]> {
+    const config = await this.#requireConfig(owner, node);
+    await checkAccess(this.#ctx, owner, node, config, requester);
+    const rows = await this.#ctx.storage.pubsub.items(owner.local, node, select);
+    if (select.ids && rows.length === 0) throw new StanzaError('item-not-found', { type: 'cancel' });
+    return rows.map((row) => itemElement(row));
+  }
+
+  /** §8.4: deletes a node; subscribers learn of it. */
+  async delete(owner: Jid, node: string): Promise<void> {
+    const config = await this.#requireConfig(owner, node);
+    const targets = config.notify_delete && config.deliver_notifications ? await this.#interested(owner, node, config) : [];
+    if (!(await this.#ctx.storage.pubsub.deleteNode(owner.local, node))) throw noSuchNode();
+    for (const to of targets) await this.#ctx.router.route(eventMessage(owner, to, config, xml('delete', { node })));
+  }
+
+  /** §8.5: removes every item. */
+  async purge(owner: Jid, node: string): Promise<void> {
+    const config = await this.#requireConfig(owner, node);
+    await this.#ctx.storage.pubsub.purge(owner.local, node);
+    if (config.notify_retract && config.deliver_notifications) await this.#notify(owner, node, config, xml('purge', { node }));
+  }
+
+  /** §8.2.4: a new configuration; items beyond a smaller max_items go, and so do subscribers the access model no longer admits. */
+  async configure(owner: Jid, node: string, settings: Partial<NodeConfig>): Promise<NodeConfig> {
+    const config: NodeConfig = { ...(await this.#requireConfig(owner, node)), ...settings };
+    if (!(await this.#ctx.storage.pubsub.setConfig(owner.local, node, JSON.stringify(config)))) throw noSuchNode();
+    if (config.persist_items) await this.#ctx.storage.pubsub.trim(owner.local, node, effectiveMaxItems(config));
+    else await this.#ctx.storage.pubsub.purge(owner.local, node);
+    for (const jid of await this.#ctx.storage.pubsub.subscribers(owner.local, node)) {
+      const subscriber = tryParseJid(jid);
+      if (!subscriber || !(await mayAccess(this.#ctx, owner, node, config, subscriber))) await this.#ctx.storage.pubsub.unsubscribe(owner.local, node, jid);
+    }
+    if (config.notify_config && config.deliver_notifications) await this.#notify(owner, node, config, xml('configuration', { node }));
+    return config;
+  }
+
+  /** §6.1: an explicit subscription, e.g. from someone who is not a contact; the last item follows. */
+  async subscribe(owner: Jid, node: string, requester: Jid, jid: Jid): Promise<void> {
+    if (!jid.bare().equals(requester.bare())) throw pubsubError('bad-request', 'modify', 'invalid-jid');
+    const config = await this.#requireConfig(owner, node);
+    await checkAccess(this.#ctx, owner, node, config, requester);
+    const current = await this.#ctx.storage.pubsub.subscribers(owner.local, node);
+    if (!current.includes(jid.toString()) && current.length >= MAX_SUBSCRIBERS) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many subscribers' });
+    if (!(await this.#ctx.storage.pubsub.subscribe(owner.local, node, jid.toString()))) throw noSuchNode();
+    if (config.send_last_published_item !== 'never') await this.#sendLast(owner, node, config, jid.toString());
+  }
+
+  /** §6.2 */
+  async unsubscribe(owner: Jid, node: string, requester: Jid, jid: Jid): Promise<void> {
+    if (!jid.bare().equals(requester.bare())) throw new StanzaError('forbidden', { type: 'auth' });
+    await this.#requireConfig(owner, node);
+    if (!(await this.#ctx.storage.pubsub.unsubscribe(owner.local, node, jid.toString()))) {
+      throw pubsubError('unexpected-request', 'cancel', 'not-subscribed');
+    }
+  }
+
+  // ——— who hears what ———
+
+  /** A remote contact's resource came or went (for notifications to contacts on other servers). */
+  trackRemote(from: Jid, available: boolean): void {
+    const bare = from.bare().toString();
+    const resources = this.#remote.get(bare) ?? new Set<string>();
+    if (available) resources.add(from.toString());
+    else resources.delete(from.toString());
+    if (resources.size > 0) this.#remote.set(bare, resources);
+    else this.#remote.delete(bare);
+  }
+
+  /**
+   * XEP-0163 §4.3.2: an entity (a resource of the owner or of a contact
+   * subscribed to the owner's presence) came online wanting `wanted`: send
+   * it the last item of each such node it may see.
+   */
+  async sendLastOnPresence(owner: Jid, to: Jid, wanted: Set<string>): Promise<void> {
+    if (wanted.size === 0) return;
+    if (!to.bare().equals(owner)) {
+      const item = await this.#ctx.storage.roster.get(owner.local, to.bare().toString());
+      if (!item || !sub.hasFrom(item.subscription)) return;
+    }
+    for (const record of await this.#ctx.storage.pubsub.listNodes(owner.local)) {
+      if (!wanted.has(record.node)) continue;
+      const config = parseStoredConfig(record.config);
+      if (config.send_last_published_item !== 'on_sub_and_presence') continue;
+      if (!(await mayAccess(this.#ctx, owner, record.node, config, to))) continue;
+      await this.#sendLast(owner, record.node, config, to.toString());
+    }
+  }
+
+  async #sendLast(owner: Jid, node: string, config: NodeConfig, to: string): Promise<void> {
+    if (!config.deliver_notifications) return;
+    const [last] = await this.#ctx.storage.pubsub.items(owner.local, node, { max: 1 });
+    if (!last) return;
+    await this.#ctx.router.route(eventMessage(owner, to, config, itemsElement(node, [itemElement(last, config.deliver_payloads)]), last.publishedAt));
+  }
+
+  async #notify(owner: Jid, node: string, config: NodeConfig, content: Element): Promise<void> {
+    for (const to of await this.#interested(owner, node, config)) {
+      await this.#ctx.router.route(eventMessage(owner, to, config, cloneElement(content)));
+    }
+  }
+
+  /**
+   * Who gets an event of this node: the owner's resources and those of
+   * contacts subscribed to the owner's presence (XEP-0163 auto-subscription)
+   * that asked for it with +notify (filtered notifications), and explicit
+   * subscribers; all of them only if the access model admits them.
+   */
+  async #interested(owner: Jid, node: string, config: NodeConfig): Promise<string[]> {
+    const targets = new Set<string>();
+    const wants = (fullJid: string) => this.#caps.notifyOf(fullJid).has(node);
+    for (const session of await this.#ctx.sessions.resourcesOf(owner)) {
+      if (session.available && wants(session.jid.toString())) targets.add(session.jid.toString());
+    }
+    for (const item of await this.#ctx.storage.roster.list(owner.local)) {
+      if (!sub.hasFrom(item.subscription)) continue;
+      const contact = tryParseJid(item.jid);
+      if (!contact) continue;
+      const resources = this.#ctx.router.isLocal(contact)
+        ? (await this.#ctx.sessions.resourcesOf(contact)).filter((s) => s.available).map((s) => s.jid.toString())
+        : [...(this.#remote.get(item.jid) ?? [])];
+      const wanting = resources.filter(wants);
+      if (wanting.length === 0 || !(await mayAccess(this.#ctx, owner, node, config, contact))) continue;
+      for (const jid of wanting) targets.add(jid);
+    }
+    for (const jid of await this.#ctx.storage.pubsub.subscribers(owner.local, node)) {
+      const subscriber = tryParseJid(jid);
+      if (!subscriber) continue;
+      // a bare-JID subscriber whose resources are already notified needs no second copy
+      if (!subscriber.resource && [...targets].some((t) => t.startsWith(`${jid}/`))) continue;
+      if (targets.has(jid) || !(await mayAccess(this.#ctx, owner, node, config, subscriber))) continue;
+      targets.add(jid);
+    }
+    return [...targets];
+  }
+}
+
+function checkName(node: string): void {
+  if (!node) throw pubsubError('bad-request', 'modify', 'nodeid-required');
+  if (node.length > MAX_NAME_LENGTH) throw new StanzaError('not-acceptable', { type: 'modify', text: 'the node name is too long' });
+}
+
+/** The stored payload carries its namespace even if it was inherited from a parent. */
+function withNamespace(payload: Element): Element {
+  const copy = cloneElement(payload);
+  copy.attrs.xmlns = payload.getNS() ?? '';
+  return copy;
+}
