@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests use: real XMPP clients nobody here wrote.
 set -euo pipefail
-packages=(python3-slixmpp python3-aiohttp)
+packages=(python3-slixmpp python3-aiohttp coturn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@ import { z } from 'zod';
  * override the file.
  */
 const port = z.number().int().min(0).max(65535);
+const contactUris = z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/, 'expected URIs such as mailto:abuse@example.org or xmpp:admin@example.org')).default([]);
 
 export const configSchema = z.object({
   /** the XMPP domain this server hosts */
@@ -103,12 +104,12 @@ export const configSchema = z.object({
 
   /** XEP-0157 contact addresses (mailto:, xmpp:, https: URIs) shown in the server's disco#info */
   contact: z.object({
-    abuse: z.array(z.string().min(1)).default([]),
-    admin: z.array(z.string().min(1)).default([]),
-    feedback: z.array(z.string().min(1)).default([]),
-    sales: z.array(z.string().min(1)).default([]),
-    security: z.array(z.string().min(1)).default([]),
-    support: z.array(z.string().min(1)).default([]),
+    abuse: contactUris,
+    admin: contactUris,
+    feedback: contactUris,
+    sales: contactUris,
+    security: contactUris,
+    support: contactUris,
   }).prefault({}),
 
   /** the message archive (XEP-0313) */

@@ -1,7 +1,9 @@
 import type { ServerModule } from '../core/module.ts';
 import { blocking } from './blocking/index.ts';
 import { carbons } from './carbons/index.ts';
+import { contactAddresses } from './contact-addresses/index.ts';
 import { disco } from './disco/index.ts';
+import { externalServices } from './external-services/index.ts';
 import { httpUpload } from './http-upload/index.ts';
 import { invites } from './invites/index.ts';
 import { mam } from './mam/index.ts';
@@ -40,4 +42,6 @@ export const MODULES: ServerModule[] = [
   privateStorage, // XEP-0049
   pepModule, // XEP-0163 on XEP-0060
   httpUpload, // XEP-0363
+  contactAddresses, // XEP-0157
+  externalServices, // XEP-0215
 ];

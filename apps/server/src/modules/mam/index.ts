@@ -143,6 +143,7 @@ export function worthArchiving(stanza: Element, type: string): boolean {
 
 /** Removes <stanza-id/> elements that claim to come from `archive` (XEP-0359 §4). */
 function removeStanzaIds(stanza: Element, archive: Jid): void {
+  if (!stanza.getChild('stanza-id', NS.SID)) return; // the usual case: nothing to look at
   const owner = archive.toString();
   stanza.children = stanza.children.filter(
     (child) => typeof child === 'string' || child.name !== 'stanza-id' || child.attrs.xmlns !== NS.SID || tryParseJid(child.attrs.by as string)?.toString() !== owner,

@@ -167,7 +167,7 @@ describe('queries (XEP-0313 §4, XEP-0059)', () => {
       expect(page.fin?.getChild('set', NS.RSM)?.getChild('first')?.attrs.index).toBe(String((pages - 1) * 5));
       expect(rsm(page.fin, 'count')).toBe('12');
       if (page.fin?.attrs.complete === 'true') break;
-      after = rsm(page.fin, 'last');
+      after = rsm(page.fin, 'last') ?? undefined;
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(ids());
