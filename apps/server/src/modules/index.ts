@@ -2,6 +2,7 @@ import type { ServerModule } from '../core/module.ts';
 import { blocking } from './blocking/index.ts';
 import { carbons } from './carbons/index.ts';
 import { contactAddresses } from './contact-addresses/index.ts';
+import { csi } from './csi/index.ts';
 import { disco } from './disco/index.ts';
 import { externalServices } from './external-services/index.ts';
 import { httpUpload } from './http-upload/index.ts';
@@ -30,6 +31,7 @@ export const MODULES: ServerModule[] = [
   offline, // XEP-0160
   carbons, // XEP-0280
   blocking, // XEP-0191
+  csi, // XEP-0352
   mam, // XEP-0313, XEP-0359, XEP-0441
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
