@@ -8,6 +8,7 @@ import { externalServices } from './external-services/index.ts';
 import { httpUpload } from './http-upload/index.ts';
 import { invites } from './invites/index.ts';
 import { mam } from './mam/index.ts';
+import { lastActivity } from './last-activity/index.ts';
 import { message } from './message/index.ts';
 import { offline } from './offline/index.ts';
 import { pepModule } from './pep/index.ts';
@@ -32,6 +33,7 @@ export const MODULES: ServerModule[] = [
   carbons, // XEP-0280
   blocking, // XEP-0191
   csi, // XEP-0352
+  lastActivity, // XEP-0012
   mam, // XEP-0313, XEP-0359, XEP-0441
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
