@@ -1,5 +1,6 @@
 import type { ServerModule } from '../core/module.ts';
 import { blocking } from './blocking/index.ts';
+import { bookmarks } from './bookmarks/index.ts';
 import { carbons } from './carbons/index.ts';
 import { contactAddresses } from './contact-addresses/index.ts';
 import { csi } from './csi/index.ts';
@@ -45,6 +46,7 @@ export const MODULES: ServerModule[] = [
   vcard, // XEP-0054
   privateStorage, // XEP-0049
   pepModule, // XEP-0163 on XEP-0060
+  bookmarks, // XEP-0402, XEP-0411 (on pep)
   httpUpload, // XEP-0363
   contactAddresses, // XEP-0157
   externalServices, // XEP-0215
