@@ -1,4 +1,4 @@
-import { errorReply, StanzaError, tryParseJid, type Element, type Jid } from '@conexizan/protocol';
+import { errorReplyFrom, StanzaError, tryParseJid, type Element, type Jid } from '@conexizan/protocol';
 import type { HookBus } from './hooks.ts';
 import type { SessionHandle } from './sessions.ts';
 import type { Logger } from './log.ts';
@@ -147,7 +147,7 @@ export class StanzaRouter {
   #reject(stanza: Element, kind: StanzaKind, type: string, origin: Origin, error: StanzaError): void {
     if (type === 'error' || (kind === 'iq' && type === 'result')) return;
     if (kind === 'presence') return; // presence errors are not bounced for probes/broadcasts
-    const reply = errorReply(stanza, error.condition, { type: error.type, text: error.text });
+    const reply = errorReplyFrom(stanza, error);
     if (origin.kind === 'c2s') {
       reply.attrs.to = origin.session.jid.toString();
       origin.session.send(reply);
