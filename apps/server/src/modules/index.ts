@@ -1,4 +1,5 @@
 import type { ServerModule } from '../core/module.ts';
+import { avatar } from './avatar/index.ts';
 import { blocking } from './blocking/index.ts';
 import { bookmarks } from './bookmarks/index.ts';
 import { carbons } from './carbons/index.ts';
@@ -47,6 +48,7 @@ export const MODULES: ServerModule[] = [
   privateStorage, // XEP-0049
   pepModule, // XEP-0163 on XEP-0060
   bookmarks, // XEP-0402, XEP-0411 (on pep)
+  avatar, // XEP-0398: XEP-0084 ⇄ XEP-0153 (on pep)
   httpUpload, // XEP-0363
   contactAddresses, // XEP-0157
   externalServices, // XEP-0215
