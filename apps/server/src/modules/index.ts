@@ -23,6 +23,7 @@ import { session } from './session/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { time } from './time/index.ts';
 import { vcard } from './vcard/index.ts';
+import { vcard4 } from './vcard4/index.ts';
 import { version } from './version/index.ts';
 
 /** The modules a server runs, in order. Adding a feature is a folder and a line here. */
@@ -49,6 +50,7 @@ export const MODULES: ServerModule[] = [
   pepModule, // XEP-0163 on XEP-0060
   bookmarks, // XEP-0402, XEP-0411 (on pep)
   avatar, // XEP-0398: XEP-0084 ⇄ XEP-0153 (on pep)
+  vcard4, // XEP-0292 (on pep)
   httpUpload, // XEP-0363
   contactAddresses, // XEP-0157
   externalServices, // XEP-0215
