@@ -17,6 +17,7 @@ import { pepModule } from './pep/index.ts';
 import { ping } from './ping/index.ts';
 import { presence } from './presence/index.ts';
 import { privateStorage } from './private-storage/index.ts';
+import { push } from './push/index.ts';
 import { register } from './register/index.ts';
 import { roster } from './roster/index.ts';
 import { session } from './session/index.ts';
@@ -42,6 +43,7 @@ export const MODULES: ServerModule[] = [
   invites, // XEP-0445 (invitations from `conexizan invite create`)
   session, // RFC 3921 session
   streamManagement, // XEP-0198
+  push, // XEP-0357
   ping, // XEP-0199
   version, // XEP-0092
   time, // XEP-0202
