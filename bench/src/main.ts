@@ -176,7 +176,8 @@ async function run(options: Options, target: Target, report: BenchReport, client
 /** How much each counter the target reports grew during a phase. */
 function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(after)) if (key in before) out[key] = value - before[key]!;
+  // A counter first seen during the phase (prom-client shows a label only once used) started at 0.
+  for (const [key, value] of Object.entries(after)) out[key] = value - (before[key] ?? 0);
   return out;
 }
 
