@@ -97,8 +97,13 @@ export class TestSession implements SessionHandle {
     const index = this.received.findIndex(match);
     if (index >= 0) return Promise.resolve(this.received.splice(index, 1)[0]!);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.jid} received nothing matching in ${timeoutMs} ms`)), timeoutMs);
-      this.#waiters.push({ match, resolve: (el) => (clearTimeout(timer), resolve(el)) });
+      const waiter = { match, resolve: (el: Element) => (clearTimeout(timer), resolve(el)) };
+      const timer = setTimeout(() => {
+        // A waiter that gave up must not swallow the next matching stanza.
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        reject(new Error(`${this.jid} received nothing matching in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
     });
   }
 
