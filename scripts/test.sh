@@ -10,7 +10,7 @@ CONEXIZAN_TEST_POSTGRES_URL="$(bash scripts/ensure-postgres.sh | tail -n 1)"
 export CONEXIZAN_TEST_POSTGRES_URL
 log=$(mktemp)
 set +e
-pnpm exec turbo run typecheck test --concurrency=1 --env-mode=loose "$@" 2>&1 | tee "$log"
+pnpm exec turbo run typecheck test --concurrency=1 --continue --env-mode=loose "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 node scripts/test-summary.mjs "$log"
