@@ -14,6 +14,9 @@ export const NS = {
   SESSION: 'urn:ietf:params:xml:ns:xmpp-session',
   // RFC 7395 XMPP over WebSocket
   FRAMING: 'urn:ietf:params:xml:ns:xmpp-framing',
+  // XEP-0124 BOSH and XEP-0206 XMPP over BOSH
+  HTTPBIND: 'http://jabber.org/protocol/httpbind',
+  XBOSH: 'urn:xmpp:xbosh',
   // RFC 6121 IM
   ROSTER: 'jabber:iq:roster',
   ROSTER_VER: 'urn:xmpp:features:rosterver',

@@ -2,11 +2,12 @@ import type { Element, StreamErrorCondition } from '@conexizan/protocol';
 
 /**
  * One client connection as the stream logic sees it, whatever carries it:
- * TCP (with STARTTLS), direct TLS (XEP-0368) or WebSocket (RFC 7395). The
- * framing differs (a <stream:stream> document versus one element per
- * WebSocket message); the negotiation on top is the same.
+ * TCP (with STARTTLS), direct TLS (XEP-0368), WebSocket (RFC 7395) or BOSH
+ * (XEP-0206). The framing differs (a <stream:stream> document, one element
+ * per WebSocket message, HTTP request and response bodies); the negotiation
+ * on top is the same.
  */
-export type TransportKind = 'tcp' | 'tls' | 'ws' | 'wss';
+export type TransportKind = 'tcp' | 'tls' | 'ws' | 'wss' | 'bosh' | 'boshs';
 
 export interface ConnectionEvents {
   streamStart(attrs: Record<string, string>, name: string): void;

@@ -8,6 +8,7 @@ import type { ClientListeners } from '../c2s/listeners.ts';
 import { listen } from '../c2s/listeners.ts';
 import type { LoginThrottle } from '../c2s/login-throttle.ts';
 import { WebSocketConnection } from '../c2s/websocket-connection.ts';
+import { BOSH_PATH, BOSH_REL, BoshEndpoint } from './bosh.ts';
 import { hostMeta, hostMetaJson, WEBSOCKET_REL } from './host-meta.ts';
 import { handleOperations } from './operations.ts';
 import { serveStatic } from './static.ts';
@@ -25,8 +26,9 @@ export interface HttpOptions {
 }
 
 /**
- * The HTTP and HTTPS listeners: XMPP over WebSocket (RFC 7395), its
- * discovery (XEP-0156 host-meta), health and metrics, and the web client.
+ * The HTTP and HTTPS listeners: XMPP over WebSocket (RFC 7395) and BOSH
+ * (XEP-0206), their discovery (XEP-0156 host-meta), endpoints of modules
+ * (ctx.http), health and metrics, and the web client.
  */
 export class HttpListeners {
   readonly #core: ServerCore;
@@ -37,6 +39,10 @@ export class HttpListeners {
   constructor(core: ServerCore, options: HttpOptions) {
     this.#core = core;
     this.#options = options;
+    // XMPP over BOSH (XEP-0206) beside WebSocket, listed in host-meta too.
+    const bosh = new BoshEndpoint(core, { throttle: options.throttle, clients: options.clients });
+    core.http.route(`${BOSH_PATH}/`, bosh.handle);
+    core.http.addLink({ rel: BOSH_REL, path: BOSH_PATH });
   }
 
   async listen(): Promise<{ name: string; port: number }[]> {
