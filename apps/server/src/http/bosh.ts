@@ -22,6 +22,7 @@ const MAX_WAIT_SECONDS = 60;
 const INACTIVITY_SECONDS = 60;
 /** how long a finished session still answers its sid with the terminate body */
 const GRACE_MS = 10_000;
+const BODY_IDLE_MS = 30_000;
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -62,7 +63,15 @@ export class BoshEndpoint {
       return true;
     };
     const limit = this.#core.config.limits.max_stanza_bytes + 1024;
-    const text = await readBody(req, limit);
+    // A body trickling in is not a BOSH client.
+    let stalled = false;
+    req.setTimeout(BODY_IDLE_MS, () => {
+      stalled = true;
+      req.destroy();
+    });
+    const text = await readBody(req, limit).catch(() => null);
+    if (stalled) return;
+    req.setTimeout(0); // now it may be held for up to 'wait' seconds
     if (text === null) {
       res.writeHead(413, { ...CORS, connection: 'close' });
       return void res.end();

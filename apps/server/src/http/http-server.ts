@@ -14,6 +14,12 @@ import { handleOperations } from './operations.ts';
 import { serveStatic } from './static.ts';
 
 export const WEBSOCKET_PATH = '/xmpp-websocket';
+/**
+ * Node's default (5 minutes for a whole request) would cut off a large
+ * file upload on a slow mobile link; headers still have to arrive within
+ * Node's headersTimeout, and endpoints that read bodies set idle timeouts.
+ */
+const REQUEST_TIMEOUT_MS = 30 * 60_000;
 
 export interface HttpOptions {
   throttle: LoginThrottle;
@@ -49,14 +55,14 @@ export class HttpListeners {
     const { bind, ports } = this.#core.config;
     const bound: { name: string; port: number }[] = [];
     if (ports.http) {
-      const server = createHttpServer((req, res) => void this.#request(req, res, false));
+      const server = createHttpServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => void this.#request(req, res, false));
       this.#attachWebSocket(server, false);
       bound.push({ name: 'http', port: await listen(server, bind, ports.http) });
       this.#servers.push(server);
     }
     if (ports.https) {
       const server = createHttpsServer(
-        { ...this.#options.tlsOptions, SNICallback: (_name, callback) => callback(null, this.#options.secureContext()) },
+        { ...this.#options.tlsOptions, requestTimeout: REQUEST_TIMEOUT_MS, SNICallback: (_name, callback) => callback(null, this.#options.secureContext()) },
         (req, res) => void this.#request(req, res, true),
       );
       server.on('tlsClientError', () => undefined);

@@ -117,6 +117,11 @@ describe('slixmpp uploads, @xmpp/client downloads', () => {
     expect(answer.headers['x-content-type-options']).toBe('nosniff');
     expect(answer.headers['content-security-policy']).toContain('sandbox');
     expect(answer.headers['access-control-allow-origin']).toBe('*');
+    // a video player's byte range
+    const part = await fetchRaw('GET', url, { range: 'bytes=1000-1999' });
+    expect(part.status).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 1000-1999/${photo.length}`);
+    expect(part.body.equals(photo.subarray(1000, 2000))).toBe(true);
   });
 
   it('refuses a slot over the size limit with file-too-large, and one over the quota with resource-constraint', () => {

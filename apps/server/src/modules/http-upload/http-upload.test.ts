@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NS, parseDataForm, xml, type Element } from '@conexizan/protocol';
 import { createHarness, type Harness } from '../../testing/harness.ts';
+import { byteRange } from './http.ts';
 import { urlName } from './index.ts';
 
 let h: Harness;
@@ -74,5 +75,17 @@ describe('file names in upload URLs', () => {
     expect(urlName('a\u0000b/c?d#e.png')).toBe('c%3Fd%23e.png');
     expect(decodeURIComponent(urlName(`${'x'.repeat(300)}.jpeg`))).toMatch(/^x{95}\.jpeg$/);
     expect(decodeURIComponent(urlName('😀'.repeat(120)))).toBe('😀'.repeat(100));
+  });
+});
+
+describe('byte ranges of downloads', () => {
+  it('serves one range, a suffix or an open end, and refuses ranges past the end', () => {
+    expect(byteRange('bytes=0-99', 1000)).toEqual({ start: 0, end: 99 });
+    expect(byteRange('bytes=900-', 1000)).toEqual({ start: 900, end: 999 });
+    expect(byteRange('bytes=-100', 1000)).toEqual({ start: 900, end: 999 });
+    expect(byteRange('bytes=990-5000', 1000)).toEqual({ start: 990, end: 999 });
+    expect(byteRange('bytes=1000-', 1000)).toBe('unsatisfiable');
+    expect(byteRange('bytes=0-1,5-6', 1000)).toBeNull();
+    expect(byteRange(undefined, 1000)).toBeNull();
   });
 });

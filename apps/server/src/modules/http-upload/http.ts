@@ -12,6 +12,7 @@ import type { UploadRecord, UploadStore } from './store.ts';
  * the extension.
  */
 export const UPLOAD_PREFIX = '/upload/';
+const UPLOAD_IDLE_MS = 60_000;
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -51,10 +52,15 @@ export function uploadHandler(store: UploadStore, secret: Uint8Array, log: Logge
 
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (!record || record.state !== 'stored') return answer(res, 404, 'no such file');
-      res.writeHead(200, {
+      // Video players (iOS in particular) fetch byte ranges.
+      const range = byteRange(req.headers.range, record.size);
+      if (range === 'unsatisfiable') return answer(res, 416, 'range not satisfiable', { 'content-range': `bytes */${record.size}` });
+      res.writeHead(range ? 206 : 200, {
         ...CORS,
         'content-type': record.type,
-        'content-length': String(record.size),
+        'content-length': String(range ? range.end - range.start + 1 : record.size),
+        ...(range ? { 'content-range': `bytes ${range.start}-${range.end}/${record.size}` } : {}),
+        'accept-ranges': 'bytes',
         'content-disposition': disposition(record.type),
         // Uploaded HTML or SVG must never run as if it were our own page.
         'content-security-policy': "default-src 'none'; sandbox",
@@ -64,7 +70,7 @@ export function uploadHandler(store: UploadStore, secret: Uint8Array, log: Logge
         'cache-control': 'private, max-age=604800, immutable',
       });
       if (req.method === 'HEAD') return void res.end();
-      await pipeline(store.read(record), res).catch(() => res.destroy());
+      await pipeline(store.read(record, range ?? undefined), res).catch(() => res.destroy());
       return;
     }
 
@@ -84,6 +90,8 @@ export function uploadHandler(store: UploadStore, secret: Uint8Array, log: Logge
     if (type !== undefined && normaliseType(type) !== normaliseType(record.type)) {
       return refuse(400, 'Content-Type differs from the one the slot was requested for');
     }
+    // A stalled upload gives its connection back after a minute without a byte.
+    req.setTimeout(UPLOAD_IDLE_MS, () => req.destroy());
     let outcome;
     try {
       outcome = await store.write(record, req);
@@ -92,6 +100,7 @@ export function uploadHandler(store: UploadStore, secret: Uint8Array, log: Logge
       if (!res.headersSent) res.destroy();
       return;
     }
+    req.setTimeout(0);
     if (outcome === 'stored') {
       log.debug({ size: record.size }, 'file uploaded');
       return answer(res, 201, 'created');
@@ -100,6 +109,28 @@ export function uploadHandler(store: UploadStore, secret: Uint8Array, log: Logge
     if (outcome === 'gone') return refuse(404, 'no such slot');
     return refuse(400, 'fewer bytes than the slot was requested for');
   };
+}
+
+/**
+ * One range of a Range header (RFC 9110 §14.1.2): 'bytes=a-b', 'bytes=a-' or
+ * 'bytes=-n'. Several ranges or other units are answered with the whole file.
+ */
+export function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+    if (start > end || start >= size) return 'unsatisfiable';
+  }
+  return { start, end };
 }
 
 function answer(res: ServerResponse, status: number, text?: string, headers: Record<string, string> = {}): void {

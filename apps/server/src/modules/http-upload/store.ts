@@ -144,8 +144,9 @@ export class UploadStore {
     return 'stored';
   }
 
-  read(record: UploadRecord): ReadStream {
-    return createReadStream(this.#path(record.id, 'bin'));
+  /** The file, or the inclusive byte range [start, end] of it. */
+  read(record: UploadRecord, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.#path(record.id, 'bin'), range);
   }
 
   async remove(id: string): Promise<void> {
