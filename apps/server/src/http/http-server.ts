@@ -77,7 +77,13 @@ export class HttpListeners {
     for (const wss of this.#websockets) wss.close();
     await Promise.all(
       this.#servers.map((server) => new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Requests still running (a held BOSH request, an upload) leave keep-alive
+        // connections behind when they end: close those as they fall idle.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
       })),
     );

@@ -178,3 +178,18 @@ describe('BOSH rules (XEP-0124)', () => {
     expect((await call(false, 'GET', '/http-bind')).status).toBe(405);
   });
 });
+
+describe('shutdown', () => {
+  it('answers a held request with system-shutdown and stops promptly', async () => {
+    const created = await post(session(3000).replace("wait='1'", "wait='60'"));
+    const sid = attr(created.text, 'sid')!;
+    const held = post(`<body rid='3001' sid='${sid}' xmlns='${HTTPBIND}'/>`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await server.stop();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const answer = await held;
+    expect([attr(answer.text, 'type'), attr(answer.text, 'condition')]).toEqual(['terminate', 'remote-stream-error']);
+    expect(answer.text).toContain('system-shutdown');
+  });
+});
