@@ -19,6 +19,16 @@ export interface HttpRequest {
 /** Answers the request completely (the listener sends a 500 if it throws before answering). */
 export type HttpHandler = (request: HttpRequest) => void | Promise<void>;
 
+/** CORS headers (for answers and the OPTIONS preflight) that let web clients of any origin use an endpoint. */
+export function corsHeaders(methods: string[], allowHeaders: string[]): Record<string, string> {
+  return {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': methods.join(', '),
+    'access-control-allow-headers': allowHeaders.join(', '),
+    'access-control-max-age': '86400',
+  };
+}
+
 export interface HostMetaLink {
   /** e.g. urn:xmpp:alt-connections:xbosh */
   rel: string;

@@ -6,7 +6,7 @@ import { ClientStream } from '../c2s/client-stream.ts';
 import type { ClientListeners } from '../c2s/listeners.ts';
 import type { LoginThrottle } from '../c2s/login-throttle.ts';
 import type { ServerCore } from '../core/core.ts';
-import type { HttpRequest } from '../core/http-routes.ts';
+import { corsHeaders, type HttpRequest } from '../core/http-routes.ts';
 import { StreamParser } from '../xml/stream-parser.ts';
 
 /**
@@ -24,12 +24,7 @@ const INACTIVITY_SECONDS = 60;
 const GRACE_MS = 10_000;
 const BODY_IDLE_MS = 30_000;
 
-const CORS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'POST, OPTIONS',
-  'access-control-allow-headers': 'Content-Type',
-  'access-control-max-age': '86400',
-};
+const CORS = corsHeaders(['POST', 'OPTIONS'], ['Content-Type']);
 
 export class BoshEndpoint {
   readonly #core: ServerCore;

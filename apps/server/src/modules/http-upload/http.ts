@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { HttpRequest } from '../../core/http-routes.ts';
+import { corsHeaders, type HttpRequest } from '../../core/http-routes.ts';
 import type { Logger } from '../../core/log.ts';
 import type { UploadRecord, UploadStore } from './store.ts';
 
@@ -14,12 +14,7 @@ import type { UploadRecord, UploadStore } from './store.ts';
 export const UPLOAD_PREFIX = '/upload/';
 const UPLOAD_IDLE_MS = 60_000;
 
-const CORS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, HEAD, PUT, OPTIONS',
-  'access-control-allow-headers': 'Authorization, Content-Type',
-  'access-control-max-age': '86400',
-};
+const CORS = corsHeaders(['GET', 'HEAD', 'PUT', 'OPTIONS'], ['Authorization', 'Content-Type']);
 
 /** The PUT's credential: an HMAC over everything the slot fixes, so it fits this slot only. */
 export function slotToken(secret: Uint8Array, record: UploadRecord): string {
