@@ -58,8 +58,13 @@ export function accountPolicy(config: Config, fakeSaltSecret?: Uint8Array): Acco
   };
 }
 
+const KNOWN_FOR_MS = 5 * 60_000;
+const KNOWN_MAX = 100_000;
+
 export class AccountService {
   readonly #storage: Storage;
+  /** username → when it was last seen to exist */
+  readonly #known = new Map<string, number>();
   readonly #policy: AccountPolicy;
 
   constructor(storage: Storage, policy: AccountPolicy) {
@@ -124,11 +129,24 @@ export class AccountService {
 
   async delete(username: string): Promise<void> {
     const name = this.prepareUsername(username);
+    this.#known.delete(name);
     if (!(await this.#storage.accounts.delete(name))) throw new AccountError('not-found', `no account ${name}`);
   }
 
+  /**
+   * Every message to a local user asks this, so accounts seen recently are
+   * remembered (only that they exist, for a few minutes; a deletion in this
+   * process forgets at once).
+   */
   async exists(username: string): Promise<boolean> {
-    return (await this.#storage.accounts.get(username)) !== null;
+    const seen = this.#known.get(username);
+    if (seen !== undefined && Date.now() - seen < KNOWN_FOR_MS) return true;
+    const found = (await this.#storage.accounts.get(username)) !== null;
+    if (found) {
+      if (this.#known.size >= KNOWN_MAX) this.#known.delete(this.#known.keys().next().value!);
+      this.#known.set(username, Date.now());
+    } else this.#known.delete(username);
+    return found;
   }
 
   async list(): Promise<string[]> {
