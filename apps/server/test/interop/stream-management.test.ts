@@ -10,6 +10,7 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  * to anyone else; a session that is never resumed loses nothing either.
  */
 const SM = 'urn:xmpp:sm:3';
+const MAM = 'urn:xmpp:mam:2';
 const PASSWORD = 'stream management';
 const RESUME_SECONDS = 2;
 let server: TestServer;
@@ -54,7 +55,7 @@ async function resume(username: string, previd: string, h: number): Promise<{ co
 
 beforeAll(async () => {
   server = await startTestServer({ limits: { resume_seconds: RESUME_SECONDS } });
-  for (const name of ['sm-alice', 'sm-bob', 'sm-mallory']) await createAccount({ port: server.ports.c2s, username: name, password: PASSWORD });
+  for (const name of ['sm-alice', 'sm-bob', 'sm-carol', 'sm-mallory']) await createAccount({ port: server.ports.c2s, username: name, password: PASSWORD });
 });
 
 afterAll(async () => {
@@ -112,7 +113,14 @@ describe('XEP-0198 stream management', () => {
     await again.close();
   });
 
-  it('loses nothing when a session is never resumed: it comes with the next login, once', async () => {
+  it('loses nothing when a session is never resumed: an unarchived message comes with the next login, once', async () => {
+    // bob keeps no archive, so offline storage is where the message must end up.
+    const setup = await login({ port: server.ports.c2s, username: 'sm-bob', password: PASSWORD, resource: 'settings' });
+    open.push(setup);
+    const prefs = await setup.iq(xml('iq', { type: 'set' }, xml('prefs', { xmlns: MAM, default: 'never' })));
+    expect(prefs.attrs.type).toBe('result');
+    await setup.close();
+
     const { connection: phone, id } = await loginWithSm('sm-bob', 'tablet');
     const alice = await login({ port: server.ports.c2s, username: 'sm-alice', password: PASSWORD });
     open.push(alice);
@@ -133,5 +141,25 @@ describe('XEP-0198 stream management', () => {
     const second = await login({ port: server.ports.c2s, username: 'sm-bob', password: PASSWORD, resource: 'again' });
     open.push(second);
     expect(await second.inbox.nothing(hasBody('in flight'), 300), 'delivered exactly once').toBe(true);
+  });
+
+  it('loses nothing when a session is never resumed: an archived message stays in the archive, once', async () => {
+    const { connection: phone } = await loginWithSm('sm-carol', 'phone');
+    const alice = await login({ port: server.ports.c2s, username: 'sm-alice', password: PASSWORD, resource: 'archive' });
+    open.push(alice);
+    alice.send(chat('sm-carol@localhost/phone', 'kept in the archive'));
+    await phone.inbox.waitFor(hasBody('kept in the archive'), 'the message');
+    phone.destroy();
+    await sleep((RESUME_SECONDS + 1) * 1000);
+
+    const laptop = await login({ port: server.ports.c2s, username: 'sm-carol', password: PASSWORD, resource: 'laptop' });
+    open.push(laptop);
+    expect(await laptop.inbox.nothing(hasBody('kept in the archive'), 500), 'not pushed again from offline storage').toBe(true);
+    const fin = laptop.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: MAM, queryid: 'catch-up' })));
+    const found = await laptop.inbox.waitFor((el) => el.name === 'message' && el.getChild('result', MAM)?.attrs.queryid === 'catch-up' && el.toString().includes('kept in the archive'), 'the message in the archive');
+    expect(found).toBeDefined();
+    expect((await fin).attrs.type).toBe('result');
+    const copies = laptop.inbox.received.filter((el) => el.getChild('result', MAM) && el.toString().includes('kept in the archive'));
+    expect(copies).toHaveLength(1);
   });
 });

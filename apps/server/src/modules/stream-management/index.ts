@@ -9,8 +9,9 @@ import { UnackedQueue, wrap } from './counters.ts';
 /**
  * XEP-0198 Stream Management: acks both ways, resumption within a window,
  * and the promise behind them: a stanza the client never acknowledged is
- * not lost when its session ends. Messages go to another resource of the
- * account or to offline storage (with their original time), exactly once;
+ * not lost when its session ends. Messages stay in the user's archive
+ * (XEP-0313) or, if not archived, go to another resource of the account or
+ * to offline storage (with their original time), exactly once;
  * requests get an error back; presence is dropped (it is state, resent on
  * resumption or login anyway).
  */
@@ -172,9 +173,14 @@ async function rescue(ctx: ModuleContext, session: SessionHandle, stanza: Elemen
     return;
   }
   if (stanza.name !== 'message' || type === 'error' || type === 'groupchat') return;
+  const user = session.jid.bare();
+  // Archived for this user (it carries our stanza-id): the archive is where it
+  // is kept, and where the client catches up (XEP-0313), so a second copy in
+  // offline storage would only arrive twice, as it would for a client that
+  // closed its stream without acking what it had read.
+  if (stanza.getChildren('stanza-id', NS.SID).some((sid) => sid.attrs.by === user.toString())) return;
   const copy = cloneElement(stanza); // the same element may sit in several sessions' queues
   if (!copy.getChild('delay', NS.DELAY)) copy.append(delayElement(ctx.domain, queuedAt));
-  const user = session.jid.bare();
   copy.attrs.to = user.toString();
   const others = (await ctx.sessions.resourcesOf(user)).filter((s) => s !== session && s.available && s.priority >= 0);
   if (others.length > 0) {
