@@ -38,6 +38,8 @@ const KEEP_NAMESPACES = new Set([
   'urn:xmpp:jingle-message:1',
 ]);
 
+const PREFS_CACHE_MAX = 50_000;
+
 export const mam: ServerModule = {
   name: 'mam',
   implements: ['XEP-0313', 'XEP-0059', 'XEP-0359', 'XEP-0441'],
@@ -45,7 +47,18 @@ export const mam: ServerModule = {
     ctx.features.addFeature('account', NS.MAM, MAM_EXTENDED, NS.SID);
     const retentionMs = ctx.config.archive.retention_days * DAY_MS;
     const defaults: ArchivePrefs = { default: ctx.config.archive.default_preference, always: [], never: [] };
-    const prefsOf = async (user: Jid) => (await ctx.storage.archive.getPrefs(user.local)) ?? defaults;
+    // Read on every archived message, changed rarely: kept in memory (bounded),
+    // replaced when this server sets them, forgotten with the account.
+    const prefsCache = new Map<string, ArchivePrefs>();
+    const prefsOf = async (user: Jid): Promise<ArchivePrefs> => {
+      const cached = prefsCache.get(user.local);
+      if (cached) return cached;
+      const prefs = (await ctx.storage.archive.getPrefs(user.local)) ?? defaults;
+      if (prefsCache.size >= PREFS_CACHE_MAX) prefsCache.delete(prefsCache.keys().next().value!);
+      prefsCache.set(user.local, prefs);
+      return prefs;
+    };
+    ctx.hooks.on<{ user: Jid }>('account/deleting', ({ user }) => void prefsCache.delete(user.local));
 
     /** Stores one copy in `owner`'s archive if it is worth it and wanted; returns its id. */
     const archive = async (owner: Jid, other: Jid, stanza: Element): Promise<string | null> => {
@@ -92,6 +105,7 @@ export const mam: ServerModule = {
     ctx.iq.on('set', 'self', NS.MAM, 'prefs', async ({ from, payload }) => {
       const prefs = parsePrefs(payload);
       await ctx.storage.archive.setPrefs(from.local, prefs);
+      prefsCache.set(from.local, prefs);
       return prefsElement(prefs);
     });
     // §7.1: an archive is its owner's alone.
