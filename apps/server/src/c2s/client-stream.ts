@@ -74,6 +74,9 @@ export class ClientStream implements SessionHandle {
   stanzasReceived = 0;
   readonly #preAuthState = new Map<string, unknown>();
 
+  /** settles when the session has ended and every module has done its part (presence, archive…) */
+  readonly ended: Promise<void>;
+  #resolveEnded!: () => void;
   /** settles when the connection underneath has closed (after any TLS upgrade) */
   readonly transportClosed: Promise<void>;
   #resolveTransportClosed!: () => void;
@@ -86,6 +89,7 @@ export class ClientStream implements SessionHandle {
   constructor(core: ServerCore, connection: ClientConnection, options: { throttle: LoginThrottle; sourceAddress: string | undefined }) {
     this.#core = core;
     this.transportClosed = new Promise((resolve) => (this.#resolveTransportClosed = resolve));
+    this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     this.#throttle = options.throttle;
     this.sourceKey = options.throttle.sourceKey(options.sourceAddress);
     this.#sasl = new SaslNegotiation(core.accounts, connection, core.domain);
@@ -396,17 +400,19 @@ export class ClientStream implements SessionHandle {
   }
 
   async #onClosed(): Promise<void> {
-    if (this.#stage === 'closed') return;
+    if (this.#stage === 'closed') return this.ended;
     const wasBound = this.#stage === 'bound' || this.#stage === 'hibernating';
     this.#stage = 'closed';
     if (this.#timer) clearTimeout(this.#timer);
-    if (!wasBound) return;
-    await this.#core.sessions.remove(this);
-    this.#core.metrics.sessions.set(this.#core.sessions.count());
     try {
+      if (!wasBound) return;
+      await this.#core.sessions.remove(this);
+      this.#core.metrics.sessions.set(this.#core.sessions.count());
       await this.#core.hooks.fireAll('session/closed', { session: this });
     } catch (error) {
       this.#core.log.error({ err: error }, 'session/closed handler failed');
+    } finally {
+      this.#resolveEnded();
     }
   }
 }

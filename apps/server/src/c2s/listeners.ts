@@ -57,13 +57,17 @@ export class ClientListeners {
   /** Ends every stream with system-shutdown and waits (boundedly) until their sockets have flushed and closed. */
   async closeStreams(timeoutMs: number): Promise<void> {
     const open = [...this.connections];
+    const sessionsEnded: Promise<void>[] = [];
     for (const connection of open) {
-      if (connection.owner) connection.owner.closeWithError('system-shutdown', 'the server is shutting down');
-      else connection.close();
+      if (connection.owner) {
+        sessionsEnded.push(connection.owner.ended);
+        connection.owner.closeWithError('system-shutdown', 'the server is shutting down');
+      } else connection.close();
     }
+    // Sockets flushed and closed, and each session's modules done (they may still write to storage).
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(open.map((connection) => connection.closed)),
+      Promise.all([...open.map((connection) => connection.closed), ...sessionsEnded]),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);

@@ -37,3 +37,16 @@ describe('HookBus', () => {
     expect(await bus.fire('none', {})).toBeUndefined();
   });
 });
+
+describe('HookBus.fireAll with a failing handler', () => {
+  it('still runs the others, then reports the failure', async () => {
+    const bus = new HookBus();
+    const ran: string[] = [];
+    bus.on('closed', () => {
+      throw new Error('storage hiccup');
+    }, 10);
+    bus.on('closed', () => void ran.push('presence'));
+    await expect(bus.fireAll('closed', {})).rejects.toThrow('storage hiccup');
+    expect(ran).toEqual(['presence']);
+  });
+});

@@ -46,10 +46,22 @@ export class HookBus {
     return undefined;
   }
 
-  /** Runs every handler regardless of results (notifications such as "session closed"). */
+  /**
+   * Runs every handler regardless of results (notifications such as
+   * "session closed"). One failing handler does not stop the others; the
+   * first error is thrown once all have run.
+   */
   async fireAll<E>(name: string, event: E): Promise<void> {
     const list = this.#hooks.get(name);
     if (!list) return;
-    for (const { handler } of [...list]) await (handler as HookHandler<E>)(event);
+    let failure: { error: unknown } | null = null;
+    for (const { handler } of [...list]) {
+      try {
+        await (handler as HookHandler<E>)(event);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
   }
 }
