@@ -34,11 +34,11 @@ export const MODULES: ServerModule[] = [
   presence, // RFC 6121 §3–4
   message, // RFC 6121 §8.5
   offline, // XEP-0160
+  mam, // XEP-0313, XEP-0359, XEP-0441
   carbons, // XEP-0280
   blocking, // XEP-0191
   csi, // XEP-0352
   lastActivity, // XEP-0012
-  mam, // XEP-0313, XEP-0359, XEP-0441
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
   session, // RFC 3921 session
@@ -54,6 +54,6 @@ export const MODULES: ServerModule[] = [
   avatar, // XEP-0398: XEP-0084 ⇄ XEP-0153 (on pep)
   vcard4, // XEP-0292 (on pep)
   httpUpload, // XEP-0363
-  contactAddresses, // XEP-0157
   externalServices, // XEP-0215
+  contactAddresses, // XEP-0157
 ];
