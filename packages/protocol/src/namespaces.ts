@@ -82,6 +82,8 @@ export const NS = {
   BIND2: 'urn:xmpp:bind:0',
   // XEP-0156 / RFC 7395 alt connections are discovered over HTTP; XEP-0114 components
   COMPONENT_ACCEPT: 'jabber:component:accept',
+  // XEP-0065 SOCKS5 bytestreams
+  BYTESTREAMS: 'http://jabber.org/protocol/bytestreams',
 } as const;
 
 export type Namespace = (typeof NS)[keyof typeof NS];

@@ -19,6 +19,8 @@ export const configSchema = z.object({
   bind: z.string().min(1).default('0.0.0.0'),
   /** open: anyone may register in-band; invite: only with an invitation; closed: only `conexizan user add` */
   registration: z.enum(['open', 'invite', 'closed']).default('open'),
+  /** bare JIDs of the operators who may run the XEP-0133 administration commands (XEP-0050) */
+  admins: z.array(z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'expected bare JIDs such as admin@example.org')).default([]),
 
   ports: z.object({
     c2s: port.default(5222),
@@ -26,6 +28,28 @@ export const configSchema = z.object({
     s2s: port.default(5269),
     http: port.default(5280),
     https: port.default(5281),
+    /** external components (XEP-0114); 0: off */
+    component: port.default(0),
+    /** SOCKS5 bytestreams proxy (XEP-0065) served as proxy.<domain>; 0: off */
+    proxy65: port.default(0),
+  }).prefault({}),
+
+  /** external components (XEP-0114) allowed to connect on ports.component: a subdomain each and its shared secret */
+  components: z.array(z.object({
+    domain: z.string().min(1),
+    secret: z.string().min(1),
+  }).strict()).default([]),
+
+  /** the SOCKS5 bytestreams proxy (XEP-0065), when ports.proxy65 is set */
+  proxy65: z.object({
+    /** the host clients connect to; empty: the bind address (or the domain when binding to every address) */
+    host: z.string().default(''),
+    /** transfers relayed at once */
+    max_transfers: z.number().int().min(1).default(16),
+    /** a connection with no data in either direction for this long is closed */
+    idle_seconds: z.number().int().min(1).default(60),
+    /** bytes relayed per transfer, both directions together */
+    max_bytes: z.number().int().min(1).default(104_857_600),
   }).prefault({}),
 
   tls: z.object({

@@ -31,6 +31,7 @@ export class FeatureRegistry {
   readonly #forms: Record<FeatureTarget, (() => Element)[]> = { server: [], account: [] };
   readonly #streamFeatures: StreamFeatureProvider[] = [];
   readonly #items: { jid: string; name?: string }[] = [];
+  readonly #itemProviders: (() => { jid: string; name?: string }[])[] = [];
 
   addFeature(target: FeatureTarget, ...namespaces: string[]): void {
     for (const ns of namespaces) this.#features[target].add(ns);
@@ -62,8 +63,13 @@ export class FeatureRegistry {
     this.#items.push(item);
   }
 
+  /** disco#items that change at run time (e.g. connected components), asked on each request, listed after the static ones */
+  addItems(provider: () => { jid: string; name?: string }[]): void {
+    this.#itemProviders.push(provider);
+  }
+
   items(_target: 'server'): { jid: string; name?: string }[] {
-    return [...this.#items];
+    return [...this.#items, ...this.#itemProviders.flatMap((provider) => provider())];
   }
 
   addStreamFeature(provider: StreamFeatureProvider): void {

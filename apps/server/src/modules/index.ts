@@ -3,6 +3,7 @@ import { avatar } from './avatar/index.ts';
 import { blocking } from './blocking/index.ts';
 import { bookmarks } from './bookmarks/index.ts';
 import { carbons } from './carbons/index.ts';
+import { component } from './component/index.ts';
 import { contactAddresses } from './contact-addresses/index.ts';
 import { csi } from './csi/index.ts';
 import { disco } from './disco/index.ts';
@@ -56,4 +57,5 @@ export const MODULES: ServerModule[] = [
   httpUpload, // XEP-0363
   externalServices, // XEP-0215
   contactAddresses, // XEP-0157
+  component, // XEP-0114 (external components)
 ];
