@@ -1,10 +1,11 @@
 /** Environment variables that override the config file, and the option each sets. */
-export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' }> = {
+export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' | 'list' }> = {
   CONEXIZAN_DOMAIN: { path: ['domain'], kind: 'string' },
   CONEXIZAN_DATA_DIR: { path: ['data_dir'], kind: 'string' },
   CONEXIZAN_DATABASE_URL: { path: ['database_url'], kind: 'string' },
   CONEXIZAN_BIND: { path: ['bind'], kind: 'string' },
   CONEXIZAN_REGISTRATION: { path: ['registration'], kind: 'string' },
+  CONEXIZAN_ADMINS: { path: ['admins'], kind: 'list' },
   CONEXIZAN_C2S_PORT: { path: ['ports', 'c2s'], kind: 'number' },
   CONEXIZAN_C2S_TLS_PORT: { path: ['ports', 'c2s_tls'], kind: 'number' },
   CONEXIZAN_S2S_PORT: { path: ['ports', 's2s'], kind: 'number' },

@@ -26,6 +26,12 @@ describe('configuration', () => {
     expect(config.registration).toBe('closed');
   });
 
+  it('reads the admins from a comma-separated CONEXIZAN_ADMINS', () => {
+    expect(loadConfig({ env: {} }).admins).toEqual([]);
+    expect(loadConfig({ env: { CONEXIZAN_ADMINS: 'root@a.example, ops@a.example' } }).admins).toEqual(['root@a.example', 'ops@a.example']);
+    expect(() => loadConfig({ env: { CONEXIZAN_ADMINS: 'root@a.example/phone' } })).toThrow(/admins/);
+  });
+
   it('names the option when a value is invalid', () => {
     expect(() => loadConfig({ env: { CONEXIZAN_REGISTRATION: 'sometimes' } })).toThrow(/registration \(or CONEXIZAN_REGISTRATION\)/);
     expect(() => loadConfig({ env: { CONEXIZAN_HTTP_PORT: 'eighty' } })).toThrow(/ports\.http \(CONEXIZAN_HTTP_PORT\)/);

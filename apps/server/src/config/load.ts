@@ -50,6 +50,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
     if (kind === 'number') {
       parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
       if (Number.isNaN(parsed)) throw new ConfigError(`invalid option ${path.join('.')} (${name}): expected a whole number, got "${value}"`);
+    } else if (kind === 'list') {
+      parsed = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
     } else if (kind === 'boolean') {
       if (!['true', 'false', '1', '0'].includes(value)) throw new ConfigError(`invalid option ${path.join('.')} (${name}): expected true or false`);
       parsed = value === 'true' || value === '1';

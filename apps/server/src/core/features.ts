@@ -1,4 +1,4 @@
-import type { Element } from '@conexizan/protocol';
+import type { Element, Jid } from '@conexizan/protocol';
 
 /**
  * What the server announces about itself: disco#info identities and features
@@ -22,6 +22,27 @@ export interface StreamFeatureContext {
   authenticated: boolean;
 }
 
+/**
+ * The answers of one XEP-0030 node on the server (e.g. XEP-0050's command
+ * list and each command), given who asks. Returning null, or leaving out
+ * `info` or `items`, makes the node answer item-not-found to that requester.
+ */
+export interface DiscoNode {
+  info?(requester: Jid): NodeInfo | null | Promise<NodeInfo | null>;
+  items?(requester: Jid): NodeItem[] | null | Promise<NodeItem[] | null>;
+}
+
+export interface NodeInfo {
+  identities: Identity[];
+  features: string[];
+}
+
+export interface NodeItem {
+  jid: string;
+  node?: string;
+  name?: string;
+}
+
 /** Returns the feature element to offer, or null not to offer it this time. */
 export type StreamFeatureProvider = (context: StreamFeatureContext) => Element | null;
 
@@ -31,6 +52,7 @@ export class FeatureRegistry {
   readonly #forms: Record<FeatureTarget, (() => Element)[]> = { server: [], account: [] };
   readonly #streamFeatures: StreamFeatureProvider[] = [];
   readonly #items: { jid: string; name?: string }[] = [];
+  readonly #nodes = new Map<string, DiscoNode>();
   readonly #itemProviders: (() => { jid: string; name?: string }[])[] = [];
 
   addFeature(target: FeatureTarget, ...namespaces: string[]): void {
@@ -70,6 +92,16 @@ export class FeatureRegistry {
 
   items(_target: 'server'): { jid: string; name?: string }[] {
     return [...this.#items, ...this.#itemProviders.flatMap((provider) => provider())];
+  }
+
+  /** A disco node of the server (disco#info and disco#items with node='…'); one owner per node. */
+  addNode(node: string, answers: DiscoNode): void {
+    if (this.#nodes.has(node)) throw new Error(`disco node ${node} is already served`);
+    this.#nodes.set(node, answers);
+  }
+
+  node(node: string): DiscoNode | undefined {
+    return this.#nodes.get(node);
   }
 
   addStreamFeature(provider: StreamFeatureProvider): void {

@@ -1,4 +1,6 @@
 import type { ServerModule } from '../core/module.ts';
+import { adhoc } from './adhoc/index.ts';
+import { admin } from './admin/index.ts';
 import { avatar } from './avatar/index.ts';
 import { blocking } from './blocking/index.ts';
 import { bookmarks } from './bookmarks/index.ts';
@@ -42,6 +44,8 @@ export const MODULES: ServerModule[] = [
   lastActivity, // XEP-0012
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
+  adhoc, // XEP-0050 (the frame for commands)
+  admin, // XEP-0133 for the `admins` (on adhoc)
   session, // RFC 3921 session
   streamManagement, // XEP-0198
   push, // XEP-0357

@@ -69,6 +69,7 @@ const CLAIMS: Claim[] = [
   { spec: 'XEP-0411', where: 'account', feature: 'urn:xmpp:bookmarks-conversion:0', provenBy: [['src/modules/bookmarks/bookmarks.test.ts', 'private']] },
   { spec: 'XEP-0398', where: 'account', feature: 'urn:xmpp:pep-vcard-conversion:0', provenBy: [['src/modules/avatar/avatar.test.ts', 'PHOTO']] },
   { spec: 'XEP-0357', where: 'account', feature: NS.PUSH, provenBy: [['test/interop/push.test.ts', 'push']] },
+  { spec: 'XEP-0050', where: 'server', feature: 'http://jabber.org/protocol/commands', provenBy: [['src/modules/adhoc/adhoc.test.ts', 'multi-stage'], ['src/modules/admin/admin.test.ts', 'adds a user in two stages'], ['test/interop/adhoc.test.ts', 'adds a user in two stages']] },
 ];
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

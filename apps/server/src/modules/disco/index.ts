@@ -1,4 +1,4 @@
-import { capsElement, capsHash, discoInfoResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
+import { capsElement, capsHash, discoInfoResult, discoItemsResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
 import type { ServerModule } from '../../core/module.ts';
 
 /**
@@ -25,9 +25,14 @@ export const disco: ServerModule = {
     });
     ctx.features.addStreamFeature(({ stage }) => (stage === 'post-auth' && ver ? capsElement(CAPS_NODE, ver) : null));
 
-    ctx.iq.on('get', 'host', NS.DISCO_INFO, 'query', ({ payload }) => {
+    ctx.iq.on('get', 'host', NS.DISCO_INFO, 'query', async ({ from, payload }) => {
       const node = payload.attrs.node as string | undefined;
-      if (node && node !== `${CAPS_NODE}#${ver}`) throw new StanzaError('item-not-found');
+      if (node && node !== `${CAPS_NODE}#${ver}`) {
+        // A node another module serves (ctx.features.addNode), e.g. an ad-hoc command.
+        const info = await ctx.features.node(node)?.info?.(from);
+        if (!info) throw new StanzaError('item-not-found');
+        return discoInfoResult({ ...info, node });
+      }
       return discoInfoResult({ ...serverInfo(), node });
     });
     ctx.iq.on('get', ['self', 'bare'], NS.DISCO_INFO, 'query', async ({ to, payload }) => {
@@ -35,7 +40,13 @@ export const disco: ServerModule = {
       if (!(await ctx.accounts.exists(to.local))) throw new StanzaError('service-unavailable');
       return discoInfoResult({ identities: ctx.features.identities('account'), features: ctx.features.features('account'), forms: ctx.features.forms('account') });
     });
-    ctx.iq.on('get', 'host', NS.DISCO_ITEMS, 'query', ({ payload }) => itemsResult(payload, ctx.features.items('server')));
+    ctx.iq.on('get', 'host', NS.DISCO_ITEMS, 'query', async ({ from, payload }) => {
+      const node = payload.attrs.node as string | undefined;
+      if (!node) return itemsResult(payload, ctx.features.items('server'));
+      const items = await ctx.features.node(node)?.items?.(from);
+      if (!items) throw new StanzaError('item-not-found');
+      return discoItemsResult(items, node);
+    });
     ctx.iq.on('get', ['self', 'bare'], NS.DISCO_ITEMS, 'query', async ({ to, payload }) => {
       if (!(await ctx.accounts.exists(to.local))) throw new StanzaError('service-unavailable');
       return itemsResult(payload, []);

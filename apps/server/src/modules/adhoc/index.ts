@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { buildDataForm, NS, parseDataForm, StanzaError, xml, type DataForm, type Element, type Jid } from '@conexizan/protocol';
+import type { ServerCore } from '../../core/core.ts';
+import type { ServerModule } from '../../core/module.ts';
+
+/**
+ * XEP-0050 Ad-Hoc Commands on the server's domain: the frame for commands
+ * other modules register with registerCommand() (the XEP-0133 admin
+ * commands, for instance). Commands are listed to those who may run them
+ * (disco#items on the commands node), each command node answers disco#info,
+ * and a multi-stage command keeps its state in a session (sessionid) bound
+ * to the requester's full JID until it completes, is canceled or expires.
+ * Submitted forms are never logged: they may carry passwords.
+ */
+export const NS_COMMANDS = 'http://jabber.org/protocol/commands';
+
+export type CommandAction = 'execute' | 'next' | 'prev' | 'complete' | 'cancel';
+const ACTIONS: readonly string[] = ['execute', 'next', 'prev', 'complete', 'cancel'];
+
+export interface CommandNote {
+  type: 'info' | 'warn' | 'error';
+  text: string;
+}
+
+/** What a command returns for one stage. */
+export type CommandResponse =
+  | {
+      status: 'executing';
+      /** the form the requester fills in next */
+      form: DataForm;
+      /** what the requester may do next (cancel is always allowed); default: complete */
+      actions?: ('next' | 'complete')[];
+      notes?: CommandNote[];
+    }
+  | { status: 'completed'; form?: DataForm; notes?: CommandNote[] };
+
+export interface CommandRequest {
+  /** the full JID running the command */
+  requester: Jid;
+  /** 'execute' for the first stage; 'next' or 'complete' afterwards */
+  action: 'execute' | 'next' | 'complete';
+  /** the submitted form (type submit), or null on the first stage */
+  form: DataForm | null;
+  /** how many stages came before this one (0 on the first) */
+  stage: number;
+  /** kept between the stages of one session, for the command's own use */
+  state: Record<string, unknown>;
+}
+
+export interface AdHocCommand {
+  node: string;
+  name: string;
+  /** who may see and run it; checked on every stage */
+  allowed(requester: Jid): boolean;
+  /** throws a StanzaError to refuse; the session then ends */
+  execute(request: CommandRequest): CommandResponse | Promise<CommandResponse>;
+}
+
+interface Session {
+  command: AdHocCommand;
+  requester: string;
+  stage: number;
+  state: Record<string, unknown>;
+  /** the actions the last stage offered */
+  offered: Set<string>;
+  defaultAction: 'next' | 'complete';
+  expiresAt: number;
+}
+
+export const SESSION_TIMEOUT_MS = 10 * 60_000;
+const MAX_SESSIONS = 1000;
+
+export class CommandRegistry {
+  readonly #commands = new Map<string, AdHocCommand>();
+  readonly #sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly core: ServerCore,
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    core.features.addNode(NS_COMMANDS, {
+      items: (requester) => this.visibleTo(requester).map((command) => ({ jid: core.domain, node: command.node, name: command.name })),
+    });
+  }
+
+  register(command: AdHocCommand): void {
+    if (this.#commands.has(command.node)) throw new Error(`ad-hoc command ${command.node} is registered twice`);
+    this.#commands.set(command.node, command);
+    this.core.features.addNode(command.node, {
+      info: (requester) =>
+        command.allowed(requester)
+          ? { identities: [{ category: 'automation', type: 'command-node', name: command.name }], features: [NS_COMMANDS, NS.DATA_FORMS] }
+          : null,
+    });
+  }
+
+  visibleTo(requester: Jid): AdHocCommand[] {
+    return [...this.#commands.values()].filter((command) => command.allowed(requester));
+  }
+
+  /** Answers one `<command/>` set by `requester`. */
+  async handle(requester: Jid, payload: Element): Promise<Element> {
+    const node = payload.attrs.node;
+    const command = typeof node === 'string' ? this.#commands.get(node) : undefined;
+    if (!command) throw new StanzaError('item-not-found', { type: 'cancel', text: 'no such command' });
+    if (!command.allowed(requester)) throw new StanzaError('forbidden', { type: 'cancel', text: 'you may not run this command' });
+    const action = payload.attrs.action ?? 'execute';
+    if (!ACTIONS.includes(action)) throw commandError('bad-request', 'malformed-action', 'unknown action');
+    const x = payload.getChild('x', NS.DATA_FORMS);
+    const form = x ? parseDataForm(x) : null;
+    const sessionId = payload.attrs.sessionid;
+
+    if (!sessionId) {
+      if (action !== 'execute') throw commandError('bad-request', 'bad-sessionid', `${action} needs the sessionid of a running command`);
+      return this.#run(command, requester, this.#newSession(command, requester), 'execute', null, null);
+    }
+    const session = this.#sessions.get(sessionId);
+    if (!session || session.requester !== requester.toString() || session.command !== command) {
+      throw commandError('bad-request', 'bad-sessionid', 'no such session');
+    }
+    if (session.expiresAt <= this.now()) {
+      this.#sessions.delete(sessionId);
+      throw commandError('not-allowed', 'session-expired', 'the session has expired');
+    }
+    if (action === 'cancel' || form?.type === 'cancel') {
+      this.#sessions.delete(sessionId);
+      return xml('command', { xmlns: NS_COMMANDS, node: command.node, sessionid: sessionId, status: 'canceled' });
+    }
+    const chosen = action === 'execute' ? session.defaultAction : action;
+    if (!session.offered.has(chosen)) throw commandError('bad-request', 'bad-action', `${chosen} is not possible at this stage`);
+    if (!form || form.type !== 'submit') throw commandError('bad-request', 'bad-payload', 'submit the form of this stage');
+    return this.#run(command, requester, session, chosen as 'next' | 'complete', form, sessionId);
+  }
+
+  async #run(command: AdHocCommand, requester: Jid, session: Session, action: 'execute' | 'next' | 'complete', form: DataForm | null, existingId: string | null): Promise<Element> {
+    const sessionId = existingId ?? randomBytes(12).toString('base64url');
+    let response: CommandResponse;
+    try {
+      response = await command.execute({ requester, action, form, stage: session.stage, state: session.state });
+    } catch (error) {
+      this.#sessions.delete(sessionId);
+      throw error;
+    }
+    const reply = xml('command', { xmlns: NS_COMMANDS, node: command.node, sessionid: sessionId, status: response.status });
+    if (response.status === 'executing') {
+      const actions = response.actions?.length ? response.actions : ['complete' as const];
+      session.stage++;
+      session.offered = new Set(actions);
+      session.defaultAction = actions.at(-1)!;
+      session.expiresAt = this.now() + SESSION_TIMEOUT_MS;
+      this.#store(sessionId, session);
+      reply.append(xml('actions', { execute: session.defaultAction }, ...actions.map((name) => xml(name))));
+    } else {
+      this.#sessions.delete(sessionId);
+    }
+    for (const note of response.notes ?? []) reply.append(xml('note', { type: note.type }, note.text));
+    if (response.form) reply.append(buildDataForm(response.form));
+    return reply;
+  }
+
+  #newSession(command: AdHocCommand, requester: Jid): Session {
+    return { command, requester: requester.toString(), stage: 0, state: {}, offered: new Set(), defaultAction: 'complete', expiresAt: 0 };
+  }
+
+  #store(sessionId: string, session: Session): void {
+    if (!this.#sessions.has(sessionId)) {
+      // Forget sessions expired long ago, then the oldest if there are still too many.
+      const now = this.now();
+      for (const [id, old] of this.#sessions) if (old.expiresAt + SESSION_TIMEOUT_MS <= now) this.#sessions.delete(id);
+      while (this.#sessions.size >= MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
+    }
+    this.#sessions.set(sessionId, session);
+  }
+}
+
+function commandError(condition: 'bad-request' | 'not-allowed', specific: string, text: string): StanzaError {
+  return new StanzaError(condition, { type: condition === 'not-allowed' ? 'cancel' : 'modify', text, appCondition: xml(specific, { xmlns: NS_COMMANDS }) });
+}
+
+const registries = new WeakMap<object, CommandRegistry>();
+
+/** The command registry of this server (made on first use, so module order does not matter). */
+export function commands(core: ServerCore): CommandRegistry {
+  let registry = registries.get(core.hooks);
+  if (!registry) {
+    registry = new CommandRegistry(core);
+    registries.set(core.hooks, registry);
+  }
+  return registry;
+}
+
+/** Adds an ad-hoc command to the server's domain. */
+export function registerCommand(core: ServerCore, command: AdHocCommand): void {
+  commands(core).register(command);
+}
+
+export const adhoc: ServerModule = {
+  name: 'adhoc',
+  implements: ['XEP-0050'],
+  setup(ctx) {
+    const registry = commands(ctx);
+    ctx.features.addFeature('server', NS_COMMANDS);
+    ctx.iq.on('set', 'host', NS_COMMANDS, 'command', ({ from, payload }) => registry.handle(from, payload));
+  },
+};
