@@ -20,6 +20,7 @@ import { pepModule } from './pep/index.ts';
 import { ping } from './ping/index.ts';
 import { presence } from './presence/index.ts';
 import { privateStorage } from './private-storage/index.ts';
+import { proxy65 } from './proxy65/index.ts';
 import { push } from './push/index.ts';
 import { register } from './register/index.ts';
 import { roster } from './roster/index.ts';
@@ -62,4 +63,5 @@ export const MODULES: ServerModule[] = [
   externalServices, // XEP-0215
   contactAddresses, // XEP-0157
   component, // XEP-0114 (external components)
+  proxy65, // XEP-0065 (SOCKS5 bytestreams proxy)
 ];
