@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDataForm, xml } from '@conexizan/protocol';
 import { configSchema } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
@@ -23,7 +24,7 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'conexizan-privacy-'));
   const [c2s, c2s_tls, http, https] = (await freePorts(4)) as [number, number, number, number];
-  const config = configSchema.parse({ domain: 'localhost', bind: '127.0.0.1', data_dir: dataDir, ports: { c2s, c2s_tls, http, https, s2s: 0 } });
+  const config = configSchema.parse({ domain: 'localhost', bind: '127.0.0.1', data_dir: dataDir, ports: { c2s, c2s_tls, http, https, s2s: 0 }, admins: ['operator@localhost'] });
   const destination = new Writable({
     write(chunk, _encoding, done) {
       lines.push(String(chunk));
@@ -61,5 +62,29 @@ describe('logs', () => {
     expect(lines.length).toBeGreaterThan(3);
     expect(log).toContain('a careless call');
     for (const secret of [BODY, PASSWORD, 'wrong guess', '127.0.0.1', '192.0.2.1']) expect(log).not.toContain(secret);
+  });
+
+  it('carry no password or invitation token from the admin commands (XEP-0133)', async () => {
+    const port = server.ports.c2s!;
+    await createAccount({ port, username: 'operator', password: PASSWORD });
+    const operator = await login({ port, username: 'operator', password: PASSWORD });
+    const command = (node: string, attrs: Record<string, string>, fields?: Record<string, string>) =>
+      operator.iq(xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: 'http://jabber.org/protocol/commands', node, ...attrs },
+        fields ? buildDataForm({ type: 'submit', fields: Object.entries(fields).map(([name, value]) => ({ var: name, values: [value] })) }) : undefined)));
+    const addUser = 'http://jabber.org/protocol/admin#add-user';
+    const first = await command(addUser, { action: 'execute' });
+    const sessionid = first.getChild('command')!.attrs.sessionid!;
+    const done = await command(addUser, { action: 'complete', sessionid }, { accountjid: 'newcomer@localhost', password: 'chosen by the operator', 'password-verify': 'chosen by the operator' });
+    expect(done.getChild('command')!.attrs.status).toBe('completed');
+    const invite = 'https://conexizan.org/commands#create-invitation';
+    const asked = await command(invite, { action: 'execute' });
+    const made = await command(invite, { action: 'complete', sessionid: asked.getChild('command')!.attrs.sessionid! }, { days: '1' });
+    const token = made.getChild('command')!.getChild('x')!.getChildren('field').find((f) => f.attrs.var === 'token')!.getChildText('value')!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    await operator.close();
+
+    const log = lines.join('');
+    expect(log).toContain('account added by an admin');
+    for (const secret of ['chosen by the operator', token, 'newcomer']) expect(log).not.toContain(secret);
   });
 });
