@@ -28,7 +28,9 @@ export async function createHarness(overrides: Record<string, unknown> = {}): Pr
   const config = configSchema.parse({ domain: 'localhost', data_dir: dataDir, log: { level: 'silent' }, ...overrides });
   const storage = await openStorage({ dataDir });
   const core = assembleCore({ config, domain: 'localhost', log: pino({ level: 'silent' }), metrics: createMetrics(), storage });
-  for (const module of MODULES) await module.setup({ ...core, log: core.log, onStop: () => undefined });
+  // Modules that open listeners of their own (when a test turns them on) close them in stop().
+  const stopCallbacks: (() => void | Promise<void>)[] = [];
+  for (const module of MODULES) await module.setup({ ...core, log: core.log, onStop: (callback) => stopCallbacks.push(callback) });
   await core.hooks.fireAll('server/started', {});
   const sessions: TestSession[] = [];
   return {
@@ -45,6 +47,7 @@ export async function createHarness(overrides: Record<string, unknown> = {}): Pr
     },
     async stop() {
       for (const session of sessions) await session.disconnect();
+      for (const callback of stopCallbacks.reverse()) await callback();
       await storage.close();
     },
   };

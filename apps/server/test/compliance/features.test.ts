@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NS, parseDiscoInfo, xml, type Element } from '@conexizan/protocol';
 import { createHarness, type Harness } from '../../src/testing/harness.ts';
+import { freePorts } from '../support/free-port.ts';
 
 /**
  * The compliance check: for each specification, the feature the server
@@ -13,7 +14,8 @@ import { createHarness, type Harness } from '../../src/testing/harness.ts';
  * The Conversations compliance tester and XEP-0479 look for these
  * (../shared/reference/compliance.md).
  */
-type Where = 'server' | 'account' | 'pre-auth' | 'post-auth' | 'server-identity' | 'account-identity' | 'server-form';
+/** `service` and `service-identity`: the disco#info of the services in the domain's disco#items (e.g. proxy.<domain>) */
+type Where = 'server' | 'account' | 'pre-auth' | 'post-auth' | 'server-identity' | 'account-identity' | 'server-form' | 'service' | 'service-identity';
 interface Claim {
   spec: string;
   where: Where;
@@ -69,6 +71,10 @@ const CLAIMS: Claim[] = [
   { spec: 'XEP-0411', where: 'account', feature: 'urn:xmpp:bookmarks-conversion:0', provenBy: [['src/modules/bookmarks/bookmarks.test.ts', 'private']] },
   { spec: 'XEP-0398', where: 'account', feature: 'urn:xmpp:pep-vcard-conversion:0', provenBy: [['src/modules/avatar/avatar.test.ts', 'PHOTO']] },
   { spec: 'XEP-0357', where: 'account', feature: NS.PUSH, provenBy: [['test/interop/push.test.ts', 'push']] },
+  { spec: 'XEP-0065', where: 'service', feature: NS.BYTESTREAMS, provenBy: [['test/interop/proxy65.test.ts', 'relays bytes between target and initiator'], ['src/modules/proxy65/proxy65.test.ts', 'max bytes']] },
+  { spec: 'XEP-0065', where: 'service-identity', feature: 'proxy/bytestreams', provenBy: [['test/interop/proxy65.test.ts', 'proxy/bytestreams']] },
+  { spec: 'XEP-0030', where: 'service', feature: NS.DISCO_INFO, provenBy: [['test/interop/proxy65.test.ts', 'describes itself']] },
+  { spec: 'XEP-0030', where: 'service', feature: NS.DISCO_ITEMS, provenBy: [['test/interop/proxy65.test.ts', 'is found in disco#items']] },
   { spec: 'XEP-0050', where: 'server', feature: 'http://jabber.org/protocol/commands', provenBy: [['src/modules/adhoc/adhoc.test.ts', 'multi-stage'], ['src/modules/admin/admin.test.ts', 'adds a user in two stages'], ['test/interop/adhoc.test.ts', 'adds a user in two stages']] },
 ];
 
@@ -86,11 +92,16 @@ function formTypes(query: Element): string[] {
 
 beforeAll(async () => {
   // Optional features switched on, so that every claim can be checked.
-  h = await createHarness({ turn: { host: 'turn.localhost', secret: 'compliance' }, contact: { abuse: ['mailto:abuse@localhost'] } });
+  const [proxy65] = await freePorts(1);
+  h = await createHarness({ bind: '127.0.0.1', ports: { proxy65 }, turn: { host: 'turn.localhost', secret: 'compliance' }, contact: { abuse: ['mailto:abuse@localhost'] } });
   await h.createUser('auditor');
   const auditor = await h.connect('auditor');
   const server = (await auditor.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_INFO })))).getChild('query')!;
   const account = (await auditor.query(xml('iq', { type: 'get', to: 'auditor@localhost' }, xml('query', { xmlns: NS.DISCO_INFO })))).getChild('query')!;
+  // What the compliance tester finds on "a disco item of the domain".
+  const itemJids = (await auditor.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_ITEMS })))).getChild('query')!.getChildren('item').map((item) => String(item.attrs.jid));
+  const services: Element[] = [];
+  for (const jid of itemJids) services.push((await auditor.query(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS.DISCO_INFO })))).getChild('query')!);
   const streamFeatures = (stage: 'pre-auth' | 'post-auth') =>
     h.core.features.streamFeatures({ stage, secure: true, authenticated: stage === 'post-auth' }).map((el) => `{${el.getNS()}}${el.name}`);
   advertised = {
@@ -101,6 +112,8 @@ beforeAll(async () => {
     'server-form': formTypes(server),
     'pre-auth': streamFeatures('pre-auth'),
     'post-auth': streamFeatures('post-auth'),
+    service: [...new Set(services.flatMap((query) => parseDiscoInfo(query).features))],
+    'service-identity': [...new Set(services.flatMap(identities))],
   };
 });
 afterAll(() => h.stop());
