@@ -58,6 +58,11 @@ describe('XEP-0114 external components', () => {
     const atCarol = await carol.inbox.waitFor(hasBody('hello carol'), 'message from the component');
     expect(atCarol.attrs.from).toBe('echo@bot.localhost');
 
+    // The component's iqs reach the server and the answer comes back to it.
+    bot.send(xml('iq', { from: 'bot.localhost', to: 'localhost', type: 'get', id: 'bot-ping' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    const pong = await bot.inbox.waitFor((el) => el.name === 'iq' && el.attrs.id === 'bot-ping', 'the answer to the ping');
+    expect(pong.attrs).toMatchObject({ type: 'result', from: 'localhost', to: 'bot.localhost' });
+
     const items = await carol.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
     expect(items.getChild('query')!.getChildren('item').map((item) => item.attrs.jid)).toContain('bot.localhost');
 

@@ -126,6 +126,8 @@ describe('XEP-0065 SOCKS5 bytestreams proxy', () => {
     const early = await alice.iq(xml('iq', { type: 'set', to: 'proxy.localhost' }, xml('query', { xmlns: BYTESTREAMS, sid }, xml('activate', {}, bob.jid!))));
     expect(stanzaErrorCondition(early)).toBe('item-not-found');
     const first = await socks5(proxyPort, hash);
+    const alone = await alice.iq(xml('iq', { type: 'set', to: 'proxy.localhost' }, xml('query', { xmlns: BYTESTREAMS, sid }, xml('activate', {}, bob.jid!))));
+    expect(stanzaErrorCondition(alone)).toBe('not-allowed');
     const second = await socks5(proxyPort, hash);
     const third = await socks5(proxyPort, hash);
     expect([first.status, second.status, third.status]).toEqual([0, 0, 2]);

@@ -53,7 +53,9 @@ export const proxy65: ServerModule = {
       if (!sid || !target?.resource || !from.resource) throw new StanzaError('bad-request', { type: 'modify', text: 'activate needs a sid and the target full JID' });
       const hash = createHash('sha1').update(sid + from.toString() + target.toString()).digest('hex');
       const outcome = relay.activate(hash);
-      if (outcome === 'missing') throw new StanzaError('item-not-found', { type: 'cancel', text: 'both parties must be connected to the proxy first' });
+      // XEP-0065 §6.3.5: item-not-found when the hash (with the sender as initiator) matches no connection, not-allowed when only one party is connected.
+      if (outcome === 'missing') throw new StanzaError('item-not-found', { type: 'cancel', text: 'no bytestream with this sid from this initiator' });
+      if (outcome === 'alone') throw new StanzaError('not-allowed', { type: 'cancel', text: 'only one party is connected to the proxy' });
       if (outcome === 'active') throw new StanzaError('not-allowed', { type: 'cancel', text: 'already activated' });
       return true;
     };

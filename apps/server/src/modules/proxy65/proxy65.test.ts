@@ -66,7 +66,8 @@ describe('XEP-0065 proxy', () => {
     const first = await open(port, 'b'.repeat(40));
     const second = await open(port, 'c'.repeat(40));
     expect([first.status, second.status]).toEqual([0, 1]);
-    expect(relay!.activate('b'.repeat(40))).toBe('missing');
+    expect(relay!.activate('b'.repeat(40))).toBe('alone');
+    expect(relay!.activate('c'.repeat(40))).toBe('missing');
     first.socket.destroy();
     second.socket.destroy();
   });

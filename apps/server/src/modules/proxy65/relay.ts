@@ -85,11 +85,12 @@ export class Socks5Relay {
 
   /**
    * The initiator's <activate/>: starts relaying the pair with this hash.
-   * Returns 'ok', 'missing' (no such pair, or the initiator is not connected yet) or 'active' (already relaying).
+   * Returns 'ok', 'missing' (no such pair), 'alone' (only one party is connected) or 'active' (already relaying).
    */
-  activate(hash: string): 'ok' | 'missing' | 'active' {
+  activate(hash: string): 'ok' | 'missing' | 'alone' | 'active' {
     const pair = this.#pairs.get(hash);
-    if (!pair?.initiator) return 'missing';
+    if (!pair) return 'missing';
+    if (!pair.initiator) return 'alone';
     if (pair.active) return 'active';
     pair.active = true;
     this.#relay(hash, pair, pair.initiator, pair.target);
