@@ -37,6 +37,7 @@ beforeAll(async () => {
   server = await startTestServer({
     ports: { component: componentPort },
     components: [{ domain: 'bot.localhost', secret: SECRET }, { domain: 'other.localhost', secret: 'another secret' }],
+    limits: { max_stanza_bytes: 8192 },
   });
   await createAccount({ port: server.ports.c2s, username: 'carol', password: PASSWORD });
 });
@@ -85,7 +86,7 @@ describe('XEP-0114 external components', () => {
     await carol.close();
   });
 
-  it('refuses a wrong secret with not-authorized and an unknown domain with host-unknown', async () => {
+  it('refuses a wrong secret with not-authorized, an unknown domain with host-unknown, and stanzas over the size limit', async () => {
     const wrong = await handshake('other.localhost', SECRET);
     expect((await wrong.streamError()).condition).toBe('not-authorized');
     await wrong.waitClosed();
@@ -97,6 +98,9 @@ describe('XEP-0114 external components', () => {
     // The right secret for that domain still works afterwards.
     const other = await handshake('other.localhost', 'another secret');
     expect((await other.inbox.waitFor((el) => el.name === 'handshake', 'handshake')).toString()).toBe('<handshake/>');
-    other.destroy();
+    // A stanza over limits.max_stanza_bytes ends the stream, as for clients.
+    other.send(xml('message', { from: 'other.localhost', to: 'carol@localhost' }, xml('body', {}, 'x'.repeat(10_000))));
+    expect((await other.streamError()).condition).toBe('policy-violation');
+    await other.waitClosed();
   });
 });
