@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xml } from '@conexizan/protocol';
 import { freePorts } from '../support/free-port.ts';
+import { runPython, slixmppProblem } from '../support/python.ts';
 import { createAccount, login, stanzaErrorCondition, uniqueId, type RawXmppConnection } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { withTimeout } from '../support/wait.ts';
@@ -15,6 +17,7 @@ import { withTimeout } from '../support/wait.ts';
  */
 const BYTESTREAMS = 'http://jabber.org/protocol/bytestreams';
 const PASSWORD = 'proxy65 test password';
+const SLIXMPP_SCRIPT = fileURLToPath(new URL('./slixmpp/bytestreams.py', import.meta.url));
 let server: TestServer;
 let proxyPort: number;
 let alice: RawXmppConnection;
@@ -137,4 +140,15 @@ describe('XEP-0065 SOCKS5 bytestreams proxy', () => {
     expect(bad.status).not.toBe(0);
     bad.socket.destroy();
   });
+
+  it("carries a file for slixmpp's xep_0065 plugin (proxy discovery, handshake, activation)", async () => {
+    const problem = slixmppProblem();
+    if (problem) throw new Error(problem);
+    const run = await runPython(SLIXMPP_SCRIPT, ['--port', String(server.ports.c2s), '--password', PASSWORD, '--alice', 'alice', '--bob', 'bob', '--size', '100000'], 30_000);
+    const step = (name: string) => run.observations.find((o) => o.step === name);
+    expect(step('done'), run.stderr + run.stdout).toMatchObject({ ok: true });
+    expect(step('proxies')).toMatchObject({ proxies: { 'proxy.localhost': ['127.0.0.1', String(proxyPort)] } });
+    expect(step('handshake')).toMatchObject({ ok: true });
+    expect(step('transfer')).toMatchObject({ ok: true, sent: 100000, received: 100000 });
+  }, 35_000);
 });
