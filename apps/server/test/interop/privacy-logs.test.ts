@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -8,7 +10,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { freePorts } from '../support/free-port.ts';
-import { chat, createAccount, hasBody, login, tryLogin } from '../support/raw-xmpp.ts';
+import { chat, createAccount, hasBody, login, RawXmppConnection, tryLogin } from '../support/raw-xmpp.ts';
 
 /**
  * This service exists for people who fear surveillance: whatever happens,
@@ -17,14 +19,18 @@ import { chat, createAccount, hasBody, login, tryLogin } from '../support/raw-xm
  */
 const BODY = 'meet at the old mill at nine';
 const PASSWORD = 'a secret passphrase';
+const COMPONENT_SECRET = 'the component secret';
 const lines: string[] = [];
 let server: RunningServer;
 let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'conexizan-privacy-'));
-  const [c2s, c2s_tls, http, https] = (await freePorts(4)) as [number, number, number, number];
-  const config = configSchema.parse({ domain: 'localhost', bind: '127.0.0.1', data_dir: dataDir, ports: { c2s, c2s_tls, http, https, s2s: 0 }, admins: ['operator@localhost'] });
+  const [c2s, c2s_tls, http, https, component, proxy65] = (await freePorts(6)) as [number, number, number, number, number, number];
+  const config = configSchema.parse({
+    domain: 'localhost', bind: '127.0.0.1', data_dir: dataDir, ports: { c2s, c2s_tls, http, https, s2s: 0, component, proxy65 }, admins: ['operator@localhost'],
+    components: [{ domain: 'bot.localhost', secret: COMPONENT_SECRET }],
+  });
   const destination = new Writable({
     write(chunk, _encoding, done) {
       lines.push(String(chunk));
@@ -86,5 +92,42 @@ describe('logs', () => {
     const log = lines.join('');
     expect(log).toContain('account added by an admin');
     for (const secret of ['chosen by the operator', token, 'newcomer']) expect(log).not.toContain(secret);
+  });
+
+  it('carry no component secret, handshake, proxy address, stream hash or relayed bytes (XEP-0114, XEP-0065)', async () => {
+    const handshake = async (secret: string) => {
+      const bot = await RawXmppConnection.connect({ port: server.core.config.ports.component });
+      bot.sendHeader({ raw: "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='bot.localhost'>" });
+      for (let i = 0; i < 200 && !bot.header; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const digest = createHash('sha1').update(String(bot.header!.attrs.id) + secret).digest('hex');
+      bot.write(`<handshake>${digest}</handshake>`);
+      return { bot, digest };
+    };
+    const wrong = await handshake('not the secret');
+    await wrong.bot.streamError();
+    const { bot, digest } = await handshake(COMPONENT_SECRET);
+    await bot.inbox.waitFor((el) => el.name === 'handshake', 'handshake');
+    bot.send(xml('message', { from: 'echo@bot.localhost', to: 'source@localhost', type: 'chat' }, xml('body', {}, BODY)));
+
+    // A relay through the proxy: the hash and the bytes stay out of the logs.
+    const source = await login({ port: server.ports.c2s!, username: 'source', password: PASSWORD, resource: 'desk' });
+    const hash = createHash('sha1').update(`privacy-sid${source.jid}journalist@localhost/phone`).digest('hex');
+    const socks = () => new Promise<Socket>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: server.core.config.ports.proxy65 }, () => socket.write(Buffer.concat([Buffer.from([5, 1, 0, 5, 1, 0, 3, 40]), Buffer.from(hash), Buffer.from([0, 0])])));
+      let got = 0;
+      socket.on('data', (chunk: Buffer) => ((got += chunk.length) >= 2 + 47 ? resolve(socket) : undefined));
+    });
+    const target = await socks();
+    const initiator = await socks();
+    const activated = await source.iq(xml('iq', { type: 'set', to: 'proxy.localhost' }, xml('query', { xmlns: 'http://jabber.org/protocol/bytestreams', sid: 'privacy-sid' }, xml('activate', {}, 'journalist@localhost/phone'))));
+    expect(activated.attrs.type).toBe('result');
+    initiator.end(BODY);
+    await new Promise((resolve) => target.once('close', resolve));
+    await bot.close();
+    await source.close();
+
+    const log = lines.join('');
+    expect(log).toContain('component connected');
+    for (const secret of [COMPONENT_SECRET, digest, wrong.digest, hash, BODY, '127.0.0.1']) expect(log).not.toContain(secret);
   });
 });

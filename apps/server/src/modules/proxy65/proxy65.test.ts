@@ -84,6 +84,25 @@ describe('XEP-0065 proxy', () => {
     await settled();
   });
 
+  it('keeps what is sent before activation and delivers it after; a party leaving early ends the pair at once', async () => {
+    const port = await startRelay({});
+    const target = await open(port);
+    const initiator = await open(port);
+    initiator.socket.write('sent before activation');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const arrived = new Promise<string>((resolve) => target.socket.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    expect(relay!.activate(HASH)).toBe('ok');
+    expect(await arrived).toBe('sent before activation');
+    target.socket.destroy();
+    initiator.socket.destroy();
+    await settled();
+
+    const waiting = await open(port, 'd'.repeat(40));
+    expect(relay!.size).toBe(1);
+    waiting.socket.end();
+    await settled();
+  });
+
   it('closes idle connections', async () => {
     const port = await startRelay({ idleMs: 200 });
     const waiting = await open(port);

@@ -22,7 +22,12 @@ interface Pair {
   initiator?: Socket;
   active: boolean;
   bytes: number;
+  /** what each side sent before activation (kept, not dropped: XEP-0065 §9.1), and its listener */
+  early: Map<Socket, { chunks: Buffer[]; size: number; listener: (chunk: Buffer) => void }>;
 }
+
+/** bytes kept per side before activation; a side that sends more is paused until then */
+const EARLY_BYTES = 65_536;
 
 const HASH = /^[0-9a-f]{40}$/;
 
@@ -93,10 +98,15 @@ export class Socks5Relay {
     if (!pair.initiator) return 'alone';
     if (pair.active) return 'active';
     pair.active = true;
-    this.#relay(hash, pair, pair.initiator, pair.target);
-    this.#relay(hash, pair, pair.target, pair.initiator);
-    pair.initiator.resume();
-    pair.target.resume();
+    for (const [from, to] of [[pair.initiator, pair.target], [pair.target, pair.initiator]] as const) {
+      const early = pair.early.get(from)!;
+      from.off('data', early.listener);
+      pair.bytes += early.size;
+      for (const chunk of early.chunks) to.write(chunk);
+      this.#relay(hash, pair, from, to);
+      from.resume();
+    }
+    pair.early.clear();
     return 'ok';
   }
 
@@ -109,11 +119,22 @@ export class Socks5Relay {
     const pair = this.#pairs.get(hash);
     if (!pair && this.#pairs.size >= this.#limits.maxTransfers) return this.#refuse(socket, 1, hash);
     if (pair && (pair.initiator || pair.active)) return this.#refuse(socket, 2, hash);
-    // Quiet until activation: whatever the peer sends early waits in the socket (backpressure).
-    socket.pause();
-    if (early.length > 0) socket.unshift(early);
-    if (pair) pair.initiator = socket;
-    else this.#pairs.set(hash, { target: socket, active: false, bytes: 0 });
+    // Until activation, what the peer sends is kept (up to EARLY_BYTES, then the socket is paused);
+    // the socket keeps reading, so a peer that goes away before activation is noticed at once.
+    const kept = { chunks: [] as Buffer[], size: 0, listener: (chunk: Buffer) => {
+      kept.chunks.push(chunk);
+      kept.size += chunk.length;
+      if (kept.size >= EARLY_BYTES) socket.pause();
+    } };
+    let current = pair;
+    if (current) current.initiator = socket;
+    else {
+      current = { target: socket, active: false, bytes: 0, early: new Map() };
+      this.#pairs.set(hash, current);
+    }
+    current.early.set(socket, kept);
+    socket.on('data', kept.listener);
+    if (early.length > 0) kept.listener(early);
     socket.once('close', () => this.#end(hash, socket));
     this.#reply(socket, 0, hash);
   }
