@@ -103,4 +103,13 @@ describe('XEP-0114 external components', () => {
     expect((await other.streamError()).condition).toBe('policy-violation');
     await other.waitClosed();
   });
+
+  it('tells a connected component system-shutdown when the server stops', async () => {
+    const bot = await handshake('bot.localhost', SECRET);
+    await bot.inbox.waitFor((el) => el.name === 'handshake', 'handshake');
+    const stopped = server.stop();
+    expect((await bot.streamError()).condition).toBe('system-shutdown');
+    await bot.waitClosed();
+    await stopped;
+  });
 });

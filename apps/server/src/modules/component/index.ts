@@ -72,7 +72,10 @@ export const component: ServerModule = {
     ctx.log.info({ port: (server.address() as { port: number }).port }, 'listening for components');
     ctx.onStop(async () => {
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const connection of connected.values()) connection.close('system-shutdown');
+      // Connected components are told why (system-shutdown) and get a moment to close; the rest are cut.
+      const components = [...connected.values()];
+      for (const connection of components) connection.close('system-shutdown');
+      await Promise.race([Promise.all(components.map((connection) => connection.closed)), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       for (const socket of open) socket.destroy();
       await closing;
     });
