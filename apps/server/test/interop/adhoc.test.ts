@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPython, slixmppProblem, theOne, type PythonRun } from '../support/python.ts';
+import { runSlixmpp, theOne, type PythonRun } from '../support/python.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
@@ -17,12 +17,10 @@ let server: TestServer;
 let run: PythonRun;
 
 beforeAll(async () => {
-  const problem = slixmppProblem();
-  if (problem) throw new Error(problem);
   server = await startTestServer({ admins: [`${PREFIX}-admin@localhost`] });
   await server.core.accounts.create(`${PREFIX}-admin`, 'correct horse 1');
   await server.core.accounts.create(`${PREFIX}-user`, 'correct horse 1');
-  run = await runPython(SCRIPT, ['--host', '127.0.0.1', '--port', String(server.ports.c2s), '--domain', 'localhost', '--prefix', PREFIX], 25_000);
+  run = await runSlixmpp(SCRIPT, ['--host', '127.0.0.1', '--port', String(server.ports.c2s), '--domain', 'localhost', '--prefix', PREFIX], 25_000);
 }, 30_000);
 
 afterAll(async () => {

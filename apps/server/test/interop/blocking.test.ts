@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPython, slixmppProblem, theOne, type PythonRun } from '../support/python.ts';
+import { runSlixmpp, theOne, type PythonRun } from '../support/python.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
@@ -19,14 +19,12 @@ let server: TestServer;
 let run: PythonRun;
 
 beforeAll(async () => {
-  const problem = slixmppProblem();
-  if (problem) throw new Error(problem);
   server = await startTestServer();
   for (const user of ['alice', 'bob']) await server.core.accounts.create(`${PREFIX}-${user}`, PASSWORD);
   const both = { name: null, subscription: 'both', askSubscribe: false, approved: false, groups: [] } as const;
   await server.core.storage.roster.put(`${PREFIX}-alice`, { jid: BOB, ...both, groups: [] });
   await server.core.storage.roster.put(`${PREFIX}-bob`, { jid: ALICE, ...both, groups: [] });
-  run = await runPython(SCRIPT, ['--story', 'blocking', '--port', String(server.ports.c2s), '--prefix', PREFIX, '--password', PASSWORD], 50_000);
+  run = await runSlixmpp(SCRIPT, ['--story', 'blocking', '--port', String(server.ports.c2s), '--prefix', PREFIX, '--password', PASSWORD], 50_000);
 }, 60_000);
 
 afterAll(async () => {

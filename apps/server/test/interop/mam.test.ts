@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPython, slixmppProblem, theOne, type PythonRun } from '../support/python.ts';
+import { runSlixmpp, theOne, type PythonRun } from '../support/python.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
@@ -19,10 +19,8 @@ let server: TestServer;
 let run: PythonRun;
 
 beforeAll(async () => {
-  const problem = slixmppProblem();
-  if (problem) throw new Error(problem);
   server = await startTestServer();
-  run = await runPython(SCRIPT, ['--host', '127.0.0.1', '--port', String(server.ports.c2s), '--domain', 'localhost', '--prefix', PREFIX], 55_000);
+  run = await runSlixmpp(SCRIPT, ['--host', '127.0.0.1', '--port', String(server.ports.c2s), '--domain', 'localhost', '--prefix', PREFIX], 55_000);
 });
 
 afterAll(async () => {

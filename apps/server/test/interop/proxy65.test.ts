@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xml } from '@conexizan/protocol';
 import { freePorts } from '../support/free-port.ts';
-import { runPython, slixmppProblem } from '../support/python.ts';
+import { runSlixmpp } from '../support/python.ts';
 import { createAccount, login, stanzaErrorCondition, uniqueId, type RawXmppConnection } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { withTimeout } from '../support/wait.ts';
@@ -142,9 +142,7 @@ describe('XEP-0065 SOCKS5 bytestreams proxy', () => {
   });
 
   it("carries a file for slixmpp's xep_0065 plugin (proxy discovery, handshake, activation)", async () => {
-    const problem = slixmppProblem();
-    if (problem) throw new Error(problem);
-    const run = await runPython(SLIXMPP_SCRIPT, ['--port', String(server.ports.c2s), '--password', PASSWORD, '--alice', 'alice', '--bob', 'bob', '--size', '100000'], 30_000);
+    const run = await runSlixmpp(SLIXMPP_SCRIPT, ['--port', String(server.ports.c2s), '--password', PASSWORD, '--alice', 'alice', '--bob', 'bob', '--size', '100000'], 30_000);
     const step = (name: string) => run.observations.find((o) => o.step === name);
     expect(step('done'), run.stderr + run.stdout).toMatchObject({ ok: true });
     expect(step('proxies')).toMatchObject({ proxies: { 'proxy.localhost': ['127.0.0.1', String(proxyPort)] } });

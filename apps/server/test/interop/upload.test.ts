@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xml, type Element } from '@conexizan/protocol';
-import { runPython, slixmppProblem, theOne, type PythonRun } from '../support/python.ts';
+import { runSlixmpp, theOne, type PythonRun } from '../support/python.ts';
 import { createAccount, login, stanzaErrorCondition, type RawXmppConnection } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { acceptSelfSignedCertificates, loginJs, type JsSession } from '../support/xmpp-js.ts';
@@ -68,15 +68,13 @@ async function requestSlot(who: RawXmppConnection, filename: string, size: numbe
 }
 
 beforeAll(async () => {
-  const problem = slixmppProblem();
-  if (problem) throw new Error(problem);
   server = await startTestServer({ upload: { max_file_bytes: MAX, quota_bytes: QUOTA } });
   for (const username of ['up-alice', 'up-bob', 'up-carol']) await createAccount({ port: server.ports.c2s, username, password: PASSWORD });
   workDir = await mkdtemp(join(tmpdir(), 'cnx-upload-'));
   photo = randomBytes(600_000);
   await writeFile(join(workDir, 'holiday.png'), photo);
   bob = await loginJs({ server, transport: 'starttls', username: 'up-bob', password: PASSWORD });
-  run = await runPython(
+  run = await runSlixmpp(
     SCRIPT,
     ['--port', String(server.ports.c2s), '--user', 'up-alice', '--password', PASSWORD, '--file', join(workDir, 'holiday.png'), '--to', 'up-bob@localhost',
       '--too-large', String(MAX + 1), '--over-quota', String(QUOTA - photo.length + 1)],

@@ -28,6 +28,13 @@ export function slixmppProblem(): string | null {
   return null;
 }
 
+/** Runs a slixmpp script, after making sure slixmpp is there (a clear failure if it is not). */
+export async function runSlixmpp(script: string, args: string[], timeoutMs: number): Promise<PythonRun> {
+  const problem = slixmppProblem();
+  if (problem) throw new Error(problem);
+  return runPython(script, args, timeoutMs);
+}
+
 export function runPython(script: string, args: string[], timeoutMs: number): Promise<PythonRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(SYSTEM_PYTHON, ['-u', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
