@@ -13,12 +13,9 @@ One JSON object per line on stdout, like scenario.py (whose Client it uses).
 import argparse
 import asyncio
 import hashlib
-import logging
 import os
-import sys
-import traceback
 
-from scenario import Client, emit, WAIT
+from scenario import Client, emit, run_story, WAIT
 
 
 async def login(name, jid, password, args, **plugin_config):
@@ -63,7 +60,7 @@ async def run(args):
         await bob.leave()
 
 
-async def main():
+def arguments():
     parser = argparse.ArgumentParser()
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--port', type=int, required=True)
@@ -73,17 +70,8 @@ async def main():
     parser.add_argument('--password', required=True)
     parser.add_argument('--size', type=int, default=100000)
     parser.add_argument('--debug', action='store_true')
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR, stream=sys.stderr,
-                        format='%(asctime)s %(levelname)s %(name)s %(message)s')
-    try:
-        await asyncio.wait_for(run(args), 40)
-        emit('done', ok=True)
-    except BaseException as error:  # noqa: BLE001 - reported, then the test fails on it
-        emit('done', ok=False, error=f'{type(error).__name__}: {error}', trace=traceback.format_exc())
+    return parser.parse_args()
 
 
 if __name__ == '__main__':
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    loop.run_until_complete(main())
+    run_story(run, arguments())

@@ -356,6 +356,24 @@ async def main(make_scenario=None):
         await scenario.close_all()
 
 
+def run_story(story, args, timeout=40):
+    """Runs one story coroutine against the server, bounded in time, and reports
+    'done' (ok, or the error with its trace) as the last observation."""
+    logging.basicConfig(level=logging.DEBUG if getattr(args, 'debug', False) else logging.ERROR, stream=sys.stderr,
+                        format='%(asctime)s %(levelname)s %(name)s %(message)s')
+
+    async def bounded():
+        try:
+            await asyncio.wait_for(story(args), timeout)
+            emit('done', ok=True)
+        except BaseException as error:  # noqa: BLE001 - reported, then the test fails on it
+            emit('done', ok=False, error=f'{type(error).__name__}: {error}', trace=traceback.format_exc())
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.run_until_complete(bounded())
+
+
 def run_main(make_scenario=None):
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

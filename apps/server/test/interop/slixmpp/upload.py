@@ -13,16 +13,13 @@ One JSON object per line on stdout, like scenario.py (whose Client it uses).
 """
 import argparse
 import asyncio
-import logging
-import sys
-import traceback
 
 import aiohttp
 import slixmpp.plugins.xep_0363.http_upload as http_upload
 from slixmpp.plugins.xep_0030 import XEP_0030
 from slixmpp.exceptions import IqError, IqTimeout
 
-from scenario import Client, emit, WAIT
+from scenario import Client, emit, run_story, WAIT
 
 # The test server's certificate is self-signed: slixmpp's upload session must
 # accept it as the XMPP stream does (Client turns verification off there too).
@@ -79,7 +76,7 @@ async def run(args):
         await client.leave()
 
 
-async def main():
+def arguments():
     parser = argparse.ArgumentParser()
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--port', type=int, required=True)
@@ -91,17 +88,8 @@ async def main():
     parser.add_argument('--too-large', type=int, required=True)
     parser.add_argument('--over-quota', type=int, required=True)
     parser.add_argument('--debug', action='store_true')
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR, stream=sys.stderr,
-                        format='%(asctime)s %(levelname)s %(name)s %(message)s')
-    try:
-        await asyncio.wait_for(run(args), 40)
-        emit('done', ok=True)
-    except BaseException as error:  # noqa: BLE001 - reported, then the test fails on it
-        emit('done', ok=False, error=f'{type(error).__name__}: {error}', trace=traceback.format_exc())
+    return parser.parse_args()
 
 
 if __name__ == '__main__':
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    loop.run_until_complete(main())
+    run_story(run, arguments())
