@@ -64,6 +64,19 @@ afterAll(async () => {
 });
 
 describe('XEP-0198 stream management', () => {
+  it('refuses <enable/> before resource binding without ending the stream', async () => {
+    const { connection } = await connectSecure({ port: server.ports.c2s });
+    open.push(connection);
+    expect((await connection.authenticate('sm-alice', PASSWORD)).ok).toBe(true);
+    await connection.openStream();
+    connection.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const failed = await connection.inbox.waitFor(smElement('failed'), '<failed/>');
+    expect(failed.getChild('unexpected-request', XMLNS.STANZAS_ERR)).toBeDefined();
+    // The stream goes on: binding still works.
+    expect(await connection.bind('late')).toContain('sm-alice@localhost/late');
+    await connection.close();
+  });
+
   it('acks both ways', async () => {
     const { connection } = await loginWithSm('sm-bob', 'acks');
     const alice = await login({ port: server.ports.c2s, username: 'sm-alice', password: PASSWORD });

@@ -104,6 +104,8 @@ export const streamManagement: ServerModule = {
     });
 
     ctx.hooks.on<PreBindElementEvent>('c2s/pre-bind-element', ({ element, stream }) => {
+      // §3: <enable/> before binding is refused without ending the stream.
+      if (element.is('enable', NS.SM)) return stream.writeFailed(failed('unexpected-request')), true;
       if (!element.is('resume', NS.SM)) return undefined;
       const session = byResumeId.get(String(element.attrs.previd ?? ''));
       const state = session && states.get(session);
