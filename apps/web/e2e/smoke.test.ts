@@ -1,0 +1,31 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, newPerson, screenshot } from './support/browser.ts';
+import { startE2eServer, type E2eServer } from './support/server.ts';
+
+/** The server started like an operator starts it serves the built web client at `/`, and Chromium shows it. */
+describe('the web client served by the server', () => {
+  let server: E2eServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  it('loads at / without script errors, at phone and desktop size', async () => {
+    for (const size of ['phone', 'desktop'] as const) {
+      const { context, page, problems } = await newPerson(browser, { size });
+      const response = await page.goto(server.url);
+      expect(response?.status()).toBe(200);
+      await expect.poll(() => page.title()).toMatch(/Conexizan/);
+      await page.getByRole('heading', { name: /Conexizan/ }).first().waitFor();
+      await screenshot(page, `start-${size}-en`);
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+  });
+});

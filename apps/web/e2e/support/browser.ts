@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/**
+ * Debian's Chromium driven by playwright-core (browser downloads are not
+ * possible here). One browser per test file; each simulated person gets a
+ * context of their own (separate storage, cookies, IndexedDB).
+ */
+export const CHROMIUM = process.env.CONEXIZAN_E2E_CHROMIUM ?? '/usr/bin/chromium';
+// Without the networking flags Chromium keeps trying to reach Google on a closed network.
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export const PHONE = { width: 390, height: 844 } as const;
+export const DESKTOP = { width: 1280, height: 800 } as const;
+export type ScreenSize = 'phone' | 'desktop';
+
+export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '../artifacts');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
+}
+
+export interface PersonOptions {
+  size?: ScreenSize;
+  /** the browser's language (navigator.language, Accept-Language) */
+  locale?: string;
+}
+
+/**
+ * A browser context for one person, with what went wrong on the page
+ * collected for failure messages: uncaught errors and console errors.
+ */
+export async function newPerson(browser: Browser, options: PersonOptions = {}): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const size = options.size ?? 'desktop';
+  const context = await browser.newContext({
+    viewport: size === 'phone' ? PHONE : DESKTOP,
+    locale: options.locale ?? 'en-US',
+    ...(size === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+  });
+  context.setDefaultTimeout(20_000);
+  context.setDefaultNavigationTimeout(30_000);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  return { context, page, problems };
+}
+
+/** A full-page screenshot kept under e2e/artifacts/ as <name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePorts } from '../../../server/test/support/free-port.ts';
+
+/**
+ * A real Conexizan server for one end-to-end test file, run the way an
+ * operator runs it (`node apps/server/bin/conexizan.mjs serve`) as a child
+ * process: domain localhost, loopback only, SQLite in a temporary data
+ * directory, open registration, the web client from apps/web/dist at `/`.
+ *
+ * HTTPS is off so that the page, its WebSocket and file uploads all live on
+ * one plain-HTTP origin the browser trusts (the self-signed certificate the
+ * server would make is not trusted by Chromium). Its output is kept and shown
+ * when a start fails; CONEXIZAN_TEST_LOG=debug also passes it through.
+ */
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const CONEXIZAN = join(REPO, 'apps/server/bin/conexizan.mjs');
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+export interface E2eServer {
+  /** the page, e.g. http://localhost:40123/ */
+  readonly url: string;
+  readonly domain: string;
+  readonly httpPort: number;
+  /** plain XMPP client port (STARTTLS), for slixmpp */
+  readonly c2sPort: number;
+  readonly dataDir: string;
+  /** everything the server printed so far (for failure messages) */
+  output(): string;
+  /** SIGTERM, as an operator stopping the service: streams are closed and the process exits. */
+  stop(): Promise<void>;
+  /** Starts the server again on the same data directory and ports. */
+  start(): Promise<void>;
+  /** Stops it for good and removes the data directory. */
+  dispose(): Promise<void>;
+}
+
+export async function startE2eServer(options: { registrationsPerHour?: number } = {}): Promise<E2eServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'conexizan-e2e-'));
+  const [httpPort, c2sPort] = (await freePorts(2)) as [number, number];
+  const config = join(dataDir, 'conexizan.toml');
+  await writeFile(config, [
+    'domain = "localhost"',
+    `data_dir = ${JSON.stringify(dataDir)}`,
+    'bind = "127.0.0.1"',
+    'registration = "open"',
+    '[ports]',
+    `c2s = ${c2sPort}`,
+    'c2s_tls = 0',
+    's2s = 0',
+    `http = ${httpPort}`,
+    'https = 0',
+    '[limits]',
+    // every test user registers from 127.0.0.1
+    `registrations_per_hour = ${options.registrationsPerHour ?? 1000}`,
+    'failed_logins_before_delay = 1000',
+    '[log]',
+    `level = ${JSON.stringify(process.env.CONEXIZAN_TEST_LOG ?? 'warn')}`,
+    'format = "json"',
+    '',
+  ].join('\n'));
+
+  let child: ChildProcess | null = null;
+  let output = '';
+  const echo = Boolean(process.env.CONEXIZAN_TEST_LOG);
+
+  async function start(): Promise<void> {
+    if (child) return;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // The test's config file decides; a developer's CONEXIZAN_* must not leak in.
+    for (const key of Object.keys(env)) if (key.startsWith('CONEXIZAN_')) delete env[key];
+    const process_ = spawn(process.execPath, [CONEXIZAN, '--config', config, 'serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = process_;
+    const collect = (data: Buffer) => {
+      output += data.toString('utf8');
+      if (output.length > 200_000) output = output.slice(-100_000);
+      if (echo) process.stderr.write(data);
+    };
+    process_.stdout!.on('data', collect);
+    process_.stderr!.on('data', collect);
+    const exited = new Promise<never>((_, reject) => {
+      process_.once('exit', (code, signal) => reject(new Error(`server exited during start (code ${code}, signal ${signal}):\n${output.slice(-4000)}`)));
+    });
+    exited.catch(() => {});
+    process_.once('exit', () => {
+      if (child === process_) child = null;
+    });
+    await Promise.race([waitForHealth(httpPort), exited]);
+  }
+
+  async function stop(): Promise<void> {
+    const running = child;
+    if (!running) return;
+    const exit = new Promise<void>((done) => running.once('exit', () => done()));
+    running.kill('SIGTERM');
+    const timer = setTimeout(() => running.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exit;
+    clearTimeout(timer);
+  }
+
+  try {
+    await start();
+  } catch (error) {
+    await stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+
+  return {
+    url: `http://localhost:${httpPort}/`,
+    domain: 'localhost',
+    httpPort,
+    c2sPort,
+    dataDir,
+    output: () => output,
+    stop,
+    start,
+    async dispose() {
+      await stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The server is ready when its HTTP listener answers /health. */
+async function waitForHealth(port: number): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not answer /health on port ${port} within ${START_TIMEOUT_MS} ms`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
