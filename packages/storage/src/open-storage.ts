@@ -11,6 +11,7 @@ import { offlineRepository } from './repositories/offline.ts';
 import { rosterRepository } from './repositories/roster.ts';
 import { pubsubRepository } from './repositories/pubsub.ts';
 import { makeRun } from './repositories/run.ts';
+import { mucRepository } from './repositories/muc.ts';
 import { pushRepository } from './repositories/push.ts';
 import { privateXmlRepository, vcardRepository } from './repositories/xml.ts';
 import { openSqlite } from './sqlite.ts';
@@ -36,6 +37,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
     archive: archiveRepository(backend, run),
     push: pushRepository(backend, run),
     pubsub: pubsubRepository(backend, run),
+    muc: mucRepository(backend, run),
     ping: () =>
       backend.exclusive(async () => {
         await backend.db.$queryRaw`SELECT 1`;

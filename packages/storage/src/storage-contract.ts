@@ -825,4 +825,62 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.roster.version('alice')).toBe(String(10 + removals));
     });
   });
+
+  describe('group chat rooms', () => {
+    const room = 'lounge@conference.localhost';
+    const other = 'quiet@conference.localhost';
+    const idsOf = (page: { items: { id: string }[] } | null) => page?.items.map((e) => e.id);
+    async function fill(owner: string, prefix: string, n: number): Promise<string[]> {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = `${prefix}${i}`;
+        await storage.muc.append(owner, { id, peer: owner, peerResource: i % 2 === 0 ? 'alice' : 'bob', stanza: `<message type='groupchat'><body>${i}</body></message>`, storedAt: new Date(1_700_000_000_000 + i * 1000) });
+        ids.push(id);
+      }
+      return ids;
+    }
+
+    it('stores, replaces, lists and deletes rooms', async () => {
+      expect(await storage.muc.getRoom(room)).toBeNull();
+      await storage.muc.saveRoom(room, '{"v":1}');
+      await storage.muc.saveRoom(other, '{"v":2}');
+      await storage.muc.saveRoom(room, '{"v":3}');
+      expect((await storage.muc.getRoom(room))?.state).toBe('{"v":3}');
+      expect((await storage.muc.listRooms()).map((r) => [r.jid, r.state])).toEqual([
+        [room, '{"v":3}'],
+        [other, '{"v":2}'],
+      ]);
+      expect(await storage.muc.deleteRoom(room)).toBe(true);
+      expect(await storage.muc.deleteRoom(room)).toBe(false);
+      expect((await storage.muc.listRooms()).map((r) => r.jid)).toEqual([other]);
+    });
+
+    it("pages through one room's archive like a user archive, and never shows another room's", async () => {
+      const ids = await fill(room, 'm', 5);
+      const theirs = await fill(other, 'q', 2);
+      const first = await storage.muc.query(room, {}, { max: 2 });
+      expect(idsOf(first)).toEqual(ids.slice(0, 2));
+      expect(first).toMatchObject({ count: 5, firstIndex: 0, complete: false });
+      expect(idsOf(await storage.muc.query(room, {}, { max: 2, before: '' }))).toEqual(ids.slice(3));
+      expect(idsOf(await storage.muc.query(room, { peer: room, peerResource: 'bob' }, { max: 10 }))).toEqual(['m1', 'm3']);
+      expect(await storage.muc.query(room, {}, { max: 2, after: theirs[0] })).toBeNull();
+      expect(idsOf(await storage.muc.query(other, {}, { max: 10 }))).toEqual(theirs);
+    });
+
+    it('finds and replaces one entry (moderation), purges old entries, and deletes the archive with the room', async () => {
+      await storage.muc.saveRoom(room, '{}');
+      await fill(room, 'm', 4);
+      await fill(other, 'q', 2);
+      expect((await storage.muc.entry(room, 'm1'))?.peerResource).toBe('bob');
+      expect(await storage.muc.entry(other, 'm1')).toBeNull();
+      expect(await storage.muc.replaceEntry(room, 'm1', '<message type="groupchat"/>')).toBe(true);
+      expect(await storage.muc.replaceEntry(other, 'm1', '<x/>')).toBe(false);
+      expect((await storage.muc.entry(room, 'm1'))?.stanza).toBe('<message type="groupchat"/>');
+      expect(await storage.muc.purgeOlderThan(new Date(1_700_000_000_500))).toBe(2);
+      expect(idsOf(await storage.muc.query(room, {}, { max: 10 }))).toEqual(['m1', 'm2', 'm3']);
+      await storage.muc.deleteRoom(room);
+      expect(await storage.muc.query(room, {}, { max: 10 })).toEqual({ items: [], count: 0, firstIndex: null, complete: true });
+      expect(idsOf(await storage.muc.query(other, {}, { max: 10 }))).toEqual(['q1']);
+    });
+  });
 }

@@ -340,6 +340,37 @@ export interface PushRepository {
   disable(username: string, jid: string, node?: string): Promise<number>;
 }
 
+/** A persistent group chat room (XEP-0045): its bare JID and the state the server owns, as JSON text. */
+export interface MucRoomRecord {
+  jid: string;
+  state: string;
+  createdAt: Date;
+}
+
+/**
+ * Persistent group chat rooms and the archives of all rooms (XEP-0313 for
+ * MUC). A room's archive is keyed by its bare JID; it goes with the room.
+ */
+export interface MucRepository {
+  /** Every stored room, sorted by JID. */
+  listRooms(): Promise<MucRoomRecord[]>;
+  getRoom(jid: string): Promise<MucRoomRecord | null>;
+  /** Insert or replace the room's state. */
+  saveRoom(jid: string, state: string): Promise<void>;
+  /** Deletes the room and its archive; false if no room was stored (its archive goes anyway). */
+  deleteRoom(jid: string): Promise<boolean>;
+  /** One insert into the room's archive (the room need not be stored: temporary rooms archive too). */
+  append(room: string, entry: ArchiveEntry): Promise<void>;
+  /** As ArchiveRepository.query, over one room's archive. */
+  query(room: string, filter: ArchiveFilter, page: ArchivePageRequest): Promise<ArchivePage | null>;
+  /** The entry with this id in this room's archive, or null. */
+  entry(room: string, id: string): Promise<ArchiveEntry | null>;
+  /** Replaces an entry's stanza (a moderator retracted it, XEP-0425); false if there is no such entry. */
+  replaceEntry(room: string, id: string, stanza: string): Promise<boolean>;
+  /** Deletes entries stored before `cutoff`, in every room; returns how many. */
+  purgeOlderThan(cutoff: Date): Promise<number>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgresql';
   readonly accounts: AccountRepository;
@@ -353,6 +384,7 @@ export interface Storage {
   readonly archive: ArchiveRepository;
   readonly push: PushRepository;
   readonly pubsub: PubsubRepository;
+  readonly muc: MucRepository;
   /** Round-trip to the database; throws if it is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import { type Backend, isForeignKeyViolation, transaction } from '../db.ts';
 import type { Prisma } from '../generated/sqlite/client/client.ts';
-import type { ArchiveDefault, ArchiveEntry, ArchivePage, ArchivePrefs, ArchiveRepository } from '../types.ts';
+import type { ArchiveDefault, ArchiveEntry, ArchiveFilter, ArchivePage, ArchivePageRequest, ArchivePrefs, ArchiveRepository } from '../types.ts';
 import { requireAccount } from './require-account.ts';
 import type { Run } from './run.ts';
 
@@ -19,7 +19,7 @@ const DEFAULTS: readonly string[] = ['always', 'roster', 'never'] satisfies Arch
  * order is total and stable either way.
  */
 let lastSeq = 0n;
-function nextSeq(): bigint {
+export function nextSeq(): bigint {
   const now = BigInt(Date.now()) * 1000n;
   lastSeq = now > lastSeq ? now : lastSeq + 1n;
   return lastSeq;
@@ -43,6 +43,55 @@ function jidList(json: string): string[] {
   }
 }
 
+/**
+ * The columns every archive table shares (the user archive, and the room
+ * archive in muc.ts), so that one query serves both.
+ */
+export type ArchiveTable = Pick<Backend['db']['archivedMessage'], 'findMany' | 'count'>;
+
+/** XEP-0313 selection and XEP-0059 paging over one owner's entries; null when a named id is not among them. */
+export async function queryArchive(table: ArchiveTable, owner: string, filter: ArchiveFilter, page: ArchivePageRequest): Promise<ArchivePage | null> {
+  // Every id the query names must be in this owner's archive (XEP-0313 §4.1.3, §4.3.2).
+  const named = new Set([filter.afterId, filter.beforeId, page.after, page.before || undefined, ...(filter.ids ?? [])].filter((id): id is string => id !== undefined));
+  const keys = new Map<string, Key>();
+  if (named.size > 0) {
+    const rows = await table.findMany({ where: { owner, id: { in: [...named] } }, select: { id: true, seq: true } });
+    for (const row of rows) keys.set(row.id, row);
+    if (keys.size !== named.size) return null;
+  }
+  const key = (id: string) => keys.get(id)!;
+  const and: Where[] = [];
+  if (filter.afterId !== undefined) and.push(after(key(filter.afterId)));
+  if (filter.beforeId !== undefined) and.push(before(key(filter.beforeId)));
+  const base: Where = {
+    owner,
+    ...(filter.peer !== undefined && { peer: filter.peer }),
+    ...(filter.peerResource !== undefined && { peerResource: filter.peerResource }),
+    ...((filter.start || filter.end) && { storedAt: { ...(filter.start && { gte: filter.start }), ...(filter.end && { lte: filter.end }) } }),
+    ...(filter.ids !== undefined && { id: { in: filter.ids } }),
+    AND: and,
+  };
+  const count = await table.count({ where: base });
+
+  const bounds: Where[] = [base];
+  if (page.after !== undefined) bounds.push(after(key(page.after)));
+  if (page.before) bounds.push(before(key(page.before)));
+  const backward = page.before !== undefined;
+  const skip = !backward && page.after === undefined ? page.index : undefined;
+  const rows = await table.findMany({
+    where: { AND: bounds },
+    orderBy: backward ? [...DESC] : [...ASC],
+    ...(skip !== undefined && { skip }),
+    take: page.max + 1,
+  });
+  const complete = rows.length <= page.max;
+  const inPage = rows.slice(0, page.max);
+  if (backward) inPage.reverse();
+  const first = inPage[0];
+  const firstIndex = !first ? null : (skip ?? (await table.count({ where: { AND: [base, before(first)] } })));
+  return { items: inPage.map(entry), count, firstIndex, complete } satisfies ArchivePage;
+}
+
 export function archiveRepository(backend: Backend, run: Run): ArchiveRepository {
   const { db } = backend;
   return {
@@ -60,48 +109,7 @@ export function archiveRepository(backend: Backend, run: Run): ArchiveRepository
         }
       }),
 
-    query: (owner, filter, page) =>
-      run('archive.query', async () => {
-        // Every id the query names must be in this owner's archive (XEP-0313 §4.1.3, §4.3.2).
-        const named = new Set([filter.afterId, filter.beforeId, page.after, page.before || undefined, ...(filter.ids ?? [])].filter((id): id is string => id !== undefined));
-        const keys = new Map<string, Key>();
-        if (named.size > 0) {
-          const rows = await db.archivedMessage.findMany({ where: { owner, id: { in: [...named] } }, select: { id: true, seq: true } });
-          for (const row of rows) keys.set(row.id, row);
-          if (keys.size !== named.size) return null;
-        }
-        const key = (id: string) => keys.get(id)!;
-        const and: Where[] = [];
-        if (filter.afterId !== undefined) and.push(after(key(filter.afterId)));
-        if (filter.beforeId !== undefined) and.push(before(key(filter.beforeId)));
-        const base: Where = {
-          owner,
-          ...(filter.peer !== undefined && { peer: filter.peer }),
-          ...(filter.peerResource !== undefined && { peerResource: filter.peerResource }),
-          ...((filter.start || filter.end) && { storedAt: { ...(filter.start && { gte: filter.start }), ...(filter.end && { lte: filter.end }) } }),
-          ...(filter.ids !== undefined && { id: { in: filter.ids } }),
-          AND: and,
-        };
-        const count = await db.archivedMessage.count({ where: base });
-
-        const bounds: Where[] = [base];
-        if (page.after !== undefined) bounds.push(after(key(page.after)));
-        if (page.before) bounds.push(before(key(page.before)));
-        const backward = page.before !== undefined;
-        const skip = !backward && page.after === undefined ? page.index : undefined;
-        const rows = await db.archivedMessage.findMany({
-          where: { AND: bounds },
-          orderBy: backward ? [...DESC] : [...ASC],
-          ...(skip !== undefined && { skip }),
-          take: page.max + 1,
-        });
-        const complete = rows.length <= page.max;
-        const inPage = rows.slice(0, page.max);
-        if (backward) inPage.reverse();
-        const first = inPage[0];
-        const firstIndex = !first ? null : (skip ?? (await db.archivedMessage.count({ where: { AND: [base, before(first)] } })));
-        return { items: inPage.map(entry), count, firstIndex, complete } satisfies ArchivePage;
-      }),
+    query: (owner, filter, page) => run('archive.query', () => queryArchive(db.archivedMessage, owner, filter, page)),
 
     bounds: (owner) =>
       run('archive.bounds', async () => {
