@@ -75,6 +75,16 @@ export const NS = {
   HINTS: 'urn:xmpp:hints',
   OOB: 'jabber:x:oob',
   HTTP_UPLOAD: 'urn:xmpp:http:upload:0',
+  // XEP-0308 correction, XEP-0424 retraction, XEP-0444 reactions, XEP-0461 replies, XEP-0428 fallback,
+  // XEP-0172 nicknames, XEP-0084 avatars (client-side message features)
+  CORRECTION: 'urn:xmpp:message-correct:0',
+  RETRACT: 'urn:xmpp:message-retract:1',
+  REACTIONS: 'urn:xmpp:reactions:0',
+  REPLY: 'urn:xmpp:reply:0',
+  FALLBACK: 'urn:xmpp:fallback:0',
+  NICK: 'http://jabber.org/protocol/nick',
+  AVATAR_METADATA: 'urn:xmpp:avatar:metadata',
+  AVATAR_DATA: 'urn:xmpp:avatar:data',
   // XEP-0012 last activity, XEP-0157 contact addresses, XEP-0215 external services
   LAST: 'jabber:iq:last',
   SERVER_INFO: 'http://jabber.org/network/serverinfo',
