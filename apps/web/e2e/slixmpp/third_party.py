@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""
+A third party for the web client's end-to-end tests: a slixmpp user (a real
+XMPP client nobody here wrote) who registers, accepts the browser user's
+contact request and asks back, answers every chat message the browser user
+sends with "slixmpp got: <body>", and leaves when its standard input closes.
+Observations are JSON lines on stdout, like the server's interop scripts,
+whose Client and helpers this reuses (apps/server/test/interop/slixmpp).
+
+    /usr/bin/python3 third_party.py --port 5222 --user carol --password ... --peer alice@localhost
+"""
+import argparse
+import asyncio
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../server/test/interop/slixmpp'))
+from scenario import Scenario, emit, run_story  # noqa: E402
+
+LONG_WAIT = 120.0  # the browser side may be slow on a busy machine
+
+
+async def story(args):
+    scenario = Scenario(args)
+    try:
+        client, session = await scenario.connect('third', args.user, args.password, register=True)
+        emit('ready', **session)
+        if not session['ok']:
+            return
+        peer = args.peer
+
+        async def answer_subscriptions():
+            while True:
+                request = await client.subscribe_requests.get()
+                emit('subscribe_request', **{'from': str(request['from'].bare)})
+                if request['from'].bare == peer:
+                    client.send_presence(pto=peer, ptype='subscribed')
+                    client.send_presence(pto=peer, ptype='subscribe')
+
+        async def answer_messages():
+            while True:
+                msg = await client.messages.get()
+                if msg['type'] not in ('chat', 'normal') or not msg['body']:
+                    continue
+                emit('message', **{'from': str(msg['from'].bare), 'body': msg['body'], 'type': msg['type']})
+                if msg['from'].bare == peer:
+                    client.send_message(mto=msg['from'], mbody=f"slixmpp got: {msg['body']}", mtype='chat')
+                    emit('answered', body=msg['body'])
+
+        loop = asyncio.get_event_loop()
+        tasks = [asyncio.ensure_future(answer_subscriptions()), asyncio.ensure_future(answer_messages())]
+        # The test closes our standard input when it has seen what it needs.
+        await loop.run_in_executor(None, sys.stdin.read)
+        for task in tasks:
+            task.cancel()
+    finally:
+        await scenario.close_all()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, required=True)
+    parser.add_argument('--domain', default='localhost')
+    parser.add_argument('--user', required=True)
+    parser.add_argument('--password', required=True)
+    parser.add_argument('--peer', required=True, help='the browser user\'s bare JID')
+    parser.add_argument('--debug', action='store_true')
+    args = parser.parse_args()
+    run_story(story, args, timeout=LONG_WAIT * 2)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,166 @@
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { newPerson, screenshot, type ScreenSize } from './browser.ts';
+import { TEXT, type Lang } from './texts.ts';
+
+/**
+ * One person using the web client in a browser context of their own, driven
+ * the way they would: by what controls are called, in their language.
+ */
+export class Person {
+  readonly page: Page;
+  readonly context: BrowserContext;
+  readonly problems: string[];
+  readonly size: ScreenSize;
+  lang: Lang;
+
+  private constructor(page: Page, context: BrowserContext, problems: string[], size: ScreenSize, lang: Lang) {
+    this.page = page;
+    this.context = context;
+    this.problems = problems;
+    this.size = size;
+    this.lang = lang;
+  }
+
+  static async open(browser: Browser, url: string, options: { size?: ScreenSize; lang?: Lang } = {}): Promise<Person> {
+    const size = options.size ?? 'desktop';
+    const lang = options.lang ?? 'en';
+    const { context, page, problems } = await newPerson(browser, { size, locale: lang === 'de' ? 'de-DE' : 'en-US' });
+    await page.goto(url);
+    return new Person(page, context, problems, size, lang);
+  }
+
+  get t() {
+    return TEXT[this.lang];
+  }
+
+  /** Registers from the login screen and waits until the app says it is online. */
+  async register(username: string, password: string, options: { stayLoggedIn?: boolean } = {}): Promise<void> {
+    await this.page.getByRole('button', { name: this.t.createAccount, exact: true }).click();
+    await this.fillCredentials(username, password);
+    if (options.stayLoggedIn) await this.page.getByRole('checkbox', { name: this.t.stayLoggedIn }).check();
+    await this.page.getByRole('button', { name: this.t.register, exact: true }).click();
+    await this.waitOnline();
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    await this.fillCredentials(username, password);
+    await this.page.getByRole('button', { name: this.t.login, exact: true }).click();
+    await this.waitOnline();
+  }
+
+  async fillCredentials(username: string, password: string): Promise<void> {
+    await this.page.getByRole('textbox', { name: this.t.username, exact: true }).fill(username);
+    await this.page.getByLabel(this.t.password, { exact: true }).fill(password);
+  }
+
+  /** The connection status in the header. */
+  connectionStatus(): Locator {
+    return this.page.getByRole('banner').getByRole('status');
+  }
+
+  async waitOnline(timeout = 30_000): Promise<void> {
+    await this.connectionStatus().getByText(this.t.online, { exact: true }).waitFor({ timeout });
+  }
+
+  alert(text: string | RegExp): Locator {
+    return this.page.getByRole('alert').filter({ hasText: text });
+  }
+
+  contactList(): Locator {
+    return this.page.getByRole('list', { name: this.t.contactList, exact: true });
+  }
+
+  /** A contact's entry: its name starts with the address (or nickname), then its presence. */
+  contact(jidOrName: string): Locator {
+    return this.contactList().getByRole('button', { name: new RegExp(`^${escapeRegExp(jidOrName)}\\b`) });
+  }
+
+  async addContact(jid: string): Promise<void> {
+    await this.openAddContact();
+    await this.page.getByRole('dialog', { name: this.t.addContact }).getByRole('textbox', { name: this.t.address, exact: true }).fill(jid);
+    await this.page.getByRole('dialog', { name: this.t.addContact }).getByRole('button', { name: this.t.add, exact: true }).click();
+  }
+
+  async openAddContact(): Promise<Locator> {
+    await this.showContacts();
+    await this.page.getByRole('button', { name: this.t.addContact, exact: true }).click();
+    const dialog = this.page.getByRole('dialog', { name: this.t.addContact });
+    await dialog.waitFor();
+    return dialog;
+  }
+
+  async acceptRequest(jid: string, timeout = 30_000): Promise<void> {
+    await this.showContacts();
+    await this.page.getByRole('button', { name: this.t.accept(jid), exact: true }).click({ timeout });
+  }
+
+  /** On a phone the chat covers the contact list; go back to it. */
+  async showContacts(): Promise<void> {
+    const back = this.page.getByRole('button', { name: this.t.backToContacts, exact: true });
+    if (await back.isVisible()) await back.click();
+  }
+
+  async openChat(jidOrName: string): Promise<void> {
+    await this.showContacts();
+    await this.contact(jidOrName).click();
+    await this.messageLog().waitFor();
+  }
+
+  messageLog(): Locator {
+    return this.page.getByRole('log', { name: this.t.messages });
+  }
+
+  composer(): Locator {
+    return this.page.getByRole('textbox', { name: this.t.message, exact: true });
+  }
+
+  /** Attaches a file through the composer's "Attach file" control (a labelled file input or a button opening one). */
+  async attach(file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+    const control = this.page.getByLabel(this.t.attachFile, { exact: true }).or(this.page.getByRole('button', { name: this.t.attachFile, exact: true })).first();
+    const isFileInput = await control.evaluate((element) => element instanceof HTMLInputElement && element.type === 'file');
+    if (isFileInput) {
+      await control.setInputFiles(file);
+      return;
+    }
+    const [chooser] = await Promise.all([this.page.waitForEvent('filechooser'), control.click()]);
+    await chooser.setFiles(file);
+  }
+
+  async send(text: string): Promise<void> {
+    await this.composer().fill(text);
+    await this.page.getByRole('button', { name: this.t.send, exact: true }).click();
+  }
+
+  /** Messages in the open chat whose text contains `text`. */
+  messages(text: string | RegExp): Locator {
+    return this.messageLog().getByRole('article').filter({ hasText: text });
+  }
+
+  async shot(screen: string): Promise<void> {
+    await screenshot(this.page, `${screen}-${this.size}-${this.lang}`);
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** An image made by the browser itself (a 64×64 two-colour PNG), for upload tests. */
+export async function makePng(page: Page): Promise<Buffer> {
+  const dataUrl = await page.evaluate(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 64;
+    const g = canvas.getContext('2d')!;
+    g.fillStyle = '#1565c0';
+    g.fillRect(0, 0, 64, 64);
+    g.fillStyle = '#ffb300';
+    g.fillRect(16, 16, 32, 32);
+    return canvas.toDataURL('image/png');
+  });
+  return Buffer.from(dataUrl.split(',')[1]!, 'base64');
+}
