@@ -1,3 +1,4 @@
 export * from './bytes.ts';
 export * from './saslprep.ts';
 export * from './scram.ts';
+export * from './omemo/index.ts';

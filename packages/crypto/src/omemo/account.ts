@@ -1,0 +1,326 @@
+import { SessionBuilder, SessionCipher, SignalProtocolAddress } from '@privacyresearch/libsignal-protocol-typescript';
+import type { Element } from '@conexizan/protocol';
+import { utf8Decode, utf8Encode } from '../bytes.ts';
+import { DeviceLists, type DeviceListChange } from './devices.ts';
+import { OmemoError, type OmemoErrorCode } from './errors.ts';
+import { formatFingerprint } from './fingerprint.ts';
+import { OwnKeys } from './own-keys.ts';
+import { emptyKeyMaterial, openPayload, sealPayload } from './payload.ts';
+import { readKeyExchangeHeader } from './protobuf.ts';
+import { KEY, SignalStore, toBuffer } from './signal-store.ts';
+import type { OmemoStore } from './store.ts';
+import { canSendTo, securityOf, TrustBook, type MessageSecurity, type TrustLevel } from './trust.ts';
+import { buildBundle, buildDeviceList, buildEncrypted, isDeviceId, parseBundle, parseDeviceList, parseEncrypted, type OmemoKey } from './xml.ts';
+
+/** How the account reaches PEP; the web client implements it with its XMPP connection. */
+export interface OmemoDirectory {
+  /** the <list/> from jid's eu.siacs.conversations.axolotl.devicelist node, or null if it has none */
+  fetchDeviceList(jid: string): Promise<Element | null>;
+  /** the <bundle/> from jid's eu.siacs.conversations.axolotl.bundles:<deviceId> node, or null */
+  fetchBundle(jid: string, deviceId: number): Promise<Element | null>;
+}
+
+export interface OmemoAccountOptions {
+  /** own bare JID */
+  jid: string;
+  store: OmemoStore;
+  directory?: OmemoDirectory;
+}
+
+export interface Recipient {
+  /** bare JID */
+  jid: string;
+  /** devices to encrypt for; default: the JID's last known (or fetched) device list */
+  deviceIds?: number[];
+}
+
+export interface SkippedDevice {
+  jid: string;
+  deviceId: number;
+  reason: OmemoErrorCode;
+  message: string;
+}
+
+export interface EncryptResult {
+  /** the <encrypted/> element to put in the <message/> */
+  element: Element;
+  devices: { jid: string; deviceId: number }[];
+  /** devices left out, and why (untrusted, bundle missing or bad...) */
+  skipped: SkippedDevice[];
+}
+
+export interface DecryptResult {
+  /** null for an empty OMEMO message (heartbeat or key transport) */
+  plaintext: string | null;
+  senderJid: string;
+  senderDevice: number;
+  fingerprint: string;
+  trust: TrustLevel;
+  security: MessageSecurity;
+  /** send this back to senderJid: it completes the session the sender started */
+  heartbeat?: Element;
+  /** pre-keys were used up and replaced: publish bundleElement() again */
+  bundleChanged: boolean;
+}
+
+export interface DeviceInfo {
+  deviceId: number;
+  active: boolean;
+  fingerprint?: string;
+  trust?: TrustLevel;
+}
+
+/**
+ * One OMEMO device (XEP-0384 v0.3, eu.siacs.conversations.axolotl) of the
+ * account `jid`, on top of libsignal. It never talks to the network itself:
+ * it builds and reads the XML, and asks `directory` for device lists and
+ * bundles when it needs them.
+ */
+export class OmemoAccount {
+  private readonly signal: SignalStore;
+  private readonly keys: OwnKeys;
+  private readonly trustBook: TrustBook;
+  private readonly deviceLists: DeviceLists;
+
+  private constructor(
+    readonly jid: string,
+    readonly deviceId: number,
+    private readonly store: OmemoStore,
+    private readonly directory: OmemoDirectory | undefined,
+  ) {
+    this.signal = new SignalStore(store);
+    this.keys = new OwnKeys(store);
+    this.trustBook = new TrustBook(store);
+    this.deviceLists = new DeviceLists(store);
+  }
+
+  /** Loads this device from the store, or creates it (identity, device id, 100 pre-keys) on first use. */
+  static async open(options: OmemoAccountOptions): Promise<OmemoAccount> {
+    const deviceId = await new OwnKeys(options.store).ensure();
+    return new OmemoAccount(options.jid, deviceId, options.store, options.directory);
+  }
+
+  async fingerprint(): Promise<string> {
+    return formatFingerprint(await this.keys.identityPublicKey());
+  }
+
+  /** The <bundle/> to publish at bundleNode(deviceId) (access model open). */
+  async bundleElement(): Promise<Element> {
+    return buildBundle(await this.keys.bundle());
+  }
+
+  /** The own <list/> to publish: the known own devices plus this one. */
+  async deviceListElement(): Promise<Element> {
+    const known = (await this.deviceLists.active(this.jid)) ?? [];
+    return buildDeviceList([...known, this.deviceId]);
+  }
+
+  /** Tops up the one-time pre-keys; true if the bundle must be published again. */
+  replenishPreKeys(): Promise<boolean> {
+    return this.keys.replenish();
+  }
+
+  /**
+   * A device list from PEP (a notification or a fetch). Devices that left the
+   * list are no longer encrypted for. For the own JID, `mustRepublish` says
+   * this device is missing from it and deviceListElement() must be published.
+   */
+  async updateDeviceList(jid: string, list: Element): Promise<DeviceListChange & { mustRepublish: boolean }> {
+    const ids = parseDeviceList(list);
+    const change = await this.deviceLists.set(jid, ids);
+    return { ...change, mustRepublish: jid === this.jid && !ids.includes(this.deviceId) };
+  }
+
+  async devices(jid: string): Promise<DeviceInfo[]> {
+    const lists = await this.deviceLists.get(jid);
+    const out: DeviceInfo[] = [];
+    const describe = async (deviceId: number, active: boolean) => {
+      const trust = await this.trustBook.get(jid, deviceId);
+      out.push(trust ? { deviceId, active, fingerprint: formatFingerprint(trust.identityKey), trust: trust.level } : { deviceId, active });
+    };
+    for (const id of lists?.active ?? []) if (!(jid === this.jid && id === this.deviceId)) await describe(id, true);
+    for (const id of lists?.inactive ?? []) await describe(id, false);
+    return out;
+  }
+
+  /** Manual verification ('verified'), distrust ('distrusted'), or back to 'blind'. */
+  setTrust(jid: string, deviceId: number, level: TrustLevel): Promise<void> {
+    return this.trustBook.set(jid, deviceId, level);
+  }
+
+  /** Builds a session with jid's deviceId from its <bundle/> (verifying its signature). */
+  async processBundle(jid: string, deviceId: number, bundleElement: Element): Promise<void> {
+    if (!isDeviceId(deviceId)) throw new OmemoError('bad-bundle', `device id ${deviceId} is out of range`);
+    const bundle = parseBundle(bundleElement);
+    await this.trustBook.check(jid, deviceId, bundle.identityKey, false);
+    const preKey = bundle.preKeys[globalThis.crypto.getRandomValues(new Uint32Array(1))[0]! % bundle.preKeys.length]!;
+    const builder = new SessionBuilder(this.signal, new SignalProtocolAddress(jid, deviceId));
+    try {
+      await builder.processPreKey({
+        identityKey: toBuffer(bundle.identityKey),
+        registrationId: 0,
+        signedPreKey: { keyId: bundle.signedPreKeyId, publicKey: toBuffer(bundle.signedPreKeyPublic), signature: toBuffer(bundle.signedPreKeySignature) },
+        preKey: { keyId: preKey.id, publicKey: toBuffer(preKey.publicKey) },
+      });
+    } catch (cause) {
+      if (/signature/i.test(String((cause as Error)?.message))) {
+        throw new OmemoError('bad-bundle-signature', `the bundle of device ${deviceId} of ${jid} has a signed pre-key whose signature does not verify`, { cause });
+      }
+      throw new OmemoError('bad-bundle', `no session could be built from the bundle of device ${deviceId} of ${jid}`, { cause });
+    }
+    await this.trustBook.check(jid, deviceId, bundle.identityKey, true);
+  }
+
+  async hasSession(jid: string, deviceId: number): Promise<boolean> {
+    return new SessionCipher(this.signal, new SignalProtocolAddress(jid, deviceId)).hasOpenSession();
+  }
+
+  /**
+   * Encrypts `plaintext` for every device of every recipient that may receive
+   * it, and for this account's other devices (so they show the message too).
+   */
+  async encryptMessage(recipients: (Recipient | string)[], plaintext: string | Uint8Array): Promise<EncryptResult> {
+    const sealed = await sealPayload(typeof plaintext === 'string' ? utf8Encode(plaintext) : plaintext);
+    const { targets, skipped } = await this.targets(recipients.map((r) => (typeof r === 'string' ? { jid: r } : r)));
+    const keys = await this.encryptKeyFor(targets, sealed.keyMaterial);
+    return { element: buildEncrypted({ sid: this.deviceId, iv: sealed.iv, keys, payload: sealed.payload }), devices: targets, skipped };
+  }
+
+  /** An empty OMEMO message for one device: completes a session it started, or moves a stale one on. */
+  async encryptHeartbeat(jid: string, deviceId: number): Promise<Element> {
+    const keys = await this.encryptKeyFor([{ jid, deviceId }], emptyKeyMaterial());
+    return buildEncrypted({ sid: this.deviceId, iv: globalThis.crypto.getRandomValues(new Uint8Array(12)), keys });
+  }
+
+  /**
+   * Decrypts an <encrypted/> element from senderJid (bare), live, carbon-copied
+   * or from the archive alike. Throws OmemoError saying why it cannot.
+   */
+  async decryptMessage(element: Element, senderJid: string): Promise<DecryptResult> {
+    const message = parseEncrypted(element);
+    if (senderJid === this.jid && message.sid === this.deviceId) {
+      throw new OmemoError('sent-by-this-device', 'this device sent the message; it keeps no key for its own messages');
+    }
+    const key = message.keys.find((k) => k.rid === this.deviceId);
+    if (!key) throw new OmemoError('not-for-this-device', `the message was not encrypted for this device (${this.deviceId})`);
+    const { keyMaterial, trust } = key.prekey ? await this.openKeyExchange(senderJid, message.sid, key) : await this.openKey(senderJid, message.sid, key);
+    const known = (await this.trustBook.get(senderJid, message.sid))!;
+    const result: DecryptResult = {
+      plaintext: message.payload ? utf8Decode(await openPayload(message.payload, message.iv, keyMaterial)) : null,
+      senderJid,
+      senderDevice: message.sid,
+      fingerprint: formatFingerprint(known.identityKey),
+      trust,
+      security: securityOf(trust),
+      bundleChanged: false,
+    };
+    if (key.prekey) {
+      result.heartbeat = await this.encryptHeartbeat(senderJid, message.sid);
+      result.bundleChanged = await this.keys.replenish();
+    }
+    return result;
+  }
+
+  private async openKeyExchange(jid: string, deviceId: number, key: OmemoKey): Promise<{ keyMaterial: Uint8Array; trust: TrustLevel }> {
+    const header = readKeyExchangeHeader(key.data);
+    if (!header.identityKey || header.identityKey.length !== 33) throw new OmemoError('corrupted', 'the pre-key message carries no identity key');
+    const trust = await this.trustBook.check(jid, deviceId, header.identityKey, false);
+    if (trust === 'distrusted') throw new OmemoError('untrusted', `device ${deviceId} of ${jid} is distrusted`);
+    const cipher = new SessionCipher(this.signal, new SignalProtocolAddress(jid, deviceId));
+    try {
+      const keyMaterial = new Uint8Array(await cipher.decryptPreKeyWhisperMessage(toBuffer(key.data)));
+      return { keyMaterial, trust: await this.trustBook.check(jid, deviceId, header.identityKey, true) };
+    } catch (cause) {
+      const used = header.preKeyId !== undefined && (await this.store.get(KEY.usedPreKey(header.preKeyId))) === true;
+      if ((cause as Error)?.name === 'MessageCounterError' || used) {
+        throw new OmemoError('replayed-prekey', `a pre-key message from device ${deviceId} of ${jid} that was already used (replayed)`, { cause });
+      }
+      throw signalError(cause, jid, deviceId);
+    }
+  }
+
+  private async openKey(jid: string, deviceId: number, key: OmemoKey): Promise<{ keyMaterial: Uint8Array; trust: TrustLevel }> {
+    const known = await this.trustBook.get(jid, deviceId);
+    if (!known) throw new OmemoError('no-session', `no session with device ${deviceId} of ${jid}, and the message does not start one`);
+    if (known.level === 'distrusted') throw new OmemoError('untrusted', `device ${deviceId} of ${jid} is distrusted`);
+    const cipher = new SessionCipher(this.signal, new SignalProtocolAddress(jid, deviceId));
+    try {
+      return { keyMaterial: new Uint8Array(await cipher.decryptWhisperMessage(toBuffer(key.data))), trust: known.level };
+    } catch (cause) {
+      throw signalError(cause, jid, deviceId);
+    }
+  }
+
+  private async targets(recipients: Recipient[]): Promise<{ targets: { jid: string; deviceId: number }[]; skipped: SkippedDevice[] }> {
+    const targets: { jid: string; deviceId: number }[] = [];
+    const skipped: SkippedDevice[] = [];
+    const all = recipients.some((r) => r.jid === this.jid) ? recipients : [...recipients, { jid: this.jid }];
+    for (const recipient of all) {
+      const own = recipient.jid === this.jid;
+      const ids = (recipient.deviceIds ?? (await this.knownDevices(recipient.jid, own))).filter((id) => !(own && id === this.deviceId));
+      let usable = 0;
+      for (const deviceId of ids) {
+        try {
+          await this.ensureSession(recipient.jid, deviceId);
+          const trust = await this.trustBook.get(recipient.jid, deviceId);
+          if (!trust || !canSendTo(trust.level)) throw new OmemoError('untrusted', `device ${deviceId} of ${recipient.jid} is ${trust?.level ?? 'unknown'}`);
+          targets.push({ jid: recipient.jid, deviceId });
+          usable++;
+        } catch (error) {
+          if (!(error instanceof OmemoError)) throw error;
+          skipped.push({ jid: recipient.jid, deviceId, reason: error.code, message: error.message });
+        }
+      }
+      if (usable === 0 && !own) {
+        throw new OmemoError('no-devices', `${recipient.jid} has no OMEMO device this account may encrypt for`);
+      }
+    }
+    return { targets, skipped };
+  }
+
+  private async knownDevices(jid: string, own: boolean): Promise<number[]> {
+    const known = await this.deviceLists.active(jid);
+    if (known || !this.directory) return known ?? [];
+    try {
+      const list = await this.directory.fetchDeviceList(jid);
+      return list ? (await this.updateDeviceList(jid, list)).devices : [];
+    } catch (error) {
+      if (own || error instanceof OmemoError) return [];
+      throw error;
+    }
+  }
+
+  private async ensureSession(jid: string, deviceId: number): Promise<void> {
+    if (await this.hasSession(jid, deviceId)) return;
+    if (!this.directory) throw new OmemoError('no-session', `no session with device ${deviceId} of ${jid} and no way to fetch its bundle`);
+    const bundle = await this.directory.fetchBundle(jid, deviceId).catch(() => null);
+    if (!bundle) throw new OmemoError('bad-bundle', `device ${deviceId} of ${jid} has no bundle`);
+    await this.processBundle(jid, deviceId, bundle);
+  }
+
+  private async encryptKeyFor(targets: { jid: string; deviceId: number }[], keyMaterial: Uint8Array): Promise<OmemoKey[]> {
+    const keys: OmemoKey[] = [];
+    for (const { jid, deviceId } of targets) {
+      const cipher = new SessionCipher(this.signal, new SignalProtocolAddress(jid, deviceId));
+      const sent = await cipher.encrypt(toBuffer(keyMaterial));
+      const body = sent.body ?? '';
+      const data = new Uint8Array(body.length);
+      for (let i = 0; i < body.length; i++) data[i] = body.charCodeAt(i);
+      keys.push({ rid: deviceId, prekey: sent.type === 3, data });
+    }
+    return keys;
+  }
+}
+
+/** libsignal's error for one device's key, as an OmemoError that says what it means. */
+function signalError(cause: unknown, jid: string, deviceId: number): OmemoError {
+  if (cause instanceof OmemoError) return cause;
+  const text = String((cause as Error)?.message ?? '');
+  if ((cause as Error)?.name === 'MessageCounterError') {
+    return new OmemoError('duplicate', `a message from device ${deviceId} of ${jid} that was already decrypted (replay or duplicate)`, { cause });
+  }
+  if (/No record|No session|Missing Signed PreKey/i.test(text)) {
+    return new OmemoError('no-session', `no session with device ${deviceId} of ${jid} to decrypt this message`, { cause });
+  }
+  return new OmemoError('corrupted', `the key for this device from device ${deviceId} of ${jid} is damaged or was tampered with`, { cause });
+}

@@ -1,0 +1,38 @@
+import { KEY } from './signal-store.ts';
+import type { OmemoStore } from './store.ts';
+
+interface StoredDevices {
+  active: number[];
+  /** devices that left the published list; kept so old messages from them still decrypt */
+  inactive: number[];
+}
+
+export interface DeviceListChange {
+  devices: number[];
+  added: number[];
+  vanished: number[];
+}
+
+/** The last device list seen for each JID, and which devices vanished from it. */
+export class DeviceLists {
+  constructor(private readonly store: OmemoStore) {}
+
+  async get(jid: string): Promise<StoredDevices | undefined> {
+    return (await this.store.get(KEY.devices(jid))) as StoredDevices | undefined;
+  }
+
+  async active(jid: string): Promise<number[] | undefined> {
+    return (await this.get(jid))?.active;
+  }
+
+  async set(jid: string, ids: number[]): Promise<DeviceListChange> {
+    const before = await this.get(jid);
+    const previous = new Set(before?.active ?? []);
+    const now = new Set(ids);
+    const vanished = [...previous].filter((id) => !now.has(id));
+    const added = ids.filter((id) => !previous.has(id));
+    const inactive = new Set([...(before?.inactive ?? []), ...vanished].filter((id) => !now.has(id)));
+    await this.store.set(KEY.devices(jid), { active: [...now], inactive: [...inactive] } satisfies StoredDevices);
+    return { devices: [...now], added, vanished };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Why an OMEMO operation was refused. Each code is something a client can
+ * show to its user ("this message was not encrypted for this device") without
+ * knowing Signal internals; `message` says it in English, and never contains
+ * key material or plaintext.
+ */
+export type OmemoErrorCode =
+  /** the <encrypted> element has no <key> for this device */
+  | 'not-for-this-device'
+  /** this device sent it (e.g. our own message coming back from the archive): we never encrypt for ourselves */
+  | 'sent-by-this-device'
+  /** the XML, the Signal message or the payload is damaged or was tampered with */
+  | 'corrupted'
+  /** a pre-key message that was already used (replay), or one for a pre-key we no longer have */
+  | 'replayed-prekey'
+  /** a normal message whose message key was already used: a replay or a duplicate */
+  | 'duplicate'
+  /** no session with the sending device and the message carries no pre-key to build one */
+  | 'no-session'
+  /** the bundle's signed pre-key signature does not verify with its identity key */
+  | 'bad-bundle-signature'
+  /** the bundle is malformed (missing parts, wrong key lengths, too many pre-keys) */
+  | 'bad-bundle'
+  /** the device list is malformed or over the size limit */
+  | 'bad-device-list'
+  /** the sending (or receiving) device is distrusted, or its identity key changed */
+  | 'untrusted'
+  /** the peer has no device we may encrypt for */
+  | 'no-devices'
+  /** an input is larger than the limits allow */
+  | 'too-large'
+  /** the aesgcm:// URL or the file is malformed */
+  | 'bad-media';
+
+export class OmemoError extends Error {
+  override readonly name = 'OmemoError';
+  constructor(
+    readonly code: OmemoErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isOmemoError(error: unknown, code?: OmemoErrorCode): error is OmemoError {
+  return error instanceof OmemoError && (code === undefined || error.code === code);
+}

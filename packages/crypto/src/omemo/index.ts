@@ -1,0 +1,6 @@
+export * from './account.ts';
+export * from './errors.ts';
+export * from './fingerprint.ts';
+export * from './store.ts';
+export type { TrustLevel, MessageSecurity } from './trust.ts';
+export { DEVICE_LIST_NODE, bundleNode, buildDeviceList, parseDeviceList, parseBundle, MAX_DEVICES } from './xml.ts';
