@@ -10,6 +10,7 @@ export default defineConfig({
   test: {
     include: ['e2e/**/*.test.ts'],
     globalSetup: ['e2e/support/build-web.ts'],
+    setupFiles: ['e2e/support/failure-shots.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: false,

@@ -18,8 +18,18 @@ export type ScreenSize = 'phone' | 'desktop';
 
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '../artifacts');
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
+const browsers = new Set<Browser>();
+
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
+  browsers.add(browser);
+  browser.on('disconnected', () => browsers.delete(browser));
+  return browser;
+}
+
+/** Every page open in this test file's browsers (for failure screenshots). */
+export function openPages(): Page[] {
+  return [...browsers].flatMap((browser) => browser.contexts().flatMap((context) => context.pages())).filter((page) => !page.isClosed());
 }
 
 export interface PersonOptions {
