@@ -21,6 +21,7 @@ import { StanzaRouter } from './core/router.ts';
 import { InProcessSessionRegistry } from './core/sessions.ts';
 import { HttpListeners } from './http/http-server.ts';
 import { MODULES } from './modules/index.ts';
+import { Federation } from './s2s/federation.ts';
 import { loadCertificate, secureContextFor, tlsOptionsFor, type CertificateInfo } from './tls/certificates.ts';
 
 export interface RunningServer {
@@ -28,6 +29,10 @@ export interface RunningServer {
   certificate: CertificateInfo;
   /** the ports actually bound (useful when a port was given as 0 in tests… or left to the OS) */
   ports: Record<string, number>;
+  /** server-to-server links; null when ports.s2s is 0 */
+  federation: Federation | null;
+  /** applies the options that may change without a restart (the federation block/allow lists) */
+  reload(config: Config): void;
   stop(): Promise<void>;
 }
 
@@ -60,6 +65,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await module.setup(context);
   }
   await core.hooks.fireAll('server/started', {});
+  const federation = config.ports.s2s ? new Federation(core, { certificate, dataDir }) : null;
 
   const throttle = new LoginThrottle(config.limits.failed_logins_before_delay);
   const tlsOptions = tlsOptionsFor(certificate);
@@ -67,8 +73,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const http = new HttpListeners(core, { throttle, clients, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot() });
   const ports: Record<string, number> = {};
   try {
-    for (const { name, port } of [...(await clients.listen()), ...(await http.listen())]) ports[name] = port;
+    for (const { name, port } of [...(await clients.listen()), ...(await http.listen()), ...((await federation?.listen()) ?? [])]) ports[name] = port;
   } catch (error) {
+    await federation?.stop();
     await clients.close();
     await http.close();
     await storage.close();
@@ -80,7 +87,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const listenersClosed = Promise.all([clients.close(), http.close()]);
-      await clients.closeStreams(5000);
+      await Promise.all([clients.closeStreams(5000), federation?.stop()]);
       await listenersClosed;
       for (const callback of stopCallbacks.reverse()) await callback();
       await storage.close();
@@ -88,7 +95,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })();
     return stopping;
   };
-  return { core, certificate, ports, stop };
+  const reload = (next: Config): void => federation?.reload(next);
+  return { core, certificate, ports, federation, reload, stop };
 }
 
 export function assembleCore(options: { config: Config; domain: string; log: Logger; metrics: Metrics; storage: Storage; fakeSaltSecret?: Uint8Array }): ServerCore {

@@ -41,7 +41,7 @@ async function main(): Promise<number> {
   const config = loadConfig({ file: values.config });
   switch (command) {
     case 'serve':
-      return runServe(config);
+      return runServe(config, values.config);
     case 'user':
       return runUser(config, rest);
     case 'check':

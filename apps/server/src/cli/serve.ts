@@ -1,8 +1,14 @@
+import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { startServer } from '../server.ts';
 
-/** Runs until SIGTERM/SIGINT, then closes every stream cleanly and exits 0. Returns -1: the process stays up. */
-export async function runServe(config: Config): Promise<number> {
+/**
+ * Runs until SIGTERM/SIGINT, then closes every stream cleanly and exits 0.
+ * SIGHUP re-reads the config file (and environment) and applies what can
+ * change without a restart: the federation block and allow lists.
+ * Returns -1: the process stays up.
+ */
+export async function runServe(config: Config, configFile?: string): Promise<number> {
   const server = await startServer({ config });
   const log = server.core.log;
   if (server.certificate.selfSigned) log.info({ certificate: server.certificate.path.cert }, 'using a self-signed certificate; configure tls.cert and tls.key for production');
@@ -21,5 +27,12 @@ export async function runServe(config: Config): Promise<number> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => {
+    try {
+      server.reload(loadConfig({ file: configFile }));
+    } catch (error) {
+      log.error({ err: error }, 'the changed configuration was not applied');
+    }
+  });
   return -1;
 }

@@ -25,7 +25,10 @@ export const configSchema = z.object({
   ports: z.object({
     c2s: port.default(5222),
     c2s_tls: port.default(5223),
+    /** federation (server-to-server, STARTTLS); 0: no federation at all */
     s2s: port.default(5269),
+    /** federation with TLS from the first byte (XEP-0368, `_xmpps-server` SRV records); 0: off */
+    s2s_tls: port.default(0),
     http: port.default(5280),
     https: port.default(5281),
     /** external components (XEP-0114); 0: off */
@@ -39,6 +42,34 @@ export const configSchema = z.object({
     domain: z.string().min(1),
     secret: z.string().min(1),
   }).strict()).default([]),
+
+  /** federation with other XMPP servers (RFC 6120 server-to-server, XEP-0220 dialback, XEP-0178 certificates) */
+  s2s: z.object({
+    /** TLS on every server-to-server stream; peers without it are refused */
+    require_encryption: z.boolean().default(true),
+    /** accept only peers whose certificate verifies for their domain (no dialback fallback) */
+    require_valid_certificates: z.boolean().default(false),
+    /** extra CA certificates (PEM file) trusted for peers, besides the system's */
+    ca_file: z.string().default(''),
+    /** domains (and their subdomains) never federated with, inbound or outbound; re-read on SIGHUP */
+    blocked_domains: z.array(z.string().min(1)).default([]),
+    /** if not empty: the only domains (and their subdomains) federated with; re-read on SIGHUP */
+    allowed_domains: z.array(z.string().min(1)).default([]),
+    /** domain -> "host:port" used instead of DNS, for private deployments without DNS */
+    hosts: z.record(z.string(), z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^:\s]+)(:\d{1,5})?$/, 'expected host:port')).default({}),
+    /** time to open a TCP connection to one address of a peer */
+    connect_timeout_seconds: z.number().int().min(1).default(10),
+    /** further connection attempts (with backoff) before waiting stanzas bounce */
+    retries: z.number().int().min(0).max(10).default(2),
+    /** a stanza that waited this long for its connection bounces with remote-server-timeout */
+    queue_timeout_seconds: z.number().int().min(1).default(60),
+    /** stanzas waiting per remote domain while its connection is set up */
+    queue_stanzas: z.number().int().min(1).default(1000),
+    /** streams without traffic for this long are closed */
+    idle_seconds: z.number().int().min(10).default(600),
+    /** stanzas per second accepted from one remote domain (all its streams); faster peers are paused */
+    stanzas_per_second: z.number().int().min(1).default(200),
+  }).prefault({}),
 
   /** the SOCKS5 bytestreams proxy (XEP-0065), when ports.proxy65 is set */
   proxy65: z.object({

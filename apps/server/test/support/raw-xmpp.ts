@@ -38,6 +38,8 @@ export interface RawConnectOptions {
   host?: string;
   /** TLS from the first byte (XEP-0368, the c2s_tls port) */
   directTls?: boolean;
+  /** the domain in the stream header (default: localhost) */
+  domain?: string;
 }
 
 export interface StreamHeaderOptions {
@@ -93,7 +95,9 @@ export class RawXmppConnection {
       DEFAULT_WAIT_MS,
       `connection to port ${options.port}`,
     );
-    return new RawXmppConnection(socket);
+    const connection = new RawXmppConnection(socket);
+    if (options.domain) connection.domain = options.domain;
+    return connection;
   }
 
   get secure(): boolean {

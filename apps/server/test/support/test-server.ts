@@ -10,8 +10,10 @@ import { freePorts } from './free-port.ts';
 /**
  * One real Conexizan server for a test file: loopback only, a fresh data
  * directory (SQLite, generated self-signed certificate), every client
- * listener on a free port, federation off. Start it once per file
- * (beforeAll) and stop it in afterAll.
+ * listener on a free port, federation off unless the test gives
+ * `ports.s2s` (federation tests: their own loopback address as `bind`, a
+ * domain, and `s2s.hosts` mapping the peer's domain to its address). Start
+ * it once per file (beforeAll) and stop it in afterAll.
  *
  * Logs are silent; CONEXIZAN_TEST_LOG=debug (or any pino level) shows them.
  */
@@ -56,7 +58,7 @@ export async function startTestServer(overrides: TestServerOverrides = {}): Prom
     bind: '127.0.0.1',
     data_dir: dataDir,
     ...overrides,
-    ports: { c2s, c2s_tls, http, https, ...overrides.ports, s2s: 0 },
+    ports: { c2s, c2s_tls, http, https, ...overrides.ports, s2s: overrides.ports?.s2s ?? 0 },
     limits: {
       // Tests register many accounts from 127.0.0.1 and fail logins on purpose.
       registrations_per_hour: 1000,

@@ -1,0 +1,206 @@
+import { createServer as createTcpServer, type Server } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type ConnectionOptions, type SecureContext } from 'node:tls';
+import { cloneElement, errorReply, StanzaError, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
+import { persistentSecret } from '../accounts/secrets.ts';
+import { listen } from '../c2s/listeners.ts';
+import type { Config } from '../config/schema.ts';
+import type { ServerCore } from '../core/core.ts';
+import type { StanzaEvent } from '../core/router.ts';
+import type { CertificateInfo } from '../tls/certificates.ts';
+import { BorderPolicy } from './border-policy.ts';
+import { dialbackKey, dialbackKeyMatches } from './dialback-key.ts';
+import { DomainRate } from './domain-rate.ts';
+import { IncomingStream, type IncomingHost } from './incoming.ts';
+import { trustedRoots } from './peer-certificate.ts';
+import { RemoteServer, type RemoteServerSettings } from './remote-server.ts';
+import { systemSrvLookup, type SrvLookup } from './resolver.ts';
+
+/**
+ * Federation: the server-to-server side of the one stanza router. Stanzas
+ * for domains we do not serve reach `route/remote` (after components and
+ * other services had their chance) and leave through a RemoteServer per
+ * domain; stanzas from authenticated remote streams enter `router.route`
+ * with an `s2s` origin, exactly like any other routed stanza, so every
+ * module serves remote users without knowing about federation.
+ */
+export interface FederationOptions {
+  certificate: CertificateInfo;
+  dataDir: string;
+  lookupSrv?: SrvLookup;
+}
+
+export class Federation {
+  readonly #core: ServerCore;
+  readonly #config: Config;
+  readonly #policy: BorderPolicy;
+  readonly #rate: DomainRate;
+  readonly #secret: Uint8Array;
+  readonly #secureContext: SecureContext;
+  readonly #clientTls: ConnectionOptions;
+  readonly #serverTls: { cert: string; key: string; ca: string[]; minVersion: 'TLSv1.2'; maxVersion: 'TLSv1.3' };
+  readonly #lookupSrv: SrvLookup;
+  readonly #remotes = new Map<string, RemoteServer>();
+  readonly #incoming = new Set<IncomingStream>();
+  readonly #servers: Server[] = [];
+  readonly #componentDomains: Set<string>;
+  #stopped = false;
+
+  constructor(core: ServerCore, options: FederationOptions) {
+    this.#core = core;
+    this.#config = core.config;
+    const s2s = core.config.s2s;
+    this.#policy = new BorderPolicy(s2s);
+    this.#rate = new DomainRate(s2s.stanzas_per_second);
+    this.#secret = persistentSecret(options.dataDir, 'dialback');
+    const ca = trustedRoots(s2s.ca_file);
+    const tls = { cert: options.certificate.cert, key: options.certificate.key, ca, minVersion: 'TLSv1.2' as const, maxVersion: 'TLSv1.3' as const };
+    this.#secureContext = createSecureContext(tls);
+    this.#clientTls = tls;
+    this.#serverTls = tls;
+    this.#lookupSrv = options.lookupSrv ?? systemSrvLookup();
+    this.#componentDomains = new Set(core.config.components.map((component) => component.domain.toLowerCase()));
+    // Lowest priority: components and local services (proxy65, group chat) claim their domains first.
+    core.hooks.on<StanzaEvent>('route/remote', (event) => this.#routeOut(event), -1000);
+  }
+
+  /** Opens the s2s listeners (STARTTLS, and direct TLS if configured). */
+  async listen(): Promise<{ name: string; port: number }[]> {
+    const { bind, ports } = this.#config;
+    const bound: { name: string; port: number }[] = [];
+    if (ports.s2s) {
+      const server = createTcpServer((socket) => this.#accept(socket));
+      bound.push({ name: 's2s', port: await listen(server, bind, ports.s2s) });
+      this.#servers.push(server);
+    }
+    if (ports.s2s_tls) {
+      const server = createTlsServer(
+        { ...this.#serverTls, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['xmpp-server'] },
+        (socket) => this.#accept(socket),
+      );
+      server.on('tlsClientError', () => undefined);
+      bound.push({ name: 's2s_tls', port: await listen(server, bind, ports.s2s_tls) });
+      this.#servers.push(server);
+    }
+    return bound;
+  }
+
+  /** Applies new block/allow lists at once: streams with domains no longer allowed are closed. */
+  reload(config: Config): void {
+    this.#policy.update(config.s2s);
+    for (const stream of this.#incoming) stream.recheckPolicy();
+    for (const [domain, remote] of this.#remotes) {
+      if (this.#policy.allows(domain)) continue;
+      this.#remotes.delete(domain);
+      for (const stanza of remote.stop('policy-violation')) this.#bounce(stanza, 'not-allowed', 'this server does not federate with that domain');
+    }
+    this.#core.log.info({ blocked: config.s2s.blocked_domains.length, allowed: config.s2s.allowed_domains.length }, 'federation policy reloaded');
+  }
+
+  /** The outgoing connection to `domain`, if any (for tests and diagnostics). */
+  remote(domain: string): RemoteServer | undefined {
+    return this.#remotes.get(domain);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const closing = Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const remote of this.#remotes.values()) remote.stop('system-shutdown');
+    const streams = [...this.#incoming];
+    for (const stream of streams) stream.close('system-shutdown', 'the server is shutting down');
+    await Promise.race([Promise.all(streams.map((stream) => stream.closed)), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await closing;
+  }
+
+  /** Our domain, or a service under it (subdomains: proxy65, group chat) or a configured component. */
+  serves(domain: string): boolean {
+    const name = domain.toLowerCase();
+    return name === this.#core.domain || name.endsWith(`.${this.#core.domain}`) || this.#componentDomains.has(name);
+  }
+
+  #routeOut(event: StanzaEvent): true | undefined {
+    const remote = event.to.domain;
+    // Our own (sub)domain that no service claimed: never dial ourselves; the router answers.
+    if (this.serves(remote) || !this.serves(event.from.domain)) return undefined;
+    if (this.#stopped) throw new StanzaError('remote-server-not-found', { type: 'cancel' });
+    if (!this.#policy.allows(remote)) throw new StanzaError('not-allowed', { type: 'cancel', text: 'this server does not federate with that domain' });
+    this.#remoteServer(remote).send(cloneElement(event.stanza), event.from.domain);
+    return true;
+  }
+
+  #remoteServer(domain: string): RemoteServer {
+    let remote = this.#remotes.get(domain);
+    if (!remote) {
+      remote = new RemoteServer(domain, this.#remoteSettings());
+      this.#remotes.set(domain, remote);
+    }
+    return remote;
+  }
+
+  #remoteSettings(): RemoteServerSettings {
+    const s2s = this.#config.s2s;
+    return {
+      localDomain: this.#core.domain,
+      staticHosts: s2s.hosts,
+      lookupSrv: this.#lookupSrv,
+      tls: this.#clientTls,
+      requireEncryption: s2s.require_encryption,
+      requireValidCertificate: s2s.require_valid_certificates,
+      maxStanzaBytes: this.#config.limits.max_stanza_bytes,
+      connectTimeoutMs: s2s.connect_timeout_seconds * 1000,
+      queueTimeoutMs: s2s.queue_timeout_seconds * 1000,
+      retries: s2s.retries,
+      retryBaseMs: 1000,
+      idleMs: s2s.idle_seconds * 1000,
+      maxQueue: s2s.queue_stanzas,
+      dialbackKey: (receiving, originating, streamId) => dialbackKey(this.#secret, receiving, originating, streamId),
+      bounce: (stanza, condition, text) => this.#bounce(stanza, condition, text),
+      log: this.#core.log.child({ area: 's2s' }),
+    };
+  }
+
+  /**
+   * An undeliverable stanza goes back to its sender as an error (RFC 6120
+   * §8.3). Errors and results are never answered (loops), nor presence
+   * broadcasts, which have no sender waiting for them.
+   */
+  #bounce(stanza: Element, condition: StanzaErrorCondition, text: string): void {
+    const type = stanza.attrs.type as string | undefined;
+    if (type === 'error' || (stanza.name === 'iq' && type === 'result')) return;
+    if (stanza.name === 'presence' && type !== 'subscribe') return;
+    const reply = errorReply(stanza, condition, { type: condition === 'remote-server-timeout' ? 'wait' : 'cancel', text });
+    void this.#core.router.route(reply, { kind: 'local' });
+  }
+
+  #accept(socket: import('node:net').Socket): void {
+    if (this.#stopped) {
+      socket.destroy();
+      return;
+    }
+    const stream = new IncomingStream(socket, this.#incomingHost());
+    this.#incoming.add(stream);
+    void stream.closed.then(() => this.#incoming.delete(stream));
+  }
+
+  #incomingHost(): IncomingHost {
+    const s2s = this.#config.s2s;
+    return {
+      serves: (domain) => this.serves(domain),
+      allows: (domain) => this.#policy.allows(domain),
+      secureContext: () => this.#secureContext,
+      requireEncryption: s2s.require_encryption,
+      requireValidCertificate: s2s.require_valid_certificates,
+      maxStanzaBytes: this.#config.limits.max_stanza_bytes,
+      authTimeoutMs: this.#config.limits.unauthenticated_seconds * 1000,
+      idleMs: s2s.idle_seconds * 1000,
+      keyIsOurs: (receiving, originating, streamId, key) => dialbackKeyMatches(this.#secret, receiving, originating, streamId, key),
+      checkKey: async (originating, receiving, streamId, key) => {
+        if (!this.#policy.allows(originating)) return 'policy-violation';
+        if (this.serves(originating)) return 'invalid';
+        return this.#remoteServer(originating).verify(receiving, streamId, key, s2s.connect_timeout_seconds * 1000 * 2);
+      },
+      throttle: (domain) => this.#rate.consume(domain),
+      deliver: (stanza, domain) => void this.#core.router.route(stanza, { kind: 's2s', domain }),
+      log: this.#core.log.child({ area: 's2s' }),
+    };
+  }
+}

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import { base64Decode, utf8Decode } from '@conexizan/crypto';
+import { NS, streamErrorElement, tryParseJid, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
+import type { Logger } from '../core/log.ts';
+import { certificateValidFor } from './peer-certificate.ts';
+import { dialbackElement, dialbackError, isQualified, s2sStreamHeader, type DialbackErrorCondition } from './stream-header.ts';
+import { StreamSocket } from './stream-socket.ts';
+
+/**
+ * One incoming server-to-server stream (RFC 6120, receiving entity). The
+ * peer must use TLS (by default), then prove each domain it wants to send
+ * from: with its certificate and SASL EXTERNAL (XEP-0178), or with dialback
+ * (XEP-0220), one <db:result/> per domain (piggybacking). A stanza is
+ * accepted only if its `from` domain was proven on this very stream and its
+ * `to` is a domain we serve; anything else ends the stream with the RFC's
+ * error (invalid-from, host-unknown, improper-addressing). We also answer
+ * <db:verify/> for keys we handed out ourselves (authoritative server).
+ */
+export interface IncomingHost {
+  /** our domain or one of its services (subdomains, components) */
+  serves(domain: string): boolean;
+  /** the border policy (block and allow lists) */
+  allows(domain: string): boolean;
+  secureContext(): SecureContext;
+  requireEncryption: boolean;
+  requireValidCertificate: boolean;
+  maxStanzaBytes: number;
+  authTimeoutMs: number;
+  idleMs: number;
+  /** checks a key we generated (we are the authoritative server) */
+  keyIsOurs(receiving: string, originating: string, streamId: string, key: string): boolean;
+  /** asks the originating domain's authoritative server about a key (we are the receiving server) */
+  checkKey(originating: string, receiving: string, streamId: string, key: string): Promise<string>;
+  /** milliseconds to pause this peer to keep its domain within the stanza rate */
+  throttle(domain: string): number;
+  deliver(stanza: Element, fromDomain: string): void;
+  log: Logger;
+}
+
+type Stage = 'header' | 'negotiating' | 'closed';
+
+const STANZAS = new Set(['message', 'presence', 'iq']);
+
+export class IncomingStream {
+  readonly #host: IncomingHost;
+  readonly #socket: StreamSocket;
+  #stage: Stage = 'header';
+  #streamId = '';
+  #peerDomain: string | null = null;
+  #localDomain: string | null = null;
+  #saslDone = false;
+  /** domains the peer has proven on this stream */
+  readonly authenticated = new Set<string>();
+  #authTimer: NodeJS.Timeout | null;
+  #idleTimer: NodeJS.Timeout | null = null;
+  readonly closed: Promise<void>;
+
+  constructor(socket: Socket, host: IncomingHost) {
+    this.#host = host;
+    this.#socket = new StreamSocket(
+      socket,
+      {
+        streamStart: (attrs, name) => this.#onHeader(attrs, name),
+        element: (element) => this.#onElement(element),
+        streamEnd: () => this.close(),
+        error: (condition, text) => this.close(condition, text),
+        closed: () => this.#onClosed(),
+      },
+      host.maxStanzaBytes,
+    );
+    this.closed = this.#socket.closed;
+    this.#authTimer = setTimeout(() => {
+      if (this.authenticated.size === 0) this.close('connection-timeout', 'authentication took too long');
+    }, host.authTimeoutMs);
+    this.#authTimer.unref();
+    this.#scheduleIdleCheck();
+  }
+
+  /** Ends the stream with a stream error (or cleanly without a condition). */
+  close(condition?: StreamErrorCondition | 'not-well-formed' | 'restricted-xml' | 'policy-violation', text?: string): void {
+    if (this.#stage === 'closed') return;
+    this.#stage = 'closed';
+    this.#clearTimers();
+    this.#socket.close(condition ? streamErrorElement(condition as StreamErrorCondition, text) : undefined, s2sStreamHeader({ id: this.#streamId || newStreamId() }));
+  }
+
+  /** Closes the stream if any domain it carries is no longer allowed (after a policy reload). */
+  recheckPolicy(): void {
+    for (const domain of [...this.authenticated, ...(this.#peerDomain ? [this.#peerDomain] : [])]) {
+      if (!this.#host.allows(domain)) return this.close('policy-violation', 'federation with this domain is not allowed');
+    }
+  }
+
+  #onHeader(attrs: Record<string, string>, name: string): void {
+    if (this.#stage === 'closed') return;
+    this.#streamId = newStreamId();
+    const header = (to?: string) => s2sStreamHeader({ from: this.#localDomain ?? to, to: this.#peerDomain ?? undefined, id: this.#streamId });
+    if (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS.STREAM) return this.#refuseHeader(header(), 'invalid-namespace', 'expected a stream in http://etherx.jabber.org/streams');
+    if (attrs.xmlns !== NS.SERVER) return this.#refuseHeader(header(), 'invalid-namespace', 'server streams are jabber:server');
+    const to = tryParseJid(attrs.to);
+    if (!to || to.local || to.resource || !this.#host.serves(to.domain)) return this.#refuseHeader(header(), 'host-unknown', 'this server does not serve that domain');
+    const from = attrs.from ? tryParseJid(attrs.from) : null;
+    if (attrs.from && (!from || from.local || from.resource)) return this.#refuseHeader(header(), 'invalid-from', 'the stream is not from a domain');
+    if (from && !this.#host.allows(from.domain)) return this.#refuseHeader(header(), 'policy-violation', 'federation with this domain is not allowed');
+    this.#localDomain ??= to.domain;
+    if (from) this.#peerDomain ??= from.domain;
+    this.#stage = 'negotiating';
+    this.#socket.openStream(header());
+    if (!/^1\.\d+$/.test(attrs.version ?? '')) {
+      if (this.#host.requireEncryption) this.close('unsupported-version', 'XMPP 1.0 with TLS is required');
+      return;
+    }
+    this.#socket.send(xml('stream:features', {}, ...this.#features()));
+  }
+
+  #refuseHeader(header: string, condition: StreamErrorCondition, text: string): void {
+    this.#socket.openStream(header);
+    this.close(condition, text);
+  }
+
+  #features(): Element[] {
+    const tls = this.#socket.tlsSocket;
+    if (!tls) return [xml('starttls', { xmlns: NS.TLS }, ...(this.#host.requireEncryption ? [xml('required')] : []))];
+    const features: Element[] = [];
+    if (!this.#saslDone && this.#peerDomain && certificateValidFor(tls, this.#peerDomain)) {
+      features.push(xml('mechanisms', { xmlns: NS.SASL }, xml('mechanism', {}, 'EXTERNAL')));
+    }
+    if (!this.#host.requireValidCertificate) features.push(xml('dialback', { xmlns: NS.DIALBACK_FEATURE }, xml('errors')));
+    return features;
+  }
+
+  #onElement(element: Element): void {
+    if (this.#stage !== 'negotiating') return;
+    if (element.is('starttls', NS.TLS)) return void this.#startTls();
+    if (this.#host.requireEncryption && !this.#socket.secure) return this.close('policy-violation', 'use STARTTLS first');
+    if (element.is('auth', NS.SASL)) return this.#onSaslExternal(element);
+    if (isQualified(element, 'result', NS.DIALBACK)) return void this.#onDialbackResult(element);
+    if (isQualified(element, 'verify', NS.DIALBACK)) return this.#onDialbackVerify(element);
+    if (STANZAS.has(element.name) && element.getNS() === NS.SERVER) return this.#onStanza(element);
+    this.close('unsupported-stanza-type', `unknown element ${element.name}`);
+  }
+
+  async #startTls(): Promise<void> {
+    if (this.#socket.secure) return this.close('policy-violation', 'TLS is already on');
+    this.#socket.send(xml('proceed', { xmlns: NS.TLS }));
+    try {
+      await this.#socket.acceptTls(this.#host.secureContext());
+    } catch {
+      this.#socket.destroy();
+    }
+  }
+
+  /** XEP-0178: the peer's certificate proves the domain it named in its stream header. */
+  #onSaslExternal(auth: Element): void {
+    const peer = this.#peerDomain;
+    const failure = (condition: string) => this.#socket.send(xml('failure', { xmlns: NS.SASL }, xml(condition)));
+    if (auth.attrs.mechanism !== 'EXTERNAL' || this.#saslDone) return failure('invalid-mechanism');
+    const text = auth.text().trim();
+    let authzid = '';
+    try {
+      authzid = text === '' || text === '=' ? '' : utf8Decode(base64Decode(text));
+    } catch {
+      return failure('incorrect-encoding');
+    }
+    if (!peer || (authzid && authzid !== peer)) return failure('invalid-authzid');
+    if (!certificateValidFor(this.#socket.tlsSocket, peer)) return failure('not-authorized');
+    this.#saslDone = true;
+    this.authenticated.add(peer);
+    this.#socket.send(xml('success', { xmlns: NS.SASL }));
+    this.#socket.restart();
+    this.#host.log.info({ remote: peer, method: 'certificate' }, 'incoming server stream authenticated');
+  }
+
+  async #onDialbackResult(element: Element): Promise<void> {
+    const originating = element.attrs.from as string | undefined;
+    const receiving = element.attrs.to as string | undefined;
+    const key = element.text().trim();
+    if (!originating || !receiving || !key || element.attrs.type) return this.close('invalid-xml', 'a dialback request needs from, to and a key');
+    const answer = { from: receiving, to: originating };
+    const originJid = tryParseJid(originating);
+    if (!originJid || originJid.local || originJid.resource || originJid.domain !== originating) return this.close('invalid-from', 'not a domain');
+    if (!this.#host.serves(receiving)) return this.#socket.send(dialbackError('result', answer, 'item-not-found'));
+    if (!this.#host.allows(originating)) return this.#socket.send(dialbackError('result', answer, 'policy-violation'));
+    if (this.#host.requireValidCertificate) return this.#socket.send(dialbackError('result', answer, 'not-allowed'));
+    const verdict = await this.#host.checkKey(originating, receiving, this.#streamId, key);
+    if (this.#stage === 'closed') return;
+    if (verdict === 'valid') {
+      this.authenticated.add(originating);
+      this.#socket.send(dialbackElement('result', { ...answer, type: 'valid' }));
+      this.#host.log.info({ remote: originating, method: 'dialback' }, 'incoming server stream authenticated');
+    } else if (verdict === 'invalid') {
+      this.#socket.send(dialbackElement('result', { ...answer, type: 'invalid' }));
+    } else {
+      this.#socket.send(dialbackError('result', answer, verdict as DialbackErrorCondition));
+    }
+  }
+
+  /** We are the authoritative server: was this key made by us for that stream? */
+  #onDialbackVerify(element: Element): void {
+    const receiving = element.attrs.from as string | undefined;
+    const originating = element.attrs.to as string | undefined;
+    const id = element.attrs.id as string | undefined;
+    if (!receiving || !originating || !id) return this.close('invalid-xml', 'a dialback verification needs from, to and id');
+    const answer = { from: originating, to: receiving, id };
+    if (!this.#host.serves(originating)) return this.#socket.send(dialbackError('verify', answer, 'item-not-found'));
+    const valid = this.#host.keyIsOurs(receiving, originating, id, element.text());
+    this.#socket.send(dialbackElement('verify', { ...answer, type: valid ? 'valid' : 'invalid' }));
+  }
+
+  #onStanza(stanza: Element): void {
+    const from = tryParseJid(stanza.attrs.from as string | undefined);
+    const to = tryParseJid(stanza.attrs.to as string | undefined);
+    if (!from || !to) return this.close('improper-addressing', 'a stanza between servers needs valid from and to');
+    if (!this.authenticated.has(from.domain)) return this.close('invalid-from', 'that domain was not authenticated on this stream');
+    if (!this.#host.serves(to.domain)) return this.close('host-unknown', 'this server does not serve that domain');
+    if (!this.#host.allows(from.domain)) return this.close('policy-violation', 'federation with this domain is not allowed');
+    const wait = this.#host.throttle(from.domain);
+    if (wait > 0) this.#socket.pauseReading(wait);
+    if (stanza.attrs.xmlns === NS.SERVER) delete stanza.attrs.xmlns;
+    stanza.parent = null;
+    this.#host.deliver(stanza, from.domain);
+  }
+
+  #scheduleIdleCheck(): void {
+    const idleFor = Date.now() - this.#socket.lastActivity;
+    this.#idleTimer = setTimeout(() => {
+      if (this.#stage === 'closed') return;
+      if (Date.now() - this.#socket.lastActivity >= this.#host.idleMs) return this.close();
+      this.#scheduleIdleCheck();
+    }, Math.max(1000, this.#host.idleMs - idleFor));
+    this.#idleTimer.unref();
+  }
+
+  #clearTimers(): void {
+    if (this.#authTimer) clearTimeout(this.#authTimer);
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#authTimer = null;
+    this.#idleTimer = null;
+  }
+
+  #onClosed(): void {
+    this.#stage = 'closed';
+    this.#clearTimers();
+  }
+}
+
+function newStreamId(): string {
+  return randomBytes(12).toString('hex');
+}

@@ -1,0 +1,264 @@
+import type { Socket } from 'node:net';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { base64Encode, utf8Encode } from '@conexizan/crypto';
+import { NS, parseStreamError, streamErrorElement, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
+import type { Logger } from '../core/log.ts';
+import { certificateValidFor } from './peer-certificate.ts';
+import { dialbackElement, dialbackErrorCondition, isQualified, s2sStreamHeader } from './stream-header.ts';
+import { StreamSocket } from './stream-socket.ts';
+
+/**
+ * Our side of one outgoing server-to-server stream (RFC 6120, initiating
+ * entity): stream header, STARTTLS, then authentication of each of our
+ * domains that wants to send: SASL EXTERNAL when the peer's certificate
+ * verifies and it offers the mechanism (XEP-0178), dialback otherwise
+ * (XEP-0220), one <db:result/> per domain on the same stream (piggybacking).
+ * It also carries <db:verify/> requests when we check someone else's key
+ * with this peer. Connection attempts, queues and bounces are remote-server.ts.
+ */
+export interface OutgoingOptions {
+  localDomain: string;
+  remoteDomain: string;
+  socket: Socket;
+  directTls: boolean;
+  tls: ConnectionOptions;
+  requireEncryption: boolean;
+  requireValidCertificate: boolean;
+  maxStanzaBytes: number;
+  dialbackKey(receiving: string, originating: string, streamId: string): string;
+  log: Logger;
+}
+
+export interface OutgoingEvents {
+  /** `domain` may now send on this stream */
+  authorized(domain: string): void;
+  /** the peer refused `domain` (dialback invalid or error) */
+  refused(domain: string, condition: string): void;
+  /** an answer to a <db:verify/> we sent */
+  verifyAnswer(element: Element): void;
+  /** the stream is unusable; nothing more will be authorized */
+  failed(reason: string): void;
+  closed(): void;
+}
+
+type Stage = 'header' | 'features' | 'starttls' | 'sasl' | 'open' | 'closed';
+
+export class OutgoingStream {
+  readonly #options: OutgoingOptions;
+  readonly #events: OutgoingEvents;
+  readonly #socket: StreamSocket;
+  #stage: Stage = 'header';
+  #streamId = '';
+  #dialbackOffered = false;
+  #saslTried = false;
+  readonly authorizedDomains = new Set<string>();
+  readonly #pending = new Set<string>();
+  readonly #wanted = new Set<string>();
+  readonly #verifies: Element[] = [];
+  /** how the peer was authenticated for the log and tests: 'certificate' or 'dialback' */
+  method: 'certificate' | 'dialback' | null = null;
+
+  constructor(options: OutgoingOptions, events: OutgoingEvents) {
+    this.#options = options;
+    this.#events = events;
+    this.#socket = new StreamSocket(
+      options.socket,
+      {
+        streamStart: (attrs, name) => this.#onHeader(attrs, name),
+        element: (element) => this.#onElement(element),
+        streamEnd: () => this.close(),
+        error: (condition, text) => this.#fail(condition, text),
+        closed: () => this.#onClosed(),
+      },
+      options.maxStanzaBytes,
+    );
+    this.#openStream();
+  }
+
+  get socket(): StreamSocket {
+    return this.#socket;
+  }
+
+  get isOpen(): boolean {
+    return this.#stage === 'open';
+  }
+
+  get isClosed(): boolean {
+    return this.#stage === 'closed';
+  }
+
+  /** Asks for `domain` to be allowed to send here; `authorized` or `refused` follows. */
+  authorize(domain: string): void {
+    if (this.authorizedDomains.has(domain)) {
+      this.#events.authorized(domain);
+      return;
+    }
+    this.#wanted.add(domain);
+    if (this.#stage === 'open') this.#startDialback(domain);
+  }
+
+  /** Sends a stanza from an authorized domain. */
+  send(stanza: Element): void {
+    this.#socket.send(stanza);
+  }
+
+  /** Sends a <db:verify/> as soon as the stream is ready for it. */
+  verify(element: Element): void {
+    if (this.#stage === 'open') this.#socket.send(element);
+    else this.#verifies.push(element);
+  }
+
+  close(condition?: StreamErrorCondition, text?: string): void {
+    if (this.#stage === 'closed') return;
+    this.#stage = 'closed';
+    this.#socket.close(condition ? streamErrorElement(condition, text) : undefined);
+  }
+
+  #openStream(): void {
+    this.#stage = 'header';
+    this.#socket.openStream(s2sStreamHeader({ from: this.#options.localDomain, to: this.#options.remoteDomain }));
+  }
+
+  #onHeader(attrs: Record<string, string>, name: string): void {
+    if (this.#stage !== 'header') return this.#fail('not-authorized', 'unexpected stream header');
+    if (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS.STREAM) return this.#fail('invalid-namespace', 'expected a stream in http://etherx.jabber.org/streams');
+    if (attrs.xmlns !== NS.SERVER) return this.#fail('invalid-namespace', 'server streams are jabber:server');
+    this.#streamId = attrs.id ?? '';
+    this.#dialbackOffered = attrs['xmlns:db'] === NS.DIALBACK;
+    if (!/^1\.\d+$/.test(attrs.version ?? '')) {
+      // A pre-1.0 peer sends no features: no TLS, so only without required encryption.
+      if (this.#options.requireEncryption) return this.#fail('policy-violation', 'encryption is required');
+      this.#open();
+      return;
+    }
+    this.#stage = 'features';
+  }
+
+  #onElement(element: Element): void {
+    if (isQualified(element, 'error', NS.STREAM)) {
+      const error = parseStreamError(element);
+      this.#options.log.info({ remote: this.#options.remoteDomain, condition: error?.condition }, 'remote server closed the stream with an error');
+      this.#events.failed(`stream error ${error?.condition ?? 'undefined-condition'}`);
+      this.close();
+      return;
+    }
+    switch (this.#stage) {
+      case 'features':
+        if (!isQualified(element, 'features', NS.STREAM)) return this.#fail('not-authorized', 'expected stream features');
+        return this.#onFeatures(element);
+      case 'starttls':
+        if (element.is('proceed', NS.TLS)) return void this.#upgrade();
+        return this.#fail('undefined-condition', 'STARTTLS was refused');
+      case 'sasl':
+        return this.#onSaslAnswer(element);
+      case 'open':
+        return this.#onOpenElement(element);
+      default:
+    }
+  }
+
+  #onFeatures(features: Element): void {
+    const tls = this.#socket.tlsSocket;
+    if (!tls) {
+      if (features.getChild('starttls', NS.TLS)) {
+        this.#stage = 'starttls';
+        this.#socket.send(xml('starttls', { xmlns: NS.TLS }));
+        return;
+      }
+      if (this.#options.requireEncryption) return this.#fail('policy-violation', 'the peer offers no TLS and encryption is required');
+    }
+    if (features.getChild('dialback', NS.DIALBACK_FEATURE)) this.#dialbackOffered = true;
+    const certificateOk = certificateValidFor(tls, this.#options.remoteDomain);
+    if (!certificateOk && this.#options.requireValidCertificate) return this.#fail('policy-violation', 'the peer certificate does not verify for its domain');
+    const mechanisms = features.getChild('mechanisms', NS.SASL)?.getChildren('mechanism').map((m) => m.text()) ?? [];
+    if (certificateOk && !this.#saslTried && mechanisms.includes('EXTERNAL')) {
+      this.#saslTried = true;
+      this.#stage = 'sasl';
+      this.#socket.send(xml('auth', { xmlns: NS.SASL, mechanism: 'EXTERNAL' }, base64Encode(utf8Encode(this.#options.localDomain))));
+      return;
+    }
+    this.#open();
+  }
+
+  async #upgrade(): Promise<void> {
+    try {
+      await this.#socket.startTls({ ...this.#options.tls, servername: this.#options.remoteDomain, ALPNProtocols: ['xmpp-server'] });
+    } catch {
+      this.#events.failed('TLS handshake failed');
+      this.close();
+      return;
+    }
+    if (this.#stage === 'closed') return;
+    this.#openStream();
+  }
+
+  #onSaslAnswer(element: Element): void {
+    if (element.is('success', NS.SASL)) {
+      this.method = 'certificate';
+      this.authorizedDomains.add(this.#options.localDomain);
+      this.#pending.delete(this.#options.localDomain);
+      this.#socket.restart();
+      this.#openStream();
+      if (this.#wanted.has(this.#options.localDomain)) this.#events.authorized(this.#options.localDomain);
+      return;
+    }
+    // Refused: dialback may still work (XEP-0178 §3), if the peer offers it.
+    this.#options.log.debug({ remote: this.#options.remoteDomain }, 'SASL EXTERNAL refused, trying dialback');
+    this.#open();
+  }
+
+  #open(): void {
+    if (!this.#dialbackOffered && this.authorizedDomains.size === 0) return this.#fail('policy-violation', 'the peer offers neither SASL EXTERNAL for us nor dialback');
+    this.#stage = 'open';
+    for (const element of this.#verifies.splice(0)) this.#socket.send(element);
+    for (const domain of this.#wanted) {
+      if (this.authorizedDomains.has(domain)) this.#events.authorized(domain);
+      else this.#startDialback(domain);
+    }
+  }
+
+  #startDialback(domain: string): void {
+    if (this.#pending.has(domain)) return;
+    if (!this.#dialbackOffered) {
+      this.#events.refused(domain, 'the peer does not offer dialback');
+      return;
+    }
+    this.#pending.add(domain);
+    const key = this.#options.dialbackKey(this.#options.remoteDomain, domain, this.#streamId);
+    this.#socket.send(dialbackElement('result', { from: domain, to: this.#options.remoteDomain }, key));
+  }
+
+  #onOpenElement(element: Element): void {
+    if (isQualified(element, 'result', NS.DIALBACK)) {
+      const domain = element.attrs.to as string;
+      if (!this.#pending.delete(domain)) return;
+      if (element.attrs.type === 'valid' && element.attrs.from === this.#options.remoteDomain) {
+        this.method ??= 'dialback';
+        this.authorizedDomains.add(domain);
+        this.#events.authorized(domain);
+      } else {
+        this.#events.refused(domain, element.attrs.type === 'error' ? (dialbackErrorCondition(element) ?? 'undefined-condition') : 'invalid');
+      }
+      return;
+    }
+    if (isQualified(element, 'verify', NS.DIALBACK)) return this.#events.verifyAnswer(element);
+    // Stanzas from the peer belong on its own stream to us (no XEP-0288 here): drop them.
+    this.#options.log.debug({ remote: this.#options.remoteDomain, name: element.name }, 'ignoring an element on an outgoing stream');
+  }
+
+  #fail(condition: StreamErrorCondition | 'not-well-formed' | 'restricted-xml' | 'policy-violation', text: string): void {
+    if (this.#stage === 'closed') return;
+    this.#options.log.info({ remote: this.#options.remoteDomain, condition, text }, 'outgoing server stream failed');
+    this.#events.failed(text);
+    this.close(condition as StreamErrorCondition, text);
+  }
+
+  #onClosed(): void {
+    const wasOpen = this.#stage;
+    this.#stage = 'closed';
+    if (wasOpen !== 'closed') this.#events.failed('the connection closed');
+    this.#events.closed();
+  }
+}
+
+export type { TLSSocket };

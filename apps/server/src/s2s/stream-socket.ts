@@ -1,0 +1,148 @@
+import type { Socket } from 'node:net';
+import { connect as tlsConnect, TLSSocket, type ConnectionOptions, type SecureContext } from 'node:tls';
+import type { Element } from '@conexizan/protocol';
+import { StreamParser, type StreamParserEvents } from '../xml/stream-parser.ts';
+
+/**
+ * One server-to-server TCP connection as both directions see it: bytes in
+ * through the strict stream parser (restricted XML, size limit), elements
+ * out, and the STARTTLS upgrade from either side. The stream logic lives in
+ * incoming.ts and outgoing.ts; this file only carries bytes.
+ */
+export interface StreamSocketEvents extends StreamParserEvents {
+  closed(): void;
+}
+
+export class StreamSocket {
+  #socket: Socket;
+  readonly #parser: StreamParser;
+  readonly #events: StreamSocketEvents;
+  readonly closed: Promise<void>;
+  #resolveClosed!: () => void;
+  #streamOpen = false;
+  #closing = false;
+  #isClosed = false;
+  /** last time anything was read or written, for idle timeouts */
+  lastActivity = Date.now();
+  bytesReceived = 0;
+
+  constructor(socket: Socket, events: StreamSocketEvents, maxStanzaBytes: number) {
+    this.#socket = socket;
+    this.#events = events;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#parser = new StreamParser(events, { maxStanzaBytes });
+    this.#attach(socket);
+  }
+
+  get secure(): boolean {
+    return this.#socket instanceof TLSSocket;
+  }
+
+  get tlsSocket(): TLSSocket | null {
+    return this.#socket instanceof TLSSocket ? this.#socket : null;
+  }
+
+  get isClosed(): boolean {
+    return this.#isClosed || this.#closing;
+  }
+
+  /** Sends our stream header; the caller builds it (the attributes differ by direction). */
+  openStream(header: string): void {
+    this.write(header);
+    this.#streamOpen = true;
+  }
+
+  send(element: Element): void {
+    this.write(element.toString());
+  }
+
+  write(data: string): void {
+    if (this.#closing || this.#socket.destroyed || !this.#socket.writable) return;
+    this.lastActivity = Date.now();
+    this.#socket.write(data);
+  }
+
+  /** Sends the stream error if given, closes the stream and then the socket. */
+  close(error?: Element, headerIfNeeded?: string): void {
+    if (this.#closing) return;
+    if (error) {
+      // A stream error lives inside a stream (RFC 6120 §4.9.1.1).
+      if (!this.#streamOpen && headerIfNeeded) this.openStream(headerIfNeeded);
+      this.write(error.toString());
+    }
+    if (this.#streamOpen) this.write('</stream:stream>');
+    this.#closing = true;
+    this.#socket.end();
+    // A peer that never reads must not keep the socket: give it a moment, then cut.
+    setTimeout(() => this.#socket.destroy(), 2000).unref();
+  }
+
+  destroy(): void {
+    this.#closing = true;
+    this.#socket.destroy();
+  }
+
+  /** Stops reading for a while: rate limiting by TCP backpressure. */
+  pauseReading(ms: number): void {
+    const socket = this.#socket;
+    socket.pause();
+    setTimeout(() => socket.resume(), ms).unref();
+  }
+
+  /** A new stream on the same connection (after TLS or SASL). */
+  restart(): void {
+    this.#streamOpen = false;
+    this.#parser.reset();
+  }
+
+  /** The receiving side of STARTTLS: after sending <proceed/>. Asks for the peer's certificate (XEP-0178). */
+  async acceptTls(secureContext: SecureContext): Promise<TLSSocket> {
+    const secure = new TLSSocket(this.#detach(), { isServer: true, secureContext, requestCert: true, rejectUnauthorized: false });
+    return this.#upgrade(secure, 'secure');
+  }
+
+  /** The initiating side of STARTTLS: after receiving <proceed/>. Certificates are judged by the caller, not here. */
+  async startTls(options: ConnectionOptions): Promise<TLSSocket> {
+    const secure = tlsConnect({ ...options, socket: this.#detach(), rejectUnauthorized: false });
+    return this.#upgrade(secure, 'secureConnect');
+  }
+
+  #detach(): Socket {
+    const plain = this.#socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    plain.removeAllListeners('error');
+    plain.removeAllListeners('end');
+    return plain;
+  }
+
+  async #upgrade(secure: TLSSocket, readyEvent: 'secure' | 'secureConnect'): Promise<TLSSocket> {
+    this.#socket = secure;
+    this.restart();
+    this.#attach(secure);
+    await new Promise<void>((resolve, reject) => {
+      secure.once(readyEvent, () => resolve());
+      secure.once('error', reject);
+    });
+    return secure;
+  }
+
+  #attach(socket: Socket): void {
+    socket.setEncoding('utf8');
+    socket.setNoDelay(true);
+    socket.on('data', (data: string) => {
+      this.lastActivity = Date.now();
+      this.bytesReceived += Buffer.byteLength(data);
+      this.#parser.write(data);
+    });
+    socket.on('error', () => {
+      // 'close' follows; the reason (often ECONNRESET) is not worth a log line.
+    });
+    socket.on('close', () => {
+      if (this.#isClosed) return;
+      this.#isClosed = true;
+      this.#resolveClosed();
+      this.#events.closed();
+    });
+  }
+}
