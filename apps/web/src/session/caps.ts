@@ -1,0 +1,37 @@
+import { NS, capsElement, capsHash, discoInfoResult, type CapsInput, type Element } from '@conexizan/protocol';
+
+/** What this client supports (XEP-0030), announced with XEP-0115 caps so PEP sends us nicknames. */
+export const CLIENT_CAPS: CapsInput = {
+  identities: [{ category: 'client', type: 'web', name: 'Conexizan' }],
+  features: [
+    NS.DISCO_INFO,
+    NS.CAPS,
+    NS.PING,
+    NS.RECEIPTS,
+    NS.CHAT_MARKERS,
+    NS.CHATSTATES,
+    NS.CORRECTION,
+    NS.RETRACT,
+    NS.REACTIONS,
+    NS.REPLY,
+    NS.OOB,
+    NS.NICK,
+    `${NS.NICK}+notify`,
+  ],
+};
+
+export const CAPS_NODE = 'https://conexizan.org/web';
+
+let cached: Promise<string> | null = null;
+export function capsVer(): Promise<string> {
+  cached ??= capsHash(CLIENT_CAPS);
+  return cached;
+}
+
+export async function capsPresenceChild(): Promise<Element> {
+  return capsElement(CAPS_NODE, await capsVer());
+}
+
+export function discoInfoReply(node: string | undefined): Element {
+  return discoInfoResult({ identities: CLIENT_CAPS.identities, features: CLIENT_CAPS.features, node });
+}

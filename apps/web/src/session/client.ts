@@ -1,0 +1,182 @@
+import { client as createXmppClient, type XmppClient } from '@xmpp/client';
+import { xml, type Element } from '@conexizan/protocol';
+import { Emitter } from './events.ts';
+import { SCRAM_MECHANISMS, scramMechanism } from './scram-mechanism.ts';
+
+export type ConnectionStatus = 'connecting' | 'online' | 'offline';
+
+export type ConnectionEvents = {
+  status: [ConnectionStatus];
+  /** a fresh session (first login or after resumption failed): roster and archive need a sync */
+  session: [{ jid: string; resumed: false }];
+  /** the server resumed our XEP-0198 session: nothing was lost */
+  resumed: [];
+  stanza: [Element];
+  /** the server acknowledged (XEP-0198) an outgoing stanza */
+  acked: [Element];
+  /** an outgoing stanza was not acknowledged before the session ended */
+  unacked: [Element];
+};
+
+/**
+ * A seam for end-to-end encryption: transforms run on every outgoing message
+ * before it is sent and on every incoming one before anything parses it.
+ * An OMEMO layer (packages/crypto) registers one; by default there is none.
+ */
+export interface StanzaTransform {
+  outgoing?(stanza: Element): Promise<Element> | Element;
+  incoming?(stanza: Element): Promise<Element> | Element;
+}
+
+export interface LoginOptions {
+  service: string;
+  domain: string;
+  username: string;
+  password: string;
+  resource?: string;
+  /** runs on the unauthenticated stream before SASL: used for in-band registration */
+  beforeAuth?: (xmpp: XmppClient) => Promise<void>;
+}
+
+export class AuthError extends Error {
+  override name = 'AuthError';
+}
+
+/** Which SASL mechanism to use: SCRAM first; PLAIN only inside TLS. */
+export function chooseMechanism(offered: string[], secure: boolean): string | null {
+  for (const name of SCRAM_MECHANISMS) if (offered.includes(name)) return name;
+  if (secure && offered.includes('PLAIN')) return 'PLAIN';
+  return null;
+}
+
+/** One XMPP connection over WebSocket, with reconnection and stream-management resumption. */
+export class Connection extends Emitter<ConnectionEvents> {
+  #xmpp: XmppClient | null = null;
+  #status: ConnectionStatus = 'offline';
+  #transforms: StanzaTransform[] = [];
+  jid = '';
+
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+
+  addTransform(transform: StanzaTransform): void {
+    this.#transforms.push(transform);
+  }
+
+  #setStatus(status: ConnectionStatus): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    this.emit('status', status);
+  }
+
+  /** Connects and authenticates; rejects with AuthError on wrong credentials, another Error when unreachable. */
+  async login(options: LoginOptions): Promise<string> {
+    const xmpp = createXmppClient({
+      service: options.service,
+      domain: options.domain,
+      resource: options.resource,
+      credentials: async (authenticate, mechanisms) => {
+        if (options.beforeAuth) await options.beforeAuth(xmpp);
+        const mechanism = chooseMechanism(mechanisms, xmpp.isSecure());
+        if (!mechanism) throw new AuthError('the server offers no mechanism we can use safely');
+        try {
+          await authenticate({ username: options.username, password: options.password }, mechanism);
+        } catch (error) {
+          if ((error as { condition?: string }).condition === 'not-authorized') throw new AuthError('not-authorized');
+          throw error;
+        }
+      },
+    });
+    for (const hash of ['SHA-256', 'SHA-1'] as const) xmpp.saslFactory.use(`SCRAM-${hash}`, scramMechanism(hash));
+    this.#xmpp = xmpp;
+    this.#wire(xmpp);
+    this.#setStatus('connecting');
+    try {
+      await xmpp.start();
+    } catch (error) {
+      this.#xmpp = null;
+      xmpp.reconnect.stop();
+      await xmpp.stop().catch(() => {});
+      this.#setStatus('offline');
+      if (error instanceof AuthError || (error as { condition?: string }).condition === 'not-authorized') {
+        throw new AuthError('not-authorized');
+      }
+      throw error;
+    }
+    return this.jid;
+  }
+
+  #wire(xmpp: XmppClient): void {
+    xmpp.on('error', () => {
+      // Errors surface through start() or as a disconnect; the reconnect module retries.
+    });
+    xmpp.on('status', (status: string) => {
+      if (xmpp !== this.#xmpp) return;
+      if (status === 'online') this.#setStatus('online');
+      else if (status === 'disconnect' || status === 'offline') this.#setStatus('offline');
+      else if (status === 'connecting' || status === 'opening') this.#setStatus('connecting');
+    });
+    xmpp.on('online', (jid: { toString(): string }) => {
+      this.jid = jid.toString();
+      this.emit('session', { jid: this.jid, resumed: false });
+    });
+    xmpp.streamManagement.on('resumed', () => {
+      this.#setStatus('online');
+      this.emit('resumed');
+    });
+    xmpp.streamManagement.on('ack', (stanza: Element) => this.emit('acked', stanza));
+    xmpp.streamManagement.on('fail', (stanza: Element) => this.emit('unacked', stanza));
+    xmpp.on('stanza', (stanza: Element) => {
+      void this.#incoming(stanza);
+    });
+  }
+
+  async #incoming(stanza: Element): Promise<void> {
+    let current = stanza;
+    if (current.name === 'message') {
+      for (const t of this.#transforms) if (t.incoming) current = await t.incoming(current);
+    }
+    this.emit('stanza', current);
+  }
+
+  /** Sends a stanza (messages pass through the transforms). Queued by the library while reconnecting. */
+  async send(stanza: Element): Promise<void> {
+    const xmpp = this.#requireClient();
+    let current = stanza;
+    if (current.name === 'message') {
+      for (const t of this.#transforms) if (t.outgoing) current = await t.outgoing(current);
+    }
+    await xmpp.send(current);
+  }
+
+  /** Sends an IQ and returns the whole result stanza; an error reply rejects (with .condition and .text). */
+  async iq(type: 'get' | 'set', payload: Element, to?: string, timeoutMs = 30_000): Promise<Element> {
+    const xmpp = this.#requireClient();
+    return xmpp.iqCaller.request(xml('iq', to ? { type, to } : { type }, payload), timeoutMs);
+  }
+
+  /** Answers IQ gets (for example XEP-0199 ping is built in; disco#info here). */
+  onIqGet(ns: string, name: string, handler: (stanza: Element) => Element | Promise<Element>): void {
+    this.#requireClient().iqCallee.get(ns, name, ({ stanza }) => handler(stanza));
+  }
+
+  onIqSet(ns: string, name: string, handler: (stanza: Element) => Element | Promise<Element> | Record<string, never>): void {
+    this.#requireClient().iqCallee.set(ns, name, ({ stanza }) => handler(stanza));
+  }
+
+  /** Ends the session cleanly (no reconnection). */
+  async logout(): Promise<void> {
+    const xmpp = this.#xmpp;
+    this.#xmpp = null;
+    if (!xmpp) return;
+    xmpp.reconnect.stop();
+    await Promise.race([xmpp.stop().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
+    this.#setStatus('offline');
+  }
+
+  #requireClient(): XmppClient {
+    if (!this.#xmpp) throw new Error('not connected');
+    return this.#xmpp;
+  }
+}

@@ -1,0 +1,99 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { ChatMessage, RosterItem } from './model.ts';
+
+/**
+ * Local state in IndexedDB, per account: messages, the roster with its
+ * version, drafts and where archive sync stopped. A reload shows all of it
+ * at once; the session then fetches only what is new.
+ */
+interface Schema extends DBSchema {
+  messages: {
+    key: [string, string, string];
+    value: ChatMessage & { account: string };
+    indexes: { byPeerTime: [string, string, number]; byAccount: string };
+  };
+  meta: {
+    key: [string, string];
+    value: { account: string; key: string; value: unknown };
+  };
+}
+
+export const DB_NAME = 'conexizan';
+export const MESSAGES_PER_CHAT_ON_LOAD = 200;
+
+export interface AccountMeta {
+  roster?: { items: RosterItem[]; version: string | null };
+  /** newest archive id we have seen: the next sync pages forward from it */
+  lastArchiveId?: string;
+  drafts?: Record<string, string>;
+  unread?: Record<string, number>;
+  peers?: string[];
+}
+
+export class LocalStore {
+  #db: Promise<IDBPDatabase<Schema>>;
+
+  constructor(readonly account: string, name = DB_NAME) {
+    this.#db = openDB<Schema>(name, 1, {
+      upgrade(db) {
+        const messages = db.createObjectStore('messages', { keyPath: ['account', 'peer', 'id'] });
+        messages.createIndex('byPeerTime', ['account', 'peer', 'timestamp']);
+        messages.createIndex('byAccount', 'account');
+        db.createObjectStore('meta', { keyPath: ['account', 'key'] });
+      },
+    });
+  }
+
+  async saveMessages(messages: ChatMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const db = await this.#db;
+    const tx = db.transaction('messages', 'readwrite');
+    for (const m of messages) void tx.store.put({ ...m, account: this.account });
+    await tx.done;
+  }
+
+  /** The newest messages of one chat, oldest first. */
+  async loadMessages(peer: string, limit = MESSAGES_PER_CHAT_ON_LOAD, beforeTimestamp = Number.MAX_SAFE_INTEGER): Promise<ChatMessage[]> {
+    const db = await this.#db;
+    const range = IDBKeyRange.bound([this.account, peer, 0], [this.account, peer, beforeTimestamp], false, true);
+    const out: ChatMessage[] = [];
+    let cursor = await db.transaction('messages').store.index('byPeerTime').openCursor(range, 'prev');
+    while (cursor && out.length < limit) {
+      const { account: _account, ...message } = cursor.value;
+      out.push(message);
+      cursor = await cursor.continue();
+    }
+    return out.reverse();
+  }
+
+  async getMeta<K extends keyof AccountMeta>(key: K): Promise<AccountMeta[K] | undefined> {
+    const db = await this.#db;
+    return (await db.get('meta', [this.account, key]))?.value as AccountMeta[K] | undefined;
+  }
+
+  async setMeta<K extends keyof AccountMeta>(key: K, value: AccountMeta[K]): Promise<void> {
+    const db = await this.#db;
+    await db.put('meta', { account: this.account, key, value });
+  }
+
+  /** Forgets everything about this account on this device (log out without "stay logged in", account deletion). */
+  async wipe(): Promise<void> {
+    const db = await this.#db;
+    const tx = db.transaction(['messages', 'meta'], 'readwrite');
+    let cursor = await tx.objectStore('messages').index('byAccount').openCursor(IDBKeyRange.only(this.account));
+    while (cursor) {
+      await cursor.delete();
+      cursor = await cursor.continue();
+    }
+    let meta = await tx.objectStore('meta').openCursor(IDBKeyRange.bound([this.account, ''], [this.account, '\uffff']));
+    while (meta) {
+      await meta.delete();
+      meta = await meta.continue();
+    }
+    await tx.done;
+  }
+
+  async close(): Promise<void> {
+    (await this.#db).close();
+  }
+}

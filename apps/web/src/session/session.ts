@@ -1,0 +1,291 @@
+import { NS, xml, type Element } from '@conexizan/protocol';
+import { capsPresenceChild, discoInfoReply } from './caps.ts';
+import { ChatStore } from './chats.ts';
+import { Connection, type ConnectionStatus, type LoginOptions } from './client.ts';
+import { ContactActions, fetchVcardAvatar } from './contacts.ts';
+import { Emitter } from './events.ts';
+import { ArchiveQueries, messagesOf, type ArchivePage } from './mam.ts';
+import type { ChatMessage } from './model.ts';
+import { LocalStore } from './persistence.ts';
+import { RosterStore, parseRosterItem, rosterGet } from './roster.ts';
+import { Outbox } from './outbox.ts';
+import { bare, markerMessage, parseMessage, receiptMessage } from './stanzas.ts';
+
+export type SessionEvents = {
+  change: [];
+  /** a message from someone else arrived live (for notifications) */
+  incoming: [ChatMessage];
+  /** the server ended the session for good (account deleted, conflict): back to the login screen */
+  ended: [];
+};
+
+/** Pages of archive fetched on a fresh session before we stop catching up (the rest loads on scroll). */
+const CATCH_UP_PAGES = 10;
+const PAGE = 50;
+
+/**
+ * One logged-in account: the connection, the stores the views read, local
+ * persistence and archive sync. Plain TypeScript; React only subscribes.
+ */
+export class Session extends Emitter<SessionEvents> {
+  readonly connection = new Connection();
+  readonly chats = new ChatStore();
+  readonly roster = new RosterStore();
+  readonly contacts = new ContactActions(this.connection, this.roster);
+  readonly archive = new ArchiveQueries();
+  readonly outbox: Outbox;
+  readonly local: LocalStore;
+  #version = 0;
+  #avatarHashes = new Map<string, string>();
+  #metaTimer: ReturnType<typeof setTimeout> | null = null;
+  #synced = false;
+  #ended = false;
+
+  constructor(readonly jid: string, readonly domain: string, dbName?: string) {
+    super();
+    this.local = new LocalStore(jid, dbName);
+    this.outbox = new Outbox(this.connection, this.chats);
+    const changed = () => {
+      this.#version++;
+      this.emit('change');
+    };
+    this.chats.on('change', changed);
+    this.roster.on('change', changed);
+    this.connection.on('status', (status) => {
+      if (status !== 'online') this.chats.conversations.forEach((c) => c.typing && this.chats.setTyping(c.peer, false));
+      changed();
+    });
+    this.chats.on('saved', (messages) => void this.local.saveMessages(messages).catch(() => {}));
+    this.chats.on('change', () => this.#scheduleMetaSave());
+    this.chats.on('incoming', (m) => this.emit('incoming', m));
+    this.connection.on('stanza', (stanza) => void this.#route(stanza));
+    this.connection.on('session', () => void this.#freshSession());
+    this.connection.on('resumed', () => void this.outbox.flush());
+  }
+
+  /** Increments on every change: React's useSyncExternalStore snapshot. */
+  get version(): number {
+    return this.#version;
+  }
+
+  get status(): ConnectionStatus {
+    return this.connection.status;
+  }
+
+  /** Shows what this device already knows before the network answers. */
+  async loadLocal(): Promise<void> {
+    const [roster, peers, drafts, unread] = await Promise.all([
+      this.local.getMeta('roster'),
+      this.local.getMeta('peers'),
+      this.local.getMeta('drafts'),
+      this.local.getMeta('unread'),
+    ]);
+    if (roster) this.roster.setAll(roster.items, roster.version);
+    for (const peer of peers ?? []) {
+      this.chats.addMessages(await this.local.loadMessages(peer), { persist: false });
+      if (drafts?.[peer]) this.chats.setDraft(peer, drafts[peer]!);
+      if (unread?.[peer]) this.chats.setUnread(peer, unread[peer]!);
+    }
+  }
+
+  async start(login: Omit<LoginOptions, 'resource'>): Promise<void> {
+    await this.connection.login({ ...login, resource: `web-${crypto.randomUUID().slice(0, 8)}` });
+  }
+
+  #scheduleMetaSave(): void {
+    if (this.#metaTimer) return;
+    this.#metaTimer = setTimeout(() => {
+      this.#metaTimer = null;
+      const conversations = this.chats.conversations;
+      void Promise.all([
+        this.local.setMeta('peers', conversations.map((c) => c.peer)),
+        this.local.setMeta('drafts', Object.fromEntries(conversations.filter((c) => c.draft).map((c) => [c.peer, c.draft]))),
+        this.local.setMeta('unread', Object.fromEntries(conversations.filter((c) => c.unread).map((c) => [c.peer, c.unread]))),
+      ]).catch(() => {});
+    }, 300);
+  }
+
+  async #freshSession(): Promise<void> {
+    const c = this.connection;
+    c.onIqGet(NS.DISCO_INFO, 'query', (iq) => discoInfoReply(iq.getChild('query')?.attrs.node));
+    c.onIqSet(NS.ROSTER, 'query', (iq) => {
+      // RFC 6121 §2.1.6: only our own server (no from, or our bare JID) may push.
+      if (iq.attrs.from && bare(iq.attrs.from) !== this.jid) throw new Error('forbidden');
+      this.roster.applyPush(iq.getChild('query', NS.ROSTER)!);
+      void this.#saveRoster();
+      return {};
+    });
+    for (const name of ['block', 'unblock']) {
+      c.onIqSet(NS.BLOCKING, name, (iq) => {
+        if (iq.attrs.from && bare(iq.attrs.from) !== this.jid) throw new Error('forbidden');
+        this.contacts.applyBlockingPush(iq.getChild(name, NS.BLOCKING)!);
+        return {};
+      });
+    }
+    this.roster.clearPresence();
+    try {
+      await this.#syncRoster();
+      await c.send(xml('presence', {}, await capsPresenceChild()));
+      await c.iq('set', xml('enable', { xmlns: NS.CARBONS })).catch(() => {});
+      await this.contacts.loadBlocklist().catch(() => {});
+      await this.outbox.flush();
+      await this.#catchUp();
+    } catch (error) {
+      // The connection dropped while syncing; the next session tries again.
+      console.warn('sync after login stopped:', (error as Error).message);
+    }
+  }
+
+  async #syncRoster(): Promise<void> {
+    const result = (await this.connection.iq('get', rosterGet(this.roster.version ?? ''))).getChild('query', NS.ROSTER);
+    // RFC 6121 §2.6.3: an empty result means our cached version is current.
+    if (result) {
+      const items = result.getChildren('item').map(parseRosterItem).filter((i) => i !== null);
+      this.roster.setAll(items, result.attrs.ver ?? null);
+      await this.#saveRoster();
+    }
+  }
+
+  async #saveRoster(): Promise<void> {
+    await this.local.setMeta('roster', { items: this.roster.items, version: this.roster.version });
+  }
+
+  /** Fetches what arrived while we were away: forward from the newest archive id we know. */
+  async #catchUp(): Promise<void> {
+    let after = await this.local.getMeta('lastArchiveId');
+    if (!after) {
+      // First time on this device: the newest page, older ones load as the user scrolls.
+      const page = await this.archive.query(this.connection, this.jid, { before: '', max: PAGE });
+      this.#applyPage(page, false);
+      if (page.last) await this.local.setMeta('lastArchiveId', page.last);
+      this.#synced = true;
+      return;
+    }
+    for (let i = 0; i < CATCH_UP_PAGES; i++) {
+      let page: ArchivePage;
+      try {
+        page = await this.archive.query(this.connection, this.jid, { after, max: PAGE });
+      } catch (error) {
+        // item-not-found: our id is older than the archive keeps; start over from the newest page.
+        if ((error as { condition?: string }).condition === 'item-not-found') {
+          await this.local.setMeta('lastArchiveId', undefined);
+          return this.#catchUp();
+        }
+        throw error;
+      }
+      this.#applyPage(page, true);
+      if (page.last) {
+        after = page.last;
+        await this.local.setMeta('lastArchiveId', after);
+      }
+      if (page.complete || !page.last) break;
+    }
+    this.#synced = true;
+  }
+
+  #applyPage(page: ArchivePage, countUnread: boolean): void {
+    const messages = messagesOf(page.events);
+    const known = new Set(this.chats.conversations.flatMap((c) => c.messages.map((m) => m.id)));
+    this.chats.addMessages(messages);
+    if (countUnread) {
+      for (const m of messages) {
+        if (!m.outgoing && !known.has(m.id) && this.chats.activePeer !== m.peer) {
+          this.chats.setUnread(m.peer, (this.chats.get(m.peer)?.unread ?? 0) + 1);
+        }
+      }
+    }
+    for (const event of page.events) if (event.kind !== 'message' && event.kind !== 'chatstate') this.chats.apply(event, false);
+  }
+
+  /** Older messages of one chat: from this device first, then from the archive. Returns how many were added. */
+  async loadOlder(peer: string): Promise<number> {
+    const conversation = this.chats.get(peer);
+    const oldest = conversation?.messages[0];
+    const stored = await this.local.loadMessages(peer, 50, oldest?.timestamp ?? Number.MAX_SAFE_INTEGER);
+    if (stored.length > 0) {
+      this.chats.addMessages(stored, { persist: false });
+      return stored.length;
+    }
+    if (this.status !== 'online' || conversation?.historyComplete) return 0;
+    const before = conversation?.messages.find((m) => m.archiveId)?.archiveId ?? '';
+    const page = await this.archive.query(this.connection, this.jid, { with: peer, before, max: 30 });
+    const added = messagesOf(page.events).length;
+    this.#applyPage(page, false);
+    if (page.complete || added === 0) this.chats.setHistoryComplete(peer);
+    return added;
+  }
+
+  async #route(stanza: Element): Promise<void> {
+    if (stanza.name === 'presence') {
+      this.roster.applyPresence(stanza);
+      this.#maybeFetchAvatar(stanza);
+      this.#maybeNick(stanza);
+      return;
+    }
+    if (stanza.name !== 'message') return;
+    if (this.archive.collect(stanza, this.jid)) return;
+    if (stanza.getChild('event', NS.PUBSUB_EVENT)) return this.#nickFromPep(stanza);
+    for (const event of parseMessage(stanza, { self: this.jid })) {
+      if (event.kind === 'message' && !event.message.outgoing && this.roster.isBlocked(event.message.peer)) continue;
+      this.chats.apply(event, true);
+      if (event.kind !== 'message') continue;
+      if (event.message.archiveId && this.#synced) void this.local.setMeta('lastArchiveId', event.message.archiveId);
+      if (!event.message.outgoing) this.#acknowledge(stanza, event.message);
+    }
+  }
+
+  /** XEP-0184 receipts only to contacts allowed to see our presence (§8: it would reveal that we are online). */
+  #acknowledge(stanza: Element, message: ChatMessage): void {
+    const item = this.roster.item(message.peer);
+    const trusted = item && (item.subscription === 'from' || item.subscription === 'both');
+    if (trusted && stanza.getChild('request', NS.RECEIPTS) && stanza.attrs.from && stanza.attrs.id) {
+      void this.connection.send(receiptMessage(stanza.attrs.from, stanza.attrs.id)).catch(() => {});
+    }
+    if (this.chats.activePeer === message.peer && typeof document !== 'undefined' && document.visibilityState === 'visible') {
+      this.markDisplayed(message.peer);
+    }
+  }
+
+  /** XEP-0333: tell the sender we have seen their newest markable message. */
+  markDisplayed(peer: string): void {
+    const item = this.roster.item(peer);
+    if (!item || (item.subscription !== 'from' && item.subscription !== 'both') || this.status !== 'online') return;
+    const last = [...(this.chats.get(peer)?.messages ?? [])].reverse().find((m) => !m.outgoing);
+    if (last?.markable && !last.retracted) void this.connection.send(markerMessage(peer, last.id)).catch(() => {});
+  }
+
+  #maybeFetchAvatar(presence: Element): void {
+    const photo = presence.getChild('x', NS.VCARD_UPDATE)?.getChildText('photo');
+    const jid = presence.attrs.from ? bare(presence.attrs.from) : null;
+    if (!jid || photo === null || photo === undefined) return;
+    if (this.#avatarHashes.get(jid) === photo) return;
+    this.#avatarHashes.set(jid, photo);
+    if (photo === '') return this.roster.setAvatar(jid, undefined);
+    void fetchVcardAvatar(this.connection, jid)
+      .then((url) => this.roster.setAvatar(jid, url))
+      .catch(() => {});
+  }
+
+  #maybeNick(presence: Element): void {
+    const nick = presence.getChild('nick', NS.NICK)?.getText();
+    if (presence.attrs.type === 'subscribe' && nick && presence.attrs.from) this.roster.setNick(bare(presence.attrs.from), nick);
+  }
+
+  /** XEP-0172 nicknames from PEP notifications (we announce +notify in caps). */
+  #nickFromPep(stanza: Element): void {
+    const items = stanza.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
+    if (items?.attrs.node !== NS.NICK || !stanza.attrs.from) return;
+    const nick = items.getChild('item')?.getChild('nick', NS.NICK)?.getText();
+    this.roster.setNick(bare(stanza.attrs.from), nick || undefined);
+  }
+
+  /** Logs out; `forget` also clears what this device stored about the account. */
+  async logout(forget: boolean): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.connection.status === 'online') await this.connection.send(xml('presence', { type: 'unavailable' })).catch(() => {});
+    await this.connection.logout();
+    if (forget) await this.local.wipe().catch(() => {});
+    await this.local.close().catch(() => {});
+  }
+}

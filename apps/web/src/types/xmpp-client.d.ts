@@ -1,0 +1,50 @@
+// @xmpp/client 0.14 ships no types; we declare the part the session layer uses.
+declare module '@xmpp/client' {
+  import type { Element } from '@conexizan/protocol';
+
+  interface EventSource {
+    on(event: string, listener: (...args: any[]) => void): void;
+    removeListener(event: string, listener: (...args: any[]) => void): void;
+  }
+
+  export interface SaslFactory {
+    use(name: string, mechanism: new () => unknown): void;
+  }
+
+  export interface XmppClient extends EventSource {
+    status: string;
+    jid: { toString(): string; local: string; domain: string; resource: string } | null;
+    options: { service: string; domain: string };
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    disconnect(): Promise<unknown>;
+    send(element: Element): Promise<void>;
+    isSecure(): boolean;
+    iqCaller: {
+      request(element: Element, timeout?: number): Promise<Element>;
+      get(payload: Element, to?: string, timeout?: number): Promise<Element>;
+      set(payload: Element, to?: string, timeout?: number): Promise<Element>;
+    };
+    iqCallee: {
+      get(ns: string, name: string, handler: (ctx: { stanza: Element }) => unknown): void;
+      set(ns: string, name: string, handler: (ctx: { stanza: Element }) => unknown): void;
+    };
+    reconnect: EventSource & { stop(): void; start(): void; delay: number };
+    streamManagement: EventSource & { id: string; enabled: boolean; timeout: number; requestAckInterval: number };
+    saslFactory: SaslFactory;
+  }
+
+  export type Authenticate = (credentials: { username: string; password: string }, mechanism: string) => Promise<void>;
+
+  export interface ClientOptions {
+    service: string;
+    domain: string;
+    resource?: string;
+    username?: string;
+    password?: string;
+    credentials?: (authenticate: Authenticate, mechanisms: string[]) => Promise<void>;
+    lang?: string;
+  }
+
+  export function client(options: ClientOptions): XmppClient;
+}
