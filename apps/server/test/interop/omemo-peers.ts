@@ -1,0 +1,215 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
+import { fileURLToPath } from 'node:url';
+import { DEVICE_LIST_NODE, OmemoAccount, bundleNode, type DecryptResult, type OmemoDirectory, type OmemoStore } from '@conexizan/crypto';
+import { NS, type Element } from '@conexizan/protocol';
+import { SYSTEM_PYTHON, slixmppProblem, type Observation } from '../support/python.ts';
+import type { TestServer } from '../support/test-server.ts';
+import { Inbox } from '../support/wait.ts';
+import { loginJs, xml, type JsSession } from '../support/xmpp-js.ts';
+
+/**
+ * The two sides of the OMEMO interop test: python-omemo (oldmemo backend) in
+ * a long-lived slixmpp process driven by JSON lines (slixmpp/omemo_peer.py),
+ * and an @xmpp/client session using @conexizan/crypto's OmemoAccount.
+ */
+const PEER_SCRIPT = fileURLToPath(new URL('./slixmpp/omemo_peer.py', import.meta.url));
+const WAIT_MS = 20_000;
+
+export class PythonOmemoPeer {
+  readonly events = new Inbox<Observation>((o) => JSON.stringify(o).slice(0, 300));
+  stderr = '';
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
+
+  static async start(options: { port: number; user: string; password: string; state: string }): Promise<{ peer: PythonOmemoPeer; ready: Observation }> {
+    const problem = slixmppProblem();
+    if (problem) throw new Error(problem);
+    const child = spawn(SYSTEM_PYTHON, ['-u', PEER_SCRIPT, '--port', String(options.port), '--user', options.user, '--password', options.password, '--state', options.state], {
+      cwd: fileURLToPath(new URL('./slixmpp/', import.meta.url)),
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    const peer = new PythonOmemoPeer(child);
+    let buffered = '';
+    child.stdout.setEncoding('utf8').on('data', (data: string) => {
+      buffered += data;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line.startsWith('{')) peer.events.push(JSON.parse(line) as Observation);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (data: string) => (peer.stderr = (peer.stderr + data).slice(-5000)));
+    child.on('close', () => peer.events.close(`the python-omemo peer exited; stderr:\n${peer.stderr}`));
+    const ready = await peer.waitFor((o) => o.step === 'ready' || o.step === 'fatal', 'python-omemo to log in and publish its bundle', 45_000);
+    if (ready.step !== 'ready') throw new Error(`python-omemo peer failed: ${ready.error}\n${ready.trace}`);
+    return { peer, ready };
+  }
+
+  send(command: Record<string, unknown>): void {
+    this.child.stdin.write(`${JSON.stringify(command)}\n`);
+  }
+
+  waitFor(predicate: (o: Observation) => boolean, what: string, ms = WAIT_MS): Promise<Observation> {
+    return this.events.waitFor((o) => predicate(o) || o.step === 'command_failed' || o.step === 'fatal', what, ms).then((o) => {
+      if ((o.step === 'command_failed' || o.step === 'fatal') && !predicate(o)) throw new Error(`python-omemo: ${o.error}\n${o.trace}`);
+      return o;
+    });
+  }
+
+  /** Asks the peer to leave and waits for the process to end (its state file stays). */
+  async quit(): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null) resolve();
+      else this.child.on('close', () => resolve());
+    });
+    this.send({ cmd: 'quit' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await closed;
+    clearTimeout(timer);
+  }
+}
+
+/** PEP through an @xmpp/client session, as the web client will do it. */
+export class PepDirectory implements OmemoDirectory {
+  constructor(private readonly session: JsSession) {}
+
+  async items(jid: string, node: string): Promise<Element | null> {
+    try {
+      const reply = await this.session.xmpp.iqCaller.request(xml('iq', { type: 'get', to: jid }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('items', { node }))), WAIT_MS);
+      const item = reply.getChild('pubsub', NS.PUBSUB)?.getChild('items')?.getChild('item');
+      return (item?.children.find((c): c is Element => typeof c !== 'string') as Element | undefined) ?? null;
+    } catch (error) {
+      if ((error as { condition?: string }).condition === 'item-not-found') return null;
+      throw error;
+    }
+  }
+
+  fetchDeviceList(jid: string): Promise<Element | null> {
+    return this.items(jid, DEVICE_LIST_NODE);
+  }
+
+  fetchBundle(jid: string, deviceId: number): Promise<Element | null> {
+    return this.items(jid, bundleNode(deviceId));
+  }
+
+  /** Publishes with publish-options access_model=open, as Conversations does. */
+  async publish(node: string, payload: Element): Promise<void> {
+    const options = xml(
+      'publish-options',
+      {},
+      xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+        xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, 'http://jabber.org/protocol/pubsub#publish-options')),
+        xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open'))),
+    );
+    await this.session.xmpp.iqCaller.request(
+      xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('publish', { node }, xml('item', { id: 'current' }, payload)), options)),
+      WAIT_MS,
+    );
+  }
+}
+
+export interface Received {
+  from: string;
+  stanza: Element;
+  encrypted: Element;
+  result?: DecryptResult;
+  error?: Error & { code?: string };
+}
+
+/** One Node-side OMEMO device: an @xmpp/client session plus an OmemoAccount on `store`. */
+export class NodeOmemoClient {
+  readonly received = new Inbox<Received>((r) => `${r.from}: ${r.result ? JSON.stringify(r.result.plaintext) : r.error?.message}`);
+
+  private constructor(
+    readonly session: JsSession,
+    readonly account: OmemoAccount,
+    readonly directory: PepDirectory,
+  ) {}
+
+  static async start(options: { server: TestServer; username: string; password: string; resource: string; store: OmemoStore }): Promise<NodeOmemoClient> {
+    const session = await loginJs({ server: options.server, transport: 'starttls', username: options.username, password: options.password, resource: options.resource });
+    const directory = new PepDirectory(session);
+    const account = await OmemoAccount.open({ jid: session.bareJid, store: options.store, directory });
+    const client = new NodeOmemoClient(session, account, directory);
+    session.xmpp.on('stanza', (stanza: Element) => void client.onStanza(stanza));
+    if (process.env.OMEMO_DEBUG) session.xmpp.on('send', (el: Element) => console.log('SEND', el.toString().slice(0, 300)));
+    // Join the own device list (keeping the devices already on it), then publish the bundle.
+    const list = await directory.fetchDeviceList(account.jid);
+    if (list) await account.updateDeviceList(account.jid, list);
+    await directory.publish(bundleNode(account.deviceId), await account.bundleElement());
+    await directory.publish(DEVICE_LIST_NODE, await account.deviceListElement());
+    return client;
+  }
+
+  private async onStanza(stanza: Element): Promise<void> {
+    if (stanza.name !== 'message') return;
+    const from = String(stanza.attrs.from ?? '').split('/')[0]!;
+    const event = stanza.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
+    if (event?.attrs.node === DEVICE_LIST_NODE) {
+      const list = event.getChild('item')?.getChild('list', NS.OMEMO_LEGACY);
+      if (list) await this.account.updateDeviceList(from, list).catch(() => undefined);
+      return;
+    }
+    const encrypted = stanza.getChild('encrypted', NS.OMEMO_LEGACY);
+    if (!encrypted) return;
+    try {
+      const result = await this.account.decryptMessage(encrypted, from);
+      if (result.heartbeat) await this.sendEncrypted(from, result.heartbeat, null);
+      if (result.bundleChanged) await this.directory.publish(bundleNode(this.account.deviceId), await this.account.bundleElement());
+      this.received.push({ from, stanza, encrypted, result });
+    } catch (error) {
+      this.received.push({ from, stanza, encrypted, error: error as Error });
+    }
+  }
+
+  async sendEncrypted(to: string, encrypted: Element, body: string | null = 'This message is OMEMO encrypted.'): Promise<void> {
+    await this.session.send(
+      xml('message', { to, type: 'chat', id: `omemo-${Math.random().toString(36).slice(2)}` }, ...(body ? [xml('body', {}, body)] : []), encrypted, xml('store', { xmlns: NS.HINTS })),
+    );
+  }
+
+  async sendText(to: string, text: string) {
+    const result = await this.account.encryptMessage([to], text);
+    await this.sendEncrypted(to, result.element);
+    return result;
+  }
+
+  /** Uploads bytes through XEP-0363 and returns the https:// GET URL. The request carries no key. */
+  async upload(name: string, data: Uint8Array): Promise<string> {
+    const reply = await this.session.xmpp.iqCaller.request(
+      xml('iq', { type: 'get', to: 'localhost' }, xml('request', { xmlns: NS.HTTP_UPLOAD, filename: name, size: String(data.length), 'content-type': 'application/octet-stream' })),
+      WAIT_MS,
+    );
+    const slot = reply.getChild('slot', NS.HTTP_UPLOAD)!;
+    const put = slot.getChild('put')!;
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'content-length': String(data.length) };
+    for (const header of put.getChildren('header')) headers[String(header.attrs.name).toLowerCase()] = header.getText();
+    const answer = await httpsCall('PUT', put.attrs.url as string, headers, data);
+    if (answer.status >= 300) throw new Error(`upload PUT answered ${answer.status}`);
+    return slot.getChild('get')!.attrs.url as string;
+  }
+
+  stop(): Promise<void> {
+    this.received.close('the Node OMEMO client stopped');
+    return this.session.stop();
+  }
+}
+
+/** One HTTPS request to the test server (the URLs name "localhost"; its certificate is self-signed). */
+export function httpsCall(method: string, url: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<{ status: number; body: Uint8Array }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { host: '127.0.0.1', servername: 'localhost', port: target.port, path: target.pathname + target.search, method, rejectUnauthorized: false, headers: { host: target.host, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(chunks)) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body ? Buffer.from(body) : undefined);
+  });
+}
