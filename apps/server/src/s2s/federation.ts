@@ -1,5 +1,5 @@
 import { createServer as createTcpServer, type Server } from 'node:net';
-import { createSecureContext, createServer as createTlsServer, type ConnectionOptions, type SecureContext } from 'node:tls';
+import { createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
 import { cloneElement, errorReply, StanzaError, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
 import { persistentSecret } from '../accounts/secrets.ts';
 import { listen } from '../c2s/listeners.ts';
@@ -35,7 +35,6 @@ export class Federation {
   readonly #policy: BorderPolicy;
   readonly #rate: DomainRate;
   readonly #secret: Uint8Array;
-  readonly #secureContext: SecureContext;
   readonly #clientTls: ConnectionOptions;
   readonly #serverTls: { cert: string; key: string; ca: string[]; minVersion: 'TLSv1.2'; maxVersion: 'TLSv1.3' };
   readonly #lookupSrv: SrvLookup;
@@ -54,7 +53,6 @@ export class Federation {
     this.#secret = persistentSecret(options.dataDir, 'dialback');
     const ca = trustedRoots(s2s.ca_file);
     const tls = { cert: options.certificate.cert, key: options.certificate.key, ca, minVersion: 'TLSv1.2' as const, maxVersion: 'TLSv1.3' as const };
-    this.#secureContext = createSecureContext(tls);
     this.#clientTls = tls;
     this.#serverTls = tls;
     this.#lookupSrv = options.lookupSrv ?? systemSrvLookup();
@@ -186,7 +184,7 @@ export class Federation {
     return {
       serves: (domain) => this.serves(domain),
       allows: (domain) => this.#policy.allows(domain),
-      secureContext: () => this.#secureContext,
+      tlsOptions: this.#serverTls,
       requireEncryption: s2s.require_encryption,
       requireValidCertificate: s2s.require_valid_certificates,
       maxStanzaBytes: this.#config.limits.max_stanza_bytes,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { SecureContext } from 'node:tls';
+import type { TlsOptions } from 'node:tls';
 import { base64Decode, utf8Decode } from '@conexizan/crypto';
 import { NS, streamErrorElement, tryParseJid, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
 import type { Logger } from '../core/log.ts';
@@ -23,7 +23,8 @@ export interface IncomingHost {
   serves(domain: string): boolean;
   /** the border policy (block and allow lists) */
   allows(domain: string): boolean;
-  secureContext(): SecureContext;
+  /** TLS server options: our certificate, the trusted roots for peers' certificates */
+  tlsOptions: TlsOptions;
   requireEncryption: boolean;
   requireValidCertificate: boolean;
   maxStanzaBytes: number;
@@ -146,7 +147,7 @@ export class IncomingStream {
     if (this.#socket.secure) return this.close('policy-violation', 'TLS is already on');
     this.#socket.send(xml('proceed', { xmlns: NS.TLS }));
     try {
-      await this.#socket.acceptTls(this.#host.secureContext());
+      await this.#socket.acceptTls(this.#host.tlsOptions);
     } catch {
       this.#socket.destroy();
     }
@@ -213,6 +214,7 @@ export class IncomingStream {
     const from = tryParseJid(stanza.attrs.from as string | undefined);
     const to = tryParseJid(stanza.attrs.to as string | undefined);
     if (!from || !to) return this.close('improper-addressing', 'a stanza between servers needs valid from and to');
+    if (this.authenticated.size === 0) return this.close('not-authorized', 'authenticate first');
     if (!this.authenticated.has(from.domain)) return this.close('invalid-from', 'that domain was not authenticated on this stream');
     if (!this.#host.serves(to.domain)) return this.close('host-unknown', 'this server does not serve that domain');
     if (!this.#host.allows(from.domain)) return this.close('policy-violation', 'federation with this domain is not allowed');

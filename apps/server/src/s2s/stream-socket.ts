@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { connect as tlsConnect, TLSSocket, type ConnectionOptions, type SecureContext } from 'node:tls';
+import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import type { Element } from '@conexizan/protocol';
 import { StreamParser, type StreamParserEvents } from '../xml/stream-parser.ts';
 
@@ -95,10 +95,24 @@ export class StreamSocket {
     this.#parser.reset();
   }
 
-  /** The receiving side of STARTTLS: after sending <proceed/>. Asks for the peer's certificate (XEP-0178). */
-  async acceptTls(secureContext: SecureContext): Promise<TLSSocket> {
-    const secure = new TLSSocket(this.#detach(), { isServer: true, secureContext, requestCert: true, rejectUnauthorized: false });
-    return this.#upgrade(secure, 'secure');
+  /**
+   * The receiving side of STARTTLS: after sending <proceed/>. Asks for the
+   * peer's certificate (XEP-0178). The socket goes through a (never
+   * listening) tls.Server because only sockets accepted by a server get
+   * `authorized` set from the verification of the client certificate.
+   */
+  async acceptTls(options: TlsOptions): Promise<TLSSocket> {
+    const plain = this.#detach();
+    const server = createTlsServer({ ...options, requestCert: true, rejectUnauthorized: false });
+    const secure = await new Promise<TLSSocket>((resolve, reject) => {
+      server.once('secureConnection', resolve);
+      server.once('tlsClientError', reject);
+      server.emit('connection', plain);
+    });
+    this.#socket = secure;
+    this.restart();
+    this.#attach(secure);
+    return secure;
   }
 
   /** The initiating side of STARTTLS: after receiving <proceed/>. Certificates are judged by the caller, not here. */
@@ -116,7 +130,7 @@ export class StreamSocket {
     return plain;
   }
 
-  async #upgrade(secure: TLSSocket, readyEvent: 'secure' | 'secureConnect'): Promise<TLSSocket> {
+  async #upgrade(secure: TLSSocket, readyEvent: 'secureConnect'): Promise<TLSSocket> {
     this.#socket = secure;
     this.restart();
     this.#attach(secure);
