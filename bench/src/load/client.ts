@@ -1,36 +1,45 @@
-import { connect as tcpConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { base64Decode, base64Encode, ScramClientSession } from '@conexizan/crypto';
-import { NS, Parser, xml, type Element } from '@conexizan/protocol';
+import { base64Decode, base64Encode, ScramClientSession, type ScramHash } from '@conexizan/crypto';
+import { NS, xml, type Element } from '@conexizan/protocol';
 import type { Account, Endpoint } from '../targets/target.ts';
-
-/** 'direct-tls': TLS from the first byte (XEP-0368); 'starttls': plain TCP upgraded with STARTTLS (RFC 6120 §5). */
-export type Transport = 'direct-tls' | 'starttls';
+import { TcpLink, WebSocketLink, type Link } from './link.ts';
 
 /**
- * A deliberately small XMPP client for load generation: TLS (direct or
- * STARTTLS), SCRAM-SHA-256, resource binding, initial presence, then raw
- * stanzas. It only speaks what the phases need; everything it does is
- * what a real client does on login, in the same order and round trips.
+ * 'direct-tls': TLS from the first byte (XEP-0368); 'starttls': plain TCP
+ * upgraded with STARTTLS (RFC 6120 §5); 'websocket': wss with RFC 7395 framing.
  */
-const STREAM_HEADER = (domain: string) =>
-  `<?xml version='1.0'?><stream:stream xmlns='${NS.CLIENT}' xmlns:stream='${NS.STREAM}' to='${domain}' version='1.0' xml:lang='en'>`;
+export type Transport = 'direct-tls' | 'starttls' | 'websocket';
+export const TRANSPORTS: readonly Transport[] = ['direct-tls', 'starttls', 'websocket'];
 
+export interface LoginSettings {
+  transport: Transport;
+  scramHash: ScramHash;
+  timeoutMs: number;
+  /** source address for this client's connection */
+  localAddress?: string | undefined;
+}
+
+/**
+ * A deliberately small XMPP client for load generation: TLS, SCRAM, resource
+ * binding, roster fetch and initial presence, then raw stanzas. Everything it
+ * does is what a real client does on login, in the same order and round trips.
+ */
 export class XmppClient {
   readonly account: Account;
   /** full JID after binding */
   jid = '';
   /** bare JID (user@domain), what other users address */
   bareJid = '';
+  /** roster items the server returned at login */
+  rosterSize = 0;
+  /** the PBKDF2 iteration count the server asked for (i= in SCRAM), to show the servers were set up alike */
+  scramIterations = 0;
   /** called for every stanza once logged in */
   onStanza: ((stanza: Element) => void) | null = null;
 
-  #socket: Socket | TLSSocket | null = null;
-  #parser: Parser | null = null;
+  #link: Link | null = null;
   #inbox: Element[] = [];
   #waiter: { resolve: (el: Element) => void; reject: (err: Error) => void } | null = null;
   #failure: Error | null = null;
-  #closed: Promise<void> | null = null;
   /** logged in: stanzas go to onStanza instead of the login sequence */
   #online = false;
 
@@ -38,40 +47,46 @@ export class XmppClient {
     this.account = account;
   }
 
-  /** Connect, TLS, SASL, bind and initial presence; resolves when the server echoes that presence (RFC 6121 §4.2.2). */
-  async login(endpoint: Endpoint, transport: Transport, timeoutMs: number): Promise<void> {
-    const timer = setTimeout(() => this.#fail(new Error(`login timed out after ${timeoutMs} ms`)), timeoutMs);
+  get connected(): boolean {
+    return this.#link !== null && !this.#link.closed;
+  }
+
+  /** Connect, TLS, SASL, bind, roster, initial presence; resolves when the server echoes that presence (RFC 6121 §4.2.2). */
+  async login(endpoint: Endpoint, settings: LoginSettings): Promise<void> {
+    const timer = setTimeout(() => this.#fail(new Error(`login timed out after ${settings.timeoutMs} ms`)), settings.timeoutMs);
+    const events = { element: (el: Element) => this.#push(el), failure: (err: Error) => this.#fail(err) };
+    const { domain } = endpoint;
     try {
       let features: Element;
-      if (transport === 'direct-tls') {
-        await this.#connect(tlsConnect(this.#tlsOptions(endpoint, { host: endpoint.host, port: endpoint.directTlsPort })), 'secureConnect');
-        this.#openStream(endpoint.domain);
-        features = await this.#features();
+      if (settings.transport === 'websocket') {
+        this.#link = await WebSocketLink.connect(endpoint.websocketUrl, domain, settings.localAddress, events);
+        features = await this.#openStream(domain);
+      } else if (settings.transport === 'direct-tls') {
+        this.#link = await TcpLink.connect({ host: endpoint.host, port: endpoint.directTlsPort, domain, localAddress: settings.localAddress }, true, events);
+        features = await this.#openStream(domain);
       } else {
-        const plain = tcpConnect({ host: endpoint.host, port: endpoint.starttlsPort });
-        await this.#connect(plain, 'connect');
-        this.#openStream(endpoint.domain);
-        features = await this.#features();
+        const link = await TcpLink.connect({ host: endpoint.host, port: endpoint.starttlsPort, domain, localAddress: settings.localAddress }, false, events);
+        this.#link = link;
+        features = await this.#openStream(domain);
         if (!features.getChild('starttls', NS.TLS)) throw new Error('STARTTLS not offered');
         this.send(xml('starttls', { xmlns: NS.TLS }));
         await this.#expect('proceed');
-        for (const event of ['data', 'error', 'close']) plain.removeAllListeners(event); // the TLS socket takes over
-        await this.#connect(tlsConnect(this.#tlsOptions(endpoint, { socket: plain })), 'secureConnect');
-        this.#openStream(endpoint.domain);
-        features = await this.#features();
+        await link.startTls(domain);
+        features = await this.#openStream(domain);
       }
+      const mechanism = `SCRAM-${settings.scramHash}`;
       const mechanisms = features.getChild('mechanisms', NS.SASL)?.getChildren('mechanism').map((m) => m.getText()) ?? [];
-      if (!mechanisms.includes('SCRAM-SHA-256')) throw new Error(`SCRAM-SHA-256 not offered (${mechanisms.join(', ')})`);
+      if (!mechanisms.includes(mechanism)) throw new Error(`${mechanism} not offered (${mechanisms.join(', ')})`);
 
-      const scram = new ScramClientSession({ hash: 'SHA-256', username: this.account.username, password: this.account.password });
-      this.send(xml('auth', { xmlns: NS.SASL, mechanism: 'SCRAM-SHA-256' }, base64Encode(scram.first())));
-      const challenge = await this.#expect('challenge');
-      this.send(xml('response', { xmlns: NS.SASL }, base64Encode(await scram.final(base64Decode(challenge.getText())))));
+      const scram = new ScramClientSession({ hash: settings.scramHash, username: this.account.username, password: this.account.password });
+      this.send(xml('auth', { xmlns: NS.SASL, mechanism }, base64Encode(scram.first())));
+      const challenge = base64Decode((await this.#expect('challenge')).getText());
+      this.scramIterations = Number(/(?:^|,)i=(\d+)/.exec(new TextDecoder().decode(challenge))?.[1] ?? 0);
+      this.send(xml('response', { xmlns: NS.SASL }, base64Encode(await scram.final(challenge))));
       const success = await this.#expect('success');
       await scram.verify(base64Decode(success.getText()));
 
-      this.#openStream(endpoint.domain); // RFC 6120 §6.4.6: a new stream after SASL
-      features = await this.#features();
+      features = await this.#openStream(domain); // RFC 6120 §6.4.6: a new stream after SASL
       if (!features.getChild('bind', NS.BIND)) throw new Error('no resource binding offered');
       this.send(xml('iq', { type: 'set', id: 'bind' }, xml('bind', { xmlns: NS.BIND }, xml('resource', {}, 'bench'))));
       const bound = await this.#expect('iq');
@@ -79,11 +94,22 @@ export class XmppClient {
       this.jid = bound.getChild('bind', NS.BIND)?.getChildText('jid') ?? '';
       this.bareJid = this.jid.split('/')[0]!;
 
+      // A chat client asks for its roster before it goes online (RFC 6121 §2.1.3), so
+      // that the presence it then receives from its contacts has somewhere to go.
+      this.send(xml('iq', { type: 'get', id: 'roster' }, xml('query', { xmlns: NS.ROSTER })));
+      for (;;) {
+        const el = await this.#next();
+        if (el.name !== 'iq' || el.attrs.id !== 'roster') continue;
+        if (el.attrs.type !== 'result') throw new Error(`roster get failed: ${el.toString().slice(0, 200)}`);
+        this.rosterSize = el.getChild('query', NS.ROSTER)?.getChildren('item').length ?? 0;
+        break;
+      }
+
       this.send(xml('presence'));
       // Our own presence coming back means the server has the session fully available.
       for (;;) {
         const el = await this.#next();
-        if (el.name === 'presence' && el.attrs.from === this.jid) break;
+        if (el.name === 'presence' && el.attrs.from === this.jid && el.attrs.type === undefined) break;
       }
       // From here on stanzas go to onStanza; any that raced ahead are handed over too.
       this.#online = true;
@@ -94,74 +120,37 @@ export class XmppClient {
   }
 
   send(stanza: Element): void {
-    this.#socket?.write(stanza.toString());
+    this.#link?.write(stanza.toString());
   }
 
-  /** Ends the stream politely and waits (bounded) for the socket to close. */
-  async close(timeoutMs = 3000): Promise<void> {
-    const socket = this.#socket;
-    if (!socket || socket.destroyed) return;
-    this.#closed ??= new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        resolve();
-      }, timeoutMs);
-      socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.end('</stream:stream>');
-    });
-    return this.#closed;
+  sendRaw(text: string): void {
+    this.#link?.write(text);
+  }
+
+  /** Ends the stream politely and waits (bounded) for the connection to close. */
+  close(timeoutMs = 3000): Promise<void> {
+    return this.#link?.close(timeoutMs) ?? Promise.resolve();
   }
 
   destroy(): void {
-    this.#socket?.destroy();
+    this.#link?.destroy();
   }
 
-  #tlsOptions(endpoint: Endpoint, where: { host: string; port: number } | { socket: Socket }) {
-    // The server's certificate is the self-signed one it made on first start;
-    // the target is our own loopback child, so it is not verified.
-    return { ...where, servername: endpoint.domain, ALPNProtocols: ['xmpp-client'], rejectUnauthorized: false };
-  }
-
-  /** Adopts a socket (TCP, or TLS over it) and resolves when it is ready to carry XML. */
-  #connect(socket: Socket, ready: 'connect' | 'secureConnect'): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#socket = socket;
-      socket.setNoDelay(true);
-      socket.setEncoding('utf8');
-      socket.once(ready, () => resolve());
-      socket.once('close', () => reject(this.#failure ?? new Error('connection closed'))); // e.g. the login timed out
-      socket.on('data', (chunk: string) => this.#parser?.write(chunk));
-      socket.on('error', (err) => {
-        this.#fail(err);
-        reject(err);
-      });
-      socket.on('close', () => this.#fail(new Error('connection closed')));
-    });
-  }
-
-  /** Sends a stream header with a fresh parser: the server's reply is a new XML document. */
-  #openStream(domain: string): void {
-    const parser = new Parser();
-    parser.on('start', (el) => this.#push(el));
-    parser.on('element', (el) => this.#push(el));
-    parser.on('error', (err) => this.#fail(err));
-    this.#parser = parser;
-    this.#socket!.write(STREAM_HEADER(domain));
-  }
-
-  async #features(): Promise<Element> {
+  /** Sends a stream header and returns the features of the stream the server opens in reply. */
+  async #openStream(domain: string): Promise<Element> {
+    this.#link!.open(domain);
     const header = await this.#next();
-    if (header.name !== 'stream:stream') throw new Error(`expected a stream header, got <${header.name}>`);
-    return this.#expect('stream:features');
+    if (header.name !== 'stream:stream' && header.name !== 'open') throw new Error(`expected a stream header, got <${header.name}>`);
+    return this.#expect('features');
   }
 
+  /** Next element, which must have this local name (a 'stream:' prefix is ignored). */
   async #expect(name: string): Promise<Element> {
     const el = await this.#next();
-    if (el.name === 'stream:error') throw new Error(`stream error: ${el.toString()}`);
-    if (el.name !== name) throw new Error(`expected <${name}>, got ${el.toString().slice(0, 200)}`);
+    const local = el.name.replace(/^stream:/, '');
+    if (local === 'error') throw new Error(`stream error: ${el.toString().slice(0, 300)}`);
+    if (el.name === 'failure') throw new Error(`SASL failure: ${el.toString().slice(0, 300)}`);
+    if (local !== name) throw new Error(`expected <${name}>, got ${el.toString().slice(0, 200)}`);
     return el;
   }
 
@@ -206,6 +195,6 @@ export class XmppClient {
       this.#waiter = null;
       waiter.reject(err);
     }
-    if (this.#socket && !this.#socket.destroyed && err.message !== 'connection closed') this.#socket.destroy();
+    if (err.message !== 'connection closed') this.#link?.destroy();
   }
 }

@@ -1,14 +1,15 @@
 import { LatencyRecorder, type LatencySummary } from '../metrics/latency.ts';
-import { CpuWindow, type CpuUsage } from '../metrics/proc.ts';
-import type { Account, Endpoint } from '../targets/target.ts';
-import { XmppClient, type Transport } from './client.ts';
+import { CpuWindow, readMemory, type CpuUsage } from '../metrics/proc.ts';
+import type { Account } from '../targets/target.ts';
+import type { ClientPool } from './pool.ts';
+import type { LoginShareResult } from './protocol.ts';
 
 export interface LoginOptions {
-  /** logins in flight at once; the rest queue in the generator */
+  /** logins in flight at once, all workers together; the rest queue in the generator */
   concurrency: number;
-  transport: Transport;
-  timeoutMs: number;
   serverPid: number;
+  /** source addresses for the clients, round robin (empty: the system's choice) */
+  localAddresses: string[];
 }
 
 export interface LoginResult {
@@ -22,53 +23,62 @@ export interface LoginResult {
   latencyMs: LatencySummary;
   cpu: CpuUsage;
   serverCpuMsPerLogin: number;
+  /** server RSS when the phase ended */
+  serverRssBytes: number;
+  /** roster items each user got at login (min / max), to show rosters were provisioned */
+  rosterItems: { min: number; max: number };
+  /** the iteration counts the server's SCRAM challenges carried */
+  scramIterations: number[];
 }
 
 /**
- * Logs every account in, `concurrency` at a time. Bounded concurrency keeps
- * the latency figure meaningful (time of one login, not time spent queued in
- * the generator) while still keeping the server saturated.
+ * Logs `accounts` in (indices into the run's account list), spread round
+ * robin over the workers, `concurrency` at a time in all. Bounded concurrency
+ * keeps the latency figure meaningful while the server stays saturated.
+ * Returns the global indices now online.
  */
-export async function loginStorm(endpoint: Endpoint, accounts: Account[], options: LoginOptions): Promise<{ clients: XmppClient[]; result: LoginResult }> {
-  const clients: XmppClient[] = [];
-  const latency = new LatencyRecorder();
+export async function loginStorm(pool: ClientPool, accounts: { index: number; account: Account }[], options: LoginOptions): Promise<{ online: number[]; result: LoginResult }> {
   const cpu = new CpuWindow(options.serverPid);
   const started = performance.now();
-  let firstError: string | null = null;
-  let failed = 0;
-  let next = 0;
-
-  const worker = async () => {
-    while (next < accounts.length) {
-      const client = new XmppClient(accounts[next++]!);
-      const t0 = performance.now();
-      try {
-        await client.login(endpoint, options.transport, options.timeoutMs);
-        latency.record(performance.now() - t0);
-        clients.push(client);
-      } catch (error) {
-        failed++;
-        firstError ??= `${client.account.username}: ${(error as Error).message}`;
-        client.destroy();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, accounts.length) }, worker));
-
+  const lanes = Math.max(1, Math.ceil(options.concurrency / pool.size));
+  const shares = await pool.all<LoginShareResult>((w) => ({
+    type: 'login',
+    accounts: accounts.filter((_, i) => i % pool.size === w),
+    concurrency: lanes,
+    localAddresses: options.localAddresses,
+  }));
   const wallSeconds = (performance.now() - started) / 1000;
   const usage = cpu.end();
+
+  const latency = new LatencyRecorder();
+  const online: number[] = [];
+  const rosterSizes: number[] = [];
+  const iterations = new Set<number>();
+  let failed = 0;
+  let firstError: string | null = null;
+  for (const share of shares) {
+    latency.recordAll(share.latencies);
+    online.push(...share.online);
+    rosterSizes.push(...share.rosterSizes);
+    for (const i of share.scramIterations) iterations.add(i);
+    failed += share.failed;
+    firstError ??= share.firstError;
+  }
   return {
-    clients,
+    online,
     result: {
       attempted: accounts.length,
-      succeeded: clients.length,
+      succeeded: online.length,
       failed,
       firstError,
       wallSeconds,
-      loginsPerSecond: clients.length / wallSeconds,
+      loginsPerSecond: online.length / wallSeconds,
       latencyMs: latency.summary(),
       cpu: usage,
-      serverCpuMsPerLogin: clients.length > 0 ? (1000 * usage.serverCpuSeconds) / clients.length : 0,
+      serverCpuMsPerLogin: online.length > 0 ? (1000 * usage.serverCpuSeconds) / online.length : 0,
+      serverRssBytes: readMemory(options.serverPid).rss,
+      rosterItems: { min: rosterSizes.reduce((a, b) => Math.min(a, b), rosterSizes[0] ?? 0), max: rosterSizes.reduce((a, b) => Math.max(a, b), 0) },
+      scramIterations: [...iterations].sort((a, b) => a - b),
     },
   };
 }

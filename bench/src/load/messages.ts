@@ -1,8 +1,8 @@
-import { xml, type Element } from '@conexizan/protocol';
 import { LatencyRecorder, nowMs, type LatencySummary } from '../metrics/latency.ts';
 import { CpuWindow, readCpuSeconds, readMemory, type CpuUsage } from '../metrics/proc.ts';
 import { sleep } from '../targets/server-process.ts';
-import type { XmppClient } from './client.ts';
+import type { ClientPool } from './pool.ts';
+import type { CollectResult } from './protocol.ts';
 
 export interface MessageOptions {
   /** messages per second, all senders together */
@@ -34,89 +34,89 @@ export interface MessageResult {
   duplicates: number;
   /** a message from a peer that was not the sender we recorded */
   misrouted: number;
+  /** sessions that dropped during the phase */
+  disconnected: number;
   sendSeconds: number;
   sentPerSecond: number;
-  /** received ÷ (last delivery − first send) */
+  /** received ÷ (time from the first send to the end of the drain) */
   deliveredPerSecond: number;
   latencyMs: LatencySummary;
   cpu: CpuUsage;
   serverCpuSecondsPer1000: number;
+  /** server RSS when the phase ended */
+  serverRssBytes: number;
   timeline: TimelinePoint[];
 }
 
-const TICK_MS = 5;
-
 /**
- * Steady one-to-one chat: at each tick, as many messages as the schedule
- * owes go from a random online user to another random one (addressed to the
- * bare JID, as a chat client does). The body carries a sequence number and
- * the send time; the receiving side checks who sent it and records latency.
+ * Steady one-to-one chat between random pairs of online users (`online`:
+ * global indices), the rate split over the workers by how many users each
+ * holds. Each message is addressed to the bare JID, as a chat client does;
+ * its body carries the sending worker, a sequence number and the send time,
+ * and the receiving worker records latency and who it came from.
  */
-export async function steadyMessages(clients: XmppClient[], options: MessageOptions): Promise<MessageResult> {
-  if (clients.length < 2) throw new Error('the message phase needs at least two online users');
-  const total = Math.round(options.rate * options.durationSeconds);
-  const senderOf = new Int32Array(total); // which client sent sequence number n
-  const seen = new Uint8Array(total);
-  const latency = new LatencyRecorder();
-  let received = 0;
-  let bounced = 0;
-  let duplicates = 0;
-  let misrouted = 0;
-  let lastDelivery = 0;
-
-  clients.forEach((client) => {
-    client.onStanza = (el: Element) => {
-      if (el.name !== 'message') return;
-      if (el.attrs.type === 'error') {
-        bounced++;
-        return;
-      }
-      const [seqText, sentAt] = (el.getChildText('body') ?? '').split(' ');
-      const seq = Number(seqText);
-      if (!Number.isInteger(seq) || seq < 0 || seq >= total) return;
-      if (seen[seq]) {
-        duplicates++;
-        return;
-      }
-      seen[seq] = 1;
-      const now = nowMs();
-      if (el.attrs.from?.split('/')[0] !== clients[senderOf[seq]!]!.bareJid) misrouted++;
-      latency.record(now - Number(sentAt));
-      received++;
-      lastDelivery = now;
-    };
-  });
-
-  const random = mulberry32(options.seed);
-  const pick = () => Math.floor(random() * clients.length);
+export async function steadyMessages(pool: ClientPool, online: number[], perWorkerOnline: number[], options: MessageOptions): Promise<MessageResult> {
+  if (online.length < 2) throw new Error('the message phase needs at least two online users');
+  pool.resetProgress();
   const cpu = new CpuWindow(options.serverPid);
   const timeline: TimelinePoint[] = [];
-  let sent = 0;
-  const sampler = startSampler(options.serverPid, timeline, () => ({ sent, received }));
-  const start = nowMs();
-
-  // Send on a fixed schedule; if the generator falls behind it catches up in bursts, and the
-  // achieved rate (sentPerSecond) shows that. Latency is taken from the actual send time.
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((nowMs() - start) / 1000) * options.rate));
-    for (; sent < due; sent++) {
-      const from = pick();
-      let to = pick();
-      while (to === from) to = pick();
-      senderOf[sent] = from;
-      const recipient = clients[to]!;
-      clients[from]!.send(xml('message', { to: recipient.bareJid, type: 'chat', id: `m${sent}` }, xml('body', {}, `${sent} ${nowMs().toFixed(3)}`)));
-    }
-    await sleep(TICK_MS);
-  }
-  const sendSeconds = (nowMs() - start) / 1000;
-
+  const sampler = startSampler(options.serverPid, timeline, () => pool.progress());
+  // All workers start on the same clock a moment from now, so their schedules add up.
+  const startAt = nowMs() + 200;
+  await pool.all((w) => ({
+    type: 'messages',
+    online,
+    rate: (options.rate * perWorkerOnline[w]!) / online.length,
+    durationSeconds: options.durationSeconds,
+    startAt,
+    seed: options.seed,
+  }));
+  const expected = Math.round(options.rate * options.durationSeconds);
+  const sendEnd = startAt + options.durationSeconds * 1000;
+  // Wait for the schedule, then for deliveries to catch up (bounded by the drain time).
+  while (nowMs() < sendEnd) await sleep(50);
   const drainDeadline = nowMs() + options.drainSeconds * 1000;
-  while (received + bounced < sent && nowMs() < drainDeadline) await sleep(20);
+  for (;;) {
+    const p = pool.progress();
+    if (p.sent >= expected * 0.999 && p.received + p.bounced >= p.sent) break;
+    if (nowMs() >= drainDeadline) break;
+    await sleep(50);
+  }
+  // Progress reports come every 250 ms, so delivery ended up to that long before this.
+  const endAt = Math.max(sendEnd, nowMs() - 125);
+  await sleep(300);
   const usage = cpu.end();
   sampler.stop();
-  for (const client of clients) client.onStanza = null;
+  const shares = await pool.all<CollectResult>({ type: 'collect' });
+  return summarise(shares, options, startAt, endAt, usage, timeline);
+}
 
+function summarise(shares: CollectResult[], options: MessageOptions, startAt: number, endAt: number, usage: CpuUsage, timeline: TimelinePoint[]): MessageResult {
+  const seen = shares.map((s) => new Uint8Array(s.sent));
+  const latency = new LatencyRecorder();
+  let received = 0;
+  let duplicates = 0;
+  let bounced = 0;
+  let misrouted = 0;
+  let disconnected = 0;
+  for (const share of shares) {
+    latency.recordAll(share.latencies);
+    bounced += share.bounced;
+    misrouted += share.misrouted;
+    disconnected += share.disconnected;
+    for (let i = 0; i < share.receivedSeq.length; i++) {
+      const flags = seen[share.receivedWorker[i]!];
+      const seq = share.receivedSeq[i]!;
+      if (!flags || seq >= flags.length) continue; // not one of ours
+      if (flags[seq]) duplicates++;
+      else {
+        flags[seq] = 1;
+        received++;
+      }
+    }
+  }
+  const sent = shares.reduce((sum, s) => sum + s.sent, 0);
+  const sendSeconds = options.durationSeconds;
   return {
     targetRate: options.rate,
     sent,
@@ -125,12 +125,14 @@ export async function steadyMessages(clients: XmppClient[], options: MessageOpti
     bounced,
     duplicates,
     misrouted,
+    disconnected,
     sendSeconds,
     sentPerSecond: sent / sendSeconds,
-    deliveredPerSecond: received > 0 ? received / ((lastDelivery - start) / 1000) : 0,
+    deliveredPerSecond: received / ((endAt - startAt) / 1000),
     latencyMs: latency.summary(),
     cpu: usage,
     serverCpuSecondsPer1000: sent > 0 ? (1000 * usage.serverCpuSeconds) / sent : 0,
+    serverRssBytes: readMemory(options.serverPid).rss,
     timeline,
   };
 }
@@ -142,9 +144,11 @@ function startSampler(pid: number, timeline: TimelinePoint[], counts: () => { se
   const timer = setInterval(() => {
     const cpu = readCpuSeconds(pid);
     const at = performance.now();
+    const { sent, received } = counts();
     timeline.push({
       second: timeline.length + 1,
-      ...counts(),
+      sent,
+      received,
       serverCorePercent: Math.round((100 * (cpu - lastCpu)) / ((at - lastAt) / 1000)),
       serverRssBytes: readMemory(pid).rss,
     });
@@ -152,16 +156,4 @@ function startSampler(pid: number, timeline: TimelinePoint[], counts: () => { se
     lastAt = at;
   }, 1000);
   return { stop: () => clearInterval(timer) };
-}
-
-/** Small seeded PRNG (public domain mulberry32); Math.random cannot be seeded. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -26,6 +26,16 @@ export class LatencyRecorder {
     this.#samples[this.#count++] = ms;
   }
 
+  /** A copy of the samples recorded so far (to send to another thread). */
+  samples(): Float64Array {
+    return this.#samples.slice(0, this.#count);
+  }
+
+  /** Adds samples recorded elsewhere (e.g. by a worker). */
+  recordAll(samples: Float64Array): void {
+    for (const v of samples) this.record(v);
+  }
+
   get count(): number {
     return this.#count;
   }

@@ -2,7 +2,8 @@
  * Creates the benchmark's accounts in a Conexizan data dir before the server
  * starts: `node --import tsx conexizan-seed.ts ACCOUNTS.json`, configured by
  * the same CONEXIZAN_* variables as the server. It uses the server's own
- * AccountService, so the stored SCRAM keys are exactly what registration makes.
+ * AccountService, so the stored SCRAM keys are exactly what registration makes,
+ * and writes each user's roster (mutual subscriptions) through storage.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { AccountService } from '../../../apps/server/src/accounts/account-servic
 import { loadConfig } from '../../../apps/server/src/config/load.ts';
 import type { Account } from './target.ts';
 
-const accounts = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Account[];
+const accounts = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as (Account & { contacts: string[] })[];
 const config = loadConfig();
 const storage = await openStorage({ url: config.database_url || undefined, dataDir: resolve(config.data_dir) });
 const service = new AccountService(storage, {
@@ -29,6 +30,17 @@ try {
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
+  // Rosters as two users who accepted each other's subscription have them (RFC 6121 §3).
+  next = 0;
+  const rosters = async () => {
+    while (next < accounts.length) {
+      const { username, contacts } = accounts[next++]!;
+      for (const contact of contacts) {
+        await storage.roster.put(username, { jid: `${contact}@${config.domain}`, name: null, subscription: 'both', askSubscribe: false, approved: false, groups: [] });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, rosters));
 } finally {
   await storage.close();
 }

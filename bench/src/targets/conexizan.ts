@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freeLoopbackPorts, ServerProcess } from './server-process.ts';
-import type { Account, Endpoint, StopResult, Target } from './target.ts';
+import type { Account, Endpoint, RosterOf, StopResult, Target, TargetSettings } from './target.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
@@ -14,30 +14,31 @@ const TSX = import.meta.resolve('tsx');
 const SERVER_BIN = join(REPO, 'apps/server/bin/conexizan.mjs');
 const SEED_SCRIPT = join(HERE, 'conexizan-seed.ts');
 
-export interface ConexizanOptions {
-  scramIterations: number;
-  /** if set, the server writes a V8 CPU profile (.cpuprofile) into this folder when it stops */
-  profileDir?: string | undefined;
-}
-
 /**
  * Conexizan from this checkout, as its operators run it: `conexizan serve`
  * configured through CONEXIZAN_* variables, a fresh data dir, loopback only.
  */
 export class ConexizanTarget implements Target {
   readonly name = 'conexizan';
-  readonly #options: ConexizanOptions;
+  readonly version = conexizanVersion();
+  readonly notes: string[];
+  readonly #options: TargetSettings;
   readonly #dataDir = mkdtempSync(join(tmpdir(), 'conexizan-bench-'));
   readonly #process = new ServerProcess(join(this.#dataDir, 'server.log'));
-  #ports: { c2s: number; c2sTls: number; http: number } | null = null;
+  #ports: { c2s: number; c2sTls: number; http: number; https: number } | null = null;
 
-  constructor(options: ConexizanOptions) {
+  constructor(options: TargetSettings) {
     this.#options = options;
+    this.notes = [
+      'SQLite storage (the default), every module of the default configuration',
+      `archive.default_preference = ${options.archive ? 'always' : 'never'}`,
+    ];
   }
 
   get endpoint(): Endpoint {
     const ports = this.#requirePorts();
-    return { host: '127.0.0.1', domain: 'localhost', directTlsPort: ports.c2sTls, starttlsPort: ports.c2s };
+    const host = this.#options.host;
+    return { host, domain: 'localhost', directTlsPort: ports.c2sTls, starttlsPort: ports.c2s, websocketUrl: `wss://${host}:${ports.https}/xmpp-websocket` };
   }
 
   get pid(): number {
@@ -48,13 +49,14 @@ export class ConexizanTarget implements Target {
     return this.#dataDir;
   }
 
-  async prepare(accounts: Account[]): Promise<void> {
-    const [c2s, c2sTls, http] = await freeLoopbackPorts(3);
-    this.#ports = { c2s: c2s!, c2sTls: c2sTls!, http: http! };
+  async prepare(accounts: Account[], rosterOf: RosterOf): Promise<void> {
+    const [c2s, c2sTls, http, https] = await freeLoopbackPorts(4, this.#options.host);
+    this.#ports = { c2s: c2s!, c2sTls: c2sTls!, http: http!, https: https! };
     // One child process creates every account through the server's own
-    // AccountService; `conexizan user add` would cost a process per account.
+    // AccountService and the rosters through storage; `conexizan user add`
+    // would cost a process per account.
     const file = join(this.#dataDir, 'accounts.json');
-    writeFileSync(file, JSON.stringify(accounts));
+    writeFileSync(file, JSON.stringify(accounts.map((a, i) => ({ ...a, contacts: rosterOf(i).map((c) => accounts[c]!.username) }))));
     await promisify(execFile)(process.execPath, ['--import', TSX, SEED_SCRIPT, file], {
       cwd: this.#dataDir,
       env: this.#env(),
@@ -67,9 +69,11 @@ export class ConexizanTarget implements Target {
     const ports = this.#requirePorts();
     // cwd is the data dir (for the seeding too) so that a conexizan.toml lying in the checkout cannot change the setup.
     const profile = this.#options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.#options.profileDir}`] : [];
-    this.#process.spawn(process.execPath, [...profile, SERVER_BIN, 'serve'], { cwd: this.#dataDir, env: this.#env() });
-    await this.#process.waitForPort('127.0.0.1', ports.c2sTls, 60_000);
-    await this.#process.waitForPort('127.0.0.1', ports.c2s, 10_000);
+    this.#process.spawn(process.execPath, [...profile, SERVER_BIN, 'serve'], { cwd: this.#dataDir, env: this.#env(), openFiles: this.#options.openFiles });
+    const host = this.#options.host;
+    await this.#process.waitForPort(host, ports.c2sTls, 60_000);
+    await this.#process.waitForPort(host, ports.c2s, 10_000);
+    await this.#process.waitForPort(host, ports.https, 10_000);
   }
 
   /**
@@ -80,7 +84,7 @@ export class ConexizanTarget implements Target {
   async extraStats(): Promise<Record<string, number>> {
     const ports = this.#requirePorts();
     try {
-      const response = await fetch(`http://127.0.0.1:${ports.http}/metrics`, { signal: AbortSignal.timeout(5000) });
+      const response = await fetch(`http://${this.#options.host}:${ports.http}/metrics`, { signal: AbortSignal.timeout(5000) });
       const text = await response.text();
       const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
       const stats: Record<string, number> = {
@@ -129,17 +133,31 @@ export class ConexizanTarget implements Target {
       ...env,
       CONEXIZAN_DOMAIN: 'localhost',
       CONEXIZAN_DATA_DIR: this.#dataDir,
-      CONEXIZAN_BIND: '127.0.0.1',
+      CONEXIZAN_BIND: this.#options.host,
       CONEXIZAN_C2S_PORT: String(ports.c2s),
       CONEXIZAN_C2S_TLS_PORT: String(ports.c2sTls),
       CONEXIZAN_S2S_PORT: '0',
       CONEXIZAN_HTTP_PORT: String(ports.http),
-      CONEXIZAN_HTTPS_PORT: '0',
+      CONEXIZAN_HTTPS_PORT: String(ports.https),
+      CONEXIZAN_TLS_CERT: this.#options.certFile,
+      CONEXIZAN_TLS_KEY: this.#options.keyFile,
+      CONEXIZAN_ARCHIVE_DEFAULT: this.#options.archive ? 'always' : 'never',
       CONEXIZAN_LOG_LEVEL: 'warn',
       CONEXIZAN_LOG_FORMAT: 'json',
       CONEXIZAN_SCRAM_ITERATIONS: String(this.#options.scramIterations),
       // In-band registration is not used (accounts are made beforehand); keep the setup closed.
       CONEXIZAN_REGISTRATION: 'closed',
     };
+  }
+}
+
+/** package version and commit of this checkout */
+function conexizanVersion(): string {
+  let version = '?';
+  try {
+    version = (JSON.parse(readFileSync(join(REPO, 'apps/server/package.json'), 'utf8')) as { version: string }).version;
+    return `${version} (${execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()})`;
+  } catch {
+    return version;
   }
 }

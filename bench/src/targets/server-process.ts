@@ -35,10 +35,15 @@ export class ServerProcess {
     return `exit code ${this.#exit.code}, signal ${this.#exit.signal}`;
   }
 
-  spawn(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): void {
+  /**
+   * Starts the server. `openFiles` raises its open-file limit through prlimit(1),
+   * which execs the command, so the pid is still the server's own.
+   */
+  spawn(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; openFiles?: number }): void {
     this.#log = createWriteStream(this.#logFile);
     // No shell in between, so the pid is the server's own and /proc measures it alone.
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, argv] = options.openFiles ? ['prlimit', [`--nofile=${options.openFiles}:${options.openFiles}`, '--', command, ...args]] : [command, args];
+    const child = spawn(cmd, argv as string[], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     child.stdout!.pipe(this.#log, { end: false });
     child.stderr!.pipe(this.#log, { end: false });
@@ -114,7 +119,7 @@ function canConnect(host: string, port: number): Promise<boolean> {
  * the short window between closing them and the server binding is acceptable
  * for a benchmark (a clash shows up as a failed start, never as wrong figures).
  */
-export async function freeLoopbackPorts(count: number): Promise<number[]> {
+export async function freeLoopbackPorts(count: number, host = '127.0.0.1'): Promise<number[]> {
   const servers: Server[] = [];
   try {
     const ports: number[] = [];
@@ -124,7 +129,7 @@ export async function freeLoopbackPorts(count: number): Promise<number[]> {
       ports.push(
         await new Promise<number>((resolve, reject) => {
           server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+          server.listen(0, host, () => resolve((server.address() as { port: number }).port));
         }),
       );
     }

@@ -1,13 +1,32 @@
 /**
- * What the load generator needs to know about a server under test. Conexizan
- * is the only target today; Prosody and ejabberd are meant to slot in as
- * further implementations (own accounts setup, own command line), while the
- * phases and reports stay the same.
+ * What the load generator needs to know about a server under test: Conexizan,
+ * Prosody and ejabberd each provision accounts and rosters their own way and
+ * start with their own configuration, while the phases and reports are the same.
  */
 export interface Account {
   username: string;
   password: string;
 }
+
+/** What every server of a comparison is set up with alike. */
+export interface TargetSettings {
+  /** loopback address the server listens on (each server its own) */
+  host: string;
+  /** PBKDF2 iterations of the stored SCRAM-SHA-1/-256 credentials */
+  scramIterations: number;
+  /** archive every 1:1 message (XEP-0313) for both parties */
+  archive: boolean;
+  /** the same self-signed certificate for all (EC P-256) */
+  certFile: string;
+  keyFile: string;
+  /** open-file limit to start the server with (it must hold the sessions) */
+  openFiles: number;
+  /** the server writes a V8 CPU profile there (Conexizan only) */
+  profileDir?: string | undefined;
+}
+
+/** Each user's roster, as indices into the account list (mutual subscriptions). */
+export type RosterOf = (index: number) => number[];
 
 export interface Endpoint {
   host: string;
@@ -17,6 +36,8 @@ export interface Endpoint {
   directTlsPort: number;
   /** c2s port with mandatory STARTTLS */
   starttlsPort: number;
+  /** wss:// URL of the RFC 7395 endpoint */
+  websocketUrl: string;
 }
 
 export interface StopResult {
@@ -30,8 +51,12 @@ export interface StopResult {
 
 export interface Target {
   readonly name: string;
-  /** Creates the accounts, before start(), the way that server's operators would. */
-  prepare(accounts: Account[]): Promise<void>;
+  /** the server's version, as its package or checkout says */
+  readonly version: string;
+  /** how this server is set up beyond the common settings (storage, modules), for the report */
+  readonly notes: string[];
+  /** Creates the accounts and rosters, before start(), the way that server's operators would. */
+  prepare(accounts: Account[], rosterOf: RosterOf): Promise<void>;
   /** Starts the server and resolves when it accepts connections. */
   start(): Promise<void>;
   readonly endpoint: Endpoint;

@@ -1,0 +1,139 @@
+/**
+ * One benchmark run against one server: provision, start, warm up, then the
+ * phases (login storm, idle hold, steady messages at one or more rates), and
+ * stop. Everything measured goes into the BenchReport.
+ */
+import type { ScramHash } from '@conexizan/crypto';
+import type { Transport } from './load/client.ts';
+import { loginStorm } from './load/login.ts';
+import { steadyMessages } from './load/messages.ts';
+import { ClientPool } from './load/pool.ts';
+import { rosterContacts } from './load/rosters.ts';
+import { CpuWindow, readMemory } from './metrics/proc.ts';
+import { cpuWarnings, type BenchReport } from './metrics/report.ts';
+import { sleep } from './targets/server-process.ts';
+import type { Account, Target } from './targets/target.ts';
+
+export interface RunOptions {
+  sessions: number;
+  loginConcurrency: number;
+  warmup: number;
+  transport: Transport;
+  scramHash: ScramHash;
+  rosterSize: number;
+  holdSeconds: number;
+  /** message rates to run one after the other; stops after the first that misses the latency goal */
+  rates: number[];
+  durationSeconds: number;
+  drainSeconds: number;
+  seed: number;
+  workers: number;
+  localAddresses: string[];
+  /** p99 delivery latency a rate step must stay under (the goal), in ms */
+  p99GoalMs: number;
+}
+
+export const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+
+/** Live resources of the run in progress, for the cleanup on ctrl-c or the time limit. */
+export interface Running {
+  pool: ClientPool | null;
+}
+
+export async function runAgainst(target: Target, options: RunOptions, report: BenchReport, running: Running): Promise<void> {
+  const accounts: Account[] = Array.from({ length: options.sessions }, (_, i) => ({
+    username: `bench${String(i + 1).padStart(6, '0')}`,
+    password: 'bench-password-not-secret',
+  }));
+  const label = `${target.name}${report.target.archive ? '' : ' (no archive)'}`;
+
+  let t0 = performance.now();
+  progress(`${label}: creating ${accounts.length} accounts with rosters of ${report.target.rosterSize}…`);
+  await target.prepare(accounts, (i) => rosterContacts(i, accounts.length, options.rosterSize));
+  report.setup.prepareSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  progress(`${label}: starting the server…`);
+  await target.start();
+  report.setup.startupSeconds = (performance.now() - t0) / 1000;
+  const pid = target.pid;
+
+  const pool = new ClientPool(options.workers, {
+    endpoint: target.endpoint,
+    settings: { transport: options.transport, scramHash: options.scramHash, timeoutMs: 60_000 },
+    usernames: accounts.map((a) => a.username),
+  });
+  running.pool = pool;
+  const indexed = accounts.map((account, index) => ({ index, account }));
+
+  // Warm-up: a few logins load lazily loaded code and warm the JIT, so the baseline is a
+  // server that has served. One at a time: their latency is that of a login on an idle server.
+  if (options.warmup > 0) {
+    progress(`${label}: warm-up, ${options.warmup} logins one at a time…`);
+    const warm = await loginStorm(pool, indexed.slice(0, options.warmup), { concurrency: 1, serverPid: pid, localAddresses: options.localAddresses });
+    if (warm.result.failed > 0) throw new Error(`warm-up login failed: ${warm.result.firstError}`);
+    await pool.all({ type: 'close' });
+    report.warmup = { logins: warm.result.succeeded, latencyMs: warm.result.latencyMs };
+  }
+  await sleep(2000); // let the server finish closing those sessions
+  const beforeLogins = await target.extraStats();
+  report.baseline = { rssBytes: readMemory(pid).rss, heapUsedBytes: beforeLogins.heapUsedBytes ?? null };
+
+  progress(`${label}: phase 1, login storm over ${options.transport}, ${accounts.length} users, ${options.loginConcurrency} at a time…`);
+  const storm = await loginStorm(pool, indexed, { concurrency: options.loginConcurrency, serverPid: pid, localAddresses: options.localAddresses });
+  report.login = storm.result;
+  report.serverCounters.login = delta(beforeLogins, await target.extraStats());
+  report.warnings.push(...cpuWarnings('login storm', storm.result.cpu, report.machine.cpus));
+  if (storm.result.failed > 0) report.warnings.push(`login storm: ${storm.result.failed} logins failed, first: ${storm.result.firstError}`);
+  const expectedRoster = report.target.rosterSize;
+  if (storm.result.succeeded > 0 && (storm.result.rosterItems.min !== expectedRoster || storm.result.rosterItems.max !== expectedRoster)) {
+    report.warnings.push(`login storm: rosters had ${storm.result.rosterItems.min}–${storm.result.rosterItems.max} items, ${expectedRoster} were provisioned`);
+  }
+  const online = storm.online;
+
+  progress(`${label}: phase 2, holding ${online.length} idle sessions for ${options.holdSeconds} s…`);
+  const holdCpu = new CpuWindow(pid);
+  await sleep(options.holdSeconds * 1000);
+  const memory = readMemory(pid);
+  const heap = (await target.extraStats()).heapUsedBytes ?? null;
+  const n = Math.max(1, online.length);
+  report.hold = {
+    sessions: online.length,
+    seconds: options.holdSeconds,
+    rssBytes: memory.rss,
+    peakRssBytes: memory.peakRss,
+    heapUsedBytes: heap,
+    memoryPerSessionBytes: (memory.rss - report.baseline.rssBytes) / n,
+    heapPerSessionBytes: heap !== null && report.baseline.heapUsedBytes !== null ? (heap - report.baseline.heapUsedBytes) / n : null,
+    cpu: holdCpu.end(),
+  };
+
+  if (options.durationSeconds > 0 && online.length >= 2) {
+    // How many of the online users each worker holds (accounts went round robin by index).
+    const perWorker = Array.from({ length: pool.size }, (_, w) => online.filter((i) => i % pool.size === w).length);
+    for (const rate of options.rates) {
+      progress(`${label}: phase 3, ${rate} messages/s for ${options.durationSeconds} s between random pairs…`);
+      const before = await target.extraStats();
+      const messages = await steadyMessages(pool, online, perWorker, { rate, durationSeconds: options.durationSeconds, drainSeconds: options.drainSeconds, seed: options.seed, serverPid: pid });
+      const counters = delta(before, await target.extraStats());
+      report.messages.push({ ...messages, serverCounters: counters });
+      const step = `messages at ${rate}/s`;
+      report.warnings.push(...cpuWarnings(step, messages.cpu, report.machine.cpus));
+      if (messages.sentPerSecond < rate * 0.95) report.warnings.push(`${step}: the generator sent ${messages.sentPerSecond.toFixed(0)}/s`);
+      if (messages.lost > 0) report.warnings.push(`${step}: ${messages.lost} messages were not delivered within ${options.drainSeconds} s of the last send`);
+      if (messages.disconnected > 0) report.warnings.push(`${step}: ${messages.disconnected} sessions dropped`);
+      if (messages.lost > 0 || messages.latencyMs.p99 >= options.p99GoalMs || messages.disconnected > 0) {
+        if (rate !== options.rates.at(-1)) progress(`${label}: p99 ${messages.latencyMs.p99.toFixed(0)} ms, lost ${messages.lost}: no higher rate`);
+        break;
+      }
+      await sleep(1000);
+    }
+  }
+}
+
+/** How much each counter the target reports grew during a phase. */
+function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  // A counter first seen during the phase (prom-client shows a label only once used) started at 0.
+  for (const [key, value] of Object.entries(after)) out[key] = value - (before[key] ?? 0);
+  return out;
+}
