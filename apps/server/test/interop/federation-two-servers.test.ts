@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../support/free-port.ts';
+import { runSlixmpp, type Observation } from '../support/python.ts';
+import { chat, createAccount, hasBody, login, stanzaErrorCondition, type RawXmppConnection } from '../support/raw-xmpp.ts';
+import { serverProcess, type ServerProcess } from '../support/server-process.ts';
+import { makeTestCa } from '../support/test-ca.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+/**
+ * Two Conexizan servers federating: a.test in this process, b.test as a
+ * process of its own started like an operator would (`conexizan serve`),
+ * each with its own data directory and database. Their certificates come
+ * from a CA both trust, so they authenticate each other by certificate
+ * (PKIX, SASL EXTERNAL) instead of dialback. slixmpp users chat, subscribe
+ * and read each other's device lists and vCards; b.test's block list is
+ * changed with SIGHUP; b.test is killed and started again.
+ */
+const A = { domain: 'a.test', address: '127.0.0.4' };
+const B = { domain: 'b.test', address: '127.0.0.5' };
+const PASSWORD = 'correct horse 1';
+const SCRIPT = fileURLToPath(new URL('./slixmpp/federation.py', import.meta.url));
+
+let dir: string;
+let a: TestServer;
+let b: ServerProcess;
+let bC2sPort: number;
+let bobTomlBase: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'conexizan-two-servers-'));
+  const ca = makeTestCa(dir);
+  const certA = ca.issue(A.domain);
+  const certB = ca.issue(B.domain);
+  [bC2sPort] = (await freePorts(1)) as [number];
+  a = await startTestServer({
+    domain: A.domain,
+    bind: A.address,
+    ports: { s2s: 5269 },
+    tls: { cert: certA.certFile, key: certA.keyFile },
+    s2s: { ca_file: ca.caFile, hosts: { [B.domain]: `${B.address}:5269` } },
+  });
+  bobTomlBase = `domain = "${B.domain}"
+data_dir = "${join(dir, 'b-data')}"
+bind = "${B.address}"
+[ports]
+c2s = ${bC2sPort}
+c2s_tls = 0
+http = 0
+https = 0
+s2s = 5269
+[tls]
+cert = "${certB.certFile}"
+key = "${certB.keyFile}"
+[limits]
+registrations_per_hour = 100
+[log]
+level = "info"
+format = "json"
+[s2s]
+ca_file = "${ca.caFile}"
+`;
+  b = serverProcess({ configFile: join(dir, 'b.toml'), toml: `${bobTomlBase}[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n`, host: B.address, c2sPort: bC2sPort });
+  await b.start();
+  for (const user of ['alice', 'carol']) await a.core.accounts.create(user, PASSWORD);
+  await createAccount({ host: B.address, port: bC2sPort, domain: B.domain, username: 'bob', password: PASSWORD });
+}, 120_000);
+
+afterAll(async () => {
+  await b?.stop();
+  await a?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const find = (observations: Observation[], step: string, user?: string) => observations.find((o) => o.step === step && o.user === user);
+
+async function loginAt(server: 'a' | 'b', username: string): Promise<RawXmppConnection> {
+  return server === 'a'
+    ? login({ host: A.address, port: a.ports.c2s, domain: A.domain, username, password: PASSWORD })
+    : login({ host: B.address, port: bC2sPort, domain: B.domain, username, password: PASSWORD });
+}
+
+describe('two Conexizan servers', () => {
+  it('subscriptions, chat, device lists and vCards work both ways (slixmpp users on each)', async () => {
+    const run = await runSlixmpp(
+      SCRIPT,
+      ['--alice-host', A.address, '--alice-port', String(a.ports.c2s), '--alice-jid', `alice@${A.domain}`,
+        '--bob-host', B.address, '--bob-port', String(bC2sPort), '--bob-jid', `bob@${B.domain}`,
+        '--password', PASSWORD, '--label', 'twins'],
+      150_000,
+    );
+    const o = run.observations;
+    const context = `${run.stdout}\n${run.stderr.slice(-3000)}\n--- b.test ---\n${b.output().slice(-5000)}`;
+    expect(find(o, 'done'), context).toMatchObject({ ok: true });
+    expect(find(o, 'roster', 'alice')).toMatchObject({ subscription: 'both' });
+    expect(find(o, 'roster', 'bob')).toMatchObject({ subscription: 'both' });
+    expect(find(o, 'presence', 'bob')).toMatchObject({ seen: true });
+    expect(find(o, 'message', 'bob')).toMatchObject({ sender: `alice@${A.domain}/slix`, body: 'hello bob twins' });
+    expect(find(o, 'message', 'alice')).toMatchObject({ sender: `bob@${B.domain}/slix`, body: 'hello alice twins' });
+    expect(find(o, 'devices', 'bob')).toMatchObject({ ok: true, devices: ['1111'] });
+    expect(find(o, 'devices', 'alice')).toMatchObject({ ok: true, devices: ['2222'] });
+    expect(find(o, 'vcard', 'bob')).toMatchObject({ ok: true, fn: 'Alice twins' });
+    expect(find(o, 'vcard', 'alice')).toMatchObject({ ok: true, fn: 'Bob twins' });
+  }, 180_000);
+
+  it('authenticated each other by certificate (SASL EXTERNAL), not dialback', () => {
+    expect(a.server.federation?.remote(B.domain)?.method).toBe('certificate');
+    expect(b.output()).toMatch(/"remote":"a\.test","method":"certificate","msg":"outgoing server stream authenticated"/);
+  });
+
+  it('a block list changed with SIGHUP refuses the other server until it is lifted', async () => {
+    const alice = await loginAt('a', 'alice');
+    const bob = await loginAt('b', 'bob');
+    try {
+      const before = b.output().length;
+      b.writeConfig(`${bobTomlBase}blocked_domains = ["${A.domain}"]\n[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n`);
+      b.signal('SIGHUP');
+      await b.waitForLog(/federation policy reloaded/, 10_000, before);
+      const refused = chat(`bob@${B.domain}`, 'while blocked');
+      alice.send(refused);
+      const bounce = await alice.inbox.waitFor((el) => el.attrs.id === refused.attrs.id && el.attrs.type === 'error', 'the bounce', 30_000);
+      expect(stanzaErrorCondition(bounce)).toBe('remote-server-not-found');
+      const outbound = chat(`alice@${A.domain}`, 'to a blocked domain');
+      bob.send(outbound);
+      const refusal = await bob.inbox.waitFor((el) => el.attrs.id === outbound.attrs.id && el.attrs.type === 'error', 'the refusal', 10_000);
+      expect(stanzaErrorCondition(refusal)).toBe('not-allowed');
+      expect(bob.inbox.received.some(hasBody('while blocked'))).toBe(false);
+
+      const lifted = b.output().length;
+      b.writeConfig(`${bobTomlBase}[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n`);
+      b.signal('SIGHUP');
+      await b.waitForLog(/federation policy reloaded/, 10_000, lifted);
+      alice.send(chat(`bob@${B.domain}`, 'after the block'));
+      await bob.inbox.waitFor(hasBody('after the block'), 'a message once unblocked', 30_000);
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  }, 90_000);
+
+  it('when the other server dies, stanzas bounce and local chat goes on; once it is back, federation resumes', async () => {
+    const alice = await loginAt('a', 'alice');
+    const carol = await loginAt('a', 'carol');
+    try {
+      await b.kill();
+      const lost = chat(`bob@${B.domain}`, 'into the void');
+      alice.send(lost);
+      const bounce = await alice.inbox.waitFor((el) => el.attrs.id === lost.attrs.id && el.attrs.type === 'error', 'the bounce', 30_000);
+      expect(stanzaErrorCondition(bounce)).toBe('remote-server-not-found');
+      alice.send(chat(`carol@${A.domain}`, 'local while b is down'));
+      await carol.inbox.waitFor(hasBody('local while b is down'), 'a local message', 5_000);
+
+      await b.start();
+      const bob = await loginAt('b', 'bob');
+      try {
+        alice.send(chat(`bob@${B.domain}`, 'welcome back'));
+        await bob.inbox.waitFor(hasBody('welcome back'), 'a message after the restart', 30_000);
+      } finally {
+        await bob.close();
+      }
+    } finally {
+      await alice.close();
+      await carol.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { sleep, WaitTimeoutError } from './wait.ts';
+
+/**
+ * A Conexizan server as its own process (`conexizan serve --config FILE`),
+ * the way an operator runs it: for tests where two servers must not share
+ * anything but the network. Its JSON log lines are kept for assertions and
+ * failure messages; `signal` sends e.g. SIGHUP to make it re-read its config.
+ */
+const COMMAND = fileURLToPath(new URL('../../bin/conexizan.mjs', import.meta.url));
+
+export interface ServerProcess {
+  readonly configFile: string;
+  /** every line the server printed so far */
+  output(): string;
+  /** rewrites the config file (takes effect at the next start or SIGHUP) */
+  writeConfig(toml: string): void;
+  /** waits until a log line matching `pattern` appears after `fromLength` characters of output */
+  waitForLog(pattern: RegExp, ms: number, fromLength?: number): Promise<void>;
+  signal(signal: NodeJS.Signals): void;
+  /** SIGKILL, no goodbye: streams to it just break */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function serverProcess(options: { configFile: string; toml: string; host: string; c2sPort: number }): ServerProcess {
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let output = '';
+  writeFileSync(options.configFile, options.toml);
+
+  const end = async (signal: NodeJS.Signals) => {
+    const running = child;
+    if (!running || running.exitCode !== null) return;
+    running.kill(signal);
+    const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    child = null;
+  };
+
+  const handle: ServerProcess = {
+    configFile: options.configFile,
+    output: () => output,
+    writeConfig: (toml) => writeFileSync(options.configFile, toml),
+    async waitForLog(pattern, ms, fromLength = 0) {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(output.slice(fromLength))) {
+        if (Date.now() > deadline) throw new WaitTimeoutError(`a log line matching ${pattern}`, ms);
+        await sleep(50);
+      }
+    },
+    signal(signal) {
+      child?.kill(signal);
+    },
+    kill: () => end('SIGKILL'),
+    async start() {
+      const process_ = spawn(process.execPath, [COMMAND, 'serve', '--config', options.configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONEXIZAN_CONFIG: undefined } });
+      process_.stdout?.setEncoding('utf8').on('data', (data: string) => (output += data));
+      process_.stderr?.setEncoding('utf8').on('data', (data: string) => (output += data));
+      child = process_;
+      exited = new Promise((resolve) => process_.once('exit', () => resolve()));
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        if (process_.exitCode !== null) throw new Error(`the server exited with ${process_.exitCode}:\n${output}`);
+        if (await accepts(options.host, options.c2sPort)) return;
+        if (Date.now() > deadline) throw new Error(`the server did not start listening:\n${output}`);
+        await sleep(100);
+      }
+    },
+    stop: () => end('SIGTERM'),
+  };
+  return handle;
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
