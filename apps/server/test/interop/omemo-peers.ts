@@ -111,6 +111,8 @@ export class PepDirectory implements OmemoDirectory {
 
 export interface Received {
   from: string;
+  /** how it arrived: directly, as a XEP-0280 carbon copy, or from a XEP-0313 archive query */
+  via: 'live' | 'carbon' | 'archive';
   stanza: Element;
   encrypted: Element;
   result?: DecryptResult;
@@ -119,6 +121,8 @@ export interface Received {
 
 /** One Node-side OMEMO device: an @xmpp/client session plus an OmemoAccount on `store`. */
 export class NodeOmemoClient {
+  /** while true, incoming OMEMO messages are kept as they are, not decrypted (for tampering with them) */
+  hold = false;
   readonly received = new Inbox<Received>((r) => `${r.from}: ${r.result ? JSON.stringify(r.result.plaintext) : r.error?.message}`);
 
   private constructor(
@@ -133,7 +137,6 @@ export class NodeOmemoClient {
     const account = await OmemoAccount.open({ jid: session.bareJid, store: options.store, directory });
     const client = new NodeOmemoClient(session, account, directory);
     session.xmpp.on('stanza', (stanza: Element) => void client.onStanza(stanza));
-    if (process.env.OMEMO_DEBUG) session.xmpp.on('send', (el: Element) => console.log('SEND', el.toString().slice(0, 300)));
     // Join the own device list (keeping the devices already on it), then publish the bundle.
     const list = await directory.fetchDeviceList(account.jid);
     if (list) await account.updateDeviceList(account.jid, list);
@@ -142,25 +145,45 @@ export class NodeOmemoClient {
     return client;
   }
 
-  private async onStanza(stanza: Element): Promise<void> {
-    if (stanza.name !== 'message') return;
-    const from = String(stanza.attrs.from ?? '').split('/')[0]!;
-    const event = stanza.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
+  private async onStanza(outer: Element): Promise<void> {
+    if (outer.name !== 'message') return;
+    const event = outer.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
     if (event?.attrs.node === DEVICE_LIST_NODE) {
       const list = event.getChild('item')?.getChild('list', NS.OMEMO_LEGACY);
-      if (list) await this.account.updateDeviceList(from, list).catch(() => undefined);
+      if (list) await this.account.updateDeviceList(bare(outer.attrs.from), list).catch(() => undefined);
       return;
     }
-    const encrypted = stanza.getChild('encrypted', NS.OMEMO_LEGACY);
-    if (!encrypted) return;
+    const { stanza, via } = unwrap(outer);
+    // Carbons and archive results are only believed from the own account (XEP-0280 §11, XEP-0313 §5.1).
+    if (via !== 'live' && outer.attrs.from !== undefined && bare(outer.attrs.from) !== this.account.jid) return;
+    const encrypted = stanza?.getChild('encrypted', NS.OMEMO_LEGACY);
+    if (!stanza || !encrypted) return;
+    const from = bare(stanza.attrs.from);
+    if (this.hold) {
+      this.received.push({ from, via, stanza, encrypted });
+      return;
+    }
     try {
       const result = await this.account.decryptMessage(encrypted, from);
-      if (result.heartbeat) await this.sendEncrypted(from, result.heartbeat, null);
+      if (result.heartbeat && via === 'live') await this.sendEncrypted(from, result.heartbeat, null);
       if (result.bundleChanged) await this.directory.publish(bundleNode(this.account.deviceId), await this.account.bundleElement());
-      this.received.push({ from, stanza, encrypted, result });
+      this.received.push({ from, via, stanza, encrypted, result });
     } catch (error) {
-      this.received.push({ from, stanza, encrypted, error: error as Error });
+      this.received.push({ from, via, stanza, encrypted, error: error as Error });
     }
+  }
+
+  /** Turns on carbon copies (XEP-0280) for this session. */
+  async enableCarbons(): Promise<void> {
+    await this.session.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('enable', { xmlns: NS.CARBONS })), WAIT_MS);
+  }
+
+  /** Asks the own archive (XEP-0313) for the conversation with `withJid`; the results land in `received`. */
+  async queryArchive(withJid: string): Promise<void> {
+    const form = xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+      xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS.MAM)),
+      xml('field', { var: 'with' }, xml('value', {}, withJid)));
+    await this.session.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('query', { xmlns: NS.MAM, queryid: 'omemo' }, form)), WAIT_MS);
   }
 
   async sendEncrypted(to: string, encrypted: Element, body: string | null = 'This message is OMEMO encrypted.'): Promise<void> {
@@ -194,6 +217,19 @@ export class NodeOmemoClient {
     this.received.close('the Node OMEMO client stopped');
     return this.session.stop();
   }
+}
+
+function bare(jid: unknown): string {
+  return String(jid ?? '').split('/')[0]!;
+}
+
+/** The message inside a carbon copy or an archive result, or the stanza itself. */
+function unwrap(outer: Element): { stanza: Element | undefined; via: Received['via'] } {
+  const carbon = outer.getChild('sent', NS.CARBONS) ?? outer.getChild('received', NS.CARBONS);
+  if (carbon) return { stanza: carbon.getChild('forwarded', NS.FORWARD)?.getChild('message'), via: 'carbon' };
+  const result = outer.getChild('result', NS.MAM);
+  if (result) return { stanza: result.getChild('forwarded', NS.FORWARD)?.getChild('message'), via: 'archive' };
+  return { stanza: outer, via: 'live' };
 }
 
 /** One HTTPS request to the test server (the URLs name "localhost"; its certificate is self-signed). */
