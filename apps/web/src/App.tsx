@@ -1,16 +1,90 @@
-/**
- * Placeholder until the web client issue: says what this server is and how
- * to connect to it with an existing XMPP app.
- */
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { AuthError, savedLogin, saveLogin, type SavedLogin } from './session/account.ts';
+import { Session } from './session/session.ts';
+import { AuthView } from './views/AuthView.tsx';
+import { MainView } from './views/MainView.tsx';
+
+interface Active {
+  session: Session;
+  login: SavedLogin;
+  stay: boolean;
+}
+
+/** Which screen shows: login/register, or the logged-in app (restored at once from this device when "stay logged in" was chosen). */
 export function App() {
-  const domain = window.location.hostname;
+  const { t } = useTranslation();
+  const [active, setActive] = useState<Active | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [restoring, setRestoring] = useState(() => savedLogin() !== null);
+
+  useEffect(() => {
+    const saved = savedLogin();
+    if (!saved) return;
+    const session = new Session(saved.jid, saved.domain);
+    let cancelled = false;
+    void (async () => {
+      await session.loadLocal().catch(() => {});
+      if (cancelled) return;
+      setActive({ session, login: saved, stay: true });
+      setRestoring(false);
+      // Retry until the network answers; a refused password sends the user to the login screen.
+      for (let attempt = 0; !cancelled && !session.ended; attempt++) {
+        try {
+          await session.start({ service: saved.service, domain: saved.domain, username: saved.username, password: saved.password });
+          return;
+        } catch (error) {
+          if (error instanceof AuthError) {
+            saveLogin(null);
+            await session.logout(false);
+            setActive(null);
+            setNotice(t('auth.errors.wrongPassword'));
+            return;
+          }
+          await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** attempt)));
+        }
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  async function end(forget: boolean, message: string | null) {
+    if (!active) return;
+    saveLogin(null);
+    await active.session.logout(forget);
+    setActive(null);
+    setNotice(message);
+    document.title = 'Conexizan';
+  }
+
+  if (restoring) return <p className="center muted">{t('status.connecting')}</p>;
+  if (!active) {
+    return (
+      <AuthView
+        defaultDomain={window.location.hostname}
+        notice={notice}
+        onSession={(session, login, stay) => {
+          saveLogin(stay ? login : null);
+          setNotice(null);
+          setActive({ session, login, stay });
+        }}
+      />
+    );
+  }
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: '40rem', margin: '3rem auto', padding: '0 1rem' }}>
-      <h1>Conexizan</h1>
-      <p>
-        A privacy-first XMPP service. The web client is on its way; until then, register from any XMPP app
-        (Conversations, monocles chat, Monal, Gajim, Dino) with an address ending in <strong>@{domain}</strong>.
-      </p>
-    </main>
+    <MainView
+      session={active.session}
+      password={active.login.password}
+      onLogout={() => void end(!active.stay, t('auth.loggedOut'))}
+      onPasswordChanged={(password) => {
+        const login = { ...active.login, password };
+        if (active.stay) saveLogin(login);
+        setActive({ ...active, login });
+      }}
+      onDeleted={() => void end(true, t('auth.deleted'))}
+    />
   );
 }

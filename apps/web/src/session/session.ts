@@ -41,6 +41,10 @@ export class Session extends Emitter<SessionEvents> {
   #synced = false;
   #ended = false;
 
+  get ended(): boolean {
+    return this.#ended;
+  }
+
   constructor(readonly jid: string, readonly domain: string, dbName?: string) {
     super();
     this.local = new LocalStore(jid, dbName);
@@ -89,6 +93,7 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   async start(login: Omit<LoginOptions, 'resource'>): Promise<void> {
+    this.#ended = false;
     await this.connection.login({ ...login, resource: `web-${crypto.randomUUID().slice(0, 8)}` });
   }
 

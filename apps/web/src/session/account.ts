@@ -1,0 +1,66 @@
+import { tryParseJid } from '@conexizan/protocol';
+import { AuthError } from './client.ts';
+import { discoverWebSocket } from './discovery.ts';
+import { registeringLogin } from './register.ts';
+import { Session } from './session.ts';
+
+/** What "stay logged in" keeps on this device. */
+export interface SavedLogin {
+  jid: string;
+  domain: string;
+  username: string;
+  password: string;
+  service: string;
+}
+
+const SAVED_KEY = 'conexizan.login';
+
+export function savedLogin(): SavedLogin | null {
+  try {
+    const raw = globalThis.localStorage?.getItem(SAVED_KEY);
+    const value = raw ? (JSON.parse(raw) as SavedLogin) : null;
+    return value && typeof value.jid === 'string' && typeof value.password === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveLogin(login: SavedLogin | null): void {
+  if (login) globalThis.localStorage?.setItem(SAVED_KEY, JSON.stringify(login));
+  else globalThis.localStorage?.removeItem(SAVED_KEY);
+}
+
+export class InvalidUsernameError extends Error {
+  override name = 'InvalidUsernameError';
+}
+
+/** "alice" or "alice@example.org" -> username and domain (the typed address wins over the server field). */
+export function splitAddress(input: string, defaultDomain: string): { username: string; domain: string; jid: string } {
+  const trimmed = input.trim();
+  const at = trimmed.lastIndexOf('@');
+  const raw = at === -1 ? `${trimmed}@${defaultDomain.trim()}` : trimmed;
+  const jid = tryParseJid(raw);
+  if (!jid || !jid.local || jid.resource) throw new InvalidUsernameError(input);
+  return { username: jid.local, domain: jid.domain, jid: `${jid.local}@${jid.domain}` };
+}
+
+/**
+ * Finds the server, logs in (or registers, then logs in on the same stream)
+ * and returns a running Session with the device's stored state loaded.
+ */
+export async function openSession(opts: { address: string; defaultDomain: string; password: string; register: boolean; service?: string }): Promise<{ session: Session; login: SavedLogin }> {
+  const { username, domain, jid } = splitAddress(opts.address, opts.defaultDomain);
+  const service = opts.service ?? (await discoverWebSocket(domain));
+  const session = new Session(jid, domain);
+  const base = { service, domain, username, password: opts.password };
+  try {
+    await session.loadLocal();
+    await session.start(opts.register ? registeringLogin(base) : base);
+  } catch (error) {
+    await session.logout(false);
+    throw error;
+  }
+  return { session, login: { jid, domain, username, password: opts.password, service } };
+}
+
+export { AuthError };

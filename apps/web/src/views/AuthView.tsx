@@ -1,0 +1,178 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { AuthError, InvalidUsernameError, openSession, splitAddress, type SavedLogin } from '../session/account.ts';
+import { DiscoveryError, discoverWebSocket } from '../session/discovery.ts';
+import { RegisterError, fetchRegistrationForm } from '../session/register.ts';
+import type { Session } from '../session/session.ts';
+import { LanguageSelect } from './LanguageSelect.tsx';
+import { minLengthFromRules, passwordStrength } from './password-strength.ts';
+
+export interface AuthViewProps {
+  defaultDomain: string;
+  notice?: string | null;
+  onSession(session: Session, login: SavedLogin, stayLoggedIn: boolean): void;
+}
+
+export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
+  const { t } = useTranslation();
+  const [mode, setMode] = useState<'login' | 'register'>('login');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [showPassword, setShowPassword] = useState(false);
+  const [stay, setStay] = useState(false);
+  const [domain, setDomain] = useState(defaultDomain);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [rules, setRules] = useState<string | null>(null);
+  const ids = { user: useId(), pass: useId(), server: useId(), strength: useId(), userHint: useId(), stayHint: useId() };
+  const minLength = minLengthFromRules(rules);
+  const strength = passwordStrength(password, minLength);
+
+  useEffect(() => {
+    if (mode !== 'register') return;
+    let cancelled = false;
+    setRules(null);
+    discoverWebSocket(domain.trim())
+      .then((service) => fetchRegistrationForm(service, domain.trim()))
+      .then((form) => !cancelled && setRules(form.instructions))
+      .catch(() => {});
+    return () => {
+      cancelled = true;
+    };
+  }, [mode, domain]);
+
+  function explain(e: unknown): string {
+    if (e instanceof AuthError) return t('auth.errors.wrongPassword');
+    if (e instanceof InvalidUsernameError) return t('auth.errors.invalidUsername');
+    if (e instanceof DiscoveryError) return t('auth.errors.unreachable');
+    if (e instanceof RegisterError) {
+      const text = e.serverText ?? '';
+      switch (e.reason) {
+        case 'conflict':
+          return t('auth.errors.taken');
+        case 'not-acceptable':
+          return t('auth.errors.notAcceptable', { text });
+        case 'closed':
+          return t('auth.errors.closed');
+        case 'rate-limited':
+          return t('auth.errors.rateLimited');
+        case 'not-allowed':
+          return t('auth.errors.notAllowed', { text });
+        default:
+          return t('auth.errors.other', { text });
+      }
+    }
+    const message = (e as Error)?.message ?? '';
+    if (/websocket|network|ECONN|fetch|timeout/i.test(message) || e instanceof TypeError) return t('auth.errors.unreachable');
+    return t('auth.errors.other', { text: message });
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (!username.trim() || !password) return setError(t('auth.errors.empty'));
+    try {
+      splitAddress(username, domain);
+    } catch {
+      return setError(t('auth.errors.invalidUsername'));
+    }
+    if (mode === 'register' && [...password].length < minLength) return setError(t('auth.errors.tooShort', { min: minLength }));
+    setBusy(true);
+    try {
+      const { session, login } = await openSession({ address: username, defaultDomain: domain, password, register: mode === 'register' });
+      onSession(session, login, stay);
+    } catch (e) {
+      setError(explain(e));
+      setBusy(false);
+    }
+  }
+
+  const registering = mode === 'register';
+  return (
+    <main className="auth">
+      <h1 className="brand">{t('app.name')}</h1>
+      <form onSubmit={submit} noValidate aria-labelledby="auth-title">
+        <h2 id="auth-title">{registering ? t('auth.registerTitle') : t('auth.loginTitle')}</h2>
+        {notice && !error && (
+          <p role="status" className="notice">
+            {notice}
+          </p>
+        )}
+        <div className="field">
+          <label htmlFor={ids.user}>{t('auth.username')}</label>
+          <input
+            id={ids.user}
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            aria-describedby={ids.userHint}
+            maxLength={1023}
+          />
+          <small id={ids.userHint}>{t('auth.usernameHint', { domain: domain || 'example.org' })}</small>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.pass}>{t('auth.password')}</label>
+          <input
+            id={ids.pass}
+            name="password"
+            type={showPassword ? 'text' : 'password'}
+            autoComplete={registering ? 'new-password' : 'current-password'}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            aria-describedby={registering ? ids.strength : undefined}
+            maxLength={1023}
+          />
+          <label className="check">
+            <input type="checkbox" checked={showPassword} onChange={(e) => setShowPassword(e.target.checked)} /> {t('auth.showPassword')}
+          </label>
+        </div>
+        {registering && (
+          <div className="hint-box">
+            <p id={ids.strength} role="status" className={`strength strength-${strength}`} data-testid="password-strength">
+              <meter min={0} max={3} value={['short', 'weak', 'fair', 'strong'].indexOf(strength)} aria-hidden="true" />{' '}
+              {t('auth.strength', { level: t(`auth.strengthLevels.${strength}`) })}
+            </p>
+            <p className="muted">{t('auth.strengthTip')}</p>
+            {rules && <p className="rules">{t('auth.serverRules', { rules })}</p>}
+          </div>
+        )}
+        <div className="field">
+          <label className="check">
+            <input type="checkbox" checked={stay} onChange={(e) => setStay(e.target.checked)} aria-describedby={ids.stayHint} /> {t('auth.stayLoggedIn')}
+          </label>
+          <small id={ids.stayHint}>{t('auth.stayLoggedInHint')}</small>
+        </div>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? (registering ? t('auth.registering') : t('auth.loggingIn')) : registering ? t('auth.register') : t('auth.login')}
+        </button>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            setMode(registering ? 'login' : 'register');
+            setError(null);
+          }}
+        >
+          {registering ? t('auth.haveAccount') : t('auth.createAccount')}
+        </button>
+        <details>
+          <summary>{t('auth.serverSettings')}</summary>
+          <div className="field">
+            <label htmlFor={ids.server}>{t('auth.server')}</label>
+            <input id={ids.server} value={domain} onChange={(e) => setDomain(e.target.value)} autoCapitalize="none" spellCheck={false} maxLength={1023} />
+            <small>{t('auth.serverHint')}</small>
+          </div>
+        </details>
+      </form>
+      <LanguageSelect />
+    </main>
+  );
+}

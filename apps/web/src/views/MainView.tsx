@@ -1,0 +1,90 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { notifyMessage, titleFor } from '../notifications.ts';
+import type { Session } from '../session/session.ts';
+import { ChatView } from './ChatView.tsx';
+import { ContactPanel } from './ContactPanel.tsx';
+import { SettingsView } from './SettingsView.tsx';
+import { useSessionVersion } from './useSession.ts';
+
+interface Props {
+  session: Session;
+  password: string;
+  onLogout(): void;
+  onPasswordChanged(password: string): void;
+  onDeleted(): void;
+}
+
+export function MainView({ session, password, onLogout, onPasswordChanged, onDeleted }: Props) {
+  const { t } = useTranslation();
+  useSessionVersion(session);
+  const [peer, setPeer] = useState<string | null>(null);
+  const [settings, setSettings] = useState(false);
+  const status = session.status;
+
+  useEffect(() => {
+    session.chats.setActive(settings ? null : peer);
+  }, [session, peer, settings]);
+
+  const unread = session.chats.totalUnread;
+  useEffect(() => {
+    document.title = titleFor(unread);
+  }, [unread]);
+
+  useEffect(() => {
+    const off = session.on('incoming', (m) => notifyMessage(m, t('notify.newMessage', { name: session.roster.displayName(m.peer) }), (p) => setPeer(p)));
+    // A chat that becomes visible again has been read.
+    const visible = () => {
+      if (document.visibilityState === 'visible' && peer) {
+        session.chats.setActive(peer);
+        session.markDisplayed(peer);
+      }
+    };
+    document.addEventListener('visibilitychange', visible);
+    return () => {
+      off();
+      document.removeEventListener('visibilitychange', visible);
+    };
+  }, [session, peer, t]);
+
+  const statusText = status === 'online' ? t('status.online') : status === 'connecting' ? t('status.connecting') : t('status.offline');
+  return (
+    <div className={`main${peer || settings ? ' has-chat' : ''}`}>
+      <header className="top" role="banner">
+        <span className="brand">{t('app.name')}</span>
+        <span className="self" title={t('header.you', { jid: session.jid })}>
+          {session.jid}
+        </span>
+        <span role="status" className={`conn conn-${status}`}>
+          {statusText}
+        </span>
+        <button type="button" onClick={() => setSettings(true)} aria-pressed={settings}>
+          {t('header.settings')}
+        </button>
+        <button type="button" onClick={onLogout}>
+          {t('header.logout')}
+        </button>
+      </header>
+      {status !== 'online' && <p className="offline-banner">{t('status.offlineBanner')}</p>}
+      <div className="panes">
+        <ContactPanel
+          session={session}
+          activePeer={peer}
+          onOpen={(p) => {
+            setSettings(false);
+            setPeer(p);
+          }}
+        />
+        {settings ? (
+          <SettingsView session={session} password={password} onClose={() => setSettings(false)} onPasswordChanged={onPasswordChanged} onDeleted={onDeleted} />
+        ) : peer ? (
+          <ChatView key={peer} session={session} peer={peer} onBack={() => setPeer(null)} />
+        ) : (
+          <main className="empty" aria-label={t('chat.empty')}>
+            <p className="muted">{t('chat.empty')}</p>
+          </main>
+        )}
+      </div>
+    </div>
+  );
+}

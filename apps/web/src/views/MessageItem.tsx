@@ -1,0 +1,118 @@
+import { memo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ChatMessage } from '../session/model.ts';
+import { MessageText } from './MessageText.tsx';
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
+const IMAGE = /\.(png|jpe?g|gif|webp|avif)$/i;
+
+export interface MessageActions {
+  reply(message: ChatMessage): void;
+  edit(message: ChatMessage): void;
+  retract(message: ChatMessage): void;
+  react(message: ChatMessage, emojis: string[]): void;
+}
+
+interface Props {
+  message: ChatMessage;
+  self: string;
+  authorName: string;
+  nameOf(jid: string): string;
+  quoted?: ChatMessage;
+  canEdit: boolean;
+  actions: MessageActions;
+}
+
+function time(ts: number, lang: string): string {
+  const d = new Date(ts);
+  const today = new Date().toDateString() === d.toDateString();
+  return today ? d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }) : d.toLocaleString(lang, { dateStyle: 'short', timeStyle: 'short' });
+}
+
+export const MessageItem = memo(function MessageItem({ message: m, self, authorName, nameOf, quoted, canEdit, actions }: Props) {
+  const { t, i18n } = useTranslation();
+  const [picking, setPicking] = useState(false);
+  const mine = m.reactions?.[self] ?? [];
+  const toggle = (emoji: string) => actions.react(m, mine.includes(emoji) ? mine.filter((e) => e !== emoji) : [...mine, emoji]);
+  const grouped = new Map<string, string[]>();
+  for (const [who, emojis] of Object.entries(m.reactions ?? {})) for (const e of emojis) grouped.set(e, [...(grouped.get(e) ?? []), who]);
+
+  return (
+    <article className={`message${m.outgoing ? ' own' : ''}${m.retracted ? ' retracted' : ''}`} aria-label={`${m.outgoing ? t('chat.you') : authorName}, ${time(m.timestamp, i18n.language)}`}>
+      {(m.replyTo || quoted) && !m.retracted && <p className="quote">{quoted ? quoted.body.slice(0, 200) : (m.replyTo?.text ?? '…')}</p>}
+      {m.retracted ? (
+        <p className="body muted">{t('chat.retracted')}</p>
+      ) : m.file ? (
+        <p className="body">
+          {IMAGE.test(m.file.url) ? (
+            <a href={m.file.url} target="_blank" rel="noopener noreferrer nofollow">
+              <img className="preview" src={m.file.url} alt={t('chat.image', { name: m.file.name ?? '' })} loading="lazy" />
+            </a>
+          ) : (
+            <a href={m.file.url} target="_blank" rel="noopener noreferrer nofollow" download>
+              {t('chat.openFile', { name: m.file.name ?? m.file.url })}
+            </a>
+          )}
+        </p>
+      ) : (
+        <p className="body">
+          <MessageText text={m.body} />
+        </p>
+      )}
+      <footer className="meta">
+        <time dateTime={new Date(m.timestamp).toISOString()}>{time(m.timestamp, i18n.language)}</time>
+        {m.edited && !m.retracted && <span> {t('chat.edited')}</span>}
+        {m.outgoing && <span className={`state state-${m.state}`}> · {t(`chat.states.${m.state}`)}</span>}
+      </footer>
+      {grouped.size > 0 && (
+        <ul className="reactions" aria-label={t('chat.react')}>
+          {[...grouped].map(([emoji, who]) => (
+            <li key={emoji}>
+              <button type="button" aria-pressed={mine.includes(emoji)} aria-label={t('chat.reactionBy', { emoji, names: who.map((w) => (w === self ? t('chat.you') : nameOf(w))).join(', ') })} onClick={() => toggle(emoji)}>
+                {emoji} {who.length > 1 ? who.length : ''}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {!m.retracted && (
+        <div className="message-actions">
+          <button type="button" onClick={() => actions.reply(m)}>
+            {t('chat.reply')}
+          </button>
+          <button type="button" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+            {t('chat.react')}
+          </button>
+          {m.outgoing && canEdit && !m.file && (
+            <button type="button" onClick={() => actions.edit(m)}>
+              {t('chat.edit')}
+            </button>
+          )}
+          {m.outgoing && (
+            <button type="button" onClick={() => actions.retract(m)}>
+              {t('chat.delete')}
+            </button>
+          )}
+          {picking && (
+            <span className="picker">
+              {QUICK_REACTIONS.map((e) => (
+                <button
+                  key={e}
+                  type="button"
+                  aria-label={t('chat.reactWith', { emoji: e })}
+                  aria-pressed={mine.includes(e)}
+                  onClick={() => {
+                    toggle(e);
+                    setPicking(false);
+                  }}
+                >
+                  {e}
+                </button>
+              ))}
+            </span>
+          )}
+        </div>
+      )}
+    </article>
+  );
+});

@@ -1,0 +1,196 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { getArchivePreference, setArchivePreference, type ArchivePreference } from '../session/mam.ts';
+import { changePassword, deleteAccount } from '../session/register.ts';
+import type { Session } from '../session/session.ts';
+import { Dialog } from './Dialog.tsx';
+import { LanguageSelect } from './LanguageSelect.tsx';
+import { NotificationSettings } from './NotificationSettings.tsx';
+
+interface Props {
+  session: Session;
+  password: string;
+  onClose(): void;
+  onPasswordChanged(password: string): void;
+  onDeleted(): void;
+}
+
+export function SettingsView({ session, password, onClose, onPasswordChanged, onDeleted }: Props) {
+  const { t } = useTranslation();
+  return (
+    <main className="settings" aria-labelledby="settings-title">
+      <div className="panel-head">
+        <h2 id="settings-title">{t('settings.title')}</h2>
+        <button type="button" onClick={onClose}>
+          {t('settings.close')}
+        </button>
+      </div>
+      <section>
+        <LanguageSelect />
+      </section>
+      <ArchiveSettings session={session} />
+      <NotificationSettings />
+      <PasswordSettings session={session} onChanged={onPasswordChanged} />
+      <section aria-labelledby="blocked-title">
+        <h3 id="blocked-title">{t('settings.blockedTitle')}</h3>
+        {session.roster.blocked.length === 0 ? (
+          <p className="muted">{t('settings.blockedEmpty')}</p>
+        ) : (
+          <ul className="plain">
+            {session.roster.blocked.map((jid) => (
+              <li key={jid}>
+                {jid}{' '}
+                <button type="button" aria-label={t('settings.unblock', { jid })} onClick={() => void session.contacts.unblock(jid)}>
+                  {t('chat.unblock')}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <DeleteAccount session={session} password={password} onDeleted={onDeleted} />
+    </main>
+  );
+}
+
+function ArchiveSettings({ session }: { session: Session }) {
+  const { t } = useTranslation();
+  const [value, setValue] = useState<ArchivePreference | null>(null);
+  const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  const name = useId();
+  useEffect(() => {
+    getArchivePreference(session.connection).then(setValue, () => setValue('always'));
+  }, [session]);
+  async function choose(next: ArchivePreference) {
+    const before = value;
+    setValue(next);
+    setNote(null);
+    try {
+      await setArchivePreference(session.connection, next);
+      setNote({ ok: true, text: t('settings.saved') });
+    } catch (e) {
+      setValue(before);
+      setNote({ ok: false, text: t('settings.saveFailed', { text: (e as Error).message }) });
+    }
+  }
+  return (
+    <section>
+      <fieldset disabled={value === null}>
+        <legend>{t('settings.archiveTitle')}</legend>
+        <p className="muted">{t('settings.archiveIntro')}</p>
+        {(['always', 'roster', 'never'] as const).map((option) => (
+          <label key={option} className="radio">
+            <input type="radio" name={name} value={option} checked={value === option} onChange={() => void choose(option)} aria-describedby={`${name}-${option}`} />
+            <span>
+              {t(`settings.archive.${option}`)}
+              <small id={`${name}-${option}`}>{t(`settings.archive.${option}Hint`)}</small>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {note && (
+        <p role={note.ok ? 'status' : 'alert'} className={note.ok ? 'ok' : 'error'}>
+          {note.text}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function PasswordSettings({ session, onChanged }: { session: Session; onChanged(password: string): void }) {
+  const { t } = useTranslation();
+  const [first, setFirst] = useState('');
+  const [second, setSecond] = useState('');
+  const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  const ids = { a: useId(), b: useId() };
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (first !== second) return setNote({ ok: false, text: t('settings.passwordMismatch') });
+    if ([...first].length < 8) return setNote({ ok: false, text: t('auth.errors.tooShort', { min: 8 }) });
+    try {
+      await changePassword(session.connection, session.jid.split('@')[0]!, first);
+      onChanged(first);
+      setFirst('');
+      setSecond('');
+      setNote({ ok: true, text: t('settings.passwordChanged') });
+    } catch (err) {
+      const text = (err as { text?: string }).text || (err as Error).message;
+      setNote({ ok: false, text: t('auth.errors.notAcceptable', { text }) });
+    }
+  }
+  return (
+    <section aria-labelledby="password-title">
+      <h3 id="password-title">{t('settings.passwordTitle')}</h3>
+      <form onSubmit={submit} noValidate>
+        <input type="text" name="username" autoComplete="username" value={session.jid} readOnly hidden />
+        <div className="field">
+          <label htmlFor={ids.a}>{t('settings.newPassword')}</label>
+          <input id={ids.a} type="password" autoComplete="new-password" value={first} onChange={(e) => setFirst(e.target.value)} maxLength={1023} />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.b}>{t('settings.repeatPassword')}</label>
+          <input id={ids.b} type="password" autoComplete="new-password" value={second} onChange={(e) => setSecond(e.target.value)} maxLength={1023} />
+        </div>
+        {note && (
+          <p role={note.ok ? 'status' : 'alert'} className={note.ok ? 'ok' : 'error'}>
+            {note.text}
+          </p>
+        )}
+        <button type="submit">{t('settings.changePassword')}</button>
+      </form>
+    </section>
+  );
+}
+
+function DeleteAccount({ session, password, onDeleted }: { session: Session; password: string; onDeleted(): void }) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  async function confirm(e: FormEvent) {
+    e.preventDefault();
+    // A second look before the irreversible step: the password this session logged in with.
+    if (typed !== password) return setError(t('settings.wrongPassword'));
+    try {
+      await deleteAccount(session.connection);
+      onDeleted();
+    } catch (err) {
+      setError(t('auth.errors.other', { text: (err as Error).message }));
+    }
+  }
+  return (
+    <section aria-labelledby="delete-title" className="danger-zone">
+      <h3 id="delete-title">{t('settings.deleteTitle')}</h3>
+      <p>{t('settings.deleteWarning')}</p>
+      <button type="button" className="danger" onClick={() => setOpen(true)}>
+        {t('settings.deleteButton')}
+      </button>
+      {open && (
+        <Dialog title={t('settings.deleteConfirmTitle')} onClose={() => setOpen(false)} alert>
+          <form onSubmit={confirm}>
+            <p>{t('settings.deleteWarning')}</p>
+            <p>{t('settings.deleteConfirmText', { jid: session.jid })}</p>
+            <div className="field">
+              <label htmlFor={id}>{t('auth.password')}</label>
+              <input id={id} type="password" autoComplete="current-password" value={typed} onChange={(e) => setTyped(e.target.value)} />
+            </div>
+            {error && (
+              <p role="alert" className="error">
+                {error}
+              </p>
+            )}
+            <div className="buttons">
+              <button type="submit" className="danger">
+                {t('settings.deleteConfirm')}
+              </button>
+              <button type="button" onClick={() => setOpen(false)}>
+                {t('settings.cancel')}
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+    </section>
+  );
+}

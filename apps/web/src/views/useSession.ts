@@ -1,0 +1,10 @@
+import { useSyncExternalStore } from 'react';
+import type { Session } from '../session/session.ts';
+
+/** Re-renders on every session change; the stores hand out immutable snapshots, so children can memoise. */
+export function useSessionVersion(session: Session): number {
+  return useSyncExternalStore(
+    (listener) => session.on('change', listener),
+    () => session.version,
+  );
+}
