@@ -55,8 +55,8 @@ export const configSchema = z.object({
     blocked_domains: z.array(z.string().min(1)).default([]),
     /** if not empty: the only domains (and their subdomains) federated with; re-read on SIGHUP */
     allowed_domains: z.array(z.string().min(1)).default([]),
-    /** domain -> "host:port" used instead of DNS, for private deployments without DNS */
-    hosts: z.record(z.string(), z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^:\s]+)(:\d{1,5})?$/, 'expected host:port')).default({}),
+    /** domain -> "host:port" (STARTTLS) or "tls://host:port" (TLS from the first byte) used instead of DNS, for private deployments */
+    hosts: z.record(z.string(), z.string().regex(/^(tls:\/\/)?(\[[0-9A-Fa-f:.]+\]|[^:/\s]+)(:\d{1,5})?$/, 'expected host:port or tls://host:port')).default({}),
     /** time to open a TCP connection to one address of a peer */
     connect_timeout_seconds: z.number().int().min(1).default(10),
     /** further connection attempts (with backoff) before waiting stanzas bounce */

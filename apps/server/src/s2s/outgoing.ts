@@ -79,6 +79,10 @@ export class OutgoingStream {
     return this.#socket;
   }
 
+  get directTls(): boolean {
+    return this.#options.directTls;
+  }
+
   get isOpen(): boolean {
     return this.#stage === 'open';
   }

@@ -70,6 +70,11 @@ export class RemoteServer {
     return this.#stream?.method ?? null;
   }
 
+  /** how the current stream was opened: STARTTLS or TLS from the first byte (XEP-0368) */
+  get transport(): 'starttls' | 'direct-tls' | null {
+    return this.#stream ? (this.#stream.directTls ? 'direct-tls' : 'starttls') : null;
+  }
+
   get connected(): boolean {
     return this.#stream?.isOpen === true;
   }

@@ -56,6 +56,7 @@ describe('s2s resolver', () => {
   it('parses host:port forms', () => {
     expect(parseHostPort('example.net')).toEqual({ host: 'example.net', port: 5269, directTls: false });
     expect(parseHostPort('[::1]:5300')).toEqual({ host: '::1', port: 5300, directTls: false });
+    expect(parseHostPort('tls://xmpp.example.net:5270')).toEqual({ host: 'xmpp.example.net', port: 5270, directTls: true });
     expect(() => parseHostPort('a:b:c')).toThrow();
     expect(() => parseHostPort('host:70000')).toThrow();
   });

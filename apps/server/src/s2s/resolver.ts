@@ -104,13 +104,15 @@ async function srvOrNone(lookup: SrvLookup, name: string): Promise<SrvRecord[]> 
   }
 }
 
-/** "host:port", "[v6]:port" or "host" (port 5269). */
+/** "host:port", "[v6]:port" or "host" (port 5269); a "tls://" prefix means TLS from the first byte (XEP-0368). */
 export function parseHostPort(value: string): Target {
-  const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(value.trim());
+  const text = value.trim();
+  const directTls = text.startsWith('tls://');
+  const match = /^(?:\[([^\]]+)\]|([^:/]+))(?::(\d{1,5}))?$/.exec(directTls ? text.slice(6) : text);
   if (!match) throw new Error(`"${value}" is not host:port`);
   const port = match[3] ? Number(match[3]) : DEFAULT_S2S_PORT;
   if (port < 1 || port > 65535) throw new Error(`"${value}" has no valid port`);
-  return { host: (match[1] ?? match[2])!, port, directTls: false };
+  return { host: (match[1] ?? match[2])!, port, directTls };
 }
 
 /** SRV lookups through node:dns with a short timeout, so that a dead DNS server delays, not hangs, delivery. */

@@ -27,6 +27,7 @@ let ca: TestCa;
 let peer: { cert: string; key: string; ca: string };
 let server: TestServer;
 let s2sPort: number;
+let s2sTlsPort: number;
 let alice: RawXmppConnection;
 let carol: RawXmppConnection;
 
@@ -36,11 +37,11 @@ beforeAll(async () => {
   const own = ca.issue(DOMAIN);
   const raw = ca.issue('raw.test');
   peer = { cert: raw.cert, key: raw.key, ca: (await import('node:fs')).readFileSync(ca.caFile, 'utf8') };
-  [s2sPort] = (await freePorts(1)) as [number];
+  [s2sPort, s2sTlsPort] = (await freePorts(2)) as [number, number];
   server = await startTestServer({
     domain: DOMAIN,
     bind: ADDRESS,
-    ports: { s2s: s2sPort },
+    ports: { s2s: s2sPort, s2s_tls: s2sTlsPort },
     tls: { cert: own.certFile, key: own.keyFile },
     // raw.test never listens: answers to it must fail fast, not wait for DNS.
     s2s: { ca_file: ca.caFile, hosts: { 'raw.test': '127.0.0.7:9' }, retries: 0 },
@@ -85,6 +86,17 @@ describe('federation border', () => {
     s2s.send(xml('message', { from: 'mallory@raw.test/laptop', to: `alice@${DOMAIN}`, type: 'chat', id: 'm1' }, xml('body', {}, 'hello across the border')));
     const got = await alice.inbox.waitFor(hasBody('hello across the border'), 'the remote message');
     expect(got.attrs.from).toBe('mallory@raw.test/laptop');
+    s2s.destroy();
+  });
+
+  it('a peer may also use TLS from the first byte (XEP-0368) and go straight to authentication', async () => {
+    const s2s = await RawS2s.connectTls(ADDRESS, s2sTlsPort, DOMAIN, peer);
+    const features = await s2s.open('raw.test', DOMAIN);
+    expect(features.getChild('starttls', 'urn:ietf:params:xml:ns:xmpp-tls')).toBeUndefined();
+    expect(await s2s.external('raw.test')).toBe('success');
+    await s2s.open('raw.test', DOMAIN);
+    s2s.send(xml('message', { from: 'mallory@raw.test/tls', to: `alice@${DOMAIN}`, type: 'chat' }, xml('body', {}, 'direct tls hello')));
+    await alice.inbox.waitFor(hasBody('direct tls hello'), 'the message over direct TLS');
     s2s.destroy();
   });
 

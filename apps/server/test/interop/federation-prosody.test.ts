@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSlixmpp, type Observation } from '../support/python.ts';
-import { startProsody, type ProsodyInstance } from '../support/prosody.ts';
+import { PROSODY_S2S_DIRECT_TLS_PORT, startProsody, type ProsodyInstance } from '../support/prosody.ts';
 import { chat, hasBody, login, stanzaErrorCondition, type RawXmppConnection } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -9,7 +9,8 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  * Federation with a real, independent XMPP server: Debian's Prosody 0.12 as
  * prosody.test on 127.0.0.3, Conexizan as cnx.test on 127.0.0.2, each with a
  * self-signed certificate, so the servers must fall back to dialback
- * (XEP-0220). slixmpp users on both sides subscribe, chat, fetch each
+ * (XEP-0220). We reach Prosody with TLS from the first byte (XEP-0368, its
+ * s2s_direct_tls port), Prosody reaches us with STARTTLS on 5269. slixmpp users on both sides subscribe, chat, fetch each
  * other's OMEMO device list and vCard. Then Prosody is killed: stanzas to it
  * bounce with remote-server-not-found while local chat goes on.
  */
@@ -22,7 +23,7 @@ let server: TestServer;
 let prosody: ProsodyInstance;
 
 beforeAll(async () => {
-  server = await startTestServer({ domain: CNX.domain, bind: CNX.address, ports: { s2s: 5269 }, s2s: { hosts: { [PEER.domain]: `${PEER.address}:5269` } } });
+  server = await startTestServer({ domain: CNX.domain, bind: CNX.address, ports: { s2s: 5269 }, s2s: { hosts: { [PEER.domain]: `tls://${PEER.address}:${PROSODY_S2S_DIRECT_TLS_PORT}` } } });
   prosody = await startProsody({ domain: PEER.domain, address: PEER.address, peers: { [CNX.domain]: CNX.address } });
   for (const user of ['alice', 'carol', 'dave']) await server.core.accounts.create(user, PASSWORD);
   prosody.register('bob', PASSWORD);
@@ -62,8 +63,10 @@ describe('federation with Prosody', () => {
     expect(find(o, 'vcard', 'alice'), context).toMatchObject({ ok: true, fn: 'Bob prosody' });
   }, 180_000);
 
-  it('authenticated Prosody by dialback, since its certificate is not trusted here', () => {
-    expect(server.server.federation?.remote(PEER.domain)?.method).toBe('dialback');
+  it('authenticated Prosody by dialback, since its certificate is not trusted here, over direct TLS', () => {
+    const remote = server.server.federation?.remote(PEER.domain);
+    expect(remote?.method).toBe('dialback');
+    expect(remote?.transport).toBe('direct-tls');
   });
 
   it('bounces stanzas for Prosody once it is gone, while local users keep chatting', async () => {

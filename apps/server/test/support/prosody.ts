@@ -24,6 +24,9 @@ export interface ProsodyOptions {
   peers: Record<string, string>;
 }
 
+/** where Prosody takes server-to-server connections with TLS from the first byte (XEP-0368), at its address */
+export const PROSODY_S2S_DIRECT_TLS_PORT = 5270;
+
 export interface ProsodyInstance {
   readonly domain: string;
   readonly address: string;
@@ -77,6 +80,7 @@ s2s_interfaces = { ${lua(options.address)} }
 local_interfaces = { ${lua(options.address)} }
 c2s_ports = { ${c2sPort} }
 s2s_ports = { 5269 }
+s2s_direct_tls_ports = { ${PROSODY_S2S_DIRECT_TLS_PORT} }
 http_ports = { }
 https_ports = { }
 component_ports = { }
@@ -109,6 +113,7 @@ VirtualHost ${lua(options.domain)}
     try {
       await waitForPort(options.address, c2sPort, 20_000);
       await waitForPort(options.address, 5269, 5_000);
+      await waitForPort(options.address, PROSODY_S2S_DIRECT_TLS_PORT, 5_000);
     } catch (error) {
       process_.kill('SIGKILL');
       throw new Error(`Prosody did not start: ${(error as Error).message}\n${output}\n${logTail()}`);

@@ -40,6 +40,13 @@ export class RawS2s {
     return new RawS2s(socket);
   }
 
+  /** TLS from the first byte (XEP-0368), with ALPN xmpp-server and our certificate. */
+  static async connectTls(host: string, port: number, servername: string, credentials: { cert: string; key: string; ca: string }): Promise<RawS2s> {
+    const socket = tlsConnect({ host, port, servername, ALPNProtocols: ['xmpp-server'], ...credentials, rejectUnauthorized: false });
+    await withTimeout(new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject)), DEFAULT_WAIT_MS, `direct TLS to ${host}:${port}`);
+    return new RawS2s(socket);
+  }
+
   write(text: string): void {
     if (!this.socket.destroyed) this.socket.write(text);
   }
