@@ -175,6 +175,36 @@ export const configSchema = z.object({
     retention_days: z.number().int().min(1).max(3650).default(7),
   }).prefault({}),
 
+  /** group chat (XEP-0045) as conference.<domain>, with room archives (XEP-0313) kept for archive.retention_days */
+  muc: z.object({
+    enabled: z.boolean().default(true),
+    /** the service's JID; empty: conference.<domain> */
+    domain: z.string().default(''),
+    /** its name in service discovery */
+    name: z.string().min(1).default('Group chats'),
+    /** who may create rooms: everyone (also people from other servers), local (this server's users), admins */
+    room_creation: z.enum(['everyone', 'local', 'admins']).default('everyone'),
+    /** people in one room at once (the room's own maximum may be lower) */
+    max_occupants: z.number().int().min(2).max(100_000).default(200),
+    /** rooms one person may have created (operators are not limited) */
+    max_rooms_per_user: z.number().int().min(1).default(20),
+    /** rooms on the whole service */
+    max_rooms: z.number().int().min(1).default(10_000),
+    /** messages one occupant may send per minute on average, and in one burst */
+    messages_per_minute: z.number().int().min(1).default(60),
+    message_burst: z.number().int().min(1).default(10),
+    /** recent messages a room keeps for people entering (the most a client may ask for) */
+    history_size: z.number().int().min(0).max(1000).default(50),
+    /** how many of them a client gets when it does not say */
+    default_history: z.number().int().min(0).max(1000).default(20),
+    /** new rooms keep an archive (the owner can switch it off) */
+    archive_by_default: z.boolean().default(true),
+    /** new rooms outlive their last occupant (the owner decides in the configuration form) */
+    default_persistent: z.boolean().default(true),
+    /** new rooms are listed in the service's directory */
+    default_public: z.boolean().default(true),
+  }).prefault({}),
+
   log: z.object({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** auto: human-readable on a terminal, JSON otherwise */

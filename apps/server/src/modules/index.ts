@@ -15,6 +15,7 @@ import { invites } from './invites/index.ts';
 import { mam } from './mam/index.ts';
 import { lastActivity } from './last-activity/index.ts';
 import { message } from './message/index.ts';
+import { muc } from './muc/index.ts';
 import { offline } from './offline/index.ts';
 import { pepModule } from './pep/index.ts';
 import { ping } from './ping/index.ts';
@@ -34,6 +35,7 @@ import { version } from './version/index.ts';
 /** The modules a server runs, in order. Adding a feature is a folder and a line here. */
 export const MODULES: ServerModule[] = [
   disco, // XEP-0030, XEP-0115
+  muc, // XEP-0045 (+ XEP-0313 rooms, XEP-0421, XEP-0425, XEP-0410); first, so conference.<domain> is the first disco item
   roster, // RFC 6121 §2
   presence, // RFC 6121 §3–4
   message, // RFC 6121 §8.5

@@ -14,8 +14,11 @@ import { freePorts } from '../support/free-port.ts';
  * The Conversations compliance tester and XEP-0479 look for these
  * (../shared/reference/compliance.md).
  */
-/** `service` and `service-identity`: the disco#info of the services in the domain's disco#items (e.g. proxy.<domain>) */
-type Where = 'server' | 'account' | 'pre-auth' | 'post-auth' | 'server-identity' | 'account-identity' | 'server-form' | 'service' | 'service-identity';
+/**
+ * `service` and `service-identity`: the disco#info of the services in the domain's disco#items (e.g. proxy.<domain>);
+ * `room`: the disco#info of a group chat room an ordinary account created (what the compliance tester reads)
+ */
+type Where = 'server' | 'account' | 'pre-auth' | 'post-auth' | 'server-identity' | 'account-identity' | 'server-form' | 'service' | 'service-identity' | 'room';
 interface Claim {
   spec: string;
   where: Where;
@@ -76,6 +79,20 @@ const CLAIMS: Claim[] = [
   { spec: 'XEP-0030', where: 'service', feature: NS.DISCO_INFO, provenBy: [['test/interop/proxy65.test.ts', 'describes itself']] },
   { spec: 'XEP-0030', where: 'service', feature: NS.DISCO_ITEMS, provenBy: [['test/interop/proxy65.test.ts', 'is found in disco#items']] },
   { spec: 'XEP-0050', where: 'server', feature: 'http://jabber.org/protocol/commands', provenBy: [['src/modules/adhoc/adhoc.test.ts', 'multi-stage'], ['src/modules/admin/admin.test.ts', 'adds a user in two stages'], ['test/interop/adhoc.test.ts', 'adds a user in two stages']] },
+  { spec: 'XEP-0045', where: 'service', feature: NS.MUC, provenBy: [['src/modules/muc/muc.test.ts', 'carries groupchat messages']] },
+  { spec: 'XEP-0045', where: 'service-identity', feature: 'conference/text', provenBy: [['src/modules/muc/muc.test.ts', 'is the first item in the domain disco#items']] },
+  { spec: 'XEP-0045', where: 'room', feature: NS.MUC, provenBy: [['src/modules/muc/muc.test.ts', 'carries groupchat messages']] },
+  { spec: 'XEP-0030', where: 'room', feature: NS.DISCO_INFO, provenBy: [['src/modules/muc/muc.test.ts', 'reserved room']] },
+  { spec: 'XEP-0030', where: 'room', feature: NS.DISCO_ITEMS, provenBy: [['src/modules/muc/muc.test.ts', 'occupants to occupants only']] },
+  { spec: 'XEP-0045 §15.4', where: 'room', feature: 'muc_*', provenBy: [['src/modules/muc/muc.test.ts', 'members-only'], ['src/modules/muc/muc.test.ts', 'temporary room vanish']] },
+  { spec: 'XEP-0045', where: 'room', feature: `${NS.MUC}#stable_id`, provenBy: [['src/modules/muc/muc.test.ts', 'room stanza id']] },
+  { spec: 'XEP-0359', where: 'room', feature: NS.SID, provenBy: [['src/modules/muc/muc.test.ts', 'room stanza id']] },
+  { spec: 'XEP-0045 §8.6', where: 'room', feature: `${NS.MUC}#request`, provenBy: [['src/modules/muc/muc-extras.test.ts', 'voice request']] },
+  { spec: 'XEP-0410', where: 'room', feature: `${NS.MUC}#self-ping-optimization`, provenBy: [['src/modules/muc/muc.test.ts', 'self-ping']] },
+  { spec: 'XEP-0421', where: 'room', feature: 'urn:xmpp:occupant-id:0', provenBy: [['src/modules/muc/muc.test.ts', 'occupant id']] },
+  { spec: 'XEP-0425', where: 'room', feature: 'urn:xmpp:message-moderate:1', provenBy: [['src/modules/muc/muc-extras.test.ts', 'retract a message']] },
+  { spec: 'XEP-0313', where: 'room', feature: NS.MAM, provenBy: [['src/modules/muc/muc-extras.test.ts', 'pages through what was said']] },
+  { spec: 'XEP-0054', where: 'room', feature: NS.VCARD, provenBy: [['src/modules/muc/muc-extras.test.ts', 'room vCard']] },
 ];
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -102,6 +119,13 @@ beforeAll(async () => {
   const itemJids = (await auditor.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_ITEMS })))).getChild('query')!.getChildren('item').map((item) => String(item.attrs.jid));
   const services: Element[] = [];
   for (const jid of itemJids) services.push((await auditor.query(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS.DISCO_INFO })))).getChild('query')!);
+  // What the tester does next: an ordinary account creates a room (instant configuration) and reads its disco#info.
+  const roomJid = 'audit@conference.localhost';
+  const entered = auditor.next((el) => el.name === 'presence' && el.attrs.from === `${roomJid}/auditor`);
+  await auditor.sendStanza(xml('presence', { to: `${roomJid}/auditor` }, xml('x', { xmlns: NS.MUC })));
+  await entered;
+  await auditor.query(xml('iq', { type: 'set', to: roomJid }, xml('query', { xmlns: `${NS.MUC}#owner` }, xml('x', { xmlns: NS.DATA_FORMS, type: 'submit' }))));
+  const room = (await auditor.query(xml('iq', { type: 'get', to: roomJid }, xml('query', { xmlns: NS.DISCO_INFO })))).getChild('query')!;
   const streamFeatures = (stage: 'pre-auth' | 'post-auth') =>
     h.core.features.streamFeatures({ stage, secure: true, authenticated: stage === 'post-auth' }).map((el) => `{${el.getNS()}}${el.name}`);
   advertised = {
@@ -114,6 +138,7 @@ beforeAll(async () => {
     'post-auth': streamFeatures('post-auth'),
     service: [...new Set(services.flatMap((query) => parseDiscoInfo(query).features))],
     'service-identity': [...new Set(services.flatMap(identities))],
+    room: parseDiscoInfo(room).features,
   };
 });
 afterAll(() => h.stop());

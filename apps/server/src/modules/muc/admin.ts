@@ -1,0 +1,133 @@
+import { cloneElement, parseDataForm, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
+import { configForm, readConfigForm } from './config-form.ts';
+import { changeAffiliation, grantRole, type Actor } from './roles.ts';
+import { isAffiliation, isRole, type Affiliation, type Room } from './room.ts';
+import { fail, NS_MUC_ADMIN, NS_MUC_OWNER, type MucService } from './service.ts';
+import { NS } from '@conexizan/protocol';
+
+/**
+ * The muc#admin (XEP-0045 §8, §9: roles, affiliations and their lists) and
+ * muc#owner (§10: configuration, destruction) queries to a room.
+ */
+const MAX_ITEMS = 100;
+const MAX_REASON = 512;
+
+export async function adminQuery(svc: MucService, room: Room, from: Jid, type: 'get' | 'set', query: Element): Promise<Element | undefined> {
+  const actor: Actor = { bare: from.bare().toString(), occupant: room.occupantOf(from), operator: svc.isOperator(from) };
+  const items = query.getChildren('item');
+  if (items.length === 0 || items.length > MAX_ITEMS) throw fail('bad-request', 'modify', `a query names between 1 and ${MAX_ITEMS} items`);
+  if (type === 'get') return listQuery(svc, room, actor, items[0]!);
+  for (const item of items) {
+    const reason = item.getChildText('reason')?.slice(0, MAX_REASON) || undefined;
+    const { role, affiliation, nick } = item.attrs as Record<string, string | undefined>;
+    if (affiliation !== undefined) {
+      if (!isAffiliation(affiliation)) throw fail('bad-request', 'modify', `unknown affiliation '${affiliation}'`);
+      const target = item.attrs.jid ? tryParseJid(item.attrs.jid as string)?.bare().toString() : nick !== undefined ? room.occupants.get(nick)?.realBare.toString() : undefined;
+      if (!target) throw fail(item.attrs.jid ? 'jid-malformed' : 'item-not-found', item.attrs.jid ? 'modify' : 'cancel', 'name the person by jid (or the nick of someone in the room)');
+      await changeAffiliation(svc, room, actor, target, affiliation, reason);
+    } else if (role !== undefined) {
+      if (!isRole(role)) throw fail('bad-request', 'modify', `unknown role '${role}'`);
+      if (!actor.occupant) throw fail('forbidden', 'auth', 'only moderators in the room change roles');
+      const target = nick !== undefined ? room.occupants.get(nick) : undefined;
+      if (!target) throw fail('item-not-found', 'cancel', 'nobody in the room has this nickname');
+      await grantRole(svc, room, actor.occupant, target, role, reason);
+    } else {
+      throw fail('bad-request', 'modify', 'an item changes a role or an affiliation');
+    }
+  }
+  return undefined;
+}
+
+/** §9.5, §9.8, §10.5, §10.8, §8.5, §9.9: lists of affiliations and roles. */
+function listQuery(svc: MucService, room: Room, actor: Actor, item: Element): Element {
+  const own: Affiliation = actor.operator ? 'owner' : room.affiliationOf(actor.bare);
+  const privileged = own === 'owner' || own === 'admin';
+  const result = xml('query', { xmlns: NS_MUC_ADMIN });
+  const affiliation = item.attrs.affiliation as string | undefined;
+  if (affiliation !== undefined) {
+    if (!isAffiliation(affiliation) || affiliation === 'none') throw fail('bad-request', 'modify', 'ask for owner, admin, member or outcast');
+    // Members of a non-anonymous room may read who belongs (OMEMO clients encrypt to every member).
+    const mayRead = privileged || (affiliation !== 'outcast' && own === 'member' && room.config.whois === 'anyone');
+    if (!mayRead) throw fail('forbidden', 'auth', 'you may not see this list');
+    for (const entry of room.withAffiliation(affiliation)) {
+      const nick = room.occupantOfBare(entry.jid)?.nick;
+      result.append(xml('item', { affiliation, jid: entry.jid, nick }, entry.reason ? xml('reason', {}, entry.reason) : null));
+    }
+    return result;
+  }
+  const role = item.attrs.role as string | undefined;
+  if (!isRole(role) || role === 'none') throw fail('bad-request', 'modify', 'ask for an affiliation or a role');
+  if (actor.occupant?.role !== 'moderator' && !actor.operator) throw fail('forbidden', 'auth', 'only moderators see role lists');
+  for (const occupant of room.occupants.values()) {
+    if (occupant.role !== role) continue;
+    result.append(xml('item', { role, nick: occupant.nick, affiliation: room.affiliationOf(occupant.realBare), jid: occupant.primary().jid.toString() }));
+  }
+  return result;
+}
+
+export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: 'get' | 'set', query: Element): Promise<Element | undefined> {
+  const operator = svc.isOperator(from);
+  if (room.affiliationOf(from) !== 'owner' && !operator) throw fail('forbidden', 'auth', 'only owners configure a room');
+  const limits = { maxOccupants: svc.settings.max_occupants };
+  if (type === 'get') {
+    const admins = room.withAffiliation('admin').map((entry) => entry.jid);
+    return xml('query', { xmlns: NS_MUC_OWNER }, configForm(room.config, room.owners(), admins, limits));
+  }
+  const destroy = query.getChild('destroy');
+  if (destroy) {
+    await destroyRoom(svc, room, destroy);
+    return undefined;
+  }
+  const x = query.getChild('x', NS.DATA_FORMS);
+  if (!x) throw fail('bad-request', 'modify', 'submit a configuration form or a destroy request');
+  const form = parseDataForm(x);
+  if (form.type === 'cancel') {
+    // §10.1.3: cancelling the first configuration cancels the room.
+    if (room.locked) await destroyRoom(svc, room, undefined);
+    return undefined;
+  }
+  const previous = { ...room.config };
+  const change = readConfigForm(form, room.config, limits, (value) => tryParseJid(value)?.bare().toString() ?? null);
+  const wasLocked = room.locked;
+  room.state.config = change.config;
+  room.locked = false;
+  const lists: [Affiliation, string[] | undefined][] = [
+    ['owner', change.owners],
+    ['admin', change.admins],
+  ];
+  for (const [affiliation, list] of lists) {
+    if (!list) continue;
+    for (const entry of room.withAffiliation(affiliation)) if (!list.includes(entry.jid)) room.setAffiliation(entry.jid, 'none');
+    for (const jid of list) room.setAffiliation(jid, affiliation);
+  }
+  if (room.owners().length === 0) room.setAffiliation(from.bare().toString(), 'owner');
+  // A room that became temporary is written once more, so a restart does not bring it back as persistent.
+  if (room.config.persistent || previous.persistent) await svc.ctx.storage.muc.saveRoom(room.jid.toString(), JSON.stringify(room.state));
+  if (!wasLocked) {
+    const codes = [104];
+    if (previous.archiving !== room.config.archiving) codes.push(room.config.archiving ? 170 : 171);
+    if (previous.whois !== room.config.whois) codes.push(room.config.whois === 'anyone' ? 172 : 173);
+    await svc.statusMessage(room, codes);
+  }
+  if (room.config.membersOnly && !previous.membersOnly) {
+    for (const occupant of [...room.occupants.values()]) {
+      if (room.affiliationOf(occupant.realBare) === 'none') await svc.removeOccupant(room, occupant, { codes: [322] });
+    }
+  }
+  return undefined;
+}
+
+/** §10.9: everyone leaves with the reason and the alternate venue; the room and its archive are gone. */
+export async function destroyRoom(svc: MucService, room: Room, request: Element | undefined): Promise<void> {
+  const alternate = tryParseJid(request?.attrs.jid as string | undefined);
+  const reason = request?.getChildText('reason')?.slice(0, MAX_REASON);
+  const password = request?.getChildText('password');
+  const destroy = xml('destroy', { jid: alternate?.toString() }, reason ? xml('reason', {}, reason) : null, password ? xml('password', {}, password) : null);
+  for (const occupant of [...room.occupants.values()]) {
+    const presence = svc.occupantPresence(room, occupant, occupant, { unavailable: true, affiliation: 'none', destroy: cloneElement(destroy) });
+    await svc.toSessions(occupant, presence);
+  }
+  room.occupants.clear();
+  room.nickOf.clear();
+  await svc.remove(room);
+}

@@ -1,0 +1,175 @@
+import { buildDataForm, formType, StanzaError, type DataForm, type DataFormField, type Element } from '@conexizan/protocol';
+import type { AllowPm, RoomConfig, Whois } from './room.ts';
+
+/**
+ * The owner's room configuration form (XEP-0045 §10.2, the muc#roomconfig
+ * FORM_TYPE of §15.5.3) and reading a submitted one. A submission with a
+ * value the room cannot take (a maximum that is not a number, a whois that
+ * is neither 'moderators' nor 'anyone', a password-protected room without
+ * a password…) is refused whole with not-acceptable, so a room is never
+ * left half-configured.
+ */
+export const NS_ROOMCONFIG = 'http://jabber.org/protocol/muc#roomconfig';
+/** Prosody's name for the archiving switch; the compliance tester looks for it (XEP-0313 names none). */
+export const ARCHIVING_FIELD = 'muc#roomconfig_enablearchiving';
+
+const WHOIS: readonly Whois[] = ['moderators', 'anyone'];
+const ALLOW_PM: readonly AllowPm[] = ['anyone', 'participants', 'moderators', 'none'];
+const MAX_TEXT = 1024;
+
+export interface ConfigLimits {
+  maxOccupants: number;
+}
+
+const bool = (value: boolean) => (value ? '1' : '0');
+
+export function configForm(config: RoomConfig, owners: string[], admins: string[], limits: ConfigLimits): Element {
+  const sizes = [...new Set([10, 20, 30, 50, 100, 200, 500, 1000].filter((n) => n < limits.maxOccupants).concat(limits.maxOccupants))];
+  const fields: DataFormField[] = [
+    { var: 'FORM_TYPE', type: 'hidden', values: [NS_ROOMCONFIG] },
+    { var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Name', values: [config.name] },
+    { var: 'muc#roomconfig_roomdesc', type: 'text-single', label: 'Description', values: [config.description] },
+    { var: 'muc#roomconfig_lang', type: 'text-single', label: 'Language', values: [config.language] },
+    { var: 'muc#roomconfig_persistentroom', type: 'boolean', label: 'Keep the room when the last person leaves', values: [bool(config.persistent)] },
+    { var: 'muc#roomconfig_publicroom', type: 'boolean', label: 'List the room in the directory', values: [bool(config.public)] },
+    { var: 'muc#roomconfig_membersonly', type: 'boolean', label: 'Only members may enter', values: [bool(config.membersOnly)] },
+    { var: 'muc#roomconfig_moderatedroom', type: 'boolean', label: 'Only people with voice may speak', values: [bool(config.moderated)] },
+    { var: 'muc#roomconfig_passwordprotectedroom', type: 'boolean', label: 'Needs a password to enter', values: [bool(config.password !== '')] },
+    { var: 'muc#roomconfig_roomsecret', type: 'text-private', label: 'Password', values: [config.password] },
+    {
+      var: 'muc#roomconfig_whois',
+      type: 'list-single',
+      label: 'Who may see real addresses (private groups with OMEMO need: anyone)',
+      values: [config.whois],
+      options: [
+        { label: 'Moderators only', value: 'moderators' },
+        { label: 'Anyone', value: 'anyone' },
+      ],
+    },
+    { var: 'muc#roomconfig_maxusers', type: 'list-single', label: 'Most people at once', values: [String(config.maxUsers)], options: sizes.map((n) => ({ value: String(n) })) },
+    { var: 'muc#roomconfig_changesubject', type: 'boolean', label: 'Participants may change the subject', values: [bool(config.changeSubject)] },
+    { var: 'muc#roomconfig_allowinvites', type: 'boolean', label: 'Participants may invite others', values: [bool(config.allowInvites)] },
+    {
+      var: 'muc#roomconfig_allowpm',
+      type: 'list-single',
+      label: 'Who may send private messages',
+      values: [config.allowPm],
+      options: ALLOW_PM.map((value) => ({ value })),
+    },
+    { var: ARCHIVING_FIELD, type: 'boolean', label: 'Keep a message archive (XEP-0313)', values: [bool(config.archiving)] },
+    { var: 'muc#roomconfig_roomowners', type: 'jid-multi', label: 'Owners', values: owners },
+    { var: 'muc#roomconfig_roomadmins', type: 'jid-multi', label: 'Admins', values: admins },
+  ];
+  return buildDataForm({ type: 'form', title: 'Room configuration', fields });
+}
+
+export interface ConfigChange {
+  config: RoomConfig;
+  /** present when the form named them: the complete new lists */
+  owners?: string[];
+  admins?: string[];
+}
+
+const notAcceptable = (text: string) => new StanzaError('not-acceptable', { type: 'modify', text });
+
+function readBoolean(field: DataFormField): boolean {
+  const value = field.values[0] ?? '';
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false' || value === '') return false;
+  throw notAcceptable(`${field.var} must be a boolean`);
+}
+
+function readText(field: DataFormField): string {
+  const value = field.values.join('\n');
+  if (value.length > MAX_TEXT) throw notAcceptable(`${field.var} is longer than ${MAX_TEXT} characters`);
+  return value;
+}
+
+function readChoice<T extends string>(field: DataFormField, choices: readonly T[]): T {
+  const value = field.values[0] as T;
+  if (!choices.includes(value)) throw notAcceptable(`${field.var} must be one of ${choices.join(', ')}`);
+  return value;
+}
+
+/** Applies a submitted form to `current`; fields left out keep their values (§10.2). */
+export function readConfigForm(form: DataForm, current: RoomConfig, limits: ConfigLimits, parseJid: (value: string) => string | null): ConfigChange {
+  if (form.type !== 'submit') throw new StanzaError('bad-request', { type: 'modify', text: "the configuration form must be of type 'submit'" });
+  const type = formType(form);
+  if (type !== undefined && type !== NS_ROOMCONFIG) throw notAcceptable(`FORM_TYPE must be ${NS_ROOMCONFIG}`);
+  const config: RoomConfig = { ...current };
+  const change: ConfigChange = { config };
+  let passwordProtected: boolean | undefined;
+  const jids = (field: DataFormField): string[] => {
+    const list = field.values.map((value) => value.trim()).filter((value) => value !== '');
+    return [...new Set(list.map((value) => parseJid(value) ?? (() => { throw notAcceptable(`${field.var}: '${value}' is not a JID`); })()))];
+  };
+  for (const field of form.fields) {
+    switch (field.var) {
+      case 'FORM_TYPE':
+        break;
+      case 'muc#roomconfig_roomname':
+        config.name = readText(field);
+        break;
+      case 'muc#roomconfig_roomdesc':
+        config.description = readText(field);
+        break;
+      case 'muc#roomconfig_lang':
+        config.language = readText(field).slice(0, 35);
+        break;
+      case 'muc#roomconfig_persistentroom':
+        config.persistent = readBoolean(field);
+        break;
+      case 'muc#roomconfig_publicroom':
+        config.public = readBoolean(field);
+        break;
+      case 'muc#roomconfig_membersonly':
+        config.membersOnly = readBoolean(field);
+        break;
+      case 'muc#roomconfig_moderatedroom':
+        config.moderated = readBoolean(field);
+        break;
+      case 'muc#roomconfig_passwordprotectedroom':
+        passwordProtected = readBoolean(field);
+        break;
+      case 'muc#roomconfig_roomsecret':
+        config.password = readText(field);
+        break;
+      case 'muc#roomconfig_whois':
+        config.whois = readChoice(field, WHOIS);
+        break;
+      case 'muc#roomconfig_maxusers': {
+        const value = (field.values[0] ?? '').trim();
+        if (value === 'none' || value === '') config.maxUsers = limits.maxOccupants;
+        else if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw notAcceptable('muc#roomconfig_maxusers must be a positive number');
+        else if (Number(value) > limits.maxOccupants) throw notAcceptable(`this service allows at most ${limits.maxOccupants} people in a room`);
+        else config.maxUsers = Number(value);
+        break;
+      }
+      case 'muc#roomconfig_changesubject':
+        config.changeSubject = readBoolean(field);
+        break;
+      case 'muc#roomconfig_allowinvites':
+        config.allowInvites = readBoolean(field);
+        break;
+      case 'muc#roomconfig_allowpm':
+        config.allowPm = readChoice(field, ALLOW_PM);
+        break;
+      case ARCHIVING_FIELD:
+        config.archiving = readBoolean(field);
+        break;
+      case 'muc#roomconfig_roomowners':
+        change.owners = jids(field);
+        break;
+      case 'muc#roomconfig_roomadmins':
+        change.admins = jids(field);
+        break;
+      default:
+        // Fields of other services' forms (e.g. muc#roomconfig_presencebroadcast) are not options here; ignoring them is what §10.2 allows.
+        break;
+    }
+  }
+  if (passwordProtected === false) config.password = '';
+  if (passwordProtected === true && config.password === '') throw notAcceptable('a password-protected room needs a password (muc#roomconfig_roomsecret)');
+  if (change.owners && change.owners.length === 0) throw notAcceptable('a room needs at least one owner');
+  return change;
+}

@@ -1,0 +1,112 @@
+import { iqResult, StanzaError, type Element } from '@conexizan/protocol';
+import type { ServerModule } from '../../core/module.ts';
+import type { StanzaEvent } from '../../core/router.ts';
+import { IqHandler } from './iq.ts';
+import { handleMessage } from './messages.ts';
+import { registerOperatorCommands } from './operator.ts';
+import { handlePresence } from './presence.ts';
+import { MucService } from './service.ts';
+
+/**
+ * XEP-0045 Multi-User Chat as conference.<domain> (muc.domain), listed
+ * first in the domain's disco#items: public channels and private groups
+ * (members-only, non-anonymous: what OMEMO in a group needs). With the room
+ * archive (XEP-0313), occupant ids (XEP-0421), moderated retraction
+ * (XEP-0425), self-ping (XEP-0410), room vCards and avatars, mediated
+ * invitations and voice requests. Persistent rooms are stored and come
+ * back after a restart; temporary ones vanish with their last occupant.
+ * Stanzas for the service arrive on route/remote (it is not our domain
+ * itself) and leave through the router with full JIDs, so remote
+ * occupants work as soon as federation carries them.
+ */
+const DAY_MS = 86_400_000;
+const PURGE_EVERY_MS = 3_600_000;
+
+export const muc: ServerModule = {
+  name: 'muc',
+  implements: ['XEP-0045', 'XEP-0313 (MUC)', 'XEP-0421', 'XEP-0425', 'XEP-0410', 'XEP-0054 (rooms)', 'XEP-0486'],
+  async setup(ctx) {
+    const settings = ctx.config.muc;
+    if (!settings.enabled) return;
+    const serviceJid = settings.domain || `conference.${ctx.domain}`;
+    const svc = new MucService(ctx, settings, serviceJid);
+    const retentionMs = ctx.config.archive.retention_days * DAY_MS;
+    const iq = new IqHandler(svc, retentionMs);
+    await svc.load();
+    ctx.features.addItem({ jid: serviceJid, name: settings.name });
+    registerOperatorCommands(svc);
+
+    const handle = async (event: StanzaEvent): Promise<void> => {
+      const { kind, to, type } = event;
+      if (!to.local) {
+        if (kind !== 'iq' || (type !== 'get' && type !== 'set')) {
+          if (kind === 'message' && type !== 'error') throw new StanzaError('service-unavailable', { type: 'cancel' });
+          return;
+        }
+        await answer(event, await iq.toService(event));
+        return;
+      }
+      await svc.serialize(to.local, async () => {
+        try {
+          if (kind === 'presence') await handlePresence(svc, event);
+          else if (kind === 'message') await handleMessage(svc, event);
+          else if (to.resource) await iq.toOccupant(event);
+          else if (type === 'get' || type === 'set') await answer(event, await iq.toRoom(event));
+        } catch (error) {
+          if (!(error instanceof StanzaError)) throw error;
+          await svc.reject(event, error);
+        }
+      });
+    };
+    const answer = async (event: StanzaEvent, payload: Element | undefined) => {
+      const reply = iqResult(event.stanza, payload);
+      reply.attrs.from = event.to.toString();
+      reply.attrs.to = event.from.toString();
+      await svc.send(reply);
+    };
+
+    // Above federation (which would try to reach conference.<domain> over the network).
+    ctx.hooks.on<StanzaEvent>(
+      'route/remote',
+      async (event) => {
+        if (event.to.domain !== serviceJid) return undefined;
+        try {
+          await handle(event);
+        } catch (error) {
+          if (!(error instanceof StanzaError)) {
+            ctx.log.error({ err: error, kind: event.kind }, 'group chat failed to handle a stanza');
+            error = new StanzaError('internal-server-error', { type: 'wait' });
+          }
+          await svc.reject(event, error as StanzaError);
+        }
+        return true;
+      },
+      100,
+    );
+
+    const purge = async () => {
+      try {
+        const purged = await ctx.storage.muc.purgeOlderThan(new Date(Date.now() - retentionMs));
+        if (purged > 0) ctx.log.info({ purged }, 'expired room archive entries deleted');
+      } catch (error) {
+        ctx.log.warn({ err: error }, 'could not delete expired room archive entries');
+      }
+    };
+    const timer = setInterval(() => void purge(), PURGE_EVERY_MS);
+    timer.unref();
+    ctx.hooks.on('server/started', () => void purge());
+    ctx.onStop(async () => {
+      clearInterval(timer);
+      // §7.2.x 332: the service is going down; occupants hear it instead of silence.
+      for (const room of [...svc.rooms.values()]) {
+        await svc.serialize(room.jid.local, async () => {
+          for (const occupant of [...room.occupants.values()]) {
+            await svc.toSessions(occupant, svc.occupantPresence(room, occupant, occupant, { unavailable: true, codes: [332] }));
+          }
+          room.occupants.clear();
+          room.nickOf.clear();
+        });
+      }
+    });
+  },
+};

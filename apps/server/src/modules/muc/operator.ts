@@ -1,0 +1,99 @@
+import { formBoolean, formValue, tryParseJid, xml, type DataFormField } from '@conexizan/protocol';
+import { registerCommand, type CommandResponse } from '../adhoc/index.ts';
+import { destroyRoom } from './admin.ts';
+import type { Room } from './room.ts';
+import type { MucService } from './service.ts';
+
+/**
+ * Ad-hoc commands (XEP-0050) on the server for the operators in `admins`:
+ * list the rooms, close a room (everyone out, nobody in) or open it again,
+ * and destroy a room with its archive. Nobody else sees them. Operators
+ * see room names, occupant counts and settings, never messages.
+ */
+export const MUC_COMMAND = (name: string) => `https://conexizan.org/commands#muc-${name}`;
+const FORM_TYPE: DataFormField = { var: 'FORM_TYPE', type: 'hidden', values: ['https://conexizan.org/commands#muc'] };
+const MAX_LISTED = 500;
+
+export function registerOperatorCommands(svc: MucService): void {
+  const allowed = (requester: Parameters<MucService['isOperator']>[0]) => svc.isOperator(requester);
+  const roomField: DataFormField = { var: 'room', type: 'jid-single', label: `The room, e.g. lounge@${svc.jid}`, required: true, values: [] };
+  const findRoom = (value: string | undefined): Room | string => {
+    const jid = tryParseJid(value);
+    if (!jid || jid.domain !== svc.jid || !jid.local || jid.resource) return `expected a room such as lounge@${svc.jid}`;
+    return svc.rooms.get(jid.local) ?? 'no such room';
+  };
+  const error = (text: string): CommandResponse => ({ status: 'completed', notes: [{ type: 'error', text }] });
+
+  registerCommand(svc.ctx, {
+    node: MUC_COMMAND('list-rooms'),
+    name: 'List group chat rooms',
+    allowed,
+    execute: () => {
+      const rooms = [...svc.rooms.values()].sort((a, b) => a.jid.local.localeCompare(b.jid.local));
+      const lines = rooms.slice(0, MAX_LISTED).map((room) => {
+        const c = room.config;
+        const traits = [c.persistent ? 'persistent' : 'temporary', c.public ? 'public' : 'hidden', c.membersOnly ? 'members-only' : 'open', room.state.closed ? 'closed' : null].filter(Boolean);
+        return `${room.jid.toString()}: ${room.occupants.size} in the room, ${traits.join(', ')}`;
+      });
+      return {
+        status: 'completed',
+        form: {
+          type: 'result',
+          title: `${rooms.length} rooms`,
+          fields: [FORM_TYPE, { var: 'rooms', type: 'text-multi', label: 'Rooms', values: lines }],
+        },
+      };
+    },
+  });
+
+  registerCommand(svc.ctx, {
+    node: MUC_COMMAND('close-room'),
+    name: 'Close or reopen a group chat room',
+    allowed,
+    execute: async ({ form }) => {
+      if (!form) {
+        return {
+          status: 'executing',
+          form: { type: 'form', title: 'Close a room', fields: [FORM_TYPE, roomField, { var: 'closed', type: 'boolean', label: 'Closed (unchecked: reopen)', values: ['1'] }] },
+          actions: ['complete'],
+        };
+      }
+      const room = findRoom(formValue(form, 'room'));
+      if (typeof room === 'string') return error(room);
+      const closed = formBoolean(form, 'closed') ?? true;
+      await svc.serialize(room.jid.local, async () => {
+        room.state.closed = closed || undefined;
+        if (closed) {
+          for (const occupant of [...room.occupants.values()]) await svc.removeOccupant(room, occupant, { codes: [307], reason: 'The room was closed by the service operator' });
+        }
+        await svc.persist(room);
+      });
+      return { status: 'completed', notes: [{ type: 'info', text: closed ? 'The room is closed.' : 'The room is open again.' }] };
+    },
+  });
+
+  registerCommand(svc.ctx, {
+    node: MUC_COMMAND('destroy-room'),
+    name: 'Destroy a group chat room',
+    allowed,
+    execute: async ({ form }) => {
+      if (!form) {
+        return {
+          status: 'executing',
+          form: {
+            type: 'form',
+            title: 'Destroy a room and its archive',
+            fields: [FORM_TYPE, roomField, { var: 'reason', type: 'text-single', label: 'Reason told to the people in it', values: [] }, { var: 'alternate', type: 'jid-single', label: 'Where they may go instead', values: [] }],
+          },
+          actions: ['complete'],
+        };
+      }
+      const room = findRoom(formValue(form, 'room'));
+      if (typeof room === 'string') return error(room);
+      const reason = formValue(form, 'reason')?.trim();
+      const alternate = tryParseJid(formValue(form, 'alternate')?.trim());
+      await svc.serialize(room.jid.local, () => destroyRoom(svc, room, xml('destroy', { jid: alternate?.toString() }, reason ? xml('reason', {}, reason) : null)));
+      return { status: 'completed', notes: [{ type: 'info', text: 'The room is destroyed.' }] };
+    },
+  });
+}

@@ -1,0 +1,67 @@
+import { outranks, type Affiliation, type Occupant, type Role, type Room } from './room.ts';
+import { fail, type MucService } from './service.ts';
+
+/**
+ * Changing roles (XEP-0045 §8: kick, voice) and affiliations (§9, §10:
+ * ban, members, admins, owners) with the XEP's rules on who may do what to
+ * whom, and what each change does to people in the room.
+ */
+export interface Actor {
+  /** bare real JID of whoever asks */
+  bare: string;
+  /** their occupant, when they are in the room */
+  occupant: Occupant | undefined;
+  /** a server operator (ad-hoc commands) acts as an owner */
+  operator?: boolean;
+}
+
+export async function grantRole(svc: MucService, room: Room, actor: Occupant, target: Occupant, role: Role, reason: string | undefined): Promise<void> {
+  if (actor.role !== 'moderator') throw fail('forbidden', 'auth', 'only moderators change roles');
+  const actorAffiliation = room.affiliationOf(actor.realBare);
+  const targetAffiliation = room.affiliationOf(target.realBare);
+  const privileged = (affiliation: Affiliation) => affiliation === 'owner' || affiliation === 'admin';
+  // §8.2, §8.5, §9.7: nobody takes a role away from an admin or owner, nor from someone who outranks them.
+  if ((role === 'none' || role === 'visitor' || (target.role === 'moderator' && role !== 'moderator')) && (privileged(targetAffiliation) || outranks(targetAffiliation, actorAffiliation))) {
+    throw fail('not-allowed', 'cancel', 'you may not do that to someone with this affiliation');
+  }
+  // §9.6, §9.7: making and unmaking moderators is for admins and owners.
+  if ((role === 'moderator' || target.role === 'moderator') && !privileged(actorAffiliation)) throw fail('not-allowed', 'cancel', 'only admins and owners grant or revoke moderation');
+  if (role === 'none') {
+    await svc.removeOccupant(room, target, { codes: [307], actor: actor.nick, ...(reason ? { reason } : {}) });
+    return;
+  }
+  if (target.role === role) return;
+  target.role = role;
+  await svc.broadcastPresence(room, target, { actor: actor.nick, ...(reason ? { reason } : {}) });
+}
+
+export async function changeAffiliation(svc: MucService, room: Room, actor: Actor, target: string, affiliation: Affiliation, reason: string | undefined): Promise<void> {
+  const actorAffiliation: Affiliation = actor.operator ? 'owner' : room.affiliationOf(actor.bare);
+  const current = room.affiliationOf(target);
+  if (actorAffiliation !== 'owner' && actorAffiliation !== 'admin') throw fail('forbidden', 'auth', 'only admins and owners change affiliations');
+  // §10.3–10.5: only owners make or unmake owners and admins.
+  const high = (a: Affiliation) => a === 'owner' || a === 'admin';
+  if ((high(affiliation) || high(current)) && actorAffiliation !== 'owner') throw fail('not-allowed', 'cancel', 'only owners change owners and admins');
+  // §10.6: a room always keeps an owner.
+  if (current === 'owner' && affiliation !== 'owner' && room.owners().length <= 1) throw fail('conflict', 'cancel', 'the last owner cannot step down; name another owner first');
+  if (current === affiliation) return;
+  room.setAffiliation(target, affiliation, reason);
+  await svc.persist(room);
+  await applyAffiliation(svc, room, target, affiliation, actor.occupant?.nick, reason);
+}
+
+/** What a new affiliation does to the person's occupants: out with 301 or 321, or a new role. */
+export async function applyAffiliation(svc: MucService, room: Room, target: string, affiliation: Affiliation, actorNick: string | undefined, reason: string | undefined): Promise<void> {
+  for (const occupant of [...room.occupants.values()]) {
+    if (occupant.realBare.toString() !== target) continue;
+    const details = { ...(actorNick ? { actor: actorNick } : {}), ...(reason ? { reason } : {}) };
+    if (affiliation === 'outcast') {
+      await svc.removeOccupant(room, occupant, { codes: [301], affiliation, ...details });
+    } else if (affiliation === 'none' && room.config.membersOnly) {
+      await svc.removeOccupant(room, occupant, { codes: [321], affiliation, ...details });
+    } else {
+      occupant.role = room.defaultRole(affiliation);
+      await svc.broadcastPresence(room, occupant, details);
+    }
+  }
+}

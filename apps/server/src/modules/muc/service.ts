@@ -1,0 +1,259 @@
+import { cloneElement, errorReplyFrom, jid, NS, parseXml, StanzaError, xml, type Element, type Jid } from '@conexizan/protocol';
+import type { Config } from '../../config/schema.ts';
+import { iqErrorReply } from '../../core/iq.ts';
+import type { ModuleContext } from '../../core/module.ts';
+import type { StanzaEvent } from '../../core/router.ts';
+import { Occupant, Room, type Affiliation, type RoomConfig, type StoredRoomState } from './room.ts';
+
+/**
+ * The rooms of one MUC service (conference.<domain>) and what every
+ * handler needs: settings and limits, persistence, one-at-a-time handling
+ * per room, and building/sending the stanzas XEP-0045 defines. Everything
+ * leaves through the router with full JIDs, so occupants on other servers
+ * are served the same way once federation routes them.
+ */
+export const NS_MUC_ADMIN = `${NS.MUC}#admin`;
+export const NS_MUC_OWNER = `${NS.MUC}#owner`;
+export const NS_OCCUPANT_ID = 'urn:xmpp:occupant-id:0';
+
+export type MucSettings = Config['muc'];
+
+export class MucService {
+  readonly rooms = new Map<string, Room>();
+  readonly jid: string;
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly ctx: ModuleContext,
+    readonly settings: MucSettings,
+    jid: string,
+  ) {
+    this.jid = jid;
+  }
+
+  defaultConfig(): RoomConfig {
+    const s = this.settings;
+    return {
+      name: '',
+      description: '',
+      language: '',
+      persistent: s.default_persistent,
+      public: s.default_public,
+      membersOnly: false,
+      moderated: false,
+      password: '',
+      whois: 'moderators',
+      maxUsers: s.max_occupants,
+      changeSubject: false,
+      allowInvites: false,
+      allowPm: 'anyone',
+      archiving: s.archive_by_default,
+    };
+  }
+
+  /** Handles stanzas for one room name one after another, so joins, kicks and messages never interleave. */
+  serialize<T>(room: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(room) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const tail = run.catch(() => undefined);
+    this.#queues.set(room, tail);
+    void tail.then(() => {
+      if (this.#queues.get(room) === tail) this.#queues.delete(room);
+    });
+    return run;
+  }
+
+  async load(): Promise<void> {
+    for (const record of await this.ctx.storage.muc.listRooms()) {
+      const local = record.jid.split('@')[0]!;
+      let state: StoredRoomState;
+      try {
+        state = JSON.parse(record.state) as StoredRoomState;
+      } catch {
+        this.ctx.log.warn('a stored room could not be read; it is skipped');
+        continue;
+      }
+      state.config = { ...this.defaultConfig(), ...state.config };
+      const room = new Room(this.roomJid(local), state);
+      if (room.config.archiving) await this.loadHistory(room);
+      this.rooms.set(local, room);
+    }
+  }
+
+  /** After a restart, recent history comes from the room's archive. */
+  async loadHistory(room: Room): Promise<void> {
+    const page = await this.ctx.storage.muc.query(room.jid.toString(), {}, { max: this.settings.history_size, before: '' });
+    room.history = [];
+    for (const entry of page?.items ?? []) {
+      try {
+        const stanza = parseXml(entry.stanza);
+        room.history.push({ stanza, at: entry.storedAt, chars: entry.stanza.length });
+      } catch {
+        // an unreadable entry is left out of the history, not fatal
+      }
+    }
+  }
+
+  roomJid(local: string): Jid {
+    return jid(local, this.jid);
+  }
+
+  /** Saves a persistent room's state; a temporary room is only in memory. */
+  async persist(room: Room): Promise<void> {
+    if (room.config.persistent) await this.ctx.storage.muc.saveRoom(room.jid.toString(), JSON.stringify(room.state));
+  }
+
+  /** Forgets a room: in memory, in storage, and its archive. */
+  async remove(room: Room): Promise<void> {
+    this.rooms.delete(room.jid.local);
+    await this.ctx.storage.muc.deleteRoom(room.jid.toString());
+  }
+
+  roomsCreatedBy(bare: string): number {
+    let count = 0;
+    for (const room of this.rooms.values()) if (room.state.creator === bare) count++;
+    return count;
+  }
+
+  isOperator(jid: Jid): boolean {
+    return jid.domain === this.ctx.domain && this.ctx.config.admins.includes(jid.bare().toString());
+  }
+
+  mayCreate(jid: Jid): boolean {
+    switch (this.settings.room_creation) {
+      case 'everyone':
+        return true;
+      case 'local':
+        return jid.domain === this.ctx.domain;
+      case 'admins':
+        return this.isOperator(jid);
+    }
+  }
+
+  send(stanza: Element): Promise<void> {
+    return this.ctx.router.route(stanza);
+  }
+
+  /** The XEP's error for a stanza that came in (none for errors and iq results). */
+  async reject(event: StanzaEvent, error: StanzaError): Promise<void> {
+    if (event.type === 'error' || (event.kind === 'iq' && event.type === 'result')) return;
+    const reply = event.kind === 'iq' ? iqErrorReply(event.stanza, error) : errorReplyFrom(event.stanza, error);
+    reply.attrs.from = event.to.toString();
+    reply.attrs.to = event.from.toString();
+    await this.send(reply);
+  }
+
+  /**
+   * The presence of `occupant` as `viewer` sees it (§7.2.3): what the
+   * occupant's client sent, with the muc#user item (the real JID only where
+   * the room shows it to this viewer) and status codes, and the XEP-0421 id.
+   */
+  occupantPresence(room: Room, occupant: Occupant, viewer: Occupant | undefined, options: PresenceOptions = {}): Element {
+    const primary = occupant.primary();
+    const presence = xml('presence', { from: room.occupantJid(options.nick ?? occupant.nick).toString(), type: options.unavailable ? 'unavailable' : undefined });
+    const source = options.unavailable ? options.unavailableStanza : primary.presence;
+    for (const child of source?.getChildElements() ?? []) {
+      const ns = child.attrs.xmlns as string | undefined;
+      if (ns === NS.MUC || ns === NS.MUC_USER || ns === NS_OCCUPANT_ID || child.name === 'error') continue;
+      if (options.unavailable && child.name !== 'status') continue;
+      presence.append(cloneElement(child));
+    }
+    const affiliation: Affiliation = options.affiliation ?? room.affiliationOf(occupant.realBare);
+    const item = xml('item', { affiliation, role: options.unavailable ? 'none' : occupant.role });
+    if (room.showsRealJidsTo(viewer) || viewer === occupant) item.attrs.jid = primary.jid.toString();
+    if (options.newNick) item.attrs.nick = options.newNick;
+    if (options.actor) item.append(xml('actor', { nick: options.actor }));
+    if (options.reason) item.append(xml('reason', {}, options.reason));
+    const x = xml('x', { xmlns: NS.MUC_USER }, item);
+    const codes = new Set(options.codes ?? []);
+    if (viewer === occupant) {
+      codes.add(110);
+      for (const code of options.selfCodes ?? []) codes.add(code);
+    }
+    if (options.destroy) x.append(options.destroy);
+    for (const code of [...codes].sort()) x.append(xml('status', { code: String(code) }));
+    presence.append(x);
+    presence.append(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: room.occupantId(occupant.realBare) }));
+    return presence;
+  }
+
+  /** Sends the occupant's presence to everyone in the room (each of their sessions), as each one sees it. */
+  async broadcastPresence(room: Room, occupant: Occupant, options: PresenceOptions = {}, alsoTo: Occupant[] = []): Promise<void> {
+    const viewers = new Set([...room.occupants.values(), ...alsoTo]);
+    for (const viewer of viewers) {
+      const presence = this.occupantPresence(room, occupant, viewer, options);
+      await this.toSessions(viewer, presence);
+    }
+  }
+
+  /** Sends a copy of `stanza` to every session of `occupant`. */
+  async toSessions(occupant: Occupant, stanza: Element): Promise<void> {
+    for (const session of occupant.sessions.values()) {
+      const copy = cloneElement(stanza);
+      copy.attrs.to = session.jid.toString();
+      await this.send(copy);
+    }
+  }
+
+  async toEveryone(room: Room, stanza: Element): Promise<void> {
+    for (const occupant of room.occupants.values()) await this.toSessions(occupant, stanza);
+  }
+
+  /** A message from the room itself with status codes (§10.2.1: configuration changes). */
+  async statusMessage(room: Room, codes: number[]): Promise<void> {
+    if (codes.length === 0) return;
+    const x = xml('x', { xmlns: NS.MUC_USER }, ...codes.map((code) => xml('status', { code: String(code) })));
+    await this.toEveryone(room, xml('message', { from: room.jid.toString(), type: 'groupchat' }, x));
+  }
+
+  /**
+   * Takes an occupant out of the room with an unavailable presence to
+   * everyone (and to the occupant's own sessions), e.g. kicked (307),
+   * banned (301), no longer a member (321, 322), or an error (333).
+   */
+  async removeOccupant(room: Room, occupant: Occupant, options: PresenceOptions): Promise<void> {
+    room.occupants.delete(occupant.nick);
+    for (const key of occupant.sessions.keys()) room.nickOf.delete(key);
+    await this.broadcastPresence(room, occupant, { ...options, unavailable: true }, [occupant]);
+    occupant.role = 'none';
+    await this.afterLeave(room);
+  }
+
+  /** A temporary room vanishes with its last occupant, and so does a new room nobody configured. */
+  async afterLeave(room: Room): Promise<void> {
+    if (!room.isEmpty()) return;
+    if (!room.config.persistent || room.locked) await this.remove(room);
+  }
+
+  /** Takes a token from the occupant's bucket; false when they are sending too fast. */
+  takeMessageToken(occupant: Occupant): boolean {
+    const perMs = this.settings.messages_per_minute / 60_000;
+    const now = Date.now();
+    occupant.tokens = Math.min(this.settings.message_burst, occupant.tokens + (now - occupant.refilledAt) * perMs);
+    occupant.refilledAt = now;
+    if (occupant.tokens < 1) return false;
+    occupant.tokens -= 1;
+    return true;
+  }
+}
+
+export interface PresenceOptions {
+  unavailable?: boolean;
+  /** the unavailable presence the occupant sent (its <status/> is passed on) */
+  unavailableStanza?: Element;
+  codes?: number[];
+  /** codes only the occupant's own sessions see (with 110) */
+  selfCodes?: number[];
+  /** the nick to send from (for the unavailable presence of a nick change) */
+  nick?: string;
+  /** §7.6: the new nick, in the unavailable presence with 303 */
+  newNick?: string;
+  affiliation?: Affiliation;
+  actor?: string;
+  reason?: string;
+  destroy?: Element;
+}
+
+/** A stanza error; handlers throw these and the dispatcher answers with them. */
+export const fail = (condition: ConstructorParameters<typeof StanzaError>[0], type: 'auth' | 'cancel' | 'modify' | 'wait', text?: string) =>
+  new StanzaError(condition, { type, ...(text ? { text } : {}) });
