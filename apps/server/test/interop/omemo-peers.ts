@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { DEVICE_LIST_NODE, OmemoAccount, bundleNode, type DecryptResult, type OmemoDirectory, type OmemoStore } from '@conexizan/crypto';
+import { DEVICE_LIST_NODE, OmemoAccount, OmemoPep, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto';
 import { NS, type Element } from '@conexizan/protocol';
 import { SYSTEM_PYTHON, slixmppProblem, type Observation } from '../support/python.ts';
 import type { TestServer } from '../support/test-server.ts';
@@ -70,45 +70,6 @@ export class PythonOmemoPeer {
   }
 }
 
-/** PEP through an @xmpp/client session, as the web client will do it. */
-export class PepDirectory implements OmemoDirectory {
-  constructor(private readonly session: JsSession) {}
-
-  async items(jid: string, node: string): Promise<Element | null> {
-    try {
-      const reply = await this.session.xmpp.iqCaller.request(xml('iq', { type: 'get', to: jid }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('items', { node }))), WAIT_MS);
-      const item = reply.getChild('pubsub', NS.PUBSUB)?.getChild('items')?.getChild('item');
-      return (item?.children.find((c): c is Element => typeof c !== 'string') as Element | undefined) ?? null;
-    } catch (error) {
-      if ((error as { condition?: string }).condition === 'item-not-found') return null;
-      throw error;
-    }
-  }
-
-  fetchDeviceList(jid: string): Promise<Element | null> {
-    return this.items(jid, DEVICE_LIST_NODE);
-  }
-
-  fetchBundle(jid: string, deviceId: number): Promise<Element | null> {
-    return this.items(jid, bundleNode(deviceId));
-  }
-
-  /** Publishes with publish-options access_model=open, as Conversations does. */
-  async publish(node: string, payload: Element): Promise<void> {
-    const options = xml(
-      'publish-options',
-      {},
-      xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
-        xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, 'http://jabber.org/protocol/pubsub#publish-options')),
-        xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'open'))),
-    );
-    await this.session.xmpp.iqCaller.request(
-      xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('publish', { node }, xml('item', { id: 'current' }, payload)), options)),
-      WAIT_MS,
-    );
-  }
-}
-
 export interface Received {
   from: string;
   /** how it arrived: directly, as a XEP-0280 carbon copy, or from a XEP-0313 archive query */
@@ -128,20 +89,27 @@ export class NodeOmemoClient {
   private constructor(
     readonly session: JsSession,
     readonly account: OmemoAccount,
-    readonly directory: PepDirectory,
+    readonly directory: OmemoPep,
+    readonly published: { bundle: PublishOutcome; deviceList: PublishOutcome },
   ) {}
 
-  static async start(options: { server: TestServer; username: string; password: string; resource: string; store: OmemoStore }): Promise<NodeOmemoClient> {
+  /** Logs in, opens the account on `store` and announces the device; `prepare` runs first (to set up PEP nodes). */
+  static async start(options: {
+    server: TestServer;
+    username: string;
+    password: string;
+    resource: string;
+    store: OmemoStore;
+    prepare?: (session: JsSession) => Promise<void>;
+  }): Promise<NodeOmemoClient> {
     const session = await loginJs({ server: options.server, transport: 'starttls', username: options.username, password: options.password, resource: options.resource });
-    const directory = new PepDirectory(session);
+    await options.prepare?.(session);
+    // The package's PEP code, driven by @xmpp/client as the web client will drive it.
+    const directory = new OmemoPep((iq) => session.xmpp.iqCaller.request(iq, WAIT_MS));
     const account = await OmemoAccount.open({ jid: session.bareJid, store: options.store, directory });
-    const client = new NodeOmemoClient(session, account, directory);
+    const published = await directory.publishDevice(account);
+    const client = new NodeOmemoClient(session, account, directory, published);
     session.xmpp.on('stanza', (stanza: Element) => void client.onStanza(stanza));
-    // Join the own device list (keeping the devices already on it), then publish the bundle.
-    const list = await directory.fetchDeviceList(account.jid);
-    if (list) await account.updateDeviceList(account.jid, list);
-    await directory.publish(bundleNode(account.deviceId), await account.bundleElement());
-    await directory.publish(DEVICE_LIST_NODE, await account.deviceListElement());
     return client;
   }
 
@@ -150,7 +118,7 @@ export class NodeOmemoClient {
     const event = outer.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
     if (event?.attrs.node === DEVICE_LIST_NODE) {
       const list = event.getChild('item')?.getChild('list', NS.OMEMO_LEGACY);
-      if (list) await this.account.updateDeviceList(bare(outer.attrs.from), list).catch(() => undefined);
+      if (list) await this.directory.onDeviceList(this.account, bare(outer.attrs.from), list).catch(() => undefined);
       return;
     }
     const { stanza, via } = unwrap(outer);
@@ -166,7 +134,7 @@ export class NodeOmemoClient {
     try {
       const result = await this.account.decryptMessage(encrypted, from);
       if (result.heartbeat && via === 'live') await this.sendEncrypted(from, result.heartbeat, null);
-      if (result.bundleChanged) await this.directory.publish(bundleNode(this.account.deviceId), await this.account.bundleElement());
+      if (result.bundleChanged) await this.directory.publishBundle(this.account);
       this.received.push({ from, via, stanza, encrypted, result });
     } catch (error) {
       this.received.push({ from, via, stanza, encrypted, error: error as Error });

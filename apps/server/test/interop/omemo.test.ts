@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEVICE_LIST_NODE, MemoryOmemoStore, OmemoAccount, aesgcmUrl, buildDeviceList, decryptFile, encryptFile, isOmemoError, parseAesgcmUrl,
 } from '@conexizan/crypto';
-import { NS, parseXml, type Element } from '@conexizan/protocol';
+import { NS, parseXml, xml, type Element } from '@conexizan/protocol';
 import type { Observation } from '../support/python.ts';
 import { createAccount } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -26,6 +26,7 @@ const PASSWORD = 'omemo interop password';
 const ALICE = 'om-alice@localhost';
 const BOB = 'om-bob@localhost';
 const MALLORY = 'om-mallory@localhost';
+const CAROL = 'om-carol@localhost';
 const restoreTls = acceptSelfSignedCertificates();
 
 let server: TestServer;
@@ -58,7 +59,7 @@ async function bobReceives(text: string | null, from = ALICE): Promise<Observati
 
 beforeAll(async () => {
   server = await startTestServer();
-  for (const username of ['om-alice', 'om-bob', 'om-mallory']) await createAccount({ port: server.ports.c2s, username, password: PASSWORD });
+  for (const username of ['om-alice', 'om-bob', 'om-mallory', 'om-carol']) await createAccount({ port: server.ports.c2s, username, password: PASSWORD });
   workDir = await mkdtemp(join(tmpdir(), 'cnx-omemo-'));
   aliceStore = new MemoryOmemoStore();
   alice = await NodeOmemoClient.start({ server, username: 'om-alice', password: PASSWORD, resource: 'node', store: aliceStore });
@@ -167,6 +168,35 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
   });
 });
 
+describe('publishing through PEP', () => {
+  it('makes the device list world-readable even where an older client left it presence-only (publish-options fallback)', async () => {
+    const carol = await NodeOmemoClient.start({
+      server,
+      username: 'om-carol',
+      password: PASSWORD,
+      resource: 'node',
+      store: new MemoryOmemoStore(),
+      // An older client published the device list for contacts only.
+      prepare: async (session) => {
+        const form = xml('x', { xmlns: NS.DATA_FORMS, type: 'submit' },
+          xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, `${NS.PUBSUB}#publish-options`)),
+          xml('field', { var: 'pubsub#access_model' }, xml('value', {}, 'presence')));
+        await session.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS.PUBSUB },
+          xml('publish', { node: DEVICE_LIST_NODE }, xml('item', { id: 'current' }, buildDeviceList([4242]))), xml('publish-options', {}, form))));
+      },
+    });
+    try {
+      expect(carol.published).toEqual({ bundle: 'published', deviceList: 'reconfigured' });
+      // python-omemo is no contact of carol's, yet reads her device list and bundle and writes to her.
+      const sent = await bobSends('hello carol, we have never met', CAROL);
+      expect(sent.devices).toContain(carol.account.deviceId);
+      expect((await carol.received.waitFor(decrypted('hello carol, we have never met'), 'the message from a stranger')).result!.senderDevice).toBe(bobReady.device_id);
+    } finally {
+      await carol.stop();
+    }
+  });
+});
+
 describe('bad input is refused with a clear error, and the session keeps working', () => {
   async function heldMessageFromBob(text: string): Promise<Element> {
     alice.hold = true;
@@ -222,7 +252,7 @@ describe('bad input is refused with a clear error, and the session keeps working
   it('a device list with hundreds of entries', async () => {
     const mallory = await NodeOmemoClient.start({ server, username: 'om-mallory', password: PASSWORD, resource: 'x', store: new MemoryOmemoStore() });
     try {
-      await mallory.directory.publish(DEVICE_LIST_NODE, buildDeviceList(Array.from({ length: 300 }, (_, i) => i + 1)));
+      await mallory.directory.publishOpen(DEVICE_LIST_NODE, buildDeviceList(Array.from({ length: 300 }, (_, i) => i + 1)));
     } finally {
       await mallory.stop();
     }

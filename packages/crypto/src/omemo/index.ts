@@ -5,3 +5,4 @@ export * from './store.ts';
 export type { TrustLevel, MessageSecurity } from './trust.ts';
 export { DEVICE_LIST_NODE, bundleNode, buildDeviceList, parseDeviceList, parseBundle, MAX_DEVICES } from './xml.ts';
 export * from './media.ts';
+export * from './pep.ts';
