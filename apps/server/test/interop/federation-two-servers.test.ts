@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { xml } from '@conexizan/protocol';
 import { freePorts } from '../support/free-port.ts';
 import { runSlixmpp, type Observation } from '../support/python.ts';
 import { chat, createAccount, hasBody, login, stanzaErrorCondition, type RawXmppConnection } from '../support/raw-xmpp.ts';
@@ -35,11 +36,12 @@ beforeAll(async () => {
   const ca = makeTestCa(dir);
   const certA = ca.issue(A.domain);
   const certB = ca.issue(B.domain);
-  [bC2sPort] = (await freePorts(1)) as [number];
+  const [c2s, proxy65] = (await freePorts(2)) as [number, number];
+  bC2sPort = c2s;
   a = await startTestServer({
     domain: A.domain,
     bind: A.address,
-    ports: { s2s: 5269 },
+    ports: { s2s: 5269, proxy65 },
     tls: { cert: certA.certFile, key: certA.keyFile },
     s2s: { ca_file: ca.caFile, hosts: { [B.domain]: `${B.address}:5269` } },
   });
@@ -63,7 +65,7 @@ format = "json"
 [s2s]
 ca_file = "${ca.caFile}"
 `;
-  b = serverProcess({ configFile: join(dir, 'b.toml'), toml: `${bobTomlBase}[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n`, host: B.address, c2sPort: bC2sPort });
+  b = serverProcess({ configFile: join(dir, 'b.toml'), toml: `${bobTomlBase}[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n"proxy.${A.domain}" = "${A.address}:5269"\n`, host: B.address, c2sPort: bC2sPort });
   await b.start();
   for (const user of ['alice', 'carol']) await a.core.accounts.create(user, PASSWORD);
   await createAccount({ host: B.address, port: bC2sPort, domain: B.domain, username: 'bob', password: PASSWORD });
@@ -111,12 +113,25 @@ describe('two Conexizan servers', () => {
     expect(b.output()).toMatch(/"remote":"a\.test","method":"certificate","msg":"outgoing server stream authenticated"/);
   });
 
+  it('a service on a subdomain (proxy.a.test) is reached from the other server and answers through federation', async () => {
+    const bob = await loginAt('b', 'bob');
+    try {
+      // proxy.a.test serves local users only, so bob gets its refusal: the point is that it comes back from there.
+      const reply = await bob.iq(xml('iq', { type: 'get', to: `proxy.${A.domain}` }, xml('query', { xmlns: 'http://jabber.org/protocol/bytestreams' })), 30_000);
+      expect(reply.attrs.from).toBe(`proxy.${A.domain}`);
+      expect(reply.attrs.type).toBe('error');
+      expect(stanzaErrorCondition(reply)).toBe('forbidden');
+    } finally {
+      await bob.close();
+    }
+  }, 60_000);
+
   it('a block list changed with SIGHUP refuses the other server until it is lifted', async () => {
     const alice = await loginAt('a', 'alice');
     const bob = await loginAt('b', 'bob');
     try {
       const before = b.output().length;
-      b.writeConfig(`${bobTomlBase}blocked_domains = ["${A.domain}"]\n[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n`);
+      b.writeConfig(`${bobTomlBase}blocked_domains = ["${A.domain}"]\n[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n"proxy.${A.domain}" = "${A.address}:5269"\n`);
       b.signal('SIGHUP');
       await b.waitForLog(/federation policy reloaded/, 10_000, before);
       const refused = chat(`bob@${B.domain}`, 'while blocked');
@@ -130,7 +145,7 @@ describe('two Conexizan servers', () => {
       expect(bob.inbox.received.some(hasBody('while blocked'))).toBe(false);
 
       const lifted = b.output().length;
-      b.writeConfig(`${bobTomlBase}[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n`);
+      b.writeConfig(`${bobTomlBase}[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n"proxy.${A.domain}" = "${A.address}:5269"\n`);
       b.signal('SIGHUP');
       await b.waitForLog(/federation policy reloaded/, 10_000, lifted);
       alice.send(chat(`bob@${B.domain}`, 'after the block'));
