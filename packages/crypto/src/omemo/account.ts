@@ -10,7 +10,10 @@ import { readKeyExchangeHeader } from './protobuf.ts';
 import { KEY, SignalStore, toBuffer } from './signal-store.ts';
 import type { OmemoStore } from './store.ts';
 import { canSendTo, securityOf, TrustBook, type MessageSecurity, type TrustLevel } from './trust.ts';
-import { buildBundle, buildDeviceList, buildEncrypted, isDeviceId, parseBundle, parseDeviceList, parseEncrypted, type OmemoKey } from './xml.ts';
+import { MAX_PAYLOAD_BYTES, buildBundle, buildDeviceList, buildEncrypted, isDeviceId, parseBundle, parseDeviceList, parseEncrypted, type OmemoKey } from './xml.ts';
+
+/** Messages received from a device without answering before an empty message is sent back. */
+export const STALE_AFTER = 53;
 
 /** How the account reaches PEP; the web client implements it with its XMPP connection. */
 export interface OmemoDirectory {
@@ -120,6 +123,11 @@ export class OmemoAccount {
     return this.keys.replenish();
   }
 
+  /** Call now and then (e.g. at login): a signed pre-key older than a week is replaced. True: publish the bundle. */
+  rotateSignedPreKeyIfDue(maxAgeMs?: number, now?: number): Promise<boolean> {
+    return this.keys.rotateSignedPreKeyIfDue(maxAgeMs, now);
+  }
+
   /**
    * A device list from PEP (a notification or a fetch). Devices that left the
    * list are no longer encrypted for. For the own JID, `mustRepublish` says
@@ -180,7 +188,9 @@ export class OmemoAccount {
    * it, and for this account's other devices (so they show the message too).
    */
   async encryptMessage(recipients: (Recipient | string)[], plaintext: string | Uint8Array): Promise<EncryptResult> {
-    const sealed = await sealPayload(typeof plaintext === 'string' ? utf8Encode(plaintext) : plaintext);
+    const bytes = typeof plaintext === 'string' ? utf8Encode(plaintext) : plaintext;
+    if (bytes.length > MAX_PAYLOAD_BYTES) throw new OmemoError('too-large', `a message of ${bytes.length} bytes is over the ${MAX_PAYLOAD_BYTES} accepted; send a file instead`);
+    const sealed = await sealPayload(bytes);
     const { targets, skipped } = await this.targets(recipients.map((r) => (typeof r === 'string' ? { jid: r } : r)));
     const keys = await this.encryptKeyFor(targets, sealed.keyMaterial);
     return { element: buildEncrypted({ sid: this.deviceId, iv: sealed.iv, keys, payload: sealed.payload }), devices: targets, skipped };
@@ -214,10 +224,12 @@ export class OmemoAccount {
       security: securityOf(trust),
       bundleChanged: false,
     };
-    if (key.prekey) {
-      result.heartbeat = await this.encryptHeartbeat(senderJid, message.sid);
-      result.bundleChanged = await this.keys.replenish();
-    }
+    const unanswered = ((await this.store.get(KEY.unanswered(senderJid, message.sid))) as number | undefined) ?? 0;
+    await this.store.set(KEY.unanswered(senderJid, message.sid), unanswered + 1);
+    // An answer completes a session the sender started, and moves a one-sided
+    // conversation's ratchet on (python-omemo's STALENESS_MAGIC_NUMBER is 53).
+    if (key.prekey || unanswered + 1 >= STALE_AFTER) result.heartbeat = await this.encryptHeartbeat(senderJid, message.sid);
+    if (key.prekey) result.bundleChanged = await this.keys.replenish();
     return result;
   }
 
@@ -307,6 +319,7 @@ export class OmemoAccount {
       const data = new Uint8Array(body.length);
       for (let i = 0; i < body.length; i++) data[i] = body.charCodeAt(i);
       keys.push({ rid: deviceId, prekey: sent.type === 3, data });
+      await this.store.delete(KEY.unanswered(jid, deviceId));
     }
     return keys;
   }

@@ -64,6 +64,23 @@ export class OwnKeys {
     await this.store.set(KEY.currentSignedPreKey, id);
   }
 
+  /**
+   * Rotates the signed pre-key once it is older than `maxAgeMs` (a week, as
+   * python-omemo does); the previous one is kept so that sessions started from
+   * the old bundle still open, older ones are deleted. True if the bundle changed.
+   */
+  async rotateSignedPreKeyIfDue(maxAgeMs = 7 * 24 * 3600 * 1000, now = Date.now()): Promise<boolean> {
+    const currentId = (await this.store.get(KEY.currentSignedPreKey)) as number;
+    const current = (await this.store.get(KEY.signedPreKey(currentId))) as StoredSignedPreKey | undefined;
+    if (current && now - current.created < maxAgeMs) return false;
+    await this.rotateSignedPreKey();
+    for (const key of await this.store.keys('signed-prekey:')) {
+      const id = Number(key.slice('signed-prekey:'.length));
+      if (id < currentId) await this.store.delete(key);
+    }
+    return true;
+  }
+
   /** Tops the pre-key pool up to PREKEY_COUNT; true if keys were added (publish the bundle again). */
   async replenish(): Promise<boolean> {
     const have = (await this.store.keys(KEY.preKeyPrefix)).length;
