@@ -37,6 +37,8 @@ export class XmppClient {
   onStanza: ((stanza: Element) => void) | null = null;
 
   #link: Link | null = null;
+  /** WebSocket framing: one element per message */
+  #framed = false;
   #inbox: Element[] = [];
   #waiter: { resolve: (el: Element) => void; reject: (err: Error) => void } | null = null;
   #failure: Error | null = null;
@@ -59,6 +61,7 @@ export class XmppClient {
     try {
       let features: Element;
       if (settings.transport === 'websocket') {
+        this.#framed = true;
         this.#link = await WebSocketLink.connect(endpoint.websocketUrl, domain, settings.localAddress, events);
         features = await this.#openStream(domain);
       } else if (settings.transport === 'direct-tls') {
@@ -120,6 +123,8 @@ export class XmppClient {
   }
 
   send(stanza: Element): void {
+    // RFC 7395 §3.3.3: over WebSocket each stanza is a document of its own and names its namespace.
+    if (this.#framed && ['message', 'presence', 'iq'].includes(stanza.name)) stanza.attrs.xmlns ??= NS.CLIENT;
     this.#link?.write(stanza.toString());
   }
 

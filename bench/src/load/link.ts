@@ -37,8 +37,9 @@ const tlsOptions = (domain: string) => ({
   // Our own loopback servers with a certificate the bench made: not verified.
   servername: domain,
   rejectUnauthorized: false,
-  ALPNProtocols: ['xmpp-client'],
 });
+// XEP-0368 direct TLS names the protocol; an HTTPS server for WebSocket would refuse it.
+const xmppAlpn = { ALPNProtocols: ['xmpp-client'] };
 
 /** TCP stream link; `startTls` upgrades it in place (RFC 6120 §5). */
 export class TcpLink implements Link {
@@ -56,7 +57,7 @@ export class TcpLink implements Link {
 
   static async connect(target: TcpTarget, directTls: boolean, events: LinkEvents): Promise<TcpLink> {
     const where = { host: target.host, port: target.port, localAddress: target.localAddress };
-    const socket = directTls ? tlsConnect({ ...where, ...tlsOptions(target.domain) }) : tcpConnect(where);
+    const socket = directTls ? tlsConnect({ ...where, ...tlsOptions(target.domain), ...xmppAlpn }) : tcpConnect(where);
     const link = new TcpLink(socket, events);
     await link.#ready(directTls ? 'secureConnect' : 'connect');
     return link;

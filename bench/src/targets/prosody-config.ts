@@ -50,9 +50,12 @@ http_ports = { ${c.ports.http} }
 http_interfaces = { ${lua(c.host)} }
 https_ports = { ${c.ports.https} }
 https_interfaces = { ${lua(c.host)} }
+certificates = ${lua(c.certFile.slice(0, c.certFile.lastIndexOf('/')) || '.')}
 ssl = ${ssl}
-https_ssl = ${ssl}
-c2s_direct_tls_ssl = ${ssl}
+https_certificates = ${lua(c.certFile.slice(0, c.certFile.lastIndexOf('/')) || '.')}
+ssl = ${ssl}
+c2s_direct_tls_certificates = ${lua(c.certFile.slice(0, c.certFile.lastIndexOf('/')) || '.')}
+ssl = ${ssl}
 
 c2s_require_encryption = true
 authentication = "internal_hashed"
@@ -73,7 +76,7 @@ export function datamanagerEncode(name: string): string {
 }
 
 /** SCRAM-SHA-1 keys (RFC 5802 §3) for a password; the same salt for all accounts keeps provisioning fast. */
-export function scramSha1Keys(password: string, salt: string, iterations: number): { storedKey: string; serverKey: string } {
+export function scramSha1Keys(password: string, salt: string | Uint8Array, iterations: number): { storedKey: string; serverKey: string } {
   const salted = pbkdf2Sync(password, salt, iterations, 20, 'sha1');
   const clientKey = createHmac('sha1', salted).update('Client Key').digest();
   return {

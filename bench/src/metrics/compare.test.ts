@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { comparisonTable, goalLines } from './compare.ts';
+import type { BenchReport } from './report.ts';
+
+const cpu = { wallSeconds: 10, serverCpuSeconds: 5, serverCorePercent: 50, generatorCpuSeconds: 1, generatorCorePercent: 10, machineBusyPercent: 40, otherCorePercent: 5 };
+const latency = (p99: number) => ({ count: 1000, min: 1, mean: 2, p50: 2, p95: 5, p99, max: p99 * 2 });
+
+function report(name: string, perSessionKiB: number, steps: [rate: number, p99: number, lost: number][]): BenchReport {
+  return {
+    startedAt: '2026-11-27T20:00:00Z',
+    machine: { cpus: 2, cpuModel: 'test', memoryBytes: 2 ** 34, node: '20', platform: 'linux x64', kernel: '6', loadAverage: 0 },
+    target: { name, version: '1', notes: [], host: '127.0.0.1', scramHash: 'SHA-1', scramIterations: 4096, transport: 'direct-tls', archive: true, rosterSize: 10 },
+    setup: { accounts: 1000, prepareSeconds: 1, startupSeconds: 1 },
+    warmup: null,
+    baseline: { rssBytes: 100 * 2 ** 20, heapUsedBytes: null },
+    login: { attempted: 1000, succeeded: 1000, failed: 0, firstError: null, wallSeconds: 10, loginsPerSecond: 100, latencyMs: latency(900), cpu, serverCpuMsPerLogin: 5, serverRssBytes: 0, rosterItems: { min: 10, max: 10 }, scramIterations: [4096] },
+    hold: { sessions: 1000, seconds: 10, rssBytes: 0, peakRssBytes: 0, heapUsedBytes: null, memoryPerSessionBytes: perSessionKiB * 1024, heapPerSessionBytes: null, cpu },
+    messages: steps.map(([rate, p99, lost]) => ({ targetRate: rate, sent: rate * 10, received: rate * 10 - lost, lost, bounced: 0, duplicates: 0, misrouted: 0, disconnected: 0, sendSeconds: 10, sentPerSecond: rate, deliveredPerSecond: rate, latencyMs: latency(p99), cpu, serverCpuSecondsPer1000: 1, serverRssBytes: 0, timeline: [], serverCounters: {} })),
+    serverCounters: {},
+    shutdown: { exitCode: 0, signal: null, stopMs: 10, exitedEarly: false },
+    warnings: [],
+    ok: true,
+  };
+}
+
+describe('comparison table', () => {
+  const ours = report('conexizan', 40, [[100, 5, 0], [200, 20, 0], [400, 80, 0]]);
+  const prosody = report('prosody', 50, [[100, 10, 0], [200, 60, 0]]);
+  const ejabberd = { ...report('ejabberd', 0, []), notMeasured: 'apt-get install ejabberd failed' };
+
+  it('has a column per server and a ratio column per peer', () => {
+    const table = comparisonTable([ours, prosody, ejabberd], 50);
+    expect(table.split('\n')[0]).toBe('| figure | conexizan | prosody | ejabberd | conexizan ÷ prosody | conexizan ÷ ejabberd |');
+    expect(table).toContain('| **memory per idle session (KiB)** | 40.0 | 50.0 | not measured | 0.80× |  |');
+    // the highest rate with p99 under the goal: 200 for ours, 100 for Prosody
+    expect(table).toContain('| **sustained 1:1 msg/s with p99 < 50 ms, none lost** | 200 | 100 | not measured | 2.00× |  |');
+    expect(table).toContain('| 400 msg/s: latency p50 / p95 / p99 / max (ms) | 2.0 / 5.0 / 80 / 160 | not run |');
+  });
+
+  it('reports the goals as measured, and a loss as a loss', () => {
+    const goals = goalLines([ours, prosody, ejabberd], 50);
+    expect(goals[0]).toBe("memory per idle session: 0.80× Prosody's (goal ≤ 0.80×): met");
+    expect(goals[1]).toMatch(/^sustained 1:1 msg\/s at p99 < 50 ms: 200 vs best peer 100 = 2\.00× \(goal ≥ 2×\): met/);
+    const lossy = report('conexizan', 40, [[100, 5, 3]]);
+    expect(goalLines([lossy, prosody], 50)).toContain('messages lost by Conexizan: 3 (goal 0): NOT met');
+  });
+});
