@@ -34,10 +34,11 @@ export class Person {
   }
 
   /** Registers from the login screen and waits until the app says it is online. */
-  async register(username: string, password: string, options: { stayLoggedIn?: boolean } = {}): Promise<void> {
+  async register(username: string, password: string, options: { stayLoggedIn?: boolean; screenshot?: boolean } = {}): Promise<void> {
     await this.page.getByRole('button', { name: this.t.createAccount, exact: true }).click();
     await this.fillCredentials(username, password);
     if (options.stayLoggedIn) await this.page.getByRole('checkbox', { name: this.t.stayLoggedIn }).check();
+    if (options.screenshot) await this.shot('register');
     await this.page.getByRole('button', { name: this.t.register, exact: true }).click();
     await this.waitOnline();
   }
@@ -73,6 +74,19 @@ export class Person {
   /** A contact's entry: its name starts with the address (or nickname), then its presence. */
   contact(jidOrName: string): Locator {
     return this.contactList().getByRole('button', { name: new RegExp(`^${escapeRegExp(jidOrName)}\\b`) });
+  }
+
+  /** What the contact's entry says (address or nickname, presence, unread count). */
+  async contactSummary(jidOrName: string): Promise<string> {
+    const entry = this.contact(jidOrName);
+    if ((await entry.count()) === 0) return '';
+    return (await entry.first().getAttribute('aria-label')) ?? (await entry.first().textContent()) ?? '';
+  }
+
+  /** Accepts a contact request from `jid` if one is showing (a no-op otherwise). */
+  async acceptIfAsked(jid: string): Promise<void> {
+    const request = this.page.getByRole('button', { name: this.t.accept(jid), exact: true });
+    if (await request.isVisible()) await request.click();
   }
 
   async addContact(jid: string): Promise<void> {
@@ -142,6 +156,24 @@ export class Person {
 
   async close(): Promise<void> {
     await this.context.close();
+  }
+}
+
+/**
+ * `a` adds `b`; `b` accepts (and asks back); `a` approves that if her client
+ * shows it as a request. Done when each sees the other online.
+ */
+export async function makeContacts(a: Person, aJid: string, b: Person, bJid: string): Promise<void> {
+  await a.addContact(bJid);
+  await b.acceptRequest(aJid);
+  const online = /\bonline\b/;
+  for (const [person, otherJid] of [[a, bJid], [b, aJid]] as const) {
+    const deadline = Date.now() + 30_000;
+    while (!online.test(await person.contactSummary(otherJid))) {
+      if (Date.now() > deadline) throw new Error(`${person.lang} user never saw ${otherJid} online: "${await person.contactSummary(otherJid)}"`);
+      await person.acceptIfAsked(otherJid);
+      await person.page.waitForTimeout(200);
+    }
   }
 }
 
