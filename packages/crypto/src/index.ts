@@ -1,4 +1,3 @@
 export * from './bytes.ts';
 export * from './saslprep.ts';
 export * from './scram.ts';
-export * from './omemo/index.ts';

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { DEVICE_LIST_NODE, OmemoAccount, OmemoPep, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto';
+import { DEVICE_LIST_NODE, OmemoAccount, OmemoPep, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto/omemo';
 import { NS, type Element } from '@conexizan/protocol';
 import { SYSTEM_PYTHON, slixmppProblem, type Observation } from '../support/python.ts';
 import type { TestServer } from '../support/test-server.ts';

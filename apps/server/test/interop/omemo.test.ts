@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEVICE_LIST_NODE, MemoryOmemoStore, OmemoAccount, aesgcmUrl, buildDeviceList, decryptFile, encryptFile, isOmemoError, parseAesgcmUrl,
-} from '@conexizan/crypto';
+} from '@conexizan/crypto/omemo';
 import { NS, parseXml, xml, type Element } from '@conexizan/protocol';
 import type { Observation } from '../support/python.ts';
 import { createAccount } from '../support/raw-xmpp.ts';
