@@ -72,12 +72,16 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Connects and authenticates; rejects with AuthError on wrong credentials, another Error when unreachable. */
   async login(options: LoginOptions): Promise<string> {
+    let beforeAuth = options.beforeAuth;
     const xmpp = createXmppClient({
       service: options.service,
       domain: options.domain,
       resource: options.resource,
       credentials: async (authenticate, mechanisms) => {
-        if (options.beforeAuth) await options.beforeAuth(xmpp);
+        // Only on the first stream: a reconnection must not register again.
+        const before = beforeAuth;
+        beforeAuth = undefined;
+        if (before) await before(xmpp);
         const mechanism = chooseMechanism(mechanisms, xmpp.isSecure());
         if (!mechanism) throw new AuthError('the server offers no mechanism we can use safely');
         try {
@@ -89,6 +93,9 @@ export class Connection extends Emitter<ConnectionEvents> {
       },
     });
     for (const hash of ['SHA-256', 'SHA-1'] as const) xmpp.saslFactory.use(`SCRAM-${hash}`, scramMechanism(hash));
+    // Notice a dead connection within ~40 s rather than the library's 90 s.
+    xmpp.streamManagement.requestAckInterval = 20_000;
+    xmpp.streamManagement.timeout = 20_000;
     this.#xmpp = xmpp;
     this.#wire(xmpp);
     this.#setStatus('connecting');
@@ -163,6 +170,22 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   onIqSet(ns: string, name: string, handler: (stanza: Element) => Element | Promise<Element> | Record<string, never>): void {
     this.#requireClient().iqCallee.set(ns, name, ({ stanza }) => handler(stanza));
+  }
+
+  /**
+   * The browser says the network is gone: drop the socket now instead of
+   * waiting for acks to time out, so the UI says "offline" at once and the
+   * library's reconnection resumes the XEP-0198 session when it returns.
+   */
+  networkLost(): void {
+    const xmpp = this.#xmpp;
+    if (!xmpp) return;
+    this.#setStatus('offline');
+    try {
+      (xmpp as unknown as { socket?: { end(): void } }).socket?.end();
+    } catch {
+      // already closed
+    }
   }
 
   /** Ends the session cleanly (no reconnection). */

@@ -65,7 +65,14 @@ export class Session extends Emitter<SessionEvents> {
     this.connection.on('stanza', (stanza) => void this.#route(stanza));
     this.connection.on('session', () => void this.#freshSession());
     this.connection.on('resumed', () => void this.outbox.flush());
+    if (typeof window !== 'undefined') {
+      const lost = () => this.connection.networkLost();
+      window.addEventListener('offline', lost);
+      this.#detach = () => window.removeEventListener('offline', lost);
+    }
   }
+
+  #detach = () => {};
 
   /** Increments on every change: React's useSyncExternalStore snapshot. */
   get version(): number {
@@ -288,6 +295,7 @@ export class Session extends Emitter<SessionEvents> {
   async logout(forget: boolean): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
+    this.#detach();
     if (this.connection.status === 'online') await this.connection.send(xml('presence', { type: 'unavailable' })).catch(() => {});
     await this.connection.logout();
     if (forget) await this.local.wipe().catch(() => {});

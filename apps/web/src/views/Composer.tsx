@@ -95,7 +95,9 @@ export function Composer({ draft, onDraft, onSend, onTyping, onFiles, replyTo, e
       )}
       <div className="composer-row">
         <label htmlFor={ids.file} className="button attach" title={t('chat.attach')}>
-          <span aria-hidden="true">📎</span>
+          <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+            <path d="M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5" />
+          </svg>
           <span className="visually-hidden">{t('chat.attach')}</span>
         </label>
         <input

@@ -38,7 +38,7 @@ export const MessageItem = memo(function MessageItem({ message: m, self, authorN
   for (const [who, emojis] of Object.entries(m.reactions ?? {})) for (const e of emojis) grouped.set(e, [...(grouped.get(e) ?? []), who]);
 
   return (
-    <article className={`message${m.outgoing ? ' own' : ''}${m.retracted ? ' retracted' : ''}`} aria-label={`${m.outgoing ? t('chat.you') : authorName}, ${time(m.timestamp, i18n.language)}`}>
+    <article tabIndex={0} className={`message${m.outgoing ? ' own' : ''}${m.retracted ? ' retracted' : ''}`} aria-label={`${m.outgoing ? t('chat.you') : authorName}, ${time(m.timestamp, i18n.language)}`}>
       {(m.replyTo || quoted) && !m.retracted && <p className="quote">{quoted ? quoted.body.slice(0, 200) : (m.replyTo?.text ?? '…')}</p>}
       {m.retracted ? (
         <p className="body muted">{t('chat.retracted')}</p>

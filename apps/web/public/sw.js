@@ -1,0 +1,45 @@
+// Conexizan web client service worker: keeps the app shell (HTML, scripts,
+// styles, icons) so the installed app opens without network and can say it
+// is offline. Never caches XMPP, uploads or anything from other origins.
+const CACHE = 'conexizan-shell-v1';
+const SHELL = ['/', '/index.html', '/manifest.webmanifest', '/icon.svg'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/upload/') || url.pathname.startsWith('/xmpp-websocket') || url.pathname.startsWith('/.well-known/') || url.pathname.startsWith('/http-bind')) return;
+  const isAsset = url.pathname.startsWith('/assets/');
+  if (isAsset) {
+    // Hashed file names never change: cache first.
+    event.respondWith(
+      caches.match(event.request).then(
+        (hit) => hit || fetch(event.request).then((res) => {
+          if (res.ok) caches.open(CACHE).then((cache) => cache.put(event.request, res.clone()));
+          return res;
+        }),
+      ),
+    );
+    return;
+  }
+  if (event.request.mode === 'navigate') {
+    // Network first so a new version shows at once; the cached shell when offline.
+    event.respondWith(
+      fetch(event.request)
+        .then((res) => {
+          if (res.ok) caches.open(CACHE).then((cache) => cache.put('/index.html', res.clone()));
+          return res;
+        })
+        .catch(() => caches.match('/index.html')),
+    );
+  }
+});
