@@ -87,7 +87,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const listenersClosed = Promise.all([clients.close(), http.close()]);
-      await Promise.all([clients.closeStreams(5000), federation?.stop()]);
+      await clients.closeStreams(5000);
+      // After the clients: their last presence (unavailable) still reaches remote contacts.
+      await federation?.stop();
       await listenersClosed;
       for (const callback of stopCallbacks.reverse()) await callback();
       await storage.close();

@@ -102,6 +102,7 @@ export class RemoteServer {
         this.#verifies.delete(id);
         resolve('remote-server-timeout');
       }, timeoutMs);
+      timer.unref();
       this.#verifies.set(id, { resolve, receiving, timer });
       const element = dialbackElement('verify', { from: receiving, to: this.domain, id: streamId }, key);
       if (this.#stream && !this.#stream.isClosed) this.#stream.verify(element);
@@ -130,7 +131,12 @@ export class RemoteServer {
   #connect(): void {
     if (this.#connecting || this.#retryTimer || this.#stopped) return;
     this.#connecting = true;
-    void this.#tryConnect().finally(() => (this.#connecting = false));
+    this.#tryConnect()
+      .catch((error: unknown) => {
+        this.#settings.log.error({ err: error, remote: this.domain }, 'connecting to a remote server failed unexpectedly');
+        this.#attemptFailed('remote-server-not-found');
+      })
+      .finally(() => (this.#connecting = false));
   }
 
   async #tryConnect(): Promise<void> {
@@ -186,6 +192,10 @@ export class RemoteServer {
       },
     );
     this.#stream = stream;
+    // A peer that accepts but never gets the stream to authentication is given up on, so the next stanza tries afresh.
+    setTimeout(() => {
+      if (!stream.isClosed && stream.authorizedDomains.size === 0) stream.close('connection-timeout', 'the stream was not set up in time');
+    }, settings.queueTimeoutMs).unref();
     for (const element of this.#pendingVerifyElements.splice(0)) stream.verify(element);
     for (const from of new Set(this.#queue.map((queued) => queued.from))) stream.authorize(from);
     this.#touch();

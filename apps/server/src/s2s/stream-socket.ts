@@ -107,6 +107,7 @@ export class StreamSocket {
     const secure = await new Promise<TLSSocket>((resolve, reject) => {
       server.once('secureConnection', resolve);
       server.once('tlsClientError', reject);
+      plain.once('close', () => reject(new Error('closed during the TLS handshake')));
       server.emit('connection', plain);
     });
     this.#socket = secure;
@@ -121,11 +122,13 @@ export class StreamSocket {
     return this.#upgrade(secure, 'secureConnect');
   }
 
+  /**
+   * Hands the plain socket to TLS. Its 'close' and (no-op) 'error' listeners
+   * stay: if the handshake never completes, the close still ends the stream.
+   */
   #detach(): Socket {
     const plain = this.#socket;
     plain.removeAllListeners('data');
-    plain.removeAllListeners('close');
-    plain.removeAllListeners('error');
     plain.removeAllListeners('end');
     return plain;
   }
@@ -137,6 +140,7 @@ export class StreamSocket {
     await new Promise<void>((resolve, reject) => {
       secure.once(readyEvent, () => resolve());
       secure.once('error', reject);
+      secure.once('close', () => reject(new Error('closed during the TLS handshake')));
     });
     return secure;
   }

@@ -10,6 +10,7 @@ import { chat, createAccount, hasBody, login, stanzaErrorCondition, type RawXmpp
 import { serverProcess, type ServerProcess } from '../support/server-process.ts';
 import { makeTestCa } from '../support/test-ca.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { eventually } from '../support/wait.ts';
 
 /**
  * Two Conexizan servers federating: a.test in this process, b.test as a
@@ -134,6 +135,8 @@ describe('two Conexizan servers', () => {
       b.writeConfig(`${bobTomlBase}blocked_domains = ["${A.domain}"]\n[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n"proxy.${A.domain}" = "${A.address}:5269"\n`);
       b.signal('SIGHUP');
       await b.waitForLog(/federation policy reloaded/, 10_000, before);
+      // b.test closed our stream with policy-violation; what is sent after that must bounce.
+      await eventually(() => a.server.federation?.remote(B.domain)?.connected !== true, 'the closed stream to be noticed', 10_000);
       const refused = chat(`bob@${B.domain}`, 'while blocked');
       alice.send(refused);
       const bounce = await alice.inbox.waitFor((el) => el.attrs.id === refused.attrs.id && el.attrs.type === 'error', 'the bounce', 30_000);
@@ -161,6 +164,8 @@ describe('two Conexizan servers', () => {
     const carol = await loginAt('a', 'carol');
     try {
       await b.kill();
+      // What was already written to the dead peer is lost in the network (no XEP-0198 between servers yet).
+      await eventually(() => a.server.federation?.remote(B.domain)?.connected !== true, 'the broken stream to be noticed', 10_000);
       const lost = chat(`bob@${B.domain}`, 'into the void');
       alice.send(lost);
       const bounce = await alice.inbox.waitFor((el) => el.attrs.id === lost.attrs.id && el.attrs.type === 'error', 'the bounce', 30_000);
