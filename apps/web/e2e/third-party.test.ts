@@ -1,15 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.ts';
-import { Person } from './support/person.ts';
+import { makePng, Person } from './support/person.ts';
 import { startE2eServer, type E2eServer } from './support/server.ts';
 import { startThirdParty, type ThirdParty } from './support/third-party.ts';
 
 /**
  * The web client talks to people on other XMPP clients: Dana in the browser
  * and Carol on slixmpp (a Python client library nobody here wrote) add each
- * other, and what Dana types reaches Carol exactly, and Carol's answer shows
- * in Dana's chat.
+ * other, what Dana types reaches Carol exactly, Carol's answer shows in
+ * Dana's chat, and a picture Dana sends is the same bytes when Carol fetches it.
  */
 describe('the web client and a slixmpp user', () => {
   let server: E2eServer;
@@ -51,5 +52,14 @@ describe('the web client and a slixmpp user', () => {
     expect(received.type).toBe('chat');
     await dana.messages(`slixmpp got: ${text}`).waitFor({ timeout: 30_000 });
     await expect(dana.messageLog().locator('b').count()).resolves.toBe(0);
+  });
+
+  it('a picture the browser sends reaches slixmpp as a link to the same bytes', async () => {
+    const png = await makePng(dana.page);
+    await dana.attach({ name: 'for-carol.png', mimeType: 'image/png', buffer: png });
+    const file = await carol.next('file');
+    expect(file).toMatchObject({ ok: true, status: 200, size: png.length, sha256: createHash('sha256').update(png).digest('hex') });
+    expect(String(file.content_type)).toMatch(/^image\/png/);
+    await dana.messages(`slixmpp got: ${String(file.url)}`).waitFor({ timeout: 30_000 });
   });
 });

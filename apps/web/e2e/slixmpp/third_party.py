@@ -3,7 +3,9 @@
 A third party for the web client's end-to-end tests: a slixmpp user (a real
 XMPP client nobody here wrote) who registers, accepts the browser user's
 contact request and asks back, answers every chat message the browser user
-sends with "slixmpp got: <body>", and leaves when its standard input closes.
+sends with "slixmpp got: <body>", downloads any file shared with it (an
+XEP-0066 out-of-band URL, as XEP-0363 uploads are shared) and reports its
+SHA-256, and leaves when its standard input closes.
 Observations are JSON lines on stdout, like the server's interop scripts,
 whose Client and helpers this reuses (apps/server/test/interop/slixmpp).
 
@@ -11,13 +13,23 @@ whose Client and helpers this reuses (apps/server/test/interop/slixmpp).
 """
 import argparse
 import asyncio
+import hashlib
 import os
 import sys
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../server/test/interop/slixmpp'))
 from scenario import Scenario, emit, run_story  # noqa: E402
 
 LONG_WAIT = 120.0  # the browser side may be slow on a busy machine
+MAX_DOWNLOAD = 1 << 20
+
+
+def download(url):
+    with urllib.request.urlopen(url, timeout=20) as response:
+        data = response.read(MAX_DOWNLOAD + 1)
+        return {'status': response.status, 'content_type': response.headers.get('content-type'),
+                'size': len(data), 'sha256': hashlib.sha256(data).hexdigest()}
 
 
 async def story(args):
@@ -28,6 +40,7 @@ async def story(args):
         if not session['ok']:
             return
         peer = args.peer
+        loop = asyncio.get_event_loop()
 
         async def answer_subscriptions():
             while True:
@@ -43,11 +56,18 @@ async def story(args):
                 if msg['type'] not in ('chat', 'normal') or not msg['body']:
                     continue
                 emit('message', **{'from': str(msg['from'].bare), 'body': msg['body'], 'type': msg['type']})
-                if msg['from'].bare == peer:
-                    client.send_message(mto=msg['from'], mbody=f"slixmpp got: {msg['body']}", mtype='chat')
-                    emit('answered', body=msg['body'])
+                if msg['from'].bare != peer:
+                    continue
+                oob = msg.xml.find('{jabber:x:oob}x/{jabber:x:oob}url')
+                if oob is not None and oob.text:
+                    try:
+                        fetched = await loop.run_in_executor(None, download, oob.text)
+                        emit('file', url=oob.text, ok=True, **fetched)
+                    except Exception as error:  # noqa: BLE001 - reported, the test decides
+                        emit('file', url=oob.text, ok=False, error=f'{type(error).__name__}: {error}')
+                client.send_message(mto=msg['from'], mbody=f"slixmpp got: {msg['body']}", mtype='chat')
+                emit('answered', body=msg['body'])
 
-        loop = asyncio.get_event_loop()
         tasks = [asyncio.ensure_future(answer_subscriptions()), asyncio.ensure_future(answer_messages())]
         # The test closes our standard input when it has seen what it needs.
         await loop.run_in_executor(None, sys.stdin.read)
