@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { prepDomainpart } from '@conexizan/protocol';
 import { openStorage } from '@conexizan/storage';
 import type { Config } from '../config/schema.ts';
+import { federationDnsReport, systemAddressLookup } from '../s2s/dns-report.ts';
+import { systemSrvLookup } from '../s2s/resolver.ts';
 import { loadCertificate } from '../tls/certificates.ts';
 
 /** `conexizan check`, in the spirit of `prosodyctl check`: one line per finding, exit 1 on any problem. */
@@ -54,7 +56,11 @@ export async function runCheck(config: Config): Promise<number> {
     if (free) ok(`${name} port ${config.bind}:${port} is free`);
     else note(`${name} port ${config.bind}:${port} is in use (fine if conexizan is running)`);
   }
-  if (config.ports.s2s !== 0) note('federation (s2s) is not available yet; the s2s port is not opened');
+  for (const line of await federationDnsReport(domain, config.ports, systemSrvLookup(), systemAddressLookup)) {
+    if (line.level === 'ok') ok(line.text);
+    else if (line.level === 'note') note(line.text);
+    else problem(line.text);
+  }
   process.stdout.write(problems ? `${problems} problem(s) found\n` : 'all checks passed\n');
   return problems ? 1 : 0;
 }
