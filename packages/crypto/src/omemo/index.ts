@@ -1,3 +1,6 @@
+// First: it notes the process listeners before libsignal is loaded (see process-guard.ts).
+import { dropLibraryProcessListeners } from './process-guard.ts';
+
 export * from './account.ts';
 export * from './errors.ts';
 export * from './fingerprint.ts';
@@ -6,3 +9,5 @@ export type { TrustLevel, MessageSecurity } from './trust.ts';
 export { DEVICE_LIST_NODE, bundleNode, buildDeviceList, parseDeviceList, parseBundle, MAX_DEVICES } from './xml.ts';
 export * from './media.ts';
 export * from './pep.ts';
+
+dropLibraryProcessListeners();
