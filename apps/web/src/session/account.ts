@@ -1,4 +1,3 @@
-import { tryParseJid } from '@conexizan/protocol';
 import { AuthError } from './client.ts';
 import { discoverWebSocket } from './discovery.ts';
 import { registeringLogin } from './register.ts';
@@ -34,8 +33,12 @@ export class InvalidUsernameError extends Error {
   override name = 'InvalidUsernameError';
 }
 
-/** "alice" or "alice@example.org" -> username and domain (the typed address wins over the server field). */
-export function splitAddress(input: string, defaultDomain: string): { username: string; domain: string; jid: string } {
+/**
+ * "alice" or "alice@example.org" -> username and domain (the typed address wins over the server field),
+ * prepared with the project's PRECIS/IDNA rules. Loaded on demand: the IDNA tables are most of their size.
+ */
+export async function splitAddress(input: string, defaultDomain: string): Promise<{ username: string; domain: string; jid: string }> {
+  const { tryParseJid } = await import('@conexizan/protocol/jid');
   const trimmed = input.trim();
   const at = trimmed.lastIndexOf('@');
   const raw = at === -1 ? `${trimmed}@${defaultDomain.trim()}` : trimmed;
@@ -49,7 +52,7 @@ export function splitAddress(input: string, defaultDomain: string): { username: 
  * and returns a running Session with the device's stored state loaded.
  */
 export async function openSession(opts: { address: string; defaultDomain: string; password: string; register: boolean; service?: string }): Promise<{ session: Session; login: SavedLogin }> {
-  const { username, domain, jid } = splitAddress(opts.address, opts.defaultDomain);
+  const { username, domain, jid } = await splitAddress(opts.address, opts.defaultDomain);
   const service = opts.service ?? (await discoverWebSocket(domain));
   const session = new Session(jid, domain);
   const base = { service, domain, username, password: opts.password };

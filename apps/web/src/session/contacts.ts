@@ -1,9 +1,10 @@
-import { NS, tryParseJid, xml, type Element } from '@conexizan/protocol';
+import { NS, xml, type Element } from '@conexizan/protocol';
 import type { Connection } from './client.ts';
 import { presenceTo, rosterRemove, rosterSet, type RosterStore } from './roster.ts';
 
-/** Normalises what a user typed as a contact address; null when it is not a valid bare JID. */
-export function normaliseAddress(input: string): string | null {
+/** Normalises what a user typed as a contact address (PRECIS/IDNA, loaded on demand); null when it is not a valid bare JID. */
+export async function normaliseAddress(input: string): Promise<string | null> {
+  const { tryParseJid } = await import('@conexizan/protocol/jid');
   const trimmed = input.trim().replace(/^xmpp:/i, '').split('?')[0]!;
   if (trimmed.length === 0 || trimmed.length > 3071 || !trimmed.includes('@')) return null;
   const jid = tryParseJid(trimmed);

@@ -72,7 +72,7 @@ export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
     setError(null);
     if (!username.trim() || !password) return setError(t('auth.errors.empty'));
     try {
-      splitAddress(username, domain);
+      await splitAddress(username, domain);
     } catch {
       return setError(t('auth.errors.invalidUsername'));
     }

@@ -90,7 +90,7 @@ function AddContactDialog({ session, onClose, onAdded }: { session: Session; onC
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const jid = normaliseAddress(address);
+    const jid = await normaliseAddress(address);
     if (!jid) return setError(t('contacts.invalidAddress'));
     if (jid === session.jid) return setError(t('contacts.self'));
     setBusy(true);
