@@ -100,8 +100,8 @@ async function enter(svc: MucService, existing: Room | undefined, event: StanzaE
     copy.attrs.to = session.jid.toString();
     await svc.send(copy);
   }
-  if (created) return; // a locked new room has no history and no subject yet
-  await sendHistory(svc, room, from, marker.getChild('history'));
+  // §7.2.15: the (possibly empty) subject tells the client it is in, even in a room it just created.
+  if (!created) await sendHistory(svc, room, from, marker.getChild('history'));
   await sendSubject(svc, room, from);
 }
 
