@@ -1,5 +1,5 @@
 import { parseXml, type Element } from '@conexizan/protocol';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OmemoAccount } from './account.ts';
 import { isOmemoError, type OmemoErrorCode } from './errors.ts';
 import { MemoryOmemoStore } from './store.ts';
@@ -29,6 +29,17 @@ async function stillWorks(alice: OmemoAccount, bob: OmemoAccount, text: string) 
 }
 
 describe('bad input to OmemoAccount', () => {
+  // Nothing is logged on the way (libsignal has console calls that print whole sessions).
+  let logged: unknown[][];
+  beforeEach(() => {
+    logged = [];
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) vi.spyOn(console, method).mockImplementation((...args) => void logged.push(args));
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    expect(logged).toEqual([]);
+  });
+
   it('refuses a corrupted payload, a damaged key and malformed XML, and goes on', async () => {
     const { alice, bob } = await pair();
     await stillWorks(alice, bob, 'first');
