@@ -63,6 +63,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
 
   const lastOwn = useMemo(() => [...messages].reverse().find((m) => m.outgoing && !m.retracted && !m.file), [messages]);
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
+  const nameOf = useCallback((jid: string) => session.roster.displayName(jid), [session]);
 
   const actions: MessageActions = useMemo(
     () => ({
@@ -167,7 +168,8 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
             message={m}
             self={session.jid}
             authorName={name}
-            nameOf={(jid) => session.roster.displayName(jid)}
+            version={session.roster.version ?? ''}
+            nameOf={nameOf}
             quoted={m.replyTo ? byId.get(m.replyTo.id) : undefined}
             canEdit={m === lastOwn}
             actions={actions}

@@ -21,6 +21,8 @@ interface Props {
   quoted?: ChatMessage;
   canEdit: boolean;
   actions: MessageActions;
+  /** changes when names may have changed, so memoised messages re-render then */
+  version?: string;
 }
 
 function time(ts: number, lang: string): string {
