@@ -35,12 +35,15 @@ describe('German by browser language, and switching', () => {
       await person.page.getByRole('heading', { name: TEXT.de.login, exact: true }).waitFor();
       await expect(person.page.locator('html').getAttribute('lang')).resolves.toMatch(/^de/);
       await person.shot('login');
+      expect(await person.horizontalOverflow()).toBe(0);
     }
     await ida.register('ida', 'ida langes passwort 9', { screenshot: true });
     await jonas.register('jonas', 'jonas langes passwort 10', { screenshot: true });
     await makeContacts(ida, IDA, jonas, JONAS);
     await ida.shot('contacts');
+    expect(await ida.horizontalOverflow()).toBe(0);
     await jonas.shot('contacts');
+    expect(await jonas.horizontalOverflow()).toBe(0);
     await ida.openChat(JONAS);
     await ida.send('Hallo Jonas, schön, dass du da bist!');
     await jonas.openChat(IDA);
@@ -49,9 +52,11 @@ describe('German by browser language, and switching', () => {
     await ida.messages('Grüß dich, Ida.').waitFor();
     for (const person of [ida, jonas]) {
       await person.shot('chat');
+      expect(await person.horizontalOverflow()).toBe(0);
       await person.page.getByRole('button', { name: TEXT.de.settings, exact: true }).click();
       await person.page.getByRole('heading', { name: TEXT.de.settings, exact: true }).waitFor();
       await person.shot('settings');
+      expect(await person.horizontalOverflow()).toBe(0);
     }
   });
 

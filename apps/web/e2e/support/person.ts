@@ -150,6 +150,14 @@ export class Person {
     return this.messageLog().getByRole('article').filter({ hasText: text });
   }
 
+  /**
+   * How many pixels the page sticks out sideways (0 when it fits the screen:
+   * nothing to scroll horizontally, which makes a phone layout unusable).
+   */
+  horizontalOverflow(): Promise<number> {
+    return this.page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+  }
+
   async shot(screen: string): Promise<void> {
     await screenshot(this.page, `${screen}-${this.size}-${this.lang}`);
   }
