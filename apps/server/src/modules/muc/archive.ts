@@ -74,7 +74,7 @@ export async function moderate(svc: MucService, room: Room, requester: Jid, requ
   const occupantId = original.getChild('occupant-id', NS_OCCUPANT_ID);
   if (occupantId) tombstone.append(cloneElement(occupantId));
   await svc.ctx.storage.muc.replaceEntry(room.jid.toString(), id, tombstone.toString());
-  room.history = room.history.filter((item) => item.stanza.toString() !== entry.stanza);
+  room.history = room.history.filter((item) => item.stanza.getChild('stanza-id', NS.SID)?.attrs.id !== id);
   const announcement = xml(
     'message',
     { from: room.jid.toString(), type: 'groupchat', id: `retract-${id}` },

@@ -46,7 +46,11 @@ export async function handleMessage(svc: MucService, event: StanzaEvent): Promis
 
   const subject = stanza.getChild('subject');
   if (subject && !stanza.getChild('body')) return changeSubject(svc, room, sender, stanza, subject.getText());
-  if (sender.role === 'visitor' || sender.role === 'none') throw fail('forbidden', 'auth', 'you have no voice in this room');
+  if (sender.role === 'visitor' || sender.role === 'none') {
+    // Chat states and markers from a visitor's client are dropped quietly; only speaking is an error.
+    if (!stanza.getChild('body')) return;
+    throw fail('forbidden', 'auth', 'you have no voice in this room');
+  }
   await broadcastGroupchat(svc, room, sender, stanza);
 }
 
@@ -64,17 +68,16 @@ async function broadcastGroupchat(svc: MucService, room: Room, sender: Occupant,
   const out = asOccupantMessage(room, sender, stanza);
   const id = randomBytes(16).toString('base64url');
   const at = new Date();
+  // History carries the stanza id too: clients use it to continue from the archive.
+  out.append(xml('stanza-id', { xmlns: NS.SID, id, by: room.jid.toString() }));
   // XEP-0313 §5.1.1 for groupchat: bodies, encrypted payloads… but never chat states alone.
-  const keep = worthArchiving(out, 'normal');
-  if (keep) {
+  if (worthArchiving(out, 'normal')) {
     const text = out.toString();
     room.history.push({ stanza: out, at, chars: text.length });
     if (room.history.length > svc.settings.history_size) room.history.splice(0, room.history.length - svc.settings.history_size);
     if (room.config.archiving) await svc.ctx.storage.muc.append(room.jid.toString(), { id, peer: room.jid.toString(), peerResource: sender.nick, stanza: text, storedAt: at });
   }
-  const live = cloneElement(out);
-  live.append(xml('stanza-id', { xmlns: NS.SID, id, by: room.jid.toString() }));
-  await svc.toEveryone(room, live);
+  await svc.toEveryone(room, out);
 }
 
 async function changeSubject(svc: MucService, room: Room, sender: Occupant, stanza: Element, text: string): Promise<void> {

@@ -118,6 +118,8 @@ describe('group chat service (XEP-0045)', () => {
     const second = await bob.next((el) => el.name === 'message' && el.getChild('body') !== undefined);
     expect([first.getChildText('body'), second.getChildText('body')]).toEqual(['two', 'three']);
     expect(first.getChild('delay', NS.DELAY)?.attrs.from).toBe(room('history'));
+    // The room's stanza id comes with history too, so a client can go on from there in the archive.
+    expect(first.getChild('stanza-id', NS.SID)?.attrs.by).toBe(room('history'));
     const subject = await bob.next((el) => el.name === 'message' && el.getChild('subject') !== undefined);
     expect(subject.getChildText('subject')).toBe('Plans');
     expect(subject.attrs.from).toBe(`${room('history')}/Alice`);
@@ -267,5 +269,38 @@ describe('group chat service (XEP-0045)', () => {
     await bob.disconnect();
     const left = await alice.next((el) => el.name === 'presence' && el.attrs.from === `${room('gone')}/Bob` && el.attrs.type === 'unavailable');
     expect(item(left).role).toBe('none');
+  });
+
+  it("passes an occupant's query to another occupant and the answer back, without showing real JIDs (§7.7)", async () => {
+    const alice = await session('alice');
+    const bob = await session('bob');
+    await createRoom(alice, room('queries'), 'Alice');
+    await enter(bob, room('queries'), 'Bob');
+    const asked = alice.next((el) => el.name === 'iq' && el.attrs.type === 'get' && el.getChild('query', NS.VERSION) !== undefined);
+    const answer = bob.query(xml('iq', { type: 'get', to: `${room('queries')}/Alice` }, xml('query', { xmlns: NS.VERSION })));
+    const request = await asked;
+    expect(request.attrs.from).toBe(`${room('queries')}/Bob`);
+    await alice.sendStanza(xml('iq', { type: 'result', to: request.attrs.from, id: request.attrs.id }, xml('query', { xmlns: NS.VERSION }, xml('name', {}, 'test client'))));
+    const reply = await answer;
+    expect(reply.attrs.from).toBe(`${room('queries')}/Alice`);
+    expect(reply.getChild('query', NS.VERSION)?.getChildText('name')).toBe('test client');
+  });
+
+  it('lets one person be in a room from two devices under one nick, and keeps them in until both leave', async () => {
+    const alice = await session('alice');
+    const phone = await session('bob');
+    const laptop = await session('bob');
+    await createRoom(alice, room('devices'), 'Alice');
+    await enter(phone, room('devices'), 'Bob');
+    await enter(laptop, room('devices'), 'Bob');
+    await alice.sendStanza(groupchat(room('devices'), 'to both'));
+    await phone.next((el) => el.name === 'message' && el.getChildText('body') === 'to both');
+    await laptop.next((el) => el.name === 'message' && el.getChildText('body') === 'to both');
+    await phone.sendStanza(xml('presence', { to: `${room('devices')}/Bob`, type: 'unavailable' }));
+    await phone.next((el) => el.name === 'presence' && el.attrs.type === 'unavailable' && statusCodes(el).includes(110));
+    await alice.sendStanza(groupchat(room('devices'), 'laptop only'));
+    await laptop.next((el) => el.name === 'message' && el.getChildText('body') === 'laptop only');
+    const items = (await alice.query(xml('iq', { type: 'get', to: room('devices') }, xml('query', { xmlns: NS.DISCO_ITEMS })))).getChild('query')!.getChildren('item');
+    expect(items.map((i) => i.attrs.jid)).toEqual([`${room('devices')}/Alice`, `${room('devices')}/Bob`]);
   });
 });

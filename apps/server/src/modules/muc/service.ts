@@ -74,6 +74,11 @@ export class MucService {
         continue;
       }
       state.config = { ...this.defaultConfig(), ...state.config };
+      if (!state.config.persistent) {
+        // Made temporary before the restart: it ended with the process.
+        await this.ctx.storage.muc.deleteRoom(record.jid);
+        continue;
+      }
       const room = new Room(this.roomJid(local), state);
       if (room.config.archiving) await this.loadHistory(room);
       this.rooms.set(local, room);
