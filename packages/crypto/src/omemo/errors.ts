@@ -46,3 +46,24 @@ export class OmemoError extends Error {
 export function isOmemoError(error: unknown, code?: OmemoErrorCode): error is OmemoError {
   return error instanceof OmemoError && (code === undefined || error.code === code);
 }
+
+const EXPLANATIONS: Record<OmemoErrorCode, string> = {
+  'not-for-this-device': 'This message was not encrypted for this device (it was sent before this device was set up, or the sender does not know it yet).',
+  'sent-by-this-device': 'You sent this message from this device; its text is only kept where it was written.',
+  corrupted: 'This message was damaged on the way or tampered with, and cannot be decrypted.',
+  'replayed-prekey': 'This message was already received once; the copy was ignored.',
+  duplicate: 'This message was already received once; the copy was ignored.',
+  'no-session': 'This message cannot be decrypted: there is no encrypted session with the sending device yet.',
+  'bad-bundle-signature': "The contact's device published keys with an invalid signature; it was not used.",
+  'bad-bundle': "The contact's device published unusable keys; it was not used.",
+  'bad-device-list': "The contact's list of devices is not valid; the previous list is kept.",
+  untrusted: 'The sending device is not trusted (you distrusted it, or its key changed).',
+  'no-devices': 'The contact has no device this message could be encrypted for.',
+  'too-large': 'This is too large to send as an encrypted message; send it as a file.',
+  'bad-media': 'The encrypted file is damaged or its link is not valid.',
+};
+
+/** One sentence for the user about why an OMEMO operation failed. */
+export function explainOmemoError(error: unknown): string {
+  return isOmemoError(error) ? EXPLANATIONS[error.code] : 'The message could not be decrypted.';
+}
