@@ -43,6 +43,7 @@ export class Federation {
   readonly #servers: Server[] = [];
   readonly #componentDomains: Set<string>;
   #stopped = false;
+  readonly #sweeper: NodeJS.Timeout;
 
   constructor(core: ServerCore, options: FederationOptions) {
     this.#core = core;
@@ -59,6 +60,11 @@ export class Federation {
     this.#componentDomains = new Set(core.config.components.map((component) => component.domain.toLowerCase()));
     // Lowest priority: components and local services (proxy65, group chat) claim their domains first.
     core.hooks.on<StanzaEvent>('route/remote', (event) => this.#routeOut(event), -1000);
+    // Links to domains we no longer talk to are forgotten, so the map stays as small as the set of active peers.
+    this.#sweeper = setInterval(() => {
+      for (const [domain, remote] of this.#remotes) if (remote.idle) this.#remotes.delete(domain);
+    }, 60_000);
+    this.#sweeper.unref();
   }
 
   /** Opens the s2s listeners (STARTTLS, and direct TLS if configured). */
@@ -101,6 +107,7 @@ export class Federation {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#sweeper);
     const closing = Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     for (const remote of this.#remotes.values()) remote.stop('system-shutdown');
     const streams = [...this.#incoming];

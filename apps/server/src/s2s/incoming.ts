@@ -43,6 +43,7 @@ export interface IncomingHost {
 type Stage = 'header' | 'negotiating' | 'closed';
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
+const MAX_PENDING_CHECKS = 8;
 
 export class IncomingStream {
   readonly #host: IncomingHost;
@@ -52,6 +53,8 @@ export class IncomingStream {
   #peerDomain: string | null = null;
   #localDomain: string | null = null;
   #saslDone = false;
+  /** dialback checks under way: each makes us contact another server, so a peer gets only a few at once */
+  #checking = 0;
   /** domains the peer has proven on this stream */
   readonly authenticated = new Set<string>();
   #authTimer: NodeJS.Timeout | null;
@@ -185,7 +188,9 @@ export class IncomingStream {
     if (!this.#host.serves(receiving)) return this.#socket.send(dialbackError('result', answer, 'item-not-found'));
     if (!this.#host.allows(originating)) return this.#socket.send(dialbackError('result', answer, 'policy-violation'));
     if (this.#host.requireValidCertificate) return this.#socket.send(dialbackError('result', answer, 'not-allowed'));
-    const verdict = await this.#host.checkKey(originating, receiving, this.#streamId, key);
+    if (this.#checking >= MAX_PENDING_CHECKS) return this.close('policy-violation', 'too many dialback requests at once');
+    this.#checking++;
+    const verdict = await this.#host.checkKey(originating, receiving, this.#streamId, key).finally(() => this.#checking--);
     if (this.#stage === 'closed') return;
     if (verdict === 'valid') {
       this.authenticated.add(originating);

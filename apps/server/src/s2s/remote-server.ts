@@ -58,6 +58,8 @@ export class RemoteServer {
   #idleTimer: NodeJS.Timeout | null = null;
   #queue: Queued[] = [];
   readonly #verifies = new Map<string, VerifyWaiter>();
+  /** <db:verify/> requests waiting for a stream to carry them */
+  #pendingVerifyElements: Element[] = [];
   #stopped = false;
 
   constructor(domain: string, settings: RemoteServerSettings) {
@@ -73,6 +75,11 @@ export class RemoteServer {
   /** how the current stream was opened: STARTTLS or TLS from the first byte (XEP-0368) */
   get transport(): 'starttls' | 'direct-tls' | null {
     return this.#stream ? (this.#stream.directTls ? 'direct-tls' : 'starttls') : null;
+  }
+
+  /** nothing open, waiting or scheduled: the link can be forgotten */
+  get idle(): boolean {
+    return !this.#stream && !this.#connecting && !this.#retryTimer && this.#queue.length === 0 && this.#verifies.size === 0 && this.#pendingVerifyElements.length === 0;
   }
 
   get connected(): boolean {
@@ -112,8 +119,6 @@ export class RemoteServer {
       }
     });
   }
-
-  #pendingVerifyElements: Element[] = [];
 
   /** Closes the stream and bounces nothing (shutdown, or the domain was blocked: the caller bounces). */
   stop(condition?: 'policy-violation' | 'system-shutdown'): Element[] {
