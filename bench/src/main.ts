@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { comparisonTable, goalLines } from './metrics/compare.ts';
 import { runOk, type BenchReport, type MachineInfo } from './metrics/report.ts';
 import { parseOptions, type Options } from './options.ts';
+import { formatSummary } from './profile/summary.ts';
 import { progress, runAgainst, type Running } from './run.ts';
 import { makeCertificate } from './targets/certificate.ts';
 import { ConexizanTarget } from './targets/conexizan.ts';
@@ -179,6 +180,9 @@ function formatAll(runs: BenchReport[], options: Options): string {
     const group = runs.filter((r) => r.target.archive === archive);
     out.push('', `## Archive ${archive ? 'on' : 'off'}`, '', comparisonTable(group, o.p99GoalMs), '');
     for (const line of goalLines(group, o.p99GoalMs)) out.push(`- ${line}`);
+  }
+  for (const r of runs) {
+    if (r.profile) out.push('', `## Where ${r.target.name}'s main thread spent the message phase (archive ${r.target.archive ? 'on' : 'off'}; ${r.profile.file})`, '', formatSummary(r.profile.summary));
   }
   out.push('', 'Setups:');
   for (const r of runs) {

@@ -30,7 +30,8 @@ export const USAGE = `usage: pnpm --filter @conexizan/bench bench -- [options]
   --timeout S            hard limit for the whole run (default: derived from the other options)
   --json FILE            also write every figure as JSON to FILE
   --keep-data            keep the servers' temporary data dirs and logs
-  --profile DIR          Conexizan writes a V8 CPU profile of its run into DIR
+  --profile DIR          profile Conexizan (V8 inspector) over the message phase, write the
+                         .cpuprofile into DIR and summarise it by area (XML, routing, storage, TLS…)
   --no-install           do not apt-get install a missing peer
 `;
 
@@ -108,6 +109,7 @@ export function parseOptions(argv: string[]) {
     workers: num('workers', 1, 16),
     localAddresses: sessions > 20_000 || values['source-addresses'] ? Array.from({ length: sourceAddresses }, (_, i) => `127.0.1.${i + 1}`) : [],
     p99GoalMs: num('p99-goal', 1, 60_000),
+    profile: values.profile !== undefined,
   };
   const perServerSeconds = 120 + sessions * 0.06 + sessions * run.rosterSize * 0.003 + run.holdSeconds + rates.length * (run.durationSeconds + run.drainSeconds + 5);
   const runsCount = servers.length * archiveSettings.length;

@@ -3,6 +3,7 @@
  * phases (login storm, idle hold, steady messages at one or more rates), and
  * stop. Everything measured goes into the BenchReport.
  */
+import { readFileSync } from 'node:fs';
 import type { ScramHash } from '@conexizan/crypto';
 import type { Transport } from './load/client.ts';
 import { loginStorm } from './load/login.ts';
@@ -10,6 +11,7 @@ import { steadyMessages } from './load/messages.ts';
 import { ClientPool } from './load/pool.ts';
 import { rosterContacts } from './load/rosters.ts';
 import { CpuWindow, readMemory } from './metrics/proc.ts';
+import { summariseProfile, type CpuProfile } from './profile/summary.ts';
 import { cpuWarnings, type BenchReport } from './metrics/report.ts';
 import { sleep } from './targets/server-process.ts';
 import type { Account, Target } from './targets/target.ts';
@@ -31,6 +33,8 @@ export interface RunOptions {
   localAddresses: string[];
   /** p99 delivery latency a rate step must stay under (the goal), in ms */
   p99GoalMs: number;
+  /** profile the server during the message phase (targets that can) */
+  profile: boolean;
 }
 
 export const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -110,6 +114,8 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   if (options.durationSeconds > 0 && online.length >= 2) {
     // How many of the online users each worker holds (accounts went round robin by index).
     const perWorker = Array.from({ length: pool.size }, (_, w) => online.filter((i) => i % pool.size === w).length);
+    const profiling = options.profile && target.startProfile !== undefined;
+    if (profiling) await target.startProfile!();
     for (const rate of options.rates) {
       progress(`${label}: phase 3, ${rate} messages/s for ${options.durationSeconds} s between random pairs…`);
       const before = await target.extraStats();
@@ -126,6 +132,11 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
         break;
       }
       await sleep(1000);
+    }
+    if (profiling) {
+      const file = await target.stopProfile!(`${target.name}-archive-${report.target.archive ? 'on' : 'off'}-messages`);
+      report.profile = { file, summary: summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile) };
+      progress(`${label}: CPU profile of the message phase written to ${file}`);
     }
   }
 }

@@ -2,6 +2,7 @@ import type { LoginResult } from '../load/login.ts';
 import type { MessageResult } from '../load/messages.ts';
 import type { StopResult } from '../targets/target.ts';
 import type { LatencySummary } from './latency.ts';
+import type { ProfileSummary } from '../profile/summary.ts';
 import type { CpuUsage } from './proc.ts';
 
 /**
@@ -47,6 +48,8 @@ export interface BenchReport {
   /** no failed login, no lost message, clean shutdown */
   ok: boolean;
   error?: string;
+  /** a CPU profile of the server over the message phase, summarised by area */
+  profile?: { file: string; summary: ProfileSummary };
   /** the server could not be measured at all (e.g. not installable) */
   notMeasured?: string;
 }

@@ -1,10 +1,11 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freeLoopbackPorts, ServerProcess } from './server-process.ts';
+import { InspectorProfiler } from '../profile/inspector.ts';
+import { freeLoopbackPorts, ServerProcess, sleep } from './server-process.ts';
 import type { Account, Endpoint, RosterOf, StopResult, Target, TargetSettings } from './target.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,7 @@ export class ConexizanTarget implements Target {
   readonly #dataDir = mkdtempSync(join(tmpdir(), 'conexizan-bench-'));
   readonly #process = new ServerProcess(join(this.#dataDir, 'server.log'));
   #ports: { c2s: number; c2sTls: number; http: number; https: number } | null = null;
+  #profiler: InspectorProfiler | null = null;
 
   constructor(options: TargetSettings) {
     this.#options = options;
@@ -68,8 +70,10 @@ export class ConexizanTarget implements Target {
   async start(): Promise<void> {
     const ports = this.#requirePorts();
     // cwd is the data dir (for the seeding too) so that a conexizan.toml lying in the checkout cannot change the setup.
-    const profile = this.#options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.#options.profileDir}`] : [];
-    this.#process.spawn(process.execPath, [...profile, SERVER_BIN, 'serve'], { cwd: this.#dataDir, env: this.#env(), openFiles: this.#options.openFiles });
+    // With a profile dir, the inspector listens on the server's loopback address (a free port) so
+    // that the bench can profile exactly the message phase (Profiler.start/stop).
+    const inspect = this.#options.profileDir ? [`--inspect=${this.#options.host}:0`] : [];
+    this.#process.spawn(process.execPath, [...inspect, SERVER_BIN, 'serve'], { cwd: this.#dataDir, env: this.#env(), openFiles: this.#options.openFiles });
     const host = this.#options.host;
     await this.#process.waitForPort(host, ports.c2sTls, 60_000);
     await this.#process.waitForPort(host, ports.c2s, 10_000);
@@ -100,6 +104,30 @@ export class ConexizanTarget implements Target {
     } catch {
       return {};
     }
+  }
+
+  async startProfile(): Promise<void> {
+    if (!this.#options.profileDir) return;
+    let url: string | null = null;
+    for (let i = 0; i < 50 && !url; i++) {
+      url = InspectorProfiler.urlFrom(this.#process.logTail(200));
+      if (!url) await sleep(100);
+    }
+    if (!url) throw new Error('the server did not print its inspector URL');
+    this.#profiler = await InspectorProfiler.attach(url);
+    await this.#profiler.start();
+  }
+
+  async stopProfile(name: string): Promise<string> {
+    const profiler = this.#profiler;
+    if (!profiler || !this.#options.profileDir) throw new Error('no profile running');
+    this.#profiler = null;
+    const profile = await profiler.stop();
+    profiler.close();
+    mkdirSync(this.#options.profileDir, { recursive: true });
+    const file = join(this.#options.profileDir, `${name}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    return file;
   }
 
   unexpectedExit(): string | null {

@@ -4,7 +4,8 @@
  * scram.erl uses 4096 iterations, not configurable in 23.01), and a plain HTTP
  * API listener on the loopback address for provisioning (mod_http_api:
  * `register`, `add_rosteritem`). JSON is valid YAML, so values are quoted with
- * JSON.stringify.
+ * JSON.stringify. Listen backlogs are 511 on every server, Node's default,
+ * so that a login storm is not throttled by SYN retransmits on one of them.
  */
 export interface EjabberdPorts {
   c2s: number;
@@ -42,12 +43,13 @@ auth_password_format: scram
 auth_scram_hash: sha
 s2s_access: none
 listen:
-  - {port: ${c.ports.c2s}, ip: ${q(c.host)}, module: ejabberd_c2s, starttls_required: true, max_stanza_size: 262144}
-  - {port: ${c.ports.c2sDirectTls}, ip: ${q(c.host)}, module: ejabberd_c2s, tls: true, max_stanza_size: 262144}
+  - {port: ${c.ports.c2s}, ip: ${q(c.host)}, module: ejabberd_c2s, starttls_required: true, max_stanza_size: 262144, backlog: 511}
+  - {port: ${c.ports.c2sDirectTls}, ip: ${q(c.host)}, module: ejabberd_c2s, tls: true, max_stanza_size: 262144, backlog: 511}
   - port: ${c.ports.https}
     ip: ${q(c.host)}
     module: ejabberd_http
     tls: true
+    backlog: 511
     request_handlers: {"/xmpp-websocket": ejabberd_http_ws}
   - port: ${c.ports.api}
     ip: ${q(c.host)}

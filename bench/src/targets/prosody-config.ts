@@ -57,6 +57,7 @@ ssl = ${ssl}
 c2s_direct_tls_certificates = ${lua(c.certFile.slice(0, c.certFile.lastIndexOf('/')) || '.')}
 ssl = ${ssl}
 
+network_settings = { tcp_backlog = 511 } -- as Node's default, so a login storm queues alike
 c2s_require_encryption = true
 authentication = "internal_hashed"
 default_iteration_count = ${c.scramIterations}

@@ -73,6 +73,10 @@ export interface Target {
   stop(keepFiles: boolean): Promise<StopResult>;
   /** Synchronous last resort for process 'exit': signals the server if it still runs. */
   killNow(): void;
+  /** Starts a CPU profile of the server, where the target can (Conexizan, with a profile dir). */
+  startProfile?(): Promise<void>;
+  /** Stops the profile and writes it as `<name>.cpuprofile` into the profile dir; returns the file. */
+  stopProfile?(name: string): Promise<string>;
   /** the end of the server's output, shown when something goes wrong */
   logTail(): string;
   /** where the server's files (log, data) are, for a reader chasing a failure */
