@@ -77,7 +77,10 @@ afterAll(async () => {
 });
 
 describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through the server', () => {
-  it('python-omemo starts a session with a pre-key message; we decrypt it, show its fingerprint as it does, and complete the session', async () => {
+  it('python-omemo starts a session with a pre-key message; we decrypt it, show its fingerprint as it does, complete the session and replace the used pre-key', async () => {
+    const preKeyIds = async () => new Set((await alice.directory.fetchBundle(ALICE, alice.account.deviceId))!.getChild('prekeys')!.getChildren('preKeyPublic').map((k) => k.attrs.preKeyId));
+    const publishedBefore = await preKeyIds();
+    expect(publishedBefore.size).toBe(100);
     const sent = await bobSends('hello alice, python-omemo here');
     expect(sent.devices).toContain(alice.account.deviceId);
     const got = await alice.received.waitFor(() => true, 'the first message from python-omemo', 20_000);
@@ -87,6 +90,10 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     firstPreKeyMessage = got.encrypted;
     // Our empty message reached python-omemo and decrypted there: its session is complete.
     expect(await bobReceives(null)).toMatchObject({ step: 'received', device: alice.account.deviceId });
+    // The bundle on the server has 100 pre-keys again, without the one python-omemo used.
+    const publishedAfter = await preKeyIds();
+    expect(publishedAfter.size).toBe(100);
+    expect([...publishedBefore].filter((id) => !publishedAfter.has(id))).toHaveLength(1);
   });
 
   it('python-omemo decrypts our answer and shows our fingerprint', async () => {
@@ -165,6 +172,22 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     const download = await httpsCall('GET', parsed.httpsUrl);
     expect(download.status).toBe(200);
     expect(sha256(await decryptFile(download.body, parsed.secret))).toBe(sha256(report));
+  });
+});
+
+describe('a device that leaves', () => {
+  it('gets nothing more from python-omemo or from our other device once it is off the device list', async () => {
+    await aliceSecond!.stop();
+    const gone = aliceSecond!.account.deviceId;
+    aliceSecond = undefined;
+    await alice.directory.publishOpen(DEVICE_LIST_NODE, buildDeviceList([alice.account.deviceId]));
+    expect((await alice.account.updateDeviceList(ALICE, (await alice.directory.fetchDeviceList(ALICE))!)).vanished).toEqual([gone]);
+    bob.send({ cmd: 'refresh', jid: ALICE });
+    expect(await bob.waitFor((o) => o.step === 'refreshed', 'python-omemo to read our shorter list')).toMatchObject({ devices: [alice.account.deviceId], inactive: [gone] });
+    expect((await bobSends('only your first device now')).devices).not.toContain(gone);
+    expect((await alice.received.waitFor(decrypted('only your first device now'), 'the message on the remaining device')).result!.senderDevice).toBe(bobReady.device_id);
+    expect((await alice.sendText(BOB, 'and mine skips it too')).devices).toEqual([{ jid: BOB, deviceId: bobReady.device_id }]);
+    expect(await bobReceives('and mine skips it too')).toMatchObject({ step: 'received' });
   });
 });
 

@@ -70,6 +70,19 @@ describe('trust: blind trust before verification', () => {
   });
 });
 
+describe('identity keys', () => {
+  it('refuses a device id that comes back with another identity key', async () => {
+    const { directory, alice, bobs } = await accounts(1);
+    const bob = bobs[0]!;
+    await bob.decryptMessage((await alice.encryptMessage([BOB], 'hello')).element, ALICE);
+    // Someone publishes a new bundle under bob's device id.
+    const impostor = await OmemoAccount.open({ jid: BOB, store: new MemoryOmemoStore(), directory });
+    const forged = await impostor.bundleElement();
+    await expect(alice.processBundle(BOB, bob.deviceId, forged)).rejects.toSatisfy((e) => isOmemoError(e, 'untrusted') && /identity key/.test(e.message));
+    expect((await alice.devices(BOB))[0]!.fingerprint).toBe(await bob.fingerprint());
+  });
+});
+
 describe('device lists', () => {
   it('stops encrypting for a device that vanished from the list, but still reads what it sent before', async () => {
     const { directory, alice, bobs } = await accounts(2);

@@ -262,7 +262,9 @@ class Peer:
             emit('file_fetched', status=status, size=len(data), sha256=hashlib.sha256(data).hexdigest())
         elif kind == 'refresh':
             await self.manager.refresh_device_list(NS, cmd['jid'])
-            emit('refreshed', jid=cmd['jid'], devices=sorted(d.device_id for d in await self.manager.get_device_information(cmd['jid'])))
+            devices = await self.manager.get_device_information(cmd['jid'])
+            emit('refreshed', jid=cmd['jid'], devices=sorted(d.device_id for d in devices if dict(d.active).get(NS)),
+                 inactive=sorted(d.device_id for d in devices if not dict(d.active).get(NS)))
         else:
             raise ValueError(f'unknown command {kind}')
 
