@@ -225,7 +225,7 @@ describe('bad input is refused with a clear error, and the session keeps working
     alice.hold = true;
     try {
       await bobSends(text);
-      return (await alice.received.waitFor((r) => r.from === BOB && r.via === 'live', `python's message "${text}", held`)).encrypted;
+      return (await alice.received.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, `python's message "${text}", held`)).encrypted;
     } finally {
       alice.hold = false;
     }
@@ -233,7 +233,9 @@ describe('bad input is refused with a clear error, and the session keeps working
 
   async function stillWorks(label: string): Promise<void> {
     await bobSends(`still fine after ${label}`);
-    expect((await alice.received.waitFor((r) => r.from === BOB && r.via === 'live', `the next message after ${label}`)).result?.plaintext).toBe(`still fine after ${label}`);
+    const next = await alice.received.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, `the next message after ${label}`);
+    expect(next.error).toBeUndefined();
+    expect(next.result!.plaintext).toBe(`still fine after ${label}`);
     await alice.sendText(BOB, `me too after ${label}`);
     expect(await bobReceives(`me too after ${label}`)).toMatchObject({ step: 'received' });
   }
@@ -297,12 +299,12 @@ describe('trust', () => {
     await alice.account.setTrust(BOB, bobDevice, 'distrusted');
     await expect(alice.account.encryptMessage([BOB], 'secret')).rejects.toSatisfy((e) => isOmemoError(e, 'no-devices'));
     await bobSends('do you trust me?');
-    const refused = await alice.received.waitFor((r) => r.from === BOB && r.via === 'live', 'the message from the distrusted device');
+    const refused = await alice.received.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, 'the message from the distrusted device');
     expect(refused.error).toMatchObject({ code: 'untrusted' });
 
     await alice.account.setTrust(BOB, bobDevice, 'verified');
     await bobSends('verified now');
-    expect((await alice.received.waitFor((r) => r.from === BOB && r.via === 'live', 'the message from the verified device')).result).toMatchObject({
+    expect((await alice.received.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, 'the message from the verified device')).result).toMatchObject({
       plaintext: 'verified now',
       trust: 'verified',
       security: 'encrypted-verified',
