@@ -70,7 +70,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const throttle = new LoginThrottle(config.limits.failed_logins_before_delay);
   const tlsOptions = tlsOptionsFor(certificate);
   const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions });
-  const http = new HttpListeners(core, { throttle, clients, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot() });
+  const http = new HttpListeners(core, { throttle, clients, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot(config.web_root) });
   const ports: Record<string, number> = {};
   try {
     for (const { name, port } of [...(await clients.listen()), ...(await http.listen()), ...((await federation?.listen()) ?? [])]) ports[name] = port;
@@ -111,7 +111,8 @@ export function assembleCore(options: { config: Config; domain: string; log: Log
   return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes() };
 }
 
-function findWebRoot(): string | null {
-  const candidate = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+/** web_root if set (e.g. a build kept apart from the checkout's), else this checkout's apps/web/dist. */
+function findWebRoot(configured: string): string | null {
+  const candidate = configured ? resolve(configured) : join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
   return existsSync(join(candidate, 'index.html')) ? candidate : null;
 }

@@ -5,6 +5,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'n
   CONEXIZAN_DATABASE_URL: { path: ['database_url'], kind: 'string' },
   CONEXIZAN_BIND: { path: ['bind'], kind: 'string' },
   CONEXIZAN_REGISTRATION: { path: ['registration'], kind: 'string' },
+  CONEXIZAN_WEB_ROOT: { path: ['web_root'], kind: 'string' },
   CONEXIZAN_ADMINS: { path: ['admins'], kind: 'list' },
   CONEXIZAN_C2S_PORT: { path: ['ports', 'c2s'], kind: 'number' },
   CONEXIZAN_C2S_TLS_PORT: { path: ['ports', 'c2s_tls'], kind: 'number' },

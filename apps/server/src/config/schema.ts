@@ -19,6 +19,8 @@ export const configSchema = z.object({
   bind: z.string().min(1).default('0.0.0.0'),
   /** open: anyone may register in-band; invite: only with an invitation; closed: only `conexizan user add` */
   registration: z.enum(['open', 'invite', 'closed']).default('open'),
+  /** the built web client served at `/` over HTTP(S); empty: apps/web/dist of this checkout, if built */
+  web_root: z.string().default(''),
   /** bare JIDs of the operators who may run the XEP-0133 administration commands (XEP-0050) */
   admins: z.array(z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'expected bare JIDs such as admin@example.org')).default([]),
 
