@@ -31,6 +31,8 @@ export async function handleMessage(svc: MucService, event: StanzaEvent): Promis
     if (sender) await leaveSession(svc, room, sender, from, undefined, [333]);
     return;
   }
+  // One budget for everything an occupant sends: groupchat, private messages, invitations, requests.
+  if (sender && !svc.takeMessageToken(sender)) throw fail('resource-constraint', 'wait', 'you are sending messages too fast; wait a moment');
   if (to.resource) {
     await privateMessage(svc, room, sender, event);
     return;
@@ -42,7 +44,6 @@ export async function handleMessage(svc: MucService, event: StanzaEvent): Promis
   if (requestForm && type !== 'groupchat') return voiceRequest(svc, room, sender, requestForm);
   if (type !== 'groupchat') throw fail('bad-request', 'modify', 'messages to a room are of type groupchat');
   if (!sender) throw fail('not-acceptable', 'cancel', 'you are not in this room');
-  if (!svc.takeMessageToken(sender)) throw fail('resource-constraint', 'wait', 'you are sending messages too fast; wait a moment');
 
   const subject = stanza.getChild('subject');
   if (subject && !stanza.getChild('body')) return changeSubject(svc, room, sender, stanza, subject.getText());

@@ -210,6 +210,10 @@ describe('group chat service (XEP-0045)', () => {
     for (let i = 0; i < 12; i++) await bob.sendStanza(groupchat(room('flood'), `spam ${i}`));
     const refused = await bob.next((el) => el.name === 'message' && el.attrs.type === 'error');
     expect(errorCondition(refused)).toBe('resource-constraint');
+    // Private messages come out of the same budget.
+    bob.received.length = 0;
+    await bob.sendStanza(xml('message', { to: `${room('flood')}/Alice`, type: 'chat' }, xml('body', {}, 'pm spam')));
+    expect(errorCondition(await bob.next((el) => el.name === 'message' && el.attrs.type === 'error'))).toBe('resource-constraint');
     await alice.sendStanza(groupchat(room('flood'), 'still here'));
     const got = await bob.next((el) => el.name === 'message' && el.getChildText('body') === 'still here');
     expect(got.attrs.from).toBe(`${room('flood')}/Alice`);
