@@ -109,6 +109,21 @@ describe('invitations and voice requests', () => {
     expect(item(entered).affiliation).toBe('member');
   });
 
+  it('passes a decline back to the inviter, and lets direct invitations (XEP-0249) through untouched', async () => {
+    const alice = await session('alice');
+    const carol = await session('carol');
+    await alice.sendStanza(xml('presence'));
+    await carol.sendStanza(xml('presence'));
+    await createRoom(alice, room('declined'), 'Alice');
+    await carol.sendStanza(xml('message', { to: room('declined') }, xml('x', { xmlns: NS.MUC_USER }, xml('decline', { to: 'alice@localhost' }, xml('reason', {}, 'busy')))));
+    const declined = await alice.next((el) => el.name === 'message' && el.attrs.from === room('declined') && el.getChild('x', NS.MUC_USER)?.getChild('decline') !== undefined);
+    const decline = declined.getChild('x', NS.MUC_USER)!.getChild('decline')!;
+    expect([decline.attrs.from, decline.getChildText('reason')]).toEqual(['carol@localhost', 'busy']);
+    await alice.sendStanza(xml('message', { to: 'carol@localhost' }, xml('x', { xmlns: 'jabber:x:conference', jid: room('declined'), reason: 'come along' })));
+    const direct = await carol.next((el) => el.name === 'message' && el.getChild('x', 'jabber:x:conference') !== undefined);
+    expect(direct.getChild('x', 'jabber:x:conference')!.attrs).toMatchObject({ jid: room('declined'), reason: 'come along' });
+  });
+
   it('passes a voice request to the moderators, and an approval gives voice', async () => {
     const alice = await session('alice');
     const bob = await session('bob');
