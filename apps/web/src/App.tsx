@@ -51,6 +51,16 @@ export function App() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  useEffect(() => {
+    if (!active) return;
+    // The server refused our password on a reconnection (changed or deleted elsewhere).
+    return active.session.on('ended', () => {
+      saveLogin(null);
+      setActive(null);
+      setNotice(t('auth.errors.wrongPassword'));
+    });
+  }, [active, t]);
+
   async function end(forget: boolean, message: string | null) {
     if (!active) return;
     saveLogin(null);

@@ -16,6 +16,8 @@ export type ConnectionEvents = {
   acked: [Element];
   /** an outgoing stanza was not acknowledged before the session ended */
   unacked: [Element];
+  /** the server refused our credentials on a reconnection */
+  rejected: [];
 };
 
 /**
@@ -115,8 +117,11 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   #wire(xmpp: XmppClient): void {
-    xmpp.on('error', () => {
-      // Errors surface through start() or as a disconnect; the reconnect module retries.
+    xmpp.on('error', (error: { condition?: string }) => {
+      // Most errors surface through start() or as a disconnect that the reconnect module retries.
+      // A refused password while reconnecting (changed or account deleted elsewhere) will not get better.
+      const refused = error instanceof AuthError || error?.condition === 'not-authorized';
+      if (refused && this.jid && xmpp === this.#xmpp) this.emit('rejected');
     });
     xmpp.on('status', (status: string) => {
       if (xmpp !== this.#xmpp) return;

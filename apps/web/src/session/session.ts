@@ -65,6 +65,9 @@ export class Session extends Emitter<SessionEvents> {
     this.connection.on('stanza', (stanza) => void this.#route(stanza));
     this.connection.on('session', () => void this.#freshSession());
     this.connection.on('resumed', () => void this.outbox.flush());
+    this.connection.on('rejected', () => {
+      void this.logout(false).then(() => this.emit('ended'));
+    });
     if (typeof window !== 'undefined') {
       const lost = () => this.connection.networkLost();
       window.addEventListener('offline', lost);
