@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSlixmpp, theOne, type PythonRun } from '../support/python.ts';
+import { PROSODY_S2S_DIRECT_TLS_PORT, startProsody, type ProsodyInstance } from '../support/prosody.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+/**
+ * A room on Conexizan with an occupant whose account is on another server:
+ * Debian's Prosody 0.12 as prosody-muc.test (127.0.0.9), Conexizan as
+ * cnxmuc.test (127.0.0.8) with its group chat service at
+ * conference.cnxmuc.test. Prosody reaches the service's subdomain over
+ * server-to-server streams like any other domain; the room sends to the
+ * remote occupant's full JID through the router, with nothing special for
+ * remote users. slixmpp on each side (slixmpp/muc_federation.py).
+ */
+const CNX = { domain: 'cnxmuc.test', address: '127.0.0.8' };
+const PEER = { domain: 'prosody-muc.test', address: '127.0.0.9' };
+const SERVICE = `conference.${CNX.domain}`;
+const PASSWORD = 'correct horse 1';
+const SCRIPT = fileURLToPath(new URL('./slixmpp/muc_federation.py', import.meta.url));
+
+let server: TestServer;
+let prosody: ProsodyInstance;
+let run: PythonRun;
+
+beforeAll(async () => {
+  server = await startTestServer({ domain: CNX.domain, bind: CNX.address, ports: { s2s: 5269 }, s2s: { hosts: { [PEER.domain]: `tls://${PEER.address}:${PROSODY_S2S_DIRECT_TLS_PORT}` } } });
+  prosody = await startProsody({ domain: PEER.domain, address: PEER.address, peers: { [CNX.domain]: CNX.address, [SERVICE]: CNX.address } });
+  await server.core.accounts.create('alice', PASSWORD);
+  prosody.register('bob', PASSWORD);
+  run = await runSlixmpp(
+    SCRIPT,
+    ['--alice-host', CNX.address, '--alice-port', String(server.ports.c2s), '--alice-jid', `alice@${CNX.domain}`,
+      '--bob-host', PEER.address, '--bob-port', String(prosody.c2sPort), '--bob-jid', `bob@${PEER.domain}`,
+      '--password', PASSWORD, '--room', `lounge@${SERVICE}`],
+    120_000,
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await prosody?.stop();
+  await server?.stop();
+});
+
+describe('group chat across servers (Prosody user in a Conexizan room)', () => {
+  it('lets a user of another server join, read, write and receive a private message', () => {
+    const done = theOne(run, 'done');
+    expect(done, `${done.error}\n${done.trace}\n${run.stderr.slice(-2000)}\n--- prosody log ---\n${prosody.logTail()}`).toMatchObject({ ok: true });
+    expect(theOne(run, 'join', { user: 'bob' })).toMatchObject({ ok: true, occupants: ['Alice', 'Bob'] });
+    expect(theOne(run, 'groupchat', { user: 'bob' }).sender).toBe(`lounge@${SERVICE}/Alice`);
+    expect(theOne(run, 'groupchat', { user: 'alice' }).sender).toBe(`lounge@${SERVICE}/Bob`);
+    expect(theOne(run, 'private', { user: 'bob' }).sender).toBe(`lounge@${SERVICE}/Alice`);
+  });
+});
