@@ -111,4 +111,9 @@ describe('bad input in the web client', () => {
       await expect(person.page.evaluate(() => (window as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
     }
   });
+
+  it('nothing went wrong on the pages', () => {
+    expect(erin.problems).toEqual([]);
+    expect(finn.problems).toEqual([]);
+  });
 });

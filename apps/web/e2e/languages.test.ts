@@ -69,6 +69,18 @@ describe('German by browser language, and switching', () => {
     await ida.page.getByRole('heading', { name: TEXT.en.contacts, exact: true }).or(ida.page.getByRole('heading', { name: TEXT.en.login, exact: true })).first().waitFor();
   });
 
+  it('a mistyped password is explained in German', async () => {
+    const again = await Person.open(browser, server.url, { lang: 'de', size: 'phone' });
+    try {
+      await again.fillCredentials('jonas', 'nicht das passwort');
+      await again.page.getByRole('button', { name: TEXT.de.login, exact: true }).click();
+      await again.alert(TEXT.de.wrongPassword).waitFor({ timeout: 30_000 });
+      await again.shot('login-error');
+    } finally {
+      await again.close();
+    }
+  });
+
   it('an English browser can switch to German on the login screen', async () => {
     const kim = await Person.open(browser, server.url, { lang: 'en' });
     try {
@@ -79,5 +91,10 @@ describe('German by browser language, and switching', () => {
     } finally {
       await kim.close();
     }
+  });
+
+  it('nothing went wrong on the pages', () => {
+    expect(ida.problems).toEqual([]);
+    expect(jonas.problems).toEqual([]);
   });
 });

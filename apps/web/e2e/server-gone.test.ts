@@ -57,4 +57,8 @@ describe('the server goes away mid-chat', () => {
     // Each message arrived once.
     await expect(hugo.messages('sent while the server was away').count()).resolves.toBe(1);
   });
+
+  it('no uncaught error on either page (failed connection attempts are expected in the console)', () => {
+    for (const person of [gina, hugo]) expect(person.problems.filter((problem) => problem.startsWith('page error'))).toEqual([]);
+  });
 });

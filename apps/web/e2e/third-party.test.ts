@@ -62,4 +62,8 @@ describe('the web client and a slixmpp user', () => {
     expect(String(file.content_type)).toMatch(/^image\/png/);
     await dana.messages(`slixmpp got: ${String(file.url)}`).waitFor({ timeout: 30_000 });
   });
+
+  it('nothing went wrong on the pages', () => {
+    expect(dana.problems).toEqual([]);
+  });
 });

@@ -3,13 +3,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { freePorts } from '../../../server/test/support/free-port.ts';
 
 /**
  * A real Conexizan server for one end-to-end test file, run the way an
  * operator runs it (`node apps/server/bin/conexizan.mjs serve`) as a child
  * process: domain localhost, loopback only, SQLite in a temporary data
- * directory, open registration, the web client from apps/web/dist at `/`.
+ * directory, open registration, and at `/` the web client as the global
+ * setup built it (support/build-web.ts).
  *
  * HTTPS is off so that the page, its WebSocket and file uploads all live on
  * one plain-HTTP origin the browser trusts (the self-signed certificate the
@@ -48,6 +50,7 @@ export async function startE2eServer(options: { registrationsPerHour?: number } 
     `data_dir = ${JSON.stringify(dataDir)}`,
     'bind = "127.0.0.1"',
     'registration = "open"',
+    `web_root = ${JSON.stringify(inject('webRoot'))}`,
     '[ports]',
     `c2s = ${c2sPort}`,
     'c2s_tls = 0',
