@@ -14,7 +14,8 @@ import { loginJs, xml, type JsSession } from '../support/xmpp-js.ts';
  * and an @xmpp/client session using @conexizan/crypto's OmemoAccount.
  */
 const PEER_SCRIPT = fileURLToPath(new URL('./slixmpp/omemo_peer.py', import.meta.url));
-const WAIT_MS = 20_000;
+// Generous: CI runs this on two shared cores (each wait ends as soon as its event arrives).
+const WAIT_MS = 30_000;
 
 export class PythonOmemoPeer {
   readonly events = new Inbox<Observation>((o) => JSON.stringify(o).slice(0, 300));

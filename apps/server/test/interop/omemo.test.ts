@@ -65,7 +65,7 @@ beforeAll(async () => {
   alice = await NodeOmemoClient.start({ server, username: 'om-alice', password: PASSWORD, resource: 'node', store: aliceStore });
   await alice.enableCarbons();
   await startBob();
-});
+}, 150_000);
 
 afterAll(async () => {
   await bob?.quit();
@@ -149,7 +149,7 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     await bobSends('restarted too');
     const got = await alice.received.waitFor(decrypted('restarted too'), 'a message after both restarts');
     expect(keyFor(got.encrypted, aliceDevice)!.attrs.prekey).toBeUndefined();
-  });
+  }, 150_000);
 
   it('sends a file each way as an aesgcm:// URL (XEP-0454) whose key never reaches the server', async () => {
     const photo = new Uint8Array(randomBytes(40_000));
