@@ -167,6 +167,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
             key={m.id}
             message={m}
             self={session.jid}
+            domain={session.domain}
             authorName={name}
             version={session.roster.version ?? ''}
             nameOf={nameOf}

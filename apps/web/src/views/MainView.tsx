@@ -23,7 +23,7 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
   const status = session.status;
 
   useEffect(() => {
-    session.chats.setActive(settings ? null : peer);
+    session.chats.setActive(settings || document.visibilityState !== 'visible' ? null : peer);
   }, [session, peer, settings]);
 
   const unread = session.chats.totalUnread;
@@ -33,9 +33,11 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
 
   useEffect(() => {
     const off = session.on('incoming', (m) => notifyMessage(m, t('notify.newMessage', { name: session.roster.displayName(m.peer) }), (p) => setPeer(p)));
+    // While the tab is hidden nothing is being read: new messages count as unread (title badge).
     // A chat that becomes visible again has been read.
     const visible = () => {
-      if (document.visibilityState === 'visible' && peer) {
+      if (document.visibilityState !== 'visible') session.chats.setActive(null);
+      else if (peer && !settings) {
         session.chats.setActive(peer);
         session.markDisplayed(peer);
       }
@@ -45,7 +47,7 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
       off();
       document.removeEventListener('visibilitychange', visible);
     };
-  }, [session, peer, t]);
+  }, [session, peer, settings, t]);
 
   const statusText = status === 'online' ? t('status.online') : status === 'connecting' ? t('status.connecting') : t('status.offline');
   return (

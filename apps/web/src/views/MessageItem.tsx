@@ -6,6 +6,20 @@ import { MessageText } from './MessageText.tsx';
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 const IMAGE = /\.(png|jpe?g|gif|webp|avif)$/i;
 
+/**
+ * Pictures are shown inline only when they come from our own server (its upload service):
+ * loading one from anywhere else would tell that host our address and when we read the chat.
+ */
+export function previewAllowed(url: string, domain: string): boolean {
+  try {
+    const { hostname, origin, pathname } = new URL(url);
+    const ours = hostname === domain || hostname.endsWith(`.${domain}`) || origin === globalThis.location?.origin;
+    return ours && IMAGE.test(pathname);
+  } catch {
+    return false;
+  }
+}
+
 export interface MessageActions {
   reply(message: ChatMessage): void;
   edit(message: ChatMessage): void;
@@ -16,6 +30,8 @@ export interface MessageActions {
 interface Props {
   message: ChatMessage;
   self: string;
+  /** our server's domain: pictures from it are previewed */
+  domain: string;
   authorName: string;
   nameOf(jid: string): string;
   quoted?: ChatMessage;
@@ -31,7 +47,7 @@ function time(ts: number, lang: string): string {
   return today ? d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }) : d.toLocaleString(lang, { dateStyle: 'short', timeStyle: 'short' });
 }
 
-export const MessageItem = memo(function MessageItem({ message: m, self, authorName, nameOf, quoted, canEdit, actions }: Props) {
+export const MessageItem = memo(function MessageItem({ message: m, self, domain, authorName, nameOf, quoted, canEdit, actions }: Props) {
   const { t, i18n } = useTranslation();
   const [picking, setPicking] = useState(false);
   const mine = m.reactions?.[self] ?? [];
@@ -46,7 +62,7 @@ export const MessageItem = memo(function MessageItem({ message: m, self, authorN
         <p className="body muted">{t('chat.retracted')}</p>
       ) : m.file ? (
         <p className="body">
-          {IMAGE.test(m.file.url) ? (
+          {previewAllowed(m.file.url, domain) ? (
             <a href={m.file.url} target="_blank" rel="noopener noreferrer nofollow">
               <img className="preview" src={m.file.url} alt={t('chat.image', { name: m.file.name ?? '' })} loading="lazy" />
             </a>
