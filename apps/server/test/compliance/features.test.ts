@@ -92,6 +92,8 @@ const CLAIMS: Claim[] = [
   { spec: 'XEP-0421', where: 'room', feature: 'urn:xmpp:occupant-id:0', provenBy: [['src/modules/muc/muc.test.ts', 'occupant id']] },
   { spec: 'XEP-0425', where: 'room', feature: 'urn:xmpp:message-moderate:1', provenBy: [['src/modules/muc/muc-extras.test.ts', 'retract a message']] },
   { spec: 'XEP-0313', where: 'room', feature: NS.MAM, provenBy: [['src/modules/muc/muc-extras.test.ts', 'pages through what was said'], ['test/interop/muc.test.ts', 'room archive query'], ['test/interop/muc.test.ts', 'history from the room archive']] },
+  { spec: 'XEP-0045 §10.1.4', where: 'service', feature: `${NS.MUC}#unique`, provenBy: [['src/modules/muc/muc-extras.test.ts', 'room name nobody uses']] },
+  { spec: 'XEP-0045 §7.10', where: 'room', feature: NS.REGISTER, provenBy: [['src/modules/muc/muc-extras.test.ts', 'reserves a nick']] },
   { spec: 'XEP-0054', where: 'room', feature: NS.VCARD, provenBy: [['src/modules/muc/muc-extras.test.ts', 'room vCard'], ['test/interop/muc.test.ts', 'vcard-temp']] },
 ];
 

@@ -19,7 +19,7 @@ const MAX_VCARD_CHARS = 128 * 1024;
 export function serviceInfo(svc: MucService): Element {
   return discoInfoResult({
     identities: [{ category: 'conference', type: 'text', name: svc.settings.name }],
-    features: [NS.MUC, NS.DISCO_INFO, NS.DISCO_ITEMS],
+    features: [NS.MUC, NS.DISCO_INFO, NS.DISCO_ITEMS, `${NS.MUC}#unique`],
   });
 }
 
@@ -49,6 +49,7 @@ export function roomFeatures(room: Room): string[] {
     NS.VCARD,
     NS_MODERATE,
     `${NS.MUC}#request`,
+    'jabber:iq:register',
   ];
   if (c.archiving) features.push(NS.MAM);
   return features;

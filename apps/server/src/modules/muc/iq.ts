@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { cloneElement, iqResult, NS, type Element } from '@conexizan/protocol';
+import { cloneElement, iqResult, NS, xml, type Element } from '@conexizan/protocol';
 import type { StanzaEvent } from '../../core/router.ts';
 import { adminQuery, ownerQuery } from './admin.ts';
 import { archiveForm, moderate, queryRoomArchive } from './archive.ts';
 import { NS_MODERATE, roomInfo, roomItems, roomVcard, serviceInfo, serviceItems, setRoomVcard } from './disco.ts';
+import { NS_REGISTER, register, registrationForm, reservedNick, RESERVED_NICK_NODE } from './register.ts';
 import { fail, NS_MUC_ADMIN, NS_MUC_OWNER, type MucService } from './service.ts';
+
+export const NS_MUC_UNIQUE = `${NS.MUC}#unique`;
+
+function uniqueName(svc: MucService): Element {
+  let name: string;
+  do name = randomBytes(12).toString('hex');
+  while (svc.rooms.has(name));
+  return xml('unique', { xmlns: NS_MUC_UNIQUE }, name);
+}
 
 /**
  * IQs to the service, to a room and to an occupant. An iq to an occupant
@@ -40,6 +50,8 @@ export class IqHandler {
     if (event.type === 'get' && payload.name === 'query' && payload.attrs.xmlns === NS.DISCO_INFO && !payload.attrs.node) return serviceInfo(this.svc);
     if (event.type === 'get' && payload.name === 'query' && payload.attrs.xmlns === NS.DISCO_ITEMS && !payload.attrs.node) return serviceItems(this.svc);
     if (event.type === 'get' && payload.name === 'ping' && payload.attrs.xmlns === NS.PING) return undefined;
+    // §10.1.4: a room name nobody has, for a client that wants a private room without choosing a name.
+    if (event.type === 'get' && payload.name === 'unique' && payload.attrs.xmlns === NS_MUC_UNIQUE) return uniqueName(this.svc);
     throw fail('service-unavailable', 'cancel');
   }
 
@@ -53,8 +65,14 @@ export class IqHandler {
     const key = `${type} ${payload.name} ${ns ?? ''}`;
     switch (key) {
       case `get query ${NS.DISCO_INFO}`:
+        if (payload.attrs.node === RESERVED_NICK_NODE) return reservedNick(room, event.from);
         if (payload.attrs.node) throw fail('item-not-found', 'cancel');
         return roomInfo(room, event.from);
+      case `get query ${NS_REGISTER}`:
+        return registrationForm(room, event.from);
+      case `set query ${NS_REGISTER}`:
+        await register(svc, room, event.from, payload);
+        return undefined;
       case `get query ${NS.DISCO_ITEMS}`:
         if (payload.attrs.node) throw fail('item-not-found', 'cancel');
         return roomItems(room, event.from);

@@ -156,6 +156,44 @@ describe('invitations and voice requests', () => {
   });
 });
 
+describe('registering with a room (§7.10, §7.12) and unique room names (§10.1.4)', () => {
+  const registerQuery = (roomJid: string, type: 'get' | 'set', ...children: Element[]) => xml('iq', { type, to: roomJid }, xml('query', { xmlns: 'jabber:iq:register' }, ...children));
+  const nickForm = (nick: string) =>
+    xml('x', { xmlns: NS.DATA_FORMS, type: 'submit' }, xml('field', { var: 'FORM_TYPE' }, xml('value', {}, `${NS.MUC}#register`)), xml('field', { var: 'muc#register_roomnick' }, xml('value', {}, nick)));
+
+  it('reserves a nick for whoever registers it, makes them a member, and keeps others off the nick', async () => {
+    const alice = await session('alice');
+    const bob = await session('bob');
+    const carol = await session('carol');
+    await createRoom(alice, room('registry'), 'Alice');
+    const form = await bob.query(registerQuery(room('registry'), 'get'));
+    expect(form.getChild('query')!.getChild('x', NS.DATA_FORMS)!.getChildren('field').map((f) => f.attrs.var)).toContain('muc#register_roomnick');
+    expect((await bob.query(registerQuery(room('registry'), 'set', nickForm('Bobby')))).attrs.type).toBe('result');
+    expect(errorCondition(await carol.query(registerQuery(room('registry'), 'set', nickForm('Bobby'))))).toBe('conflict');
+    expect(errorCondition(await enter(carol, room('registry'), 'Bobby'))).toBe('conflict');
+    const reserved = await bob.query(xml('iq', { type: 'get', to: room('registry') }, xml('query', { xmlns: NS.DISCO_INFO, node: 'x-roomuser-item' })));
+    expect(reserved.getChild('query')!.getChild('identity')?.attrs.name).toBe('Bobby');
+    expect(item(await enter(bob, room('registry'), 'Bobby'))).toMatchObject({ affiliation: 'member' });
+    const again = await bob.query(registerQuery(room('registry'), 'get'));
+    expect(again.getChild('query')!.getChildText('username')).toBe('Bobby');
+  });
+
+  it('keeps registration in a members-only room to people on its lists', async () => {
+    const alice = await session('alice');
+    const carol = await session('carol');
+    await createRoom(alice, room('closedregistry'), 'Alice', { 'muc#roomconfig_membersonly': '1' });
+    expect(errorCondition(await carol.query(registerQuery(room('closedregistry'), 'set', nickForm('Carol'))))).toBe('registration-required');
+  });
+
+  it('hands out a room name nobody uses', async () => {
+    const alice = await session('alice');
+    const reply = await alice.query(xml('iq', { type: 'get', to: 'conference.localhost' }, xml('unique', { xmlns: `${NS.MUC}#unique` })));
+    const name = reply.getChild('unique', `${NS.MUC}#unique`)?.getText();
+    expect(name).toMatch(/^[0-9a-f]{24}$/);
+    expect(errorCondition(await alice.query(xml('iq', { type: 'get', to: room(name!) }, xml('query', { xmlns: NS.DISCO_INFO }))))).toBe('item-not-found');
+  });
+});
+
 describe('operators (ad-hoc commands for admins)', () => {
   const command = (node: string, form?: Element, sessionid?: string) => xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: 'http://jabber.org/protocol/commands', node, action: form ? 'complete' : 'execute', sessionid }, form ?? null));
 

@@ -66,6 +66,8 @@ async function enter(svc: MucService, existing: Room | undefined, event: StanzaE
   }
   const holder = room.occupants.get(nick);
   if (holder && !holder.realBare.equals(from.bare())) throw fail('conflict', 'cancel', 'someone in the room already has this nickname');
+  const reservedBy = room.nickOwner(nick);
+  if (reservedBy && reservedBy !== from.bare().toString()) throw fail('conflict', 'cancel', 'someone registered this nickname in this room');
   const limit = Math.min(room.config.maxUsers, svc.settings.max_occupants);
   if (!holder && room.occupants.size >= limit && affiliation !== 'owner' && affiliation !== 'admin') {
     throw fail('service-unavailable', 'wait', `this room holds at most ${limit} people`);
@@ -159,6 +161,8 @@ async function changeNick(svc: MucService, room: Room, occupant: Occupant, nick:
   if ([...nick].length > MAX_NICK) throw fail('not-acceptable', 'modify', `a nickname has at most ${MAX_NICK} characters`);
   const holder = room.occupants.get(nick);
   if (holder) throw fail('conflict', 'cancel', 'someone in the room already has this nickname');
+  const reservedBy = room.nickOwner(nick);
+  if (reservedBy && reservedBy !== occupant.realBare.toString()) throw fail('conflict', 'cancel', 'someone registered this nickname in this room');
   const old = occupant.nick;
   await svc.broadcastPresence(room, occupant, { unavailable: true, nick: old, newNick: nick, codes: [303] });
   room.occupants.delete(old);

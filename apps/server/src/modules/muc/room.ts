@@ -37,6 +37,8 @@ export interface RoomConfig {
 export interface AffiliationEntry {
   affiliation: Exclude<Affiliation, 'none'>;
   reason?: string;
+  /** the nick this person registered in the room (§7.10); nobody else may use it */
+  nick?: string;
 }
 
 /** What a persistent room keeps across restarts (stored as JSON). */
@@ -122,8 +124,16 @@ export class Room {
   }
 
   setAffiliation(bare: string, affiliation: Affiliation, reason?: string): void {
+    // A registered nick stays with the person while they keep an affiliation.
+    const nick = this.state.affiliations[bare]?.nick;
     if (affiliation === 'none') delete this.state.affiliations[bare];
-    else this.state.affiliations[bare] = { affiliation, ...(reason ? { reason } : {}) };
+    else this.state.affiliations[bare] = { affiliation, ...(reason ? { reason } : {}), ...(nick && affiliation !== 'outcast' ? { nick } : {}) };
+  }
+
+  /** The bare JID that registered this nick, if anyone did. */
+  nickOwner(nick: string): string | undefined {
+    for (const [jid, entry] of Object.entries(this.state.affiliations)) if (entry.nick === nick) return jid;
+    return undefined;
   }
 
   owners(): string[] {
