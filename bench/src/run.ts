@@ -75,6 +75,13 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
     progress(`${label}: warm-up, ${options.warmup} logins one at a time…`);
     const warm = await loginStorm(pool, indexed.slice(0, options.warmup), { concurrency: 1, serverPid: pid, localAddresses: options.localAddresses });
     if (warm.result.failed > 0) throw new Error(`warm-up login failed: ${warm.result.firstError}`);
+    // A few messages too: they load the message path (and start ejabberd's SQL pool,
+    // which otherwise drops the archiving of the first messages).
+    if (options.durationSeconds > 0 && warm.online.length >= 2) {
+      const perWorker = Array.from({ length: pool.size }, (_, w) => warm.online.filter((i) => i % pool.size === w).length);
+      const m = await steadyMessages(pool, warm.online, perWorker, { rate: 20, durationSeconds: 2, drainSeconds: 10, seed: options.seed, serverPid: pid });
+      if (m.lost > 0) report.warnings.push(`warm-up: ${m.lost} of ${m.sent} messages were not delivered`);
+    }
     await pool.all({ type: 'close' });
     report.warmup = { logins: warm.result.succeeded, latencyMs: warm.result.latencyMs };
   }

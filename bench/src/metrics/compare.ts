@@ -53,13 +53,13 @@ export function comparisonRows(runs: BenchReport[], p99GoalMs: number): Row[] {
   }
   rows.push(
     { label: `**sustained 1:1 msg/s with p99 < ${p99GoalMs} ms, none lost**`, cell: (r) => (r.messages.length ? num(sustainedRate(r, p99GoalMs), 0) : text('–')) },
-    { label: 'messages lost, all steps', cell: (r) => num(r.messages.reduce((s, m) => s + m.lost, 0), 0) },
+    { label: 'messages lost, all steps', cell: (r) => text(String(r.messages.reduce((s, m) => s + m.lost, 0))) },
     { label: 'server CPU, % of a core: storm / idle / last msg step', cell: (r) => text(`${cpuText(r.login?.cpu, (c) => c.serverCorePercent)} / ${cpuText(r.hold?.cpu, (c) => c.serverCorePercent)} / ${cpuText(lastStep(r)?.cpu, (c) => c.serverCorePercent)}`) },
     { label: 'server CPU seconds: storm / idle / all msg steps', cell: (r) => text(`${r.login?.cpu.serverCpuSeconds.toFixed(1) ?? '–'} / ${r.hold?.cpu.serverCpuSeconds.toFixed(1) ?? '–'} / ${r.messages.reduce((s, m) => s + m.cpu.serverCpuSeconds, 0).toFixed(1)}`) },
     { label: 'generator CPU, % of a core: storm / idle / last msg step', cell: (r) => text(`${cpuText(r.login?.cpu, (c) => c.generatorCorePercent)} / ${cpuText(r.hold?.cpu, (c) => c.generatorCorePercent)} / ${cpuText(lastStep(r)?.cpu, (c) => c.generatorCorePercent)}`) },
     { label: 'other processes, % of a core: storm / idle / last msg step', cell: (r) => text(`${cpuText(r.login?.cpu, (c) => c.otherCorePercent)} / ${cpuText(r.hold?.cpu, (c) => c.otherCorePercent)} / ${cpuText(lastStep(r)?.cpu, (c) => c.otherCorePercent)}`) },
     { label: 'server RSS after the messages (MiB)', cell: (r) => num(lastStep(r) ? lastStep(r)!.serverRssBytes / MiB : null) },
-    { label: 'SIGTERM to exit (ms)', cell: (r) => num(r.shutdown?.stopMs, 0) },
+    { label: 'SIGTERM to exit (ms)', cell: (r) => text(r.shutdown ? `${r.shutdown.stopMs}${r.shutdown.signal === 'SIGKILL' ? ' (killed)' : ''}` : '–') },
   );
   return rows;
 }

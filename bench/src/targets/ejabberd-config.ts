@@ -21,6 +21,8 @@ export interface EjabberdConfigInput {
   /** certificate and key in one PEM file */
   pemFile: string;
   archive: boolean;
+  /** SQLite file for the archive (needs erlang-p1-sqlite3); null: Mnesia */
+  archiveSqlite: string | null;
 }
 
 /** ejabberd's own fixed SCRAM iteration count (ejabberd 23.01, src/scram.erl). */
@@ -32,7 +34,8 @@ export const EJABBERD_MODULES = ['mod_roster', 'mod_disco', 'mod_carboncopy', 'm
 export function ejabberdConfig(c: EjabberdConfigInput): string {
   const q = JSON.stringify;
   const modules = EJABBERD_MODULES.map((m) => `  ${m}: ${m === 'mod_pubsub' ? '{plugins: [flat, pep]}' : '{}'}`);
-  if (c.archive) modules.push('  mod_mam: {default: always, db_type: mnesia}');
+  if (c.archive) modules.push(`  mod_mam: {default: always, db_type: ${c.archiveSqlite ? 'sql' : 'mnesia'}}`);
+  const sql = c.archive && c.archiveSqlite ? `sql_type: sqlite\nsql_database: ${q(c.archiveSqlite)}\n` : '';
   return `# written by the Conexizan benchmark; loopback only, removed after the run
 hosts: [${q(c.domain)}]
 loglevel: warning
@@ -42,7 +45,7 @@ auth_method: internal
 auth_password_format: scram
 auth_scram_hash: sha
 s2s_access: none
-listen:
+${sql}listen:
   - {port: ${c.ports.c2s}, ip: ${q(c.host)}, module: ejabberd_c2s, starttls_required: true, max_stanza_size: 262144, backlog: 511}
   - {port: ${c.ports.c2sDirectTls}, ip: ${q(c.host)}, module: ejabberd_c2s, tls: true, max_stanza_size: 262144, backlog: 511}
   - port: ${c.ports.https}

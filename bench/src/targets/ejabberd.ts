@@ -23,14 +23,16 @@ export class EjabberdTarget implements Target {
   readonly #dir = mkdtempSync(join(tmpdir(), 'ejabberd-bench-'));
   readonly #process = new ServerProcess(join(this.#dir, 'stdout.log'));
   #ports: EjabberdPorts | null = null;
+  readonly #archiveSqlite: boolean;
 
   constructor(settings: TargetSettings) {
     if (settings.scramIterations !== EJABBERD_SCRAM_ITERATIONS) {
       throw new Error(`ejabberd 23.01 always uses ${EJABBERD_SCRAM_ITERATIONS} SCRAM iterations; run the comparison with --scram-iterations ${EJABBERD_SCRAM_ITERATIONS}`);
     }
     this.#settings = settings;
+    this.#archiveSqlite = packageVersion('erlang-p1-sqlite3') !== 'not installed';
     this.notes = [
-      'Mnesia storage (the default), Erlang VM with its default schedulers (one per core)',
+      `Mnesia storage (the default)${settings.archive ? (this.#archiveSqlite ? ', the archive in SQLite' : ', the archive too (erlang-p1-sqlite3 missing)') : ''}; Erlang VM with its default schedulers (one per core)`,
       `modules: a typical chat server's${settings.archive ? ', mod_mam (default: always)' : ', no mod_mam'}`,
     ];
   }
@@ -54,7 +56,7 @@ export class EjabberdTarget implements Target {
     this.#ports = { c2s: c2s!, c2sDirectTls: c2sDirectTls!, https: https!, api: api! };
     const pemFile = join(this.#dir, 'cert.pem');
     writeFileSync(pemFile, readFileSync(this.#settings.certFile, 'utf8') + readFileSync(this.#settings.keyFile, 'utf8'));
-    writeFileSync(join(this.#dir, 'ejabberd.yml'), ejabberdConfig({ host: this.#settings.host, domain: DOMAIN, ports: this.#ports, pemFile, archive: this.#settings.archive }));
+    writeFileSync(join(this.#dir, 'ejabberd.yml'), ejabberdConfig({ host: this.#settings.host, domain: DOMAIN, ports: this.#ports, pemFile, archive: this.#settings.archive, archiveSqlite: this.#archiveSqlite ? join(this.#dir, 'ejabberd.db') : null }));
     mkdirSync(join(this.#dir, 'spool'));
     // The API needs the server running: start it here, provision, and keep it up for start().
     await this.#launch();

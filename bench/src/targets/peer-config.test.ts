@@ -4,7 +4,7 @@ import { ejabberdConfig } from './ejabberd-config.ts';
 import { accountFile, datamanagerEncode, prosodyConfig, rosterFile, scramSha1Keys } from './prosody-config.ts';
 
 const ports = { c2s: 15222, c2sDirectTls: 15223, http: 15280, https: 15281 };
-const input = { dir: '/tmp/p', host: '127.0.0.12', domain: 'localhost', ports, certFile: '/tmp/c/localhost.crt', keyFile: '/tmp/c/localhost.key', scramIterations: 4096, archive: true };
+const input = { dir: '/tmp/p', host: '127.0.0.12', domain: 'localhost', ports, certFile: '/tmp/c/localhost.crt', keyFile: '/tmp/c/localhost.key', scramIterations: 4096, archive: true, archiveStore: 'sqlite' as const };
 
 describe('Prosody setup', () => {
   it('derives SCRAM-SHA-1 keys that verify the RFC 5802 §5 example exchange', () => {
@@ -25,6 +25,8 @@ describe('Prosody setup', () => {
     expect(config).toContain('modules_disabled = { "s2s" }');
     expect(config).toMatch(/modules_enabled = \{[^}]*"mam"/);
     expect(prosodyConfig({ ...input, archive: false })).not.toContain('"mam"');
+    expect(config).toContain('storage = { archive = "sql" }');
+    expect(config).toContain('driver = "SQLite3"');
   });
 
   it('writes storage files the way util.datamanager names and reads them', () => {
@@ -36,7 +38,7 @@ describe('Prosody setup', () => {
 });
 
 describe('ejabberd setup', () => {
-  const config = (archive: boolean) => ejabberdConfig({ host: '127.0.0.13', domain: 'localhost', ports: { c2s: 1, c2sDirectTls: 2, https: 3, api: 4 }, pemFile: '/tmp/e/cert.pem', archive });
+  const config = (archive: boolean) => ejabberdConfig({ host: '127.0.0.13', domain: 'localhost', ports: { c2s: 1, c2sDirectTls: 2, https: 3, api: 4 }, pemFile: '/tmp/e/cert.pem', archive, archiveSqlite: archive ? '/tmp/e/ejabberd.db' : null });
 
   it('stores SCRAM-SHA-1 and listens only on its loopback address', () => {
     const yml = config(true);
@@ -47,7 +49,8 @@ describe('ejabberd setup', () => {
   });
 
   it('archives only when asked, and lets provisioning through on loopback only', () => {
-    expect(config(true)).toContain('mod_mam: {default: always');
+    expect(config(true)).toContain('mod_mam: {default: always, db_type: sql}');
+    expect(config(true)).toContain('sql_type: sqlite');
     expect(config(false)).not.toContain('mod_mam');
     expect(config(false)).toContain('who: {ip: "127.0.0.0/8"}');
     expect(config(false)).toContain('what: ["register", "add_rosteritem"]');

@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
  * says why, and the comparison goes on without that server.
  */
 export const PEER_PACKAGES: Record<string, { binary: string; packages: string[] }> = {
-  prosody: { binary: '/usr/bin/prosody', packages: ['prosody', 'lua-unbound'] },
-  ejabberd: { binary: '/usr/lib/erlang/bin/erl', packages: ['ejabberd'] },
+  // the SQLite drivers let both keep their archive in SQLite, as Conexizan does
+  prosody: { binary: '/usr/bin/prosody', packages: ['prosody', 'lua-unbound', 'lua-dbi-sqlite3'] },
+  ejabberd: { binary: '/usr/lib/erlang/bin/erl', packages: ['ejabberd', 'erlang-p1-sqlite3'] },
 };
 
 export function packageVersion(name: string): string {
@@ -23,7 +24,7 @@ export function packageVersion(name: string): string {
 export function ensurePeerInstalled(name: string, allowInstall: boolean, log: (text: string) => void): string | null {
   const peer = PEER_PACKAGES[name];
   if (!peer) return `unknown server ${name}`;
-  const installed = () => existsSync(peer.binary) && packageVersion(peer.packages[0]!) !== 'not installed';
+  const installed = () => existsSync(peer.binary) && peer.packages.every((p) => packageVersion(p) !== 'not installed');
   if (installed()) return null;
   if (!allowInstall) return `${peer.packages[0]} is not installed (and --no-install was given)`;
   if (process.getuid?.() !== 0) return `${peer.packages[0]} is not installed, and installing it needs root`;

@@ -24,6 +24,8 @@ export interface ProsodyConfigInput {
   keyFile: string;
   scramIterations: number;
   archive: boolean;
+  /** where the archive lives: SQLite through mod_storage_sql (needs lua-dbi-sqlite3), or the internal files */
+  archiveStore: 'sqlite' | 'internal';
 }
 
 /** Modules of a typical chat server (Debian's example configuration), minus s2s and registration. */
@@ -61,7 +63,7 @@ network_settings = { tcp_backlog = 511 } -- as Node's default, so a login storm 
 c2s_require_encryption = true
 authentication = "internal_hashed"
 default_iteration_count = ${c.scramIterations}
-storage = "internal"
+${c.archiveStore === 'sqlite' ? `storage = { archive = "sql" } -- everything else internal\nsql = { driver = "SQLite3", database = ${lua(`${c.dir}/prosody.sqlite`)} }` : 'storage = "internal"'}
 allow_registration = false
 ${c.archive ? 'default_archive_policy = true\narchive_expires_after = "1w"\n' : ''}
 modules_enabled = { ${modules.map(lua).join(', ')} }

@@ -20,11 +20,13 @@ export class ProsodyTarget implements Target {
   readonly #dir = mkdtempSync(join(tmpdir(), 'prosody-bench-'));
   readonly #process = new ServerProcess(join(this.#dir, 'stdout.log'));
   #ports: ProsodyPorts | null = null;
+  readonly #archiveStore: 'sqlite' | 'internal';
 
   constructor(settings: TargetSettings) {
     this.#settings = settings;
+    this.#archiveStore = packageVersion('lua-dbi-sqlite3') !== 'not installed' ? 'sqlite' : 'internal';
     this.notes = [
-      'internal (file) storage, the default; epoll network backend',
+      `internal (file) storage${settings.archive ? (this.#archiveStore === 'sqlite' ? ', the archive in SQLite (mod_storage_sql)' : ', the archive too (lua-dbi-sqlite3 missing)') : ''}; epoll network backend`,
       `modules: a typical chat server's${settings.archive ? ', mod_mam (default_archive_policy = true)' : ', no mod_mam'}`,
     ];
   }
@@ -47,7 +49,7 @@ export class ProsodyTarget implements Target {
     const [c2s, c2sDirectTls, http, https] = await freeLoopbackPorts(4, this.#settings.host);
     this.#ports = { c2s: c2s!, c2sDirectTls: c2sDirectTls!, http: http!, https: https! };
     const s = this.#settings;
-    writeFileSync(join(this.#dir, 'prosody.cfg.lua'), prosodyConfig({ dir: this.#dir, host: s.host, domain: DOMAIN, ports: this.#ports, certFile: s.certFile, keyFile: s.keyFile, scramIterations: s.scramIterations, archive: s.archive }));
+    writeFileSync(join(this.#dir, 'prosody.cfg.lua'), prosodyConfig({ dir: this.#dir, host: s.host, domain: DOMAIN, ports: this.#ports, certFile: s.certFile, keyFile: s.keyFile, scramIterations: s.scramIterations, archive: s.archive, archiveStore: this.#archiveStore }));
     const host = join(this.#dir, 'data', datamanagerEncode(DOMAIN));
     mkdirSync(join(host, 'accounts'), { recursive: true });
     mkdirSync(join(host, 'roster'), { recursive: true });
