@@ -142,6 +142,11 @@ export class NodeOmemoClient {
     }
   }
 
+  /** The first received message matching `predicate` (already there or still to come). */
+  waitFor(predicate: (r: Received) => boolean, what: string, ms = WAIT_MS): Promise<Received> {
+    return this.received.waitFor(predicate, what, ms);
+  }
+
   /** Turns on carbon copies (XEP-0280) for this session. */
   async enableCarbons(): Promise<void> {
     await this.session.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('enable', { xmlns: NS.CARBONS })), WAIT_MS);

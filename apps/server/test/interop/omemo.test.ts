@@ -83,7 +83,7 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     expect(publishedBefore.size).toBe(100);
     const sent = await bobSends('hello alice, python-omemo here');
     expect(sent.devices).toContain(alice.account.deviceId);
-    const got = await alice.received.waitFor(() => true, 'the first message from python-omemo', 20_000);
+    const got = await alice.waitFor(() => true, 'the first message from python-omemo');
     expect(got.error).toBeUndefined();
     expect(keyFor(got.encrypted, alice.account.deviceId)!.attrs.prekey).toBe('true');
     expect(got.result).toMatchObject({ plaintext: 'hello alice, python-omemo here', senderDevice: bobReady.device_id, fingerprint: bobReady.fingerprint, trust: 'blind', security: 'encrypted' });
@@ -109,10 +109,10 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     expect(sent.devices).toEqual(expect.arrayContaining([{ jid: BOB, deviceId: bobReady.device_id }, { jid: ALICE, deviceId: alice.account.deviceId }]));
     expect(keyFor(sent.element, bobReady.device_id as number)!.attrs.prekey).toBe('true');
     expect(await bobReceives('from my second device')).toMatchObject({ step: 'received', device: aliceSecond.account.deviceId });
-    const carbon = await alice.received.waitFor((r) => r.via === 'carbon', 'the carbon copy on the first device');
+    const carbon = await alice.waitFor((r) => r.via === 'carbon', 'the carbon copy on the first device');
     expect(carbon.result).toMatchObject({ plaintext: 'from my second device', senderJid: ALICE, senderDevice: aliceSecond.account.deviceId });
     // python-omemo completes the session it was offered with an empty message.
-    expect((await aliceSecond.received.waitFor(decrypted(null), "python-omemo's empty message")).result!.senderDevice).toBe(bobReady.device_id);
+    expect((await aliceSecond.waitFor(decrypted(null), "python-omemo's empty message")).result!.senderDevice).toBe(bobReady.device_id);
   });
 
   it('python-omemo encrypts for each of our devices; the one that was offline decrypts the message from the archive', async () => {
@@ -123,11 +123,11 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     );
     const sent = await bobSends('for all your devices');
     expect(sent.devices).toEqual(expect.arrayContaining([alice.account.deviceId, aliceSecond!.account.deviceId]));
-    expect((await alice.received.waitFor(decrypted('for all your devices'), 'the message on the online device')).via).toBe('live');
+    expect((await alice.waitFor(decrypted('for all your devices'), 'the message on the online device')).via).toBe('live');
 
     aliceSecond = await NodeOmemoClient.start({ server, username: 'om-alice', password: PASSWORD, resource: 'second', store: aliceSecondStore });
     await aliceSecond.queryArchive(BOB);
-    const archived = await aliceSecond.received.waitFor(decrypted('for all your devices'), 'the archived message on the second device');
+    const archived = await aliceSecond.waitFor(decrypted('for all your devices'), 'the archived message on the second device');
     expect(archived).toMatchObject({ via: 'archive', result: { senderDevice: bobReady.device_id } });
   });
 
@@ -147,7 +147,7 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     expect(keyFor(sent.element, bobDevice as number)!.attrs.prekey).toBeUndefined();
     expect(await bobReceives('after the restart')).toMatchObject({ step: 'received' });
     await bobSends('restarted too');
-    const got = await alice.received.waitFor(decrypted('restarted too'), 'a message after both restarts');
+    const got = await alice.waitFor(decrypted('restarted too'), 'a message after both restarts');
     expect(keyFor(got.encrypted, aliceDevice)!.attrs.prekey).toBeUndefined();
   }, 150_000);
 
@@ -166,7 +166,7 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     bob.send({ cmd: 'send_file', to: ALICE, name: 'report.pdf', data: Buffer.from(report).toString('base64') });
     const fileSent = await bob.waitFor((o) => o.step === 'file_sent', 'python to upload its file');
     expect(fileSent.https).not.toContain('#');
-    const got = await alice.received.waitFor((r) => r.result?.plaintext?.startsWith('aesgcm://') === true, "python's aesgcm URL");
+    const got = await alice.waitFor((r) => r.result?.plaintext?.startsWith('aesgcm://') === true, "python's aesgcm URL");
     const parsed = parseAesgcmUrl(got.result!.plaintext!);
     expect(parsed.httpsUrl).toBe(fileSent.https);
     const download = await httpsCall('GET', parsed.httpsUrl);
@@ -185,7 +185,7 @@ describe('a device that leaves', () => {
     bob.send({ cmd: 'refresh', jid: ALICE });
     expect(await bob.waitFor((o) => o.step === 'refreshed', 'python-omemo to read our shorter list')).toMatchObject({ devices: [alice.account.deviceId], inactive: [gone] });
     expect((await bobSends('only your first device now')).devices).not.toContain(gone);
-    expect((await alice.received.waitFor(decrypted('only your first device now'), 'the message on the remaining device')).result!.senderDevice).toBe(bobReady.device_id);
+    expect((await alice.waitFor(decrypted('only your first device now'), 'the message on the remaining device')).result!.senderDevice).toBe(bobReady.device_id);
     expect((await alice.sendText(BOB, 'and mine skips it too')).devices).toEqual([{ jid: BOB, deviceId: bobReady.device_id }]);
     expect(await bobReceives('and mine skips it too')).toMatchObject({ step: 'received' });
   });
@@ -213,7 +213,7 @@ describe('publishing through PEP', () => {
       // python-omemo is no contact of carol's, yet reads her device list and bundle and writes to her.
       const sent = await bobSends('hello carol, we have never met', CAROL);
       expect(sent.devices).toContain(carol.account.deviceId);
-      expect((await carol.received.waitFor(decrypted('hello carol, we have never met'), 'the message from a stranger')).result!.senderDevice).toBe(bobReady.device_id);
+      expect((await carol.waitFor(decrypted('hello carol, we have never met'), 'the message from a stranger')).result!.senderDevice).toBe(bobReady.device_id);
     } finally {
       await carol.stop();
     }
@@ -225,7 +225,7 @@ describe('bad input is refused with a clear error, and the session keeps working
     alice.hold = true;
     try {
       await bobSends(text);
-      return (await alice.received.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, `python's message "${text}", held`)).encrypted;
+      return (await alice.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, `python's message "${text}", held`)).encrypted;
     } finally {
       alice.hold = false;
     }
@@ -233,7 +233,7 @@ describe('bad input is refused with a clear error, and the session keeps working
 
   async function stillWorks(label: string): Promise<void> {
     await bobSends(`still fine after ${label}`);
-    const next = await alice.received.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, `the next message after ${label}`);
+    const next = await alice.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, `the next message after ${label}`);
     expect(next.error).toBeUndefined();
     expect(next.result!.plaintext).toBe(`still fine after ${label}`);
     await alice.sendText(BOB, `me too after ${label}`);
@@ -299,12 +299,12 @@ describe('trust', () => {
     await alice.account.setTrust(BOB, bobDevice, 'distrusted');
     await expect(alice.account.encryptMessage([BOB], 'secret')).rejects.toSatisfy((e) => isOmemoError(e, 'no-devices'));
     await bobSends('do you trust me?');
-    const refused = await alice.received.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, 'the message from the distrusted device');
+    const refused = await alice.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, 'the message from the distrusted device');
     expect(refused.error).toMatchObject({ code: 'untrusted' });
 
     await alice.account.setTrust(BOB, bobDevice, 'verified');
     await bobSends('verified now');
-    expect((await alice.received.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, 'the message from the verified device')).result).toMatchObject({
+    expect((await alice.waitFor((r) => r.from === BOB && r.via === 'live' && r.encrypted.getChild('payload') !== undefined, 'the message from the verified device')).result).toMatchObject({
       plaintext: 'verified now',
       trust: 'verified',
       security: 'encrypted-verified',
