@@ -114,6 +114,8 @@ export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: '
       if (room.affiliationOf(occupant.realBare) === 'none') await svc.removeOccupant(room, occupant, { codes: [322] });
     }
   }
+  // An owner (or operator) outside the room made an empty room temporary: it ends now.
+  await svc.afterLeave(room);
   return undefined;
 }
 

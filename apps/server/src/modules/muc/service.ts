@@ -1,4 +1,4 @@
-import { cloneElement, errorReplyFrom, jid, NS, parseXml, StanzaError, xml, type Element, type Jid } from '@conexizan/protocol';
+import { cloneElement, errorReplyFrom, jid, NS, parseXml, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { Config } from '../../config/schema.ts';
 import { iqErrorReply } from '../../core/iq.ts';
 import type { ModuleContext } from '../../core/module.ts';
@@ -22,6 +22,7 @@ export class MucService {
   readonly rooms = new Map<string, Room>();
   readonly jid: string;
   readonly #queues = new Map<string, Promise<unknown>>();
+  #operators: Set<string> | undefined;
 
   constructor(
     readonly ctx: ModuleContext,
@@ -121,7 +122,8 @@ export class MucService {
   }
 
   isOperator(jid: Jid): boolean {
-    return jid.domain === this.ctx.domain && this.ctx.config.admins.includes(jid.bare().toString());
+    this.#operators ??= new Set(this.ctx.config.admins.map((entry) => tryParseJid(entry)?.bare().toString()).filter((entry): entry is string => !!entry));
+    return jid.domain === this.ctx.domain && this.#operators.has(jid.bare().toString());
   }
 
   mayCreate(jid: Jid): boolean {
