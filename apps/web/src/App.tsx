@@ -88,7 +88,7 @@ export function App() {
     <MainView
       session={active.session}
       password={active.login.password}
-      onLogout={() => void end(!active.stay, t('auth.loggedOut'))}
+      onLogout={() => void end(true, t('auth.loggedOut'))}
       onPasswordChanged={(password) => {
         const login = { ...active.login, password };
         if (active.stay) saveLogin(login);

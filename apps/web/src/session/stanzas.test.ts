@@ -72,7 +72,7 @@ describe('replies', () => {
     expect(stanza.getChildText('body')).toBe('> Pizza? 🍕\nI agree 👍');
     const incoming = xml('message', { ...stanza.attrs, from: 'alice@example.org/web', to: 'bob@example.org' }, ...stanza.getChildElements());
     const [event] = parseMessage(incoming, { self: 'bob@example.org' });
-    expect(event).toMatchObject({ kind: 'message', message: { body: 'I agree 👍', replyTo: { id: 'm1' } } });
+    expect(event).toMatchObject({ kind: 'message', message: { body: 'I agree 👍', replyTo: { id: 'm1', text: 'Pizza? 🍕' } } });
   });
 
   it('ignores fallback ranges outside the body', () => {

@@ -128,7 +128,12 @@ export function parseMessage(stanza: Element, ctx: ParseContext): MessageEvent[]
     markable: stanza.getChild('markable', NS.CHAT_MARKERS) !== undefined,
   };
   if (stanzaId) message.archiveId = stanzaId;
-  if (reply?.attrs.id) message.replyTo = { id: reply.attrs.id };
+  if (reply?.attrs.id) {
+    // The quoted text the sender put in the fallback, shown when we do not have the original.
+    const quoted = rawBody.length > body.length && rawBody.endsWith(body) ? rawBody.slice(0, rawBody.length - body.length) : '';
+    const text = quoted.split('\n').map((l) => l.replace(/^> ?/, '')).join('\n').trim().slice(0, 200);
+    message.replyTo = text ? { id: reply.attrs.id, text } : { id: reply.attrs.id };
+  }
   const file = fileOf(stanza, rawBody);
   if (file) message.file = file;
   events.push({ kind: 'message', message });

@@ -50,7 +50,8 @@ export function ContactPanel({ session, activePeer, onOpen }: { session: Session
           {list.map((jid) => {
             const item = roster.item(jid);
             const name = roster.displayName(jid);
-            const availability = roster.availability(jid);
+            // While we are offline nobody's presence is known; it comes back with the connection.
+            const availability = session.status === 'online' ? roster.availability(jid) : 'offline';
             const waiting = item?.pending && item.subscription !== 'to' && item.subscription !== 'both';
             const presence = waiting ? t('contacts.presence.pending') : t(`contacts.presence.${availability}`);
             const unread = chats.get(jid)?.unread ?? 0;
