@@ -7,23 +7,30 @@ import { startE2eServer, type E2eServer } from './support/server.ts';
 import { startThirdParty, type ThirdParty } from './support/third-party.ts';
 
 /**
- * The web client talks to people on other XMPP clients: Dana in the browser
- * and Carol on slixmpp (a Python client library nobody here wrote) add each
- * other, what Dana types reaches Carol exactly, Carol's answer shows in
- * Dana's chat, and a picture Dana sends is the same bytes when Carol fetches it.
+ * New users of the web client talk to someone on another XMPP client: Dana
+ * (English, desktop) and Emil (German, phone) in the browser, Carol on
+ * slixmpp (a Python client library nobody here wrote). They add each other,
+ * what they type reaches Carol exactly, Carol's answers show in their chats,
+ * a picture is the same bytes when Carol fetches it, and markup Carol sends
+ * stays text.
  */
 describe('the web client and a slixmpp user', () => {
   let server: E2eServer;
   let browser: Browser;
   let dana: Person;
+  let emil: Person;
   let carol: ThirdParty;
   const DANA = 'dana@localhost';
+  const EMIL = 'emil@localhost';
   const CAROL = 'carol@localhost';
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
-    carol = startThirdParty({ c2sPort: server.c2sPort, user: 'carol', password: 'carol slixmpp password', peer: DANA });
-    dana = await Person.open(browser, server.url, { size: 'desktop' });
+    carol = startThirdParty({ c2sPort: server.c2sPort, user: 'carol', password: 'carol slixmpp password', peers: [DANA, EMIL] });
+    [dana, emil] = await Promise.all([
+      Person.open(browser, server.url, { size: 'desktop', lang: 'en' }),
+      Person.open(browser, server.url, { size: 'phone', lang: 'de' }),
+    ]);
     expect((await carol.next('ready')).ok).toBe(true);
   });
   afterAll(async () => {
@@ -32,26 +39,31 @@ describe('the web client and a slixmpp user', () => {
     await server?.dispose();
   });
 
-  it('the browser user adds the slixmpp user, who accepts and asks back', async () => {
-    await dana.register('dana', 'dana web password 3');
-    await dana.addContact(CAROL);
-    await carol.next('subscribe_request', { from: DANA });
-    await expect.poll(async () => {
-      const request = dana.page.getByRole('button', { name: dana.t.accept(CAROL), exact: true });
-      if (await request.isVisible()) await request.click();
-      return (await dana.contact(CAROL).getAttribute('aria-label')) ?? (await dana.contact(CAROL).textContent());
-    }, { timeout: 30_000 }).toMatch(/online/);
+  it('each browser user adds the slixmpp user, who accepts and asks back', async () => {
+    for (const [person, jid, username] of [[dana, DANA, 'dana'], [emil, EMIL, 'emil']] as const) {
+      await person.register(username, `${username} web password 3`);
+      await person.addContact(CAROL);
+      await carol.next('subscribe_request', { from: jid });
+      await expect.poll(async () => {
+        await person.acceptIfAsked(CAROL);
+        return person.contactSummary(CAROL);
+      }, { timeout: 30_000 }).toMatch(/\bonline\b/);
+    }
   });
 
-  it('slixmpp receives exactly what the browser sent, and its answer shows in the browser', async () => {
-    const text = 'Grüße aus dem Browser 👋 <b>not bold</b> & more';
-    await dana.openChat(CAROL);
-    await dana.send(text);
-    const received = await carol.next('message', { from: DANA });
-    expect(received.body).toBe(text);
-    expect(received.type).toBe('chat');
-    await dana.messages(`slixmpp got: ${text}`).waitFor({ timeout: 30_000 });
-    await expect(dana.messageLog().locator('b').count()).resolves.toBe(0);
+  it('slixmpp receives exactly what each browser user sent, and its answer shows in their chat', async () => {
+    for (const [person, jid, text] of [
+      [dana, DANA, 'Hello from the browser 👋 <b>not bold</b> & more'],
+      [emil, EMIL, 'Grüße vom Handy: äöüß „Anführungszeichen“'],
+    ] as const) {
+      await person.openChat(CAROL);
+      await person.send(text);
+      const received = await carol.next('message', { from: jid });
+      expect(received.body).toBe(text);
+      expect(received.type).toBe('chat');
+      await person.messages(`slixmpp got: ${text}`).waitFor({ timeout: 30_000 });
+      await expect(person.messageLog().locator('b').count()).resolves.toBe(0);
+    }
   });
 
   it('a picture the browser sends reaches slixmpp as a link to the same bytes', async () => {
@@ -63,7 +75,21 @@ describe('the web client and a slixmpp user', () => {
     await dana.messages(`slixmpp got: ${String(file.url)}`).waitFor({ timeout: 30_000 });
   });
 
+  it('hostile markup from the other client, in the body and as XHTML-IM, shows as text and never runs', async () => {
+    await emil.send('send me markup');
+    const sent = await carol.next('sent_markup');
+    const message = emil.messages('from slixmpp');
+    await message.waitFor({ timeout: 30_000 });
+    await expect(message.innerText()).resolves.toContain(String(sent.body));
+    await expect(message.locator('img, script, a[href^="javascript"], iframe').count()).resolves.toBe(0);
+    await expect(emil.page.evaluate(() => (window as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
+    // The request was delivered (it was answered), so it must not still say it is waiting to be sent.
+    await expect.poll(() => emil.messages('send me markup').getByText(emil.t.waitingToSend).count(), { timeout: 10_000 }).toBe(0);
+    await emil.shot('chat-slixmpp');
+  });
+
   it('nothing went wrong on the pages', () => {
     expect(dana.problems).toEqual([]);
+    expect(emil.problems).toEqual([]);
   });
 });

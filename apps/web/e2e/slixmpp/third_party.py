@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 """
 A third party for the web client's end-to-end tests: a slixmpp user (a real
-XMPP client nobody here wrote) who registers, accepts the browser user's
-contact request and asks back, answers every chat message the browser user
-sends with "slixmpp got: <body>", downloads any file shared with it (an
-XEP-0066 out-of-band URL, as XEP-0363 uploads are shared) and reports its
-SHA-256, and leaves when its standard input closes.
-Observations are JSON lines on stdout, like the server's interop scripts,
-whose Client and helpers this reuses (apps/server/test/interop/slixmpp).
+XMPP client nobody here wrote) who registers and then, towards the browser
+users named with --peer:
+- accepts their contact requests and asks back;
+- answers each chat message with "slixmpp got: <body>", except "send me
+  markup", which it answers with hostile markup in the body and in an
+  XEP-0071 XHTML-IM payload (a client must never render either);
+- downloads any file shared with it (an XEP-0066 out-of-band URL, as
+  XEP-0363 uploads are shared) and reports its size and SHA-256;
+and leaves when its standard input closes. Observations are JSON lines on
+stdout, like the server's interop scripts, whose Client and helpers this
+reuses (apps/server/test/interop/slixmpp).
 
-    /usr/bin/python3 third_party.py --port 5222 --user carol --password ... --peer alice@localhost
+    /usr/bin/python3 third_party.py --port 5222 --user carol --password ... --peer alice@localhost [--peer bob@localhost]
 """
 import argparse
 import asyncio
@@ -20,9 +24,14 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../server/test/interop/slixmpp'))
 from scenario import Scenario, emit, run_story  # noqa: E402
+from slixmpp.xmlstream import ET  # noqa: E402
 
 LONG_WAIT = 120.0  # the browser side may be slow on a busy machine
 MAX_DOWNLOAD = 1 << 20
+HOSTILE_BODY = '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> from slixmpp'
+HOSTILE_XHTML = ("<html xmlns='http://jabber.org/protocol/xhtml-im'><body xmlns='http://www.w3.org/1999/xhtml'>"
+                 "<img src='x' onerror='window.__pwned=3'/><script>window.__pwned=4</script>"
+                 "<a href='javascript:window.__pwned=5'>click</a><p>rich text from slixmpp</p></body></html>")
 
 
 def download(url):
@@ -39,16 +48,16 @@ async def story(args):
         emit('ready', **session)
         if not session['ok']:
             return
-        peer = args.peer
+        peers = set(args.peer)
         loop = asyncio.get_event_loop()
 
         async def answer_subscriptions():
             while True:
                 request = await client.subscribe_requests.get()
                 emit('subscribe_request', **{'from': str(request['from'].bare)})
-                if request['from'].bare == peer:
-                    client.send_presence(pto=peer, ptype='subscribed')
-                    client.send_presence(pto=peer, ptype='subscribe')
+                if request['from'].bare in peers:
+                    client.send_presence(pto=request['from'].bare, ptype='subscribed')
+                    client.send_presence(pto=request['from'].bare, ptype='subscribe')
 
         async def answer_messages():
             while True:
@@ -56,7 +65,7 @@ async def story(args):
                 if msg['type'] not in ('chat', 'normal') or not msg['body']:
                     continue
                 emit('message', **{'from': str(msg['from'].bare), 'body': msg['body'], 'type': msg['type']})
-                if msg['from'].bare != peer:
+                if msg['from'].bare not in peers:
                     continue
                 oob = msg.xml.find('{jabber:x:oob}x/{jabber:x:oob}url')
                 if oob is not None and oob.text:
@@ -65,6 +74,12 @@ async def story(args):
                         emit('file', url=oob.text, ok=True, **fetched)
                     except Exception as error:  # noqa: BLE001 - reported, the test decides
                         emit('file', url=oob.text, ok=False, error=f'{type(error).__name__}: {error}')
+                if msg['body'] == 'send me markup':
+                    hostile = client.make_message(mto=msg['from'], mbody=HOSTILE_BODY, mtype='chat')
+                    hostile.xml.append(ET.fromstring(HOSTILE_XHTML))
+                    hostile.send()
+                    emit('sent_markup', body=HOSTILE_BODY)
+                    continue
                 client.send_message(mto=msg['from'], mbody=f"slixmpp got: {msg['body']}", mtype='chat')
                 emit('answered', body=msg['body'])
 
@@ -84,7 +99,7 @@ def main():
     parser.add_argument('--domain', default='localhost')
     parser.add_argument('--user', required=True)
     parser.add_argument('--password', required=True)
-    parser.add_argument('--peer', required=True, help='the browser user\'s bare JID')
+    parser.add_argument('--peer', required=True, action='append', help='a browser user\'s bare JID (repeatable)')
     parser.add_argument('--debug', action='store_true')
     args = parser.parse_args()
     run_story(story, args, timeout=LONG_WAIT * 2)

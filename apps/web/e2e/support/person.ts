@@ -78,6 +78,7 @@ export class Person {
 
   /** What the contact's entry says (address or nickname, presence, unread count). */
   async contactSummary(jidOrName: string): Promise<string> {
+    await this.showContacts();
     const entry = this.contact(jidOrName);
     if ((await entry.count()) === 0) return '';
     return (await entry.first().getAttribute('aria-label')) ?? (await entry.first().textContent()) ?? '';
