@@ -6,8 +6,8 @@ import { TestDirectory } from './test-directory.ts';
 
 async function setup() {
   const directory = new TestDirectory();
-  const alice = await OmemoAccount.open({ jid: 'alice@example.org', store: new MemoryOmemoStore(), directory });
-  const bob = await OmemoAccount.open({ jid: 'bob@example.org', store: new MemoryOmemoStore(), directory });
+  const alice = await OmemoAccount.open({ preKeyCount: 10, jid: 'alice@example.org', store: new MemoryOmemoStore(), directory });
+  const bob = await OmemoAccount.open({ preKeyCount: 10, jid: 'bob@example.org', store: new MemoryOmemoStore(), directory });
   await directory.publish(alice);
   await directory.publish(bob);
   return { directory, alice, bob };
@@ -38,7 +38,7 @@ describe('OmemoAccount, two devices in one process', () => {
 
   it("encrypts for the sender's other devices too, and each addressed device decrypts", async () => {
     const { directory, alice, bob } = await setup();
-    const phone = await OmemoAccount.open({ jid: 'alice@example.org', store: new MemoryOmemoStore(), directory });
+    const phone = await OmemoAccount.open({ preKeyCount: 10, jid: 'alice@example.org', store: new MemoryOmemoStore(), directory });
     await directory.publish(phone);
     await alice.updateDeviceList('alice@example.org', directory.lists.get('alice@example.org')!);
     const sent = await alice.encryptMessage(['bob@example.org'], 'to bob and my phone');
@@ -52,16 +52,16 @@ describe('OmemoAccount, two devices in one process', () => {
     const directory = new TestDirectory();
     const aliceStore = new MemoryOmemoStore();
     const bobStore = new MemoryOmemoStore();
-    let alice = await OmemoAccount.open({ jid: 'alice@example.org', store: aliceStore, directory });
-    let bob = await OmemoAccount.open({ jid: 'bob@example.org', store: bobStore, directory });
+    let alice = await OmemoAccount.open({ preKeyCount: 10, jid: 'alice@example.org', store: aliceStore, directory });
+    let bob = await OmemoAccount.open({ preKeyCount: 10, jid: 'bob@example.org', store: bobStore, directory });
     await directory.publish(alice);
     await directory.publish(bob);
     await bob.decryptMessage((await alice.encryptMessage(['bob@example.org'], 'before')).element, 'alice@example.org');
 
     const restored = (store: MemoryOmemoStore) => MemoryOmemoStore.fromSnapshot(JSON.parse(JSON.stringify(store.snapshot())));
     const aliceId = alice.deviceId;
-    alice = await OmemoAccount.open({ jid: 'alice@example.org', store: restored(aliceStore), directory });
-    bob = await OmemoAccount.open({ jid: 'bob@example.org', store: restored(bobStore), directory });
+    alice = await OmemoAccount.open({ preKeyCount: 10, jid: 'alice@example.org', store: restored(aliceStore), directory });
+    bob = await OmemoAccount.open({ preKeyCount: 10, jid: 'bob@example.org', store: restored(bobStore), directory });
     expect(alice.deviceId).toBe(aliceId);
     expect((await alice.decryptMessage((await bob.encryptMessage(['alice@example.org'], 'after')).element, 'bob@example.org')).plaintext).toBe('after');
     expect((await bob.decryptMessage((await alice.encryptMessage(['bob@example.org'], 'and back')).element, 'alice@example.org')).plaintext).toBe('and back');

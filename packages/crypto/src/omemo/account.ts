@@ -28,6 +28,8 @@ export interface OmemoAccountOptions {
   jid: string;
   store: OmemoStore;
   directory?: OmemoDirectory;
+  /** one-time pre-keys kept published; 100 like Conversations (tests use fewer: each takes a key generation) */
+  preKeyCount?: number;
 }
 
 export interface Recipient {
@@ -90,17 +92,18 @@ export class OmemoAccount {
     readonly deviceId: number,
     private readonly store: OmemoStore,
     private readonly directory: OmemoDirectory | undefined,
+    preKeyCount: number | undefined,
   ) {
     this.signal = new SignalStore(store);
-    this.keys = new OwnKeys(store);
+    this.keys = new OwnKeys(store, preKeyCount);
     this.trustBook = new TrustBook(store);
     this.deviceLists = new DeviceLists(store);
   }
 
   /** Loads this device from the store, or creates it (identity, device id, 100 pre-keys) on first use. */
   static async open(options: OmemoAccountOptions): Promise<OmemoAccount> {
-    const deviceId = await new OwnKeys(options.store).ensure();
-    return new OmemoAccount(options.jid, deviceId, options.store, options.directory);
+    const deviceId = await new OwnKeys(options.store, options.preKeyCount).ensure();
+    return new OmemoAccount(options.jid, deviceId, options.store, options.directory, options.preKeyCount);
   }
 
   async fingerprint(): Promise<string> {

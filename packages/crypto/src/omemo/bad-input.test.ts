@@ -11,8 +11,8 @@ const BOB = 'bob@example.org';
 
 async function pair() {
   const directory = new TestDirectory();
-  const alice = await OmemoAccount.open({ jid: ALICE, store: new MemoryOmemoStore(), directory });
-  const bob = await OmemoAccount.open({ jid: BOB, store: new MemoryOmemoStore(), directory });
+  const alice = await OmemoAccount.open({ preKeyCount: 10, jid: ALICE, store: new MemoryOmemoStore(), directory });
+  const bob = await OmemoAccount.open({ preKeyCount: 10, jid: BOB, store: new MemoryOmemoStore(), directory });
   await directory.publish(alice);
   await directory.publish(bob);
   return { directory, alice, bob };
@@ -63,7 +63,7 @@ describe('bad input to OmemoAccount', () => {
   it('says a message was not for this device, or was sent by it', async () => {
     const { alice, bob } = await pair();
     const sent = (await alice.encryptMessage([BOB], 'for bob only')).element;
-    const newcomer = await OmemoAccount.open({ jid: BOB, store: new MemoryOmemoStore() });
+    const newcomer = await OmemoAccount.open({ preKeyCount: 10, jid: BOB, store: new MemoryOmemoStore() });
     await expect(newcomer.decryptMessage(sent, ALICE)).rejects.toSatisfy(refusedWith('not-for-this-device'));
     await expect(alice.decryptMessage(sent, ALICE)).rejects.toSatisfy(refusedWith('sent-by-this-device'));
     expect((await bob.decryptMessage(sent, ALICE)).plaintext).toBe('for bob only');
@@ -89,12 +89,12 @@ describe('bad input to OmemoAccount', () => {
     const signature = bundle.getChildText('signedPreKeySignature')!;
     await expect(alice.processBundle(BOB, bob.deviceId, edit(bundle, signature, flipFirst(signature)))).rejects.toSatisfy(refusedWith('bad-bundle-signature'));
     const identity = bundle.getChildText('identityKey')!;
-    const other = (await OmemoAccount.open({ jid: 'x@y', store: new MemoryOmemoStore() })).bundleElement();
+    const other = (await OmemoAccount.open({ preKeyCount: 10, jid: 'x@y', store: new MemoryOmemoStore() })).bundleElement();
     await expect(alice.processBundle(BOB, bob.deviceId, edit(bundle, identity, (await other).getChildText('identityKey')!))).rejects.toSatisfy(refusedWith('bad-bundle-signature'));
     expect(await alice.hasSession(BOB, bob.deviceId)).toBe(false);
     await expect(alice.processBundle(BOB, bob.deviceId, edit(bundle, /<prekeys>.*<\/prekeys>/, '<prekeys/>'))).rejects.toSatisfy(refusedWith('bad-bundle'));
     await expect(alice.processBundle(BOB, bob.deviceId, edit(bundle, identity, 'AAAA'))).rejects.toSatisfy(refusedWith('bad-bundle'));
-    const tooMany = edit(bundle, '</prekeys>', `${'<preKeyPublic preKeyId="9">' + identity + '</preKeyPublic>'}`.repeat(150) + '</prekeys>');
+    const tooMany = edit(bundle, '</prekeys>', `${'<preKeyPublic preKeyId="9">' + identity + '</preKeyPublic>'}`.repeat(250) + '</prekeys>');
     await expect(alice.processBundle(BOB, bob.deviceId, tooMany)).rejects.toSatisfy(refusedWith('bad-bundle'));
     await alice.processBundle(BOB, bob.deviceId, bundle);
     await stillWorks(alice, bob, 'with the real bundle');

@@ -24,7 +24,10 @@ function randomDeviceId(): number {
  * the pool of one-time pre-keys, created on first use and kept in the store.
  */
 export class OwnKeys {
-  constructor(private readonly store: OmemoStore) {}
+  constructor(
+    private readonly store: OmemoStore,
+    private readonly preKeyCount = PREKEY_COUNT,
+  ) {}
 
   /** Creates everything that is missing; returns this device's id. */
   async ensure(): Promise<number> {
@@ -81,13 +84,13 @@ export class OwnKeys {
     return true;
   }
 
-  /** Tops the pre-key pool up to PREKEY_COUNT; true if keys were added (publish the bundle again). */
+  /** Tops the pre-key pool up to preKeyCount; true if keys were added (publish the bundle again). */
   async replenish(): Promise<boolean> {
     const have = (await this.store.keys(KEY.preKeyPrefix)).length;
-    if (have >= PREKEY_COUNT) return false;
+    if (have >= this.preKeyCount) return false;
     const next = await this.store.get(KEY.nextPreKeyId);
     let id = typeof next === 'number' ? next : 1;
-    for (let i = have; i < PREKEY_COUNT; i++, id++) {
+    for (let i = have; i < this.preKeyCount; i++, id++) {
       const preKey = await KeyHelper.generatePreKey(id);
       await this.store.set(KEY.preKey(id), encodeKeyPair(preKey.keyPair));
     }

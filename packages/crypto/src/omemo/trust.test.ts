@@ -10,11 +10,11 @@ const BOB = 'bob@example.org';
 
 async function accounts(bobDevices = 1) {
   const directory = new TestDirectory();
-  const alice = await OmemoAccount.open({ jid: ALICE, store: new MemoryOmemoStore(), directory });
+  const alice = await OmemoAccount.open({ preKeyCount: 10, jid: ALICE, store: new MemoryOmemoStore(), directory });
   await directory.publish(alice);
   const bobs: OmemoAccount[] = [];
   for (let i = 0; i < bobDevices; i++) {
-    const bob = await OmemoAccount.open({ jid: BOB, store: new MemoryOmemoStore(), directory });
+    const bob = await OmemoAccount.open({ preKeyCount: 10, jid: BOB, store: new MemoryOmemoStore(), directory });
     await directory.publish(bob);
     bobs.push(bob);
   }
@@ -48,7 +48,7 @@ describe('trust: blind trust before verification', () => {
     expect(await alice.decryptMessage(back.element, BOB)).toMatchObject({ trust: 'verified', security: 'encrypted-verified' });
 
     // bob adds a laptop: since alice verified bob's phone, the laptop is not trusted blindly.
-    const laptop = await OmemoAccount.open({ jid: BOB, store: new MemoryOmemoStore(), directory });
+    const laptop = await OmemoAccount.open({ preKeyCount: 10, jid: BOB, store: new MemoryOmemoStore(), directory });
     await directory.publish(laptop);
     await alice.updateDeviceList(BOB, directory.lists.get(BOB)!);
     const next = await alice.encryptMessage([BOB], 'who is the laptop?');
@@ -76,7 +76,7 @@ describe('identity keys', () => {
     const bob = bobs[0]!;
     await bob.decryptMessage((await alice.encryptMessage([BOB], 'hello')).element, ALICE);
     // Someone publishes a new bundle under bob's device id.
-    const impostor = await OmemoAccount.open({ jid: BOB, store: new MemoryOmemoStore(), directory });
+    const impostor = await OmemoAccount.open({ preKeyCount: 10, jid: BOB, store: new MemoryOmemoStore(), directory });
     const forged = await impostor.bundleElement();
     await expect(alice.processBundle(BOB, bob.deviceId, forged)).rejects.toSatisfy((e) => isOmemoError(e, 'untrusted') && /identity key/.test(e.message));
     expect((await alice.devices(BOB))[0]!.fingerprint).toBe(await bob.fingerprint());
@@ -132,12 +132,12 @@ describe('keeping sessions healthy', () => {
     const oldBundle = directory.bundles.get(`${BOB}/${bob.deviceId}`)!;
     const got = await bob.decryptMessage((await alice.encryptMessage([BOB], 'uses a pre-key')).element, ALICE);
     expect(got.bundleChanged).toBe(true);
-    expect((await bob.bundleElement()).getChild('prekeys')!.getChildren('preKeyPublic')).toHaveLength(100);
+    expect((await bob.bundleElement()).getChild('prekeys')!.getChildren('preKeyPublic')).toHaveLength(10);
     expect(await bob.rotateSignedPreKeyIfDue()).toBe(false);
     expect(await bob.rotateSignedPreKeyIfDue(7 * 24 * 3600 * 1000, Date.now() + 8 * 24 * 3600 * 1000)).toBe(true);
     expect((await bob.bundleElement()).getChild('signedPreKeyPublic')!.attrs.signedPreKeyId).toBe('2');
     // A device that fetched the bundle before the rotation can still start a session.
-    const carol = await OmemoAccount.open({ jid: 'carol@example.org', store: new MemoryOmemoStore(), directory });
+    const carol = await OmemoAccount.open({ preKeyCount: 10, jid: 'carol@example.org', store: new MemoryOmemoStore(), directory });
     await carol.processBundle(BOB, bob.deviceId, oldBundle);
     expect((await bob.decryptMessage((await carol.encryptMessage([{ jid: BOB, deviceIds: [bob.deviceId] }], 'from the old bundle')).element, 'carol@example.org')).plaintext).toBe(
       'from the old bundle',
