@@ -114,6 +114,19 @@ describe('roles and affiliations (XEP-0045 §8–10)', () => {
     expect((await bob.query(adminQuery(room('owners'), 'set', xml('item', { jid: 'carol@localhost', affiliation: 'member' })))).attrs.type).toBe('result');
   });
 
+  it('shows a new moderator of a semi-anonymous room the real JIDs it could not see before', async () => {
+    const alice = await session('alice');
+    const bob = await session('bob');
+    const carol = await session('carol');
+    await createRoom(alice, room('newmod'), 'Alice');
+    await enter(bob, room('newmod'), 'Bob');
+    await enter(carol, room('newmod'), 'Carol');
+    bob.received.length = 0;
+    await alice.query(adminQuery(room('newmod'), 'set', xml('item', { nick: 'Bob', role: 'moderator' })));
+    const carolForBob = await bob.next((el) => isPresenceFrom(`${room('newmod')}/Carol`)(el) && item(el).jid !== undefined);
+    expect(item(carolForBob).jid).toBe(carol.jid.toString());
+  });
+
   it('answers unknown roles and affiliations with bad-request', async () => {
     const alice = await session('alice');
     await createRoom(alice, room('bad'), 'Alice');

@@ -31,8 +31,10 @@ export async function grantRole(svc: MucService, room: Room, actor: Occupant, ta
     return;
   }
   if (target.role === role) return;
+  const previous = target.role;
   target.role = role;
   await svc.broadcastPresence(room, target, { actor: actor.nick, ...(reason ? { reason } : {}) });
+  await svc.showRealJidsToNewModerator(room, target, previous);
 }
 
 export async function changeAffiliation(svc: MucService, room: Room, actor: Actor, target: string, affiliation: Affiliation, reason: string | undefined): Promise<void> {
@@ -60,8 +62,10 @@ export async function applyAffiliation(svc: MucService, room: Room, target: stri
     } else if (affiliation === 'none' && room.config.membersOnly) {
       await svc.removeOccupant(room, occupant, { codes: [321], affiliation, ...details });
     } else {
+      const previous = occupant.role;
       occupant.role = room.defaultRole(affiliation);
       await svc.broadcastPresence(room, occupant, details);
+      await svc.showRealJidsToNewModerator(room, occupant, previous);
     }
   }
 }

@@ -193,6 +193,17 @@ export class MucService {
     }
   }
 
+  /**
+   * §9.6: someone who just became a moderator of a semi-anonymous room now
+   * may see real JIDs; the others' presence is sent again with them.
+   */
+  async showRealJidsToNewModerator(room: Room, moderator: Occupant, previousRole: Occupant['role']): Promise<void> {
+    if (room.config.whois === 'anyone' || previousRole === 'moderator' || moderator.role !== 'moderator') return;
+    for (const other of room.occupants.values()) {
+      if (other !== moderator) await this.toSessions(moderator, this.occupantPresence(room, other, moderator));
+    }
+  }
+
   /** Sends a copy of `stanza` to every session of `occupant`. */
   async toSessions(occupant: Occupant, stanza: Element): Promise<void> {
     for (const session of occupant.sessions.values()) {
