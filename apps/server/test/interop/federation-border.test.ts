@@ -152,7 +152,7 @@ describe('federation border', () => {
     expect(await s2s.streamError()).toBe('policy-violation');
   });
 
-  it('the block list applies at once, both ways, and can be lifted again', async () => {
+  it('the block list applies at once, both ways, and can be lifted again; an allow list works alike', async () => {
     const open = await authenticatedPeer();
     server.server.reload({ ...server.config, s2s: { ...server.config.s2s, blocked_domains: ['raw.test'] } });
     // The stream that was open is closed, a new one is refused at its header.
@@ -172,5 +172,11 @@ describe('federation border', () => {
     welcome.send(xml('message', { from: 'mallory@raw.test/x', to: `alice@${DOMAIN}`, type: 'chat' }, xml('body', {}, 'unblocked')));
     await alice.inbox.waitFor(hasBody('unblocked'), 'a message after unblocking');
     welcome.destroy();
+
+    // An allow list that does not name raw.test keeps it out just the same.
+    server.server.reload({ ...server.config, s2s: { ...server.config.s2s, allowed_domains: ['friends.test'] } });
+    const stranger = await RawS2s.connect(ADDRESS, s2sPort);
+    expect((await stranger.open('raw.test', DOMAIN)).getChild('policy-violation', 'urn:ietf:params:xml:ns:xmpp-streams')).toBeTruthy();
+    server.server.reload(server.config);
   });
 });
