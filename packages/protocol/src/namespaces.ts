@@ -64,6 +64,8 @@ export const NS = {
   PUBSUB_ERRORS: 'http://jabber.org/protocol/pubsub#errors',
   // XEP-0384 v0.3 OMEMO as Conversations, Monal, Gajim, Dino, Converse.js speak it
   OMEMO_LEGACY: 'eu.siacs.conversations.axolotl',
+  // XEP-0380 explicit message encryption: tells clients without OMEMO why they see no text
+  EME: 'urn:xmpp:eme:0',
   // XEP-0045 MUC (client side marker), XEP-0085 chat states, XEP-0184 receipts, XEP-0333 markers
   MUC: 'http://jabber.org/protocol/muc',
   MUC_USER: 'http://jabber.org/protocol/muc#user',

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { DEVICE_LIST_NODE, OmemoAccount, OmemoPep, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto/omemo';
+import { DEVICE_LIST_NODE, OmemoAccount, OmemoPep, buildOmemoMessage, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto/omemo';
 import { NS, type Element } from '@conexizan/protocol';
 import { SYSTEM_PYTHON, slixmppProblem, type Observation } from '../support/python.ts';
 import type { TestServer } from '../support/test-server.ts';
@@ -134,7 +134,7 @@ export class NodeOmemoClient {
     }
     try {
       const result = await this.account.decryptMessage(encrypted, from);
-      if (result.heartbeat && via === 'live') await this.sendEncrypted(from, result.heartbeat, null);
+      if (result.heartbeat && via === 'live') await this.sendEncrypted(from, result.heartbeat);
       if (result.bundleChanged) await this.directory.publishBundle(this.account);
       this.received.push({ from, via, stanza, encrypted, result });
     } catch (error) {
@@ -160,10 +160,8 @@ export class NodeOmemoClient {
     await this.session.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('query', { xmlns: NS.MAM, queryid: 'omemo' }, form)), WAIT_MS);
   }
 
-  async sendEncrypted(to: string, encrypted: Element, body: string | null = 'This message is OMEMO encrypted.'): Promise<void> {
-    await this.session.send(
-      xml('message', { to, type: 'chat', id: `omemo-${Math.random().toString(36).slice(2)}` }, ...(body ? [xml('body', {}, body)] : []), encrypted, xml('store', { xmlns: NS.HINTS })),
-    );
+  async sendEncrypted(to: string, encrypted: Element): Promise<void> {
+    await this.session.send(buildOmemoMessage({ to, id: `omemo-${Math.random().toString(36).slice(2)}`, encrypted }));
   }
 
   async sendText(to: string, text: string) {

@@ -1,6 +1,6 @@
 import { parseXml } from '@conexizan/protocol';
 import { describe, expect, it } from 'vitest';
-import { buildBundle, buildEncrypted, parseBundle, parseDeviceList, parseEncrypted } from './xml.ts';
+import { OMEMO_FALLBACK_BODY, buildBundle, buildEncrypted, buildOmemoMessage, parseBundle, parseDeviceList, parseEncrypted } from './xml.ts';
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 const key33 = (fill: number) => Uint8Array.of(0x05, ...bytes(32, fill));
@@ -44,5 +44,19 @@ describe('OMEMO XML (eu.siacs.conversations.axolotl)', () => {
     }
     const long = parseXml(`<list xmlns='eu.siacs.conversations.axolotl'>${'<device id="5"/>'.repeat(65)}</list>`);
     expect(() => parseDeviceList(long)).toThrow(/65 devices/);
+  });
+});
+
+describe('the <message/> around <encrypted/>', () => {
+  it('has a fallback body, the XEP-0380 marker and a store hint; an empty message has neither body nor marker', () => {
+    const full = buildOmemoMessage({ to: 'bob@example.org', id: 'm1', encrypted: buildEncrypted({ sid: 1, iv: bytes(12, 0), keys: [], payload: bytes(3, 1) }) });
+    expect(full.attrs).toEqual({ to: 'bob@example.org', id: 'm1', type: 'chat' });
+    expect(full.getChildText('body')).toBe(OMEMO_FALLBACK_BODY);
+    expect(full.getChild('encryption', 'urn:xmpp:eme:0')!.attrs).toMatchObject({ namespace: 'eu.siacs.conversations.axolotl', name: 'OMEMO' });
+    expect(full.getChild('store', 'urn:xmpp:hints')).toBeDefined();
+    const empty = buildOmemoMessage({ to: 'bob@example.org', id: 'm2', encrypted: buildEncrypted({ sid: 1, iv: bytes(12, 0), keys: [] }) });
+    expect(empty.getChild('body')).toBeUndefined();
+    expect(empty.getChild('encryption', 'urn:xmpp:eme:0')).toBeUndefined();
+    expect(empty.getChild('store', 'urn:xmpp:hints')).toBeDefined();
   });
 });

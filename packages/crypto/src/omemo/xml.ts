@@ -173,3 +173,23 @@ export function parseBundle(el: Element): OmemoBundle {
   }));
   return { signedPreKeyId, signedPreKeyPublic, signedPreKeySignature, identityKey, preKeys };
 }
+
+/** What clients without OMEMO show instead (Conversations sends the same kind of sentence). */
+export const OMEMO_FALLBACK_BODY = 'I sent you an OMEMO encrypted message but your client does not seem to support that.';
+
+/**
+ * The <message/> that carries an <encrypted/> element: a fallback <body/>
+ * (none for empty messages), the XEP-0380 marker naming OMEMO, and the
+ * XEP-0334 store hint so that archives keep messages without a real body.
+ */
+export function buildOmemoMessage(options: { to: string; id: string; type?: 'chat' | 'groupchat'; encrypted: Element }): Element {
+  const empty = !options.encrypted.getChild('payload', NS.OMEMO_LEGACY);
+  return xml(
+    'message',
+    { to: options.to, id: options.id, type: options.type ?? 'chat' },
+    ...(empty ? [] : [xml('body', {}, OMEMO_FALLBACK_BODY)]),
+    options.encrypted,
+    ...(empty ? [] : [xml('encryption', { xmlns: NS.EME, namespace: NS.OMEMO_LEGACY, name: 'OMEMO' })]),
+    xml('store', { xmlns: NS.HINTS }),
+  );
+}
