@@ -12,6 +12,7 @@ export type ChatStoreEvents = {
   saved: [ChatMessage[]];
   /** a new message from someone else arrived live */
   incoming: [ChatMessage];
+  draft: [string];
 };
 
 function emptyConversation(peer: string): Conversation {
@@ -64,7 +65,9 @@ export class ChatStore extends Emitter<ChatStoreEvents> {
   }
 
   setDraft(peer: string, draft: string): void {
+    if ((this.#conversations.get(peer)?.draft ?? '') === draft) return;
     this.#update(peer, (c) => ({ ...c, draft }));
+    this.emit('draft', peer);
   }
 
   setTyping(peer: string, typing: boolean): void {

@@ -10,6 +10,7 @@ describe('LocalStore (IndexedDB)', () => {
     await store.saveMessages([msg('a', 'bob@x', 1), msg('b', 'bob@x', 2), msg('c', 'bob@x', 3), msg('z', 'carol@x', 4)]);
     expect((await store.loadMessages('bob@x', 2)).map((m) => m.id)).toEqual(['b', 'c']);
     expect((await store.loadMessages('bob@x', 2, 2)).map((m) => m.id)).toEqual(['a']);
+    expect(await store.listPeers()).toEqual(['bob@x', 'carol@x']);
   });
 
   it('keeps accounts apart and wipes one without touching another', async () => {
@@ -23,5 +24,17 @@ describe('LocalStore (IndexedDB)', () => {
     expect(await alice.loadMessages('carol@x')).toEqual([]);
     expect(await alice.getMeta('lastArchiveId')).toBeUndefined();
     expect((await bob.loadMessages('carol@x')).map((m) => m.id)).toEqual(['b']);
+  });
+});
+
+describe('drafts', () => {
+  it('survive a new LocalStore (a reload) and are gone after a wipe', async () => {
+    const name = `t-${crypto.randomUUID()}`;
+    new LocalStore('dana@x', name).saveDrafts({ 'bob@x': 'half a thought' });
+    const reloaded = new LocalStore('dana@x', name);
+    expect(reloaded.loadDrafts()).toEqual({ 'bob@x': 'half a thought' });
+    expect(new LocalStore('erin@x', name).loadDrafts()).toEqual({});
+    await reloaded.wipe();
+    expect(reloaded.loadDrafts()).toEqual({});
   });
 });

@@ -25,9 +25,7 @@ export interface AccountMeta {
   roster?: { items: RosterItem[]; version: string | null };
   /** newest archive id we have seen: the next sync pages forward from it */
   lastArchiveId?: string;
-  drafts?: Record<string, string>;
   unread?: Record<string, number>;
-  peers?: string[];
 }
 
 export class LocalStore {
@@ -66,6 +64,20 @@ export class LocalStore {
     return out.reverse();
   }
 
+  /** Everyone this account has messages with on this device (skips from one chat to the next through the index). */
+  async listPeers(): Promise<string[]> {
+    const db = await this.#db;
+    const index = db.transaction('messages').store.index('byPeerTime');
+    const peers: string[] = [];
+    let cursor = await index.openKeyCursor(IDBKeyRange.bound([this.account, '', -Infinity], [this.account, '\uffff', Infinity]));
+    while (cursor) {
+      const peer = (cursor.key as [string, string, number])[1];
+      peers.push(peer);
+      cursor = await cursor.continue([this.account, peer, Infinity]);
+    }
+    return peers;
+  }
+
   async getMeta<K extends keyof AccountMeta>(key: K): Promise<AccountMeta[K] | undefined> {
     const db = await this.#db;
     return (await db.get('meta', [this.account, key]))?.value as AccountMeta[K] | undefined;
@@ -91,6 +103,33 @@ export class LocalStore {
       meta = await meta.continue();
     }
     await tx.done;
+    this.saveDrafts({});
+  }
+
+  /**
+   * Drafts are written synchronously (localStorage) on every keystroke: an IndexedDB write
+   * still in flight when the page reloads can be lost, and a draft is exactly what must not be.
+   */
+  loadDrafts(): Record<string, string> {
+    try {
+      const raw = globalThis.localStorage?.getItem(this.#draftKey);
+      return raw ? (JSON.parse(raw) as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  saveDrafts(drafts: Record<string, string>): void {
+    try {
+      if (Object.keys(drafts).length === 0) globalThis.localStorage?.removeItem(this.#draftKey);
+      else globalThis.localStorage?.setItem(this.#draftKey, JSON.stringify(drafts));
+    } catch {
+      // storage full (a giant paste): the draft stays in memory for this visit
+    }
+  }
+
+  get #draftKey(): string {
+    return `conexizan.drafts.${this.account}`;
   }
 
   async close(): Promise<void> {

@@ -61,6 +61,7 @@ export class Session extends Emitter<SessionEvents> {
     });
     this.chats.on('saved', (messages) => void this.local.saveMessages(messages).catch(() => {}));
     this.chats.on('change', () => this.#scheduleMetaSave());
+    this.chats.on('draft', () => this.local.saveDrafts(Object.fromEntries(this.chats.conversations.filter((c) => c.draft).map((c) => [c.peer, c.draft]))));
     this.chats.on('incoming', (m) => this.emit('incoming', m));
     this.connection.on('stanza', (stanza) => void this.#route(stanza));
     this.connection.on('session', () => void this.#freshSession());
@@ -88,18 +89,14 @@ export class Session extends Emitter<SessionEvents> {
 
   /** Shows what this device already knows before the network answers. */
   async loadLocal(): Promise<void> {
-    const [roster, peers, drafts, unread] = await Promise.all([
-      this.local.getMeta('roster'),
-      this.local.getMeta('peers'),
-      this.local.getMeta('drafts'),
-      this.local.getMeta('unread'),
-    ]);
+    const [roster, peers, unread] = await Promise.all([this.local.getMeta('roster'), this.local.listPeers(), this.local.getMeta('unread')]);
+    const drafts = this.local.loadDrafts();
     if (roster) this.roster.setAll(roster.items, roster.version);
-    for (const peer of peers ?? []) {
+    for (const peer of peers) {
       this.chats.addMessages(await this.local.loadMessages(peer), { persist: false });
-      if (drafts?.[peer]) this.chats.setDraft(peer, drafts[peer]!);
       if (unread?.[peer]) this.chats.setUnread(peer, unread[peer]!);
     }
+    for (const [peer, draft] of Object.entries(drafts)) if (typeof draft === 'string') this.chats.setDraft(peer, draft);
   }
 
   async start(login: Omit<LoginOptions, 'resource'>): Promise<void> {
@@ -113,8 +110,6 @@ export class Session extends Emitter<SessionEvents> {
       this.#metaTimer = null;
       const conversations = this.chats.conversations;
       void Promise.all([
-        this.local.setMeta('peers', conversations.map((c) => c.peer)),
-        this.local.setMeta('drafts', Object.fromEntries(conversations.filter((c) => c.draft).map((c) => [c.peer, c.draft]))),
         this.local.setMeta('unread', Object.fromEntries(conversations.filter((c) => c.unread).map((c) => [c.peer, c.unread]))),
       ]).catch(() => {});
     }, 300);
