@@ -290,6 +290,23 @@ describe('group chat service (XEP-0045)', () => {
     expect(reply.getChild('query', NS.VERSION)?.getChildText('name')).toBe('test client');
   });
 
+  it('gives a client that enters again while still in the room the whole join again, history and subject included', async () => {
+    const alice = await session('alice');
+    const bob = await session('bob');
+    await createRoom(alice, room('rejoin'), 'Alice');
+    await alice.sendStanza(groupchat(room('rejoin'), 'before the rejoin'));
+    await enter(bob, room('rejoin'), 'Bob');
+    bob.received.length = 0;
+    const self = await enter(bob, room('rejoin'), 'Bob');
+    expect(statusCodes(self)).toContain(110);
+    expect(bob.received.some((el) => isPresenceFrom(`${room('rejoin')}/Alice`)(el))).toBe(true);
+    await bob.next((el) => el.name === 'message' && el.getChildText('body') === 'before the rejoin');
+    await bob.next((el) => el.name === 'message' && el.getChild('subject') !== undefined);
+    // For Alice it is only a presence update, not a second Bob.
+    const items = (await alice.query(xml('iq', { type: 'get', to: room('rejoin') }, xml('query', { xmlns: NS.DISCO_ITEMS })))).getChild('query')!.getChildren('item');
+    expect(items.map((i) => i.attrs.jid)).toEqual([`${room('rejoin')}/Alice`, `${room('rejoin')}/Bob`]);
+  });
+
   it('lets one person be in a room from two devices under one nick, and keeps them in until both leave', async () => {
     const alice = await session('alice');
     const phone = await session('bob');

@@ -25,14 +25,15 @@ export async function handlePresence(svc: MucService, event: StanzaEvent): Promi
   }
   if (type !== 'available') return; // probes and subscriptions mean nothing to a room
   if (!to.resource) throw fail('jid-malformed', 'modify', 'enter a room as room@service/nick');
+  const marker = event.stanza.getChild('x', NS.MUC);
   if (room && occupant) {
-    if (occupant.nick === to.resource) await updateStatus(svc, room, occupant, from, event.stanza);
-    else await changeNick(svc, room, occupant, to.resource, event);
+    if (occupant.nick !== to.resource) await changeNick(svc, room, occupant, to.resource, event);
+    else if (marker) await rejoin(svc, room, occupant, from, event.stanza, marker);
+    else await updateStatus(svc, room, occupant, from, event.stanza);
     return;
   }
   // Entering needs the MUC marker: a client's ordinary presence broadcast to a room it
   // was thrown out of (it still counts as directed presence) must not walk back in.
-  const marker = event.stanza.getChild('x', NS.MUC);
   if (!marker) return;
   await enter(svc, room, event, marker);
 }
@@ -146,6 +147,31 @@ export async function sendSubject(svc: MucService, room: Room, to: Jid): Promise
   const subject = room.state.subject;
   const from = subject?.nick ? room.occupantJid(subject.nick).toString() : room.jid.toString();
   await svc.send(xml('message', { from, to: to.toString(), type: 'groupchat', id: `subject-${Date.now().toString(36)}` }, xml('subject', {}, subject?.text ?? '')));
+}
+
+/**
+ * A client that thinks it is out (it lost its state, or never saw the end
+ * of its join) enters again while the room still has it: it gets the whole
+ * join again, and the others only see a presence update.
+ */
+async function rejoin(svc: MucService, room: Room, occupant: Occupant, from: Jid, stanza: Element, marker: Element): Promise<void> {
+  const session = occupant.sessions.get(from.toString());
+  if (session) {
+    session.presence = stanza;
+    session.joinedAt = Date.now();
+  }
+  for (const other of room.occupants.values()) {
+    if (other === occupant) continue;
+    await svc.toSessions(other, svc.occupantPresence(room, occupant, other));
+    const presence = svc.occupantPresence(room, other, occupant);
+    presence.attrs.to = from.toString();
+    await svc.send(presence);
+  }
+  const own = svc.occupantPresence(room, occupant, occupant, { selfCodes: [...(room.config.whois === 'anyone' ? [100] : []), ...(room.config.archiving ? [170] : [])] });
+  own.attrs.to = from.toString();
+  await svc.send(own);
+  await sendHistory(svc, room, from, marker.getChild('history'));
+  await sendSubject(svc, room, from);
 }
 
 async function updateStatus(svc: MucService, room: Room, occupant: Occupant, from: Jid, stanza: Element): Promise<void> {
