@@ -221,6 +221,25 @@ describe('operators (ad-hoc commands for admins)', () => {
     expect(errorCondition(await alice.query(xml('iq', { type: 'get', to: room('ops') }, xml('query', { xmlns: NS.DISCO_INFO }))))).toBe('item-not-found');
   });
 
+  it('limits rooms per person (policy-violation) and occupants per room on the whole service', async () => {
+    const small = await createHarness({ muc: { max_rooms_per_user: 1, max_occupants: 2 } });
+    try {
+      for (const user of ['alice', 'bob', 'carol']) await small.createUser(user);
+      const alice = await small.connect('alice');
+      await createRoom(alice, room('mine'), 'Alice');
+      const refused = await enter(alice, room('another'), 'Alice');
+      expect(errorCondition(refused)).toBe('policy-violation');
+      expect(refused.getChild('error')!.getChildText('text', 'urn:ietf:params:xml:ns:xmpp-stanzas')).toContain('at most 1 rooms');
+      await enter(await small.connect('bob'), room('mine'), 'Bob');
+      expect(errorCondition(await enter(await small.connect('carol'), room('mine'), 'Carol'))).toBe('service-unavailable');
+      // The owner's form offers nothing above the service's limit, and refuses more.
+      const tooMany = await alice.query(xml('iq', { type: 'set', to: room('mine') }, xml('query', { xmlns: `${NS.MUC}#owner` }, xml('x', { xmlns: NS.DATA_FORMS, type: 'submit' }, xml('field', { var: 'muc#roomconfig_maxusers' }, xml('value', {}, '500'))))));
+      expect(errorCondition(tooMany)).toBe('not-acceptable');
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('lets the room creation setting keep rooms to admins', async () => {
     const strict = await createHarness({ admins: ['operator@localhost'], muc: { room_creation: 'admins' } });
     try {
