@@ -17,9 +17,10 @@ describe('bad input in the web client', () => {
   const ERIN = 'erin@localhost';
   const FINN = 'finn@localhost';
   const ERIN_PASSWORD = 'erin long password 4';
+  const MAX_UPLOAD = 100_000;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
+    [server, browser] = await Promise.all([startE2eServer({ maxUploadBytes: MAX_UPLOAD }), launchChromium()]);
     [erin, finn] = await Promise.all([Person.open(browser, server.url), Person.open(browser, server.url, { size: 'phone' })]);
     await erin.register('erin', ERIN_PASSWORD);
     await finn.register('finn', 'finn long password 5');
@@ -89,6 +90,20 @@ describe('bad input in the web client', () => {
     await finn.messages('a normal message after the huge paste').waitFor();
     await expect(finn.messages('START lorem ipsum').count()).resolves.toBe(0);
     await expect(erin.messages('START lorem ipsum').count()).resolves.toBe(0);
+  });
+
+  it('a file larger than the server takes is refused with a message naming it, and the chat goes on', async () => {
+    await erin.openChat(FINN);
+    await erin.composer().fill('text typed before attaching');
+    await erin.attach({ name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(MAX_UPLOAD * 2, 7) });
+    const refusal = erin.alert(erin.t.uploadFailed('too-big.bin'));
+    await refusal.waitFor({ timeout: 30_000 });
+    await expect(refusal.innerText()).resolves.toContain(erin.t.uploadTooLarge);
+    await expect(erin.composer().inputValue()).resolves.toBe('text typed before attaching');
+    await erin.page.getByRole('button', { name: erin.t.send, exact: true }).click();
+    await finn.openChat(ERIN);
+    await finn.messages('text typed before attaching').waitFor();
+    await expect(finn.messages('too-big.bin').count()).resolves.toBe(0);
   });
 
   it('hostile markup from a contact is shown as text and never runs', async () => {

@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newPerson, screenshot } from './support/browser.ts';
+import { Person } from './support/person.ts';
 import { startE2eServer, type E2eServer } from './support/server.ts';
 
 /** The server started like an operator starts it serves the built web client at `/`, and Chromium shows it. */
@@ -26,6 +27,19 @@ describe('the web client served by the server', () => {
       await screenshot(page, `start-${size}-en`);
       expect(problems).toEqual([]);
       await context.close();
+    }
+  });
+
+  it('on the listeners `pnpm start` opens (HTTPS too, self-signed), a new user registers from the page and is online', async () => {
+    const defaults = await startE2eServer({ https: true });
+    const person = await Person.open(browser, defaults.url, { size: 'phone' });
+    try {
+      await person.register('newcomer', 'newcomer long password 1');
+      await expect.poll(() => person.page.getByRole('banner').textContent()).toContain('newcomer@localhost');
+      expect(person.problems).toEqual([]);
+    } finally {
+      await person.close();
+      await defaults.dispose();
     }
   });
 });

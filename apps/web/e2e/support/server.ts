@@ -13,9 +13,9 @@ import { freePorts } from '../../../server/test/support/free-port.ts';
  * directory, open registration, and at `/` the web client as the global
  * setup built it (support/build-web.ts).
  *
- * HTTPS is off so that the page, its WebSocket and file uploads all live on
- * one plain-HTTP origin the browser trusts (the self-signed certificate the
- * server would make is not trusted by Chromium). Its output is kept and shown
+ * HTTPS is off unless asked for, so that the page, its WebSocket and file
+ * uploads all live on one plain-HTTP origin the browser trusts (Chromium does
+ * not trust the self-signed certificate the server makes). Its output is kept and shown
  * when a start fails; CONEXIZAN_TEST_LOG=debug also passes it through.
  */
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -41,9 +41,17 @@ export interface E2eServer {
   dispose(): Promise<void>;
 }
 
-export async function startE2eServer(options: { registrationsPerHour?: number } = {}): Promise<E2eServer> {
+export interface E2eServerOptions {
+  registrationsPerHour?: number;
+  /** upload.max_file_bytes (default: the server's) */
+  maxUploadBytes?: number;
+  /** also listen for HTTPS with the self-signed certificate, as `pnpm start` does */
+  https?: boolean;
+}
+
+export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2eServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'conexizan-e2e-'));
-  const [httpPort, c2sPort] = (await freePorts(2)) as [number, number];
+  const [httpPort, c2sPort, httpsPort] = (await freePorts(3)) as [number, number, number];
   const config = join(dataDir, 'conexizan.toml');
   await writeFile(config, [
     'domain = "localhost"',
@@ -56,11 +64,12 @@ export async function startE2eServer(options: { registrationsPerHour?: number } 
     'c2s_tls = 0',
     's2s = 0',
     `http = ${httpPort}`,
-    'https = 0',
+    `https = ${options.https ? httpsPort : 0}`,
     '[limits]',
     // every test user registers from 127.0.0.1
     `registrations_per_hour = ${options.registrationsPerHour ?? 1000}`,
     'failed_logins_before_delay = 1000',
+    ...(options.maxUploadBytes ? ['[upload]', `max_file_bytes = ${options.maxUploadBytes}`] : []),
     '[log]',
     `level = ${JSON.stringify(process.env.CONEXIZAN_TEST_LOG ?? 'warn')}`,
     'format = "json"',

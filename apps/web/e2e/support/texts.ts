@@ -39,6 +39,8 @@ export const TEXT = {
     language: 'Language',
     tooLong: /This message is too long/,
     waitingToSend: 'Waiting to send',
+    uploadFailed: (name: string) => `Could not send ${name}:`,
+    uploadTooLarge: 'the file is too large for the server',
   },
   de: {
     login: 'Anmelden',
@@ -72,5 +74,7 @@ export const TEXT = {
     language: 'Sprache',
     tooLong: /Diese Nachricht ist zu lang/,
     waitingToSend: 'Wartet auf Versand',
+    uploadFailed: (name: string) => `${name} konnte nicht gesendet werden:`,
+    uploadTooLarge: 'die Datei ist zu groß für den Server',
   },
 } satisfies Record<Lang, Record<string, unknown>>;
