@@ -5,9 +5,10 @@ import { makeContacts, Person } from './support/person.ts';
 import { startE2eServer, type E2eServer } from './support/server.ts';
 
 /**
- * The server goes away in the middle of a chat (stopped by its operator) and
- * comes back on the same data and ports: the app says it is offline, keeps
- * what was typed, and delivers it once the server is back.
+ * The server goes away in the middle of a chat (stopped by its operator, then
+ * killed as in a crash) and comes back on the same data and ports: the app
+ * says it is offline, keeps what was typed, and delivers it once the server
+ * is back.
  */
 describe('the server goes away mid-chat', () => {
   let server: E2eServer;
@@ -38,6 +39,9 @@ describe('the server goes away mid-chat', () => {
     for (const person of [gina, hugo]) {
       await person.connectionStatus().getByText(person.t.offline).waitFor({ timeout: 30_000 });
     }
+    // Nobody's presence is known while we are offline.
+    await expect.poll(() => gina.contactSummary(HUGO)).not.toMatch(/\bonline\b/);
+    await gina.openChat(HUGO);
     await gina.send('sent while the server was away');
     const queued = gina.messages('sent while the server was away');
     await queued.getByText(gina.t.waitingToSend).waitFor();
@@ -56,6 +60,19 @@ describe('the server goes away mid-chat', () => {
     await hugo.messages('a draft typed while offline').waitFor({ timeout: 30_000 });
     // Each message arrived once.
     await expect(hugo.messages('sent while the server was away').count()).resolves.toBe(1);
+  });
+
+  it('after a crash (the process killed, connections just drop) a message written meanwhile arrives once the server is back', async () => {
+    await server.kill();
+    await gina.connectionStatus().getByText(gina.t.offline).waitFor({ timeout: 60_000 });
+    await gina.send('written after the crash');
+    await gina.messages('written after the crash').getByText(gina.t.waitingToSend).waitFor();
+    await server.start();
+    await gina.waitOnline(90_000);
+    await hugo.waitOnline(90_000);
+    await hugo.messages('written after the crash').waitFor({ timeout: 30_000 });
+    await expect(hugo.messages('written after the crash').count()).resolves.toBe(1);
+    await expect(hugo.messages('a draft typed while offline').count()).resolves.toBe(1);
   });
 
   it('no uncaught error on either page (failed connection attempts are expected in the console)', () => {

@@ -35,6 +35,8 @@ export interface E2eServer {
   output(): string;
   /** SIGTERM, as an operator stopping the service: streams are closed and the process exits. */
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or a pulled plug: connections just drop. */
+  kill(): Promise<void>;
   /** Starts the server again on the same data directory and ports. */
   start(): Promise<void>;
   /** Stops it for good and removes the data directory. */
@@ -104,11 +106,11 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
     await Promise.race([waitForHealth(httpPort), exited]);
   }
 
-  async function stop(): Promise<void> {
+  async function stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const running = child;
     if (!running) return;
     const exit = new Promise<void>((done) => running.once('exit', () => done()));
-    running.kill('SIGTERM');
+    running.kill(signal);
     const timer = setTimeout(() => running.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exit;
     clearTimeout(timer);
@@ -117,7 +119,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
   try {
     await start();
   } catch (error) {
-    await stop();
+    await stop('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
@@ -129,7 +131,8 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
     c2sPort,
     dataDir,
     output: () => output,
-    stop,
+    stop: () => stop('SIGTERM'),
+    kill: () => stop('SIGKILL'),
     start,
     async dispose() {
       await stop();
