@@ -175,6 +175,21 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
   });
 });
 
+describe('key transport elements', () => {
+  it('carries a key in an empty OMEMO message each way', async () => {
+    const ours = await alice.account.encryptKeyTransport([BOB]);
+    expect(ours.element.getChild('payload')).toBeUndefined();
+    await alice.sendEncrypted(BOB, ours.element);
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    expect(await bob.waitFor((o) => (o.step === 'received' && o.key === hex(ours.key)) || o.step === 'decrypt_failed', 'python-omemo to read our key')).toMatchObject({ step: 'received', text: null });
+
+    bob.send({ cmd: 'send_key_transport', to: ALICE });
+    const theirs = await bob.waitFor((o) => o.step === 'key_transport_sent', 'python-omemo to send a key');
+    const got = await alice.waitFor((r) => r.from === BOB && r.result?.keyTransport !== undefined && hex(r.result.keyTransport.key) === theirs.key, "python-omemo's key");
+    expect(got.result).toMatchObject({ plaintext: null });
+  });
+});
+
 describe('a device that leaves', () => {
   it('gets nothing more from python-omemo or from our other device once it is off the device list', async () => {
     await aliceSecond!.stop();

@@ -66,4 +66,14 @@ describe('OmemoAccount, two devices in one process', () => {
     expect((await alice.decryptMessage((await bob.encryptMessage(['alice@example.org'], 'after')).element, 'bob@example.org')).plaintext).toBe('after');
     expect((await bob.decryptMessage((await alice.encryptMessage(['bob@example.org'], 'and back')).element, 'alice@example.org')).plaintext).toBe('and back');
   });
+
+  it('transports a key in an empty message (KeyTransportElement)', async () => {
+    const { alice, bob } = await setup();
+    const sent = await alice.encryptKeyTransport(['bob@example.org']);
+    expect(sent.key).toHaveLength(16);
+    expect(sent.element.getChild('payload')).toBeUndefined();
+    const got = await bob.decryptMessage(sent.element, 'alice@example.org');
+    expect(got.plaintext).toBeNull();
+    expect(got.keyTransport).toEqual({ key: sent.key, iv: sent.iv });
+  });
 });

@@ -62,6 +62,12 @@ export interface DecryptResult {
   fingerprint: string;
   trust: TrustLevel;
   security: MessageSecurity;
+  /**
+   * For an empty message: the 16-byte key and the IV it transported (a
+   * KeyTransportElement, e.g. for Jingle); null plaintext with this unused is
+   * just a heartbeat.
+   */
+  keyTransport?: { key: Uint8Array; iv: Uint8Array };
   /** send this back to senderJid: it completes the session the sender started */
   heartbeat?: Element;
   /** pre-keys were used up and replaced: publish bundleElement() again */
@@ -199,6 +205,19 @@ export class OmemoAccount {
     return { element: buildEncrypted({ sid: this.deviceId, iv: sealed.iv, keys, payload: sealed.payload }), devices: targets, skipped };
   }
 
+  /**
+   * A key transport element (XEP-0384 v0.3 KeyTransportElement): an
+   * <encrypted/> without payload that gives every recipient device `key` and
+   * `iv`, for protocols that encrypt elsewhere (e.g. Jingle file transfer).
+   */
+  async encryptKeyTransport(recipients: (Recipient | string)[]): Promise<EncryptResult & { key: Uint8Array; iv: Uint8Array }> {
+    const keyMaterial = emptyKeyMaterial();
+    const iv = globalThis.crypto.getRandomValues(new Uint8Array(12));
+    const { targets, skipped } = await this.targets(recipients.map((r) => (typeof r === 'string' ? { jid: r } : r)));
+    const keys = await this.encryptKeyFor(targets, keyMaterial);
+    return { element: buildEncrypted({ sid: this.deviceId, iv, keys }), devices: targets, skipped, key: keyMaterial.slice(0, 16), iv };
+  }
+
   /** An empty OMEMO message for one device: completes a session it started, or moves a stale one on. */
   async encryptHeartbeat(jid: string, deviceId: number): Promise<Element> {
     const keys = await this.encryptKeyFor([{ jid, deviceId }], emptyKeyMaterial());
@@ -231,6 +250,7 @@ export class OmemoAccount {
     await this.store.set(KEY.unanswered(senderJid, message.sid), unanswered + 1);
     // An answer completes a session the sender started, and moves a one-sided
     // conversation's ratchet on (python-omemo's STALENESS_MAGIC_NUMBER is 53).
+    if (!message.payload) result.keyTransport = { key: keyMaterial.slice(0, 16), iv: message.iv };
     if (key.prekey || unanswered + 1 >= STALE_AFTER) result.heartbeat = await this.encryptHeartbeat(senderJid, message.sid);
     if (key.prekey) result.bundleChanged = await this.keys.replenish();
     return result;

@@ -214,9 +214,11 @@ class Peer:
         sender = msg['from'].bare
         try:
             message = await oldmemo.etree.parse_message(element, sender, self.own, self.manager)
-            plaintext, device, _ = await self.manager.decrypt(message)
+            plaintext, device, key_material = await self.manager.decrypt(message)
             emit('received', **{'from': sender, 'device': device.device_id,
                                 'text': plaintext.decode('utf8') if plaintext is not None else None,
+                                # what an empty message (key transport) carried
+                                'key': key_material.key.hex() if plaintext is None else None,
                                 'fingerprint': ' '.join(self.manager.format_identity_key(device.identity_key))})
         except Exception as e:  # noqa: BLE001 - reported to the test as what a user would see
             emit('decrypt_failed', **{'from': sender, 'error': type(e).__name__, 'text': str(e)})
@@ -237,6 +239,12 @@ class Peer:
         if kind == 'send':
             devices, errors = await self.encrypt_and_send(cmd['to'], cmd['text'])
             emit('sent', to=cmd['to'], devices=devices, errors=errors)
+        elif kind == 'send_key_transport':
+            # An empty OMEMO message whose key another protocol would use: oldmemo sends one for empty plaintext.
+            messages, errors = await self.manager.encrypt(frozenset([cmd['to']]), {NS: b''})
+            for message, key_material in messages.items():
+                self.send_encrypted(oldmemo.etree.serialize_message(message), cmd['to'], body=None)
+                emit('key_transport_sent', to=cmd['to'], key=key_material.key.hex(), errors=[type(e).__name__ for e in errors])
         elif kind == 'send_file':
             # XEP-0454: AES-256-GCM, 12-byte IV, the tag stays on the ciphertext; IV + key in the fragment.
             data = base64.b64decode(cmd['data'])
