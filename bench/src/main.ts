@@ -22,7 +22,7 @@ import { ConexizanTarget } from './targets/conexizan.ts';
 import { EjabberdTarget } from './targets/ejabberd.ts';
 import { ensurePeerInstalled } from './targets/peers.ts';
 import { ProsodyTarget } from './targets/prosody.ts';
-import { sleep } from './targets/server-process.ts';
+import { serverFilesBase, sleep } from './targets/server-process.ts';
 import type { Target, TargetSettings } from './targets/target.ts';
 
 /** Each server its own loopback address (Prosody and ejabberd would otherwise clash on defaults). */
@@ -174,7 +174,7 @@ function formatAll(runs: BenchReport[], options: Options): string {
     `Command: \`${options.command}\``,
     `Workload: ${o.sessions} sessions over ${o.transport}, SCRAM-${o.scramHash} with ${options.scramIterations} iterations for all servers, rosters of ${options.effectiveRosterSize} contacts (mutual), ` +
       `${o.loginConcurrency} logins in flight, idle hold ${o.holdSeconds} s, 1:1 messages at ${o.rates.join(', ')}/s for ${o.durationSeconds} s each (stopping after the first step with p99 ≥ ${o.p99GoalMs} ms or a loss), ` +
-      `${o.workers} client worker threads, all on loopback.`,
+      `${o.workers} client worker threads, all on loopback; server files in ${serverFilesBase()}${serverFilesBase() === '/dev/shm' ? ' (tmpfs: no disk syncs in the figures, for any server)' : ''}.`,
   ];
   for (const archive of options.archiveSettings) {
     const group = runs.filter((r) => r.target.archive === archive);

@@ -1,11 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { InspectorProfiler } from '../profile/inspector.ts';
-import { freeLoopbackPorts, ServerProcess, sleep } from './server-process.ts';
+import { freeLoopbackPorts, serverFilesBase, ServerProcess, sleep } from './server-process.ts';
 import type { Account, Endpoint, RosterOf, StopResult, Target, TargetSettings } from './target.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -24,7 +23,7 @@ export class ConexizanTarget implements Target {
   readonly version = conexizanVersion();
   readonly notes: string[];
   readonly #options: TargetSettings;
-  readonly #dataDir = mkdtempSync(join(tmpdir(), 'conexizan-bench-'));
+  readonly #dataDir = mkdtempSync(join(serverFilesBase(), 'conexizan-bench-'));
   readonly #process = new ServerProcess(join(this.#dataDir, 'server.log'));
   #ports: { c2s: number; c2sTls: number; http: number; https: number } | null = null;
   #profiler: InspectorProfiler | null = null;

@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EJABBERD_SCRAM_ITERATIONS, ejabberdConfig, type EjabberdPorts } from './ejabberd-config.ts';
 import { packageVersion } from './peers.ts';
-import { freeLoopbackPorts, ServerProcess } from './server-process.ts';
+import { freeLoopbackPorts, serverFilesBase, ServerProcess } from './server-process.ts';
 import type { Account, Endpoint, RosterOf, StopResult, Target, TargetSettings } from './target.ts';
 
 const DOMAIN = 'localhost';
@@ -20,7 +19,7 @@ export class EjabberdTarget implements Target {
   readonly version = packageVersion('ejabberd');
   readonly notes: string[];
   readonly #settings: TargetSettings;
-  readonly #dir = mkdtempSync(join(tmpdir(), 'ejabberd-bench-'));
+  readonly #dir = mkdtempSync(join(serverFilesBase(), 'ejabberd-bench-'));
   readonly #process = new ServerProcess(join(this.#dir, 'stdout.log'));
   #ports: EjabberdPorts | null = null;
   readonly #archiveSqlite: boolean;

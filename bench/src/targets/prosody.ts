@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageVersion } from './peers.ts';
 import { accountFile, datamanagerEncode, prosodyConfig, rosterFile, scramSha1Keys, type ProsodyPorts } from './prosody-config.ts';
-import { freeLoopbackPorts, ServerProcess } from './server-process.ts';
+import { freeLoopbackPorts, serverFilesBase, ServerProcess } from './server-process.ts';
 import type { Account, Endpoint, RosterOf, StopResult, Target, TargetSettings } from './target.ts';
 
 const DOMAIN = 'localhost';
@@ -17,7 +16,7 @@ export class ProsodyTarget implements Target {
   readonly version = packageVersion('prosody');
   readonly notes: string[];
   readonly #settings: TargetSettings;
-  readonly #dir = mkdtempSync(join(tmpdir(), 'prosody-bench-'));
+  readonly #dir = mkdtempSync(join(serverFilesBase(), 'prosody-bench-'));
   readonly #process = new ServerProcess(join(this.#dir, 'stdout.log'));
   #ports: ProsodyPorts | null = null;
   readonly #archiveStore: 'sqlite' | 'internal';

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { accessSync, constants, createWriteStream, readFileSync, statSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createConnection, createServer, type Server } from 'node:net';
 import type { StopResult } from './target.ts';
 
@@ -140,3 +141,22 @@ export async function freeLoopbackPorts(count: number, host = '127.0.0.1'): Prom
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Where the servers keep their files during a run: tmpfs (/dev/shm) when the
+ * machine has it, so that no server's figures include disk syncs. Their
+ * SQLite defaults differ (Conexizan: WAL with synchronous=NORMAL; Prosody's
+ * and ejabberd's: a rollback journal with synchronous=FULL, an fsync or more
+ * per archived message), and the benchmark compares the servers, not the disk.
+ */
+export function serverFilesBase(): string {
+  try {
+    if (statSync('/dev/shm').isDirectory()) {
+      accessSync('/dev/shm', constants.W_OK);
+      return '/dev/shm';
+    }
+  } catch {
+    // no tmpfs: the system's temporary directory
+  }
+  return tmpdir();
+}
