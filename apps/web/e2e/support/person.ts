@@ -152,6 +152,35 @@ export class Person {
   }
 
   /**
+   * Everything this origin keeps in the browser (localStorage and every
+   * IndexedDB database, all records) as one string, to check what a person
+   * leaves behind on a device.
+   */
+  storedText(): Promise<string> {
+    return this.page.evaluate(async () => {
+      const parts: string[] = [JSON.stringify({ ...localStorage })];
+      for (const info of await indexedDB.databases()) {
+        if (!info.name) continue;
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const request = indexedDB.open(info.name!);
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        for (const store of Array.from(db.objectStoreNames)) {
+          const records = await new Promise<unknown[]>((resolve, reject) => {
+            const request = db.transaction(store, 'readonly').objectStore(store).getAll();
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+          });
+          parts.push(JSON.stringify(records));
+        }
+        db.close();
+      }
+      return parts.join('\n');
+    });
+  }
+
+  /**
    * How many pixels the page sticks out sideways (0 when it fits the screen:
    * nothing to scroll horizontally, which makes a phone layout unusable).
    */
