@@ -86,6 +86,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      // Before any stream closes: modules may still tell everyone why (e.g. group chat rooms, status 332).
+      await core.hooks.fireAll('server/stopping', {}).catch((error: unknown) => log.warn({ err: error }, 'a module failed while the server was stopping'));
       const listenersClosed = Promise.all([clients.close(), http.close()]);
       await clients.closeStreams(5000);
       // After the clients: their last presence (unavailable) still reaches remote contacts.

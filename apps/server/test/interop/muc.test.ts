@@ -13,7 +13,8 @@ import { acceptSelfSignedCertificates, loginJs, provideWebSocketGlobal, xml, typ
  * given voice, and try every wrong door; then the server restarts and the
  * room is still there, with its ban and its history from the room archive.
  * @xmpp/client 0.14 over WebSocket and STARTTLS: a room created and used
- * by two xmpp.js sessions, and MAM on the room.
+ * by two xmpp.js sessions, MAM on the room, and status 332 when the
+ * server stops.
  */
 const restoreTls = acceptSelfSignedCertificates();
 provideWebSocketGlobal();
@@ -181,5 +182,15 @@ describe('group chat with @xmpp/client', () => {
     const result = await ben.inbox.waitFor((el) => el.name === 'message' && el.getChild('result', 'urn:xmpp:mam:2')?.attrs.queryid === 'js', 'the archived message', WAIT_MS);
     expect(result.getChild('result', 'urn:xmpp:mam:2')!.getChild('forwarded', 'urn:xmpp:forward:0')!.getChild('message')!.getChildText('body')).toBe('hello from xmpp.js');
     expect(fin.getChild('fin', 'urn:xmpp:mam:2')!.attrs.complete).toBe('true');
+  });
+
+  it('tells everyone in a room that the service is going down (332) before the server stops', { timeout: 120_000 }, async () => {
+    const [ann] = sessions;
+    expect(ann, 'the previous test logged Ann in').toBeDefined();
+    const told = ann!.inbox.waitFor((el) => el.name === 'presence' && el.attrs.type === 'unavailable' && el.attrs.from === `${room}/Ann`, 'the shutdown presence', WAIT_MS);
+    await server.restart();
+    const presence = await told;
+    const codes = presence.getChild('x', 'http://jabber.org/protocol/muc#user')!.getChildren('status').map((s) => s.attrs.code);
+    expect(codes).toEqual(expect.arrayContaining(['110', '332']));
   });
 });

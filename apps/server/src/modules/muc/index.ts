@@ -95,9 +95,10 @@ export const muc: ServerModule = {
     const timer = setInterval(() => void purge(), PURGE_EVERY_MS);
     timer.unref();
     ctx.hooks.on('server/started', () => void purge());
-    ctx.onStop(async () => {
-      clearInterval(timer);
-      // §7.2.x 332: the service is going down; occupants hear it instead of silence.
+    ctx.onStop(() => clearInterval(timer));
+    // Status 332 (XEP-0045 §15.6.2): before the streams close, everyone in a room, here or
+    // on another server, hears that the service is going down rather than silence.
+    ctx.hooks.on('server/stopping', async () => {
       for (const room of [...svc.rooms.values()]) {
         await svc.serialize(room.jid.local, async () => {
           for (const occupant of [...room.occupants.values()]) {
