@@ -56,6 +56,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   #xmpp: XmppClient | null = null;
   #status: ConnectionStatus = 'offline';
   #transforms: StanzaTransform[] = [];
+  #iqHandlers: { type: 'get' | 'set'; ns: string; name: string; handler: (stanza: Element) => unknown }[] = [];
   jid = '';
 
   get status(): ConnectionStatus {
@@ -117,6 +118,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   #wire(xmpp: XmppClient): void {
+    for (const h of this.#iqHandlers) xmpp.iqCallee[h.type](h.ns, h.name, ({ stanza }) => h.handler(stanza));
     xmpp.on('error', (error: { condition?: string }) => {
       // Most errors surface through start() or as a disconnect that the reconnect module retries.
       // A refused password while reconnecting (changed or account deleted elsewhere) will not get better.
@@ -169,12 +171,15 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /** Answers IQ gets (for example XEP-0199 ping is built in; disco#info here). */
+  /** Registered before connecting, so that no request arrives before its handler (applied to every new client). */
   onIqGet(ns: string, name: string, handler: (stanza: Element) => Element | Promise<Element>): void {
-    this.#requireClient().iqCallee.get(ns, name, ({ stanza }) => handler(stanza));
+    this.#iqHandlers.push({ type: 'get', ns, name, handler });
+    this.#xmpp?.iqCallee.get(ns, name, ({ stanza }) => handler(stanza));
   }
 
   onIqSet(ns: string, name: string, handler: (stanza: Element) => Element | Promise<Element> | Record<string, never>): void {
-    this.#requireClient().iqCallee.set(ns, name, ({ stanza }) => handler(stanza));
+    this.#iqHandlers.push({ type: 'set', ns, name, handler });
+    this.#xmpp?.iqCallee.set(ns, name, ({ stanza }) => handler(stanza));
   }
 
   /**

@@ -55,6 +55,16 @@ describe('Outbox', () => {
     expect(connection.sent[0]!.attrs.id).toBe(connection.sent[1]!.attrs.id);
   });
 
+  it('after a resumption sends only what the library never took (it re-sends its own queue)', async () => {
+    const { connection, outbox } = setup();
+    await outbox.send('bob@x', 'taken before the drop');
+    connection.status = 'offline';
+    await outbox.send('bob@x', 'written while offline');
+    connection.status = 'online';
+    await outbox.flush(true);
+    expect(connection.sent.map((s) => s.getChildText('body'))).toEqual(['taken before the drop', 'written while offline']);
+  });
+
   it('refuses an over-long body without adding anything', async () => {
     const { connection, chats, outbox } = setup();
     await expect(outbox.send('bob@x', 'x'.repeat(MAX_BODY_CHARS + 1))).rejects.toBeInstanceOf(MessageTooLongError);

@@ -17,8 +17,8 @@ export class MessageTooLongError extends Error {
  * reconnect if they were not. Nothing typed is lost while offline.
  */
 export class Outbox {
-  /** message id -> stanza waiting for the server's acknowledgement */
-  #waiting = new Map<string, { peer: string; stanza: Element }>();
+  /** message id -> stanza waiting for the server's acknowledgement; `handed` once the library took it */
+  #waiting = new Map<string, { peer: string; stanza: Element; handed: boolean }>();
 
   constructor(private readonly connection: Connection, private readonly chats: ChatStore) {
     connection.on('acked', (stanza) => {
@@ -34,28 +34,39 @@ export class Outbox {
   }
 
   async #send(peer: string, id: string, stanza: Element): Promise<void> {
-    this.#waiting.set(id, { peer, stanza });
+    const entry = { peer, stanza, handed: false };
+    this.#waiting.set(id, entry);
     if (this.connection.status !== 'online') return;
     try {
       await this.connection.send(stanza);
+      entry.handed = true;
     } catch {
       // stays waiting; flush() sends it when the connection is back
     }
   }
 
-  /** Sends everything not yet acknowledged, oldest first (after a reconnect). */
-  async flush(): Promise<void> {
+  /**
+   * Sends what is not yet acknowledged, oldest first. After a XEP-0198 resumption the library
+   * itself re-sends what it had taken (`resumed`), so only what it never saw goes out then.
+   */
+  async flush(resumed = false): Promise<void> {
     for (const c of this.chats.conversations) {
       for (const m of c.messages) {
         if (m.outgoing && m.state === 'pending' && !this.#waiting.has(m.id)) {
           // a message from before a reload: build it again
-          this.#waiting.set(m.id, { peer: m.peer, stanza: chatMessage(m.peer, m.id, m.body, m.file ? { file: m.file.url } : {}) });
+          this.#waiting.set(m.id, { peer: m.peer, stanza: chatMessage(m.peer, m.id, m.body, m.file ? { file: m.file.url } : {}), handed: false });
         }
       }
     }
     for (const [, entry] of [...this.#waiting]) {
       if (this.connection.status !== 'online') return;
-      await this.connection.send(entry.stanza).catch(() => {});
+      if (resumed && entry.handed) continue;
+      try {
+        await this.connection.send(entry.stanza);
+        entry.handed = true;
+      } catch {
+        // still waiting; the next reconnection tries again
+      }
     }
   }
 

@@ -64,8 +64,9 @@ export class Session extends Emitter<SessionEvents> {
     this.chats.on('draft', () => this.local.saveDrafts(Object.fromEntries(this.chats.conversations.filter((c) => c.draft).map((c) => [c.peer, c.draft]))));
     this.chats.on('incoming', (m) => this.emit('incoming', m));
     this.connection.on('stanza', (stanza) => void this.#route(stanza));
+    this.#registerIqHandlers();
     this.connection.on('session', () => void this.#freshSession());
-    this.connection.on('resumed', () => void this.outbox.flush());
+    this.connection.on('resumed', () => void this.outbox.flush(true));
     this.connection.on('rejected', () => {
       void this.logout(false).then(() => this.emit('ended'));
     });
@@ -77,6 +78,25 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   #detach = () => {};
+
+  #registerIqHandlers(): void {
+    const c = this.connection;
+    c.onIqGet(NS.DISCO_INFO, 'query', (iq) => discoInfoReply(iq.getChild('query')?.attrs.node));
+    c.onIqSet(NS.ROSTER, 'query', (iq) => {
+      // RFC 6121 §2.1.6: only our own server (no from, or our bare JID) may push.
+      if (iq.attrs.from && bare(iq.attrs.from) !== this.jid) throw new Error('forbidden');
+      this.roster.applyPush(iq.getChild('query', NS.ROSTER)!);
+      void this.#saveRoster();
+      return {};
+    });
+    for (const name of ['block', 'unblock']) {
+      c.onIqSet(NS.BLOCKING, name, (iq) => {
+        if (iq.attrs.from && bare(iq.attrs.from) !== this.jid) throw new Error('forbidden');
+        this.contacts.applyBlockingPush(iq.getChild(name, NS.BLOCKING)!);
+        return {};
+      });
+    }
+  }
 
   /** Increments on every change: React's useSyncExternalStore snapshot. */
   get version(): number {
@@ -117,21 +137,6 @@ export class Session extends Emitter<SessionEvents> {
 
   async #freshSession(): Promise<void> {
     const c = this.connection;
-    c.onIqGet(NS.DISCO_INFO, 'query', (iq) => discoInfoReply(iq.getChild('query')?.attrs.node));
-    c.onIqSet(NS.ROSTER, 'query', (iq) => {
-      // RFC 6121 §2.1.6: only our own server (no from, or our bare JID) may push.
-      if (iq.attrs.from && bare(iq.attrs.from) !== this.jid) throw new Error('forbidden');
-      this.roster.applyPush(iq.getChild('query', NS.ROSTER)!);
-      void this.#saveRoster();
-      return {};
-    });
-    for (const name of ['block', 'unblock']) {
-      c.onIqSet(NS.BLOCKING, name, (iq) => {
-        if (iq.attrs.from && bare(iq.attrs.from) !== this.jid) throw new Error('forbidden');
-        this.contacts.applyBlockingPush(iq.getChild(name, NS.BLOCKING)!);
-        return {};
-      });
-    }
     this.roster.clearPresence();
     try {
       await this.#syncRoster();
