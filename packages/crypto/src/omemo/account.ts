@@ -6,11 +6,11 @@ import { OmemoError, type OmemoErrorCode } from './errors.ts';
 import { formatFingerprint } from './fingerprint.ts';
 import { OwnKeys } from './own-keys.ts';
 import { emptyKeyMaterial, openPayload, sealPayload } from './payload.ts';
-import { readKeyExchangeHeader } from './protobuf.ts';
+import { KeyCipher } from './key-cipher.ts';
 import { KEY, SignalStore, toBuffer } from './signal-store.ts';
 import type { OmemoStore } from './store.ts';
 import { canSendTo, securityOf, TrustBook, type MessageSecurity, type TrustLevel } from './trust.ts';
-import { MAX_PAYLOAD_BYTES, buildBundle, buildDeviceList, buildEncrypted, isDeviceId, parseBundle, parseDeviceList, parseEncrypted, type OmemoKey } from './xml.ts';
+import { MAX_PAYLOAD_BYTES, buildBundle, buildDeviceList, buildEncrypted, isDeviceId, parseBundle, parseDeviceList, parseEncrypted } from './xml.ts';
 
 /** Messages received from a device without answering before an empty message is sent back. */
 export const STALE_AFTER = 53;
@@ -92,6 +92,7 @@ export class OmemoAccount {
   private readonly keys: OwnKeys;
   private readonly trustBook: TrustBook;
   private readonly deviceLists: DeviceLists;
+  private readonly cipher: KeyCipher;
 
   private constructor(
     readonly jid: string,
@@ -104,6 +105,7 @@ export class OmemoAccount {
     this.keys = new OwnKeys(store, preKeyCount);
     this.trustBook = new TrustBook(store);
     this.deviceLists = new DeviceLists(store);
+    this.cipher = new KeyCipher(this.signal, store, this.trustBook);
   }
 
   /** Loads this device from the store, or creates it (identity, device id, 100 pre-keys) on first use. */
@@ -201,7 +203,7 @@ export class OmemoAccount {
     if (bytes.length > MAX_PAYLOAD_BYTES) throw new OmemoError('too-large', `a message of ${bytes.length} bytes is over the ${MAX_PAYLOAD_BYTES} accepted; send a file instead`);
     const sealed = await sealPayload(bytes);
     const { targets, skipped } = await this.targets(recipients.map((r) => (typeof r === 'string' ? { jid: r } : r)));
-    const keys = await this.encryptKeyFor(targets, sealed.keyMaterial);
+    const keys = await this.cipher.seal(targets, sealed.keyMaterial);
     return { element: buildEncrypted({ sid: this.deviceId, iv: sealed.iv, keys, payload: sealed.payload }), devices: targets, skipped };
   }
 
@@ -214,13 +216,13 @@ export class OmemoAccount {
     const keyMaterial = emptyKeyMaterial();
     const iv = globalThis.crypto.getRandomValues(new Uint8Array(12));
     const { targets, skipped } = await this.targets(recipients.map((r) => (typeof r === 'string' ? { jid: r } : r)));
-    const keys = await this.encryptKeyFor(targets, keyMaterial);
+    const keys = await this.cipher.seal(targets, keyMaterial);
     return { element: buildEncrypted({ sid: this.deviceId, iv, keys }), devices: targets, skipped, key: keyMaterial.slice(0, 16), iv };
   }
 
   /** An empty OMEMO message for one device: completes a session it started, or moves a stale one on. */
   async encryptHeartbeat(jid: string, deviceId: number): Promise<Element> {
-    const keys = await this.encryptKeyFor([{ jid, deviceId }], emptyKeyMaterial());
+    const keys = await this.cipher.seal([{ jid, deviceId }], emptyKeyMaterial());
     return buildEncrypted({ sid: this.deviceId, iv: globalThis.crypto.getRandomValues(new Uint8Array(12)), keys });
   }
 
@@ -235,7 +237,7 @@ export class OmemoAccount {
     }
     const key = message.keys.find((k) => k.rid === this.deviceId);
     if (!key) throw new OmemoError('not-for-this-device', `the message was not encrypted for this device (${this.deviceId})`);
-    const { keyMaterial, trust } = key.prekey ? await this.openKeyExchange(senderJid, message.sid, key) : await this.openKey(senderJid, message.sid, key);
+    const { keyMaterial, trust } = key.prekey ? await this.cipher.openKeyExchange(senderJid, message.sid, key) : await this.cipher.openKey(senderJid, message.sid, key);
     const known = (await this.trustBook.get(senderJid, message.sid))!;
     const result: DecryptResult = {
       plaintext: message.payload ? utf8Decode(await openPayload(message.payload, message.iv, keyMaterial)) : null,
@@ -254,36 +256,6 @@ export class OmemoAccount {
     if (key.prekey || unanswered + 1 >= STALE_AFTER) result.heartbeat = await this.encryptHeartbeat(senderJid, message.sid);
     if (key.prekey) result.bundleChanged = await this.keys.replenish();
     return result;
-  }
-
-  private async openKeyExchange(jid: string, deviceId: number, key: OmemoKey): Promise<{ keyMaterial: Uint8Array; trust: TrustLevel }> {
-    const header = readKeyExchangeHeader(key.data);
-    if (!header.identityKey || header.identityKey.length !== 33) throw new OmemoError('corrupted', 'the pre-key message carries no identity key');
-    const trust = await this.trustBook.check(jid, deviceId, header.identityKey, false);
-    if (trust === 'distrusted') throw new OmemoError('untrusted', `device ${deviceId} of ${jid} is distrusted`);
-    const cipher = new SessionCipher(this.signal, new SignalProtocolAddress(jid, deviceId));
-    try {
-      const keyMaterial = new Uint8Array(await cipher.decryptPreKeyWhisperMessage(toBuffer(key.data)));
-      return { keyMaterial, trust: await this.trustBook.check(jid, deviceId, header.identityKey, true) };
-    } catch (cause) {
-      const used = header.preKeyId !== undefined && (await this.store.get(KEY.usedPreKey(header.preKeyId))) === true;
-      if ((cause as Error)?.name === 'MessageCounterError' || used) {
-        throw new OmemoError('replayed-prekey', `a pre-key message from device ${deviceId} of ${jid} that was already used (replayed)`, { cause });
-      }
-      throw signalError(cause, jid, deviceId);
-    }
-  }
-
-  private async openKey(jid: string, deviceId: number, key: OmemoKey): Promise<{ keyMaterial: Uint8Array; trust: TrustLevel }> {
-    const known = await this.trustBook.get(jid, deviceId);
-    if (!known) throw new OmemoError('no-session', `no session with device ${deviceId} of ${jid}, and the message does not start one`);
-    if (known.level === 'distrusted') throw new OmemoError('untrusted', `device ${deviceId} of ${jid} is distrusted`);
-    const cipher = new SessionCipher(this.signal, new SignalProtocolAddress(jid, deviceId));
-    try {
-      return { keyMaterial: new Uint8Array(await cipher.decryptWhisperMessage(toBuffer(key.data))), trust: known.level };
-    } catch (cause) {
-      throw signalError(cause, jid, deviceId);
-    }
   }
 
   private async targets(recipients: Recipient[]): Promise<{ targets: { jid: string; deviceId: number }[]; skipped: SkippedDevice[] }> {
@@ -332,31 +304,5 @@ export class OmemoAccount {
     if (!bundle) throw new OmemoError('bad-bundle', `device ${deviceId} of ${jid} has no bundle`);
     await this.processBundle(jid, deviceId, bundle);
   }
-
-  private async encryptKeyFor(targets: { jid: string; deviceId: number }[], keyMaterial: Uint8Array): Promise<OmemoKey[]> {
-    const keys: OmemoKey[] = [];
-    for (const { jid, deviceId } of targets) {
-      const cipher = new SessionCipher(this.signal, new SignalProtocolAddress(jid, deviceId));
-      const sent = await cipher.encrypt(toBuffer(keyMaterial));
-      const body = sent.body ?? '';
-      const data = new Uint8Array(body.length);
-      for (let i = 0; i < body.length; i++) data[i] = body.charCodeAt(i);
-      keys.push({ rid: deviceId, prekey: sent.type === 3, data });
-      await this.store.delete(KEY.unanswered(jid, deviceId));
-    }
-    return keys;
-  }
 }
 
-/** libsignal's error for one device's key, as an OmemoError that says what it means. */
-function signalError(cause: unknown, jid: string, deviceId: number): OmemoError {
-  if (cause instanceof OmemoError) return cause;
-  const text = String((cause as Error)?.message ?? '');
-  if ((cause as Error)?.name === 'MessageCounterError') {
-    return new OmemoError('duplicate', `a message from device ${deviceId} of ${jid} that was already decrypted (replay or duplicate)`, { cause });
-  }
-  if (/No record|No session|Missing Signed PreKey/i.test(text)) {
-    return new OmemoError('no-session', `no session with device ${deviceId} of ${jid} to decrypt this message`, { cause });
-  }
-  return new OmemoError('corrupted', `the key for this device from device ${deviceId} of ${jid} is damaged or was tampered with`, { cause });
-}
