@@ -69,6 +69,8 @@ export const configSchema = z.object({
     queue_stanzas: z.number().int().min(1).default(1000),
     /** streams without traffic for this long are closed */
     idle_seconds: z.number().int().min(10).default(600),
+    /** use one connection both ways with peers that offer it (XEP-0288 bidirectional streams) */
+    bidi: z.boolean().default(true),
     /** stanzas per second accepted from one remote domain (all its streams); faster peers are paused */
     stanzas_per_second: z.number().int().min(1).default(200),
   }).prefault({}),

@@ -40,6 +40,8 @@ export class Federation {
   readonly #lookupSrv: SrvLookup;
   readonly #remotes = new Map<string, RemoteServer>();
   readonly #incoming = new Set<IncomingStream>();
+  /** remote domain -> incoming bidirectional streams (XEP-0288) on which it proved itself */
+  readonly #returnPaths = new Map<string, Set<IncomingStream>>();
   readonly #servers: Server[] = [];
   readonly #componentDomains: Set<string>;
   #stopped = false;
@@ -128,8 +130,35 @@ export class Federation {
     if (this.serves(remote) || !this.serves(event.from.domain)) return undefined;
     if (this.#stopped) throw new StanzaError('remote-server-not-found', { type: 'cancel' });
     if (!this.#policy.allows(remote)) throw new StanzaError('not-allowed', { type: 'cancel', text: 'this server does not federate with that domain' });
-    this.#remoteServer(remote).send(cloneElement(event.stanza), event.from.domain);
+    const link = this.#remotes.get(remote);
+    const returnPath = !link || link.idle ? this.#returnPath(remote, event.from.domain) : undefined;
+    if (returnPath) returnPath.send(cloneElement(event.stanza));
+    else this.#remoteServer(remote).send(cloneElement(event.stanza), event.from.domain);
     return true;
+  }
+
+  /** An open bidirectional stream from `remote` that was opened to `local` (so the peer knows us as `local` there). */
+  #returnPath(remote: string, local: string): IncomingStream | undefined {
+    for (const stream of this.#returnPaths.get(remote) ?? []) if (stream.isOpen && stream.localDomain === local) return stream;
+    return undefined;
+  }
+
+  #addReturnPath(stream: IncomingStream, domain: string): void {
+    const streams = this.#returnPaths.get(domain) ?? new Set();
+    streams.add(stream);
+    this.#returnPaths.set(domain, streams);
+    void stream.closed.then(() => {
+      streams.delete(stream);
+      if (streams.size === 0 && this.#returnPaths.get(domain) === streams) this.#returnPaths.delete(domain);
+    });
+  }
+
+  /** A stanza from a remote domain that proved itself, into the router; returns how long to pause that peer. */
+  #deliver(stanza: Element, domain: string): number {
+    if (!this.#policy.allows(domain)) return 0;
+    const wait = this.#rate.consume(domain);
+    void this.#core.router.route(stanza, { kind: 's2s', domain });
+    return wait;
   }
 
   #remoteServer(domain: string): RemoteServer {
@@ -158,6 +187,9 @@ export class Federation {
       idleMs: s2s.idle_seconds * 1000,
       maxQueue: s2s.queue_stanzas,
       dialbackKey: (receiving, originating, streamId) => dialbackKey(this.#secret, receiving, originating, streamId),
+      keyIsOurs: (receiving, originating, streamId, key) => dialbackKeyMatches(this.#secret, receiving, originating, streamId, key),
+      bidi: s2s.bidi,
+      deliver: (stanza, domain) => this.#deliver(stanza, domain),
       bounce: (stanza, condition, text) => this.#bounce(stanza, condition, text),
       log: this.#core.log.child({ area: 's2s' }),
     };
@@ -205,6 +237,8 @@ export class Federation {
       },
       throttle: (domain) => this.#rate.consume(domain),
       deliver: (stanza, domain) => void this.#core.router.route(stanza, { kind: 's2s', domain }),
+      bidi: s2s.bidi,
+      returnPath: (stream, domain) => this.#addReturnPath(stream, domain),
       log: this.#core.log.child({ area: 's2s' }),
     };
   }

@@ -37,6 +37,10 @@ export interface IncomingHost {
   /** milliseconds to pause this peer to keep its domain within the stanza rate */
   throttle(domain: string): number;
   deliver(stanza: Element, fromDomain: string): void;
+  /** offer bidirectional streams (XEP-0288) */
+  bidi: boolean;
+  /** the peer proved `domain` on a bidirectional stream: it may carry our stanzas to that domain */
+  returnPath(stream: IncomingStream, domain: string): void;
   log: Logger;
 }
 
@@ -55,6 +59,8 @@ export class IncomingStream {
   #saslDone = false;
   /** dialback checks under way: each makes us contact another server, so a peer gets only a few at once */
   #checking = 0;
+  /** XEP-0288: the peer asked to use this stream both ways */
+  #bidi = false;
   /** domains the peer has proven on this stream */
   readonly authenticated = new Set<string>();
   #authTimer: NodeJS.Timeout | null;
@@ -132,6 +138,7 @@ export class IncomingStream {
       features.push(xml('mechanisms', { xmlns: NS.SASL }, xml('mechanism', {}, 'EXTERNAL')));
     }
     if (!this.#host.requireValidCertificate) features.push(xml('dialback', { xmlns: NS.DIALBACK_FEATURE }, xml('errors')));
+    if (this.#host.bidi && this.authenticated.size === 0) features.push(xml('bidi', { xmlns: NS.BIDI_FEATURE }));
     return features;
   }
 
@@ -140,6 +147,12 @@ export class IncomingStream {
     if (element.is('starttls', NS.TLS)) return void this.#startTls();
     if (this.#host.requireEncryption && !this.#socket.secure) return this.close('policy-violation', 'use STARTTLS first');
     if (element.is('auth', NS.SASL)) return this.#onSaslExternal(element);
+    if (element.is('bidi', NS.BIDI)) {
+      // XEP-0288 §2: before authentication only.
+      if (!this.#host.bidi || this.authenticated.size > 0) return this.close('unsupported-feature', 'bidirectional streams are asked for before authentication');
+      this.#bidi = true;
+      return;
+    }
     if (isQualified(element, 'result', NS.DIALBACK)) return void this.#onDialbackResult(element);
     if (isQualified(element, 'verify', NS.DIALBACK)) return this.#onDialbackVerify(element);
     if (STANZAS.has(element.name) && element.getNS() === NS.SERVER) return this.#onStanza(element);
@@ -171,7 +184,7 @@ export class IncomingStream {
     if (!peer || (authzid && authzid !== peer)) return failure('invalid-authzid');
     if (!certificateValidFor(this.#socket.tlsSocket, peer)) return failure('not-authorized');
     this.#saslDone = true;
-    this.authenticated.add(peer);
+    this.#authenticate(peer);
     this.#socket.send(xml('success', { xmlns: NS.SASL }));
     this.#socket.restart();
     this.#host.log.info({ remote: peer, method: 'certificate' }, 'incoming server stream authenticated');
@@ -193,8 +206,8 @@ export class IncomingStream {
     const verdict = await this.#host.checkKey(originating, receiving, this.#streamId, key).finally(() => this.#checking--);
     if (this.#stage === 'closed') return;
     if (verdict === 'valid') {
-      this.authenticated.add(originating);
       this.#socket.send(dialbackElement('result', { ...answer, type: 'valid' }));
+      this.#authenticate(originating);
       this.#host.log.info({ remote: originating, method: 'dialback' }, 'incoming server stream authenticated');
     } else if (verdict === 'invalid') {
       this.#socket.send(dialbackElement('result', { ...answer, type: 'invalid' }));
@@ -228,6 +241,25 @@ export class IncomingStream {
     if (stanza.attrs.xmlns === NS.SERVER) delete stanza.attrs.xmlns;
     stanza.parent = null;
     this.#host.deliver(stanza, from.domain);
+  }
+
+  /** the domain this stream was opened to (ours): what our stanzas on a bidirectional stream come from */
+  get localDomain(): string | null {
+    return this.#localDomain;
+  }
+
+  get isOpen(): boolean {
+    return this.#stage === 'negotiating';
+  }
+
+  /** Sends one of our stanzas back to the peer (XEP-0288). */
+  send(stanza: Element): void {
+    this.#socket.send(stanza);
+  }
+
+  #authenticate(domain: string): void {
+    this.authenticated.add(domain);
+    if (this.#bidi) this.#host.returnPath(this, domain);
   }
 
   #scheduleIdleCheck(): void {

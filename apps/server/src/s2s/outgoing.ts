@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { base64Encode, utf8Encode } from '@conexizan/crypto';
-import { NS, parseStreamError, streamErrorElement, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
+import { NS, parseStreamError, streamErrorElement, tryParseJid, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
 import type { Logger } from '../core/log.ts';
 import { certificateValidFor } from './peer-certificate.ts';
 import { dialbackElement, dialbackErrorCondition, isQualified, s2sStreamHeader } from './stream-header.ts';
@@ -26,6 +26,10 @@ export interface OutgoingOptions {
   requireValidCertificate: boolean;
   maxStanzaBytes: number;
   dialbackKey(receiving: string, originating: string, streamId: string): string;
+  /** checks a key we generated, when the peer asks on this stream (we are the authoritative server) */
+  keyIsOurs(receiving: string, originating: string, streamId: string, key: string): boolean;
+  /** ask for a bidirectional stream when the peer offers it (XEP-0288) */
+  bidi: boolean;
   log: Logger;
 }
 
@@ -36,10 +40,14 @@ export interface OutgoingEvents {
   refused(domain: string, condition: string): void;
   /** an answer to a <db:verify/> we sent */
   verifyAnswer(element: Element): void;
+  /** a stanza the peer sent us on this stream (XEP-0288); its from domain is the peer's, its to one of ours */
+  stanza(stanza: Element): void;
   /** the stream is unusable; nothing more will be authorized */
   failed(reason: string): void;
   closed(): void;
 }
+
+const STANZAS = new Set(['message', 'presence', 'iq']);
 
 type Stage = 'header' | 'features' | 'starttls' | 'sasl' | 'open' | 'closed';
 
@@ -51,6 +59,8 @@ export class OutgoingStream {
   #streamId = '';
   #dialbackOffered = false;
   #saslTried = false;
+  /** XEP-0288 was negotiated: the peer may send stanzas back on this stream */
+  #bidi = false;
   readonly authorizedDomains = new Set<string>();
   readonly #pending = new Set<string>();
   readonly #wanted = new Set<string>();
@@ -172,6 +182,11 @@ export class OutgoingStream {
       if (this.#options.requireEncryption) return this.#fail('policy-violation', 'the peer offers no TLS and encryption is required');
     }
     if (features.getChild('dialback', NS.DIALBACK_FEATURE)) this.#dialbackOffered = true;
+    // XEP-0288 §2: asked for before authentication, on an encrypted stream.
+    if (this.#options.bidi && !this.#bidi && this.authorizedDomains.size === 0 && (tls || !this.#options.requireEncryption) && features.getChild('bidi', NS.BIDI_FEATURE)) {
+      this.#bidi = true;
+      this.#socket.send(xml('bidi', { xmlns: NS.BIDI }));
+    }
     const certificateOk = certificateValidFor(tls, this.#options.remoteDomain);
     if (!certificateOk && this.#options.requireValidCertificate) return this.#fail('policy-violation', 'the peer certificate does not verify for its domain');
     const mechanisms = features.getChild('mechanisms', NS.SASL)?.getChildren('mechanism').map((m) => m.text()) ?? [];
@@ -245,9 +260,39 @@ export class OutgoingStream {
       }
       return;
     }
-    if (isQualified(element, 'verify', NS.DIALBACK)) return this.#events.verifyAnswer(element);
-    // Stanzas from the peer belong on its own stream to us (no XEP-0288 here): drop them.
-    this.#options.log.debug({ remote: this.#options.remoteDomain, name: element.name }, 'ignoring an element on an outgoing stream');
+    if (isQualified(element, 'verify', NS.DIALBACK)) {
+      if (element.attrs.type) return this.#events.verifyAnswer(element);
+      return this.#answerVerify(element);
+    }
+    if (this.#bidi && STANZAS.has(element.name) && element.getNS() === NS.SERVER) return this.#onBidiStanza(element);
+    this.#fail('unsupported-stanza-type', `unexpected ${element.name} on this stream`);
+  }
+
+  /**
+   * XEP-0288 §3: we reached the peer through its domain's DNS (or our static
+   * map) and TLS, which is what authenticates it for that domain; stanzas
+   * from anywhere else, or to a domain of ours not authenticated here, end
+   * the stream as they would on an incoming one.
+   */
+  #onBidiStanza(stanza: Element): void {
+    const from = tryParseJid(stanza.attrs.from as string | undefined);
+    const to = tryParseJid(stanza.attrs.to as string | undefined);
+    if (!from || !to) return this.#fail('improper-addressing', 'a stanza between servers needs valid from and to');
+    if (from.domain !== this.#options.remoteDomain) return this.#fail('invalid-from', 'only the domain we connected to may send on this stream');
+    if (!this.authorizedDomains.has(to.domain)) return this.#fail('host-unknown', 'that domain of ours was not authenticated on this stream');
+    if (stanza.attrs.xmlns === NS.SERVER) delete stanza.attrs.xmlns;
+    stanza.parent = null;
+    this.#events.stanza(stanza);
+  }
+
+  /** The peer asks us, on our own stream, whether a key is ours (it may route <db:verify/> over a bidirectional stream). */
+  #answerVerify(element: Element): void {
+    const receiving = element.attrs.from as string | undefined;
+    const originating = element.attrs.to as string | undefined;
+    const id = element.attrs.id as string | undefined;
+    if (!receiving || !originating || !id) return this.#fail('invalid-xml', 'a dialback verification needs from, to and id');
+    const valid = this.#options.keyIsOurs(receiving, originating, id, element.text());
+    this.#socket.send(dialbackElement('verify', { from: originating, to: receiving, id, type: valid ? 'valid' : 'invalid' }));
   }
 
   #fail(condition: StreamErrorCondition | 'not-well-formed' | 'restricted-xml' | 'policy-violation', text: string): void {

@@ -30,6 +30,11 @@ export interface RemoteServerSettings {
   idleMs: number;
   maxQueue: number;
   dialbackKey(receiving: string, originating: string, streamId: string): string;
+  keyIsOurs(receiving: string, originating: string, streamId: string, key: string): boolean;
+  /** ask peers for bidirectional streams (XEP-0288) */
+  bidi: boolean;
+  /** a stanza the peer sent back on our stream (XEP-0288), into the router; returns milliseconds to pause the peer */
+  deliver(stanza: Element, fromDomain: string): number;
   /** sends an error reply for an undeliverable stanza back into the router */
   bounce(stanza: Element, condition: StanzaErrorCondition, text: string): void;
   log: Logger;
@@ -179,6 +184,8 @@ export class RemoteServer {
         requireValidCertificate: settings.requireValidCertificate,
         maxStanzaBytes: settings.maxStanzaBytes,
         dialbackKey: settings.dialbackKey,
+        keyIsOurs: settings.keyIsOurs,
+        bidi: settings.bidi,
         log: settings.log,
       },
       {
@@ -192,6 +199,10 @@ export class RemoteServer {
           this.#bounceWhere((queued) => queued.from === domain, 'remote-server-not-found', 'the remote server did not accept us');
         },
         verifyAnswer: (element) => this.#onVerifyAnswer(element),
+        stanza: (stanza) => {
+          const wait = settings.deliver(stanza, this.domain);
+          if (wait > 0) stream.socket.pauseReading(wait);
+        },
         failed: () => undefined,
         closed: () => this.#onStreamClosed(stream),
       },

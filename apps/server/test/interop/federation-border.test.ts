@@ -100,6 +100,22 @@ describe('federation border', () => {
     s2s.destroy();
   });
 
+  it('a peer that asks for a bidirectional stream (XEP-0288) gets our stanzas back on it', async () => {
+    const s2s = await RawS2s.connect(ADDRESS, s2sPort);
+    await s2s.open('raw.test', DOMAIN);
+    await s2s.startTls(DOMAIN, peer);
+    const features = await s2s.open('raw.test', DOMAIN);
+    expect(features.getChild('bidi', 'urn:xmpp:features:bidi')).toBeTruthy();
+    s2s.send(xml('bidi', { xmlns: 'urn:xmpp:bidi' }));
+    expect(await s2s.external('raw.test')).toBe('success');
+    await s2s.open('raw.test', DOMAIN);
+    // raw.test's own address (127.0.0.7:9) answers nothing: the reply can only come back this way.
+    alice.send(chat('mallory@raw.test', 'back the same way'));
+    const back = await s2s.inbox.waitFor((el) => el.name === 'message' && el.getChildText('body') === 'back the same way', 'our message on the peer stream');
+    expect(String(back.attrs.from).startsWith(`alice@${DOMAIN}/`)).toBe(true);
+    s2s.destroy();
+  });
+
   it('a stanza whose from is a domain not authenticated on the stream ends it with invalid-from, undelivered', async () => {
     const s2s = await authenticatedPeer();
     s2s.send(xml('message', { from: 'bob@victim.test/x', to: `alice@${DOMAIN}`, type: 'chat' }, xml('body', {}, 'spoofed hello')));

@@ -17,7 +17,8 @@ import { eventually } from '../support/wait.ts';
  * process of its own started like an operator would (`conexizan serve`),
  * each with its own data directory and database. Their certificates come
  * from a CA both trust, so they authenticate each other by certificate
- * (PKIX, SASL EXTERNAL) instead of dialback. slixmpp users chat, subscribe
+ * (PKIX, SASL EXTERNAL) instead of dialback, and share one connection both
+ * ways (XEP-0288). slixmpp users chat, subscribe
  * and read each other's device lists and vCards; b.test's block list is
  * changed with SIGHUP; b.test is killed and started again.
  */
@@ -109,9 +110,11 @@ describe('two Conexizan servers', () => {
     expect(find(o, 'vcard', 'alice')).toMatchObject({ ok: true, fn: 'Bob twins' });
   }, 180_000);
 
-  it('authenticated each other by certificate (SASL EXTERNAL), not dialback', () => {
+  it('authenticated each other by certificate (SASL EXTERNAL), not dialback, on one bidirectional connection (XEP-0288)', () => {
     expect(a.server.federation?.remote(B.domain)?.method).toBe('certificate');
-    expect(b.output()).toMatch(/"remote":"a\.test","method":"certificate","msg":"outgoing server stream authenticated"/);
+    expect(b.output()).toMatch(/"remote":"a\.test","method":"certificate","msg":"incoming server stream authenticated"/);
+    // b.test answered on the stream a.test opened, and never dialled a.test itself.
+    expect(b.output()).not.toMatch(/"remote":"a\.test"[^\n]*"msg":"outgoing server stream authenticated"/);
   });
 
   it('a service on a subdomain (proxy.a.test) is reached from the other server and answers through federation', async () => {
