@@ -250,9 +250,9 @@ export class OmemoAccount {
     };
     const unanswered = ((await this.store.get(KEY.unanswered(senderJid, message.sid))) as number | undefined) ?? 0;
     await this.store.set(KEY.unanswered(senderJid, message.sid), unanswered + 1);
+    if (!message.payload) result.keyTransport = { key: keyMaterial.slice(0, 16), iv: message.iv };
     // An answer completes a session the sender started, and moves a one-sided
     // conversation's ratchet on (python-omemo's STALENESS_MAGIC_NUMBER is 53).
-    if (!message.payload) result.keyTransport = { key: keyMaterial.slice(0, 16), iv: message.iv };
     if (key.prekey || unanswered + 1 >= STALE_AFTER) result.heartbeat = await this.encryptHeartbeat(senderJid, message.sid);
     if (key.prekey) result.bundleChanged = await this.keys.replenish();
     return result;

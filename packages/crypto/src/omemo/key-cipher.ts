@@ -60,7 +60,8 @@ export class KeyCipher {
     } catch (cause) {
       throw signalError(cause, jid, deviceId);
     }
-  }}
+  }
+}
 
 /** libsignal's error for one device's key, as an OmemoError that says what it means. */
 function signalError(cause: unknown, jid: string, deviceId: number): OmemoError {
