@@ -1,7 +1,7 @@
 // Conexizan web client service worker: keeps the app shell (HTML, scripts,
 // styles, icons) so the installed app opens without network and can say it
 // is offline. Never caches XMPP, uploads or anything from other origins.
-const CACHE = 'conexizan-shell-v1';
+const CACHE = 'conexizan-shell-v2';
 const SHELL = ['/', '/index.html', '/manifest.webmanifest', '/icon.svg'];
 
 self.addEventListener('install', (event) => {
@@ -24,7 +24,11 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(
       caches.match(event.request).then(
         (hit) => hit || fetch(event.request).then((res) => {
-          if (res.ok) caches.open(CACHE).then((cache) => cache.put(event.request, res.clone()));
+          // Clone now: once the page reads the body, a later clone() fails.
+          if (res.ok) {
+            const copy = res.clone();
+            event.waitUntil(caches.open(CACHE).then((cache) => cache.put(event.request, copy)));
+          }
           return res;
         }),
       ),
@@ -36,7 +40,10 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(
       fetch(event.request)
         .then((res) => {
-          if (res.ok) caches.open(CACHE).then((cache) => cache.put('/index.html', res.clone()));
+          if (res.ok) {
+            const copy = res.clone();
+            event.waitUntil(caches.open(CACHE).then((cache) => cache.put('/index.html', copy)));
+          }
           return res;
         })
         .catch(() => caches.match('/index.html')),
