@@ -183,17 +183,12 @@ class Peer:
         session = await asyncio.wait_for(asyncio.shield(self.client.session), WAIT)
         if not session['ok']:
             raise RuntimeError(f'login failed: {session}')
-        storage = self.storage()
+        storage = JsonFileStorage(self.args.state)
         self.manager = await self.make_manager_class().create([oldmemo.Oldmemo(storage)], storage, self.own, None, 'blind')
         # Out of history-sync mode: pre-keys are deleted and heartbeats sent right away.
         await self.manager.after_history_sync()
         own_device, _ = await self.manager.get_own_device_information()
         emit('ready', device_id=own_device.device_id, fingerprint=' '.join(self.manager.format_identity_key(own_device.identity_key)))
-
-    def storage(self):
-        if not hasattr(self, '_storage'):
-            self._storage = JsonFileStorage(self.args.state)
-        return self._storage
 
     async def on_pubsub(self, msg):
         items = msg.xml.find('{http://jabber.org/protocol/pubsub#event}event/{http://jabber.org/protocol/pubsub#event}items')
