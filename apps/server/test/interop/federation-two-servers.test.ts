@@ -32,20 +32,23 @@ let a: TestServer;
 let b: ServerProcess;
 let bC2sPort: number;
 let bobTomlBase: string;
+let hostsOfB: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'conexizan-two-servers-'));
   const ca = makeTestCa(dir);
   const certA = ca.issue(A.domain);
   const certB = ca.issue(B.domain);
-  const [c2s, proxy65] = (await freePorts(2)) as [number, number];
+  // Each server's s2s port is announced through the other's static map, so no fixed port is needed.
+  const [c2s, proxy65, aS2s, bS2s] = (await freePorts(4)) as [number, number, number, number];
   bC2sPort = c2s;
+  hostsOfB = `[s2s.hosts]\n"${A.domain}" = "${A.address}:${aS2s}"\n"proxy.${A.domain}" = "${A.address}:${aS2s}"\n`;
   a = await startTestServer({
     domain: A.domain,
     bind: A.address,
-    ports: { s2s: 5269, proxy65 },
+    ports: { s2s: aS2s, proxy65 },
     tls: { cert: certA.certFile, key: certA.keyFile },
-    s2s: { ca_file: ca.caFile, hosts: { [B.domain]: `${B.address}:5269` } },
+    s2s: { ca_file: ca.caFile, hosts: { [B.domain]: `${B.address}:${bS2s}` } },
   });
   bobTomlBase = `domain = "${B.domain}"
 data_dir = "${join(dir, 'b-data')}"
@@ -55,7 +58,7 @@ c2s = ${bC2sPort}
 c2s_tls = 0
 http = 0
 https = 0
-s2s = 5269
+s2s = ${bS2s}
 [tls]
 cert = "${certB.certFile}"
 key = "${certB.keyFile}"
@@ -67,7 +70,7 @@ format = "json"
 [s2s]
 ca_file = "${ca.caFile}"
 `;
-  b = serverProcess({ configFile: join(dir, 'b.toml'), toml: `${bobTomlBase}[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n"proxy.${A.domain}" = "${A.address}:5269"\n`, host: B.address, c2sPort: bC2sPort });
+  b = serverProcess({ configFile: join(dir, 'b.toml'), toml: `${bobTomlBase}${hostsOfB}`, host: B.address, c2sPort: bC2sPort });
   await b.start();
   for (const user of ['alice', 'carol']) await a.core.accounts.create(user, PASSWORD);
   await createAccount({ host: B.address, port: bC2sPort, domain: B.domain, username: 'bob', password: PASSWORD });
@@ -135,7 +138,7 @@ describe('two Conexizan servers', () => {
     const bob = await loginAt('b', 'bob');
     try {
       const before = b.output().length;
-      b.writeConfig(`${bobTomlBase}blocked_domains = ["${A.domain}"]\n[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n"proxy.${A.domain}" = "${A.address}:5269"\n`);
+      b.writeConfig(`${bobTomlBase}blocked_domains = ["${A.domain}"]\n${hostsOfB}`);
       b.signal('SIGHUP');
       await b.waitForLog(/federation policy reloaded/, 10_000, before);
       // b.test closed our stream with policy-violation; what is sent after that must bounce.
@@ -151,7 +154,7 @@ describe('two Conexizan servers', () => {
       expect(bob.inbox.received.some(hasBody('while blocked'))).toBe(false);
 
       const lifted = b.output().length;
-      b.writeConfig(`${bobTomlBase}[s2s.hosts]\n"${A.domain}" = "${A.address}:5269"\n"proxy.${A.domain}" = "${A.address}:5269"\n`);
+      b.writeConfig(`${bobTomlBase}${hostsOfB}`);
       b.signal('SIGHUP');
       await b.waitForLog(/federation policy reloaded/, 10_000, lifted);
       alice.send(chat(`bob@${B.domain}`, 'after the block'));

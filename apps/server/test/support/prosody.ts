@@ -18,19 +18,19 @@ import { sleep, WaitTimeoutError } from './wait.ts';
  */
 export interface ProsodyOptions {
   domain: string;
-  /** loopback address Prosody alone listens on (s2s on port 5269 there) */
+  /** loopback address Prosody alone listens on */
   address: string;
-  /** domain -> address of the other servers (port 5269 at that address) */
+  /** domain -> address of the other servers; Prosody finds no SRV records, so it connects to port 5269 there */
   peers: Record<string, string>;
 }
-
-/** where Prosody takes server-to-server connections with TLS from the first byte (XEP-0368), at its address */
-export const PROSODY_S2S_DIRECT_TLS_PORT = 5270;
 
 export interface ProsodyInstance {
   readonly domain: string;
   readonly address: string;
   readonly c2sPort: number;
+  /** server-to-server with STARTTLS, and with TLS from the first byte (XEP-0368) */
+  readonly s2sPort: number;
+  readonly s2sDirectTlsPort: number;
   readonly dir: string;
   readonly running: boolean;
   /** creates an account with prosodyctl */
@@ -53,7 +53,7 @@ export async function startProsody(options: ProsodyOptions): Promise<ProsodyInst
   const problem = prosodyProblem();
   if (problem) throw new Error(problem);
   const dir = await mkdtemp(join(tmpdir(), 'conexizan-prosody-'));
-  const [c2sPort] = (await freePorts(1)) as [number];
+  const [c2sPort, s2sPort, s2sDirectTlsPort] = (await freePorts(3)) as [number, number, number];
   const certificate = await generate([{ name: 'commonName', value: options.domain }], {
     keyType: 'ec',
     curve: 'P-256',
@@ -79,8 +79,8 @@ c2s_interfaces = { ${lua(options.address)} }
 s2s_interfaces = { ${lua(options.address)} }
 local_interfaces = { ${lua(options.address)} }
 c2s_ports = { ${c2sPort} }
-s2s_ports = { 5269 }
-s2s_direct_tls_ports = { ${PROSODY_S2S_DIRECT_TLS_PORT} }
+s2s_ports = { ${s2sPort} }
+s2s_direct_tls_ports = { ${s2sDirectTlsPort} }
 http_ports = { }
 https_ports = { }
 component_ports = { }
@@ -112,8 +112,8 @@ VirtualHost ${lua(options.domain)}
     exited = new Promise((resolve) => process_.once('exit', () => resolve()));
     try {
       await waitForPort(options.address, c2sPort, 20_000);
-      await waitForPort(options.address, 5269, 5_000);
-      await waitForPort(options.address, PROSODY_S2S_DIRECT_TLS_PORT, 5_000);
+      await waitForPort(options.address, s2sPort, 5_000);
+      await waitForPort(options.address, s2sDirectTlsPort, 5_000);
     } catch (error) {
       process_.kill('SIGKILL');
       throw new Error(`Prosody did not start: ${(error as Error).message}\n${output}\n${logTail()}`);
@@ -135,6 +135,8 @@ VirtualHost ${lua(options.domain)}
     domain: options.domain,
     address: options.address,
     c2sPort,
+    s2sPort,
+    s2sDirectTlsPort,
     dir,
     get running() {
       return child !== null && child.exitCode === null;
