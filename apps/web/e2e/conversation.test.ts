@@ -35,8 +35,10 @@ describe('two new users chat in the web client', () => {
   it('both register from the start page and are online', async () => {
     await alice.shot('login');
     expect(await alice.horizontalOverflow()).toBe(0);
+    expect(await alice.unnamedControls()).toEqual([]);
     await bob.shot('login');
     expect(await bob.horizontalOverflow()).toBe(0);
+    expect(await bob.unnamedControls()).toEqual([]);
     await alice.register('alice', ALICE_PASSWORD, { stayLoggedIn: true, screenshot: true });
     await bob.register('bob', BOB_PASSWORD, { stayLoggedIn: true, screenshot: true });
     await expect.poll(() => alice.page.getByRole('banner').textContent()).toContain(ALICE);
@@ -58,8 +60,10 @@ describe('two new users chat in the web client', () => {
     await expect.poll(async () => (await bob.contact(ALICE).getAttribute('aria-label')) ?? (await bob.contact(ALICE).textContent()), { timeout: 30_000 }).toMatch(/online/);
     await alice.shot('contacts');
     expect(await alice.horizontalOverflow()).toBe(0);
+    expect(await alice.unnamedControls()).toEqual([]);
     await bob.shot('contacts');
     expect(await bob.horizontalOverflow()).toBe(0);
+    expect(await bob.unnamedControls()).toEqual([]);
   });
 
   it('chat both ways', async () => {
@@ -71,6 +75,16 @@ describe('two new users chat in the web client', () => {
     await bob.send('Hi Alice! Bob here, on my phone.');
     await alice.messages('Hi Alice! Bob here, on my phone.').waitFor();
     await expect(alice.composer().inputValue()).resolves.toBe('');
+    // From the keyboard: Shift+Enter starts a new line, Enter sends; the lines arrive as written.
+    await bob.composer().click();
+    await bob.page.keyboard.type('first line');
+    await bob.page.keyboard.press('Shift+Enter');
+    await bob.page.keyboard.type('second line');
+    await bob.page.keyboard.press('Enter');
+    const twoLines = alice.messages('second line');
+    await twoLines.waitFor();
+    await expect(twoLines.innerText()).resolves.toMatch(/first line\nsecond line/);
+    await expect(bob.composer().inputValue()).resolves.toBe('');
     // On the phone the composer and its Send button are on screen without scrolling.
     for (const control of [bob.composer(), bob.page.getByRole('button', { name: bob.t.send, exact: true })]) {
       const box = await control.boundingBox();
@@ -89,8 +103,10 @@ describe('two new users chat in the web client', () => {
     }
     await alice.shot('chat');
     expect(await alice.horizontalOverflow()).toBe(0);
+    expect(await alice.unnamedControls()).toEqual([]);
     await bob.shot('chat');
     expect(await bob.horizontalOverflow()).toBe(0);
+    expect(await bob.unnamedControls()).toEqual([]);
   });
 
   it('after a reload the history is still there', async () => {
@@ -145,6 +161,7 @@ describe('two new users chat in the web client', () => {
       await person.page.getByRole('heading', { name: person.t.settings, exact: true }).waitFor();
       await person.shot('settings');
       expect(await person.horizontalOverflow()).toBe(0);
+      expect(await person.unnamedControls()).toEqual([]);
       await person.page.getByRole('button', { name: person.t.closeSettings, exact: true }).click();
     }
   });

@@ -36,14 +36,17 @@ describe('German by browser language, and switching', () => {
       await expect(person.page.locator('html').getAttribute('lang')).resolves.toMatch(/^de/);
       await person.shot('login');
       expect(await person.horizontalOverflow()).toBe(0);
+      expect(await person.unnamedControls()).toEqual([]);
     }
     await ida.register('ida', 'ida langes passwort 9', { screenshot: true });
     await jonas.register('jonas', 'jonas langes passwort 10', { screenshot: true });
     await makeContacts(ida, IDA, jonas, JONAS);
     await ida.shot('contacts');
     expect(await ida.horizontalOverflow()).toBe(0);
+    expect(await ida.unnamedControls()).toEqual([]);
     await jonas.shot('contacts');
     expect(await jonas.horizontalOverflow()).toBe(0);
+    expect(await jonas.unnamedControls()).toEqual([]);
     await ida.openChat(JONAS);
     await ida.send('Hallo Jonas, schön, dass du da bist!');
     await jonas.openChat(IDA);
@@ -53,10 +56,12 @@ describe('German by browser language, and switching', () => {
     for (const person of [ida, jonas]) {
       await person.shot('chat');
       expect(await person.horizontalOverflow()).toBe(0);
+      expect(await person.unnamedControls()).toEqual([]);
       await person.page.getByRole('button', { name: TEXT.de.settings, exact: true }).click();
       await person.page.getByRole('heading', { name: TEXT.de.settings, exact: true }).waitFor();
       await person.shot('settings');
       expect(await person.horizontalOverflow()).toBe(0);
+      expect(await person.unnamedControls()).toEqual([]);
     }
   });
 

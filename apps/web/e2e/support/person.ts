@@ -152,6 +152,26 @@ export class Person {
   }
 
   /**
+   * Visible controls a screen reader could not name (no text, label,
+   * aria-label, aria-labelledby, title or picture with alt text), described
+   * by their HTML.
+   */
+  unnamedControls(): Promise<string[]> {
+    return this.page.evaluate(() => {
+      const controls = document.querySelectorAll<HTMLElement>('button, a[href], input:not([type=hidden]), select, textarea, [role=button]');
+      return [...controls]
+        .filter((element) => element.getClientRects().length > 0)
+        .filter((element) => {
+          const labelled = element.getAttribute('aria-labelledby')?.split(/\s+/).some((id: string) => document.getElementById(id)?.textContent?.trim());
+          const labels = 'labels' in element ? [...((element as HTMLInputElement).labels ?? [])].some((label) => label.textContent?.trim()) : false;
+          const pictured = [...element.querySelectorAll('img')].some((img) => img.alt.trim());
+          return !(element.getAttribute('aria-label')?.trim() || labelled || labels || pictured || element.textContent?.trim() || element.getAttribute('title')?.trim());
+        })
+        .map((element) => element.outerHTML.slice(0, 160));
+    });
+  }
+
+  /**
    * Everything this origin keeps in the browser (localStorage and every
    * IndexedDB database, all records) as one string, to check what a person
    * leaves behind on a device.
