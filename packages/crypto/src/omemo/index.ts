@@ -9,5 +9,6 @@ export type { TrustLevel, MessageSecurity } from './trust.ts';
 export { DEVICE_LIST_NODE, bundleNode, buildDeviceList, parseDeviceList, parseBundle, buildOmemoMessage, OMEMO_FALLBACK_BODY, MAX_DEVICES } from './xml.ts';
 export * from './media.ts';
 export * from './pep.ts';
+export { checkOmemoStore } from './store-contract.ts';
 
 dropLibraryProcessListeners();
