@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSlixmpp, theOne, type PythonRun } from '../support/python.ts';
-import { PROSODY_S2S_DIRECT_TLS_PORT, startProsody, type ProsodyInstance } from '../support/prosody.ts';
+import { startProsody, type ProsodyInstance } from '../support/prosody.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
@@ -24,8 +24,10 @@ let prosody: ProsodyInstance;
 let run: PythonRun;
 
 beforeAll(async () => {
-  server = await startTestServer({ domain: CNX.domain, bind: CNX.address, ports: { s2s: 5269 }, s2s: { hosts: { [PEER.domain]: `tls://${PEER.address}:${PROSODY_S2S_DIRECT_TLS_PORT}` } } });
   prosody = await startProsody({ domain: PEER.domain, address: PEER.address, peers: { [CNX.domain]: CNX.address, [SERVICE]: CNX.address } });
+  // Prosody's direct-TLS s2s port (XEP-0368): a free port the helper chose, or its former fixed 5270.
+  const directTls = (prosody as { s2sDirectTlsPort?: number }).s2sDirectTlsPort ?? 5270;
+  server = await startTestServer({ domain: CNX.domain, bind: CNX.address, ports: { s2s: 5269 }, s2s: { hosts: { [PEER.domain]: `tls://${PEER.address}:${directTls}` } } });
   await server.core.accounts.create('alice', PASSWORD);
   prosody.register('bob', PASSWORD);
   run = await runSlixmpp(

@@ -1,4 +1,4 @@
-import { iqResult, StanzaError, type Element } from '@conexizan/protocol';
+import { iqResult, StanzaError, tryParseJid, type Element } from '@conexizan/protocol';
 import type { ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import { IqHandler } from './iq.ts';
@@ -28,7 +28,9 @@ export const muc: ServerModule = {
   async setup(ctx) {
     const settings = ctx.config.muc;
     if (!settings.enabled) return;
-    const serviceJid = settings.domain || `conference.${ctx.domain}`;
+    // Prepared like any JID's domain, so it compares equal to the addresses stanzas carry.
+    const serviceJid = tryParseJid(settings.domain || `conference.${ctx.domain}`)?.domain;
+    if (!serviceJid) throw new Error(`muc.domain: '${settings.domain}' is not a domain`);
     const svc = new MucService(ctx, settings, serviceJid);
     const retentionMs = ctx.config.archive.retention_days * DAY_MS;
     const iq = new IqHandler(svc, retentionMs);

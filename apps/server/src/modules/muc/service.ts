@@ -66,7 +66,9 @@ export class MucService {
 
   async load(): Promise<void> {
     for (const record of await this.ctx.storage.muc.listRooms()) {
-      const local = record.jid.split('@')[0]!;
+      const [local, domain] = record.jid.split('@') as [string, string];
+      // Rooms of a service name the operator changed stay stored, untouched, but are not served.
+      if (domain !== this.jid) continue;
       let state: StoredRoomState;
       try {
         state = JSON.parse(record.state) as StoredRoomState;
