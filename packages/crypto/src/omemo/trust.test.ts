@@ -98,6 +98,15 @@ describe('device lists', () => {
     expect((await alice.decryptMessage(before.element, BOB)).plaintext).toBe('sent before vanishing');
   });
 
+  it('skips a listed device that has no bundle, and says so', async () => {
+    const { directory, alice, bobs } = await accounts(2);
+    const [phone, laptop] = bobs as [OmemoAccount, OmemoAccount];
+    directory.bundles.delete(`${BOB}/${laptop.deviceId}`);
+    const sent = await alice.encryptMessage([BOB], 'to whoever has keys');
+    expect(sent.devices).toEqual([{ jid: BOB, deviceId: phone.deviceId }]);
+    expect(sent.skipped).toEqual([expect.objectContaining({ jid: BOB, deviceId: laptop.deviceId, reason: 'bad-bundle' })]);
+  });
+
   it('says when the own list lacks this device, so it is published again', async () => {
     const { alice } = await accounts(0);
     const { buildDeviceList } = await import('./xml.ts');
