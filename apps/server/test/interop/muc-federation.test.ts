@@ -26,7 +26,7 @@ let run: PythonRun;
 beforeAll(async () => {
   prosody = await startProsody({ domain: PEER.domain, address: PEER.address, peers: { [CNX.domain]: CNX.address, [SERVICE]: CNX.address } });
   // Prosody's direct-TLS s2s port (XEP-0368): a free port the helper chose, or its former fixed 5270.
-  const directTls = (prosody as { s2sDirectTlsPort?: number }).s2sDirectTlsPort ?? 5270;
+  const directTls = (prosody as unknown as { s2sDirectTlsPort?: number }).s2sDirectTlsPort ?? 5270;
   server = await startTestServer({ domain: CNX.domain, bind: CNX.address, ports: { s2s: 5269 }, s2s: { hosts: { [PEER.domain]: `tls://${PEER.address}:${directTls}` } } });
   await server.core.accounts.create('alice', PASSWORD);
   prosody.register('bob', PASSWORD);
