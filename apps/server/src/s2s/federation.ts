@@ -43,7 +43,7 @@ export class Federation {
   /** remote domain -> incoming bidirectional streams (XEP-0288) on which it proved itself */
   readonly #returnPaths = new Map<string, Set<IncomingStream>>();
   readonly #servers: Server[] = [];
-  readonly #componentDomains: Set<string>;
+  readonly #serviceDomains: Set<string>;
   #stopped = false;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -59,7 +59,8 @@ export class Federation {
     this.#clientTls = tls;
     this.#serverTls = tls;
     this.#lookupSrv = options.lookupSrv ?? systemSrvLookup();
-    this.#componentDomains = new Set(core.config.components.map((component) => component.domain.toLowerCase()));
+    // Services that may live outside our domain's subtree: components, and group chat if given a domain of its own.
+    this.#serviceDomains = new Set([...core.config.components.map((component) => component.domain), ...(core.config.muc.enabled && core.config.muc.domain ? [core.config.muc.domain] : [])].map((domain) => domain.toLowerCase()));
     // Lowest priority: components and local services (proxy65, group chat) claim their domains first.
     core.hooks.on<StanzaEvent>('route/remote', (event) => this.#routeOut(event), -1000);
     // Links to domains we no longer talk to are forgotten, so the map stays as small as the set of active peers.
@@ -118,10 +119,10 @@ export class Federation {
     await closing;
   }
 
-  /** Our domain, or a service under it (subdomains: proxy65, group chat) or a configured component. */
+  /** Our domain, or a service under it (subdomains: proxy65, group chat), a configured component or group chat's own domain. */
   serves(domain: string): boolean {
     const name = domain.toLowerCase();
-    return name === this.#core.domain || name.endsWith(`.${this.#core.domain}`) || this.#componentDomains.has(name);
+    return name === this.#core.domain || name.endsWith(`.${this.#core.domain}`) || this.#serviceDomains.has(name);
   }
 
   #routeOut(event: StanzaEvent): true | undefined {
