@@ -22,6 +22,18 @@ export function Dialog({ title, onClose, children, alert = false }: { title: str
           if (e.key === 'Escape') {
             e.stopPropagation();
             onClose();
+          } else if (e.key === 'Tab') {
+            // Keep keyboard focus inside the dialog while it is open.
+            const focusable = [...(ref.current?.querySelectorAll<HTMLElement>('input, textarea, select, button, a[href]') ?? [])].filter((el) => !el.hasAttribute('disabled'));
+            const first = focusable[0];
+            const last = focusable[focusable.length - 1];
+            if (e.shiftKey && document.activeElement === first) {
+              e.preventDefault();
+              last?.focus();
+            } else if (!e.shiftKey && document.activeElement === last) {
+              e.preventDefault();
+              first?.focus();
+            }
           }
         }}
       >

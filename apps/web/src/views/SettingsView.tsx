@@ -6,6 +6,7 @@ import type { Session } from '../session/session.ts';
 import { Dialog } from './Dialog.tsx';
 import { LanguageSelect } from './LanguageSelect.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
+import { ShareAddress } from './ShareAddress.tsx';
 
 interface Props {
   session: Session;
@@ -28,6 +29,7 @@ export function SettingsView({ session, password, onClose, onPasswordChanged, on
       <section>
         <LanguageSelect />
       </section>
+      <ShareAddress jid={session.jid} />
       <ArchiveSettings session={session} />
       <NotificationSettings />
       <PasswordSettings session={session} onChanged={onPasswordChanged} />
