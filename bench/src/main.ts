@@ -182,7 +182,9 @@ function formatAll(runs: BenchReport[], options: Options): string {
     for (const line of goalLines(group, o.p99GoalMs)) out.push(`- ${line}`);
   }
   for (const r of runs) {
-    if (r.profile) out.push('', `## Where ${r.target.name}'s main thread spent the message phase (archive ${r.target.archive ? 'on' : 'off'}; ${r.profile.file})`, '', formatSummary(r.profile.summary));
+    for (const p of r.profiles ?? []) {
+      out.push('', `## Where ${r.target.name}'s main thread spent the ${p.phase} (archive ${r.target.archive ? 'on' : 'off'}; ${p.file})`, '', formatSummary(p.summary));
+    }
   }
   out.push('', 'Setups:');
   for (const r of runs) {

@@ -30,7 +30,7 @@ export const USAGE = `usage: pnpm --filter @conexizan/bench bench -- [options]
   --timeout S            hard limit for the whole run (default: derived from the other options)
   --json FILE            also write every figure as JSON to FILE
   --keep-data            keep the servers' temporary data dirs and logs
-  --profile DIR          profile Conexizan (V8 inspector) over the message phase, write the
+  --profile DIR          profile Conexizan (V8 inspector) over the login storm and the message phase, write the
                          .cpuprofile into DIR and summarise it by area (XML, routing, storage, TLS…)
   --no-install           do not apt-get install a missing peer
 `;

@@ -90,7 +90,10 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   report.baseline = { rssBytes: readMemory(pid).rss, heapUsedBytes: beforeLogins.heapUsedBytes ?? null };
 
   progress(`${label}: phase 1, login storm over ${options.transport}, ${accounts.length} users, ${options.loginConcurrency} at a time…`);
+  const profiling = options.profile && target.startProfile !== undefined;
+  if (profiling) await target.startProfile!();
   const storm = await loginStorm(pool, indexed, { concurrency: options.loginConcurrency, serverPid: pid, localAddresses: options.localAddresses });
+  if (profiling) await saveProfile(target, report, 'login storm', 'logins');
   report.login = storm.result;
   report.serverCounters.login = delta(beforeLogins, await target.extraStats());
   report.warnings.push(...cpuWarnings('login storm', storm.result.cpu, report.machine.cpus));
@@ -121,7 +124,6 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   if (options.durationSeconds > 0 && online.length >= 2) {
     // How many of the online users each worker holds (accounts went round robin by index).
     const perWorker = Array.from({ length: pool.size }, (_, w) => online.filter((i) => i % pool.size === w).length);
-    const profiling = options.profile && target.startProfile !== undefined;
     if (profiling) await target.startProfile!();
     for (const rate of options.rates) {
       progress(`${label}: phase 3, ${rate} messages/s for ${options.durationSeconds} s between random pairs…`);
@@ -140,12 +142,14 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
       }
       await sleep(1000);
     }
-    if (profiling) {
-      const file = await target.stopProfile!(`${target.name}-archive-${report.target.archive ? 'on' : 'off'}-messages`);
-      report.profile = { file, summary: summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile) };
-      progress(`${label}: CPU profile of the message phase written to ${file}`);
-    }
+    if (profiling) await saveProfile(target, report, 'message phase', 'messages');
   }
+}
+
+async function saveProfile(target: Target, report: BenchReport, phase: string, name: string): Promise<void> {
+  const file = await target.stopProfile!(`${target.name}-archive-${report.target.archive ? 'on' : 'off'}-${name}`);
+  (report.profiles ??= []).push({ phase, file, summary: summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile) });
+  progress(`${target.name}: CPU profile of the ${phase} written to ${file}`);
 }
 
 /** How much each counter the target reports grew during a phase. */

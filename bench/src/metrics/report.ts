@@ -48,8 +48,8 @@ export interface BenchReport {
   /** no failed login, no lost message, clean shutdown */
   ok: boolean;
   error?: string;
-  /** a CPU profile of the server over the message phase, summarised by area */
-  profile?: { file: string; summary: ProfileSummary };
+  /** CPU profiles of the server over the login storm and the message phase, summarised by area */
+  profiles?: { phase: string; file: string; summary: ProfileSummary }[];
   /** the server could not be measured at all (e.g. not installable) */
   notMeasured?: string;
 }
