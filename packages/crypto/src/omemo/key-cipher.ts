@@ -44,7 +44,7 @@ export class KeyCipher {
     } catch (cause) {
       const used = header.preKeyId !== undefined && (await this.store.get(KEY.usedPreKey(header.preKeyId))) === true;
       if ((cause as Error)?.name === 'MessageCounterError' || used) {
-        throw new OmemoError('replayed-prekey', `a pre-key message from device ${deviceId} of ${jid} that was already used (replayed)`, { cause });
+        throw new OmemoError('replayed-prekey', `a pre-key message from device ${deviceId} of ${jid} on a pre-key that was already used (a replay, or a sender with an outdated bundle)`, { cause });
       }
       throw signalError(cause, jid, deviceId);
     }
