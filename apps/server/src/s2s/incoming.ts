@@ -144,6 +144,8 @@ export class IncomingStream {
 
   #onElement(element: Element): void {
     if (this.#stage !== 'negotiating') return;
+    // The peer gives up on its stream: nothing to answer, just close ours.
+    if (isQualified(element, 'error', NS.STREAM)) return this.close();
     if (element.is('starttls', NS.TLS)) return void this.#startTls();
     if (this.#host.requireEncryption && !this.#socket.secure) return this.close('policy-violation', 'use STARTTLS first');
     if (element.is('auth', NS.SASL)) return this.#onSaslExternal(element);
