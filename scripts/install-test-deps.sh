@@ -2,8 +2,9 @@
 # Debian packages the tests use: real XMPP clients nobody here wrote.
 set -euo pipefail
 # prosody + lua-unbound: the federation peer; chromium: the web client end-to-end tests;
-# python3-omemo + oldmemo (+ xmlschema for its etree helpers): the independent OMEMO implementation.
-packages=(python3-slixmpp python3-aiohttp coturn prosody prosody-modules lua-unbound chromium fonts-dejavu-core python3-omemo python3-oldmemo python3-xmlschema)
+# python3-omemo + oldmemo (+ xmlschema for its etree helpers): the independent OMEMO implementation;
+# openssl: the throwaway CA of the federation tests (certificate authentication between servers).
+packages=(python3-slixmpp python3-aiohttp coturn prosody prosody-modules lua-unbound chromium fonts-dejavu-core python3-omemo python3-oldmemo python3-xmlschema openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
