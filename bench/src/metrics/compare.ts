@@ -30,6 +30,13 @@ export function comparisonRows(runs: BenchReport[], p99GoalMs: number): Row[] {
     { label: 'login latency p99 in the storm (ms)', cell: (r) => num(r.login?.latencyMs.p99) },
     { label: 'unloaded login latency p50 (ms)', cell: (r) => num(r.warmup?.latencyMs.p50) },
     { label: 'server CPU per login (ms)', cell: (r) => num(r.login?.serverCpuMsPerLogin, 2) },
+    {
+      label: 'storage calls per login (own /metrics)',
+      cell: (r) => {
+        const calls = r.serverCounters.login?.storageCalls;
+        return calls !== undefined && r.login?.succeeded ? num(calls / r.login.succeeded) : text('–');
+      },
+    },
     { label: 'server RSS before logins (MiB)', cell: (r) => num(r.baseline.rssBytes ? r.baseline.rssBytes / MiB : null) },
     { label: 'server RSS with the sessions idle (MiB)', cell: (r) => num(r.hold ? r.hold.rssBytes / MiB : null) },
     { label: '**memory per idle session (KiB)**', cell: (r) => num(r.hold ? r.hold.memoryPerSessionBytes / 1024 : null) },
@@ -49,6 +56,14 @@ export function comparisonRows(runs: BenchReport[], p99GoalMs: number): Row[] {
       },
       { label: `${rate} msg/s: sent / lost`, cell: (r) => (step(r, rate) ? { text: `${step(r, rate)!.sent} / ${step(r, rate)!.lost}`, value: null } : text('–')) },
       { label: `${rate} msg/s: server CPU per 1000 messages (s)`, cell: (r) => num(step(r, rate)?.serverCpuSecondsPer1000, 3) },
+      {
+        label: `${rate} msg/s: storage calls per message (own /metrics)`,
+        cell: (r) => {
+          const m = step(r, rate);
+          const calls = m?.serverCounters.storageCalls;
+          return m && calls !== undefined && m.sent > 0 ? num(calls / m.sent) : text('–');
+        },
+      },
     );
   }
   rows.push(
