@@ -17,7 +17,15 @@ export const WEB_DIST = join(ROOT, 'e2e/.web-dist');
 
 export default async function buildWebClient(project: TestProject): Promise<void> {
   if (process.env.CONEXIZAN_E2E_SKIP_BUILD !== '1' || !existsSync(join(WEB_DIST, 'index.html'))) {
-    await build({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: WEB_DIST, emptyOutDir: true } });
+    // Test what users get: inside vitest NODE_ENV is "test", which would bundle React's development build.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: WEB_DIST, emptyOutDir: true } });
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    }
   }
   project.provide('webRoot', WEB_DIST);
 }
