@@ -21,9 +21,12 @@ export type ConnectionEvents = {
 };
 
 /**
- * A seam for end-to-end encryption: transforms run on every outgoing message
- * before it is sent and on every incoming one before anything parses it.
- * An OMEMO layer (packages/crypto) registers one; by default there is none.
+ * A seam for end-to-end encryption: `outgoing` runs on every message stanza
+ * we send, `incoming` on every one-to-one message before it is parsed, after
+ * carbons and archive results are unwrapped (so it always sees the message
+ * as its sender built it). An OMEMO layer (packages/crypto) registers one;
+ * by default there is none. An incoming transform that cannot decrypt
+ * should return a stanza whose body says so rather than throw.
  */
 export interface StanzaTransform {
   outgoing?(stanza: Element): Promise<Element> | Element;
@@ -141,17 +144,21 @@ export class Connection extends Emitter<ConnectionEvents> {
     });
     xmpp.streamManagement.on('ack', (stanza: Element) => this.emit('acked', stanza));
     xmpp.streamManagement.on('fail', (stanza: Element) => this.emit('unacked', stanza));
-    xmpp.on('stanza', (stanza: Element) => {
-      void this.#incoming(stanza);
-    });
+    xmpp.on('stanza', (stanza: Element) => this.emit('stanza', stanza));
   }
 
-  async #incoming(stanza: Element): Promise<void> {
-    let current = stanza;
-    if (current.name === 'message') {
-      for (const t of this.#transforms) if (t.incoming) current = await t.incoming(current);
+  /** Runs the incoming transforms on one (unwrapped) message; a failing transform leaves the stanza as it was. */
+  async transformIncoming(message: Element): Promise<Element> {
+    let current = message;
+    for (const t of this.#transforms) {
+      if (!t.incoming) continue;
+      try {
+        current = await t.incoming(current);
+      } catch (error) {
+        console.warn('an incoming message transform failed', (error as Error).message);
+      }
     }
-    this.emit('stanza', current);
+    return current;
   }
 
   /** Sends a stanza (messages pass through the transforms). Queued by the library while reconnecting. */

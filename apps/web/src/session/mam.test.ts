@@ -7,6 +7,7 @@ const self = 'alice@x';
 /** An archive that answers one query with the given result stanzas, then <fin/>. */
 function fakeArchive(archive: ArchiveQueries, results: (queryId: string) => Element[]) {
   return {
+    transformIncoming: async (m: Element) => m,
     async iq(_type: string, query: Element) {
       const queryId = query.attrs.queryid!;
       for (const r of results(queryId)) archive.collect(r, self);

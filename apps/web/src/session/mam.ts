@@ -53,7 +53,7 @@ export class ArchiveQueries {
     return true;
   }
 
-  async query(connection: Connection, self: string, q: ArchiveQuery): Promise<ArchivePage> {
+  async query(connection: Pick<Connection, 'iq' | 'transformIncoming'>, self: string, q: ArchiveQuery): Promise<ArchivePage> {
     const queryId = crypto.randomUUID();
     const bucket: Element[] = [];
     this.#pending.set(queryId, bucket);
@@ -67,7 +67,7 @@ export class ArchiveQueries {
         const inner = forwarded?.getChild('message');
         if (!inner) continue;
         const stamp = parseXmppDateTime(forwarded?.getChild('delay', NS.DELAY)?.attrs.stamp ?? '') ?? undefined;
-        for (const event of parseMessage(inner, { self, stamp })) {
+        for (const event of parseMessage(await connection.transformIncoming(inner), { self, stamp })) {
           if (event.kind === 'message' && result.attrs.id) event.message.archiveId = result.attrs.id;
           events.push(event);
         }

@@ -10,7 +10,7 @@ function setup() {
   vi.spyOn(session.connection, 'status', 'get').mockReturnValue('online');
   const feed = async (s: string | Element) => {
     session.connection.emit('stanza', typeof s === 'string' ? parseXml(s) : s);
-    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setTimeout(r, 10));
   };
   return { session, sent, feed };
 }
@@ -46,6 +46,25 @@ describe('Session routing', () => {
     session.markDisplayed('bob@x');
     expect(session.chats.totalUnread).toBe(0);
     expect(sent.find((s) => s.getChild('displayed', NS.CHAT_MARKERS))?.getChild('displayed', NS.CHAT_MARKERS)?.attrs.id).toBe('m2');
+  });
+
+  it('lets an encryption layer transform incoming messages, also inside carbons, in arrival order', async () => {
+    const { session, feed } = setup();
+    // A stand-in for OMEMO: the text travels reversed in <secret/>; the transform restores the body.
+    session.connection.addTransform({
+      incoming: async (m) => {
+        const secret = m.getChild('secret', 'urn:example:test');
+        if (!secret) return m;
+        await new Promise((r) => setTimeout(r, 5));
+        return xml('message', m.attrs, xml('body', {}, [...secret.getText()].reverse().join('')));
+      },
+    });
+    const secret = (id: string, text: string) => xml('message', { from: 'bob@x/p', to: 'alice@x', type: 'chat', id }, xml('secret', { xmlns: 'urn:example:test' }, [...text].reverse().join('')));
+    session.connection.emit('stanza', secret('m1', 'first'));
+    session.connection.emit('stanza', xml('message', { from: 'bob@x/p', to: 'alice@x', type: 'chat', id: 'm2' }, xml('body', {}, 'second')));
+    await feed(xml('message', { from: 'alice@x', to: 'alice@x/web' }, xml('received', { xmlns: NS.CARBONS }, xml('forwarded', { xmlns: NS.FORWARD }, secret('m3', 'third')))));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(session.chats.get('bob@x')!.messages.map((m) => m.body)).toEqual(['first', 'second', 'third']);
   });
 
   it('takes nicknames from PEP notifications', async () => {

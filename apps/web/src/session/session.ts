@@ -9,7 +9,7 @@ import type { ChatMessage } from './model.ts';
 import { LocalStore } from './persistence.ts';
 import { RosterStore, parseRosterItem, rosterGet } from './roster.ts';
 import { Outbox } from './outbox.ts';
-import { bare, markerMessage, parseMessage, receiptMessage } from './stanzas.ts';
+import { bare, markerMessage, parseMessage, receiptMessage, unwrapCarbon } from './stanzas.ts';
 
 export type SessionEvents = {
   change: [];
@@ -240,12 +240,23 @@ export class Session extends Emitter<SessionEvents> {
     if (stanza.name !== 'message') return;
     if (this.archive.collect(stanza, this.jid)) return;
     if (stanza.getChild('event', NS.PUBSUB_EVENT)) return this.#nickFromPep(stanza);
-    for (const event of parseMessage(stanza, { self: this.jid })) {
+    // One at a time, in arrival order, even when a transform (decryption) takes a while.
+    this.#messages = this.#messages.then(() => this.#routeMessage(stanza)).catch(() => {});
+  }
+
+  #messages: Promise<void> = Promise.resolve();
+
+  async #routeMessage(stanza: Element): Promise<void> {
+    const unwrapped = unwrapCarbon(stanza, this.jid);
+    if (!unwrapped) return;
+    const message = await this.connection.transformIncoming(unwrapped.message);
+    for (const event of parseMessage(message, { self: this.jid, stamp: unwrapped.stamp })) {
       if (event.kind === 'message' && !event.message.outgoing && this.roster.isBlocked(event.message.peer)) continue;
       this.chats.apply(event, true);
       if (event.kind !== 'message') continue;
       if (event.message.archiveId && this.#synced) void this.local.setMeta('lastArchiveId', event.message.archiveId);
-      if (!event.message.outgoing) this.#acknowledge(stanza, event.message);
+      // Receipts and markers answer what reached this device directly; a carbon's sender was answered by our other device.
+      if (!event.message.outgoing && unwrapped.message === stanza) this.#acknowledge(message, event.message);
     }
   }
 

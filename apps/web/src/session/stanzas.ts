@@ -58,17 +58,27 @@ export interface ParseContext {
   now?: () => number;
 }
 
+/**
+ * XEP-0280: the message inside a carbon, or the stanza itself when it is none.
+ * null for a carbon we must ignore (§11: only our own account may send them) or an empty one.
+ */
+export function unwrapCarbon(stanza: Element, self: string): { message: Element; stamp?: Date } | null {
+  const carbon = stanza.getChild('received', NS.CARBONS) ?? stanza.getChild('sent', NS.CARBONS);
+  if (!carbon) return { message: stanza };
+  if (bare(stanza.attrs.from ?? self) !== self) return null;
+  const forwarded = carbon.getChild('forwarded', NS.FORWARD);
+  const inner = forwarded?.getChild('message');
+  if (!inner) return null;
+  const delay = forwarded?.getChild('delay', NS.DELAY);
+  return { message: inner, stamp: (delay && parseXmppDateTime(delay.attrs.stamp ?? '')) || undefined };
+}
+
 /** Unwraps XEP-0280 carbons and turns a message stanza into store events. Nothing here trusts markup: bodies are plain strings. */
 export function parseMessage(stanza: Element, ctx: ParseContext): MessageEvent[] {
   const self = ctx.self;
-  const carbon = stanza.getChild('received', NS.CARBONS) ?? stanza.getChild('sent', NS.CARBONS);
-  if (carbon) {
-    // Only our own account may send us carbons (XEP-0280 §11).
-    if (bare(stanza.attrs.from ?? self) !== self) return [];
-    const inner = carbon.getChild('forwarded', NS.FORWARD)?.getChild('message');
-    if (!inner) return [];
-    const delay = carbon.getChild('forwarded', NS.FORWARD)?.getChild('delay', NS.DELAY);
-    return parseMessage(inner, { ...ctx, stamp: (delay && parseXmppDateTime(delay.attrs.stamp ?? '')) || ctx.stamp });
+  if (stanza.getChild('received', NS.CARBONS) || stanza.getChild('sent', NS.CARBONS)) {
+    const unwrapped = unwrapCarbon(stanza, self);
+    return unwrapped ? parseMessage(unwrapped.message, { ...ctx, stamp: unwrapped.stamp ?? ctx.stamp }) : [];
   }
   const from = bare(stanza.attrs.from ?? self);
   const to = bare(stanza.attrs.to ?? self);
