@@ -1,5 +1,6 @@
 import { createServer as createTcpServer, type Server } from 'node:net';
 import { createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
+import { Counter, Gauge } from 'prom-client';
 import { cloneElement, errorReply, StanzaError, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
 import { persistentSecret } from '../accounts/secrets.ts';
 import { listen } from '../c2s/listeners.ts';
@@ -46,6 +47,7 @@ export class Federation {
   readonly #serviceDomains: Set<string>;
   #stopped = false;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #bounces: Counter<'condition'>;
 
   constructor(core: ServerCore, options: FederationOptions) {
     this.#core = core;
@@ -63,6 +65,16 @@ export class Federation {
     this.#serviceDomains = new Set([...core.config.components.map((component) => component.domain), ...(core.config.muc.enabled && core.config.muc.domain ? [core.config.muc.domain] : [])].map((domain) => domain.toLowerCase()));
     // Lowest priority: components and local services (proxy65, group chat) claim their domains first.
     core.hooks.on<StanzaEvent>('route/remote', (event) => this.#routeOut(event), -1000);
+    const registers = [core.metrics.registry];
+    const federation = this;
+    new Gauge({
+      name: 'conexizan_s2s_streams', help: 'Open server-to-server streams by direction', labelNames: ['direction'], registers,
+      collect() {
+        this.set({ direction: 'in' }, federation.#incoming.size);
+        this.set({ direction: 'out' }, [...federation.#remotes.values()].filter((remote) => remote.connected).length);
+      },
+    });
+    this.#bounces = new Counter({ name: 'conexizan_s2s_bounces_total', help: 'Stanzas returned to their sender because a remote server could not be reached or refused us', labelNames: ['condition'], registers });
     // Links to domains we no longer talk to are forgotten, so the map stays as small as the set of active peers.
     this.#sweeper = setInterval(() => {
       for (const [domain, remote] of this.#remotes) if (remote.idle) this.#remotes.delete(domain);
@@ -202,6 +214,7 @@ export class Federation {
    * broadcasts, which have no sender waiting for them.
    */
   #bounce(stanza: Element, condition: StanzaErrorCondition, text: string): void {
+    this.#bounces.inc({ condition });
     const type = stanza.attrs.type as string | undefined;
     if (type === 'error' || (stanza.name === 'iq' && type === 'result')) return;
     if (stanza.name === 'presence' && type !== 'subscribe') return;

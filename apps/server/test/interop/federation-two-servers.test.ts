@@ -176,6 +176,9 @@ describe('two Conexizan servers', () => {
       alice.send(lost);
       const bounce = await alice.inbox.waitFor((el) => el.attrs.id === lost.attrs.id && el.attrs.type === 'error', 'the bounce', 30_000);
       expect(stanzaErrorCondition(bounce)).toBe('remote-server-not-found');
+      // Operators see it in /metrics.
+      const metrics = await a.core.metrics.registry.metrics();
+      expect(metrics).toMatch(/conexizan_s2s_bounces_total\{condition="remote-server-not-found"\} [1-9]/);
       alice.send(chat(`carol@${A.domain}`, 'local while b is down'));
       await carol.inbox.waitFor(hasBody('local while b is down'), 'a local message', 5_000);
 
