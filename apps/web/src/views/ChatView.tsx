@@ -95,7 +95,10 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
   }
 
   function typing(composing: boolean) {
-    if (session.status !== 'online' || blocked) return;
+    // Typing notifications tell someone we are here: only for contacts who may see our presence.
+    const item = session.roster.item(peer);
+    const trusted = item && (item.subscription === 'from' || item.subscription === 'both');
+    if (session.status !== 'online' || blocked || !trusted) return;
     void session.connection.send(chatStateMessage(peer, composing ? 'composing' : 'paused')).catch(() => {});
   }
 
