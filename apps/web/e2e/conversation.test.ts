@@ -92,6 +92,16 @@ describe('two new users chat in the web client', () => {
     }
   });
 
+  it('a message for a chat that is not open counts as unread until it is opened', async () => {
+    await bob.showContacts();
+    await alice.send('Are you still there?');
+    await expect.poll(() => bob.contactSummary(ALICE)).toMatch(/\b1 unread\b/);
+    await bob.openChat(ALICE);
+    await bob.messages('Are you still there?').waitFor();
+    await expect.poll(() => bob.contactSummary(ALICE)).not.toMatch(/unread/);
+    await bob.openChat(ALICE);
+  });
+
   it('a picture Alice sends shows as a preview on both sides', async () => {
     const png = await makePng(alice.page);
     await alice.attach({ name: 'square.png', mimeType: 'image/png', buffer: png });

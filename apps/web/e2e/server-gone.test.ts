@@ -6,9 +6,9 @@ import { startE2eServer, type E2eServer } from './support/server.ts';
 
 /**
  * The server goes away in the middle of a chat (stopped by its operator, then
- * killed as in a crash) and comes back on the same data and ports: the app
- * says it is offline, keeps what was typed, and delivers it once the server
- * is back.
+ * killed as in a crash) and comes back on the same data and ports, or the
+ * phone loses its network: the app says it is offline, keeps what was typed,
+ * and delivers it once the connection is back, exactly once.
  */
 describe('the server goes away mid-chat', () => {
   let server: E2eServer;
@@ -73,6 +73,18 @@ describe('the server goes away mid-chat', () => {
     await hugo.messages('written after the crash').waitFor({ timeout: 30_000 });
     await expect(hugo.messages('written after the crash').count()).resolves.toBe(1);
     await expect(hugo.messages('a draft typed while offline').count()).resolves.toBe(1);
+  });
+
+  it('when the phone loses its network for a while, it says so and a message written meanwhile arrives once', async () => {
+    await hugo.context.setOffline(true);
+    await hugo.connectionStatus().getByText(hugo.t.offline).waitFor({ timeout: 30_000 });
+    await hugo.send('written in a tunnel');
+    await hugo.messages('written in a tunnel').getByText(hugo.t.waitingToSend).waitFor();
+    await hugo.context.setOffline(false);
+    await hugo.waitOnline(90_000);
+    await gina.messages('written in a tunnel').waitFor({ timeout: 30_000 });
+    await expect.poll(() => hugo.messages('written in a tunnel').getByText(hugo.t.waitingToSend).count(), { timeout: 30_000 }).toBe(0);
+    await expect(gina.messages('written in a tunnel').count()).resolves.toBe(1);
   });
 
   it('no uncaught error on either page (failed connection attempts are expected in the console)', () => {
