@@ -1,4 +1,4 @@
-import { createServer as createTcpServer, type Server } from 'node:net';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
 import { Counter, Gauge } from 'prom-client';
 import { cloneElement, errorReply, StanzaError, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
@@ -222,7 +222,7 @@ export class Federation {
     void this.#core.router.route(reply, { kind: 'local' });
   }
 
-  #accept(socket: import('node:net').Socket): void {
+  #accept(socket: Socket): void {
     if (this.#stopped) {
       socket.destroy();
       return;

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { base64Encode, utf8Encode } from '@conexizan/crypto';
 import { NS, parseStreamError, streamErrorElement, tryParseJid, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
 import type { Logger } from '../core/log.ts';
@@ -309,5 +309,3 @@ export class OutgoingStream {
     this.#events.closed();
   }
 }
-
-export type { TLSSocket };

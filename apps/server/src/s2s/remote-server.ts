@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { StanzaError, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
@@ -171,7 +172,7 @@ export class RemoteServer {
     this.#attemptFailed('remote-server-not-found');
   }
 
-  #attach(socket: import('node:net').Socket, directTls: boolean): void {
+  #attach(socket: Socket, directTls: boolean): void {
     const settings = this.#settings;
     const stream: OutgoingStream = new OutgoingStream(
       {
