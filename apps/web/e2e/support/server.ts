@@ -53,36 +53,40 @@ export interface E2eServerOptions {
 
 export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2eServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'conexizan-e2e-'));
-  const [httpPort, c2sPort, httpsPort] = (await freePorts(3)) as [number, number, number];
   const config = join(dataDir, 'conexizan.toml');
-  await writeFile(config, [
-    'domain = "localhost"',
-    `data_dir = ${JSON.stringify(dataDir)}`,
-    'bind = "127.0.0.1"',
-    'registration = "open"',
-    `web_root = ${JSON.stringify(inject('webRoot'))}`,
-    '[ports]',
-    `c2s = ${c2sPort}`,
-    'c2s_tls = 0',
-    's2s = 0',
-    `http = ${httpPort}`,
-    `https = ${options.https ? httpsPort : 0}`,
-    '[limits]',
-    // every test user registers from 127.0.0.1
-    `registrations_per_hour = ${options.registrationsPerHour ?? 1000}`,
-    'failed_logins_before_delay = 1000',
-    ...(options.maxUploadBytes ? ['[upload]', `max_file_bytes = ${options.maxUploadBytes}`] : []),
-    '[log]',
-    `level = ${JSON.stringify(process.env.CONEXIZAN_TEST_LOG ?? 'warn')}`,
-    'format = "json"',
-    '',
-  ].join('\n'));
-
+  let ports = { http: 0, c2s: 0, https: 0 };
   let child: ChildProcess | null = null;
   let output = '';
   const echo = Boolean(process.env.CONEXIZAN_TEST_LOG);
 
-  async function start(): Promise<void> {
+  async function writeConfig(): Promise<void> {
+    const [http, c2s, https] = (await freePorts(3)) as [number, number, number];
+    ports = { http, c2s, https };
+    await writeFile(config, [
+      'domain = "localhost"',
+      `data_dir = ${JSON.stringify(dataDir)}`,
+      'bind = "127.0.0.1"',
+      'registration = "open"',
+      `web_root = ${JSON.stringify(inject('webRoot'))}`,
+      '[ports]',
+      `c2s = ${c2s}`,
+      'c2s_tls = 0',
+      's2s = 0',
+      `http = ${http}`,
+      `https = ${options.https ? https : 0}`,
+      '[limits]',
+      // every test user registers from 127.0.0.1
+      `registrations_per_hour = ${options.registrationsPerHour ?? 1000}`,
+      'failed_logins_before_delay = 1000',
+      ...(options.maxUploadBytes ? ['[upload]', `max_file_bytes = ${options.maxUploadBytes}`] : []),
+      '[log]',
+      `level = ${JSON.stringify(process.env.CONEXIZAN_TEST_LOG ?? 'warn')}`,
+      'format = "json"',
+      '',
+    ].join('\n'));
+  }
+
+  async function startOnce(): Promise<void> {
     if (child) return;
     const env: NodeJS.ProcessEnv = { ...process.env };
     // The test's config file decides; a developer's CONEXIZAN_* must not leak in.
@@ -103,7 +107,24 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
     process_.once('exit', () => {
       if (child === process_) child = null;
     });
-    await Promise.race([waitForHealth(httpPort), exited]);
+    await Promise.race([waitForHealth(ports.http), exited]);
+  }
+
+  /**
+   * Another process on this busy machine may take a port between freePorts()
+   * and the server's listen(): the first start then picks new ports; a
+   * restart keeps its ports and tries again briefly.
+   */
+  async function start(firstTime = false): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOnce();
+      } catch (error) {
+        if (!String(error).includes('EADDRINUSE') || attempt >= 10) throw error;
+        if (firstTime) await writeConfig();
+        else await new Promise((done) => setTimeout(done, 300));
+      }
+    }
   }
 
   async function stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
@@ -117,7 +138,8 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
   }
 
   try {
-    await start();
+    await writeConfig();
+    await start(true);
   } catch (error) {
     await stop('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
@@ -125,15 +147,15 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
   }
 
   return {
-    url: `http://localhost:${httpPort}/`,
+    url: `http://localhost:${ports.http}/`,
     domain: 'localhost',
-    httpPort,
-    c2sPort,
+    httpPort: ports.http,
+    c2sPort: ports.c2s,
     dataDir,
     output: () => output,
     stop: () => stop('SIGTERM'),
     kill: () => stop('SIGKILL'),
-    start,
+    start: () => start(),
     async dispose() {
       await stop();
       await rm(dataDir, { recursive: true, force: true });
