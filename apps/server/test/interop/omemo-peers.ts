@@ -5,8 +5,9 @@ import { DEVICE_LIST_NODE, OmemoAccount, OmemoPep, buildOmemoMessage, type Decry
 import { NS, type Element } from '@conexizan/protocol';
 import { SYSTEM_PYTHON, slixmppProblem, type Observation } from '../support/python.ts';
 import type { TestServer } from '../support/test-server.ts';
-import { Inbox } from '../support/wait.ts';
-import { loginJs, xml, type JsSession } from '../support/xmpp-js.ts';
+import { client } from '@xmpp/client';
+import { Inbox, withTimeout } from '../support/wait.ts';
+import { loginJs, stopQuietly, xml, type JsSession } from '../support/xmpp-js.ts';
 
 /**
  * The two sides of the OMEMO interop test: python-omemo (oldmemo backend) in
@@ -22,10 +23,11 @@ export class PythonOmemoPeer {
   stderr = '';
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
 
-  static async start(options: { port: number; user: string; password: string; state: string }): Promise<{ peer: PythonOmemoPeer; ready: Observation }> {
+  static async start(options: { host?: string; port: number; domain?: string; user: string; password: string; state: string }): Promise<{ peer: PythonOmemoPeer; ready: Observation }> {
     const problem = slixmppProblem();
     if (problem) throw new Error(problem);
-    const child = spawn(SYSTEM_PYTHON, ['-u', PEER_SCRIPT, '--port', String(options.port), '--user', options.user, '--password', options.password, '--state', options.state], {
+    const where = ['--host', options.host ?? '127.0.0.1', '--port', String(options.port), '--domain', options.domain ?? 'localhost'];
+    const child = spawn(SYSTEM_PYTHON, ['-u', PEER_SCRIPT, ...where, '--user', options.user, '--password', options.password, '--state', options.state], {
       cwd: fileURLToPath(new URL('./slixmpp/', import.meta.url)),
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
     });
@@ -88,7 +90,7 @@ export class NodeOmemoClient {
   readonly received = new Inbox<Received>((r) => `${r.from}: ${r.result ? JSON.stringify(r.result.plaintext) : r.error?.message}`);
 
   private constructor(
-    readonly session: JsSession,
+    readonly session: OmemoSession,
     readonly account: OmemoAccount,
     readonly directory: OmemoPep,
     readonly published: { bundle: PublishOutcome; deviceList: PublishOutcome },
@@ -96,14 +98,16 @@ export class NodeOmemoClient {
 
   /** Logs in, opens the account on `store` and announces the device; `prepare` runs first (to set up PEP nodes). */
   static async start(options: {
-    server: TestServer;
+    /** the test server on 127.0.0.1 for "localhost", or where another one listens */
+    server: TestServer | { service: string; domain: string };
     username: string;
     password: string;
     resource: string;
     store: OmemoStore;
-    prepare?: (session: JsSession) => Promise<void>;
+    prepare?: (session: OmemoSession) => Promise<void>;
   }): Promise<NodeOmemoClient> {
-    const session = await loginJs({ server: options.server, transport: 'starttls', username: options.username, password: options.password, resource: options.resource });
+    const { server, username, password, resource } = options;
+    const session = 'service' in server ? await loginAt({ ...server, username, password, resource }) : await loginJs({ server, transport: 'starttls', username, password, resource });
     await options.prepare?.(session);
     // The package's PEP code, driven by @xmpp/client as the web client will drive it.
     const directory = new OmemoPep((iq) => session.xmpp.iqCaller.request(iq, WAIT_MS));
@@ -189,6 +193,19 @@ export class NodeOmemoClient {
     this.received.close('the Node OMEMO client stopped');
     return this.session.stop();
   }
+}
+
+/** What NodeOmemoClient needs of an @xmpp/client session. */
+export type OmemoSession = Pick<JsSession, 'xmpp' | 'bareJid' | 'send' | 'stop'>;
+
+/** An @xmpp/client login to a server that is not the default test server (another address and domain). */
+async function loginAt(options: { service: string; domain: string; username: string; password: string; resource: string }): Promise<OmemoSession> {
+  const xmpp = client({ service: options.service, domain: options.domain, username: options.username, password: options.password, resource: options.resource });
+  xmpp.reconnect.stop();
+  xmpp.on('error', () => undefined);
+  const jid = (await withTimeout(xmpp.start(), WAIT_MS, `login of ${options.username}@${options.domain}`)).toString();
+  await xmpp.send(xml('presence'));
+  return { xmpp, bareJid: jid.split('/')[0]!, send: (element) => xmpp.send(element), stop: () => stopQuietly(xmpp) };
 }
 
 function bare(jid: unknown): string {
