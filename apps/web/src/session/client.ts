@@ -5,6 +5,8 @@ import { SCRAM_MECHANISMS, scramMechanism } from './scram-mechanism.ts';
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline';
 
+const RECONNECT_MAX_MS = 10_000;
+
 export type ConnectionEvents = {
   status: [ConnectionStatus];
   /** a fresh session (first login or after resumption failed): roster and archive need a sync */
@@ -59,6 +61,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   #xmpp: XmppClient | null = null;
   #status: ConnectionStatus = 'offline';
   #transforms: StanzaTransform[] = [];
+  #failures = 0;
   #iqHandlers: { type: 'get' | 'set'; ns: string; name: string; handler: (stanza: Element) => unknown }[] = [];
   jid = '';
 
@@ -71,6 +74,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   #setStatus(status: ConnectionStatus): void {
+    if (status === 'online') this.#failures = 0;
     if (status === this.#status) return;
     this.#status = status;
     this.emit('status', status);
@@ -131,7 +135,12 @@ export class Connection extends Emitter<ConnectionEvents> {
     xmpp.on('status', (status: string) => {
       if (xmpp !== this.#xmpp) return;
       if (status === 'online') this.#setStatus('online');
-      else if (status === 'disconnect' || status === 'offline') this.#setStatus('offline');
+      else if (status === 'disconnect') {
+        this.#setStatus('offline');
+        // Back off while the server stays away (1 s, 2 s, 4 s … 10 s, with jitter) so that
+        // many clients do not hammer a restarting server in step.
+        xmpp.reconnect.delay = Math.min(RECONNECT_MAX_MS, 1000 * 2 ** this.#failures++) + Math.floor(Math.random() * 500);
+      } else if (status === 'offline') this.#setStatus('offline');
       else if (status === 'connecting' || status === 'opening') this.#setStatus('connecting');
     });
     xmpp.on('online', (jid: { toString(): string }) => {
@@ -203,6 +212,13 @@ export class Connection extends Emitter<ConnectionEvents> {
     } catch {
       // already closed
     }
+  }
+
+  /** The browser says the network is back: try now rather than at the end of the back-off. */
+  networkBack(): void {
+    const xmpp = this.#xmpp;
+    this.#failures = 0;
+    if (xmpp?.status === 'disconnect') void (xmpp.reconnect as unknown as { reconnect(): Promise<void> }).reconnect().catch(() => {});
   }
 
   /** Ends the session cleanly (no reconnection). */

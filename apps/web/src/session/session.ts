@@ -72,8 +72,13 @@ export class Session extends Emitter<SessionEvents> {
     });
     if (typeof window !== 'undefined') {
       const lost = () => this.connection.networkLost();
+      const back = () => this.connection.networkBack();
       window.addEventListener('offline', lost);
-      this.#detach = () => window.removeEventListener('offline', lost);
+      window.addEventListener('online', back);
+      this.#detach = () => {
+        window.removeEventListener('offline', lost);
+        window.removeEventListener('online', back);
+      };
     }
   }
 
