@@ -19,8 +19,8 @@ import { NodeOmemoClient, PythonOmemoPeer } from './omemo-peers.ts';
  * device list and bundle from the other server's PEP over server-to-server,
  * with no subscription between them, and they write both ways.
  */
-const A = { domain: 'a.test', address: '127.0.0.8' };
-const B = { domain: 'b.test', address: '127.0.0.9' };
+const A = { domain: 'a.test', address: '127.0.0.12' };
+const B = { domain: 'b.test', address: '127.0.0.13' };
 const PASSWORD = 'omemo federation password';
 const restoreTls = acceptSelfSignedCertificates();
 
