@@ -29,6 +29,23 @@ export function saveLogin(login: SavedLogin | null): void {
   else globalThis.localStorage?.removeItem(SAVED_KEY);
 }
 
+/**
+ * What was typed in the "Server" field: a domain (its endpoint is looked up through host-meta)
+ * or a WebSocket address used as it is, for servers that publish no host-meta.
+ */
+export function parseServerField(input: string): { domain: string; service?: string } {
+  const value = input.trim();
+  if (/^wss?:\/\//i.test(value)) {
+    try {
+      const url = new URL(value);
+      return { domain: url.hostname, service: url.href };
+    } catch {
+      return { domain: value };
+    }
+  }
+  return { domain: value };
+}
+
 export class InvalidUsernameError extends Error {
   override name = 'InvalidUsernameError';
 }

@@ -29,3 +29,11 @@ describe('XEP-0156 discovery', () => {
     await expect(discoverWebSocket('x', failing, null)).rejects.toBeInstanceOf(DiscoveryError);
   });
 });
+
+describe('the Server field', async () => {
+  const { parseServerField } = await import('./account.ts');
+  it('takes a domain, or a WebSocket address as it is', () => {
+    expect(parseServerField(' example.org ')).toEqual({ domain: 'example.org' });
+    expect(parseServerField('wss://xmpp.example.org:5443/ws')).toEqual({ domain: 'xmpp.example.org', service: 'wss://xmpp.example.org:5443/ws' });
+  });
+});

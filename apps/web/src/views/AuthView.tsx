@@ -1,6 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AuthError, InvalidUsernameError, openSession, splitAddress, type SavedLogin } from '../session/account.ts';
+import { AuthError, InvalidUsernameError, openSession, parseServerField, splitAddress, type SavedLogin } from '../session/account.ts';
 import { DiscoveryError, discoverWebSocket } from '../session/discovery.ts';
 import { RegisterError, fetchRegistrationForm } from '../session/register.ts';
 import type { Session } from '../session/session.ts';
@@ -32,8 +32,9 @@ export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
     if (mode !== 'register') return;
     let cancelled = false;
     setRules(null);
-    discoverWebSocket(domain.trim())
-      .then((service) => fetchRegistrationForm(service, domain.trim()))
+    const server = parseServerField(domain);
+    (server.service ? Promise.resolve(server.service) : discoverWebSocket(server.domain))
+      .then((service) => fetchRegistrationForm(service, server.domain))
       .then((form) => !cancelled && setRules(form.instructions))
       .catch(() => {});
     return () => {
@@ -72,14 +73,15 @@ export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
     setError(null);
     if (!username.trim() || !password) return setError(t('auth.errors.empty'));
     try {
-      await splitAddress(username, domain);
+      await splitAddress(username, parseServerField(domain).domain);
     } catch {
       return setError(t('auth.errors.invalidUsername'));
     }
     if (mode === 'register' && [...password].length < minLength) return setError(t('auth.errors.tooShort', { min: minLength }));
     setBusy(true);
     try {
-      const { session, login } = await openSession({ address: username, defaultDomain: domain, password, register: mode === 'register' });
+      const server = parseServerField(domain);
+      const { session, login } = await openSession({ address: username, defaultDomain: server.domain, service: server.service, password, register: mode === 'register' });
       onSession(session, login, stay);
     } catch (e) {
       setError(explain(e));
