@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { DEVICE_LIST_NODE, OmemoAccount, OmemoPep, buildOmemoMessage, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto/omemo';
+import { DEVICE_LIST_NODE, OmemoAccount, OmemoPep, buildOmemoMessage, findOmemoMessage, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto/omemo';
 import { NS, type Element } from '@conexizan/protocol';
 import { SYSTEM_PYTHON, slixmppProblem, type Observation } from '../support/python.ts';
 import type { TestServer } from '../support/test-server.ts';
@@ -126,12 +126,10 @@ export class NodeOmemoClient {
       if (list) await this.directory.onDeviceList(this.account, bare(outer.attrs.from), list).catch(() => undefined);
       return;
     }
-    const { stanza, via } = unwrap(outer);
-    // Carbons and archive results are only believed from the own account (XEP-0280 §11, XEP-0313 §5.1).
-    if (via !== 'live' && outer.attrs.from !== undefined && bare(outer.attrs.from) !== this.account.jid) return;
-    const encrypted = stanza?.getChild('encrypted', NS.OMEMO_LEGACY);
-    if (!stanza || !encrypted) return;
-    const from = bare(stanza.attrs.from);
+    // The package's own lookup: live, carbon (own account only) or archive result.
+    const found = findOmemoMessage(outer, this.account.jid);
+    if (!found) return;
+    const { from, via, message: stanza, encrypted } = found;
     if (this.hold) {
       this.received.push({ from, via, stanza, encrypted });
       return;
@@ -210,15 +208,6 @@ async function loginAt(options: { service: string; domain: string; username: str
 
 function bare(jid: unknown): string {
   return String(jid ?? '').split('/')[0]!;
-}
-
-/** The message inside a carbon copy or an archive result, or the stanza itself. */
-function unwrap(outer: Element): { stanza: Element | undefined; via: Received['via'] } {
-  const carbon = outer.getChild('sent', NS.CARBONS) ?? outer.getChild('received', NS.CARBONS);
-  if (carbon) return { stanza: carbon.getChild('forwarded', NS.FORWARD)?.getChild('message'), via: 'carbon' };
-  const result = outer.getChild('result', NS.MAM);
-  if (result) return { stanza: result.getChild('forwarded', NS.FORWARD)?.getChild('message'), via: 'archive' };
-  return { stanza: outer, via: 'live' };
 }
 
 /** One HTTPS request to the test server (the URLs name "localhost"; its certificate is self-signed). */

@@ -10,5 +10,6 @@ export { DEVICE_LIST_NODE, bundleNode, buildDeviceList, parseDeviceList, parseBu
 export * from './media.ts';
 export * from './pep.ts';
 export { checkOmemoStore } from './store-contract.ts';
+export * from './incoming.ts';
 
 dropLibraryProcessListeners();
