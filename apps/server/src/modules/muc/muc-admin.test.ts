@@ -44,6 +44,7 @@ describe('roles and affiliations (XEP-0045 §8–10)', () => {
     expect(errorCondition(await bob.query(adminQuery(room('nokick'), 'set', xml('item', { nick: 'Alice', role: 'none' }))))).toBe('forbidden');
     await alice.query(adminQuery(room('nokick'), 'set', xml('item', { nick: 'Bob', role: 'moderator' })));
     expect(errorCondition(await bob.query(adminQuery(room('nokick'), 'set', xml('item', { nick: 'Alice', role: 'none' }))))).toBe('not-allowed');
+    expect(errorCondition(await bob.query(adminQuery(room('nokick'), 'set', xml('item', { nick: 'Bob', role: 'none' }))))).toBe('conflict');
   });
 
   it('bans by bare JID (301): the banned person cannot come back, not even from another resource', async () => {

@@ -17,6 +17,7 @@ export interface Actor {
 
 export async function grantRole(svc: MucService, room: Room, actor: Occupant, target: Occupant, role: Role, reason: string | undefined): Promise<void> {
   if (actor.role !== 'moderator') throw fail('forbidden', 'auth', 'only moderators change roles');
+  if (target === actor && role !== 'moderator') throw fail('conflict', 'cancel', 'leave the room instead of kicking or silencing yourself');
   const actorAffiliation = room.affiliationOf(actor.realBare);
   const targetAffiliation = room.affiliationOf(target.realBare);
   const privileged = (affiliation: Affiliation) => affiliation === 'owner' || affiliation === 'admin';
@@ -46,6 +47,7 @@ export async function changeAffiliation(svc: MucService, room: Room, actor: Acto
   if ((high(affiliation) || high(current)) && actorAffiliation !== 'owner') throw fail('not-allowed', 'cancel', 'only owners change owners and admins');
   // §10.6: a room always keeps an owner.
   if (current === 'owner' && affiliation !== 'owner' && room.owners().length <= 1) throw fail('conflict', 'cancel', 'the last owner cannot step down; name another owner first');
+  if (affiliation === 'outcast' && target === actor.bare) throw fail('conflict', 'cancel', 'you cannot ban yourself');
   if (current === affiliation) return;
   room.setAffiliation(target, affiliation, reason);
   await svc.persist(room);
