@@ -60,12 +60,18 @@ export function roomInfo(room: Room, requester: Jid): Element {
   const c = room.config;
   const fields = [
     { var: 'FORM_TYPE', type: 'hidden', values: [NS_ROOMINFO] },
-    { var: 'muc#roominfo_description', label: 'Description', values: [c.description] },
-    { var: 'muc#roominfo_occupants', label: 'Number of occupants', values: [String(room.occupants.size)] },
-    { var: 'muc#roominfo_subject', label: 'Subject', values: [room.state.subject?.text ?? ''] },
     { var: 'muc#roominfo_lang', label: 'Language', values: [c.language] },
     { var: 'muc#roomconfig_roomname', label: 'Name', values: [c.name] },
   ];
+  // A private group tells outsiders that it exists and what it is, not what it is about or how many are in it.
+  const outsider = c.membersOnly && room.affiliationOf(requester) === 'none' && !room.occupantOf(requester);
+  if (!outsider) {
+    fields.push(
+      { var: 'muc#roominfo_description', label: 'Description', values: [c.description] },
+      { var: 'muc#roominfo_occupants', label: 'Number of occupants', values: [String(room.occupants.size)] },
+      { var: 'muc#roominfo_subject', label: 'Subject', values: [room.state.subject?.text ?? ''] },
+    );
+  }
   if (room.state.vcard?.photoHash) fields.push({ var: 'muc#roominfo_avatarhash', label: 'Avatar hash', values: [room.state.vcard.photoHash] });
   return discoInfoResult({
     identities: [{ category: 'conference', type: 'text', name: c.name || room.jid.local }],

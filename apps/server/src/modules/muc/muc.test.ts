@@ -172,6 +172,12 @@ describe('group chat service (XEP-0045)', () => {
     const bob = await session('bob');
     await createRoom(alice, room('private'), 'Alice', { 'muc#roomconfig_membersonly': '1', 'muc#roomconfig_whois': 'anyone', 'muc#roomconfig_publicroom': '0' });
     expect(errorCondition(await enter(bob, room('private'), 'Bob'))).toBe('registration-required');
+    // Outsiders learn that the private group exists, not its subject or how many are in it.
+    const info = (await bob.query(xml('iq', { type: 'get', to: room('private') }, xml('query', { xmlns: NS.DISCO_INFO })))).getChild('query')!;
+    const fields = info.getChild('x', NS.DATA_FORMS)!.getChildren('field').map((f) => f.attrs.var);
+    expect(fields).not.toContain('muc#roominfo_subject');
+    expect(fields).not.toContain('muc#roominfo_occupants');
+    expect(info.getChildren('feature').map((f) => f.attrs.var)).toEqual(expect.arrayContaining(['muc_membersonly', 'muc_nonanonymous']));
     await createRoom(alice, room('secret'), 'Alice', { 'muc#roomconfig_passwordprotectedroom': '1', 'muc#roomconfig_roomsecret': 'swordfish' });
     expect(errorCondition(await enter(bob, room('secret'), 'Bob', [xml('password', {}, 'guess')]))).toBe('not-authorized');
     expect(errorCondition(await enter(bob, room('secret'), 'Bob'))).toBe('not-authorized');
