@@ -1,4 +1,4 @@
-import { buildDataForm, formValue, NS, parseDataForm, xml, type Element, type Jid } from '@conexizan/protocol';
+import { buildDataForm, formValue, NS, parseDataForm, prepResourcepart, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { Room } from './room.ts';
 import { fail, type MucService } from './service.ts';
 
@@ -44,7 +44,13 @@ export async function register(svc: MucService, room: Room, from: Jid, query: El
   if (!x) throw fail('bad-request', 'modify', 'submit the registration form');
   const form = parseDataForm(x);
   if (form.type === 'cancel') return;
-  const nick = formValue(form, 'muc#register_roomnick')?.trim() ?? '';
+  let nick: string;
+  try {
+    // Prepared as the resource of an occupant JID will be, so the reservation matches what people type.
+    nick = prepResourcepart(formValue(form, 'muc#register_roomnick')?.trim() ?? '');
+  } catch {
+    throw fail('not-acceptable', 'modify', 'this nickname cannot be part of an address');
+  }
   if (!nick || [...nick].length > MAX_NICK) throw fail('not-acceptable', 'modify', `a nickname has 1 to ${MAX_NICK} characters`);
   if (room.config.membersOnly && affiliation === 'none') throw fail('registration-required', 'auth', 'ask an admin of this members-only room to add you');
   const owner = room.nickOwner(nick);
