@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatMessage } from '../session/model.ts';
-import { MessageTooLongError } from '../session/outbox.ts';
+import { MAX_BODY_CHARS, MessageTooLongError } from '../session/outbox.ts';
 import type { Session } from '../session/session.ts';
 import { chatStateMessage } from '../session/stanzas.ts';
 import { Avatar } from './Avatar.tsx';
@@ -86,7 +86,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
       if (editing) await session.outbox.correct(peer, editing.id, text);
       else await session.outbox.send(peer, text, { replyTo: replyTo ?? undefined });
     } catch (error) {
-      if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: 10000 }));
+      if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }));
       throw error;
     }
     stickToBottom.current = true;
