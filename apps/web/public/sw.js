@@ -14,6 +14,17 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+/** Drops cached scripts and styles the current page no longer names (an older build's), so the cache does not grow with every release. */
+async function prune(cache, indexResponse) {
+  const html = await indexResponse.text();
+  const current = new Set([...html.matchAll(/\/assets\/[^"' )]+/g)].map((m) => m[0]));
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    // Chunks loaded on demand (not named in the page) stay until the page's own assets change.
+    if (path.startsWith('/assets/index-') && !current.has(path)) await cache.delete(request);
+  }
+}
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
@@ -42,7 +53,7 @@ self.addEventListener('fetch', (event) => {
         .then((res) => {
           if (res.ok) {
             const copy = res.clone();
-            event.waitUntil(caches.open(CACHE).then((cache) => cache.put('/index.html', copy)));
+            event.waitUntil(caches.open(CACHE).then((cache) => cache.put('/index.html', copy.clone()).then(() => prune(cache, copy))));
           }
           return res;
         })
