@@ -1,4 +1,5 @@
 import { Emitter } from './events.ts';
+import type { MessageSecurity } from '@conexizan/crypto/omemo';
 import type { ChatMessage, Conversation, DeliveryState } from './model.ts';
 import type { MessageEvent } from './stanzas.ts';
 
@@ -137,6 +138,11 @@ export class ChatStore extends Emitter<ChatStoreEvents> {
 
   setState(peer: string, id: string, state: DeliveryState): void {
     this.#patch(peer, (m) => m.id === id && m.outgoing, (m) => (STATE_RANK[state] > STATE_RANK[m.state] || state === 'failed' && m.state === 'pending' ? { ...m, state } : null));
+  }
+
+  /** How one of our messages went out (OMEMO or plain), once the encryption layer has decided. */
+  setSecurity(peer: string, id: string, security: MessageSecurity): void {
+    this.#patch(peer, (m) => m.id === id && m.outgoing, (m) => (m.security === security ? null : { ...m, security }));
   }
 
   /** A chat marker or receipt for one message also covers the earlier ones (XEP-0333 §4). */

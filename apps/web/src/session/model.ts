@@ -1,3 +1,5 @@
+import type { MessageSecurity, OmemoErrorCode } from '@conexizan/crypto/omemo';
+
 /** The session layer's data: plain objects, replaced (never mutated) when they change. */
 export type DeliveryState = 'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
 
@@ -28,6 +30,10 @@ export interface ChatMessage {
   file?: FileRef;
   /** whether the sender asked for a chat marker (XEP-0333) */
   markable?: boolean;
+  /** how it travelled (OMEMO, see omemo/layer.ts); absent means not encrypted */
+  security?: MessageSecurity;
+  /** why an encrypted message could not be decrypted (an OmemoError code); body then holds the explanation */
+  undecryptable?: OmemoErrorCode;
 }
 
 export interface RosterItem {

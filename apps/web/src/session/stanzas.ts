@@ -1,5 +1,6 @@
 import { NS, parseXmppDateTime, xml, type Element } from '@conexizan/protocol';
 import type { ChatMessage, FileRef } from './model.ts';
+import { readSecurityMark } from './omemo/security-mark.ts';
 
 /** What one incoming message stanza means for the conversation store. */
 export type MessageEvent =
@@ -138,6 +139,8 @@ export function parseMessage(stanza: Element, ctx: ParseContext): MessageEvent[]
     markable: stanza.getChild('markable', NS.CHAT_MARKERS) !== undefined,
   };
   if (stanzaId) message.archiveId = stanzaId;
+  const mark = readSecurityMark(stanza);
+  if (mark) Object.assign(message, mark);
   if (reply?.attrs.id) {
     // The quoted text the sender put in the fallback, shown when we do not have the original.
     const quoted = rawBody.length > body.length && rawBody.endsWith(body) ? rawBody.slice(0, rawBody.length - body.length) : '';

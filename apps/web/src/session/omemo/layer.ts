@@ -1,0 +1,240 @@
+import { NS, xml, type Element } from '@conexizan/protocol';
+import {
+  DEVICE_LIST_NODE,
+  OmemoAccount,
+  OmemoError,
+  OmemoPep,
+  buildDeviceList,
+  buildOmemoMessage,
+  isOmemoError,
+  explainOmemoError,
+  parseDeviceList,
+  type DeviceInfo,
+  type MessageSecurity,
+  type OmemoStore,
+  type TrustLevel,
+} from '@conexizan/crypto/omemo';
+import type { Connection, StanzaTransform } from '../client.ts';
+import { Emitter } from '../events.ts';
+import { bare } from '../stanzas.ts';
+import { SECURITY_MARK_NS, securityMark, without } from './security-mark.ts';
+
+/** Per chat: OMEMO (the default) or plain text, which only the user can choose. */
+export type ChatEncryption = 'omemo' | 'plain';
+
+/** What the chat view shows about one contact. */
+export interface PeerEncryption {
+  mode: ChatEncryption;
+  /** undefined until the contact's device list was looked up in this session */
+  hasDevices?: boolean;
+  devices: DeviceInfo[];
+}
+
+/** An outgoing message the layer refuses to send, because it would have to go out unencrypted. */
+export class EncryptionRefusedError extends Error {
+  override name = 'EncryptionRefusedError';
+  constructor(readonly peer: string, readonly reason: OmemoError) {
+    super(`not sent to ${peer}: ${reason.code}`);
+  }
+}
+
+const MODE_KEY = 'web-chat-encryption:';
+
+export interface OmemoLayerOptions {
+  connection: Connection;
+  jid: string;
+  store: OmemoStore;
+  /** our own message `id` to `peer` went out with this protection */
+  onSent(peer: string, id: string, security: MessageSecurity): void;
+  preKeyCount?: number;
+}
+
+/**
+ * OMEMO for one-to-one chats, as a transform on the connection: every chat
+ * message with a body is encrypted for all of the contact's devices and our
+ * own other ones, unless the user chose plain text for that chat; a contact
+ * without devices gets nothing until the user decides. Incoming, carbon and
+ * archived messages are decrypted; when that fails, the message says why.
+ */
+export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransform {
+  readonly pep: OmemoPep;
+  #account: Promise<OmemoAccount> | null = null;
+  #peers = new Map<string, PeerEncryption>();
+  /** device lists fetched in this session: PEP notifications keep them fresh after that */
+  #fresh = new Set<string>();
+  #published = false;
+
+  constructor(private readonly options: OmemoLayerOptions) {
+    super();
+    this.pep = new OmemoPep((iq) => options.connection.iq(iq.attrs.type as 'get' | 'set', iq.getChildElements()[0]!, iq.attrs.to));
+  }
+
+  account(): Promise<OmemoAccount> {
+    this.#account ??= OmemoAccount.open({ jid: this.options.jid, store: this.options.store, directory: this.pep, preKeyCount: this.options.preKeyCount });
+    return this.#account;
+  }
+
+  /** On every fresh session: announce this device (bundle, then device list) and forget which lists are current. */
+  async start(): Promise<void> {
+    this.#fresh.clear();
+    const account = await this.account();
+    if (await account.rotateSignedPreKeyIfDue()) this.#published = false;
+    await this.pep.publishDevice(account);
+    this.#fresh.add(this.options.jid);
+    this.#published = true;
+    this.emit('change');
+  }
+
+  get published(): boolean {
+    return this.#published;
+  }
+
+  /** A PEP notification; true if it was an OMEMO device list (handled here). */
+  onPepEvent(stanza: Element): boolean {
+    const items = stanza.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
+    if (items?.attrs.node !== DEVICE_LIST_NODE || !stanza.attrs.from) return false;
+    const list = items.getChild('item')?.getChild('list', NS.OMEMO_LEGACY);
+    const from = bare(stanza.attrs.from);
+    if (list) {
+      void this.account()
+        .then((account) => this.pep.onDeviceList(account, from, list))
+        .then(() => {
+          this.#fresh.add(from);
+          return this.#describe(from);
+        })
+        .catch(() => {});
+    }
+    return true;
+  }
+
+  peer(peer: string): PeerEncryption {
+    return this.#peers.get(peer) ?? { mode: 'omemo', devices: [] };
+  }
+
+  /** Looks the contact's devices up (once per session) so the chat can warn before anything is sent. */
+  async checkPeer(peer: string): Promise<PeerEncryption> {
+    await this.#refresh(peer).catch(() => {});
+    return this.#describe(peer);
+  }
+
+  async setMode(peer: string, mode: ChatEncryption): Promise<void> {
+    await this.options.store.set(MODE_KEY + peer, mode);
+    await this.#describe(peer);
+  }
+
+  async setTrust(jid: string, deviceId: number, level: TrustLevel): Promise<void> {
+    await (await this.account()).setTrust(jid, deviceId, level);
+    await this.#describe(jid);
+  }
+
+  /** This device and the account's others, as the own device list says. */
+  async ownDevices(): Promise<{ current: { deviceId: number; fingerprint: string }; others: DeviceInfo[] }> {
+    const account = await this.account();
+    await this.#refresh(this.options.jid).catch(() => {});
+    return { current: { deviceId: account.deviceId, fingerprint: await account.fingerprint() }, others: await account.devices(this.options.jid) };
+  }
+
+  /** Takes one of our other devices off the published device list: contacts stop encrypting for it. */
+  async removeOwnDevice(deviceId: number): Promise<void> {
+    const account = await this.account();
+    if (deviceId === account.deviceId) throw new Error('this device cannot remove itself');
+    const published = await this.pep.fetchDeviceList(account.jid);
+    const ids = (published ? parseDeviceList(published) : []).filter((id) => id !== deviceId);
+    const list = buildDeviceList([...new Set([...ids, account.deviceId])]);
+    await this.pep.publishOpen(DEVICE_LIST_NODE, list);
+    await account.updateDeviceList(account.jid, list);
+    this.emit('change');
+  }
+
+  async #refresh(jid: string): Promise<void> {
+    if (this.#fresh.has(jid)) return;
+    const account = await this.account();
+    const list = await this.pep.fetchDeviceList(jid);
+    await account.updateDeviceList(jid, list ?? buildDeviceList([]));
+    this.#fresh.add(jid);
+  }
+
+  async #describe(peer: string): Promise<PeerEncryption> {
+    const account = await this.account();
+    const mode = ((await this.options.store.get(MODE_KEY + peer)) as ChatEncryption | undefined) ?? 'omemo';
+    const devices = await account.devices(peer);
+    const active = devices.filter((d) => d.active);
+    const info: PeerEncryption = { mode, devices, hasDevices: this.#fresh.has(peer) ? active.length > 0 : active.length > 0 || undefined };
+    this.#peers.set(peer, info);
+    this.emit('change');
+    return info;
+  }
+
+  // -- the transform -------------------------------------------------------
+
+  async outgoing(stanza: Element): Promise<Element> {
+    const to = bare(stanza.attrs.to ?? '');
+    const body = stanza.getChildText('body');
+    const skip =
+      stanza.attrs.type !== 'chat' ||
+      !body ||
+      !to ||
+      to === this.options.jid ||
+      stanza.getChild('encrypted', NS.OMEMO_LEGACY) ||
+      // a retraction's body is a fixed fallback sentence, nothing private
+      stanza.getChild('retract', NS.RETRACT);
+    if (skip) return stanza;
+    const id = stanza.attrs.id ?? crypto.randomUUID();
+    if ((await this.options.store.get(MODE_KEY + to)) === 'plain') {
+      this.options.onSent(to, id, 'unencrypted');
+      return stanza;
+    }
+    const account = await this.account();
+    await this.#refresh(to).catch(() => {});
+    let result;
+    try {
+      result = await account.encryptMessage([to], body);
+    } catch (error) {
+      if (isOmemoError(error)) {
+        void this.#describe(to).catch(() => {});
+        throw new EncryptionRefusedError(to, error);
+      }
+      throw error;
+    }
+    const toPeer = result.devices.filter((d) => d.jid === to);
+    const known = await account.devices(to);
+    const verified = toPeer.every((d) => known.find((x) => x.deviceId === d.deviceId)?.trust === 'verified');
+    this.options.onSent(to, id, verified ? 'encrypted-verified' : 'encrypted');
+    // The body, and a file link beside it (XEP-0066), would give the text away: only the ciphertext goes out.
+    const rest = without(stanza, (c) => c.name === 'body' || (c.name === 'x' && c.getNS() === NS.OOB) || (c.name === 'store' && c.getNS() === NS.HINTS));
+    const wrapper = buildOmemoMessage({ to: stanza.attrs.to!, id, encrypted: result.element });
+    for (const child of rest.getChildElements()) wrapper.append(child);
+    return wrapper;
+  }
+
+  async incoming(stanza: Element): Promise<Element> {
+    // Our own result marks are only believed when we put them there.
+    const message = without(stanza, (c) => c.getNS() === SECURITY_MARK_NS);
+    const encrypted = message.getChild('encrypted', NS.OMEMO_LEGACY);
+    if (!encrypted) {
+      if (message.getChildText('body')) message.append(securityMark({ security: 'unencrypted' }));
+      return message;
+    }
+    const sender = bare(message.attrs.from ?? this.options.jid);
+    const account = await this.account();
+    const plain = without(message, (c) => c.name === 'body' || c.name === 'encrypted' || (c.name === 'encryption' && c.getNS() === NS.EME));
+    try {
+      const result = await account.decryptMessage(encrypted, sender);
+      if (result.heartbeat) {
+        void this.options.connection.send(buildOmemoMessage({ to: sender, id: crypto.randomUUID(), encrypted: result.heartbeat })).catch(() => {});
+      }
+      if (result.bundleChanged) void this.pep.publishBundle(account).catch(() => {});
+      // An empty OMEMO message (heartbeat, key transport) has nothing to show.
+      if (result.plaintext === null) return plain;
+      plain.append(xml('body', {}, result.plaintext));
+      plain.append(securityMark({ security: result.security }));
+      return plain;
+    } catch (error) {
+      if (!isOmemoError(error)) throw error;
+      // No key material in here: explainOmemoError says what happened in words.
+      plain.append(xml('body', {}, explainOmemoError(error)));
+      plain.append(securityMark({ security: 'encrypted', undecryptable: error.code }));
+      return plain;
+    }
+  }
+}

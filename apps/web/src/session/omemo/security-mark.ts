@@ -1,0 +1,34 @@
+import { xml, type Element } from '@conexizan/protocol';
+import type { MessageSecurity, OmemoErrorCode } from '@conexizan/crypto/omemo';
+
+/**
+ * How the OMEMO layer tells the message parser what it found: a child element
+ * in a namespace of this client only. It is never sent, and every incoming
+ * stanza has it removed before the layer adds its own, so nobody can make a
+ * plain message look encrypted.
+ */
+export const SECURITY_MARK_NS = 'urn:conexizan:web:omemo-result';
+
+export interface SecurityMark {
+  security: MessageSecurity;
+  /** the OmemoError code when the message could not be decrypted */
+  undecryptable?: OmemoErrorCode;
+}
+
+export function securityMark(mark: SecurityMark): Element {
+  return xml('security', { xmlns: SECURITY_MARK_NS, level: mark.security, ...(mark.undecryptable ? { error: mark.undecryptable } : {}) });
+}
+
+const LEVELS: MessageSecurity[] = ['encrypted-verified', 'encrypted', 'unencrypted'];
+
+export function readSecurityMark(stanza: Element): SecurityMark | undefined {
+  const el = stanza.getChild('security', SECURITY_MARK_NS);
+  const level = el?.attrs.level as MessageSecurity | undefined;
+  if (!el || !level || !LEVELS.includes(level)) return undefined;
+  return el.attrs.error ? { security: level, undecryptable: el.attrs.error as OmemoErrorCode } : { security: level };
+}
+
+/** A copy of `stanza` without the children `drop` selects. */
+export function without(stanza: Element, drop: (child: Element) => boolean): Element {
+  return xml(stanza.name, { ...stanza.attrs }, ...stanza.getChildElements().filter((c) => !drop(c)));
+}
