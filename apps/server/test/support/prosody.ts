@@ -22,6 +22,8 @@ export interface ProsodyOptions {
   address: string;
   /** domain -> address of the other servers; Prosody finds no SRV records, so it connects to port 5269 there */
   peers: Record<string, string>;
+  /** a XEP-0045 service on this Prosody (its own `muc` component, with mod_muc_mam), e.g. conference.<domain> */
+  muc?: string;
 }
 
 export interface ProsodyInstance {
@@ -95,7 +97,7 @@ unbound = { hoststxt = ${lua(join(dir, 'hosts'))} }
 ssl = { certificate = ${lua(join(dir, 'cert.pem'))}, key = ${lua(join(dir, 'key.pem'))} }
 
 VirtualHost ${lua(options.domain)}
-`,
+${options.muc ? `\nComponent ${lua(options.muc)} "muc"\n  modules_enabled = { "muc_mam" }\n` : ''}`,
   );
 
   let child: ChildProcess | null = null;
