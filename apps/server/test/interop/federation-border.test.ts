@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   ca = makeTestCa(dir);
   const own = ca.issue(DOMAIN);
   const raw = ca.issue('raw.test');
-  peer = { cert: raw.cert, key: raw.key, ca: (await import('node:fs')).readFileSync(ca.caFile, 'utf8') };
+  peer = { cert: raw.cert, key: raw.key, ca: readFileSync(ca.caFile, 'utf8') };
   [s2sPort, s2sTlsPort] = (await freePorts(2)) as [number, number];
   server = await startTestServer({
     domain: DOMAIN,
@@ -166,6 +166,42 @@ describe('federation border', () => {
     const s2s = await authenticatedPeer();
     s2s.write(`<message from='mallory@raw.test/x' to='alice@${DOMAIN}'><body>${'x'.repeat(server.config.limits.max_stanza_bytes + 10)}</body></message>`);
     expect(await s2s.streamError()).toBe('policy-violation');
+  });
+
+  it('with require_valid_certificates, only certificates count: dialback is neither offered nor accepted', async () => {
+    const [strictPort] = (await freePorts(1)) as [number];
+    const own = ca.issue('strict.test');
+    const strict = await startTestServer({
+      domain: 'strict.test',
+      bind: ADDRESS,
+      ports: { s2s: strictPort },
+      tls: { cert: own.certFile, key: own.keyFile },
+      s2s: { ca_file: ca.caFile, require_valid_certificates: true, hosts: { 'raw.test': '127.0.0.7:9' }, retries: 0 },
+    });
+    try {
+      // A certificate from a CA nobody here trusts.
+      const stranger = makeTestCa(mkdtempSync(join(dir, 'other-ca-'))).issue('raw.test');
+      const s2s = await RawS2s.connect(ADDRESS, strictPort);
+      await s2s.open('raw.test', 'strict.test');
+      await s2s.startTls('strict.test', { cert: stranger.cert, key: stranger.key, ca: peer.ca });
+      const features = await s2s.open('raw.test', 'strict.test');
+      expect(features.getChild('dialback', 'urn:xmpp:features:dialback')).toBeUndefined();
+      expect(features.getChild('mechanisms', 'urn:ietf:params:xml:ns:xmpp-sasl')).toBeUndefined();
+      s2s.send(xml('db:result', { from: 'raw.test', to: 'strict.test' }, 'some-key'));
+      const answer = await s2s.inbox.waitFor((el) => el.name === 'db:result', 'the dialback answer');
+      expect(answer.attrs.type).toBe('error');
+      expect(answer.getChild('error')?.getChild('not-allowed', 'urn:ietf:params:xml:ns:xmpp-stanzas')).toBeTruthy();
+      s2s.destroy();
+      // The trusted certificate still gets in.
+      const trusted = await RawS2s.connect(ADDRESS, strictPort);
+      await trusted.open('raw.test', 'strict.test');
+      await trusted.startTls('strict.test', peer);
+      await trusted.open('raw.test', 'strict.test');
+      expect(await trusted.external('raw.test')).toBe('success');
+      trusted.destroy();
+    } finally {
+      await strict.stop();
+    }
   });
 
   it('the block list applies at once, both ways, and can be lifted again; an allow list works alike', async () => {
