@@ -3,6 +3,7 @@ import { capsPresenceChild, discoInfoReply } from './caps.ts';
 import { ChatStore } from './chats.ts';
 import { Connection, type ConnectionStatus, type LoginOptions } from './client.ts';
 import { ContactActions, fetchVcardAvatar } from './contacts.ts';
+import { GroupChats } from './groupchat/groupchat.ts';
 import { Emitter } from './events.ts';
 import { ArchiveQueries, messagesOf, type ArchivePage } from './mam.ts';
 import type { ChatMessage } from './model.ts';
@@ -34,6 +35,7 @@ export class Session extends Emitter<SessionEvents> {
   readonly contacts = new ContactActions(this.connection, this.roster);
   readonly archive = new ArchiveQueries();
   readonly outbox: Outbox;
+  readonly groupchats: GroupChats;
   readonly local: LocalStore;
   #version = 0;
   #avatarHashes = new Map<string, string>();
@@ -49,12 +51,14 @@ export class Session extends Emitter<SessionEvents> {
     super();
     this.local = new LocalStore(jid, dbName);
     this.outbox = new Outbox(this.connection, this.chats);
+    this.groupchats = new GroupChats(this.connection, jid, domain);
     const changed = () => {
       this.#version++;
       this.emit('change');
     };
     this.chats.on('change', changed);
     this.roster.on('change', changed);
+    this.groupchats.on('change', changed);
     this.connection.on('status', (status) => {
       if (status !== 'online') this.chats.conversations.forEach((c) => c.typing && this.chats.setTyping(c.peer, false));
       changed();
@@ -66,7 +70,10 @@ export class Session extends Emitter<SessionEvents> {
     this.connection.on('stanza', (stanza) => void this.#route(stanza));
     this.#registerIqHandlers();
     this.connection.on('session', () => void this.#freshSession());
-    this.connection.on('resumed', () => void this.outbox.flush(true));
+    this.connection.on('resumed', () => {
+      void this.outbox.flush(true);
+      void this.groupchats.selfPing();
+    });
     this.connection.on('rejected', () => {
       void this.logout(false).then(() => this.emit('ended'));
     });
@@ -146,6 +153,8 @@ export class Session extends Emitter<SessionEvents> {
     try {
       await this.#syncRoster();
       await c.send(xml('presence', {}, await capsPresenceChild()));
+      // Rooms need our available presence first; they sync on their own while the rest goes on.
+      void this.groupchats.rejoinAll();
       await c.iq('set', xml('enable', { xmlns: NS.CARBONS })).catch(() => {});
       await this.contacts.loadBlocklist().catch(() => {});
       await this.outbox.flush();
@@ -236,6 +245,7 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   async #route(stanza: Element): Promise<void> {
+    if (this.groupchats.handle(stanza)) return;
     if (stanza.name === 'presence') {
       this.roster.applyPresence(stanza);
       this.#maybeFetchAvatar(stanza);

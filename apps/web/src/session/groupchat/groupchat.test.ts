@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { NS, parseXml, xml, type Element } from '@conexizan/protocol';
+import type { Connection } from '../client.ts';
+import { GroupChats, MucJoinError } from './groupchat.ts';
+import { MUC_NS } from './muc-stanzas.ts';
+
+const ROOM = 'team@conference.x';
+
+/** A GroupChats whose connection records what would go out and answers IQs with empty results. */
+function setup() {
+  const sent: Element[] = [];
+  const iqs: { type: string; payload: Element; to?: string }[] = [];
+  const connection = {
+    status: 'online',
+    send: async (s: Element) => void sent.push(s),
+    iq: async (type: string, payload: Element, to?: string) => {
+      iqs.push({ type, payload, to });
+      return xml('iq', { type: 'result' });
+    },
+    on: () => () => {},
+  } as unknown as Connection;
+  const chats = new GroupChats(connection, 'alice@x', 'x');
+  const feed = (s: string) => chats.handle(parseXml(s));
+  return { chats, sent, iqs, feed };
+}
+
+const occupant = (nick: string, opts: { codes?: number[]; role?: string; affiliation?: string; type?: string; id?: string } = {}) =>
+  `<presence from='${ROOM}/${nick}' ${opts.type ? `type='${opts.type}'` : ''}><x xmlns='${NS.MUC_USER}'><item role='${opts.role ?? 'participant'}' affiliation='${opts.affiliation ?? 'none'}'/>${(opts.codes ?? []).map((c) => `<status code='${c}'/>`).join('')}</x>${opts.id ? `<occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='${opts.id}'/>` : ''}</presence>`;
+
+describe('GroupChats', () => {
+  it('enters a room: occupants, our role, join history and subject', async () => {
+    const { chats, sent, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    expect(sent[0]!.attrs.to).toBe(`${ROOM}/Alice`);
+    expect(sent[0]!.getChild('x', NS.MUC)?.getChild('history')?.attrs.maxstanzas).toBe('30');
+    feed(occupant('Bob', { id: 'occ-bob' }));
+    feed(occupant('Alice', { codes: [110], role: 'moderator', affiliation: 'owner', id: 'occ-alice' }));
+    await joined;
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='h1'><body>earlier</body><delay xmlns='${NS.DELAY}' stamp='2026-01-01T10:00:00Z'/><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s1'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-bob'/></message>`);
+    feed(`<message from='${ROOM}' type='groupchat' id='subj'><subject>Plans for Friday</subject></message>`);
+    const room = chats.store.get(ROOM)!;
+    expect(room.state).toBe('joined');
+    expect([room.role, room.affiliation]).toEqual(['moderator', 'owner']);
+    expect(room.occupants.map((o) => o.nick)).toEqual(['Alice', 'Bob']);
+    expect(room.subject).toBe('Plans for Friday');
+    expect(room.messages.map((m) => [m.nick, m.body, m.archiveId, m.outgoing])).toEqual([['Bob', 'earlier', 's1', false]]);
+    // join history is not news
+    expect(room.unread).toBe(0);
+  });
+
+  it('shows our message at once and marks it sent when the room reflects it', async () => {
+    const { chats, sent, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(occupant('Alice', { codes: [110], id: 'occ-alice' }));
+    await joined;
+    await chats.send(ROOM, 'hello room');
+    const out = sent[sent.length - 1]!;
+    expect([out.attrs.type, out.attrs.to, out.getChildText('body')]).toEqual(['groupchat', ROOM, 'hello room']);
+    expect(chats.store.get(ROOM)!.messages[0]!.state).toBe('pending');
+    feed(`<message from='${ROOM}/Alice' type='groupchat' id='${out.attrs.id}'><body>hello room</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s9'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-alice'/></message>`);
+    const messages = chats.store.get(ROOM)!.messages;
+    expect(messages.map((m) => [m.body, m.state, m.archiveId, m.outgoing])).toEqual([['hello room', 'sent', 's9', true]]);
+  });
+
+  it('counts live messages from others as unread unless the room is open', async () => {
+    const { chats, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(occupant('Alice', { codes: [110] }));
+    await joined;
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='b1'><body>one</body></message>`);
+    chats.store.setActive(ROOM);
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='b2'><body>two</body></message>`);
+    expect(chats.store.get(ROOM)!.unread).toBe(0);
+    chats.store.setActive(null);
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='b3'><body>three</body></message>`);
+    expect(chats.store.get(ROOM)!.unread).toBe(1);
+  });
+
+  it('rejects entering with the room’s reason', async () => {
+    const { chats, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(`<presence from='${ROOM}/Alice' type='error'><x xmlns='${NS.MUC}'/><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>`);
+    await expect(joined).rejects.toEqual(new MucJoinError('conflict'));
+    expect(chats.store.get(ROOM)!.problem).toBe('conflict');
+  });
+
+  it('creates a private group: members-only, non-anonymous, persistent, hidden, then bookmarks it', async () => {
+    const { chats, iqs, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice', { create: 'private' });
+    feed(occupant('Alice', { codes: [110, 201], role: 'moderator', affiliation: 'owner' }));
+    await joined;
+    const config = iqs.find((i) => i.payload.getNS() === MUC_NS.OWNER)!;
+    expect(config.to).toBe(ROOM);
+    const fields = Object.fromEntries(config.payload.getChild('x', NS.DATA_FORMS)!.getChildren('field').map((f) => [f.attrs.var, f.getChildText('value')]));
+    expect(fields).toMatchObject({ 'muc#roomconfig_membersonly': '1', 'muc#roomconfig_whois': 'anyone', 'muc#roomconfig_persistentroom': '1', 'muc#roomconfig_publicroom': '0' });
+    const bookmark = iqs.find((i) => i.payload.getChild('publish')?.attrs.node === MUC_NS.BOOKMARKS)!;
+    expect(bookmark.payload.getChild('publish')!.getChild('item')!.attrs.id).toBe(ROOM);
+  });
+
+  it('refuses to "create" a room that already exists, and leaves it', async () => {
+    const { chats, sent, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice', { create: 'instant' });
+    feed(occupant('Alice', { codes: [110] }));
+    await expect(joined).rejects.toEqual(new MucJoinError('exists'));
+    expect(sent[sent.length - 1]!.attrs.type).toBe('unavailable');
+    expect(chats.store.get(ROOM)).toBeUndefined();
+  });
+
+  it('knows when it was kicked, and follows a nickname change', async () => {
+    const { chats, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(occupant('Alice', { codes: [110] }));
+    await joined;
+    feed(`<presence from='${ROOM}/Alice' type='unavailable'><x xmlns='${NS.MUC_USER}'><item nick='Ally' role='participant' affiliation='none'/><status code='303'/><status code='110'/></x></presence>`);
+    feed(occupant('Ally', { codes: [110] }));
+    expect(chats.store.get(ROOM)!.nick).toBe('Ally');
+    feed(occupant('Ally', { codes: [110, 307], type: 'unavailable', role: 'none' }));
+    expect([chats.store.get(ROOM)!.state, chats.store.get(ROOM)!.problem]).toEqual(['error', 'kicked']);
+  });
+
+  it('applies a moderator’s retraction by the room’s stanza id, and ignores a retraction from someone else', async () => {
+    const { chats, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(occupant('Alice', { codes: [110] }));
+    await joined;
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='b1'><body>oops</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s1'/></message>`);
+    feed(`<message from='${ROOM}/Eve' type='groupchat' id='e1'><retract xmlns='${NS.RETRACT}' id='b1'/></message>`);
+    expect(chats.store.get(ROOM)!.messages[0]!.retracted).toBeFalsy();
+    feed(`<message from='${ROOM}' type='groupchat' id='r1'><retract xmlns='${NS.RETRACT}' id='s1'><moderated xmlns='${MUC_NS.MODERATE}' by='${ROOM}/Mod'/></retract><body>A moderator retracted a message.</body></message>`);
+    expect(chats.store.get(ROOM)!.messages[0]!.retracted).toBe(true);
+  });
+
+  it('keeps invitations, mediated and direct, and ignores messages not about rooms', () => {
+    const { chats, feed } = setup();
+    expect(feed(`<message from='${ROOM}' to='alice@x'><x xmlns='${NS.MUC_USER}'><invite from='bob@x/phone'><reason>join us</reason></invite></x></message>`)).toBe(true);
+    expect(feed(`<message from='carol@y/web' to='alice@x'><x xmlns='${MUC_NS.CONFERENCE}' jid='other@conference.y' reason='come'/></message>`)).toBe(true);
+    expect(feed(`<message from='bob@x/phone' type='chat'><body>hi</body></message>`)).toBe(false);
+    expect(chats.invitations.map((i) => [i.room, i.from, i.reason])).toEqual([
+      ['other@conference.y', 'carol@y', 'come'],
+      [ROOM, 'bob@x', 'join us'],
+    ]);
+  });
+});

@@ -1,0 +1,511 @@
+import { NS, cloneElement, parseXmppDateTime, xml, type Element } from '@conexizan/protocol';
+import type { Connection } from '../client.ts';
+import { Emitter } from '../events.ts';
+import { archiveQueryElement } from '../mam.ts';
+import { MAX_BODY_CHARS, MessageTooLongError } from '../outbox.ts';
+import { parseMessage, reactionsMessage, retractionMessage } from '../stanzas.ts';
+import {
+  MUC_NS,
+  PRIVATE_GROUP,
+  adminItem,
+  bookmarksRequest,
+  errorCondition,
+  groupchatMessage,
+  instantRoomConfig,
+  joinPresence,
+  leavePresence,
+  mediatedInvite,
+  moderateRetraction,
+  parseBookmarkItem,
+  parseInvitation,
+  parseOccupantPresence,
+  parseRoomConfig,
+  publishBookmark,
+  retractBookmark,
+  roomConfigSubmit,
+  splitJid,
+  subjectMessage,
+  type Affiliation,
+  type Bookmark,
+  type Invitation,
+  type Role,
+  type RoomSettings,
+} from './muc-stanzas.ts';
+import { RoomStore, type Room, type RoomMessage } from './rooms.ts';
+
+/** Entering a room failed: `condition` is the XMPP error condition (conflict, not-authorized, registration-required …) or 'exists'. */
+export class MucJoinError extends Error {
+  override name = 'MucJoinError';
+  constructor(readonly condition: string) {
+    super(condition);
+  }
+}
+
+export type CreateKind = 'instant' | 'private';
+
+/** Messages asked for when entering: enough to read the room at once; older ones come from its archive. */
+const JOIN_HISTORY = 30;
+const JOIN_TIMEOUT_MS = 30_000;
+const MAX_INVITATIONS = 20;
+
+/** What self-presence status codes say about why we are out (XEP-0045 §15.6). */
+function leaveReason(codes: number[]): string | undefined {
+  if (codes.includes(301)) return 'banned';
+  if (codes.includes(307)) return 'kicked';
+  if (codes.includes(321) || codes.includes(322)) return 'removed';
+  if (codes.includes(332)) return 'shutdown';
+  return undefined;
+}
+
+type PendingJoin = { nick: string; create?: CreateKind; settings?: RoomSettings; resolve(): void; reject(e: Error): void };
+
+export type GroupChatEvents = { change: [] };
+
+/**
+ * Group chat (XEP-0045) for the web client: entering, creating and leaving
+ * rooms, their messages (through the same parser as one-to-one chats),
+ * occupants, the room archive (XEP-0313), bookmarks (XEP-0402) so rooms come
+ * back after a reload, and self-ping (XEP-0410) after a resumed connection.
+ */
+export class GroupChats extends Emitter<GroupChatEvents> {
+  readonly store = new RoomStore();
+  #pending = new Map<string, PendingJoin>();
+  #archive = new Map<string, { room: string; results: Element[] }>();
+  #bookmarks = new Map<string, Bookmark>();
+  #invitations: Invitation[] = [];
+  #service: Promise<string | null> | null = null;
+
+  constructor(private readonly connection: Connection, private readonly self: string, private readonly domain: string) {
+    super();
+    this.store.on('change', () => this.emit('change'));
+  }
+
+  get invitations(): Invitation[] {
+    return this.#invitations;
+  }
+
+  dismissInvitation(room: string): void {
+    this.#invitations = this.#invitations.filter((i) => i.room !== room);
+    this.emit('change');
+  }
+
+  // -- routing ----------------------------------------------------------------
+
+  /** Takes the stanzas that belong to group chat; returns false for everything else. */
+  handle(stanza: Element): boolean {
+    const from = splitJid(stanza.attrs.from ?? '');
+    const known = this.store.get(from.bare) !== undefined || this.#pending.has(from.bare);
+    if (stanza.name === 'presence') {
+      if (!known) return false;
+      this.#presence(stanza, from.bare, from.resource);
+      return true;
+    }
+    if (stanza.name !== 'message') return false;
+    const invitation = parseInvitation(stanza);
+    if (invitation) {
+      this.#invite(invitation);
+      return true;
+    }
+    if (from.bare === this.self && this.#bookmarkEvent(stanza)) return true;
+    if (!known) return false;
+    const result = stanza.getChild('result', NS.MAM);
+    if (result) {
+      const query = this.#archive.get(result.attrs.queryid ?? '');
+      if (query && query.room === from.bare) query.results.push(result);
+      return true;
+    }
+    if (stanza.attrs.type === 'groupchat' || (stanza.attrs.type === 'error' && from.resource === '')) {
+      this.#roomMessage(stanza, from.bare, undefined, true);
+      return true;
+    }
+    // A private message from an occupant (type chat from room/nick) stays with the one-to-one code.
+    return false;
+  }
+
+  #presence(stanza: Element, room: string, nick: string): void {
+    const pending = this.#pending.get(room);
+    if (stanza.attrs.type === 'error') {
+      const condition = errorCondition(stanza);
+      if (pending) {
+        this.#pending.delete(room);
+        pending.reject(new MucJoinError(condition));
+      }
+      this.store.update(room, (r) => (r.state === 'joined' ? r : { ...r, state: 'error', problem: condition, occupants: [] }));
+      return;
+    }
+    const presence = parseOccupantPresence(stanza);
+    if (!presence) return;
+    const own = presence.codes.includes(110) || (nick === this.store.get(room)?.nick && !!pending);
+    if (!own) return this.store.applyOccupant(presence);
+    if (presence.unavailable) {
+      if (presence.newNick) {
+        this.store.update(room, (r) => ({ ...r, nick: presence.newNick! }));
+        this.store.applyOccupant(presence);
+        return;
+      }
+      const reason = leaveReason(presence.codes);
+      this.store.update(room, (r) => ({ ...r, state: reason ? 'error' : 'left', problem: reason, occupants: [] }));
+      if (reason === 'banned' || reason === 'removed') void this.#forgetBookmark(room);
+      return;
+    }
+    this.store.applyOccupant(presence);
+    // Code 210: the service changed our nickname; believe it.
+    this.store.update(room, (r) => ({ ...r, nick, role: presence.role, affiliation: presence.affiliation, ownOccupantId: presence.occupantId, state: 'joined', problem: undefined }));
+    if (!pending) return;
+    this.#pending.delete(room);
+    void this.#afterJoin(room, presence.codes.includes(201), pending).then(pending.resolve, pending.reject);
+  }
+
+  async #afterJoin(room: string, created: boolean, pending: PendingJoin): Promise<void> {
+    if (pending.create && !created) {
+      // Someone else's room already has this address: do not pretend we made it.
+      await this.leave(room);
+      throw new MucJoinError('exists');
+    }
+    if (created) {
+      // XEP-0045 §10.1: a new room stays locked until its owner configures it.
+      if (pending.create === 'private') await this.connection.iq('set', roomConfigSubmit({ ...PRIVATE_GROUP, ...pending.settings }), room);
+      else if (pending.settings) await this.connection.iq('set', roomConfigSubmit(pending.settings), room);
+      else await this.connection.iq('set', instantRoomConfig(), room);
+    }
+    const r = this.store.get(room);
+    if (r) await this.#saveBookmark({ room, name: r.name || undefined, nick: r.nick, password: r.password, autojoin: true });
+    if (r && !r.name) void this.#fetchName(room);
+  }
+
+  #roomMessage(stanza: Element, room: string, stamp: Date | undefined, live: boolean): void {
+    const r = this.store.get(room);
+    if (!r) return;
+    const { resource: nick } = splitJid(stanza.attrs.from ?? '');
+    const subject = stanza.getChild('subject');
+    if (subject && stanza.getChild('body') === undefined) {
+      // XEP-0045 §8.1: a message with only a subject sets it (empty = none).
+      this.store.update(room, (x) => ({ ...x, subject: subject.getText().slice(0, 1000) }));
+      return;
+    }
+    const occupantId = stanza.getChild('occupant-id', MUC_NS.OCCUPANT_ID)?.attrs.id;
+    const outgoing = nick !== '' && (occupantId && r.ownOccupantId ? occupantId === r.ownOccupantId : nick === r.nick);
+    // The one-to-one parser reads every message feature (replies, corrections, files, reactions);
+    // shown a copy addressed as a one-to-one chat with the room, it sees the same things in a room message.
+    const copy = cloneElement(stanza);
+    copy.attrs.type = stanza.attrs.type === 'error' ? 'error' : 'chat';
+    copy.attrs.from = outgoing ? this.self : room;
+    copy.attrs.to = outgoing ? room : this.self;
+    const delayed = stamp ?? (stanza.getChild('delay', NS.DELAY) ? parseXmppDateTime(stanza.getChild('delay', NS.DELAY)!.attrs.stamp ?? '') ?? undefined : undefined);
+    const messages: RoomMessage[] = [];
+    for (const event of parseMessage(copy, { self: this.self, archiveBy: room, stamp: delayed })) {
+      if (event.kind === 'message') messages.push({ ...event.message, nick, ...(occupantId ? { occupantId } : {}), markable: false });
+      else this.store.applyEvent(room, event, { nick, occupantId });
+    }
+    this.store.addMessages(room, messages, live && !delayed);
+  }
+
+  // -- entering and leaving ------------------------------------------------------
+
+  /**
+   * Enters a room (creating it when `create` is set: an instant room, or a
+   * private group — members-only, non-anonymous, persistent, hidden). Resolves
+   * once we are in; rejects with MucJoinError and the room's reason.
+   */
+  join(room: string, nick: string, opts: { password?: string; create?: CreateKind; settings?: RoomSettings; name?: string } = {}): Promise<void> {
+    room = room.toLowerCase();
+    const existing = this.store.get(room);
+    this.store.put({
+      jid: room,
+      nick,
+      name: opts.name ?? existing?.name ?? '',
+      subject: existing?.subject ?? '',
+      state: 'joining',
+      password: opts.password,
+      occupants: [],
+      role: 'none',
+      affiliation: 'none',
+      messages: existing?.messages ?? [],
+      unread: existing?.unread ?? 0,
+      historyComplete: existing?.historyComplete ?? false,
+    });
+    this.#pending.get(room)?.reject(new MucJoinError('superseded'));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.#pending.get(room)?.resolve !== done) return;
+        this.#pending.delete(room);
+        this.store.update(room, (r) => ({ ...r, state: 'error', problem: 'remote-server-timeout' }));
+        reject(new MucJoinError('remote-server-timeout'));
+      }, JOIN_TIMEOUT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#pending.set(room, {
+        nick,
+        create: opts.create,
+        settings: opts.settings,
+        resolve: done,
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      const history = existing && existing.messages.length > 0 ? 0 : JOIN_HISTORY;
+      this.connection.send(joinPresence(room, nick, { password: opts.password, history })).catch((e: Error) => {
+        this.#pending.delete(room);
+        clearTimeout(timer);
+        this.store.update(room, (r) => ({ ...r, state: 'error', problem: 'offline' }));
+        reject(e);
+      });
+    });
+  }
+
+  /** Leaves the room and forgets it (bookmark removed), so it does not come back on the next login. */
+  async leave(room: string): Promise<void> {
+    const r = this.store.get(room);
+    this.#pending.delete(room);
+    if (r && this.connection.status === 'online' && (r.state === 'joined' || r.state === 'joining')) await this.connection.send(leavePresence(room, r.nick)).catch(() => {});
+    this.store.remove(room);
+    await this.#forgetBookmark(room);
+  }
+
+  async changeNick(room: string, nick: string): Promise<void> {
+    const r = this.store.get(room);
+    if (!r) return;
+    await this.connection.send(xml('presence', { to: `${room}/${nick}` }));
+  }
+
+  /** After a fresh session (the server forgot our occupancy): enter every room again, then the bookmarked ones. */
+  async rejoinAll(): Promise<void> {
+    const rooms = this.store.rooms.filter((r) => r.state !== 'error' || r.problem === 'offline' || r.problem === 'remote-server-timeout');
+    const bookmarks = await this.#loadBookmarks().catch(() => []);
+    const targets = new Map<string, { nick: string; password?: string; name?: string }>();
+    for (const b of bookmarks) if (b.autojoin) targets.set(b.room, { nick: b.nick ?? this.#defaultNick(), password: b.password, name: b.name });
+    for (const r of rooms) targets.set(r.jid, { nick: r.nick, password: r.password, name: r.name || undefined });
+    await Promise.all([...targets].map(([room, t]) => this.join(room, t.nick, { password: t.password, name: t.name }).catch(() => {})));
+  }
+
+  /** XEP-0410 after a resumed session: ask each room whether we are still in it, and enter again if not. */
+  async selfPing(): Promise<void> {
+    await Promise.all(
+      this.store.rooms
+        .filter((r) => r.state === 'joined')
+        .map(async (r) => {
+          try {
+            await this.connection.iq('get', xml('ping', { xmlns: 'urn:xmpp:ping' }), `${r.jid}/${r.nick}`, 15_000);
+          } catch (error) {
+            const condition = (error as { condition?: string }).condition;
+            // §4: these mean we are still in (the room or our own client just does not answer pings).
+            if (condition === 'service-unavailable' || condition === 'feature-not-implemented' || condition === undefined) return;
+            await this.join(r.jid, r.nick, { password: r.password, name: r.name || undefined }).catch(() => {});
+          }
+        }),
+    );
+  }
+
+  #defaultNick(): string {
+    return this.self.split('@')[0] ?? 'me';
+  }
+
+  // -- messages -----------------------------------------------------------------
+
+  async send(room: string, text: string, opts: { replyTo?: RoomMessage } = {}): Promise<void> {
+    if ([...text].length > MAX_BODY_CHARS) throw new MessageTooLongError(String(MAX_BODY_CHARS));
+    const r = this.store.get(room);
+    if (!r || r.state !== 'joined' || this.connection.status !== 'online') throw new Error('not in the room');
+    const id = crypto.randomUUID();
+    let body = text;
+    const extra: Element[] = [];
+    const reply = opts.replyTo;
+    if (reply) {
+      const quote = `${reply.body.split('\n').map((l) => `> ${l}`).join('\n')}\n`;
+      body = quote + text;
+      // XEP-0461 §3 in a room: point at the room's stanza id and the occupant who wrote it.
+      extra.push(xml('reply', { xmlns: NS.REPLY, to: `${room}/${reply.nick}`, id: reply.archiveId ?? reply.id }));
+      extra.push(xml('fallback', { xmlns: NS.FALLBACK, for: NS.REPLY }, xml('body', { start: '0', end: String([...quote].length) })));
+    }
+    const message: RoomMessage = { id, peer: room, outgoing: true, body: text, timestamp: Date.now(), state: 'pending', nick: r.nick };
+    if (reply) message.replyTo = { id: reply.archiveId ?? reply.id, text: reply.body.slice(0, 200) };
+    if (r.ownOccupantId) message.occupantId = r.ownOccupantId;
+    this.store.addMessages(room, [message], false);
+    try {
+      await this.connection.send(groupchatMessage(room, id, body, extra));
+    } catch (error) {
+      this.store.setState(room, id, 'failed');
+      throw error;
+    }
+  }
+
+  async correct(room: string, id: string, text: string): Promise<void> {
+    const newId = crypto.randomUUID();
+    await this.connection.send(groupchatMessage(room, newId, text, [xml('replace', { xmlns: NS.CORRECTION, id })]));
+  }
+
+  /** Our own message: XEP-0424 in the room (the room's stanza id, as §5 asks for groupchat). */
+  async retractOwn(room: string, message: RoomMessage): Promise<void> {
+    const stanza = retractionMessage(room, crypto.randomUUID(), message.archiveId ?? message.id);
+    stanza.attrs.type = 'groupchat';
+    await this.connection.send(stanza);
+  }
+
+  async react(room: string, message: RoomMessage, emojis: string[]): Promise<void> {
+    if (!message.archiveId) return;
+    const stanza = reactionsMessage(room, crypto.randomUUID(), message.archiveId, emojis);
+    stanza.attrs.type = 'groupchat';
+    await this.connection.send(stanza);
+  }
+
+  /** Older messages from the room's archive (XEP-0313 addressed to the room). Returns how many came. */
+  async loadOlder(room: string): Promise<number> {
+    const r = this.store.get(room);
+    if (!r || r.historyComplete || this.connection.status !== 'online') return 0;
+    const before = r.messages.find((m) => m.archiveId)?.archiveId ?? '';
+    const queryId = crypto.randomUUID();
+    const bucket = { room, results: [] as Element[] };
+    this.#archive.set(queryId, bucket);
+    let fin: Element | undefined;
+    try {
+      fin = (await this.connection.iq('set', archiveQueryElement(queryId, { before, max: 30 }), room)).getChild('fin', NS.MAM);
+    } catch (error) {
+      // A room without an archive (or one we may not read) simply has no older history here.
+      const condition = (error as { condition?: string }).condition;
+      if (condition === 'feature-not-implemented' || condition === 'forbidden' || condition === 'service-unavailable') this.store.update(room, (x) => ({ ...x, historyComplete: true }));
+      throw error;
+    } finally {
+      this.#archive.delete(queryId);
+    }
+    const countBefore = this.store.get(room)?.messages.length ?? 0;
+    for (const result of bucket.results) {
+      const forwarded = result.getChild('forwarded', NS.FORWARD);
+      const inner = forwarded?.getChild('message');
+      if (!inner) continue;
+      const stamp = parseXmppDateTime(forwarded?.getChild('delay', NS.DELAY)?.attrs.stamp ?? '') ?? undefined;
+      // The archive's id is the room's stanza id: what retractions and reactions point at.
+      if (result.attrs.id && !inner.getChildren('stanza-id', NS.SID).some((s) => s.attrs.by === room)) inner.append(xml('stanza-id', { xmlns: NS.SID, by: room, id: result.attrs.id }));
+      this.#roomMessage(inner, room, stamp, false);
+    }
+    const added = (this.store.get(room)?.messages.length ?? 0) - countBefore;
+    if (fin?.attrs.complete === 'true' || bucket.results.length === 0) this.store.update(room, (x) => ({ ...x, historyComplete: true }));
+    return added;
+  }
+
+  async setSubject(room: string, subject: string): Promise<void> {
+    await this.connection.send(subjectMessage(room, subject.slice(0, 1000)));
+  }
+
+  // -- configuration and moderation ----------------------------------------------
+
+  async getSettings(room: string): Promise<RoomSettings> {
+    const result = await this.connection.iq('get', xml('query', { xmlns: MUC_NS.OWNER }), room);
+    const settings = parseRoomConfig(result.getChild('query', MUC_NS.OWNER));
+    this.store.update(room, (r) => ({ ...r, settings, name: settings.name || r.name }));
+    return settings;
+  }
+
+  async configure(room: string, settings: RoomSettings): Promise<void> {
+    await this.connection.iq('set', roomConfigSubmit(settings), room);
+    this.store.update(room, (r) => ({ ...r, settings: { ...r.settings, ...settings }, name: settings.name ?? r.name, password: settings.password ?? r.password }));
+    const r = this.store.get(room);
+    if (r && settings.name !== undefined) await this.#saveBookmark({ room, name: settings.name || undefined, nick: r.nick, password: r.password, autojoin: true }).catch(() => {});
+  }
+
+  async setRole(room: string, nick: string, role: Role, reason?: string): Promise<void> {
+    await this.connection.iq('set', adminItem({ nick, role }, reason), room);
+  }
+
+  async setAffiliation(room: string, jid: string, affiliation: Affiliation, reason?: string): Promise<void> {
+    await this.connection.iq('set', adminItem({ jid, affiliation }, reason), room);
+  }
+
+  async moderate(room: string, message: RoomMessage, reason?: string): Promise<void> {
+    if (!message.archiveId) throw new Error('this message has no room id yet');
+    await this.connection.iq('set', moderateRetraction(message.archiveId, reason), room);
+  }
+
+  /** A mediated invitation (XEP-0045 §7.8.2): the room tells them, and a members-only room makes them a member. */
+  async invite(room: string, to: string, reason?: string): Promise<void> {
+    await this.connection.send(mediatedInvite(room, to, reason));
+  }
+
+  #invite(invitation: Invitation): void {
+    if (this.store.get(invitation.room)?.state === 'joined') return;
+    this.#invitations = [invitation, ...this.#invitations.filter((i) => i.room !== invitation.room)].slice(0, MAX_INVITATIONS);
+    this.emit('change');
+  }
+
+  // -- directory ----------------------------------------------------------------
+
+  /** The group chat service of our server: the first disco#items entry whose identity is conference/text. */
+  service(): Promise<string | null> {
+    this.#service ??= (async () => {
+      const items = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_ITEMS }), this.domain);
+      for (const item of items.getChild('query', NS.DISCO_ITEMS)?.getChildren('item') ?? []) {
+        const jid = item.attrs.jid;
+        if (!jid) continue;
+        const info = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_INFO }), jid).catch(() => null);
+        const identities = info?.getChild('query', NS.DISCO_INFO)?.getChildren('identity') ?? [];
+        if (identities.some((i) => i.attrs.category === 'conference' && i.attrs.type === 'text')) return jid;
+      }
+      return null;
+    })().catch(() => {
+      this.#service = null;
+      return null;
+    });
+    return this.#service;
+  }
+
+  /** Public rooms listed by the service (disco#items). */
+  async publicRooms(): Promise<{ jid: string; name: string }[]> {
+    const service = await this.service();
+    if (!service) return [];
+    const items = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_ITEMS }), service);
+    return (items.getChild('query', NS.DISCO_ITEMS)?.getChildren('item') ?? [])
+      .filter((i) => i.attrs.jid)
+      .slice(0, 500)
+      .map((i) => ({ jid: i.attrs.jid!, name: (i.attrs.name ?? '').slice(0, 200) }));
+  }
+
+  async #fetchName(room: string): Promise<void> {
+    const info = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_INFO }), room).catch(() => null);
+    const name = info?.getChild('query', NS.DISCO_INFO)?.getChildren('identity').find((i) => i.attrs.category === 'conference')?.attrs.name;
+    if (name) this.store.update(room, (r) => ({ ...r, name: name.slice(0, 200) }));
+  }
+
+  // -- XEP-0402 bookmarks ---------------------------------------------------------
+
+  async #loadBookmarks(): Promise<Bookmark[]> {
+    const result = await this.connection.iq('get', bookmarksRequest());
+    const items = result.getChild('pubsub', NS.PUBSUB)?.getChild('items')?.getChildren('item') ?? [];
+    const bookmarks = items.map(parseBookmarkItem).filter((b): b is Bookmark => b !== null);
+    this.#bookmarks = new Map(bookmarks.map((b) => [b.room, b]));
+    return bookmarks;
+  }
+
+  async #saveBookmark(b: Bookmark): Promise<void> {
+    const old = this.#bookmarks.get(b.room);
+    if (old && old.autojoin === b.autojoin && old.nick === b.nick && old.name === b.name && old.password === b.password) return;
+    this.#bookmarks.set(b.room, b);
+    await this.connection.iq('set', publishBookmark(b)).catch((e: Error) => console.warn('bookmark not saved:', e.message));
+  }
+
+  async #forgetBookmark(room: string): Promise<void> {
+    this.#bookmarks.delete(room);
+    if (this.connection.status !== 'online') return;
+    await this.connection.iq('set', retractBookmark(room)).catch(() => {});
+  }
+
+  /** Another of our devices added or removed a bookmark: follow it. */
+  #bookmarkEvent(stanza: Element): boolean {
+    const items = stanza.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
+    if (items?.attrs.node !== MUC_NS.BOOKMARKS) return false;
+    for (const item of items.getChildren('item')) {
+      const b = parseBookmarkItem(item);
+      if (!b) continue;
+      this.#bookmarks.set(b.room, b);
+      if (b.autojoin && !this.store.get(b.room)) void this.join(b.room, b.nick ?? this.#defaultNick(), { password: b.password, name: b.name }).catch(() => {});
+    }
+    for (const retract of items.getChildren('retract')) {
+      const room = retract.attrs.id;
+      if (room && this.store.get(room)) void this.leave(room);
+    }
+    return true;
+  }
+}
+
+export type { Room, RoomMessage };
