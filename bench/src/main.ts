@@ -22,6 +22,7 @@ import { ConexizanTarget } from './targets/conexizan.ts';
 import { EjabberdTarget } from './targets/ejabberd.ts';
 import { ensurePeerInstalled } from './targets/peers.ts';
 import { ProsodyTarget } from './targets/prosody.ts';
+import { readCpuSeconds } from './metrics/proc.ts';
 import { serverFilesBase, sleep } from './targets/server-process.ts';
 import type { Target, TargetSettings } from './targets/target.ts';
 
@@ -142,6 +143,13 @@ async function main(): Promise<number> {
       if (stopping) return 130;
       progress(`${name}: closing sessions and stopping the server…`);
       const keep = options.keepData || report.error !== undefined || target.unexpectedExit() !== null;
+      if (!report.error && running.pool) {
+        // Log everybody out first and let the server finish that work, so that the
+        // SIGTERM below measures shutdown alone; the logout work is a figure of its own.
+        await running.pool.close();
+        running.pool = null;
+        report.logout = await settle(target.pid);
+      }
       report.shutdown = await stopCurrent(keep);
       if (keep) progress(`${name}: server files kept in ${target.filesDir}`);
       const s = report.shutdown;
@@ -162,6 +170,22 @@ async function main(): Promise<number> {
   }
   const ours = runs.filter((r) => r.target.name === 'conexizan');
   return ours.every((r) => r.ok) && runs.every((r) => r.notMeasured || !r.error) ? 0 : 1;
+}
+
+/** Waits (≤ 30 s) until the server has used under 5 % of a core for a second; returns how long it was busy. */
+async function settle(pid: number): Promise<{ seconds: number; serverCpuSeconds: number }> {
+  const started = performance.now();
+  const cpuAtStart = readCpuSeconds(pid);
+  let quietSince = performance.now();
+  let last = cpuAtStart;
+  while (performance.now() - started < 30_000) {
+    await sleep(250);
+    const now = readCpuSeconds(pid);
+    if (now - last > 0.25 * 0.05) quietSince = performance.now();
+    last = now;
+    if (performance.now() - quietSince >= 1000) break;
+  }
+  return { seconds: Math.max(0, quietSince - started) / 1000, serverCpuSeconds: last - cpuAtStart };
 }
 
 function formatAll(runs: BenchReport[], options: Options): string {

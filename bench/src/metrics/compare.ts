@@ -74,6 +74,7 @@ export function comparisonRows(runs: BenchReport[], p99GoalMs: number): Row[] {
     { label: 'generator CPU, % of a core: storm / idle / last msg step', cell: (r) => text(`${cpuText(r.login?.cpu, (c) => c.generatorCorePercent)} / ${cpuText(r.hold?.cpu, (c) => c.generatorCorePercent)} / ${cpuText(lastStep(r)?.cpu, (c) => c.generatorCorePercent)}`) },
     { label: 'other processes, % of a core: storm / idle / last msg step', cell: (r) => text(`${cpuText(r.login?.cpu, (c) => c.otherCorePercent)} / ${cpuText(r.hold?.cpu, (c) => c.otherCorePercent)} / ${cpuText(lastStep(r)?.cpu, (c) => c.otherCorePercent)}`) },
     { label: 'server RSS after the messages (MiB)', cell: (r) => num(lastStep(r) ? lastStep(r)!.serverRssBytes / MiB : null) },
+    { label: 'all sessions log out: server busy for (s) / its CPU (s)', cell: (r) => text(r.logout ? `${r.logout.seconds.toFixed(1)} / ${r.logout.serverCpuSeconds.toFixed(1)}` : '–') },
     { label: 'SIGTERM to exit (ms)', cell: (r) => text(r.shutdown ? `${r.shutdown.stopMs}${r.shutdown.signal === 'SIGKILL' ? ' (killed)' : ''}` : '–') },
   );
   return rows;

@@ -42,6 +42,8 @@ export interface BenchReport {
   messages: (MessageResult & { serverCounters: Record<string, number> })[];
   /** growth of the target's own counters (extraStats) during the login storm */
   serverCounters: { login?: Record<string, number> };
+  /** after every client closed its stream: how long the server stayed busy, and its CPU meanwhile */
+  logout?: { seconds: number; serverCpuSeconds: number };
   shutdown: StopResult | null;
   /** things a reader must know to trust (or not) the figures */
   warnings: string[];
