@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { runCheck } from './check.ts';
 import { runInvite } from './invite.ts';
+import { runRoom } from './room.ts';
 import { runServe } from './serve.ts';
 import { runUser } from './user.ts';
 
@@ -17,6 +18,12 @@ commands:
                         print a one-time registration link (xmpp:…?register;preauth=…),
                         valid N days (default 7); the server keeps only a hash of it
   invite list           count the open invitations
+  room list             list the group chat rooms (with the server stopped, as all room commands)
+  room info ROOM        a room's settings, owners and admins, how many members and bans
+  room lock ROOM        close a room: nobody but operators may enter
+  room unlock ROOM      open it again
+  room destroy ROOM [--reason TEXT] [--venue ROOM]
+                        delete a room and its archive
   check                 check the config, certificate, database and ports
 
 The config file is conexizan.toml in the current folder, --config FILE or
@@ -26,7 +33,7 @@ CONEXIZAN_CONFIG; environment variables (CONEXIZAN_DOMAIN, …) override it.
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, days: { type: 'string' } },
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, days: { type: 'string' }, reason: { type: 'string' }, venue: { type: 'string' } },
     allowPositionals: true,
   });
   const [command, ...rest] = positionals;
@@ -36,6 +43,10 @@ async function main(): Promise<number> {
   }
   if (values.days !== undefined && command !== 'invite') {
     process.stderr.write(`--days only goes with invite create\n\n${USAGE}`);
+    return 2;
+  }
+  if ((values.reason !== undefined || values.venue !== undefined) && command !== 'room') {
+    process.stderr.write(`--reason and --venue only go with room destroy\n\n${USAGE}`);
     return 2;
   }
   const config = loadConfig({ file: values.config });
@@ -48,6 +59,8 @@ async function main(): Promise<number> {
       return runCheck(config);
     case 'invite':
       return runInvite(config, rest, { days: values.days });
+    case 'room':
+      return runRoom(config, rest, { reason: values.reason, venue: values.venue });
     default:
       process.stderr.write(`unknown command ${command}\n\n${USAGE}`);
       return 2;

@@ -24,8 +24,9 @@ export interface Harness {
 }
 
 export async function createHarness(overrides: Record<string, unknown> = {}): Promise<Harness> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cnx-harness-'));
-  const config = configSchema.parse({ domain: 'localhost', data_dir: dataDir, log: { level: 'silent' }, ...overrides });
+  // A test may pass data_dir to start again on what an earlier harness (or the command line) stored.
+  const dataDir = typeof overrides.data_dir === 'string' ? overrides.data_dir : mkdtempSync(join(tmpdir(), 'cnx-harness-'));
+  const config = configSchema.parse({ domain: 'localhost', log: { level: 'silent' }, ...overrides, data_dir: dataDir });
   const storage = await openStorage({ dataDir });
   const core = assembleCore({ config, domain: 'localhost', log: pino({ level: 'silent' }), metrics: createMetrics(), storage });
   // Modules that open listeners of their own (when a test turns them on) close them in stop().

@@ -1,4 +1,5 @@
 import { iqResult, StanzaError, tryParseJid, type Element } from '@conexizan/protocol';
+import type { Config } from '../../config/schema.ts';
 import type { ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import { IqHandler } from './iq.ts';
@@ -20,6 +21,13 @@ import { MucService } from './service.ts';
  * occupants work as soon as federation carries them.
  */
 const DAY_MS = 86_400_000;
+
+/** The service's domain, prepared like any JID's domain so it compares equal to the addresses stanzas carry. */
+export function mucServiceJid(config: Config, domain: string): string {
+  const serviceJid = tryParseJid(config.muc.domain || `conference.${domain}`)?.domain;
+  if (!serviceJid) throw new Error(`muc.domain: '${config.muc.domain}' is not a domain`);
+  return serviceJid;
+}
 const PURGE_EVERY_MS = 3_600_000;
 
 export const muc: ServerModule = {
@@ -28,15 +36,13 @@ export const muc: ServerModule = {
   async setup(ctx) {
     const settings = ctx.config.muc;
     if (!settings.enabled) return;
-    // Prepared like any JID's domain, so it compares equal to the addresses stanzas carry.
-    const serviceJid = tryParseJid(settings.domain || `conference.${ctx.domain}`)?.domain;
-    if (!serviceJid) throw new Error(`muc.domain: '${settings.domain}' is not a domain`);
+    const serviceJid = mucServiceJid(ctx.config, ctx.domain);
     const svc = new MucService(ctx, settings, serviceJid);
     const retentionMs = ctx.config.archive.retention_days * DAY_MS;
     const iq = new IqHandler(svc, retentionMs);
     await svc.load();
     ctx.features.addItem({ jid: serviceJid, name: settings.name });
-    registerOperatorCommands(svc);
+    registerOperatorCommands(ctx, svc);
 
     const handle = async (event: StanzaEvent): Promise<void> => {
       const { kind, to, type } = event;

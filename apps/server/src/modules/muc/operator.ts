@@ -1,4 +1,5 @@
-import { formBoolean, formValue, tryParseJid, xml, type DataFormField } from '@conexizan/protocol';
+import { formBoolean, formValue, tryParseJid, xml, type DataFormField, type Element } from '@conexizan/protocol';
+import type { ServerCore } from '../../core/core.ts';
 import { registerCommand, type CommandResponse } from '../adhoc/index.ts';
 import { destroyRoom } from './admin.ts';
 import type { Room } from './room.ts';
@@ -8,33 +9,65 @@ import type { MucService } from './service.ts';
  * Ad-hoc commands (XEP-0050) on the server for the operators in `admins`:
  * list the rooms, close a room (everyone out, nobody in) or open it again,
  * and destroy a room with its archive. Nobody else sees them. Operators
- * see room names, occupant counts and settings, never messages.
+ * see room names, occupant counts and settings, never messages. The
+ * command line (`conexizan room …`) uses the same functions below.
  */
 export const MUC_COMMAND = (name: string) => `https://conexizan.org/commands#muc-${name}`;
 const FORM_TYPE: DataFormField = { var: 'FORM_TYPE', type: 'hidden', values: ['https://conexizan.org/commands#muc'] };
 const MAX_LISTED = 500;
 
-export function registerOperatorCommands(svc: MucService): void {
+/** The room a JID names, or why there is none. */
+export function findRoom(svc: MucService, value: string | undefined): Room | string {
+  const jid = tryParseJid(value);
+  if (!jid || jid.domain !== svc.jid || !jid.local || jid.resource) return `expected a room such as lounge@${svc.jid}`;
+  return svc.rooms.get(jid.local) ?? 'no such room';
+}
+
+/** One line per room for operators: address, how many are in it, its kind. */
+export function roomSummary(room: Room): string {
+  const c = room.config;
+  const traits = [c.persistent ? 'persistent' : 'temporary', c.public ? 'public' : 'hidden', c.membersOnly ? 'members-only' : 'open', room.state.closed ? 'closed' : null].filter(Boolean);
+  return `${room.jid.toString()}: ${room.occupants.size} in the room, ${traits.join(', ')}`;
+}
+
+export function sortedRooms(svc: MucService): Room[] {
+  return [...svc.rooms.values()].sort((a, b) => a.jid.local.localeCompare(b.jid.local));
+}
+
+/** Closing puts everyone out (307) and keeps everyone but operators out; reopening lifts that. */
+export async function setRoomClosed(svc: MucService, room: Room, closed: boolean): Promise<void> {
+  await svc.serialize(room.jid.local, async () => {
+    room.state.closed = closed || undefined;
+    if (closed) {
+      for (const occupant of [...room.occupants.values()]) await svc.removeOccupant(room, occupant, { codes: [307], reason: 'The room was closed by the service operator' });
+    }
+    await svc.persist(room);
+  });
+}
+
+/** A §10.9 destroy element from an operator's reason and alternate venue. */
+export function destroyRequest(reason: string | undefined, venue: string | undefined): Element {
+  const alternate = tryParseJid(venue?.trim());
+  const text = reason?.trim();
+  return xml('destroy', { jid: alternate?.toString() }, text ? xml('reason', {}, text) : null);
+}
+
+export async function destroyRoomAsOperator(svc: MucService, room: Room, reason: string | undefined, venue: string | undefined): Promise<void> {
+  await svc.serialize(room.jid.local, () => destroyRoom(svc, room, destroyRequest(reason, venue)));
+}
+
+export function registerOperatorCommands(core: ServerCore, svc: MucService): void {
   const allowed = (requester: Parameters<MucService['isOperator']>[0]) => svc.isOperator(requester);
   const roomField: DataFormField = { var: 'room', type: 'jid-single', label: `The room, e.g. lounge@${svc.jid}`, required: true, values: [] };
-  const findRoom = (value: string | undefined): Room | string => {
-    const jid = tryParseJid(value);
-    if (!jid || jid.domain !== svc.jid || !jid.local || jid.resource) return `expected a room such as lounge@${svc.jid}`;
-    return svc.rooms.get(jid.local) ?? 'no such room';
-  };
   const error = (text: string): CommandResponse => ({ status: 'completed', notes: [{ type: 'error', text }] });
 
-  registerCommand(svc.ctx, {
+  registerCommand(core, {
     node: MUC_COMMAND('list-rooms'),
     name: 'List group chat rooms',
     allowed,
     execute: () => {
-      const rooms = [...svc.rooms.values()].sort((a, b) => a.jid.local.localeCompare(b.jid.local));
-      const lines = rooms.slice(0, MAX_LISTED).map((room) => {
-        const c = room.config;
-        const traits = [c.persistent ? 'persistent' : 'temporary', c.public ? 'public' : 'hidden', c.membersOnly ? 'members-only' : 'open', room.state.closed ? 'closed' : null].filter(Boolean);
-        return `${room.jid.toString()}: ${room.occupants.size} in the room, ${traits.join(', ')}`;
-      });
+      const rooms = sortedRooms(svc);
+      const lines = rooms.slice(0, MAX_LISTED).map(roomSummary);
       return {
         status: 'completed',
         form: {
@@ -46,7 +79,7 @@ export function registerOperatorCommands(svc: MucService): void {
     },
   });
 
-  registerCommand(svc.ctx, {
+  registerCommand(core, {
     node: MUC_COMMAND('close-room'),
     name: 'Close or reopen a group chat room',
     allowed,
@@ -58,21 +91,15 @@ export function registerOperatorCommands(svc: MucService): void {
           actions: ['complete'],
         };
       }
-      const room = findRoom(formValue(form, 'room'));
+      const room = findRoom(svc, formValue(form, 'room'));
       if (typeof room === 'string') return error(room);
       const closed = formBoolean(form, 'closed') ?? true;
-      await svc.serialize(room.jid.local, async () => {
-        room.state.closed = closed || undefined;
-        if (closed) {
-          for (const occupant of [...room.occupants.values()]) await svc.removeOccupant(room, occupant, { codes: [307], reason: 'The room was closed by the service operator' });
-        }
-        await svc.persist(room);
-      });
+      await setRoomClosed(svc, room, closed);
       return { status: 'completed', notes: [{ type: 'info', text: closed ? 'The room is closed.' : 'The room is open again.' }] };
     },
   });
 
-  registerCommand(svc.ctx, {
+  registerCommand(core, {
     node: MUC_COMMAND('destroy-room'),
     name: 'Destroy a group chat room',
     allowed,
@@ -88,11 +115,9 @@ export function registerOperatorCommands(svc: MucService): void {
           actions: ['complete'],
         };
       }
-      const room = findRoom(formValue(form, 'room'));
+      const room = findRoom(svc, formValue(form, 'room'));
       if (typeof room === 'string') return error(room);
-      const reason = formValue(form, 'reason')?.trim();
-      const alternate = tryParseJid(formValue(form, 'alternate')?.trim());
-      await svc.serialize(room.jid.local, () => destroyRoom(svc, room, xml('destroy', { jid: alternate?.toString() }, reason ? xml('reason', {}, reason) : null)));
+      await destroyRoomAsOperator(svc, room, formValue(form, 'reason'), formValue(form, 'alternate'));
       return { status: 'completed', notes: [{ type: 'info', text: 'The room is destroyed.' }] };
     },
   });

@@ -18,6 +18,19 @@ export const NS_OCCUPANT_ID = 'urn:xmpp:occupant-id:0';
 
 export type MucSettings = Config['muc'];
 
+/**
+ * What the rooms need from the server: the module passes its context; the
+ * command line (`conexizan room …`, server stopped, nobody in any room)
+ * passes storage and a router that has nowhere to send.
+ */
+export interface MucContext {
+  readonly storage: ModuleContext['storage'];
+  readonly config: ModuleContext['config'];
+  readonly domain: string;
+  readonly log: ModuleContext['log'];
+  readonly router: Pick<ModuleContext['router'], 'route'>;
+}
+
 export class MucService {
   readonly rooms = new Map<string, Room>();
   readonly jid: string;
@@ -25,7 +38,7 @@ export class MucService {
   #operators: Set<string> | undefined;
 
   constructor(
-    readonly ctx: ModuleContext,
+    readonly ctx: MucContext,
     readonly settings: MucSettings,
     jid: string,
   ) {
