@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NS, xml } from '@conexizan/protocol';
+import { NS, xml, type Element } from '@conexizan/protocol';
 import { createHarness, type Harness } from '../../testing/harness.ts';
 import { adminQuery, createRoom, enter, errorCondition, groupchat, isPresenceFrom, item, ownerQuery, room, statusCodes, submitForm } from './testing.ts';
 
@@ -126,6 +126,47 @@ describe('roles and affiliations (XEP-0045 §8–10)', () => {
     await alice.query(adminQuery(room('newmod'), 'set', xml('item', { nick: 'Bob', role: 'moderator' })));
     const carolForBob = await bob.next((el) => isPresenceFrom(`${room('newmod')}/Carol`)(el) && item(el).jid !== undefined);
     expect(item(carolForBob).jid).toBe(carol.jid.toString());
+  });
+
+  it('tells occupants who see real JIDs, and the person (101), about an affiliation change of someone not in the room', async () => {
+    const alice = await session('alice');
+    const bob = await session('bob');
+    const carol = await session('carol');
+    const mallory = await session('mallory');
+    for (const person of [bob, mallory]) await person.sendStanza(xml('presence')); // online: messages to the bare JID reach them
+    await createRoom(alice, room('notify'), 'Alice', { 'muc#roomconfig_membersonly': '1', 'muc#roomconfig_whois': 'anyone' });
+    await alice.query(adminQuery(room('notify'), 'set', xml('item', { jid: 'carol@localhost', affiliation: 'member' })));
+    await enter(carol, room('notify'), 'Carol');
+    const isNotice = (jid: string, affiliation: string) => (el: Element) =>
+      el.name === 'message' && el.attrs.from === room('notify') && item(el).jid === jid && item(el).affiliation === affiliation;
+
+    const aliceHears = alice.next(isNotice('bob@localhost', 'member'));
+    const carolHears = carol.next(isNotice('bob@localhost', 'member'));
+    const bobHears = bob.next(isNotice('bob@localhost', 'member'));
+    await alice.query(adminQuery(room('notify'), 'set', xml('item', { jid: 'bob@localhost', affiliation: 'member' })));
+    expect(statusCodes(await aliceHears)).toEqual([]);
+    expect(statusCodes(await carolHears)).toEqual([]);
+    const own = await bobHears;
+    expect(statusCodes(own)).toEqual([101]);
+    expect(own.getChild('body')).toBeUndefined();
+
+    const banned = mallory.next(isNotice('mallory@localhost', 'outcast'));
+    await alice.query(adminQuery(room('notify'), 'set', xml('item', { jid: 'mallory@localhost', affiliation: 'outcast' }, xml('reason', {}, 'spam'))));
+    const notice = await banned;
+    expect(statusCodes(notice)).toEqual([101]);
+    expect(notice.getChild('x', NS.MUC_USER)!.getChild('item')!.getChildText('reason')).toBe('spam');
+    const removed = bob.next(isNotice('bob@localhost', 'none'));
+    await alice.query(adminQuery(room('notify'), 'set', xml('item', { jid: 'bob@localhost', affiliation: 'none' })));
+    expect(statusCodes(await removed)).toEqual([101]);
+
+    // In a semi-anonymous room only moderators see JIDs, so only they hear of it.
+    await alice.query(ownerQuery(room('notify'), submitForm({ 'muc#roomconfig_whois': 'moderators' })));
+    const aliceAgain = alice.next(isNotice('bob@localhost', 'member'));
+    carol.received.length = 0;
+    await alice.query(adminQuery(room('notify'), 'set', xml('item', { jid: 'bob@localhost', affiliation: 'member' })));
+    await aliceAgain;
+    await alice.query(xml('iq', { type: 'get', to: room('notify') }, xml('query', { xmlns: NS.DISCO_INFO })));
+    expect(carol.received.filter(isNotice('bob@localhost', 'member'))).toEqual([]);
   });
 
   it('answers unknown roles and affiliations with bad-request', async () => {

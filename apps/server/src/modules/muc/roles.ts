@@ -1,3 +1,4 @@
+import { NS, xml } from '@conexizan/protocol';
 import { outranks, type Affiliation, type Occupant, type Role, type Room } from './room.ts';
 import { fail, type MucService } from './service.ts';
 
@@ -52,6 +53,29 @@ export async function changeAffiliation(svc: MucService, room: Room, actor: Acto
   room.setAffiliation(target, affiliation, reason);
   await svc.persist(room);
   await applyAffiliation(svc, room, target, affiliation, actor.occupant?.nick, reason);
+  await announceAffiliation(svc, room, target, affiliation, reason, true);
+}
+
+/**
+ * XEP-0045 §9 (Notifications of Changes) for someone who is not in the
+ * room (in the room, their presence already told everyone): occupants who
+ * may see real JIDs get a message from the room with the new affiliation,
+ * so a client keeping the member list (OMEMO in a private group encrypts
+ * to every member) stays right; and, when `tellPerson`, the person gets the
+ * out-of-room message with status 101 at their bare JID (§17.1). It has
+ * no body: whoever may change affiliations cannot use it to write to
+ * anyone.
+ */
+export async function announceAffiliation(svc: MucService, room: Room, target: string, affiliation: Affiliation, reason: string | undefined, tellPerson: boolean): Promise<void> {
+  if (room.occupantOfBare(target)) return;
+  const item = () => xml('item', { affiliation, jid: target }, reason ? xml('reason', {}, reason) : null);
+  for (const viewer of room.occupants.values()) {
+    if (!room.showsRealJidsTo(viewer)) continue;
+    await svc.toSessions(viewer, xml('message', { from: room.jid.toString() }, xml('x', { xmlns: NS.MUC_USER }, item())));
+  }
+  if (tellPerson) {
+    await svc.send(xml('message', { from: room.jid.toString(), to: target }, xml('x', { xmlns: NS.MUC_USER }, item(), xml('status', { code: '101' }))));
+  }
 }
 
 /** What a new affiliation does to the person's occupants: out with 301 or 321, or a new role. */
