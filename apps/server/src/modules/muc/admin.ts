@@ -1,6 +1,6 @@
 import { cloneElement, parseDataForm, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
 import { configForm, readConfigForm } from './config-form.ts';
-import { changeAffiliation, grantRole, type Actor } from './roles.ts';
+import { announceAffiliation, applyAffiliation, changeAffiliation, grantRole, type Actor } from './roles.ts';
 import { isAffiliation, isRole, type Affiliation, type Room } from './room.ts';
 import { fail, NS_MUC_ADMIN, NS_MUC_OWNER, type MucService } from './service.ts';
 import { NS } from '@conexizan/protocol';
@@ -95,10 +95,20 @@ export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: '
     ['owner', change.owners],
     ['admin', change.admins],
   ];
+  const before = new Map<string, Affiliation>();
+  const remember = (jid: string) => before.has(jid) || before.set(jid, room.affiliationOf(jid));
   for (const [affiliation, list] of lists) {
     if (!list) continue;
-    for (const entry of room.withAffiliation(affiliation)) if (!list.includes(entry.jid)) room.setAffiliation(entry.jid, 'none');
-    for (const jid of list) room.setAffiliation(jid, affiliation);
+    for (const entry of room.withAffiliation(affiliation)) {
+      if (!list.includes(entry.jid)) {
+        remember(entry.jid);
+        room.setAffiliation(entry.jid, 'none');
+      }
+    }
+    for (const jid of list) {
+      remember(jid);
+      room.setAffiliation(jid, affiliation);
+    }
   }
   if (room.owners().length === 0) room.setAffiliation(from.bare().toString(), 'owner');
   // A room that became temporary is written once more, so a restart does not bring it back as persistent.
@@ -108,6 +118,13 @@ export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: '
     if (previous.archiving !== room.config.archiving) codes.push(room.config.archiving ? 170 : 171);
     if (previous.whois !== room.config.whois) codes.push(room.config.whois === 'anyone' ? 172 : 173);
     await svc.statusMessage(room, codes);
+  }
+  // Owners and admins named or dropped in the form change like through muc#admin (§10.3–10.8).
+  for (const [jid, was] of before) {
+    const now = room.affiliationOf(jid);
+    if (now === was) continue;
+    await applyAffiliation(svc, room, jid, now, room.occupantOf(from)?.nick, undefined);
+    await announceAffiliation(svc, room, jid, now, undefined, true);
   }
   if (room.config.membersOnly && !previous.membersOnly) {
     for (const occupant of [...room.occupants.values()]) {

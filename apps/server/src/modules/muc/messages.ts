@@ -5,7 +5,7 @@ import { worthArchiving } from '../mam/index.ts';
 import { leaveSession } from './presence.ts';
 import type { Occupant, Room } from './room.ts';
 import { fail, NS_OCCUPANT_ID, type MucService } from './service.ts';
-import { grantRole } from './roles.ts';
+import { announceAffiliation, grantRole } from './roles.ts';
 
 /**
  * Messages to a room (XEP-0045 §7.4 groupchat, §8.1 subject, §7.8
@@ -118,6 +118,8 @@ async function invite(svc: MucService, room: Room, sender: Occupant | undefined,
   if (room.config.membersOnly && room.affiliationOf(invitee) === 'none') {
     room.setAffiliation(invitee.bare().toString(), 'member');
     await svc.persist(room);
+    // The invitation itself tells the invitee; the occupants learn of the new member.
+    await announceAffiliation(svc, room, invitee.bare().toString(), 'member', undefined, false);
   }
   const reason = inviteElement.getChildText('reason')?.slice(0, MAX_REASON);
   const x = xml('x', { xmlns: NS.MUC_USER }, xml('invite', { from: event.from.bare().toString() }, reason ? xml('reason', {}, reason) : null));

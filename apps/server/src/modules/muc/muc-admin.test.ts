@@ -169,6 +169,25 @@ describe('roles and affiliations (XEP-0045 §8–10)', () => {
     expect(carol.received.filter(isNotice('bob@localhost', 'member'))).toEqual([]);
   });
 
+  it('gives owners and admins named in the configuration form their roles, and takes them away when dropped', async () => {
+    const alice = await session('alice');
+    const bob = await session('bob');
+    const carol = await session('carol');
+    await carol.sendStanza(xml('presence'));
+    await createRoom(alice, room('formadmins'), 'Alice');
+    await enter(bob, room('formadmins'), 'Bob');
+    const bobPresence = (affiliation: string, role: string) => (el: Element) =>
+      isPresenceFrom(`${room('formadmins')}/Bob`)(el) && item(el).affiliation === affiliation && item(el).role === role;
+    const promoted = alice.next(bobPresence('admin', 'moderator'));
+    const carolTold = carol.next((el) => el.name === 'message' && el.attrs.from === room('formadmins') && item(el).affiliation === 'owner');
+    await alice.query(ownerQuery(room('formadmins'), submitForm({ 'muc#roomconfig_roomadmins': ['bob@localhost'], 'muc#roomconfig_roomowners': ['alice@localhost', 'carol@localhost'] })));
+    await promoted;
+    expect(statusCodes(await carolTold)).toEqual([101]);
+    const demoted = bob.next(bobPresence('none', 'participant'));
+    await alice.query(ownerQuery(room('formadmins'), submitForm({ 'muc#roomconfig_roomadmins': [] })));
+    await demoted;
+  });
+
   it('answers unknown roles and affiliations with bad-request', async () => {
     const alice = await session('alice');
     await createRoom(alice, room('bad'), 'Alice');

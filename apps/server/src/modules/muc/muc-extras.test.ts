@@ -100,8 +100,11 @@ describe('invitations and voice requests', () => {
     const carol = await session('carol');
     await carol.sendStanza(xml('presence')); // online, so a message to the bare JID reaches this session
     await createRoom(alice, room('invite'), 'Alice', { 'muc#roomconfig_membersonly': '1' });
+    // The inviter (a moderator, who sees real JIDs) hears of the new member (XEP-0045 §9 notifications).
+    const newMember = alice.next((el) => el.name === 'message' && el.attrs.from === room('invite') && item(el).jid === 'carol@localhost' && item(el).affiliation === 'member');
     await alice.sendStanza(xml('message', { to: room('invite') }, xml('x', { xmlns: NS.MUC_USER }, xml('invite', { to: 'carol@localhost' }, xml('reason', {}, 'join us')))));
-    const invitation = await carol.next((el) => el.name === 'message' && el.attrs.from === room('invite'));
+    await newMember;
+    const invitation = await carol.next((el) => el.name === 'message' && el.attrs.from === room('invite') && !!el.getChild('x', NS.MUC_USER)?.getChild('invite'));
     const invite = invitation.getChild('x', NS.MUC_USER)!.getChild('invite')!;
     expect(invite.attrs.from).toBe('alice@localhost');
     expect(invite.getChildText('reason')).toBe('join us');
