@@ -20,10 +20,12 @@ export interface ThirdParty {
   finish(): Promise<{ observations: Observation[]; stderr: string }>;
 }
 
-export function startThirdParty(options: { c2sPort: number; user: string; password: string; peers: string[] }): ThirdParty {
+/** `script` and `args` run another script of slixmpp/ (for example room_party.py) with the same observation protocol. */
+export function startThirdParty(options: { c2sPort: number; user: string; password: string; peers?: string[]; script?: string; args?: string[] }): ThirdParty {
   const problem = slixmppProblem();
   if (problem) throw new Error(problem);
-  const args = ['-u', SCRIPT, '--port', String(options.c2sPort), '--user', options.user, '--password', options.password, ...options.peers.flatMap((peer) => ['--peer', peer])];
+  const script = options.script ? join(dirname(SCRIPT), options.script) : SCRIPT;
+  const args = ['-u', script, '--port', String(options.c2sPort), '--user', options.user, '--password', options.password, ...(options.peers ?? []).flatMap((peer) => ['--peer', peer]), ...(options.args ?? [])];
   const child = spawn(SYSTEM_PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   const inbox = new Inbox<Observation>((o) => JSON.stringify(o).slice(0, 500));
   let stderr = '';

@@ -4,6 +4,8 @@ import { notifyMessage, titleFor } from '../notifications.ts';
 import type { Session } from '../session/session.ts';
 import { ChatView } from './ChatView.tsx';
 import { ContactPanel } from './ContactPanel.tsx';
+import { RoomPanel } from './rooms/RoomPanel.tsx';
+import { RoomView } from './rooms/RoomView.tsx';
 import { SettingsView } from './SettingsView.tsx';
 import { useSessionVersion } from './useSession.ts';
 
@@ -20,13 +22,15 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
   useSessionVersion(session);
   const [peer, setPeer] = useState<string | null>(null);
   const [settings, setSettings] = useState(false);
+  const [room, setRoom] = useState<string | null>(null);
   const status = session.status;
 
   useEffect(() => {
     session.chats.setActive(settings || document.visibilityState !== 'visible' ? null : peer);
-  }, [session, peer, settings]);
+    session.groupchats.store.setActive(settings || document.visibilityState !== 'visible' ? null : room);
+  }, [session, peer, room, settings]);
 
-  const unread = session.chats.totalUnread;
+  const unread = session.chats.totalUnread + session.groupchats.store.totalUnread;
   useEffect(() => {
     document.title = titleFor(unread);
   }, [unread]);
@@ -36,6 +40,7 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
     // While the tab is hidden nothing is being read: new messages count as unread (title badge).
     // A chat that becomes visible again has been read.
     const visible = () => {
+      session.groupchats.store.setActive(document.visibilityState === 'visible' && !settings ? room : null);
       if (document.visibilityState !== 'visible') session.chats.setActive(null);
       else if (peer && !settings) {
         session.chats.setActive(peer);
@@ -47,11 +52,11 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
       off();
       document.removeEventListener('visibilitychange', visible);
     };
-  }, [session, peer, settings, t]);
+  }, [session, peer, room, settings, t]);
 
   const statusText = status === 'online' ? t('status.online') : status === 'connecting' ? t('status.connecting') : t('status.offline');
   return (
-    <div className={`main${peer || settings ? ' has-chat' : ''}`}>
+    <div className={`main${peer || room || settings ? ' has-chat' : ''}`}>
       <header className="top" role="banner">
         <span className="brand">{t('app.name')}</span>
         <span className="self" title={t('header.you', { jid: session.jid })}>
@@ -69,16 +74,30 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
       </header>
       {status !== 'online' && <p className="offline-banner">{t('status.offlineBanner')}</p>}
       <div className="panes">
-        <ContactPanel
-          session={session}
-          activePeer={peer}
-          onOpen={(p) => {
-            setSettings(false);
-            setPeer(p);
-          }}
-        />
+        <div className="side">
+          <ContactPanel
+            session={session}
+            activePeer={peer}
+            onOpen={(p) => {
+              setSettings(false);
+              setRoom(null);
+              setPeer(p);
+            }}
+          />
+          <RoomPanel
+            session={session}
+            activeRoom={room}
+            onOpen={(r) => {
+              setSettings(false);
+              setPeer(null);
+              setRoom(r);
+            }}
+          />
+        </div>
         {settings ? (
           <SettingsView session={session} password={password} onClose={() => setSettings(false)} onPasswordChanged={onPasswordChanged} onDeleted={onDeleted} />
+        ) : room && session.groupchats.store.get(room) ? (
+          <RoomView key={room} session={session} room={room} onBack={() => setRoom(null)} />
         ) : peer ? (
           <ChatView key={peer} session={session} peer={peer} onBack={() => setPeer(null)} />
         ) : (

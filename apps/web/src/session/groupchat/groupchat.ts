@@ -1,6 +1,7 @@
 import { NS, cloneElement, parseXmppDateTime, xml, type Element } from '@conexizan/protocol';
 import type { Connection } from '../client.ts';
 import { Emitter } from '../events.ts';
+import type { FileRef } from '../model.ts';
 import { archiveQueryElement } from '../mam.ts';
 import { MAX_BODY_CHARS, MessageTooLongError } from '../outbox.ts';
 import { parseMessage, reactionsMessage, retractionMessage } from '../stanzas.ts';
@@ -168,6 +169,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       else if (pending.settings) await this.connection.iq('set', roomConfigSubmit(pending.settings), room);
       else await this.connection.iq('set', instantRoomConfig(), room);
     }
+    if (pending.settings?.name) this.store.update(room, (x) => ({ ...x, name: pending.settings!.name! }));
     const r = this.store.get(room);
     if (r) await this.#saveBookmark({ room, name: r.name || undefined, nick: r.nick, password: r.password, autojoin: true });
     if (r && !r.name) void this.#fetchName(room);
@@ -305,7 +307,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
 
   // -- messages -----------------------------------------------------------------
 
-  async send(room: string, text: string, opts: { replyTo?: RoomMessage } = {}): Promise<void> {
+  async send(room: string, text: string, opts: { replyTo?: RoomMessage; file?: FileRef } = {}): Promise<void> {
     if ([...text].length > MAX_BODY_CHARS) throw new MessageTooLongError(String(MAX_BODY_CHARS));
     const r = this.store.get(room);
     if (!r || r.state !== 'joined' || this.connection.status !== 'online') throw new Error('not in the room');
@@ -320,7 +322,9 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       extra.push(xml('reply', { xmlns: NS.REPLY, to: `${room}/${reply.nick}`, id: reply.archiveId ?? reply.id }));
       extra.push(xml('fallback', { xmlns: NS.FALLBACK, for: NS.REPLY }, xml('body', { start: '0', end: String([...quote].length) })));
     }
+    if (opts.file) extra.push(xml('x', { xmlns: NS.OOB }, xml('url', {}, opts.file.url)));
     const message: RoomMessage = { id, peer: room, outgoing: true, body: text, timestamp: Date.now(), state: 'pending', nick: r.nick };
+    if (opts.file) message.file = opts.file;
     if (reply) message.replyTo = { id: reply.archiveId ?? reply.id, text: reply.body.slice(0, 200) };
     if (r.ownOccupantId) message.occupantId = r.ownOccupantId;
     this.store.addMessages(room, [message], false);

@@ -151,7 +151,7 @@ export class RoomStore extends Emitter<RoomStoreEvents> {
         return;
       case 'retraction':
         if (sender.nick === '') this.#patch(jid, (m) => m.archiveId === event.id, (m) => ({ ...m, body: '', retracted: true, file: undefined, reactions: undefined }));
-        else this.#patch(jid, (m) => m.id === event.id && sameSender(m), (m) => ({ ...m, body: '', retracted: true, file: undefined, reactions: undefined }));
+        else this.#patch(jid, (m) => (m.id === event.id || m.archiveId === event.id) && sameSender(m), (m) => ({ ...m, body: '', retracted: true, file: undefined, reactions: undefined }));
         return;
       case 'reactions': {
         const reactor = sender.occupantId ?? sender.nick;

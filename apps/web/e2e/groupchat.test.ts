@@ -1,0 +1,153 @@
+import type { Browser, Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import de from '../src/views/rooms/de.json' with { type: 'json' };
+import en from '../src/views/rooms/en.json' with { type: 'json' };
+import { launchChromium } from './support/browser.ts';
+import { Person } from './support/person.ts';
+import { startE2eServer, type E2eServer } from './support/server.ts';
+import { startThirdParty, type ThirdParty } from './support/third-party.ts';
+
+/**
+ * Group chat in the web client with someone on another client: Dana
+ * (English, desktop) creates a private group in the browser and invites
+ * Carol, a slixmpp user (its own XEP-0045 plugin), who joins; they talk
+ * both ways. Emil (German, phone) meets the room's refusals as sentences,
+ * then talks in an open room. After a reload Dana's group comes back from
+ * her bookmarks with its history.
+ */
+const ROOM_TEXT = { en: en.rooms, de: de.rooms };
+
+function texts(person: Person) {
+  return ROOM_TEXT[person.lang];
+}
+
+async function openRoomDialog(person: Person): Promise<Locator> {
+  await person.showContacts();
+  await person.page.getByRole('button', { name: texts(person).open, exact: true }).click();
+  return person.page.getByRole('dialog');
+}
+
+async function createRoom(person: Person, name: string, kind: 'private' | 'instant'): Promise<void> {
+  const r = texts(person);
+  const dialog = await openRoomDialog(person);
+  await dialog.getByRole('radio', { name: r.join.modeCreate }).check();
+  await dialog.getByRole('textbox', { name: r.join.name, exact: true }).fill(name);
+  await dialog.getByRole('radio', { name: kind === 'private' ? r.join.private : r.join.instant }).check();
+  await dialog.getByRole('button', { name: r.join.createButton, exact: true }).click();
+  await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+  await person.page.getByRole('log', { name: r.view.messages }).waitFor();
+}
+
+/** Tries to enter; returns the dialog (still open when the room refused). */
+async function joinRoom(person: Person, address: string, nick: string): Promise<Locator> {
+  const r = texts(person);
+  const dialog = person.page.getByRole('dialog');
+  if (!(await dialog.isVisible())) await openRoomDialog(person);
+  await dialog.getByRole('textbox', { name: r.join.address, exact: true }).fill(address);
+  await dialog.getByRole('textbox', { name: r.join.nick, exact: true }).fill(nick);
+  await dialog.getByRole('button', { name: r.join.joinButton, exact: true }).click();
+  return dialog;
+}
+
+function roomLog(person: Person): Locator {
+  return person.page.getByRole('log', { name: texts(person).view.messages });
+}
+
+async function sendInRoom(person: Person, text: string): Promise<void> {
+  await person.composer().fill(text);
+  await person.page.getByRole('button', { name: person.t.send, exact: true }).click();
+}
+
+describe('group chat between the web client and a slixmpp user', () => {
+  let server: E2eServer;
+  let browser: Browser;
+  let dana: Person;
+  let emil: Person;
+  let carol: ThirdParty;
+  const ROOM = 'team-friday@conference.localhost';
+  const LOBBY = 'lobby@conference.localhost';
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
+    carol = startThirdParty({ c2sPort: server.c2sPort, user: 'carol', password: 'carol slixmpp password', script: 'room_party.py', args: ['--nick', 'Carol'] });
+    [dana, emil] = await Promise.all([
+      Person.open(browser, server.url, { size: 'desktop', lang: 'en' }),
+      Person.open(browser, server.url, { size: 'phone', lang: 'de' }),
+    ]);
+    expect((await carol.next('ready')).ok).toBe(true);
+    await dana.register('dana', 'dana web password 3', { stayLoggedIn: true });
+    await emil.register('emil', 'emil web password 3');
+  });
+  afterAll(async () => {
+    await carol?.finish();
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  it('Dana creates a private group, invites the slixmpp user, who enters and is listed as a member', async () => {
+    await createRoom(dana, 'Team Friday', 'private');
+    await dana.page.getByRole('button', { name: en.rooms.view.invite, exact: true }).click();
+    const dialog = dana.page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: en.rooms.invite.address, exact: true }).fill('carol@localhost');
+    await dialog.getByRole('button', { name: en.rooms.invite.send, exact: true }).click();
+    await dialog.getByText(en.rooms.invite.sent.replace('{{jid}}', 'carol@localhost')).waitFor();
+    await dialog.getByRole('button', { name: en.rooms.join.cancel, exact: true }).click();
+    expect(await carol.next('invited', { room: ROOM })).toMatchObject({ from: 'dana@localhost' });
+    const joined = await carol.next('joined', { room: ROOM });
+    expect(joined).toMatchObject({ ok: true, occupants: ['Carol', 'dana'], roles: { dana: 'moderator' } });
+    await dana.page.getByRole('button', { name: /^Members \(2\)$/ }).click();
+    const members = dana.page.getByRole('complementary', { name: en.rooms.view.membersTitle });
+    await members.getByText('Carol', { exact: true }).waitFor();
+    await expect(members.getByRole('listitem').filter({ hasText: 'Carol' }).innerText()).resolves.toContain('carol@localhost');
+    await expect(members.getByText(/dana \(you\)/).count()).resolves.toBe(1);
+  });
+
+  it('what Dana writes reaches slixmpp in the room, and its answer shows under its nickname', async () => {
+    const text = 'ask slixmpp: Grüße 👋 <b>not bold</b> & more';
+    await sendInRoom(dana, text);
+    const got = await carol.next('groupchat', { room: ROOM, body: text });
+    expect(got).toMatchObject({ nick: 'dana', delayed: false });
+    expect(String(got.occupant_id)).not.toBe('');
+    const answer = roomLog(dana).getByRole('article', { name: /^Carol, / }).filter({ hasText: `slixmpp heard: ${text}` });
+    await answer.waitFor({ timeout: 30_000 });
+    await expect(roomLog(dana).locator('b').count()).resolves.toBe(0);
+    // Our own message is confirmed by the room echoing it back, not left waiting.
+    await expect.poll(() => roomLog(dana).getByRole('article').filter({ hasText: text }).first().innerText(), { timeout: 15_000 }).not.toMatch(/Waiting|pending/i);
+  });
+
+  it('the room’s refusals are explained in German: members only, and a nickname already taken', async () => {
+    const r = de.rooms;
+    let dialog = await joinRoom(emil, ROOM, 'Emil');
+    await dialog.getByRole('alert').getByText(r.errors['registration-required']).waitFor({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: r.join.cancel, exact: true }).click();
+    // Dana opens a public lobby; Emil first asks for her nickname, then takes his own.
+    await dana.page.getByRole('button', { name: en.rooms.view.leave, exact: true }).waitFor();
+    await createRoom(dana, 'Lobby', 'instant');
+    dialog = await joinRoom(emil, LOBBY, 'dana');
+    await dialog.getByRole('alert').getByText(r.errors.conflict).waitFor({ timeout: 30_000 });
+    dialog = await joinRoom(emil, LOBBY, 'Emil');
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+    await sendInRoom(emil, 'Hallo Lobby');
+    await roomLog(dana).getByRole('article', { name: /^Emil, / }).filter({ hasText: 'Hallo Lobby' }).waitFor({ timeout: 30_000 });
+    expect(await emil.unnamedControls()).toEqual([]);
+  });
+
+  it('after a reload Dana’s groups come back from her bookmarks, with the private group’s history', async () => {
+    await dana.page.reload();
+    await dana.waitOnline();
+    const list = dana.page.getByRole('list', { name: en.rooms.list });
+    await list.getByRole('button', { name: /^Team Friday/ }).waitFor({ timeout: 30_000 });
+    await list.getByRole('button', { name: /^Lobby/ }).waitFor({ timeout: 30_000 });
+    await list.getByRole('button', { name: /^Team Friday/ }).click();
+    await roomLog(dana).getByRole('article').filter({ hasText: 'slixmpp heard: ask slixmpp' }).waitFor({ timeout: 30_000 });
+    // Still in the room for real: slixmpp hears what comes next.
+    await sendInRoom(dana, 'ask slixmpp: still here after the reload?');
+    await carol.next('groupchat', { room: ROOM, body: 'ask slixmpp: still here after the reload?', delayed: false });
+    expect(await dana.unnamedControls()).toEqual([]);
+  });
+
+  it('nothing went wrong on the pages', () => {
+    expect(dana.problems).toEqual([]);
+    expect(emil.problems).toEqual([]);
+  });
+});

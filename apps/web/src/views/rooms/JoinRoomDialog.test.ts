@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { i18n } from '../../i18n/index.ts';
+import { MucJoinError } from '../../session/groupchat/groupchat.ts';
+import { roomProblem } from './errors.ts';
+import './i18n.ts';
+import { roomAddress } from './JoinRoomDialog.tsx';
+
+describe('joining a room', () => {
+  it('takes a full address, or a name on our own service', () => {
+    expect(roomAddress('Team@Conference.Example.org', 'conference.x')).toBe('team@conference.example.org');
+    expect(roomAddress('  Team Friday ', 'conference.x')).toBe('team-friday@conference.x');
+    expect(roomAddress('team', null)).toBeNull();
+    expect(roomAddress('room@conference.x/nick', 'conference.x')).toBeNull();
+    expect(roomAddress('', 'conference.x')).toBeNull();
+  });
+
+  it('explains the room’s refusals in a sentence, in both languages', async () => {
+    await i18n.changeLanguage('en');
+    expect(roomProblem(i18n.t, new MucJoinError('registration-required'))).toBe('Only members may enter this group. Ask one of its owners to invite you.');
+    expect(roomProblem(i18n.t, { condition: 'not-authorized' })).toMatch(/password/);
+    expect(roomProblem(i18n.t, 'gone')).toBe('That did not work (gone).');
+    await i18n.changeLanguage('de');
+    expect(roomProblem(i18n.t, new MucJoinError('conflict'))).toBe('Jemand in dieser Gruppe benutzt diesen Spitznamen schon. Wähle einen anderen.');
+    await i18n.changeLanguage('en');
+  });
+});

@@ -1,0 +1,232 @@
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { RoomMessage } from '../../session/groupchat/rooms.ts';
+import { MAX_BODY_CHARS, MessageTooLongError } from '../../session/outbox.ts';
+import type { Session } from '../../session/session.ts';
+import { MAX_UPLOAD_BYTES, UploadError, putFile, requestSlot } from '../../session/upload.ts';
+import { Composer } from '../Composer.tsx';
+import { MessageItem, type MessageActions } from '../MessageItem.tsx';
+import { roomProblem } from './errors.ts';
+import { OccupantList } from './OccupantList.tsx';
+import { RoomDialogs, type RoomDialog } from './RoomDialogs.tsx';
+import './i18n.ts';
+
+/** One group: its topic, messages (join history, then the room archive when scrolling up), members and the composer. */
+export function RoomView({ session, room: jid, onBack }: { session: Session; room: string; onBack(): void }) {
+  const { t } = useTranslation();
+  const chats = session.groupchats;
+  const room = chats.store.get(jid);
+  const messages = useMemo(() => room?.messages ?? [], [room?.messages]);
+  const [replyTo, setReplyTo] = useState<RoomMessage | null>(null);
+  const [editing, setEditing] = useState<RoomMessage | null>(null);
+  const [dialog, setDialog] = useState<RoomDialog | null>(null);
+  const [showMembers, setShowMembers] = useState(false);
+  const [loading, setLoading] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [draft, setDraft] = useState('');
+  const log = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+  const heightBefore = useRef<number | null>(null);
+
+  const loadOlder = useCallback(async () => {
+    if (loading) return;
+    setLoading(true);
+    heightBefore.current = log.current?.scrollHeight ?? null;
+    try {
+      await chats.loadOlder(jid);
+    } catch {
+      // no archive, or offline: the button stays for another try
+    } finally {
+      setLoading(false);
+    }
+  }, [chats, jid, loading]);
+
+  useEffect(() => {
+    if (room?.state === 'joined' && messages.length < 20 && !room.historyComplete) void loadOlder();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [jid, room?.state]);
+
+  useLayoutEffect(() => {
+    const el = log.current;
+    if (!el) return;
+    if (heightBefore.current !== null) {
+      el.scrollTop += el.scrollHeight - heightBefore.current;
+      heightBefore.current = null;
+    } else if (stickToBottom.current) el.scrollTop = el.scrollHeight;
+  }, [messages]);
+
+  const act = useCallback(
+    (action: () => Promise<unknown>) => {
+      setFailure(null);
+      action().catch((error: unknown) => setFailure(t('rooms.view.failed', { reason: roomProblem(t, error) })));
+    },
+    [t],
+  );
+
+  const moderator = room?.role === 'moderator';
+  const lastOwn = useMemo(() => [...messages].reverse().find((m) => m.outgoing && !m.retracted && !m.file), [messages]);
+  const byId = useMemo(() => new Map(messages.flatMap((m) => (m.archiveId ? [[m.id, m] as const, [m.archiveId, m] as const] : [[m.id, m] as const]))), [messages]);
+  const nameOf = useCallback((reactor: string) => room?.occupants.find((o) => o.occupantId === reactor)?.nick ?? reactor, [room?.occupants]);
+  const actions: MessageActions = useMemo(
+    () => ({
+      reply: (m) => {
+        setEditing(null);
+        setReplyTo(m as RoomMessage);
+      },
+      edit: (m) => {
+        setReplyTo(null);
+        setEditing(m as RoomMessage);
+      },
+      retract: (m) => act(() => chats.retractOwn(jid, m as RoomMessage)),
+      react: (m, emojis) => act(() => chats.react(jid, m as RoomMessage, emojis)),
+    }),
+    [act, chats, jid],
+  );
+
+  if (!room) return null;
+  const title = room.name || jid;
+
+  async function send(text: string) {
+    try {
+      if (editing) await chats.correct(jid, editing.id, text);
+      else await chats.send(jid, text, { replyTo: replyTo ?? undefined });
+    } catch (error) {
+      if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }));
+      throw new Error(room?.state === 'joined' ? roomProblem(t, error) : t('rooms.view.notJoined'));
+    }
+    stickToBottom.current = true;
+    setReplyTo(null);
+    setEditing(null);
+    setDraft('');
+  }
+
+  return (
+    <main className="chat room" aria-label={title}>
+      <header className="chat-head">
+        <button type="button" className="back" onClick={onBack}>
+          <span aria-hidden="true">←</span> <span className="back-label">{t('chat.back')}</span>
+        </button>
+        <div className="chat-title">
+          <h2>{title}</h2>
+          <span className="muted">{room.subject ? t('rooms.view.subject', { subject: room.subject }) : jid}</span>
+        </div>
+        <div className="chat-actions">
+          <button type="button" aria-expanded={showMembers} onClick={() => setShowMembers(!showMembers)}>
+            {t('rooms.view.members', { count: room.occupants.length })}
+          </button>
+          {room.state === 'joined' && (
+            <button type="button" onClick={() => setDialog('invite')}>
+              {t('rooms.view.invite')}
+            </button>
+          )}
+          {room.state === 'joined' && (
+            <button type="button" onClick={() => setDialog('nick')}>
+              {t('rooms.view.changeNick')}
+            </button>
+          )}
+          {room.state === 'joined' && (moderator || room.affiliation === 'owner') && (
+            <button type="button" onClick={() => setDialog('subject')}>
+              {t('rooms.view.changeSubject')}
+            </button>
+          )}
+          {room.affiliation === 'owner' && room.state === 'joined' && (
+            <button type="button" onClick={() => setDialog('settings')}>
+              {t('rooms.view.settings')}
+            </button>
+          )}
+          <button
+            type="button"
+            onClick={() => {
+              void chats.leave(jid);
+              onBack();
+            }}
+          >
+            {t('rooms.view.leave')}
+          </button>
+        </div>
+      </header>
+      {room.state !== 'joined' && (
+        <p className="notice" role="status">
+          {room.state === 'joining' ? t('rooms.joining') : room.problem ? roomProblem(t, room.problem) : t('rooms.view.notJoined')}{' '}
+          {room.state !== 'joining' && (
+            <button type="button" onClick={() => act(() => chats.join(jid, room.nick, { password: room.password, name: room.name || undefined }))}>
+              {t('rooms.view.rejoin')}
+            </button>
+          )}
+        </p>
+      )}
+      {failure && (
+        <p role="alert" className="error">
+          {failure}
+        </p>
+      )}
+      <div className="room-body">
+        <div
+          className="log"
+          role="log"
+          aria-label={t('rooms.view.messages')}
+          ref={log}
+          tabIndex={0}
+          onScroll={(e) => {
+            const el = e.currentTarget;
+            stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+            if (el.scrollTop < 40 && !room.historyComplete && !loading && room.state === 'joined') void loadOlder();
+          }}
+        >
+          {room.historyComplete ? (
+            <p className="muted center">{t('chat.noMore')}</p>
+          ) : (
+            <button type="button" className="link center" onClick={() => void loadOlder()} disabled={loading || room.state !== 'joined'}>
+              {loading ? t('chat.loading') : t('chat.loadOlder')}
+            </button>
+          )}
+          {messages.map((m) => (
+            <div key={`${m.nick}\u0000${m.id}`} className="room-message">
+              <MessageItem
+                message={m}
+                self={room.ownOccupantId ?? room.nick}
+                domain={session.domain}
+                authorName={m.nick || title}
+                nameOf={nameOf}
+                quoted={m.replyTo ? byId.get(m.replyTo.id) : undefined}
+                canEdit={m === lastOwn}
+                actions={actions}
+              />
+              {!m.outgoing && !m.retracted && moderator && m.archiveId && (
+                <button type="button" className="link moderate" aria-label={`${t('rooms.view.remove')}: ${m.nick}`} onClick={() => act(() => chats.moderate(jid, m))}>
+                  {t('rooms.view.remove')}
+                </button>
+              )}
+            </div>
+          ))}
+        </div>
+        {showMembers && <OccupantList session={session} room={room} onAction={act} />}
+      </div>
+      <Composer
+        key={jid}
+        draft={draft}
+        onDraft={setDraft}
+        onSend={send}
+        onTyping={() => {}}
+        onFiles={(files) => {
+          for (const file of files) act(() => uploadToRoom(session, jid, file));
+        }}
+        replyTo={replyTo}
+        editing={editing}
+        onCancel={() => {
+          setReplyTo(null);
+          setEditing(null);
+        }}
+      />
+      {dialog && <RoomDialogs which={dialog} session={session} room={room} onClose={() => setDialog(null)} />}
+    </main>
+  );
+}
+
+/** XEP-0363 as in one-to-one chats: upload, then a message whose body is the link (XEP-0066 marks it as a file). */
+async function uploadToRoom(session: Session, room: string, file: File): Promise<void> {
+  if (file.size > MAX_UPLOAD_BYTES) throw new UploadError('too-large');
+  const slot = await requestSlot(session.connection, session.domain, { name: file.name, size: file.size, type: file.type });
+  await putFile(slot, file, () => {});
+  await session.groupchats.send(room, slot.get, { file: { url: slot.get, name: file.name, mime: file.type, size: file.size } });
+}
