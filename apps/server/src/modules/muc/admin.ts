@@ -46,8 +46,10 @@ function listQuery(svc: MucService, room: Room, actor: Actor, item: Element): El
   const affiliation = item.attrs.affiliation as string | undefined;
   if (affiliation !== undefined) {
     if (!isAffiliation(affiliation) || affiliation === 'none') throw fail('bad-request', 'modify', 'ask for owner, admin, member or outcast');
-    // Members of a non-anonymous room may read who belongs (OMEMO clients encrypt to every member).
-    const mayRead = privileged || (affiliation !== 'outcast' && own === 'member' && room.config.whois === 'anyone');
+    // Members of a non-anonymous room may read who belongs (OMEMO clients encrypt to every member),
+    // and so may occupants in the roles the owner chose (muc#roomconfig_getmemberlist).
+    const byRole = actor.occupant !== undefined && (room.config.getMemberList as readonly string[]).includes(actor.occupant.role);
+    const mayRead = privileged || (affiliation !== 'outcast' && ((own === 'member' && room.config.whois === 'anyone') || byRole));
     if (!mayRead) throw fail('forbidden', 'auth', 'you may not see this list');
     for (const entry of room.withAffiliation(affiliation)) {
       const nick = room.occupantOfBare(entry.jid)?.nick;
@@ -125,6 +127,13 @@ export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: '
     if (now === was) continue;
     await applyAffiliation(svc, room, jid, now, room.occupantOf(from)?.nick, undefined);
     await announceAffiliation(svc, room, jid, now, undefined, true);
+  }
+  // Roles whose presence is now broadcast, or no longer: the others see those occupants appear or leave their view.
+  for (const occupant of room.occupants.values()) {
+    const was = (previous.presenceBroadcast as readonly string[]).includes(occupant.role);
+    const now = room.presenceShown(occupant.role);
+    if (was && !now) await svc.hideFromOthers(room, occupant);
+    else if (!was && now) await svc.broadcastPresence(room, occupant);
   }
   if (room.config.membersOnly && !previous.membersOnly) {
     for (const occupant of [...room.occupants.values()]) {

@@ -1,5 +1,5 @@
 import { buildDataForm, formType, StanzaError, type DataForm, type DataFormField, type Element } from '@conexizan/protocol';
-import type { AllowPm, RoomConfig, Whois } from './room.ts';
+import type { AllowPm, Role, RoomConfig, Whois } from './room.ts';
 
 /**
  * The owner's room configuration form (XEP-0045 §10.2, the muc#roomconfig
@@ -15,6 +15,8 @@ export const ARCHIVING_FIELD = 'muc#roomconfig_enablearchiving';
 
 const WHOIS: readonly Whois[] = ['moderators', 'anyone'];
 const ALLOW_PM: readonly AllowPm[] = ['anyone', 'participants', 'moderators', 'none'];
+const ROLE_CHOICES: readonly Exclude<Role, 'none'>[] = ['moderator', 'participant', 'visitor'];
+const roleOptions = ROLE_CHOICES.map((value) => ({ label: `${value[0]!.toUpperCase()}${value.slice(1)}s`, value }));
 const MAX_TEXT = 1024;
 
 export interface ConfigLimits {
@@ -56,6 +58,8 @@ export function configForm(config: RoomConfig, owners: string[], admins: string[
       values: [config.allowPm],
       options: ALLOW_PM.map((value) => ({ value })),
     },
+    { var: 'muc#roomconfig_presencebroadcast', type: 'list-multi', label: 'Roles whose presence everyone sees', values: config.presenceBroadcast, options: roleOptions },
+    { var: 'muc#roomconfig_getmemberlist', type: 'list-multi', label: 'Roles that may see who belongs (owners and admins always may)', values: config.getMemberList, options: roleOptions },
     { var: ARCHIVING_FIELD, type: 'boolean', label: 'Keep a message archive (XEP-0313)', values: [bool(config.archiving)] },
     { var: 'muc#roomconfig_roomowners', type: 'jid-multi', label: 'Owners', values: owners },
     { var: 'muc#roomconfig_roomadmins', type: 'jid-multi', label: 'Admins', values: admins },
@@ -83,6 +87,12 @@ function readText(field: DataFormField): string {
   const value = field.values.join('\n');
   if (value.length > MAX_TEXT) throw notAcceptable(`${field.var} is longer than ${MAX_TEXT} characters`);
   return value;
+}
+
+function readRoles(field: DataFormField): Exclude<Role, 'none'>[] {
+  const values = [...new Set(field.values.map((value) => value.trim()).filter((value) => value !== ''))];
+  for (const value of values) if (!ROLE_CHOICES.includes(value as Exclude<Role, 'none'>)) throw notAcceptable(`${field.var} takes ${ROLE_CHOICES.join(', ')}`);
+  return ROLE_CHOICES.filter((role) => values.includes(role));
 }
 
 function readChoice<T extends string>(field: DataFormField, choices: readonly T[]): T {
@@ -154,6 +164,12 @@ export function readConfigForm(form: DataForm, current: RoomConfig, limits: Conf
       case 'muc#roomconfig_allowpm':
         config.allowPm = readChoice(field, ALLOW_PM);
         break;
+      case 'muc#roomconfig_presencebroadcast':
+        config.presenceBroadcast = readRoles(field);
+        break;
+      case 'muc#roomconfig_getmemberlist':
+        config.getMemberList = readRoles(field);
+        break;
       case ARCHIVING_FIELD:
         config.archiving = readBoolean(field);
         break;
@@ -164,7 +180,7 @@ export function readConfigForm(form: DataForm, current: RoomConfig, limits: Conf
         change.admins = jids(field);
         break;
       default:
-        // Fields of other services' forms (e.g. muc#roomconfig_presencebroadcast) are not options here; ignoring them is what §10.2 allows.
+        // Fields of other services' forms are not options here; ignoring them is what §10.2 allows.
         break;
     }
   }

@@ -78,7 +78,7 @@ async function enter(svc: MucService, existing: Room | undefined, event: StanzaE
   const self = { jid: from, presence: event.stanza, joinedAt: Date.now() };
   // §7.2.3: the others' presence first, to the newcomer only.
   for (const other of room.occupants.values()) {
-    if (other === occupant) continue;
+    if (other === occupant || !room.presenceShown(other.role)) continue;
     const presence = svc.occupantPresence(room, other, occupant);
     presence.attrs.to = from.toString();
     await svc.send(presence);
@@ -93,7 +93,7 @@ async function enter(svc: MucService, existing: Room | undefined, event: StanzaE
   if (created) selfCodes.push(201);
   // Everyone else sees the newcomer; the newcomer's own presence comes last (with 110).
   for (const viewer of room.occupants.values()) {
-    if (viewer === occupant) continue;
+    if (viewer === occupant || !room.presenceShown(occupant.role)) continue;
     await svc.toSessions(viewer, svc.occupantPresence(room, occupant, viewer));
   }
   const own = svc.occupantPresence(room, occupant, occupant, { selfCodes });
@@ -162,7 +162,8 @@ async function rejoin(svc: MucService, room: Room, occupant: Occupant, from: Jid
   }
   for (const other of room.occupants.values()) {
     if (other === occupant) continue;
-    await svc.toSessions(other, svc.occupantPresence(room, occupant, other));
+    if (room.presenceShown(occupant.role)) await svc.toSessions(other, svc.occupantPresence(room, occupant, other));
+    if (!room.presenceShown(other.role)) continue;
     const presence = svc.occupantPresence(room, other, occupant);
     presence.attrs.to = from.toString();
     await svc.send(presence);

@@ -35,8 +35,7 @@ export async function grantRole(svc: MucService, room: Room, actor: Occupant, ta
   if (target.role === role) return;
   const previous = target.role;
   target.role = role;
-  await svc.broadcastPresence(room, target, { actor: actor.nick, ...(reason ? { reason } : {}) });
-  await svc.showRealJidsToNewModerator(room, target, previous);
+  await svc.announceRole(room, target, previous, { actor: actor.nick, ...(reason ? { reason } : {}) });
 }
 
 export async function changeAffiliation(svc: MucService, room: Room, actor: Actor, target: string, affiliation: Affiliation, reason: string | undefined): Promise<void> {
@@ -90,8 +89,7 @@ export async function applyAffiliation(svc: MucService, room: Room, target: stri
     } else {
       const previous = occupant.role;
       occupant.role = room.defaultRole(affiliation);
-      await svc.broadcastPresence(room, occupant, details);
-      await svc.showRealJidsToNewModerator(room, occupant, previous);
+      await svc.announceRole(room, occupant, previous, details);
     }
   }
 }

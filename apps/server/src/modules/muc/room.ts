@@ -32,6 +32,10 @@ export interface RoomConfig {
   allowInvites: boolean;
   allowPm: AllowPm;
   archiving: boolean;
+  /** muc#roomconfig_presencebroadcast: whose presence the others see (everyone always sees their own) */
+  presenceBroadcast: Exclude<Role, 'none'>[];
+  /** muc#roomconfig_getmemberlist: occupants in these roles may read who belongs (owners and admins always may) */
+  getMemberList: Exclude<Role, 'none'>[];
 }
 
 export interface AffiliationEntry {
@@ -169,6 +173,11 @@ export class Room {
 
   occupantJid(nick: string): Jid {
     return this.jid.withResource(nick);
+  }
+
+  /** Do the others see the presence of an occupant in this role? */
+  presenceShown(role: Role): boolean {
+    return role !== 'none' && this.config.presenceBroadcast.includes(role);
   }
 
   /** May `viewer` see occupants' real JIDs? (§7.2.3: non-anonymous rooms to all, semi-anonymous to moderators) */

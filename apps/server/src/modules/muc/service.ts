@@ -62,6 +62,8 @@ export class MucService {
       allowInvites: false,
       allowPm: 'anyone',
       archiving: s.archive_by_default,
+      presenceBroadcast: ['moderator', 'participant', 'visitor'],
+      getMemberList: ['moderator'],
     };
   }
 
@@ -202,7 +204,9 @@ export class MucService {
   /** Sends the occupant's presence to everyone in the room (each of their sessions), as each one sees it. */
   async broadcastPresence(room: Room, occupant: Occupant, options: PresenceOptions = {}, alsoTo: Occupant[] = []): Promise<void> {
     const viewers = new Set([...room.occupants.values(), ...alsoTo]);
+    const shown = room.presenceShown(occupant.role);
     for (const viewer of viewers) {
+      if (viewer !== occupant && !shown) continue;
       const presence = this.occupantPresence(room, occupant, viewer, options);
       await this.toSessions(viewer, presence);
     }
@@ -215,7 +219,26 @@ export class MucService {
   async showRealJidsToNewModerator(room: Room, moderator: Occupant, previousRole: Occupant['role']): Promise<void> {
     if (room.config.whois === 'anyone' || previousRole === 'moderator' || moderator.role !== 'moderator') return;
     for (const other of room.occupants.values()) {
-      if (other !== moderator) await this.toSessions(moderator, this.occupantPresence(room, other, moderator));
+      if (other !== moderator && room.presenceShown(other.role)) await this.toSessions(moderator, this.occupantPresence(room, other, moderator));
+    }
+  }
+
+  /**
+   * A new role, told as updated presence (§8, §9). When the new role is one
+   * whose presence the room does not broadcast but the old one was, the
+   * others see the occupant leave their view instead; the occupant still
+   * gets the update.
+   */
+  async announceRole(room: Room, occupant: Occupant, previousRole: Occupant['role'], options: PresenceOptions = {}): Promise<void> {
+    if (!room.presenceShown(occupant.role) && room.presenceShown(previousRole)) await this.hideFromOthers(room, occupant, options);
+    await this.broadcastPresence(room, occupant, options);
+    await this.showRealJidsToNewModerator(room, occupant, previousRole);
+  }
+
+  /** The others see `occupant` leave (unavailable), though the occupant stays in the room. */
+  async hideFromOthers(room: Room, occupant: Occupant, options: PresenceOptions = {}): Promise<void> {
+    for (const viewer of room.occupants.values()) {
+      if (viewer !== occupant) await this.toSessions(viewer, this.occupantPresence(room, occupant, viewer, { ...options, unavailable: true }));
     }
   }
 
