@@ -132,6 +132,48 @@ describe('group chat between the web client and a slixmpp user', () => {
     expect(await emil.unnamedControls()).toEqual([]);
   });
 
+  it('moderation from the browser: a new nickname, silence and voice, a message removed for everyone, and a kick', async () => {
+    const r = de.rooms;
+    await emil.page.getByRole('button', { name: r.view.changeNick, exact: true }).click();
+    const nickDialog = emil.page.getByRole('dialog');
+    await nickDialog.getByRole('textbox', { name: r.nick.field, exact: true }).fill('Emil B');
+    await nickDialog.getByRole('button', { name: r.nick.save, exact: true }).click();
+    await dana.page.getByRole('button', { name: /^Members \(2\)$/ }).click();
+    const members = dana.page.getByRole('complementary', { name: en.rooms.view.membersTitle });
+    await members.getByText('Emil B', { exact: true }).waitFor({ timeout: 30_000 });
+
+    await members.getByRole('button', { name: 'Silence Emil B', exact: true }).click();
+    await members.getByRole('button', { name: 'Let Emil B speak', exact: true }).waitFor({ timeout: 30_000 });
+    await sendInRoom(emil, 'darf ich noch?');
+    await roomLog(emil).getByRole('article').filter({ hasText: 'darf ich noch?' }).getByText('Nicht zugestellt').waitFor({ timeout: 30_000 });
+
+    await members.getByRole('button', { name: 'Let Emil B speak', exact: true }).click();
+    await members.getByRole('button', { name: 'Silence Emil B', exact: true }).waitFor({ timeout: 30_000 });
+    await sendInRoom(emil, 'wieder da');
+    const seen = roomLog(dana).locator('.room-message').filter({ hasText: 'wieder da' });
+    await seen.waitFor({ timeout: 30_000 });
+    await expect(roomLog(dana).getByText('darf ich noch?').count()).resolves.toBe(0);
+
+    await seen.getByRole('button', { name: `${en.rooms.view.remove}: Emil B`, exact: true }).click();
+    await roomLog(emil).getByText('Diese Nachricht wurde gelöscht.').waitFor({ timeout: 30_000 });
+    await expect(roomLog(emil).getByText('wieder da').count()).resolves.toBe(0);
+
+    await members.getByRole('button', { name: 'Remove Emil B', exact: true }).click();
+    await emil.page.getByText(r.errors.kicked).waitFor({ timeout: 30_000 });
+    await members.getByText('Emil B', { exact: true }).waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
+  it('the owner sets a password in the group settings, and entering without it is explained', async () => {
+    await dana.page.getByRole('button', { name: en.rooms.view.settings, exact: true }).click();
+    const dialog = dana.page.getByRole('dialog');
+    await dialog.getByLabel(en.rooms.settings.password, { exact: true }).fill('sesame 7');
+    await expect(dialog.getByRole('checkbox', { name: en.rooms.settings.archiving }).isChecked()).resolves.toBe(true);
+    await dialog.getByRole('button', { name: en.rooms.settings.save, exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+    await emil.page.getByRole('button', { name: de.rooms.view.rejoin, exact: true }).click();
+    await emil.page.getByText(de.rooms.errors['not-authorized']).first().waitFor({ timeout: 30_000 });
+  });
+
   it('after a reload Dana’s groups come back from her bookmarks, with the private group’s history', async () => {
     await dana.page.reload();
     await dana.waitOnline();

@@ -37,6 +37,15 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
 
   useEffect(() => {
     const off = session.on('incoming', (m) => notifyMessage(m, t('notify.newMessage', { name: session.roster.displayName(m.peer) }), (p) => setPeer(p)));
+    // In a group only what names us is worth interrupting someone for.
+    const offRooms = session.groupchats.store.on('incoming', (m) => {
+      const r = session.groupchats.store.get(m.peer);
+      if (!r || !m.body.toLowerCase().includes(r.nick.toLowerCase())) return;
+      notifyMessage(m, t('rooms.newMessage', { room: r.name || r.jid }), (jid) => {
+        setPeer(null);
+        setRoom(jid);
+      });
+    });
     // While the tab is hidden nothing is being read: new messages count as unread (title badge).
     // A chat that becomes visible again has been read.
     const visible = () => {
@@ -50,6 +59,7 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
     document.addEventListener('visibilitychange', visible);
     return () => {
       off();
+      offRooms();
       document.removeEventListener('visibilitychange', visible);
     };
   }, [session, peer, room, settings, t]);
