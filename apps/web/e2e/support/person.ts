@@ -141,14 +141,6 @@ export class Person {
     await chooser.setFiles(file);
   }
 
-  /**
-   * For a contact with no OMEMO device (a client without encryption), the
-   * app sends nothing until the person chooses plain text for that chat.
-   */
-  async chooseUnencrypted(): Promise<void> {
-    await this.page.getByRole('button', { name: this.t.sendUnencrypted, exact: true }).click({ timeout: 30_000 });
-  }
-
   async send(text: string): Promise<void> {
     await this.composer().fill(text);
     await this.page.getByRole('button', { name: this.t.send, exact: true }).click();

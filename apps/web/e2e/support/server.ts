@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,8 +33,6 @@ export interface E2eServer {
   readonly dataDir: string;
   /** everything the server printed so far (for failure messages) */
   output(): string;
-  /** Whether any file the server keeps (database, its journal, uploads) contains `text` as UTF-8. */
-  storedAnywhere(text: string): Promise<boolean>;
   /** SIGTERM, as an operator stopping the service: streams are closed and the process exits. */
   stop(): Promise<void>;
   /** SIGKILL, as a crash or a pulled plug: connections just drop. */
@@ -155,7 +153,6 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
     c2sPort: ports.c2s,
     dataDir,
     output: () => output,
-    storedAnywhere: (text) => filesContain(dataDir, Buffer.from(text, 'utf8')),
     stop: () => stop('SIGTERM'),
     kill: () => stop('SIGKILL'),
     start: () => start(),
@@ -164,15 +161,6 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-async function filesContain(dir: string, needle: Buffer): Promise<boolean> {
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    const content = await readFile(join(entry.parentPath, entry.name)).catch(() => null);
-    if (content?.includes(needle)) return true;
-  }
-  return false;
 }
 
 /** The server is ready when its HTTP listener answers /health. */

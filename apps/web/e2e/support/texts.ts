@@ -41,9 +41,6 @@ export const TEXT = {
     waitingToSend: 'Waiting to send',
     uploadFailed: (name: string) => `Could not send ${name}:`,
     uploadTooLarge: 'the file is too large for the server',
-    sendUnencrypted: 'Send unencrypted in this chat',
-    encrypted: 'Encrypted',
-    notForThisDevice: /not encrypted for this device/,
   },
   de: {
     login: 'Anmelden',
@@ -79,8 +76,5 @@ export const TEXT = {
     waitingToSend: 'Wartet auf Versand',
     uploadFailed: (name: string) => `${name} konnte nicht gesendet werden:`,
     uploadTooLarge: 'die Datei ist zu groß für den Server',
-    sendUnencrypted: 'In diesem Chat unverschlüsselt senden',
-    encrypted: 'Verschlüsselt',
-    notForThisDevice: /nicht für dieses Gerät verschlüsselt/,
   },
 } satisfies Record<Lang, Record<string, unknown>>;
