@@ -2,10 +2,11 @@ import { iqResult, StanzaError, tryParseJid, type Element } from '@conexizan/pro
 import type { Config } from '../../config/schema.ts';
 import type { ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
+import type { SessionHandle } from '../../core/sessions.ts';
 import { IqHandler } from './iq.ts';
 import { handleMessage } from './messages.ts';
 import { registerOperatorCommands } from './operator.ts';
-import { handlePresence } from './presence.ts';
+import { handlePresence, leaveSession } from './presence.ts';
 import { MucService } from './service.ts';
 
 /**
@@ -104,6 +105,18 @@ export const muc: ServerModule = {
     timer.unref();
     ctx.hooks.on('server/started', () => void purge());
     ctx.onStop(() => clearInterval(timer));
+    // A client that joined without ever sending its own presence gets no unavailable presence
+    // sent for it when its stream ends, so the room itself lets a closed local session go,
+    // instead of keeping a ghost that others see and that blocks its nickname.
+    ctx.hooks.on<{ session: SessionHandle }>('session/closed', async ({ session }) => {
+      for (const room of [...svc.rooms.values()]) {
+        if (!room.nickOf.has(session.jid.toString())) continue;
+        await svc.serialize(room.jid.local, async () => {
+          const occupant = room.occupantOf(session.jid);
+          if (occupant) await leaveSession(svc, room, occupant, session.jid, undefined);
+        });
+      }
+    });
     // Status 332 (XEP-0045 §15.6.2): before the streams close, everyone in a room, here or
     // on another server, hears that the service is going down rather than silence.
     ctx.hooks.on('server/stopping', async () => {
