@@ -10,18 +10,20 @@ const ROOM = 'team@conference.x';
 function setup() {
   const sent: Element[] = [];
   const iqs: { type: string; payload: Element; to?: string }[] = [];
+  const answers: { match(payload: Element, to?: string): boolean; reply(): Element }[] = [];
   const connection = {
     status: 'online',
     send: async (s: Element) => void sent.push(s),
     iq: async (type: string, payload: Element, to?: string) => {
       iqs.push({ type, payload, to });
-      return xml('iq', { type: 'result' });
+      const answer = answers.find((a) => a.match(payload, to));
+      return answer ? answer.reply() : xml('iq', { type: 'result' });
     },
     on: () => () => {},
   } as unknown as Connection;
   const chats = new GroupChats(connection, 'alice@x', 'x');
   const feed = (s: string) => chats.handle(parseXml(s));
-  return { chats, sent, iqs, feed };
+  return { chats, sent, iqs, feed, answers };
 }
 
 const occupant = (nick: string, opts: { codes?: number[]; role?: string; affiliation?: string; type?: string; id?: string } = {}) =>
@@ -139,5 +141,47 @@ describe('GroupChats', () => {
       ['other@conference.y', 'carol@y', 'come'],
       [ROOM, 'bob@x', 'join us'],
     ]);
+  });
+
+  it('after a resumed session asks each room whether we are still in it (XEP-0410), and enters again only where we are not', async () => {
+    const { chats, sent, feed, answers } = setup();
+    const OTHER = 'other@conference.x';
+    for (const room of [ROOM, OTHER]) {
+      const joined = chats.join(room, 'Alice');
+      feed(occupant('Alice', { codes: [110] }).replaceAll(ROOM, room));
+      await joined;
+    }
+    answers.push({
+      match: (payload, to) => payload.name === 'ping' && to === `${OTHER}/Alice`,
+      reply: () => {
+        throw Object.assign(new Error('not-acceptable'), { condition: 'not-acceptable' });
+      },
+    });
+    sent.length = 0;
+    await Promise.race([chats.selfPing(), new Promise((r) => setTimeout(r, 50))]);
+    expect(sent.map((s) => [s.name, s.attrs.to])).toEqual([['presence', `${OTHER}/Alice`]]);
+  });
+
+  it('after a fresh session enters the rooms it was in and the bookmarked ones marked autojoin', async () => {
+    const { chats, sent, feed, answers } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(occupant('Alice', { codes: [110] }));
+    await joined;
+    answers.push({
+      match: (payload) => payload.getChild('items')?.attrs.node === MUC_NS.BOOKMARKS,
+      reply: () =>
+        parseXml(
+          `<iq type='result'><pubsub xmlns='${NS.PUBSUB}'><items node='${MUC_NS.BOOKMARKS}'>` +
+            `<item id='book@conference.x'><conference xmlns='${MUC_NS.BOOKMARKS}' autojoin='true' name='Book club'><nick>Ali</nick></conference></item>` +
+            `<item id='quiet@conference.x'><conference xmlns='${MUC_NS.BOOKMARKS}' autojoin='false'/></item>` +
+            `</items></pubsub></iq>`,
+        ),
+    });
+    sent.length = 0;
+    void chats.rejoinAll();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent.map((s) => s.attrs.to).sort()).toEqual(['book@conference.x/Ali', `${ROOM}/Alice`]);
+    expect(chats.store.get('book@conference.x')!.name).toBe('Book club');
+    expect(chats.store.get('quiet@conference.x')).toBeUndefined();
   });
 });
