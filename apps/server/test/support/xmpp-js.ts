@@ -78,6 +78,9 @@ export async function loginJs(options: JsLoginOptions): Promise<JsSession> {
     username: options.username,
     password: options.password,
     ...(options.resource ? { resource: options.resource } : {}),
+    // xmpp.js gives each step (stream open, STARTTLS, SASL round trip) 2 s by
+    // default; on two busy CI cores a stream open after a restart can take longer.
+    timeout: 10_000,
   });
   // A test decides when to connect again; xmpp.js would otherwise retry every second.
   xmpp.reconnect.stop();
