@@ -4,7 +4,7 @@ import type { ClientElementEvent, ClientStream, PreBindElementEvent, TransportLo
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
-import { UnackedQueue, wrap } from './counters.ts';
+import { UnackedQueue, wrap } from '../../core/unacked-queue.ts';
 
 /**
  * XEP-0198 Stream Management: acks both ways, resumption within a window,
@@ -44,7 +44,7 @@ export const streamManagement: ServerModule = {
     ctx.outbound.add((stanza, session, next) => {
       const state = states.get(session);
       if (state) {
-        state.queue.push(stanza);
+        state.queue.push({ stanza, queuedAt: new Date() });
         if (state.queue.items.length > maxUnacked) {
           (session as ClientStream).closeWithError('resource-constraint', 'too many unacknowledged stanzas');
           return;

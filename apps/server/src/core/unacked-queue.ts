@@ -1,7 +1,9 @@
 /**
  * XEP-0198 counts handled stanzas modulo 2^32 (§4: "h" wraps to zero). The
- * unacknowledged queue holds what we sent and the client has not yet
- * confirmed; an ack with 'h' removes everything up to it.
+ * unacknowledged queue holds what we sent and the peer (a client, or a
+ * server on an s2s stream) has not yet confirmed; an ack with 'h' removes
+ * everything up to it. Items carry whatever their owner needs to rescue
+ * them when the stream dies (c2s: the time; s2s: the sending domain).
  */
 import type { Element } from '@conexizan/protocol';
 
@@ -16,20 +18,20 @@ export interface Unacked {
   queuedAt: Date;
 }
 
-export class UnackedQueue {
+export class UnackedQueue<T = Unacked> {
   /** stanzas sent since enable, modulo 2^32 */
   sent = 0;
-  /** the client's last 'h' */
+  /** the peer's last 'h' */
   acked = 0;
-  readonly items: Unacked[] = [];
+  readonly items: T[] = [];
 
-  push(stanza: Element, now = new Date()): void {
+  push(item: T): void {
     this.sent = wrap(this.sent + 1);
-    this.items.push({ stanza, queuedAt: now });
+    this.items.push(item);
   }
 
   /**
-   * Applies the client's 'h'. Returns false (and changes nothing) when h
+   * Applies the peer's 'h'. Returns false (and changes nothing) when h
    * acknowledges more than was ever sent (§4: handled-count-too-high).
    */
   ack(h: number): boolean {
@@ -41,7 +43,7 @@ export class UnackedQueue {
   }
 
   /** Takes every unacknowledged stanza out, exactly once. */
-  drain(): Unacked[] {
+  drain(): T[] {
     return this.items.splice(0, this.items.length);
   }
 }
