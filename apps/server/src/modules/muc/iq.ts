@@ -113,8 +113,13 @@ export class IqHandler {
     }
     const payload = requestPayload(event);
     const sender = room?.occupantOf(from);
-    // XEP-0410 §3: not-acceptable tells a client it is no longer in the room.
-    if (!room || !sender) throw fail('not-acceptable', 'cancel', 'you are not in this room');
+    if (!room || !sender) {
+      // XEP-0045 §6 (Querying a Room Occupant): disco from outside is a bad request;
+      // XEP-0410 §3: anything else (a self-ping) gets not-acceptable, telling a client it is no longer in.
+      const ns = payload.attrs.xmlns;
+      if (ns === NS.DISCO_INFO || ns === NS.DISCO_ITEMS) throw fail('bad-request', 'modify', 'only occupants may query occupants');
+      throw fail('not-acceptable', 'cancel', 'you are not in this room');
+    }
     const target = room.occupants.get(to.resource);
     if (!target) throw fail('item-not-found', 'cancel', 'nobody in the room has this nickname');
     if (target === sender && payload.name === 'ping' && payload.attrs.xmlns === NS.PING) {

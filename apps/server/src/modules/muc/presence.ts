@@ -9,6 +9,13 @@ import { fail, type MucService } from './service.ts';
  * before letting someone in; changing nick; changing status; leaving.
  */
 const MAX_NICK = 64;
+/** XEP-0045 business rules (Addresses): no invisible nicknames, made of spaces only (PRECIS already refuses zero-width characters in a resource). */
+const INVISIBLE_NICK = /^[\s\p{Zs}]*$/u;
+
+function checkNick(nick: string): void {
+  if ([...nick].length > MAX_NICK) throw fail('not-acceptable', 'modify', `a nickname has at most ${MAX_NICK} characters`);
+  if (INVISIBLE_NICK.test(nick)) throw fail('jid-malformed', 'modify', 'a nickname needs at least one visible character');
+}
 
 export async function handlePresence(svc: MucService, event: StanzaEvent): Promise<void> {
   const { from, to, type } = event;
@@ -41,7 +48,7 @@ export async function handlePresence(svc: MucService, event: StanzaEvent): Promi
 async function enter(svc: MucService, existing: Room | undefined, event: StanzaEvent, marker: Element): Promise<void> {
   const { from, to } = event;
   const nick = to.resource;
-  if ([...nick].length > MAX_NICK) throw fail('not-acceptable', 'modify', `a nickname has at most ${MAX_NICK} characters`);
+  checkNick(nick);
   let room = existing;
   let created = false;
   if (!room) {
@@ -185,7 +192,7 @@ async function updateStatus(svc: MucService, room: Room, occupant: Occupant, fro
 
 /** §7.6: an unavailable presence with 303 from the old nick, then presence from the new one. */
 async function changeNick(svc: MucService, room: Room, occupant: Occupant, nick: string, event: StanzaEvent): Promise<void> {
-  if ([...nick].length > MAX_NICK) throw fail('not-acceptable', 'modify', `a nickname has at most ${MAX_NICK} characters`);
+  checkNick(nick);
   const holder = room.occupants.get(nick);
   if (holder) throw fail('conflict', 'cancel', 'someone in the room already has this nickname');
   const reservedBy = room.nickOwner(nick);
