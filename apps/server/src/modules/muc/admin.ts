@@ -47,8 +47,9 @@ function listQuery(svc: MucService, room: Room, actor: Actor, item: Element): El
   if (affiliation !== undefined) {
     if (!isAffiliation(affiliation) || affiliation === 'none') throw fail('bad-request', 'modify', 'ask for owner, admin, member or outcast');
     // Members of a non-anonymous room may read who belongs (OMEMO clients encrypt to every member),
-    // and so may occupants in the roles the owner chose (muc#roomconfig_getmemberlist).
-    const byRole = actor.occupant !== undefined && (room.config.getMemberList as readonly string[]).includes(actor.occupant.role);
+    // and so may occupants in the roles the owner chose (muc#roomconfig_getmemberlist), as long as
+    // the room shows them real JIDs anyway: a semi-anonymous room keeps hiding them (§5.2).
+    const byRole = actor.occupant !== undefined && room.showsRealJidsTo(actor.occupant) && (room.config.getMemberList as readonly string[]).includes(actor.occupant.role);
     const mayRead = privileged || (affiliation !== 'outcast' && ((own === 'member' && room.config.whois === 'anyone') || byRole));
     if (!mayRead) throw fail('forbidden', 'auth', 'you may not see this list');
     for (const entry of room.withAffiliation(affiliation)) {

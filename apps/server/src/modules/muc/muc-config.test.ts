@@ -61,7 +61,7 @@ describe('muc#roomconfig_getmemberlist', () => {
     const alice = await session('alice');
     const carol = await session('carol');
     const club = room('memberlist');
-    await createRoom(alice, club, 'Alice');
+    await createRoom(alice, club, 'Alice', { 'muc#roomconfig_whois': 'anyone' });
     await alice.query(adminQuery(club, 'set', xml('item', { jid: 'bob@localhost', affiliation: 'member' })));
     await enter(carol, club, 'Carol');
     const askMembers = () => carol.query(adminQuery(club, 'get', xml('item', { affiliation: 'member' })));
@@ -72,5 +72,8 @@ describe('muc#roomconfig_getmemberlist', () => {
     expect(members.getChild('query')!.getChildren('item').map((i) => i.attrs.jid)).toEqual(['bob@localhost']);
     // Not the ban list, whatever the roles.
     expect(errorCondition(await carol.query(adminQuery(club, 'get', xml('item', { affiliation: 'outcast' }))))).toBe('forbidden');
+    // A semi-anonymous room hides real JIDs from participants, member list included (§5.2).
+    await alice.query(ownerQuery(club, submitForm({ 'muc#roomconfig_whois': 'moderators' })));
+    expect(errorCondition(await askMembers())).toBe('forbidden');
   });
 });
