@@ -174,6 +174,30 @@ describe('group chat between the web client and a slixmpp user', () => {
     await emil.page.getByText(de.rooms.errors['not-authorized']).first().waitFor({ timeout: 30_000 });
   });
 
+  it('Emil finds the open lobby among the public groups, not the private one, and enters the private group once Dana invites him', async () => {
+    const r = de.rooms;
+    const dialog = await openRoomDialog(emil);
+    await dialog.getByRole('button', { name: r.join.browse, exact: true }).click();
+    await dialog.getByRole('button', { name: r.join.choose.replace('{{name}}', 'Lobby'), exact: true }).waitFor({ timeout: 30_000 });
+    await expect(dialog.getByText(/Team Friday|team-friday/).count()).resolves.toBe(0);
+    await dialog.getByRole('button', { name: r.join.cancel, exact: true }).click();
+
+    await dana.page.getByRole('list', { name: en.rooms.list }).getByRole('button', { name: /^Team Friday/ }).click();
+    await dana.page.getByRole('button', { name: en.rooms.view.invite, exact: true }).click();
+    const invite = dana.page.getByRole('dialog');
+    await invite.getByRole('textbox', { name: en.rooms.invite.address, exact: true }).fill('emil@localhost');
+    await invite.getByRole('button', { name: en.rooms.invite.send, exact: true }).click();
+    await invite.getByRole('button', { name: en.rooms.join.cancel, exact: true }).click();
+
+    await emil.page.getByRole('button', { name: r.invite.acceptLabel.replace('{{room}}', ROOM), exact: true }).click({ timeout: 30_000 });
+    const join = emil.page.getByRole('dialog');
+    await expect(join.getByRole('textbox', { name: r.join.address, exact: true }).inputValue()).resolves.toBe(ROOM);
+    await join.getByRole('button', { name: r.join.joinButton, exact: true }).click();
+    await join.waitFor({ state: 'detached', timeout: 30_000 });
+    // The room's recent history arrives with entering.
+    await roomLog(emil).getByRole('article').filter({ hasText: 'slixmpp heard: ask slixmpp' }).waitFor({ timeout: 30_000 });
+  });
+
   it('after a reload Dana’s groups come back from her bookmarks, with the private group’s history', async () => {
     await dana.page.reload();
     await dana.waitOnline();

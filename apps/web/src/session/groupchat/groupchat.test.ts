@@ -184,4 +184,19 @@ describe('GroupChats', () => {
     expect(chats.store.get('book@conference.x')!.name).toBe('Book club');
     expect(chats.store.get('quiet@conference.x')).toBeUndefined();
   });
+
+  it('keeps a private message from an occupant with the room, and sends ours to one occupant only', async () => {
+    const { chats, sent, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(occupant('Alice', { codes: [110] }));
+    await joined;
+    expect(feed(`<message from='${ROOM}/Bob' type='chat' id='p1'><body>just for you</body><x xmlns='${NS.MUC_USER}'/></message>`)).toBe(true);
+    await chats.sendPrivate(ROOM, 'Bob', 'thanks');
+    const out = sent[sent.length - 1]!;
+    expect([out.attrs.type, out.attrs.to, out.getChildText('body')]).toEqual(['chat', `${ROOM}/Bob`, 'thanks']);
+    expect(chats.store.get(ROOM)!.messages.map((m) => [m.nick, m.privateWith, m.outgoing, m.body])).toEqual([
+      ['Bob', 'Bob', false, 'just for you'],
+      ['Alice', 'Bob', true, 'thanks'],
+    ]);
+  });
 });

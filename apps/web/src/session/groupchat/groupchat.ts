@@ -119,7 +119,11 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       this.#roomMessage(stanza, from.bare, undefined, true);
       return true;
     }
-    // A private message from an occupant (type chat from room/nick) stays with the one-to-one code.
+    if (from.resource && (stanza.attrs.type === 'chat' || stanza.attrs.type === undefined || stanza.attrs.type === 'normal') && stanza.getChild('body')) {
+      // XEP-0045 §7.5: a private message from one occupant; it belongs to the room, not to a contact.
+      this.#roomMessage(stanza, from.bare, undefined, true, { privateWith: from.resource });
+      return true;
+    }
     return false;
   }
 
@@ -175,7 +179,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     if (r && !r.name) void this.#fetchName(room);
   }
 
-  #roomMessage(stanza: Element, room: string, stamp: Date | undefined, live: boolean): void {
+  #roomMessage(stanza: Element, room: string, stamp: Date | undefined, live: boolean, pm?: { privateWith: string }): void {
     const r = this.store.get(room);
     if (!r) return;
     const { resource: nick } = splitJid(stanza.attrs.from ?? '');
@@ -186,7 +190,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       return;
     }
     const occupantId = stanza.getChild('occupant-id', MUC_NS.OCCUPANT_ID)?.attrs.id;
-    const outgoing = nick !== '' && (occupantId && r.ownOccupantId ? occupantId === r.ownOccupantId : nick === r.nick);
+    const outgoing = !pm && nick !== '' && (occupantId && r.ownOccupantId ? occupantId === r.ownOccupantId : nick === r.nick);
     // The one-to-one parser reads every message feature (replies, corrections, files, reactions);
     // shown a copy addressed as a one-to-one chat with the room, it sees the same things in a room message.
     const copy = cloneElement(stanza);
@@ -196,7 +200,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     const delayed = stamp ?? (stanza.getChild('delay', NS.DELAY) ? parseXmppDateTime(stanza.getChild('delay', NS.DELAY)!.attrs.stamp ?? '') ?? undefined : undefined);
     const messages: RoomMessage[] = [];
     for (const event of parseMessage(copy, { self: this.self, archiveBy: room, stamp: delayed })) {
-      if (event.kind === 'message') messages.push({ ...event.message, nick, ...(occupantId ? { occupantId } : {}), markable: false });
+      if (event.kind === 'message') messages.push({ ...event.message, nick, ...(occupantId ? { occupantId } : {}), ...(pm ? { privateWith: pm.privateWith } : {}), markable: false });
       else this.store.applyEvent(room, event, { nick, occupantId });
     }
     this.store.addMessages(room, messages, live && !delayed);
@@ -334,6 +338,16 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       this.store.setState(room, id, 'failed');
       throw error;
     }
+  }
+
+  /** XEP-0045 §7.5: a private message to one occupant, shown in the room's log marked as private. */
+  async sendPrivate(room: string, nick: string, text: string): Promise<void> {
+    if ([...text].length > MAX_BODY_CHARS) throw new MessageTooLongError(String(MAX_BODY_CHARS));
+    const r = this.store.get(room);
+    if (!r || r.state !== 'joined' || this.connection.status !== 'online') throw new Error('not in the room');
+    const id = crypto.randomUUID();
+    this.store.addMessages(room, [{ id, peer: room, outgoing: true, body: text, timestamp: Date.now(), state: 'sent', nick: r.nick, privateWith: nick }], false);
+    await this.connection.send(xml('message', { type: 'chat', to: `${room}/${nick}`, id }, xml('body', {}, text), xml('x', { xmlns: NS.MUC_USER }), xml('origin-id', { xmlns: NS.SID, id })));
   }
 
   async correct(room: string, id: string, text: string): Promise<void> {

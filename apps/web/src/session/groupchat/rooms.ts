@@ -9,6 +9,8 @@ export interface RoomMessage extends ChatMessage {
   nick: string;
   /** XEP-0421: who sent it, stable across nickname changes */
   occupantId?: string;
+  /** a private message (XEP-0045 §7.5) from or to this occupant's nickname */
+  privateWith?: string;
 }
 
 export interface Occupant {

@@ -9,7 +9,7 @@ const ROLE_ORDER = { moderator: 0, participant: 1, visitor: 2, none: 3 } as cons
  * get kick and voice per occupant; admins and owners may ban when the
  * occupant's real address is known to them.
  */
-export function OccupantList({ session, room, onAction }: { session: Session; room: Room; onAction(action: () => Promise<unknown>): void }) {
+export function OccupantList({ session, room, onAction, onPrivate }: { session: Session; room: Room; onAction(action: () => Promise<unknown>): void; onPrivate(nick: string): void }) {
   const { t } = useTranslation();
   const chats = session.groupchats;
   const moderator = room.role === 'moderator';
@@ -29,6 +29,11 @@ export function OccupantList({ session, room, onAction }: { session: Session; ro
           return (
             <li key={o.nick}>
               <span className="occupant-nick">{self ? t('rooms.view.you', { nick: o.nick }) : o.nick}</span> <span className="muted">{describe(o)}</span>
+              {!self && room.state === 'joined' && (
+                <button type="button" className="link" onClick={() => onPrivate(o.nick)}>
+                  {t('rooms.view.messagePrivately', { nick: o.nick })}
+                </button>
+              )}
               {touchable && (
                 <span className="actions">
                   {o.role === 'visitor' ? (

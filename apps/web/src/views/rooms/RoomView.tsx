@@ -24,6 +24,7 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
   const [loading, setLoading] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
+  const [privateTo, setPrivateTo] = useState<string | null>(null);
   const log = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const heightBefore = useRef<number | null>(null);
@@ -88,7 +89,8 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
 
   async function send(text: string) {
     try {
-      if (editing) await chats.correct(jid, editing.id, text);
+      if (privateTo) await chats.sendPrivate(jid, privateTo, text);
+      else if (editing) await chats.correct(jid, editing.id, text);
       else await chats.send(jid, text, { replyTo: replyTo ?? undefined });
     } catch (error) {
       if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }));
@@ -181,7 +183,12 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
             </button>
           )}
           {messages.map((m) => (
-            <div key={`${m.nick}\u0000${m.id}`} className="room-message">
+            <div key={`${m.nick}\u0000${m.id}`} className={`room-message${m.privateWith ? ' private' : ''}`}>
+              {m.privateWith ? (
+                <p className="muted private-note">{m.outgoing ? t('rooms.view.privateTo', { nick: m.privateWith }) : t('rooms.view.privateFrom', { nick: m.privateWith })}</p>
+              ) : (
+                !m.outgoing && m.nick && <p className="author" aria-hidden="true">{m.nick}</p>
+              )}
               <MessageItem
                 message={m}
                 self={room.ownOccupantId ?? room.nick}
@@ -200,8 +207,16 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
             </div>
           ))}
         </div>
-        {showMembers && <OccupantList session={session} room={room} onAction={act} />}
+        {showMembers && <OccupantList session={session} room={room} onAction={act} onPrivate={setPrivateTo} />}
       </div>
+      {privateTo && (
+        <p className="notice" role="status">
+          {t('rooms.view.privateTo', { nick: privateTo })}{' '}
+          <button type="button" onClick={() => setPrivateTo(null)}>
+            {t('rooms.view.toEveryone')}
+          </button>
+        </p>
+      )}
       <Composer
         key={jid}
         draft={draft}
