@@ -1,6 +1,6 @@
 import { cloneElement, parseDataForm, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
 import { configForm, readConfigForm } from './config-form.ts';
-import { announceAffiliation, applyAffiliation, changeAffiliation, grantRole, type Actor } from './roles.ts';
+import { announceAffiliation, applyAffiliation, changeAffiliation, checkAffiliationChange, grantRole, type Actor } from './roles.ts';
 import { isAffiliation, isRole, type Affiliation, type Room } from './room.ts';
 import { fail, NS_MUC_ADMIN, NS_MUC_OWNER, type MucService } from './service.ts';
 import { NS } from '@conexizan/protocol';
@@ -17,6 +17,19 @@ export async function adminQuery(svc: MucService, room: Room, from: Jid, type: '
   const items = query.getChildren('item');
   if (items.length === 0 || items.length > MAX_ITEMS) throw fail('bad-request', 'modify', `a query names between 1 and ${MAX_ITEMS} items`);
   if (type === 'get') return listQuery(svc, room, actor, items[0]!);
+  // §9.2, §9.5: when one change of a list is not allowed, none is made.
+  const planned = new Map<string, Affiliation>();
+  for (const item of items) {
+    const { affiliation, nick } = item.attrs as Record<string, string | undefined>;
+    if (affiliation === undefined || !isAffiliation(affiliation)) continue;
+    const target = item.attrs.jid ? tryParseJid(item.attrs.jid as string)?.bare().toString() : nick !== undefined ? room.occupants.get(nick)?.realBare.toString() : undefined;
+    if (!target) continue;
+    checkAffiliationChange(room, actor, target, affiliation, true);
+    planned.set(target, affiliation);
+  }
+  const ownersAfter = new Set(room.owners().filter((jid) => (planned.get(jid) ?? 'owner') === 'owner'));
+  for (const [jid, affiliation] of planned) if (affiliation === 'owner') ownersAfter.add(jid);
+  if (planned.size > 0 && ownersAfter.size === 0) throw fail('conflict', 'cancel', 'a room keeps at least one owner');
   for (const item of items) {
     const reason = item.getChildText('reason')?.slice(0, MAX_REASON) || undefined;
     const { role, affiliation, nick } = item.attrs as Record<string, string | undefined>;
@@ -24,7 +37,7 @@ export async function adminQuery(svc: MucService, room: Room, from: Jid, type: '
       if (!isAffiliation(affiliation)) throw fail('bad-request', 'modify', `unknown affiliation '${affiliation}'`);
       const target = item.attrs.jid ? tryParseJid(item.attrs.jid as string)?.bare().toString() : nick !== undefined ? room.occupants.get(nick)?.realBare.toString() : undefined;
       if (!target) throw fail(item.attrs.jid ? 'jid-malformed' : 'item-not-found', item.attrs.jid ? 'modify' : 'cancel', 'name the person by jid (or the nick of someone in the room)');
-      await changeAffiliation(svc, room, actor, target, affiliation, reason);
+      await changeAffiliation(svc, room, actor, target, affiliation, reason, true);
     } else if (role !== undefined) {
       if (!isRole(role)) throw fail('bad-request', 'modify', `unknown role '${role}'`);
       if (!actor.occupant) throw fail('forbidden', 'auth', 'only moderators in the room change roles');
@@ -50,7 +63,13 @@ function listQuery(svc: MucService, room: Room, actor: Actor, item: Element): El
     // and so may occupants in the roles the owner chose (muc#roomconfig_getmemberlist), as long as
     // the room shows them real JIDs anyway: a semi-anonymous room keeps hiding them (§5.2).
     const byRole = actor.occupant !== undefined && room.showsRealJidsTo(actor.occupant) && (room.config.getMemberList as readonly string[]).includes(actor.occupant.role);
-    const mayRead = privileged || (affiliation !== 'outcast' && ((own === 'member' && room.config.whois === 'anyone') || byRole));
+    const belongs = (own === 'member' && room.config.whois === 'anyone') || byRole;
+    const nonAnonymous = room.config.whois === 'anyone';
+    // §10.5, §10.8: the owner and admin lists are for owners; others only in a non-anonymous room.
+    const mayRead =
+      affiliation === 'owner' || affiliation === 'admin'
+        ? own === 'owner' || (nonAnonymous && (own === 'admin' || belongs))
+        : privileged || (affiliation === 'member' && belongs);
     if (!mayRead) throw fail('forbidden', 'auth', 'you may not see this list');
     for (const entry of room.withAffiliation(affiliation)) {
       const nick = room.occupantOfBare(entry.jid)?.nick;

@@ -111,7 +111,7 @@ describe('roles and affiliations (XEP-0045 §8–10)', () => {
     expect(errorCondition(await alice.query(adminQuery(room('owners'), 'set', xml('item', { jid: 'alice@localhost', affiliation: 'none' }))))).toBe('conflict');
     await alice.query(adminQuery(room('owners'), 'set', xml('item', { jid: 'bob@localhost', affiliation: 'admin' })));
     await enter(bob, room('owners'), 'Bob');
-    expect(errorCondition(await bob.query(adminQuery(room('owners'), 'set', xml('item', { jid: 'carol@localhost', affiliation: 'admin' }))))).toBe('not-allowed');
+    expect(errorCondition(await bob.query(adminQuery(room('owners'), 'set', xml('item', { jid: 'carol@localhost', affiliation: 'admin' }))))).toBe('forbidden');
     expect((await bob.query(adminQuery(room('owners'), 'set', xml('item', { jid: 'carol@localhost', affiliation: 'member' })))).attrs.type).toBe('result');
   });
 
@@ -186,6 +186,32 @@ describe('roles and affiliations (XEP-0045 §8–10)', () => {
     const demoted = bob.next(bobPresence('none', 'participant'));
     await alice.query(ownerQuery(room('formadmins'), submitForm({ 'muc#roomconfig_roomadmins': [] })));
     await demoted;
+  });
+
+  it('makes none of the changes in a list when one is not allowed, and answers admins with the XEP\'s errors', async () => {
+    const alice = await session('alice');
+    const bob = await session('bob');
+    const lists = room('lists');
+    await createRoom(alice, lists, 'Alice');
+    await alice.query(adminQuery(lists, 'set', xml('item', { jid: 'bob@localhost', affiliation: 'admin' })));
+    const outcasts = async () => (await alice.query(adminQuery(lists, 'get', xml('item', { affiliation: 'outcast' })))).getChild('query')!.getChildren('item').map((i) => i.attrs.jid);
+    // Banning mallory together with oneself: conflict, and mallory is not banned either (§9.2).
+    const both = await alice.query(adminQuery(lists, 'set', xml('item', { jid: 'mallory@localhost', affiliation: 'outcast' }), xml('item', { jid: 'alice@localhost', affiliation: 'outcast' })));
+    expect(errorCondition(both)).toBe('conflict');
+    expect(await outcasts()).toEqual([]);
+    // The last owner handing over to nobody: conflict; handing over and stepping down at once is fine.
+    expect(errorCondition(await alice.query(adminQuery(lists, 'set', xml('item', { jid: 'alice@localhost', affiliation: 'member' }))))).toBe('conflict');
+    // An admin banning an owner is not-allowed (§9.1); reading the owner or admin list of a semi-anonymous room is for owners (§10.5, §10.8).
+    expect(errorCondition(await bob.query(adminQuery(lists, 'set', xml('item', { jid: 'alice@localhost', affiliation: 'outcast' }))))).toBe('not-allowed');
+    expect(errorCondition(await bob.query(adminQuery(lists, 'set', xml('item', { jid: 'alice@localhost', affiliation: 'member' }))))).toBe('forbidden');
+    expect(errorCondition(await bob.query(adminQuery(lists, 'get', xml('item', { affiliation: 'owner' }))))).toBe('forbidden');
+    expect(errorCondition(await bob.query(adminQuery(lists, 'get', xml('item', { affiliation: 'admin' }))))).toBe('forbidden');
+    expect((await bob.query(adminQuery(lists, 'get', xml('item', { affiliation: 'member' })))).attrs.type).toBe('result');
+    await alice.query(ownerQuery(lists, submitForm({ 'muc#roomconfig_whois': 'anyone' })));
+    const owners = await bob.query(adminQuery(lists, 'get', xml('item', { affiliation: 'owner' })));
+    expect(owners.getChild('query')!.getChildren('item').map((i) => i.attrs.jid)).toEqual(['alice@localhost']);
+    const handover = await alice.query(adminQuery(lists, 'set', xml('item', { jid: 'carol@localhost', affiliation: 'owner' }), xml('item', { jid: 'alice@localhost', affiliation: 'admin' })));
+    expect(handover.attrs.type).toBe('result');
   });
 
   it('answers unknown roles and affiliations with bad-request', async () => {

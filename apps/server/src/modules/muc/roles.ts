@@ -38,17 +38,30 @@ export async function grantRole(svc: MucService, room: Room, actor: Occupant, ta
   await svc.announceRole(room, target, previous, { actor: actor.nick, ...(reason ? { reason } : {}) });
 }
 
-export async function changeAffiliation(svc: MucService, room: Room, actor: Actor, target: string, affiliation: Affiliation, reason: string | undefined): Promise<void> {
+/**
+ * Throws the XEP's error if `actor` may not give `target` this affiliation;
+ * changes nothing. `ownersChecked`: the caller made sure the whole list of
+ * changes leaves the room an owner (one item may hand over, another step down).
+ */
+export function checkAffiliationChange(room: Room, actor: Actor, target: string, affiliation: Affiliation, ownersChecked = false): void {
   const actorAffiliation: Affiliation = actor.operator ? 'owner' : room.affiliationOf(actor.bare);
   const current = room.affiliationOf(target);
   if (actorAffiliation !== 'owner' && actorAffiliation !== 'admin') throw fail('forbidden', 'auth', 'only admins and owners change affiliations');
-  // §10.3–10.5: only owners make or unmake owners and admins.
   const high = (a: Affiliation) => a === 'owner' || a === 'admin';
-  if ((high(affiliation) || high(current)) && actorAffiliation !== 'owner') throw fail('not-allowed', 'cancel', 'only owners change owners and admins');
+  if (actorAffiliation !== 'owner') {
+    // §9.1: an admin banning someone of higher or equal standing is not-allowed;
+    // §10.3–10.8: granting or revoking owner and admin status is for owners only (forbidden).
+    if (affiliation === 'outcast' && high(current)) throw fail('not-allowed', 'cancel', 'you may not ban an admin or owner');
+    if (high(affiliation) || high(current)) throw fail('forbidden', 'auth', 'only owners change owners and admins');
+  }
   // §10.6: a room always keeps an owner.
-  if (current === 'owner' && affiliation !== 'owner' && room.owners().length <= 1) throw fail('conflict', 'cancel', 'the last owner cannot step down; name another owner first');
+  if (!ownersChecked && current === 'owner' && affiliation !== 'owner' && room.owners().length <= 1) throw fail('conflict', 'cancel', 'the last owner cannot step down; name another owner first');
   if (affiliation === 'outcast' && target === actor.bare) throw fail('conflict', 'cancel', 'you cannot ban yourself');
-  if (current === affiliation) return;
+}
+
+export async function changeAffiliation(svc: MucService, room: Room, actor: Actor, target: string, affiliation: Affiliation, reason: string | undefined, ownersChecked = false): Promise<void> {
+  checkAffiliationChange(room, actor, target, affiliation, ownersChecked);
+  if (room.affiliationOf(target) === affiliation) return;
   room.setAffiliation(target, affiliation, reason);
   await svc.persist(room);
   await applyAffiliation(svc, room, target, affiliation, actor.occupant?.nick, reason);
