@@ -167,6 +167,7 @@ describe('GroupChats', () => {
     const joined = chats.join(ROOM, 'Alice');
     feed(occupant('Alice', { codes: [110] }));
     await joined;
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='b1'><body>before the outage</body><delay xmlns='${NS.DELAY}' stamp='2026-03-01T10:00:00Z'/></message>`);
     answers.push({
       match: (payload) => payload.getChild('items')?.attrs.node === MUC_NS.BOOKMARKS,
       reply: () =>
@@ -181,6 +182,10 @@ describe('GroupChats', () => {
     void chats.rejoinAll();
     await new Promise((r) => setTimeout(r, 20));
     expect(sent.map((s) => s.attrs.to).sort()).toEqual(['book@conference.x/Ali', `${ROOM}/Alice`]);
+    // What was missed comes with re-entering; a room new to this device gets its recent history.
+    const history = (to: string) => sent.find((s) => s.attrs.to === to)!.getChild('x', NS.MUC)!.getChild('history')!.attrs;
+    expect(history(`${ROOM}/Alice`)).toEqual({ maxstanzas: '200', since: '2026-03-01T10:00:00Z' });
+    expect(history('book@conference.x/Ali')).toEqual({ maxstanzas: '30' });
     expect(chats.store.get('book@conference.x')!.name).toBe('Book club');
     expect(chats.store.get('quiet@conference.x')).toBeUndefined();
   });

@@ -47,6 +47,8 @@ export type CreateKind = 'instant' | 'private';
 /** Messages asked for when entering: enough to read the room at once; older ones come from its archive. */
 const JOIN_HISTORY = 30;
 const JOIN_TIMEOUT_MS = 30_000;
+/** At most this many missed messages on re-entering; older ones load from the archive on scrolling. */
+const MISSED_HISTORY = 200;
 const MAX_INVITATIONS = 20;
 
 /** What self-presence status codes say about why we are out (XEP-0045 §15.6). */
@@ -252,8 +254,10 @@ export class GroupChats extends Emitter<GroupChatEvents> {
           reject(e);
         },
       });
-      const history = existing && existing.messages.length > 0 ? 0 : JOIN_HISTORY;
-      this.connection.send(joinPresence(room, nick, { password: opts.password, history })).catch((e: Error) => {
+      // Coming back: what was said since the newest message we have (the rest is on screen already).
+      const newest = existing?.messages.filter((m) => m.state !== 'pending' && m.state !== 'failed').at(-1);
+      const history = newest ? { history: MISSED_HISTORY, since: new Date(newest.timestamp) } : { history: JOIN_HISTORY };
+      this.connection.send(joinPresence(room, nick, { password: opts.password, ...history })).catch((e: Error) => {
         this.#pending.delete(room);
         clearTimeout(timer);
         this.store.update(room, (r) => ({ ...r, state: 'error', problem: 'offline' }));

@@ -1,4 +1,4 @@
-import { NS, buildDataForm, parseDataForm, tryParseJid, xml, type DataFormField, type Element } from '@conexizan/protocol';
+import { NS, buildDataForm, parseDataForm, tryParseJid, xml, xmppDateTime, type DataFormField, type Element } from '@conexizan/protocol';
 
 /** Namespaces only the group chat client needs (the server keeps its own copies beside its modules). */
 export const MUC_NS = {
@@ -39,12 +39,15 @@ export function splitJid(full: string): { bare: string; resource: string } {
   return slash === -1 ? { bare: full.toLowerCase(), resource: '' } : { bare: full.slice(0, slash).toLowerCase(), resource: full.slice(slash + 1) };
 }
 
-/** XEP-0045 §7.2: enter a room; `history` asks for that many recent messages (0 when the archive will fill in). */
-export function joinPresence(room: string, nick: string, opts: { password?: string; history?: number } = {}): Element {
+/** XEP-0045 §7.2: enter a room; `history` asks for that many recent messages, `since` only for those after a moment (§7.2.13). */
+export function joinPresence(room: string, nick: string, opts: { password?: string; history?: number; since?: Date } = {}): Element {
+  const attrs: Record<string, string> = {};
+  if (opts.history !== undefined) attrs.maxstanzas = String(opts.history);
+  if (opts.since) attrs.since = xmppDateTime(opts.since);
   return xml(
     'presence',
     { to: `${room}/${nick}` },
-    xml('x', { xmlns: NS.MUC }, opts.history !== undefined ? xml('history', { maxstanzas: String(opts.history) }) : null, opts.password ? xml('password', {}, opts.password) : null),
+    xml('x', { xmlns: NS.MUC }, Object.keys(attrs).length ? xml('history', attrs) : null, opts.password ? xml('password', {}, opts.password) : null),
   );
 }
 
