@@ -148,7 +148,7 @@ async function main(): Promise<number> {
         // SIGTERM below measures shutdown alone; the logout work is a figure of its own.
         await running.pool.close();
         running.pool = null;
-        report.logout = await settle(target.pid);
+        report.logout = await settle(target.pid, Math.max(30, options.run.sessions * 0.02));
       }
       report.shutdown = await stopCurrent(keep);
       if (keep) progress(`${name}: server files kept in ${target.filesDir}`);
@@ -172,13 +172,13 @@ async function main(): Promise<number> {
   return ours.every((r) => r.ok) && runs.every((r) => r.notMeasured || !r.error) ? 0 : 1;
 }
 
-/** Waits (≤ 30 s) until the server has used under 5 % of a core for a second; returns how long it was busy. */
-async function settle(pid: number): Promise<{ seconds: number; serverCpuSeconds: number }> {
+/** Waits (≤ limit) until the server has used under 5 % of a core for a second; returns how long it was busy. */
+async function settle(pid: number, limitSeconds: number): Promise<{ seconds: number; serverCpuSeconds: number }> {
   const started = performance.now();
   const cpuAtStart = readCpuSeconds(pid);
   let quietSince = performance.now();
   let last = cpuAtStart;
-  while (performance.now() - started < 30_000) {
+  while (performance.now() - started < limitSeconds * 1000) {
     await sleep(250);
     const now = readCpuSeconds(pid);
     if (now - last > 0.25 * 0.05) quietSince = performance.now();

@@ -111,7 +111,7 @@ export function parseOptions(argv: string[]) {
     p99GoalMs: num('p99-goal', 1, 60_000),
     profile: values.profile !== undefined,
   };
-  const perServerSeconds = 120 + sessions * 0.06 + sessions * run.rosterSize * 0.003 + run.holdSeconds + rates.length * (run.durationSeconds + run.drainSeconds + 5);
+  const perServerSeconds = 120 + sessions * 0.08 + sessions * run.rosterSize * 0.003 + run.holdSeconds + rates.length * (run.durationSeconds + run.drainSeconds + 5);
   const runsCount = servers.length * archiveSettings.length;
   return {
     command: ['pnpm --filter @conexizan/bench bench', ...(args.length ? ['--', ...args] : [])].join(' '),
