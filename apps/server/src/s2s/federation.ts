@@ -1,7 +1,7 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
 import { Counter, Gauge } from 'prom-client';
-import { cloneElement, errorReply, StanzaError, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
+import { cloneElement, errorReply, StanzaError, tryParseJid, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
 import { persistentSecret } from '../accounts/secrets.ts';
 import { listen } from '../c2s/listeners.ts';
 import type { Config } from '../config/schema.ts';
@@ -15,6 +15,7 @@ import { IncomingStream, type IncomingHost } from './incoming.ts';
 import { trustedRoots } from './peer-certificate.ts';
 import { RemoteServer, type RemoteServerSettings } from './remote-server.ts';
 import { systemSrvLookup, type SrvLookup } from './resolver.ts';
+import type { SentStanza } from './stream-acks.ts';
 
 /**
  * Federation: the server-to-server side of the one stanza router. Stanzas
@@ -145,7 +146,7 @@ export class Federation {
     if (!this.#policy.allows(remote)) throw new StanzaError('not-allowed', { type: 'cancel', text: 'this server does not federate with that domain' });
     const link = this.#remotes.get(remote);
     const returnPath = !link || link.idle ? this.#returnPath(remote, event.from.domain) : undefined;
-    if (returnPath) returnPath.send(cloneElement(event.stanza));
+    if (returnPath) returnPath.send(cloneElement(event.stanza), event.from.domain);
     else this.#remoteServer(remote).send(cloneElement(event.stanza), event.from.domain);
     return true;
   }
@@ -164,6 +165,29 @@ export class Federation {
       streams.delete(stream);
       if (streams.size === 0 && this.#returnPaths.get(domain) === streams) this.#returnPaths.delete(domain);
     });
+  }
+
+  /**
+   * Stanzas we sent back on an incoming bidirectional stream that died
+   * unacknowledged: once more through our own outgoing link to that domain,
+   * or a bounce if they already had their second chance or the domain is
+   * no longer allowed.
+   */
+  #resendUnacked(stanzas: SentStanza[]): void {
+    for (const { stanza, from, resent } of stanzas) {
+      const to = tryParseJid(stanza.attrs.to as string | undefined);
+      if (!to) continue;
+      if (resent || this.#stopped || !this.#policy.allows(to.domain)) {
+        this.#bounce(stanza, 'remote-server-timeout', 'the remote server did not confirm it');
+        continue;
+      }
+      try {
+        this.#remoteServer(to.domain).send(stanza, from, true);
+      } catch (error) {
+        const condition = error instanceof StanzaError ? error.condition : 'remote-server-not-found';
+        this.#bounce(stanza, condition, 'the remote server could not be reached');
+      }
+    }
   }
 
   /** A stanza from a remote domain that proved itself, into the router; returns how long to pause that peer. */
@@ -253,6 +277,8 @@ export class Federation {
       deliver: (stanza, domain) => void this.#core.router.route(stanza, { kind: 's2s', domain }),
       bidi: s2s.bidi,
       returnPath: (stream, domain) => this.#addReturnPath(stream, domain),
+      ackTimeoutMs: s2s.queue_timeout_seconds * 1000,
+      unacked: (stanzas) => this.#resendUnacked(stanzas),
       log: this.#core.log.child({ area: 's2s' }),
     };
   }

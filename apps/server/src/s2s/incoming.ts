@@ -6,6 +6,7 @@ import { NS, streamErrorElement, tryParseJid, xml, type Element, type StreamErro
 import type { Logger } from '../core/log.ts';
 import { certificateValidFor } from './peer-certificate.ts';
 import { dialbackElement, dialbackError, isQualified, s2sStreamHeader, type DialbackErrorCondition } from './stream-header.ts';
+import { StreamAcks, type SentStanza } from './stream-acks.ts';
 import { StreamSocket } from './stream-socket.ts';
 
 /**
@@ -17,6 +18,9 @@ import { StreamSocket } from './stream-socket.ts';
  * `to` is a domain we serve; anything else ends the stream with the RFC's
  * error (invalid-from, host-unknown, improper-addressing). We also answer
  * <db:verify/> for keys we handed out ourselves (authoritative server).
+ * XEP-0198 is offered once TLS is on: after <enable/> we count the stanzas
+ * we routed and answer <r/>; what we send back on a bidirectional stream is
+ * kept until acknowledged and handed to `unacked` if the stream dies.
  */
 export interface IncomingHost {
   /** our domain or one of its services (subdomains, components) */
@@ -41,6 +45,10 @@ export interface IncomingHost {
   bidi: boolean;
   /** the peer proved `domain` on a bidirectional stream: it may carry our stanzas to that domain */
   returnPath(stream: IncomingStream, domain: string): void;
+  /** how long the peer may leave our ack request unanswered */
+  ackTimeoutMs: number;
+  /** stanzas we sent back on this stream that the peer never acknowledged, once, after it closed */
+  unacked(stanzas: SentStanza[]): void;
   log: Logger;
 }
 
@@ -63,6 +71,7 @@ export class IncomingStream {
   #bidi = false;
   /** domains the peer has proven on this stream */
   readonly authenticated = new Set<string>();
+  readonly #acks: StreamAcks;
   #authTimer: NodeJS.Timeout | null;
   #idleTimer: NodeJS.Timeout | null = null;
   readonly closed: Promise<void>;
@@ -81,6 +90,11 @@ export class IncomingStream {
       host.maxStanzaBytes,
     );
     this.closed = this.#socket.closed;
+    this.#acks = new StreamAcks({
+      write: (element) => this.#socket.send(element),
+      ackTimedOut: () => this.close('connection-timeout', 'stanzas were not acknowledged in time'),
+      ackTimeoutMs: host.ackTimeoutMs,
+    });
     this.#authTimer = setTimeout(() => {
       if (this.authenticated.size === 0) this.close('connection-timeout', 'authentication took too long');
     }, host.authTimeoutMs);
@@ -139,6 +153,7 @@ export class IncomingStream {
     }
     if (!this.#host.requireValidCertificate) features.push(xml('dialback', { xmlns: NS.DIALBACK_FEATURE }, xml('errors')));
     if (this.#host.bidi && this.authenticated.size === 0) features.push(xml('bidi', { xmlns: NS.BIDI_FEATURE }));
+    if (!this.#acks.enabled) features.push(xml('sm', { xmlns: NS.SM }));
     return features;
   }
 
@@ -157,6 +172,7 @@ export class IncomingStream {
     }
     if (isQualified(element, 'result', NS.DIALBACK)) return void this.#onDialbackResult(element);
     if (isQualified(element, 'verify', NS.DIALBACK)) return this.#onDialbackVerify(element);
+    if (element.getNS() === NS.SM) return this.#onSmElement(element);
     if (STANZAS.has(element.name) && element.getNS() === NS.SERVER) return this.#onStanza(element);
     this.close('unsupported-stanza-type', `unknown element ${element.name}`);
   }
@@ -243,6 +259,25 @@ export class IncomingStream {
     if (stanza.attrs.xmlns === NS.SERVER) delete stanza.attrs.xmlns;
     stanza.parent = null;
     this.#host.deliver(stanza, from.domain);
+    this.#acks.received();
+  }
+
+  /**
+   * XEP-0198 on the receiving side. Prosody enables it as soon as it sees
+   * the feature, before dialback, so <enable/> is taken at any point after
+   * TLS; stanzas are only accepted after authentication anyway.
+   */
+  #onSmElement(element: Element): void {
+    if (element.name === 'enable') {
+      if (this.#acks.enabled) return this.#socket.send(xml('failed', { xmlns: NS.SM }, xml('unexpected-request', { xmlns: NS.STANZAS_ERR })));
+      this.#acks.enable();
+      // No resumption between servers: a lost stream is replaced by a new one.
+      this.#socket.send(xml('enabled', { xmlns: NS.SM }));
+      return;
+    }
+    const result = this.#acks.onElement(element);
+    if (result === 'too-high') return this.close('undefined-condition', 'handled-count-too-high');
+    if (result === 'not-sm') this.close('unsupported-stanza-type', `unknown element ${element.name}`);
   }
 
   /** the domain this stream was opened to (ours): what our stanzas on a bidirectional stream come from */
@@ -254,9 +289,10 @@ export class IncomingStream {
     return this.#stage === 'negotiating';
   }
 
-  /** Sends one of our stanzas back to the peer (XEP-0288). */
-  send(stanza: Element): void {
+  /** Sends one of our stanzas (from our domain `from`) back to the peer (XEP-0288). */
+  send(stanza: Element, from: string, resent = false): void {
     this.#socket.send(stanza);
+    this.#acks.sent({ stanza, from, resent });
   }
 
   #authenticate(domain: string): void {
@@ -284,6 +320,8 @@ export class IncomingStream {
   #onClosed(): void {
     this.#stage = 'closed';
     this.#clearTimers();
+    const unacked = this.#acks.takeUnacked();
+    if (unacked.length > 0) this.#host.unacked(unacked);
   }
 }
 

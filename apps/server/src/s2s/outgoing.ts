@@ -5,6 +5,7 @@ import { NS, parseStreamError, streamErrorElement, tryParseJid, xml, type Elemen
 import type { Logger } from '../core/log.ts';
 import { certificateValidFor } from './peer-certificate.ts';
 import { dialbackElement, dialbackErrorCondition, isQualified, s2sStreamHeader } from './stream-header.ts';
+import { StreamAcks, type SentStanza } from './stream-acks.ts';
 import { StreamSocket } from './stream-socket.ts';
 
 /**
@@ -14,7 +15,10 @@ import { StreamSocket } from './stream-socket.ts';
  * verifies and it offers the mechanism (XEP-0178), dialback otherwise
  * (XEP-0220), one <db:result/> per domain on the same stream (piggybacking).
  * It also carries <db:verify/> requests when we check someone else's key
- * with this peer. Connection attempts, queues and bounces are remote-server.ts.
+ * with this peer. When the peer offers XEP-0198 we enable it once a domain
+ * is authenticated, so every stanza sent is kept until acknowledged and
+ * handed back by `takeUnacked` if the stream dies. Connection attempts,
+ * queues and bounces are remote-server.ts.
  */
 export interface OutgoingOptions {
   localDomain: string;
@@ -30,6 +34,8 @@ export interface OutgoingOptions {
   keyIsOurs(receiving: string, originating: string, streamId: string, key: string): boolean;
   /** ask for a bidirectional stream when the peer offers it (XEP-0288) */
   bidi: boolean;
+  /** how long the peer may leave an ack request (XEP-0198 <r/>) unanswered before the stream counts as dead */
+  ackTimeoutMs: number;
   log: Logger;
 }
 
@@ -61,6 +67,9 @@ export class OutgoingStream {
   #saslTried = false;
   /** XEP-0288 was negotiated: the peer may send stanzas back on this stream */
   #bidi = false;
+  /** the peer offered XEP-0198 in its last features */
+  #smOffered = false;
+  readonly #acks: StreamAcks;
   readonly authorizedDomains = new Set<string>();
   readonly #pending = new Set<string>();
   readonly #wanted = new Set<string>();
@@ -82,6 +91,11 @@ export class OutgoingStream {
       },
       options.maxStanzaBytes,
     );
+    this.#acks = new StreamAcks({
+      write: (element) => this.#socket.send(element),
+      ackTimedOut: () => this.#fail('connection-timeout', 'the peer did not acknowledge our stanzas in time'),
+      ackTimeoutMs: options.ackTimeoutMs,
+    });
     this.#openStream();
   }
 
@@ -111,9 +125,25 @@ export class OutgoingStream {
     if (this.#stage === 'open') this.#startDialback(domain);
   }
 
-  /** Sends a stanza from an authorized domain. */
-  send(stanza: Element): void {
+  /** Sends a stanza from an authorized domain; `resent` marks one that already went out on a stream that died. */
+  send(stanza: Element, from: string, resent = false): void {
     this.#socket.send(stanza);
+    this.#acks.sent({ stanza, from, resent });
+  }
+
+  /** XEP-0198 is on: sent stanzas are kept until the peer confirms them. */
+  get acknowledging(): boolean {
+    return this.#acks.enabled;
+  }
+
+  /** stanzas sent and not yet confirmed by the peer */
+  get unackedCount(): number {
+    return this.#acks.unackedCount;
+  }
+
+  /** What the peer never confirmed, exactly once (after the stream died). */
+  takeUnacked(): SentStanza[] {
+    return this.#acks.takeUnacked();
   }
 
   /** Sends a <db:verify/> as soon as the stream is ready for it. */
@@ -182,6 +212,7 @@ export class OutgoingStream {
       if (this.#options.requireEncryption) return this.#fail('policy-violation', 'the peer offers no TLS and encryption is required');
     }
     if (features.getChild('dialback', NS.DIALBACK_FEATURE)) this.#dialbackOffered = true;
+    this.#smOffered = Boolean(features.getChild('sm', NS.SM));
     // XEP-0288 §2: asked for before authentication, on an encrypted stream.
     if (this.#options.bidi && !this.#bidi && this.authorizedDomains.size === 0 && (tls || !this.#options.requireEncryption) && features.getChild('bidi', NS.BIDI_FEATURE)) {
       this.#bidi = true;
@@ -217,8 +248,8 @@ export class OutgoingStream {
       this.authorizedDomains.add(this.#options.localDomain);
       this.#pending.delete(this.#options.localDomain);
       this.#socket.restart();
+      // Stanzas wait for the new stream's features (RFC 6120 §6.4.6), which may offer XEP-0198: #open announces the domain.
       this.#openStream();
-      if (this.#wanted.has(this.#options.localDomain)) this.#events.authorized(this.#options.localDomain);
       return;
     }
     // Refused: dialback may still work (XEP-0178 §3), if the peer offers it.
@@ -229,6 +260,7 @@ export class OutgoingStream {
   #open(): void {
     if (!this.#dialbackOffered && this.authorizedDomains.size === 0) return this.#fail('policy-violation', 'the peer offers neither SASL EXTERNAL for us nor dialback');
     this.#stage = 'open';
+    if (this.authorizedDomains.size > 0) this.#enableAcks();
     for (const element of this.#verifies.splice(0)) this.#socket.send(element);
     for (const domain of this.#wanted) {
       if (this.authorizedDomains.has(domain)) this.#events.authorized(domain);
@@ -254,6 +286,7 @@ export class OutgoingStream {
       if (element.attrs.type === 'valid' && element.attrs.from === this.#options.remoteDomain) {
         this.method ??= 'dialback';
         this.authorizedDomains.add(domain);
+        this.#enableAcks();
         this.#events.authorized(domain);
       } else {
         this.#events.refused(domain, element.attrs.type === 'error' ? (dialbackErrorCondition(element) ?? 'undefined-condition') : 'invalid');
@@ -265,6 +298,7 @@ export class OutgoingStream {
       return this.#answerVerify(element);
     }
     if (this.#bidi && STANZAS.has(element.name) && element.getNS() === NS.SERVER) return this.#onBidiStanza(element);
+    if (element.getNS() === NS.SM) return this.#onSmElement(element);
     this.#fail('unsupported-stanza-type', `unexpected ${element.name} on this stream`);
   }
 
@@ -283,6 +317,25 @@ export class OutgoingStream {
     if (stanza.attrs.xmlns === NS.SERVER) delete stanza.attrs.xmlns;
     stanza.parent = null;
     this.#events.stanza(stanza);
+    this.#acks.received();
+  }
+
+  /** XEP-0198 §3: sent after authentication, when the peer offers it; counting starts with it on both sides. */
+  #enableAcks(): void {
+    if (!this.#smOffered || this.#acks.enabled) return;
+    this.#socket.send(xml('enable', { xmlns: NS.SM }));
+    this.#acks.enable();
+  }
+
+  #onSmElement(element: Element): void {
+    if (element.name === 'enabled') return;
+    if (element.name === 'failed') {
+      this.#options.log.info({ remote: this.#options.remoteDomain }, 'remote server refused stream management');
+      return this.#acks.disable();
+    }
+    const result = this.#acks.onElement(element);
+    if (result === 'too-high') return this.#fail('undefined-condition', 'handled-count-too-high');
+    if (result === 'not-sm') this.#fail('unsupported-stanza-type', `unexpected ${element.name} on this stream`);
   }
 
   /** The peer asks us, on our own stream, whether a key is ours (it may route <db:verify/> over a bidirectional stream). */
@@ -303,6 +356,7 @@ export class OutgoingStream {
   }
 
   #onClosed(): void {
+    this.#acks.stop();
     const wasOpen = this.#stage;
     this.#stage = 'closed';
     if (wasOpen !== 'closed') this.#events.failed('the connection closed');

@@ -14,7 +14,10 @@ import { dialbackElement } from './stream-header.ts';
  * set up (DNS, TCP, TLS, authentication), bounded retries with backoff, an
  * idle timeout, and a bounce for every stanza that cannot be delivered:
  * remote-server-not-found when the peer cannot be reached or refuses us,
- * remote-server-timeout when it takes too long. Nothing is dropped silently.
+ * remote-server-timeout when it takes too long. Nothing is dropped silently:
+ * with XEP-0198 on the stream, what the peer never acknowledged before the
+ * stream died goes to the head of the queue and out once more on the next
+ * stream, or bounces if that fails or it was already the second try.
  */
 export interface RemoteServerSettings {
   localDomain: string;
@@ -45,6 +48,8 @@ interface Queued {
   stanza: Element;
   from: string;
   since: number;
+  /** it already went out on a stream that died unacknowledged */
+  resent: boolean;
 }
 
 interface VerifyWaiter {
@@ -88,20 +93,30 @@ export class RemoteServer {
     return !this.#stream && !this.#connecting && !this.#retryTimer && this.#queue.length === 0 && this.#verifies.size === 0 && this.#pendingVerifyElements.length === 0;
   }
 
+  /** the current stream keeps what it sends until the peer acknowledges it (XEP-0198) */
+  get acknowledging(): boolean {
+    return this.#stream?.acknowledging === true;
+  }
+
+  /** stanzas sent on the current stream that the peer has not acknowledged yet */
+  get unacknowledged(): number {
+    return this.#stream?.unackedCount ?? 0;
+  }
+
   get connected(): boolean {
     return this.#stream?.isOpen === true;
   }
 
   /** Sends a stanza whose `from` domain is ours, now or once the stream is ready. */
-  send(stanza: Element, from: string): void {
+  send(stanza: Element, from: string, resent = false): void {
     if (this.#stopped) throw new StanzaError('remote-server-not-found', { type: 'cancel' });
     const stream = this.#stream;
     if (stream?.isOpen && stream.authorizedDomains.has(from) && !this.#queue.some((queued) => queued.from === from)) {
-      stream.send(stanza);
+      stream.send(stanza, from, resent);
       return;
     }
     if (this.#queue.length >= this.#settings.maxQueue) throw new StanzaError('resource-constraint', { type: 'wait', text: 'too many stanzas waiting for this server' });
-    this.#queue.push({ stanza, from, since: Date.now() });
+    this.#queue.push({ stanza, from, since: Date.now(), resent });
     this.#sweepSoon();
     if (stream && !stream.isClosed) stream.authorize(from);
     else this.#connect();
@@ -136,7 +151,8 @@ export class RemoteServer {
       waiter.resolve('remote-connection-failed');
     }
     this.#verifies.clear();
-    return this.#queue.splice(0).map((queued) => queued.stanza);
+    const unacked = this.#stream?.takeUnacked().map((sent) => sent.stanza) ?? [];
+    return [...unacked, ...this.#queue.splice(0).map((queued) => queued.stanza)];
   }
 
   #connect(): void {
@@ -184,6 +200,7 @@ export class RemoteServer {
         requireEncryption: settings.requireEncryption,
         requireValidCertificate: settings.requireValidCertificate,
         maxStanzaBytes: settings.maxStanzaBytes,
+        ackTimeoutMs: settings.queueTimeoutMs,
         dialbackKey: settings.dialbackKey,
         keyIsOurs: settings.keyIsOurs,
         bidi: settings.bidi,
@@ -224,7 +241,7 @@ export class RemoteServer {
     const waiting = this.#queue;
     this.#queue = [];
     for (const queued of waiting) {
-      if (stream.authorizedDomains.has(queued.from)) stream.send(queued.stanza);
+      if (stream.authorizedDomains.has(queued.from)) stream.send(queued.stanza, queued.from, queued.resent);
       else this.#queue.push(queued);
     }
     this.#touch();
@@ -245,11 +262,31 @@ export class RemoteServer {
     if (this.#stream !== stream) return;
     this.#stream = null;
     if (this.#stopped) return;
+    this.#rescueUnacked(stream);
     const everAuthorized = stream.authorizedDomains.size > 0;
     if (this.#queue.length === 0 && this.#pendingVerifyElements.length === 0) return;
     // Stanzas still waiting: a fresh connection, counted as a failed attempt if this one never got anywhere.
     if (everAuthorized) this.#connect();
     else this.#attemptFailed('remote-server-not-found');
+  }
+
+  /**
+   * Sent but never acknowledged: the peer may or may not have it. Once more,
+   * first in line and in order, on the next stream (a duplicate is better
+   * than a loss; message ids let clients tell); a second loss bounces.
+   */
+  #rescueUnacked(stream: OutgoingStream): void {
+    const unacked = stream.takeUnacked();
+    if (unacked.length === 0) return;
+    this.#settings.log.info({ remote: this.domain, unacked: unacked.length }, 'server stream closed with unacknowledged stanzas');
+    const now = Date.now();
+    const again: Queued[] = [];
+    for (const sent of unacked) {
+      if (sent.resent) this.#settings.bounce(sent.stanza, 'remote-server-timeout', 'the remote server did not confirm it');
+      else again.push({ stanza: sent.stanza, from: sent.from, since: now, resent: true });
+    }
+    this.#queue.unshift(...again);
+    if (again.length > 0) this.#sweepSoon();
   }
 
   #attemptFailed(condition: StanzaErrorCondition): void {
