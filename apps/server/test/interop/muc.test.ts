@@ -123,10 +123,13 @@ describe('group chat with slixmpp (XEP-0045)', () => {
     expect(bodies).not.toContain('psst, alice');
   });
 
-  it('keeps a members-only room to members, and a password room to those who know it (wrong password)', () => {
+  it('keeps a members-only room to members, and a password room to those who know it (wrong password); tells of a new member', () => {
     const attempts = join(main, 'mallory', PRIVATE, 'Mallory');
     expect(attempts.map((a) => a.ok ? 'in' : a.condition)).toEqual(['registration-required', 'not-authorized', 'in']);
     expect(theOne(main, 'members', { room: 'private' }).jids).toEqual([`${PREFIX}-mallory@localhost`]);
+    // Made a member while away: a status 101 notice without a body for her, the room's notice for the owner.
+    expect(theOne(main, 'affiliation_notice', { user: 'mallory' })).toMatchObject({ codes: [101], item: { affiliation: 'member', jid: `${PREFIX}-mallory@localhost` }, body: '' });
+    expect(theOne(main, 'affiliation_notice', { user: 'alice' })).toMatchObject({ codes: [], item: { affiliation: 'member', jid: `${PREFIX}-mallory@localhost` } });
   });
 
   it('lets a temporary room vanish with its last occupant, and destroys a room with an alternate venue', () => {

@@ -19,6 +19,8 @@ import argparse
 import asyncio
 
 from slixmpp import JID
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 from slixmpp.exceptions import IqError, PresenceError
 
 from scenario import WAIT, Scenario, emit, run_story
@@ -193,7 +195,17 @@ class MucScenario(Scenario):
         await self.join(alice, 'alice', private, 'Alice')
         await self.configure(alice, private, {'muc#roomconfig_membersonly': '1', 'muc#roomconfig_whois': 'anyone', 'muc#roomconfig_passwordprotectedroom': '1', 'muc#roomconfig_roomsecret': 'swordfish'})
         await self.join(mallory, 'mallory', private, 'Mallory')
+        # Mallory is not in the room: she hears of it out of the room (status 101), and alice,
+        # who sees real JIDs in this non-anonymous room, gets the room's notice (XEP-0045 §9).
+        # They have no body, so slixmpp's 'message' event does not fire: a handler of our own.
+        notices = {'mallory': asyncio.Queue(), 'alice': asyncio.Queue()}
+        for client, name in ((mallory, 'mallory'), (alice, 'alice')):
+            client.register_handler(Callback(f'affiliation notices {name}', MatchXPath('{jabber:client}message/{http://jabber.org/protocol/muc#user}x/{http://jabber.org/protocol/muc#user}item'),
+                                             lambda m, q=notices[name]: q.put_nowait(m) if m['from'] == JID(private) else None))
         await self.iq('make-member', 'alice', alice['xep_0045'].set_affiliation(JID(private), 'member', jid=JID(self.jid(f'{self.args.prefix}-mallory')), timeout=WAIT))
+        for name, queue in notices.items():
+            notice = await asyncio.wait_for(queue.get(), WAIT)
+            emit('affiliation_notice', user=name, codes=codes(notice), item=muc_item(notice), body=notice['body'])
         await self.join(mallory, 'mallory', private, 'Mallory', password='wrong')
         await self.join(mallory, 'mallory', private, 'Mallory', password='swordfish')
         members = await alice['xep_0045'].get_affiliation_list(JID(private), 'member', timeout=WAIT)
