@@ -100,6 +100,12 @@ describe('group chat between the web client and a slixmpp user', () => {
     await members.getByText('Carol', { exact: true }).waitFor();
     await expect(members.getByRole('listitem').filter({ hasText: 'Carol' }).innerText()).resolves.toContain('carol@localhost');
     await expect(members.getByText(/dana \(you\)/).count()).resolves.toBe(1);
+
+    await dana.page.getByRole('button', { name: en.rooms.view.changeSubject, exact: true }).click();
+    const topic = dana.page.getByRole('dialog');
+    await topic.getByRole('textbox', { name: en.rooms.subjectDialog.field, exact: true }).fill('Plans for Friday');
+    await topic.getByRole('button', { name: en.rooms.subjectDialog.save, exact: true }).click();
+    await dana.page.getByText('Topic: Plans for Friday', { exact: true }).waitFor({ timeout: 30_000 });
   });
 
   it('what Dana writes reaches slixmpp in the room, and its answer shows under its nickname', async () => {
@@ -194,6 +200,7 @@ describe('group chat between the web client and a slixmpp user', () => {
     await expect(join.getByRole('textbox', { name: r.join.address, exact: true }).inputValue()).resolves.toBe(ROOM);
     await join.getByRole('button', { name: r.join.joinButton, exact: true }).click();
     await join.waitFor({ state: 'detached', timeout: 30_000 });
+    await emil.page.getByText('Thema: Plans for Friday', { exact: true }).waitFor({ timeout: 30_000 });
     // The room's recent history arrives with entering.
     await roomLog(emil).getByRole('article').filter({ hasText: 'slixmpp heard: ask slixmpp' }).waitFor({ timeout: 30_000 });
   });
