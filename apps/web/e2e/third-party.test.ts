@@ -5,6 +5,7 @@ import { launchChromium } from './support/browser.ts';
 import { makePng, Person } from './support/person.ts';
 import { startE2eServer, type E2eServer } from './support/server.ts';
 import { startThirdParty, type ThirdParty } from './support/third-party.ts';
+import { choosePlainText } from './support/encryption.ts';
 
 /**
  * New users of the web client talk to someone on another XMPP client: Dana
@@ -57,6 +58,8 @@ describe('the web client and a slixmpp user', () => {
       [emil, EMIL, 'Grüße vom Handy: äöüß „Anführungszeichen“'],
     ] as const) {
       await person.openChat(CAROL);
+      // Carol's client has no OMEMO: the web client warns and sends nothing in plain text until its user chooses to.
+      await choosePlainText(person);
       await person.send(text);
       const received = await carol.next('message', { from: jid });
       expect(received.body).toBe(text);

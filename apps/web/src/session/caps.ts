@@ -17,6 +17,8 @@ export const CLIENT_CAPS: CapsInput = {
     NS.OOB,
     NS.NICK,
     `${NS.NICK}+notify`,
+    // OMEMO device lists arrive as PEP notifications, so we encrypt for a contact's new devices
+    `${NS.OMEMO_LEGACY}.devicelist+notify`,
   ],
 };
 

@@ -2,6 +2,7 @@ import type { Element } from '@conexizan/protocol';
 import type { ChatStore } from './chats.ts';
 import type { Connection } from './client.ts';
 import type { ChatMessage } from './model.ts';
+import { EncryptionRefusedError } from './omemo/layer.ts';
 import { chatMessage, correctionMessage, reactionsMessage, retractionMessage } from './stanzas.ts';
 
 /** Longest message body we send; a bigger paste is refused with a message instead of being cut. */
@@ -40,8 +41,9 @@ export class Outbox {
     try {
       await this.connection.send(stanza);
       entry.handed = true;
-    } catch {
-      // stays waiting; flush() sends it when the connection is back
+    } catch (error) {
+      this.#refused(id, entry.peer, error);
+      // otherwise it stays waiting; flush() sends it when the connection is back
     }
   }
 
@@ -58,16 +60,24 @@ export class Outbox {
         }
       }
     }
-    for (const [, entry] of [...this.#waiting]) {
+    for (const [id, entry] of [...this.#waiting]) {
       if (this.connection.status !== 'online') return;
       if (resumed && entry.handed) continue;
       try {
         await this.connection.send(entry.stanza);
         entry.handed = true;
-      } catch {
-        // still waiting; the next reconnection tries again
+      } catch (error) {
+        this.#refused(id, entry.peer, error);
+        // otherwise still waiting; the next reconnection tries again
       }
     }
+  }
+
+  /** The encryption layer would not send it (the contact has no OMEMO device): failed, not retried. */
+  #refused(id: string, peer: string, error: unknown): void {
+    if (!(error instanceof EncryptionRefusedError)) return;
+    this.#waiting.delete(id);
+    this.chats.setState(peer, id, 'failed');
   }
 
   async send(peer: string, body: string, opts: { replyTo?: ChatMessage; file?: ChatMessage['file'] } = {}): Promise<ChatMessage> {

@@ -10,6 +10,8 @@ import type { ChatMessage } from './model.ts';
 import { LocalStore } from './persistence.ts';
 import { RosterStore, parseRosterItem, rosterGet } from './roster.ts';
 import { Outbox } from './outbox.ts';
+import { IdbOmemoStore, omemoDbName } from './omemo/idb-store.ts';
+import { OmemoLayer } from './omemo/layer.ts';
 import { bare, markerMessage, parseMessage, receiptMessage, unwrapCarbon } from './stanzas.ts';
 
 export type SessionEvents = {
@@ -37,6 +39,9 @@ export class Session extends Emitter<SessionEvents> {
   readonly outbox: Outbox;
   readonly groupchats: GroupChats;
   readonly local: LocalStore;
+  /** OMEMO for one-to-one chats: decides what is encrypted, not the views */
+  readonly omemo: OmemoLayer;
+  readonly #omemoStore: IdbOmemoStore;
   #version = 0;
   #avatarHashes = new Map<string, string>();
   #metaTimer: ReturnType<typeof setTimeout> | null = null;
@@ -57,6 +62,10 @@ export class Session extends Emitter<SessionEvents> {
       this.emit('change');
     };
     this.chats.on('change', changed);
+    this.#omemoStore = new IdbOmemoStore(dbName ? `${dbName}-omemo` : omemoDbName(jid));
+    this.omemo = new OmemoLayer({ connection: this.connection, jid, store: this.#omemoStore, onSent: (peer, id, security) => this.chats.setSecurity(peer, id, security) });
+    this.connection.addTransform(this.omemo);
+    this.omemo.on('change', changed);
     this.roster.on('change', changed);
     this.groupchats.on('change', changed);
     this.connection.on('status', (status) => {
@@ -155,6 +164,8 @@ export class Session extends Emitter<SessionEvents> {
       await c.send(xml('presence', {}, await capsPresenceChild()));
       // Rooms need our available presence first; they sync on their own while the rest goes on.
       void this.groupchats.rejoinAll();
+      // Announcing our OMEMO device runs beside the sync: catching up decrypts with the same keys meanwhile.
+      void this.omemo.start().catch((error: Error) => console.warn('OMEMO device not published:', error.message));
       await c.iq('set', xml('enable', { xmlns: NS.CARBONS })).catch(() => {});
       await this.contacts.loadBlocklist().catch(() => {});
       await this.outbox.flush();
@@ -254,7 +265,7 @@ export class Session extends Emitter<SessionEvents> {
     }
     if (stanza.name !== 'message') return;
     if (this.archive.collect(stanza, this.jid)) return;
-    if (stanza.getChild('event', NS.PUBSUB_EVENT)) return this.#nickFromPep(stanza);
+    if (stanza.getChild('event', NS.PUBSUB_EVENT)) return this.omemo.onPepEvent(stanza) ? undefined : this.#nickFromPep(stanza);
     // One at a time, in arrival order, even when a transform (decryption) takes a while.
     this.#messages = this.#messages.then(() => this.#routeMessage(stanza)).catch(() => {});
   }
@@ -325,9 +336,13 @@ export class Session extends Emitter<SessionEvents> {
     if (this.#ended) return;
     this.#ended = true;
     this.#detach();
+    if (forget && this.connection.status === 'online') await this.omemo.retire().catch(() => {});
     if (this.connection.status === 'online') await this.connection.send(xml('presence', { type: 'unavailable' })).catch(() => {});
     await this.connection.logout();
-    if (forget) await this.local.wipe().catch(() => {});
+    if (forget) {
+      await this.local.wipe().catch(() => {});
+      await this.#omemoStore.destroy().catch(() => {});
+    } else await this.#omemoStore.close().catch(() => {});
     await this.local.close().catch(() => {});
   }
 }

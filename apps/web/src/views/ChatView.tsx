@@ -9,6 +9,7 @@ import { ContactDialogs, type ContactDialog } from './ContactDialogs.tsx';
 import { Composer } from './Composer.tsx';
 import { MessageItem, type MessageActions } from './MessageItem.tsx';
 import { useUploads } from './useUploads.ts';
+import { EncryptionBar } from './encryption/EncryptionBar.tsx';
 
 export function ChatView({ session, peer, onBack }: { session: Session; peer: string; onBack(): void }) {
   const { t } = useTranslation();
@@ -145,6 +146,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
           </button>
         </div>
       </header>
+      <EncryptionBar session={session} peer={peer} name={name} />
       {blocked && <p className="notice">{t('chat.blockedNote')}</p>}
       <div
         className="log"

@@ -2,6 +2,7 @@ import { memo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatMessage } from '../session/model.ts';
 import { MessageText } from './MessageText.tsx';
+import { MessageSecurityLabel, UndecryptableNotice } from './encryption/MessageSecurity.tsx';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 const IMAGE = /\.(png|jpe?g|gif|webp|avif)$/i;
@@ -58,7 +59,9 @@ export const MessageItem = memo(function MessageItem({ message: m, self, domain,
   return (
     <article tabIndex={0} className={`message${m.outgoing ? ' own' : ''}${m.retracted ? ' retracted' : ''}`} aria-label={`${m.outgoing ? t('chat.you') : authorName}, ${time(m.timestamp, i18n.language)}`}>
       {(m.replyTo || quoted) && !m.retracted && <p className="quote">{quoted ? quoted.body.slice(0, 200) : (m.replyTo?.text ?? '…')}</p>}
-      {m.retracted ? (
+      {m.undecryptable && !m.retracted ? (
+        <UndecryptableNotice message={m} />
+      ) : m.retracted ? (
         <p className="body muted">{t('chat.retracted')}</p>
       ) : m.file ? (
         <p className="body">
@@ -81,6 +84,7 @@ export const MessageItem = memo(function MessageItem({ message: m, self, domain,
         <time dateTime={new Date(m.timestamp).toISOString()}>{time(m.timestamp, i18n.language)}</time>
         {m.edited && !m.retracted && <span> {t('chat.edited')}</span>}
         {m.outgoing && <span className={`state state-${m.state}`}> · {t(`chat.states.${m.state}`)}</span>}
+        <MessageSecurityLabel message={m} />
       </footer>
       {grouped.size > 0 && (
         <ul className="reactions" aria-label={t('chat.react')}>

@@ -7,6 +7,7 @@ import { Dialog } from './Dialog.tsx';
 import { LanguageSelect } from './LanguageSelect.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
 import { ShareAddress } from './ShareAddress.tsx';
+import { OwnDevices } from './encryption/OwnDevices.tsx';
 
 interface Props {
   session: Session;
@@ -32,6 +33,7 @@ export function SettingsView({ session, password, onClose, onPasswordChanged, on
       <ShareAddress jid={session.jid} />
       <ArchiveSettings session={session} />
       <NotificationSettings />
+      <OwnDevices session={session} />
       <PasswordSettings session={session} onChanged={onPasswordChanged} />
       <section aria-labelledby="blocked-title">
         <h3 id="blocked-title">{t('settings.blockedTitle')}</h3>

@@ -56,6 +56,20 @@ describe('OmemoLayer', () => {
     expect(bob.sent.some((s) => s.getChild('encrypted', NS.OMEMO_LEGACY) && !s.getChild('body'))).toBe(true);
   }, 60_000);
 
+  it('a file link travels inside the encryption only, and the receiver still sees it as a file', async () => {
+    const pep = new FakePep();
+    const alice = person(pep, 'alice@x');
+    const bob = person(pep, 'bob@x');
+    await alice.layer.start();
+    await bob.layer.start();
+    const url = 'https://upload.x/abc/cat.png';
+    const wire = await alice.layer.outgoing(chatMessage('bob@x', 'f1', url, { file: url }));
+    expect(wire.toString()).not.toContain('upload.x');
+    wire.attrs.from = 'alice@x/web';
+    const [message] = read(await bob.layer.incoming(wire));
+    expect(message).toMatchObject({ body: url, file: { url }, security: 'encrypted' });
+  }, 60_000);
+
   it('explains a damaged message instead of showing nothing, and keeps working', async () => {
     const pep = new FakePep();
     const alice = person(pep, 'alice@x');

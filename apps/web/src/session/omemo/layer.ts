@@ -75,7 +75,17 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   }
 
   /** On every fresh session: announce this device (bundle, then device list) and forget which lists are current. */
-  async start(): Promise<void> {
+  async start(attempts = 3): Promise<void> {
+    try {
+      await this.#announce();
+    } catch (error) {
+      if (attempts <= 1) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      return this.start(attempts - 1);
+    }
+  }
+
+  async #announce(): Promise<void> {
     this.#fresh.clear();
     const account = await this.account();
     if (await account.rotateSignedPreKeyIfDue()) this.#published = false;
@@ -111,8 +121,13 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     return this.#peers.get(peer) ?? { mode: 'omemo', devices: [] };
   }
 
-  /** Looks the contact's devices up (once per session) so the chat can warn before anything is sent. */
-  async checkPeer(peer: string): Promise<PeerEncryption> {
+  /**
+   * Looks the contact's devices up (once per session, or again with `again`
+   * while none are known: they may be setting up their first device) so the
+   * chat can warn before anything is sent.
+   */
+  async checkPeer(peer: string, again = false): Promise<PeerEncryption> {
+    if (again && this.#peers.get(peer)?.hasDevices !== true) this.#fresh.delete(peer);
     await this.#refresh(peer).catch(() => {});
     return this.#describe(peer);
   }
@@ -144,6 +159,15 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     await this.pep.publishOpen(DEVICE_LIST_NODE, list);
     await account.updateDeviceList(account.jid, list);
     this.emit('change');
+  }
+
+  /** This browser forgets its keys: take it off the device list first, so nobody encrypts for it any more. */
+  async retire(): Promise<void> {
+    if (!this.#account) return;
+    const account = await this.account();
+    const published = await this.pep.fetchDeviceList(account.jid);
+    const ids = (published ? parseDeviceList(published) : []).filter((id) => id !== account.deviceId);
+    await this.pep.publishOpen(DEVICE_LIST_NODE, buildDeviceList(ids));
   }
 
   async #refresh(jid: string): Promise<void> {
@@ -188,7 +212,13 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     await this.#refresh(to).catch(() => {});
     let result;
     try {
-      result = await account.encryptMessage([to], body);
+      result = await account.encryptMessage([to], body).catch(async (error: unknown) => {
+        if (!isOmemoError(error, 'no-devices')) throw error;
+        // The list we have may predate the contact's first login: look once more before refusing.
+        this.#fresh.delete(to);
+        await this.#refresh(to).catch(() => {});
+        return account.encryptMessage([to], body);
+      });
     } catch (error) {
       if (isOmemoError(error)) {
         void this.#describe(to).catch(() => {});
@@ -217,7 +247,8 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     }
     const sender = bare(message.attrs.from ?? this.options.jid);
     const account = await this.account();
-    const plain = without(message, (c) => c.name === 'body' || c.name === 'encrypted' || (c.name === 'encryption' && c.getNS() === NS.EME));
+    // A file link outside the encryption is not believed: the sender's link is inside it.
+    const plain = without(message, (c) => c.name === 'body' || c.name === 'encrypted' || (c.name === 'encryption' && c.getNS() === NS.EME) || (c.name === 'x' && c.getNS() === NS.OOB));
     try {
       const result = await account.decryptMessage(encrypted, sender);
       if (result.heartbeat) {
@@ -227,6 +258,8 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       // An empty OMEMO message (heartbeat, key transport) has nothing to show.
       if (result.plaintext === null) return plain;
       plain.append(xml('body', {}, result.plaintext));
+      // OMEMO 0.3 encrypts only the body, so senders leave XEP-0066 out and a lone link is the file (as in Conversations).
+      if (/^https?:\/\/\S+$/.test(result.plaintext)) plain.append(xml('x', { xmlns: NS.OOB }, xml('url', {}, result.plaintext)));
       plain.append(securityMark({ security: result.security }));
       return plain;
     } catch (error) {

@@ -1,0 +1,68 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
+import type { Person } from './person.ts';
+
+/** What the web client says about end-to-end encryption (apps/web/src/i18n, key "encryption"), in both languages. */
+export const ENCRYPTION_TEXT = {
+  en: {
+    sendPlain: 'Send unencrypted in this chat',
+    encrypted: 'Encrypted',
+    encryptedVerified: 'Encrypted and verified',
+    unencrypted: 'Not encrypted',
+    undecryptable: /^Could not be decrypted: /,
+    notForThisDevice: 'This message was not encrypted for this device',
+    chatEncrypted: 'Messages in this chat are end-to-end encrypted (OMEMO).',
+    noDevices: /has no device that can receive encrypted messages/,
+    fingerprints: 'Fingerprints',
+    verify: (id: number | string) => `Mark device ${id} verified`,
+    distrust: (id: number | string) => `Distrust device ${id}`,
+    close: 'Close',
+  },
+  de: {
+    sendPlain: 'In diesem Chat unverschlüsselt senden',
+    encrypted: 'Verschlüsselt',
+    encryptedVerified: 'Verschlüsselt und verifiziert',
+    unencrypted: 'Nicht verschlüsselt',
+    undecryptable: /^Konnte nicht entschlüsselt werden: /,
+    notForThisDevice: 'Diese Nachricht wurde nicht für dieses Gerät verschlüsselt',
+    chatEncrypted: 'Nachrichten in diesem Chat sind Ende-zu-Ende-verschlüsselt (OMEMO).',
+    noDevices: /hat kein Gerät, das verschlüsselte Nachrichten empfangen kann/,
+    fingerprints: 'Fingerabdrücke',
+    verify: (id: number | string) => `Gerät ${id} als verifiziert markieren`,
+    distrust: (id: number | string) => `Gerät ${id} misstrauen`,
+    close: 'Schließen',
+  },
+};
+
+export function encryptionText(person: Person) {
+  return ENCRYPTION_TEXT[person.lang];
+}
+
+/**
+ * In the open chat with a contact who has no OMEMO device: waits for the
+ * warning and chooses to send unencrypted messages in this chat, as a user
+ * must before the client sends anything in plain text.
+ */
+export async function choosePlainText(person: Person, timeout = 30_000): Promise<void> {
+  const text = encryptionText(person);
+  const warning = person.page.getByRole('alert').filter({ hasText: text.noDevices });
+  await warning.waitFor({ timeout });
+  await warning.getByRole('button', { name: text.sendPlain, exact: true }).click();
+  await warning.waitFor({ state: 'detached', timeout });
+}
+
+/** The protection one message shows ("Encrypted", "Not encrypted", …). */
+export function securityOf(message: Locator, label: string): Locator {
+  return message.getByText(label, { exact: true });
+}
+
+/** Every file under `dir` (the server's data directory: SQLite database, its WAL, uploads), concatenated. */
+export async function everythingStoredIn(dir: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    parts.push(await readFile(join(entry.parentPath ?? (entry as { path?: string }).path ?? dir, entry.name)).catch(() => Buffer.alloc(0)));
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,23 @@
+import { useTranslation } from 'react-i18next';
+import type { ChatMessage } from '../../session/model.ts';
+
+/** The protection of one message, in words (a lock alone would not reach a screen reader). */
+export function MessageSecurityLabel({ message }: { message: ChatMessage }) {
+  const { t } = useTranslation();
+  if (message.retracted || message.undecryptable) return null;
+  const security = message.security ?? 'unencrypted';
+  const text = security === 'encrypted-verified' ? t('encryption.encryptedVerified') : security === 'encrypted' ? t('encryption.encrypted') : t('encryption.unencrypted');
+  return (
+    <span className={`security security-${security}`}>
+      {' · '}
+      <span>{text}</span>
+    </span>
+  );
+}
+
+/** Said in place of a message that could not be decrypted, with the reason. */
+export function UndecryptableNotice({ message }: { message: ChatMessage }) {
+  const { t } = useTranslation();
+  const reason = t(`encryption.errors.${message.undecryptable}`, { defaultValue: message.body });
+  return <p className="body undecryptable">{t('encryption.undecryptable', { reason })}</p>;
+}
