@@ -9,6 +9,7 @@ import {
   MUC_NS,
   PRIVATE_GROUP,
   adminItem,
+  bookmarksRequest,
   errorCondition,
   groupchatMessage,
   instantRoomConfig,
@@ -20,6 +21,8 @@ import {
   parseInvitation,
   parseOccupantPresence,
   parseRoomConfig,
+  publishBookmark,
+  retractBookmark,
   roomConfigSubmit,
   splitJid,
   subjectMessage,
@@ -29,8 +32,6 @@ import {
   type Role,
   type RoomSettings,
 } from './muc-stanzas.ts';
-import { Bookmarks } from './bookmarks.ts';
-import { RoomDirectory } from './directory.ts';
 import { RoomStore, type Room, type RoomMessage } from './rooms.ts';
 
 /** Entering a room failed: `condition` is the XMPP error condition (conflict, not-authorized, registration-required …) or 'exists'. */
@@ -73,14 +74,12 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   readonly store = new RoomStore();
   #pending = new Map<string, PendingJoin>();
   #archive = new Map<string, { room: string; results: Element[] }>();
-  readonly #bookmarks: Bookmarks;
-  readonly directory: RoomDirectory;
+  #bookmarks = new Map<string, Bookmark>();
   #invitations: Invitation[] = [];
+  #service: Promise<string | null> | null = null;
 
   constructor(private readonly connection: Connection, private readonly self: string, private readonly domain: string) {
     super();
-    this.#bookmarks = new Bookmarks(connection);
-    this.directory = new RoomDirectory(connection, domain);
     this.store.on('change', () => this.emit('change'));
   }
 
@@ -153,7 +152,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       }
       const reason = leaveReason(presence.codes);
       this.store.update(room, (r) => ({ ...r, state: reason ? 'error' : 'left', problem: reason, occupants: [] }));
-      if (reason === 'banned' || reason === 'removed') void this.#bookmarks.forget(room);
+      if (reason === 'banned' || reason === 'removed') void this.#forgetBookmark(room);
       return;
     }
     this.store.applyOccupant(presence);
@@ -178,7 +177,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     }
     if (pending.settings?.name) this.store.update(room, (x) => ({ ...x, name: pending.settings!.name! }));
     const r = this.store.get(room);
-    if (r) await this.#bookmarks.save({ room, name: r.name || undefined, nick: r.nick, password: r.password, autojoin: true });
+    if (r) await this.#saveBookmark({ room, name: r.name || undefined, nick: r.nick, password: r.password, autojoin: true });
     if (r && !r.name) void this.#fetchName(room);
   }
 
@@ -273,7 +272,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     this.#pending.delete(room);
     if (r && this.connection.status === 'online' && (r.state === 'joined' || r.state === 'joining')) await this.connection.send(leavePresence(room, r.nick)).catch(() => {});
     this.store.remove(room);
-    await this.#bookmarks.forget(room);
+    await this.#forgetBookmark(room);
   }
 
   async changeNick(room: string, nick: string): Promise<void> {
@@ -285,7 +284,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   /** After a fresh session (the server forgot our occupancy): enter every room again, then the bookmarked ones. */
   async rejoinAll(): Promise<void> {
     const rooms = this.store.rooms.filter((r) => r.state !== 'error' || r.problem === 'offline' || r.problem === 'remote-server-timeout');
-    const bookmarks = await this.#bookmarks.load().catch(() => []);
+    const bookmarks = await this.#loadBookmarks().catch(() => []);
     const targets = new Map<string, { nick: string; password?: string; name?: string }>();
     for (const b of bookmarks) if (b.autojoin) targets.set(b.room, { nick: b.nick ?? this.#defaultNick(), password: b.password, name: b.name });
     for (const r of rooms) targets.set(r.jid, { nick: r.nick, password: r.password, name: r.name || undefined });
@@ -425,7 +424,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     await this.connection.iq('set', roomConfigSubmit(settings), room);
     this.store.update(room, (r) => ({ ...r, settings: { ...r.settings, ...settings }, name: settings.name ?? r.name, password: settings.password ?? r.password }));
     const r = this.store.get(room);
-    if (r && settings.name !== undefined) await this.#bookmarks.save({ room, name: settings.name || undefined, nick: r.nick, password: r.password, autojoin: true }).catch(() => {});
+    if (r && settings.name !== undefined) await this.#saveBookmark({ room, name: settings.name || undefined, nick: r.nick, password: r.password, autojoin: true }).catch(() => {});
   }
 
   async setRole(room: string, nick: string, role: Role, reason?: string): Promise<void> {
@@ -454,20 +453,64 @@ export class GroupChats extends Emitter<GroupChatEvents> {
 
   // -- directory ----------------------------------------------------------------
 
+  /** The group chat service of our server: the first disco#items entry whose identity is conference/text. */
   service(): Promise<string | null> {
-    return this.directory.service();
+    this.#service ??= (async () => {
+      const items = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_ITEMS }), this.domain);
+      for (const item of items.getChild('query', NS.DISCO_ITEMS)?.getChildren('item') ?? []) {
+        const jid = item.attrs.jid;
+        if (!jid) continue;
+        const info = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_INFO }), jid).catch(() => null);
+        const identities = info?.getChild('query', NS.DISCO_INFO)?.getChildren('identity') ?? [];
+        if (identities.some((i) => i.attrs.category === 'conference' && i.attrs.type === 'text')) return jid;
+      }
+      return null;
+    })().catch(() => {
+      this.#service = null;
+      return null;
+    });
+    return this.#service;
   }
 
-  publicRooms(): Promise<{ jid: string; name: string }[]> {
-    return this.directory.publicRooms();
+  /** Public rooms listed by the service (disco#items). */
+  async publicRooms(): Promise<{ jid: string; name: string }[]> {
+    const service = await this.service();
+    if (!service) return [];
+    const items = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_ITEMS }), service);
+    return (items.getChild('query', NS.DISCO_ITEMS)?.getChildren('item') ?? [])
+      .filter((i) => i.attrs.jid)
+      .slice(0, 500)
+      .map((i) => ({ jid: i.attrs.jid!, name: (i.attrs.name ?? '').slice(0, 200) }));
   }
 
   async #fetchName(room: string): Promise<void> {
-    const name = await this.directory.roomName(room);
-    if (name) this.store.update(room, (r) => ({ ...r, name }));
+    const info = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_INFO }), room).catch(() => null);
+    const name = info?.getChild('query', NS.DISCO_INFO)?.getChildren('identity').find((i) => i.attrs.category === 'conference')?.attrs.name;
+    if (name) this.store.update(room, (r) => ({ ...r, name: name.slice(0, 200) }));
   }
 
   // -- XEP-0402 bookmarks ---------------------------------------------------------
+
+  async #loadBookmarks(): Promise<Bookmark[]> {
+    const result = await this.connection.iq('get', bookmarksRequest());
+    const items = result.getChild('pubsub', NS.PUBSUB)?.getChild('items')?.getChildren('item') ?? [];
+    const bookmarks = items.map(parseBookmarkItem).filter((b): b is Bookmark => b !== null);
+    this.#bookmarks = new Map(bookmarks.map((b) => [b.room, b]));
+    return bookmarks;
+  }
+
+  async #saveBookmark(b: Bookmark): Promise<void> {
+    const old = this.#bookmarks.get(b.room);
+    if (old && old.autojoin === b.autojoin && old.nick === b.nick && old.name === b.name && old.password === b.password) return;
+    this.#bookmarks.set(b.room, b);
+    await this.connection.iq('set', publishBookmark(b)).catch((e: Error) => console.warn('bookmark not saved:', e.message));
+  }
+
+  async #forgetBookmark(room: string): Promise<void> {
+    this.#bookmarks.delete(room);
+    if (this.connection.status !== 'online') return;
+    await this.connection.iq('set', retractBookmark(room)).catch(() => {});
+  }
 
   /** Another of our devices added or removed a bookmark: follow it. */
   #bookmarkEvent(stanza: Element): boolean {
@@ -476,7 +519,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     for (const item of items.getChildren('item')) {
       const b = parseBookmarkItem(item);
       if (!b) continue;
-      this.#bookmarks.noted(b);
+      this.#bookmarks.set(b.room, b);
       if (b.autojoin && !this.store.get(b.room)) void this.join(b.room, b.nick ?? this.#defaultNick(), { password: b.password, name: b.name }).catch(() => {});
     }
     for (const retract of items.getChildren('retract')) {
