@@ -38,8 +38,16 @@ export const presence: ServerModule = {
     ctx.hooks.on<{ session: SessionHandle }>('session/closed', async ({ session }) => {
       const targets = directed.get(session.id);
       directed.delete(session.id);
-      if (!session.available) return;
-      await sendFromResource(ctx, session, xml('presence', { type: 'unavailable' }), targets);
+      if (session.available) {
+        await sendFromResource(ctx, session, xml('presence', { type: 'unavailable' }), targets);
+        return;
+      }
+      // §4.6.3: a session that only sent directed presence (a client that joins a
+      // group chat before, or without, its initial presence) still leaves those
+      // entities with unavailable, or it lingers there as a ghost.
+      for (const to of targets ?? []) {
+        await ctx.router.route(xml('presence', { type: 'unavailable', from: session.jid.toString(), to }));
+      }
     });
   },
 };
@@ -156,8 +164,9 @@ async function outbound(ctx: ModuleContext, event: StanzaEvent, directed: Map<st
   if (type === 'available' || type === 'unavailable') {
     const item = await ctx.storage.roster.get(user.local, contact);
     const target = event.to.toString();
-    // §4.6: remember directed presence only where a broadcast would not reach anyway.
-    if (!item || !sub.hasFrom(item.subscription)) {
+    // §4.6: remember directed presence only where a broadcast would not reach
+    // anyway; before initial presence no broadcast will reach anyone.
+    if (!session.available || !item || !sub.hasFrom(item.subscription)) {
       const set = directed.get(session.id) ?? new Set<string>();
       if (type === 'available') set.add(target);
       else set.delete(target);

@@ -76,6 +76,15 @@ describe('presence subscriptions (RFC 6121 §3) and presence (§4)', () => {
     await mercutio.next(rosterPush('romeo@localhost', 'from'));
   });
 
+  it('directed presence without initial presence (§4.6.3): the target hears unavailable when the session ends', async () => {
+    const mercutio = await online('mercutio', 'watch');
+    const tybalt = await h.connect('tybalt', 'directed-only');
+    await tybalt.sendStanza(xml('presence', { to: 'mercutio@localhost/watch' }));
+    await mercutio.next(isPresence('available', 'tybalt@localhost/directed-only'));
+    await tybalt.disconnect();
+    await mercutio.next(isPresence('unavailable', 'tybalt@localhost/directed-only'));
+  });
+
   it('does not reveal presence to someone who is not subscribed', async () => {
     const tybalt = await h.connect('tybalt', 'spy');
     await tybalt.sendStanza(xml('presence', { to: 'juliet@localhost', type: 'probe' }));
