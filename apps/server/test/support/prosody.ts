@@ -24,6 +24,10 @@ export interface ProsodyOptions {
   peers: Record<string, string>;
   /** a XEP-0045 service on this Prosody (its own `muc` component, with mod_muc_mam), e.g. conference.<domain> */
   muc?: string;
+  /** load mod_smacks, which also does XEP-0198 on server-to-server streams (smacks_enabled_s2s defaults to true) */
+  streamManagement?: boolean;
+  /** a certificate (PEM) from a test CA instead of a self-signed one, and that CA to trust: peers then authenticate by certificate */
+  tls?: { cert: string; key: string; caFile: string };
 }
 
 export interface ProsodyInstance {
@@ -64,8 +68,8 @@ export async function startProsody(options: ProsodyOptions): Promise<ProsodyInst
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: options.domain }, { type: 2, value: `*.${options.domain}` }] }],
   });
   mkdirSync(join(dir, 'data'), { mode: 0o700 });
-  writeFileSync(join(dir, 'cert.pem'), certificate.cert);
-  writeFileSync(join(dir, 'key.pem'), certificate.private, { mode: 0o600 });
+  writeFileSync(join(dir, 'cert.pem'), options.tls?.cert ?? certificate.cert);
+  writeFileSync(join(dir, 'key.pem'), options.tls?.key ?? certificate.private, { mode: 0o600 });
   writeFileSync(join(dir, 'hosts'), Object.entries(options.peers).map(([domain, address]) => `${address} ${domain}\n`).join(''));
   const config = join(dir, 'prosody.cfg.lua');
   const level = process.env.CONEXIZAN_TEST_LOG === 'debug' ? 'debug' : 'info';
@@ -86,7 +90,7 @@ s2s_direct_tls_ports = { ${s2sDirectTlsPort} }
 http_ports = { }
 https_ports = { }
 component_ports = { }
-modules_enabled = { "roster", "saslauth", "tls", "dialback", "s2s_bidi", "disco", "pep", "vcard", "private", "ping", "version" }
+modules_enabled = { "roster", "saslauth", "tls", "dialback", "s2s_bidi", "disco", "pep", "vcard", "private", "ping", "version"${options.streamManagement ? ', "smacks"' : ''} }
 authentication = "internal_hashed"
 storage = "internal"
 c2s_require_encryption = true
@@ -94,7 +98,7 @@ s2s_require_encryption = true
 -- Our test server's certificate is self-signed: dialback decides (XEP-0220).
 s2s_secure_auth = false
 unbound = { hoststxt = ${lua(join(dir, 'hosts'))} }
-ssl = { certificate = ${lua(join(dir, 'cert.pem'))}, key = ${lua(join(dir, 'key.pem'))} }
+ssl = { certificate = ${lua(join(dir, 'cert.pem'))}, key = ${lua(join(dir, 'key.pem'))}${options.tls ? `, cafile = ${lua(options.tls.caFile)}` : ''} }
 
 VirtualHost ${lua(options.domain)}
 ${options.muc ? `\nComponent ${lua(options.muc)} "muc"\n  modules_enabled = { "muc_mam" }\n` : ''}`,
