@@ -25,6 +25,8 @@ export class StreamSocket {
   /** last time anything was read or written, for idle timeouts */
   lastActivity = Date.now();
   bytesReceived = 0;
+  #pausedUntil = 0;
+  #resumeTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: Socket, events: StreamSocketEvents, maxStanzaBytes: number) {
     this.#socket = socket;
@@ -82,11 +84,24 @@ export class StreamSocket {
     this.#socket.destroy();
   }
 
-  /** Stops reading for a while: rate limiting by TCP backpressure. */
+  /**
+   * Stops reading for a while: rate limiting by TCP backpressure. The rest
+   * of a chunk already read is still parsed (each stanza asks again), so
+   * the pause only ever grows: an earlier, shorter pause must not resume
+   * reading before a longer one asked for by a later stanza ends.
+   */
   pauseReading(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.#pausedUntil) return;
+    this.#pausedUntil = until;
     const socket = this.#socket;
     socket.pause();
-    setTimeout(() => socket.resume(), ms).unref();
+    if (this.#resumeTimer) clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = setTimeout(() => {
+      this.#resumeTimer = null;
+      socket.resume();
+    }, ms);
+    this.#resumeTimer.unref();
   }
 
   /** A new stream on the same connection (after TLS or SASL). */
