@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { createAccount } from '../../server/test/support/raw-xmpp.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.ts';
 import { encryptionText, everythingStoredIn } from './support/encryption.ts';
+import { startOmemoPeer, type OmemoPeer } from './support/omemo-peer.ts';
 import { makeContacts, Person } from './support/person.ts';
 import { startE2eServer, type E2eServer } from './support/server.ts';
 
@@ -11,13 +16,17 @@ import { startE2eServer, type E2eServer } from './support/server.ts';
  * that it was encrypted, and nothing the server stored (its SQLite database
  * with the archive, in its data directory) contains what they wrote. A new
  * browser is a new device: it says plainly that older messages were not
- * encrypted for it, instead of showing nothing.
+ * encrypted for it, instead of showing nothing. Quinn uses python-omemo
+ * (oldmemo over slixmpp, apps/server/test/interop/slixmpp/omemo_peer.py), an
+ * implementation nobody here wrote, and talks with Olga both ways.
  */
 describe('two web users chat with OMEMO', () => {
   let server: E2eServer;
   let browser: Browser;
   let olga: Person;
   let paul: Person;
+  let quinn: OmemoPeer | undefined;
+  let quinnDir = '';
   const OLGA = 'olga@localhost';
   const PAUL = 'paul@localhost';
   const SECRET_1 = 'the plan: meet at the old mill at 7';
@@ -31,6 +40,8 @@ describe('two web users chat with OMEMO', () => {
     ]);
   });
   afterAll(async () => {
+    await quinn?.quit();
+    if (quinnDir) await rm(quinnDir, { recursive: true, force: true });
     await browser?.close();
     await server?.dispose();
   });
@@ -83,6 +94,27 @@ describe('two web users chat with OMEMO', () => {
     const late = 'Bis gleich an der Mühle';
     await paul.send(late);
     await olga.messages(late).getByText(encryptionText(olga).encrypted, { exact: true }).waitFor({ timeout: 30_000 });
+  });
+
+  it('a python-omemo user and a browser user read each other', async () => {
+    const QUINN = 'quinn@localhost';
+    await createAccount({ port: server.c2sPort, username: 'quinn', password: 'quinn python-omemo password' });
+    quinnDir = await mkdtemp(join(tmpdir(), 'conexizan-e2e-omemo-'));
+    quinn = await startOmemoPeer({ c2sPort: server.c2sPort, user: 'quinn', password: 'quinn python-omemo password', state: join(quinnDir, 'state.json') });
+    await olga.addContact(QUINN);
+    await olga.openChat(QUINN);
+    await olga.page.getByText(encryptionText(olga).chatEncrypted).waitFor({ timeout: 60_000 });
+    await olga.send('Hello Quinn, this is encrypted in a browser');
+    const got = await quinn.next((o) => o.step === 'received' && o.text !== null, 'python-omemo to decrypt the browser message', 60_000);
+    expect(got).toMatchObject({ from: OLGA, text: 'Hello Quinn, this is encrypted in a browser' });
+    quinn.send({ cmd: 'send', to: OLGA, text: 'Hi Olga, python-omemo answering' });
+    const sent = await quinn.next((o) => o.step === 'sent', 'python-omemo to encrypt for the browser', 60_000);
+    expect((sent.devices as number[]).length).toBeGreaterThan(0);
+    const answer = olga.messages('Hi Olga, python-omemo answering');
+    await answer.waitFor({ timeout: 30_000 });
+    await answer.getByText(encryptionText(olga).encrypted, { exact: true }).waitFor();
+    const stored = await everythingStoredIn(server.dataDir);
+    for (const secret of ['encrypted in a browser', 'python-omemo answering']) expect(stored.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
   });
 
   it('nothing went wrong on the pages', () => {
