@@ -170,7 +170,7 @@ describe('two Conexizan servers', () => {
     const carol = await loginAt('a', 'carol');
     try {
       await b.kill();
-      // What was already written to the dead peer is lost in the network (no XEP-0198 between servers yet).
+      // Stanzas in flight when a peer dies are federation-stream-management.test.ts; this is about a peer already gone.
       await eventually(() => a.server.federation?.remote(B.domain)?.connected !== true, 'the broken stream to be noticed', 10_000);
       const lost = chat(`bob@${B.domain}`, 'into the void');
       alice.send(lost);
