@@ -2,36 +2,30 @@ import { NS, cloneElement, parseXmppDateTime, xml, type Element } from '@conexiz
 import type { Connection } from '../client.ts';
 import { Emitter } from '../events.ts';
 import type { FileRef } from '../model.ts';
-import { archiveQueryElement } from '../mam.ts';
 import { MAX_BODY_CHARS, MessageTooLongError } from '../outbox.ts';
 import { parseMessage, reactionsMessage, retractionMessage } from '../stanzas.ts';
 import {
   MUC_NS,
   PRIVATE_GROUP,
-  adminItem,
-  bookmarksRequest,
   errorCondition,
   groupchatMessage,
   instantRoomConfig,
   joinPresence,
   leavePresence,
-  mediatedInvite,
-  moderateRetraction,
   parseBookmarkItem,
   parseInvitation,
   parseOccupantPresence,
   parseRoomConfig,
-  publishBookmark,
-  retractBookmark,
   roomConfigSubmit,
   splitJid,
   subjectMessage,
-  type Affiliation,
-  type Bookmark,
   type Invitation,
-  type Role,
   type RoomSettings,
 } from './muc-stanzas.ts';
+import { Bookmarks } from './bookmarks.ts';
+import { RoomDirectory } from './directory.ts';
+import { RoomModeration } from './moderation.ts';
+import { RoomArchive } from './room-archive.ts';
 import { RoomStore, type Room, type RoomMessage } from './rooms.ts';
 
 /** Entering a room failed: `condition` is the XMPP error condition (conflict, not-authorized, registration-required …) or 'exists'. */
@@ -73,13 +67,18 @@ export type GroupChatEvents = { change: [] };
 export class GroupChats extends Emitter<GroupChatEvents> {
   readonly store = new RoomStore();
   #pending = new Map<string, PendingJoin>();
-  #archive = new Map<string, { room: string; results: Element[] }>();
-  #bookmarks = new Map<string, Bookmark>();
+  readonly #archive: RoomArchive;
+  readonly #bookmarks: Bookmarks;
+  readonly directory: RoomDirectory;
+  readonly moderation: RoomModeration;
   #invitations: Invitation[] = [];
-  #service: Promise<string | null> | null = null;
 
-  constructor(private readonly connection: Connection, private readonly self: string, private readonly domain: string) {
+  constructor(private readonly connection: Connection, private readonly self: string, domain: string) {
     super();
+    this.#bookmarks = new Bookmarks(connection);
+    this.#archive = new RoomArchive(connection);
+    this.directory = new RoomDirectory(connection, domain);
+    this.moderation = new RoomModeration(connection);
     this.store.on('change', () => this.emit('change'));
   }
 
@@ -111,12 +110,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     }
     if (from.bare === this.self && this.#bookmarkEvent(stanza)) return true;
     if (!known) return false;
-    const result = stanza.getChild('result', NS.MAM);
-    if (result) {
-      const query = this.#archive.get(result.attrs.queryid ?? '');
-      if (query && query.room === from.bare) query.results.push(result);
-      return true;
-    }
+    if (this.#archive.collect(stanza, from.bare)) return true;
     if (stanza.attrs.type === 'groupchat' || (stanza.attrs.type === 'error' && from.resource === '')) {
       this.#roomMessage(stanza, from.bare, undefined, true);
       return true;
@@ -152,7 +146,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       }
       const reason = leaveReason(presence.codes);
       this.store.update(room, (r) => ({ ...r, state: reason ? 'error' : 'left', problem: reason, occupants: [] }));
-      if (reason === 'banned' || reason === 'removed') void this.#forgetBookmark(room);
+      if (reason === 'banned' || reason === 'removed') void this.#bookmarks.forget(room);
       return;
     }
     this.store.applyOccupant(presence);
@@ -177,7 +171,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     }
     if (pending.settings?.name) this.store.update(room, (x) => ({ ...x, name: pending.settings!.name! }));
     const r = this.store.get(room);
-    if (r) await this.#saveBookmark({ room, name: r.name || undefined, nick: r.nick, password: r.password, autojoin: true });
+    if (r) await this.#bookmarks.save({ room, name: r.name || undefined, nick: r.nick, password: r.password, autojoin: true });
     if (r && !r.name) void this.#fetchName(room);
   }
 
@@ -272,7 +266,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     this.#pending.delete(room);
     if (r && this.connection.status === 'online' && (r.state === 'joined' || r.state === 'joining')) await this.connection.send(leavePresence(room, r.nick)).catch(() => {});
     this.store.remove(room);
-    await this.#forgetBookmark(room);
+    await this.#bookmarks.forget(room);
   }
 
   async changeNick(room: string, nick: string): Promise<void> {
@@ -284,7 +278,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   /** After a fresh session (the server forgot our occupancy): enter every room again, then the bookmarked ones. */
   async rejoinAll(): Promise<void> {
     const rooms = this.store.rooms.filter((r) => r.state !== 'error' || r.problem === 'offline' || r.problem === 'remote-server-timeout');
-    const bookmarks = await this.#loadBookmarks().catch(() => []);
+    const bookmarks = await this.#bookmarks.load().catch(() => []);
     const targets = new Map<string, { nick: string; password?: string; name?: string }>();
     for (const b of bookmarks) if (b.autojoin) targets.set(b.room, { nick: b.nick ?? this.#defaultNick(), password: b.password, name: b.name });
     for (const r of rooms) targets.set(r.jid, { nick: r.nick, password: r.password, name: r.name || undefined });
@@ -377,34 +371,19 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   async loadOlder(room: string): Promise<number> {
     const r = this.store.get(room);
     if (!r || r.historyComplete || this.connection.status !== 'online') return 0;
-    const before = r.messages.find((m) => m.archiveId)?.archiveId ?? '';
-    const queryId = crypto.randomUUID();
-    const bucket = { room, results: [] as Element[] };
-    this.#archive.set(queryId, bucket);
-    let fin: Element | undefined;
+    let page;
     try {
-      fin = (await this.connection.iq('set', archiveQueryElement(queryId, { before, max: 30 }), room)).getChild('fin', NS.MAM);
+      page = await this.#archive.before(room, r.messages.find((m) => m.archiveId)?.archiveId ?? '', 30);
     } catch (error) {
       // A room without an archive (or one we may not read) simply has no older history here.
       const condition = (error as { condition?: string }).condition;
       if (condition === 'feature-not-implemented' || condition === 'forbidden' || condition === 'service-unavailable') this.store.update(room, (x) => ({ ...x, historyComplete: true }));
       throw error;
-    } finally {
-      this.#archive.delete(queryId);
     }
     const countBefore = this.store.get(room)?.messages.length ?? 0;
-    for (const result of bucket.results) {
-      const forwarded = result.getChild('forwarded', NS.FORWARD);
-      const inner = forwarded?.getChild('message');
-      if (!inner) continue;
-      const stamp = parseXmppDateTime(forwarded?.getChild('delay', NS.DELAY)?.attrs.stamp ?? '') ?? undefined;
-      // The archive's id is the room's stanza id: what retractions and reactions point at.
-      if (result.attrs.id && !inner.getChildren('stanza-id', NS.SID).some((s) => s.attrs.by === room)) inner.append(xml('stanza-id', { xmlns: NS.SID, by: room, id: result.attrs.id }));
-      this.#roomMessage(inner, room, stamp, false);
-    }
-    const added = (this.store.get(room)?.messages.length ?? 0) - countBefore;
-    if (fin?.attrs.complete === 'true' || bucket.results.length === 0) this.store.update(room, (x) => ({ ...x, historyComplete: true }));
-    return added;
+    for (const { message, stamp } of page.messages) this.#roomMessage(message, room, stamp, false);
+    if (page.complete) this.store.update(room, (x) => ({ ...x, historyComplete: true }));
+    return (this.store.get(room)?.messages.length ?? 0) - countBefore;
   }
 
   async setSubject(room: string, subject: string): Promise<void> {
@@ -424,25 +403,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     await this.connection.iq('set', roomConfigSubmit(settings), room);
     this.store.update(room, (r) => ({ ...r, settings: { ...r.settings, ...settings }, name: settings.name ?? r.name, password: settings.password ?? r.password }));
     const r = this.store.get(room);
-    if (r && settings.name !== undefined) await this.#saveBookmark({ room, name: settings.name || undefined, nick: r.nick, password: r.password, autojoin: true }).catch(() => {});
-  }
-
-  async setRole(room: string, nick: string, role: Role, reason?: string): Promise<void> {
-    await this.connection.iq('set', adminItem({ nick, role }, reason), room);
-  }
-
-  async setAffiliation(room: string, jid: string, affiliation: Affiliation, reason?: string): Promise<void> {
-    await this.connection.iq('set', adminItem({ jid, affiliation }, reason), room);
-  }
-
-  async moderate(room: string, message: RoomMessage, reason?: string): Promise<void> {
-    if (!message.archiveId) throw new Error('this message has no room id yet');
-    await this.connection.iq('set', moderateRetraction(message.archiveId, reason), room);
-  }
-
-  /** A mediated invitation (XEP-0045 §7.8.2): the room tells them, and a members-only room makes them a member. */
-  async invite(room: string, to: string, reason?: string): Promise<void> {
-    await this.connection.send(mediatedInvite(room, to, reason));
+    if (r && settings.name !== undefined) await this.#bookmarks.save({ room, name: settings.name || undefined, nick: r.nick, password: r.password, autojoin: true }).catch(() => {});
   }
 
   #invite(invitation: Invitation): void {
@@ -453,64 +414,12 @@ export class GroupChats extends Emitter<GroupChatEvents> {
 
   // -- directory ----------------------------------------------------------------
 
-  /** The group chat service of our server: the first disco#items entry whose identity is conference/text. */
-  service(): Promise<string | null> {
-    this.#service ??= (async () => {
-      const items = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_ITEMS }), this.domain);
-      for (const item of items.getChild('query', NS.DISCO_ITEMS)?.getChildren('item') ?? []) {
-        const jid = item.attrs.jid;
-        if (!jid) continue;
-        const info = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_INFO }), jid).catch(() => null);
-        const identities = info?.getChild('query', NS.DISCO_INFO)?.getChildren('identity') ?? [];
-        if (identities.some((i) => i.attrs.category === 'conference' && i.attrs.type === 'text')) return jid;
-      }
-      return null;
-    })().catch(() => {
-      this.#service = null;
-      return null;
-    });
-    return this.#service;
-  }
-
-  /** Public rooms listed by the service (disco#items). */
-  async publicRooms(): Promise<{ jid: string; name: string }[]> {
-    const service = await this.service();
-    if (!service) return [];
-    const items = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_ITEMS }), service);
-    return (items.getChild('query', NS.DISCO_ITEMS)?.getChildren('item') ?? [])
-      .filter((i) => i.attrs.jid)
-      .slice(0, 500)
-      .map((i) => ({ jid: i.attrs.jid!, name: (i.attrs.name ?? '').slice(0, 200) }));
-  }
-
   async #fetchName(room: string): Promise<void> {
-    const info = await this.connection.iq('get', xml('query', { xmlns: NS.DISCO_INFO }), room).catch(() => null);
-    const name = info?.getChild('query', NS.DISCO_INFO)?.getChildren('identity').find((i) => i.attrs.category === 'conference')?.attrs.name;
-    if (name) this.store.update(room, (r) => ({ ...r, name: name.slice(0, 200) }));
+    const name = await this.directory.roomName(room);
+    if (name) this.store.update(room, (r) => ({ ...r, name }));
   }
 
   // -- XEP-0402 bookmarks ---------------------------------------------------------
-
-  async #loadBookmarks(): Promise<Bookmark[]> {
-    const result = await this.connection.iq('get', bookmarksRequest());
-    const items = result.getChild('pubsub', NS.PUBSUB)?.getChild('items')?.getChildren('item') ?? [];
-    const bookmarks = items.map(parseBookmarkItem).filter((b): b is Bookmark => b !== null);
-    this.#bookmarks = new Map(bookmarks.map((b) => [b.room, b]));
-    return bookmarks;
-  }
-
-  async #saveBookmark(b: Bookmark): Promise<void> {
-    const old = this.#bookmarks.get(b.room);
-    if (old && old.autojoin === b.autojoin && old.nick === b.nick && old.name === b.name && old.password === b.password) return;
-    this.#bookmarks.set(b.room, b);
-    await this.connection.iq('set', publishBookmark(b)).catch((e: Error) => console.warn('bookmark not saved:', e.message));
-  }
-
-  async #forgetBookmark(room: string): Promise<void> {
-    this.#bookmarks.delete(room);
-    if (this.connection.status !== 'online') return;
-    await this.connection.iq('set', retractBookmark(room)).catch(() => {});
-  }
 
   /** Another of our devices added or removed a bookmark: follow it. */
   #bookmarkEvent(stanza: Element): boolean {
@@ -519,7 +428,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     for (const item of items.getChildren('item')) {
       const b = parseBookmarkItem(item);
       if (!b) continue;
-      this.#bookmarks.set(b.room, b);
+      this.#bookmarks.noted(b);
       if (b.autojoin && !this.store.get(b.room)) void this.join(b.room, b.nick ?? this.#defaultNick(), { password: b.password, name: b.name }).catch(() => {});
     }
     for (const retract of items.getChildren('retract')) {

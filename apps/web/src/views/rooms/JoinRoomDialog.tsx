@@ -38,7 +38,7 @@ export function JoinRoomDialog({ session, initialRoom, initialPassword, onClose,
   const ids = { address: useId(), hint: useId(), nick: useId(), password: useId(), error: useId() };
 
   useEffect(() => {
-    void session.groupchats.service().then(setService);
+    void session.groupchats.directory.service().then(setService);
   }, [session]);
 
   async function submit(e: FormEvent) {
@@ -62,7 +62,7 @@ export function JoinRoomDialog({ session, initialRoom, initialPassword, onClose,
   }
 
   async function browse() {
-    setPublicRooms(await session.groupchats.publicRooms().catch(() => []));
+    setPublicRooms(await session.groupchats.directory.publicRooms().catch(() => []));
   }
 
   const preview = mode === 'create' && address.trim() && !address.includes('@') ? roomAddress(address, service) : null;

@@ -37,21 +37,21 @@ export function OccupantList({ session, room, onAction, onPrivate }: { session: 
               {touchable && (
                 <span className="actions">
                   {o.role === 'visitor' ? (
-                    <button type="button" aria-label={t('rooms.view.voice', { nick: o.nick })} onClick={() => onAction(() => chats.setRole(room.jid, o.nick, 'participant'))}>
+                    <button type="button" aria-label={t('rooms.view.voice', { nick: o.nick })} onClick={() => onAction(() => chats.moderation.setRole(room.jid, o.nick, 'participant'))}>
                       {t('rooms.view.voice', { nick: o.nick })}
                     </button>
                   ) : (
                     o.role === 'participant' && (
-                      <button type="button" aria-label={t('rooms.view.mute', { nick: o.nick })} onClick={() => onAction(() => chats.setRole(room.jid, o.nick, 'visitor'))}>
+                      <button type="button" aria-label={t('rooms.view.mute', { nick: o.nick })} onClick={() => onAction(() => chats.moderation.setRole(room.jid, o.nick, 'visitor'))}>
                         {t('rooms.view.mute', { nick: o.nick })}
                       </button>
                     )
                   )}
-                  <button type="button" aria-label={t('rooms.view.kick', { nick: o.nick })} onClick={() => onAction(() => chats.setRole(room.jid, o.nick, 'none'))}>
+                  <button type="button" aria-label={t('rooms.view.kick', { nick: o.nick })} onClick={() => onAction(() => chats.moderation.setRole(room.jid, o.nick, 'none'))}>
                     {t('rooms.view.kick', { nick: o.nick })}
                   </button>
                   {admin && o.jid && (
-                    <button type="button" aria-label={t('rooms.view.ban', { nick: o.nick })} onClick={() => onAction(() => chats.setAffiliation(room.jid, o.jid!.split('/')[0]!, 'outcast'))}>
+                    <button type="button" aria-label={t('rooms.view.ban', { nick: o.nick })} onClick={() => onAction(() => chats.moderation.setAffiliation(room.jid, o.jid!.split('/')[0]!, 'outcast'))}>
                       {t('rooms.view.ban', { nick: o.nick })}
                     </button>
                   )}

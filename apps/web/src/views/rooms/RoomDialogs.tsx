@@ -36,7 +36,7 @@ function TextDialog({ which, session, room, title, onClose }: { which: 'invite' 
       if (which === 'invite') {
         const jid = await normaliseAddress(value);
         if (!jid) return setError(t('contacts.invalidAddress'));
-        await session.groupchats.invite(room.jid, jid, reason.trim() || undefined);
+        await session.groupchats.moderation.invite(room.jid, jid, reason.trim() || undefined);
         setDone(t('rooms.invite.sent', { jid }));
         setValue('');
         return;

@@ -200,7 +200,7 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
                 actions={actions}
               />
               {!m.outgoing && !m.retracted && moderator && m.archiveId && (
-                <button type="button" className="link moderate" aria-label={`${t('rooms.view.remove')}: ${m.nick}`} onClick={() => act(() => chats.moderate(jid, m))}>
+                <button type="button" className="link moderate" aria-label={`${t('rooms.view.remove')}: ${m.nick}`} onClick={() => act(() => chats.moderation.retract(jid, m))}>
                   {t('rooms.view.remove')}
                 </button>
               )}
