@@ -26,6 +26,13 @@ export class Person {
     const lang = options.lang ?? 'en';
     const { context, page, problems } = await newPerson(browser, { size, locale: lang === 'de' ? 'de-DE' : 'en-US' });
     await page.goto(url);
+    // The app has started once it shows its name; a busy machine may take a while to run the bundle.
+    try {
+      await page.getByRole('heading', { name: 'Conexizan', level: 1 }).or(page.getByRole('banner')).first().waitFor({ timeout: 60_000 });
+    } catch (error) {
+      await screenshot(page, `failure-open-${size}-${lang}-${Date.now()}`).catch(() => {});
+      throw new Error(`the app did not start: ${(error as Error).message}\npage problems: ${problems.join('\n') || 'none'}`);
+    }
     return new Person(page, context, problems, size, lang);
   }
 
