@@ -119,6 +119,12 @@ describe('group chat between the web client and a slixmpp user', () => {
     await expect(roomLog(dana).locator('b').count()).resolves.toBe(0);
     // Our own message is confirmed by the room echoing it back, not left waiting.
     await expect.poll(() => roomLog(dana).getByRole('article').filter({ hasText: text }).first().innerText(), { timeout: 15_000 }).not.toMatch(/Waiting|pending/i);
+    // A correction from the other client (XEP-0308 in a room) replaces the text where it stands.
+    await sendInRoom(dana, 'ask slixmpp to correct');
+    await carol.next('corrected', { room: ROOM });
+    const corrected = roomLog(dana).getByRole('article', { name: /^Carol, / }).filter({ hasText: 'second draft' });
+    await corrected.getByText('(edited)').waitFor({ timeout: 30_000 });
+    await expect(roomLog(dana).getByText('first draft').count()).resolves.toBe(0);
   });
 
   it('the room’s refusals are explained in German: members only, and a nickname already taken', async () => {

@@ -4,7 +4,9 @@ A slixmpp user in a group chat, for the web client's end-to-end tests: it
 registers, waits for an invitation to a room (XEP-0045 §7.8.2, as the
 browser sends it), enters with slixmpp's own xep_0045 plugin and then, in
 the room, reports every message from someone else and answers those that
-start with "ask slixmpp" with "slixmpp heard: <body>". It leaves when its
+start with "ask slixmpp" with "slixmpp heard: <body>"; to "ask slixmpp to
+correct" it sends "first draft" and then corrects it (XEP-0308) to "second
+draft". It leaves when its
 standard input closes. Observations are JSON lines on stdout (the helpers
 of the server's interop scripts, as third_party.py uses them).
 
@@ -18,6 +20,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../server/test/interop/slixmpp'))
 from scenario import Scenario, emit, run_story  # noqa: E402
 from slixmpp import JID  # noqa: E402
+from slixmpp.xmlstream import ET  # noqa: E402
 
 LONG_WAIT = 120.0
 OCCUPANT_ID = '{urn:xmpp:occupant-id:0}occupant-id'
@@ -66,7 +69,15 @@ async def story(args):
                 delayed = msg.xml.find('{urn:xmpp:delay}delay') is not None
                 emit('groupchat', room=room, nick=nick, body=msg['body'], delayed=delayed,
                      occupant_id=occupant.get('id') if occupant is not None else None)
-                if msg['body'].startswith('ask slixmpp') and not delayed:
+                if msg['body'] == 'ask slixmpp to correct' and not delayed:
+                    draft = client.make_message(mto=JID(room), mbody='first draft', mtype='groupchat')
+                    draft_id = draft['id']
+                    draft.send()
+                    correction = client.make_message(mto=JID(room), mbody='second draft', mtype='groupchat')
+                    correction.xml.append(ET.Element('{urn:xmpp:message-correct:0}replace', id=draft_id))
+                    correction.send()
+                    emit('corrected', room=room, id=draft_id)
+                elif msg['body'].startswith('ask slixmpp') and not delayed:
                     client.send_message(mto=JID(room), mbody=f"slixmpp heard: {msg['body']}", mtype='groupchat')
                     emit('answered', room=room, body=msg['body'])
 
