@@ -96,6 +96,43 @@ describe('two web users chat with OMEMO', () => {
     await olga.messages(late).getByText(encryptionText(olga).encrypted, { exact: true }).waitFor({ timeout: 30_000 });
   });
 
+  it("Olga compares Paul's fingerprint with the one his settings show, verifies it, and her next message says so", async () => {
+    // Paul's own fingerprint, as his settings show it.
+    await paul.page.getByRole('button', { name: paul.t.settings, exact: true }).click();
+    const paulsOwn = paul.page.getByRole('region', { name: /Verschlüsselung/ }).locator('code.fingerprint').first();
+    await paulsOwn.waitFor({ timeout: 30_000 });
+    const fingerprint = (await paulsOwn.textContent())!.trim();
+    expect(fingerprint).toMatch(/^([0-9a-f]{8} ){7}[0-9a-f]{8}$/);
+    expect(await paul.unnamedControls()).toEqual([]);
+    await paul.page.getByRole('button', { name: paul.t.closeSettings, exact: true }).click();
+    await paul.openChat(OLGA);
+
+    const text = encryptionText(olga);
+    await olga.page.getByRole('button', { name: text.fingerprints, exact: true }).click();
+    const dialog = olga.page.getByRole('dialog');
+    const device = dialog.getByRole('listitem').filter({ hasText: fingerprint });
+    await device.waitFor({ timeout: 30_000 });
+    await expect(dialog.locator('img[alt]').count()).resolves.toBeGreaterThan(0);
+    expect(await olga.unnamedControls()).toEqual([]);
+    await device.getByRole('button', { name: /verified$/ }).click();
+    await device.getByText('Verified', { exact: true }).waitFor();
+    await dialog.getByRole('button', { name: text.close, exact: true }).click();
+    await olga.send('now verified');
+    await olga.messages('now verified').getByText(text.encryptedVerified, { exact: true }).waitFor({ timeout: 30_000 });
+    await paul.messages('now verified').getByText(encryptionText(paul).encrypted, { exact: true }).waitFor({ timeout: 30_000 });
+  });
+
+  it('Olga sees her other browser among her devices and removes it', async () => {
+    await olga.page.getByRole('button', { name: olga.t.settings, exact: true }).click();
+    const others = olga.page.getByRole('list', { name: 'Your other devices' });
+    await others.getByRole('listitem').first().waitFor({ timeout: 30_000 });
+    const before = await others.getByRole('listitem').count();
+    await others.getByRole('button', { name: /^Remove device \d+$/ }).first().click();
+    await expect.poll(() => others.getByRole('listitem').count(), { timeout: 30_000 }).toBe(before - 1);
+    await olga.page.getByRole('button', { name: olga.t.closeSettings, exact: true }).click();
+    await olga.openChat(PAUL);
+  });
+
   it('a python-omemo user and a browser user read each other', async () => {
     const QUINN = 'quinn@localhost';
     await createAccount({ port: server.c2sPort, username: 'quinn', password: 'quinn python-omemo password' });
