@@ -204,4 +204,29 @@ describe('GroupChats', () => {
       ['Alice', 'Bob', true, 'thanks'],
     ]);
   });
+
+  it('reactions count once per occupant id, and our own retraction (by the room’s id) applies when the room reflects it', async () => {
+    const { chats, sent, feed } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(occupant('Alice', { codes: [110], id: 'occ-alice' }));
+    await joined;
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='b1'><body>lunch?</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s1'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-bob'/></message>`);
+    const reaction = (nick: string, occ: string, emoji: string) =>
+      `<message from='${ROOM}/${nick}' type='groupchat' id='r-${nick}-${emoji.length}'><reactions xmlns='${NS.REACTIONS}' id='s1'><reaction>${emoji}</reaction></reactions><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='${occ}'/></message>`;
+    feed(reaction('Carol', 'occ-carol', '👍'));
+    feed(reaction('Carol2', 'occ-carol', '🎉'));
+    expect(chats.store.get(ROOM)!.messages[0]!.reactions).toEqual({ 'occ-carol': ['🎉'] });
+
+    await chats.send(ROOM, 'mine');
+    const mine = sent[sent.length - 1]!;
+    feed(`<message from='${ROOM}/Alice' type='groupchat' id='${mine.attrs.id}'><body>mine</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s2'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-alice'/></message>`);
+    await chats.retractOwn(ROOM, chats.store.get(ROOM)!.messages[1]!);
+    const retract = sent[sent.length - 1]!;
+    expect([retract.attrs.type, retract.getChild('retract', NS.RETRACT)?.attrs.id]).toEqual(['groupchat', 's2']);
+    feed(`<message from='${ROOM}/Alice' type='groupchat' id='${retract.attrs.id}'><retract xmlns='${NS.RETRACT}' id='s2'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-alice'/></message>`);
+    expect(chats.store.get(ROOM)!.messages.map((m) => [m.body, !!m.retracted])).toEqual([
+      ['lunch?', false],
+      ['', true],
+    ]);
+  });
 });
