@@ -56,3 +56,14 @@ describe('ejabberd setup', () => {
     expect(config(false)).toContain('what: ["register", "add_rosteritem"]');
   });
 });
+
+describe('a peer that is not installed', () => {
+  it('is reported as not measured, with the reason, when installing is not allowed', async () => {
+    const { PEER_PACKAGES, ensurePeerInstalled } = await import('./peers.ts');
+    PEER_PACKAGES['absent-server'] = { binary: '/nonexistent/bin/absent-server', packages: ['absent-server-package'] };
+    const log: string[] = [];
+    expect(ensurePeerInstalled('absent-server', false, (t) => log.push(t))).toBe('absent-server-package is not installed (and --no-install was given)');
+    expect(log).toEqual([]); // nothing was attempted
+    delete PEER_PACKAGES['absent-server'];
+  });
+});
