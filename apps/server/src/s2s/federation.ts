@@ -8,7 +8,9 @@ import type { Config } from '../config/schema.ts';
 import type { ServerCore } from '../core/core.ts';
 import type { StanzaEvent } from '../core/router.ts';
 import type { CertificateInfo } from '../tls/certificates.ts';
+import { registerBorderCommands } from './border-commands.ts';
 import { BorderPolicy } from './border-policy.ts';
+import { loadBorderState, saveBorderState, type BorderLists } from './border-state.ts';
 import { dialbackKey, dialbackKeyMatches } from './dialback-key.ts';
 import { DomainRate } from './domain-rate.ts';
 import { IncomingStream, type IncomingHost } from './incoming.ts';
@@ -35,6 +37,10 @@ export class Federation {
   readonly #core: ServerCore;
   readonly #config: Config;
   readonly #policy: BorderPolicy;
+  readonly #dataDir: string;
+  /** the lists in the config file, and the admins' own (ad-hoc commands), which win when present */
+  #configLists: BorderLists;
+  #adminLists: BorderLists | null;
   readonly #rate: DomainRate;
   readonly #secret: Uint8Array;
   readonly #clientTls: ConnectionOptions;
@@ -54,7 +60,19 @@ export class Federation {
     this.#core = core;
     this.#config = core.config;
     const s2s = core.config.s2s;
-    this.#policy = new BorderPolicy(s2s);
+    this.#dataDir = options.dataDir;
+    this.#configLists = { blocked_domains: s2s.blocked_domains, allowed_domains: s2s.allowed_domains };
+    this.#adminLists = this.#loadAdminLists();
+    this.#policy = new BorderPolicy(this.#borderLists());
+    registerBorderCommands(core, {
+      lists: () => this.#borderLists(),
+      source: () => (this.#adminLists ? 'admin' : 'config'),
+      change: (lists) => {
+        saveBorderState(this.#dataDir, lists);
+        this.#adminLists = lists;
+        this.#applyPolicy();
+      },
+    });
     this.#rate = new DomainRate(s2s.stanzas_per_second);
     this.#secret = persistentSecret(options.dataDir, 'dialback');
     const ca = trustedRoots(s2s.ca_file);
@@ -104,16 +122,41 @@ export class Federation {
     return bound;
   }
 
-  /** Applies new block/allow lists at once: streams with domains no longer allowed are closed. */
+  /**
+   * Applies new block/allow lists at once (SIGHUP): the config file's, unless
+   * admins changed them with ad-hoc commands; their file is read again too,
+   * so deleting it goes back to the config file.
+   */
   reload(config: Config): void {
-    this.#policy.update(config.s2s);
+    this.#configLists = { blocked_domains: config.s2s.blocked_domains, allowed_domains: config.s2s.allowed_domains };
+    this.#adminLists = this.#loadAdminLists();
+    this.#applyPolicy();
+  }
+
+  #borderLists(): BorderLists {
+    return this.#adminLists ?? this.#configLists;
+  }
+
+  #loadAdminLists(): BorderLists | null {
+    try {
+      return loadBorderState(this.#dataDir);
+    } catch (error) {
+      this.#core.log.error({ reason: (error as Error).message }, 'the federation lists saved by admins cannot be read; using the config file');
+      return null;
+    }
+  }
+
+  /** Streams with domains no longer allowed are closed, stanzas queued for them bounce. */
+  #applyPolicy(): void {
+    const lists = this.#borderLists();
+    this.#policy.update(lists);
     for (const stream of this.#incoming) stream.recheckPolicy();
     for (const [domain, remote] of this.#remotes) {
       if (this.#policy.allows(domain)) continue;
       this.#remotes.delete(domain);
       for (const stanza of remote.stop('policy-violation')) this.#bounce(stanza, 'not-allowed', 'this server does not federate with that domain');
     }
-    this.#core.log.info({ blocked: config.s2s.blocked_domains.length, allowed: config.s2s.allowed_domains.length }, 'federation policy reloaded');
+    this.#core.log.info({ blocked: lists.blocked_domains.length, allowed: lists.allowed_domains.length, source: this.#adminLists ? 'admin' : 'config' }, 'federation policy applied');
   }
 
   /** The outgoing connection to `domain`, if any (for tests and diagnostics). */

@@ -140,7 +140,7 @@ describe('two Conexizan servers', () => {
       const before = b.output().length;
       b.writeConfig(`${bobTomlBase}blocked_domains = ["${A.domain}"]\n${hostsOfB}`);
       b.signal('SIGHUP');
-      await b.waitForLog(/federation policy reloaded/, 10_000, before);
+      await b.waitForLog(/federation policy applied/, 10_000, before);
       // b.test closed our stream with policy-violation; what is sent after that must bounce.
       await eventually(() => a.server.federation?.remote(B.domain)?.connected !== true, 'the closed stream to be noticed', 10_000);
       const refused = chat(`bob@${B.domain}`, 'while blocked');
@@ -156,7 +156,7 @@ describe('two Conexizan servers', () => {
       const lifted = b.output().length;
       b.writeConfig(`${bobTomlBase}${hostsOfB}`);
       b.signal('SIGHUP');
-      await b.waitForLog(/federation policy reloaded/, 10_000, lifted);
+      await b.waitForLog(/federation policy applied/, 10_000, lifted);
       alice.send(chat(`bob@${B.domain}`, 'after the block'));
       await bob.inbox.waitFor(hasBody('after the block'), 'a message once unblocked', 30_000);
     } finally {
