@@ -94,6 +94,8 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
       else await chats.send(jid, text, { replyTo: replyTo ?? undefined });
     } catch (error) {
       if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }));
+      // Nothing typed is lost: the composer keeps the text and shows why it did not go.
+      if (session.status !== 'online') throw new Error(t('rooms.errors.offline'));
       throw new Error(room?.state === 'joined' ? roomProblem(t, error) : t('rooms.view.notJoined'));
     }
     stickToBottom.current = true;
