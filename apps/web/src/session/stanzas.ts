@@ -42,7 +42,8 @@ function fileOf(stanza: Element, body: string): FileRef | undefined {
   if (!url || url !== body.trim()) return undefined;
   try {
     const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+    // aesgcm: XEP-0454 files, which only ever arrive inside OMEMO (omemo/layer.ts adds the link after decrypting)
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:' && parsed.protocol !== 'aesgcm:') return undefined;
     return { url: parsed.href, name: decodeURIComponent(parsed.pathname.split('/').pop() ?? '') || undefined };
   } catch {
     return undefined;

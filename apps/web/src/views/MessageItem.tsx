@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { ChatMessage } from '../session/model.ts';
 import { MessageText } from './MessageText.tsx';
 import { MessageSecurityLabel, UndecryptableNotice } from './encryption/MessageSecurity.tsx';
+import { EncryptedFile } from './encryption/EncryptedFile.tsx';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 const IMAGE = /\.(png|jpe?g|gif|webp|avif)$/i;
@@ -63,6 +64,8 @@ export const MessageItem = memo(function MessageItem({ message: m, self, domain,
         <UndecryptableNotice message={m} />
       ) : m.retracted ? (
         <p className="body muted">{t('chat.retracted')}</p>
+      ) : m.file?.url.startsWith('aesgcm://') ? (
+        <EncryptedFile file={m.file} domain={domain} />
       ) : m.file ? (
         <p className="body">
           {previewAllowed(m.file.url, domain) ? (

@@ -68,6 +68,11 @@ describe('OmemoLayer', () => {
     wire.attrs.from = 'alice@x/web';
     const [message] = read(await bob.layer.incoming(wire));
     expect(message).toMatchObject({ body: url, file: { url }, security: 'encrypted' });
+    const aesgcm = `aesgcm://upload.x/abc/cat.png#${'ab'.repeat(44)}`;
+    const sealedLink = await alice.layer.outgoing(chatMessage('bob@x', 'f2', aesgcm, { file: aesgcm }));
+    expect(sealedLink.toString()).not.toContain('aesgcm');
+    sealedLink.attrs.from = 'alice@x/web';
+    expect(read(await bob.layer.incoming(sealedLink))[0]).toMatchObject({ body: aesgcm, file: { url: aesgcm } });
   }, 60_000);
 
   it('explains a damaged message instead of showing nothing, and keeps working', async () => {
@@ -101,6 +106,8 @@ describe('OmemoLayer', () => {
     const wire = await alice.layer.outgoing(chatMessage('carol@x', 'm2', 'hello'));
     expect(wire.getChildText('body')).toBe('hello');
     expect(alice.protections).toEqual(['unencrypted']);
+    // A file link with its key in the fragment is never sent in plain text, whatever the chat's choice.
+    await expect(alice.layer.outgoing(chatMessage('carol@x', 'm3', `aesgcm://x/f.png#${'0'.repeat(88)}`))).rejects.toBeInstanceOf(EncryptionRefusedError);
   }, 60_000);
 
   it('marks plain messages as unencrypted and drops a forged mark', async () => {

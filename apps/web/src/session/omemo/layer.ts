@@ -205,6 +205,8 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     if (skip) return stanza;
     const id = stanza.attrs.id ?? crypto.randomUUID();
     if ((await this.options.store.get(MODE_KEY + to)) === 'plain') {
+      // An aesgcm:// link carries the file's key in its fragment: it never goes out in plain text.
+      if (body.includes('aesgcm://')) throw new EncryptionRefusedError(to, new OmemoError('bad-media', 'an aesgcm:// link is only sent encrypted'));
       this.options.onSent(to, id, 'unencrypted');
       return stanza;
     }
@@ -259,7 +261,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       if (result.plaintext === null) return plain;
       plain.append(xml('body', {}, result.plaintext));
       // OMEMO 0.3 encrypts only the body, so senders leave XEP-0066 out and a lone link is the file (as in Conversations).
-      if (/^https?:\/\/\S+$/.test(result.plaintext)) plain.append(xml('x', { xmlns: NS.OOB }, xml('url', {}, result.plaintext)));
+      if (/^(https?|aesgcm):\/\/\S+$/.test(result.plaintext)) plain.append(xml('x', { xmlns: NS.OOB }, xml('url', {}, result.plaintext)));
       plain.append(securityMark({ security: result.security }));
       return plain;
     } catch (error) {
