@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../support/free-port.ts';
 import { startProsody, type ProsodyInstance } from '../support/prosody.ts';
 import { chat, hasBody, login } from '../support/raw-xmpp.ts';
 import { makeTestCa } from '../support/test-ca.ts';
@@ -13,8 +14,8 @@ import { eventually } from '../support/wait.ts';
  * Prosody negotiates it only on streams authenticated by certificate (it
  * offers and enables SM once a stream is authenticated, and with dialback
  * its features come before that), so both servers here hold certificates
- * from one test CA that both trust. Conexizan listens on 5269 of its own
- * address because Prosody, without SRV records, connects there.
+ * from one test CA that both trust. Prosody finds our free s2s port
+ * through an SRV record its resolver is given.
  */
 const CNX = { domain: 'cnx-sm.test', address: '127.0.0.16' };
 const PEER = { domain: 'prosody-sm.test', address: '127.0.0.17' };
@@ -29,11 +30,19 @@ beforeAll(async () => {
   const ca = makeTestCa(dir);
   const ours = ca.issue(CNX.domain);
   const theirs = ca.issue(PEER.domain);
-  prosody = await startProsody({ domain: PEER.domain, address: PEER.address, peers: { [CNX.domain]: CNX.address }, streamManagement: true, tls: { cert: theirs.cert, key: theirs.key, caFile: ca.caFile } });
+  const [s2sPort] = (await freePorts(1)) as [number];
+  prosody = await startProsody({
+    domain: PEER.domain,
+    address: PEER.address,
+    peers: { [CNX.domain]: CNX.address },
+    peerSrv: { domain: CNX.domain, port: s2sPort },
+    streamManagement: true,
+    tls: { cert: theirs.cert, key: theirs.key, caFile: ca.caFile },
+  });
   server = await startTestServer({
     domain: CNX.domain,
     bind: CNX.address,
-    ports: { s2s: 5269 },
+    ports: { s2s: s2sPort },
     tls: { cert: ours.certFile, key: ours.keyFile },
     s2s: { ca_file: ca.caFile, hosts: { [PEER.domain]: `${PEER.address}:${prosody.s2sPort}` } },
   });

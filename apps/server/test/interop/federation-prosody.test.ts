@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../support/free-port.ts';
 import { runSlixmpp, type Observation } from '../support/python.ts';
 import { startProsody, type ProsodyInstance } from '../support/prosody.ts';
 import { chat, hasBody, login, stanzaErrorCondition } from '../support/raw-xmpp.ts';
@@ -11,9 +12,8 @@ import { eventually } from '../support/wait.ts';
  * prosody.test on 127.0.0.3, Conexizan as cnx.test on 127.0.0.2, each with a
  * self-signed certificate, so the servers must fall back to dialback
  * (XEP-0220). We reach Prosody with TLS from the first byte (XEP-0368, its
- * s2s_direct_tls port), Prosody reaches us with STARTTLS on 5269: with no
- * SRV records that is the port it must use, so this file (alone) needs
- * 127.0.0.2:5269 free. slixmpp users on both sides subscribe, chat, fetch each
+ * s2s_direct_tls port), Prosody reaches us with STARTTLS on a free port it
+ * finds through an SRV record its resolver is given. slixmpp users on both sides subscribe, chat, fetch each
  * other's OMEMO device list and vCard. Then Prosody is killed: stanzas to it
  * bounce with remote-server-not-found while local chat goes on.
  */
@@ -26,8 +26,9 @@ let server: TestServer;
 let prosody: ProsodyInstance;
 
 beforeAll(async () => {
-  prosody = await startProsody({ domain: PEER.domain, address: PEER.address, peers: { [CNX.domain]: CNX.address } });
-  server = await startTestServer({ domain: CNX.domain, bind: CNX.address, ports: { s2s: 5269 }, s2s: { hosts: { [PEER.domain]: `tls://${PEER.address}:${prosody.s2sDirectTlsPort}` } } });
+  const [s2sPort] = (await freePorts(1)) as [number];
+  prosody = await startProsody({ domain: PEER.domain, address: PEER.address, peers: { [CNX.domain]: CNX.address }, peerSrv: { domain: CNX.domain, port: s2sPort } });
+  server = await startTestServer({ domain: CNX.domain, bind: CNX.address, ports: { s2s: s2sPort }, s2s: { hosts: { [PEER.domain]: `tls://${PEER.address}:${prosody.s2sDirectTlsPort}` } } });
   for (const user of ['alice', 'carol', 'dave']) await server.core.accounts.create(user, PASSWORD);
   prosody.register('bob', PASSWORD);
 }, 60_000);

@@ -20,8 +20,14 @@ export interface ProsodyOptions {
   domain: string;
   /** loopback address Prosody alone listens on */
   address: string;
-  /** domain -> address of the other servers; Prosody finds no SRV records, so it connects to port 5269 there */
+  /** domain -> address of the other servers; without `peerSrv` Prosody finds no SRV records, so it connects to port 5269 there */
   peers: Record<string, string>;
+  /**
+   * An _xmpp-server._tcp SRV record for one peer, so that peer may listen on
+   * any free port instead of 5269 (two test runs on one machine cannot
+   * collide). One only: lua-unbound takes a single local-data option.
+   */
+  peerSrv?: { domain: string; port: number };
   /** a XEP-0045 service on this Prosody (its own `muc` component, with mod_muc_mam), e.g. conference.<domain> */
   muc?: string;
   /** load mod_smacks, which also does XEP-0198 on server-to-server streams (smacks_enabled_s2s defaults to true) */
@@ -97,7 +103,7 @@ c2s_require_encryption = true
 s2s_require_encryption = true
 -- Our test server's certificate is self-signed: dialback decides (XEP-0220).
 s2s_secure_auth = false
-unbound = { hoststxt = ${lua(join(dir, 'hosts'))} }
+unbound = { hoststxt = ${lua(join(dir, 'hosts'))}${options.peerSrv ? `, options = { ["local-data:"] = ${lua(`_xmpp-server._tcp.${options.peerSrv.domain}. 60 IN SRV 0 0 ${options.peerSrv.port} ${options.peerSrv.domain}.`)} }` : ''} }
 ssl = { certificate = ${lua(join(dir, 'cert.pem'))}, key = ${lua(join(dir, 'key.pem'))}${options.tls ? `, cafile = ${lua(options.tls.caFile)}` : ''} }
 
 VirtualHost ${lua(options.domain)}
