@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AuthError, savedLogin, saveLogin, type SavedLogin } from './session/account.ts';
+import { AuthError, isAccountPassword, savedLogin, saveLogin, type SavedLogin } from './session/account.ts';
 import { Session } from './session/session.ts';
 import { AuthView } from './views/AuthView.tsx';
 import { MainView } from './views/MainView.tsx';
@@ -19,8 +19,9 @@ export function App() {
   const [restoring, setRestoring] = useState(() => savedLogin() !== null);
 
   useEffect(() => {
-    const saved = savedLogin();
-    if (!saved) return;
+    const restored = savedLogin();
+    if (!restored) return;
+    const { login: saved, saltedPassword } = restored;
     const session = new Session(saved.jid, saved.domain);
     let cancelled = false;
     void (async () => {
@@ -31,7 +32,7 @@ export function App() {
       // Retry until the network answers; a refused password sends the user to the login screen.
       for (let attempt = 0; !cancelled && !session.ended; attempt++) {
         try {
-          await session.start({ service: saved.service, domain: saved.domain, username: saved.username, password: saved.password });
+          await session.start({ service: saved.service, domain: saved.domain, username: saved.username, saltedPassword });
           return;
         } catch (error) {
           if (error instanceof AuthError) {
@@ -50,6 +51,12 @@ export function App() {
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+
+  useEffect(() => {
+    if (!active?.stay) return;
+    // Each accepted login (also after a password change here) refreshes what this device keeps.
+    return active.session.connection.on('saltedPassword', (salted) => saveLogin(active.login, salted));
+  }, [active]);
 
   useEffect(() => {
     if (!active) return;
@@ -77,7 +84,7 @@ export function App() {
         defaultDomain={window.location.hostname}
         notice={notice}
         onSession={(session, login, stay) => {
-          saveLogin(stay ? login : null);
+          saveLogin(stay ? login : null, session.connection.saltedPassword);
           setNotice(null);
           setActive({ session, login, stay });
         }}
@@ -87,12 +94,11 @@ export function App() {
   return (
     <MainView
       session={active.session}
-      password={active.login.password}
+      checkPassword={(typed) => isAccountPassword(typed, { password: null, saltedPassword: active.session.connection.saltedPassword })}
       onLogout={() => void end(true, t('auth.loggedOut'))}
-      onPasswordChanged={(password) => {
-        const login = { ...active.login, password };
-        if (active.stay) saveLogin(login);
-        setActive({ ...active, login });
+      onPasswordChanged={() => {
+        // The saved SaltedPassword belongs to the old password; the next login on this connection saves a new one.
+        if (active.stay) saveLogin(null);
       }}
       onDeleted={() => void end(true, t('auth.deleted'))}
     />

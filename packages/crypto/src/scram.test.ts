@@ -189,6 +189,25 @@ describe('client and server together', async () => {
     expect(r.username).toBe('ascii');
   });
 
+  it('a cached SaltedPassword logs in without the password, and stops working once the salt changes', async () => {
+    const first = new ScramClientSession({ hash: 'SHA-256', username: 'juliet', password: 'r0m€o ♥ fore ver' });
+    await exchange(first, server('SHA-256'));
+    const cached = first.saltedPassword!;
+    expect(cached).toMatchObject({ hash: 'SHA-256', iterations: 4096 });
+    const again = new ScramClientSession({ hash: 'SHA-256', username: 'juliet', saltedPassword: cached });
+    expect((await exchange(again, server('SHA-256'))).username).toBe('juliet');
+
+    // The password changed on another device: new salt, so the cache is useless and says so.
+    const stale = { ...cached, salt: cached.salt.map((b) => b ^ 0xff) };
+    const refused = new ScramClientSession({ hash: 'SHA-256', username: 'juliet', saltedPassword: stale });
+    const srv = server('SHA-256');
+    await expect(refused.final(await srv.start(refused.first()))).rejects.toMatchObject({ condition: 'not-authorized' });
+    // A cache for the other hash is not used either.
+    const otherHash = new ScramClientSession({ hash: 'SHA-1', username: 'juliet', saltedPassword: cached });
+    const srv1 = server('SHA-1');
+    await expect(otherHash.final(await srv1.start(otherHash.first()))).rejects.toMatchObject({ condition: 'not-authorized' });
+  });
+
   it('password normalization: NFD, fullwidth, soft hyphen and spaces all match', async () => {
     await addUser('norm', 'Ｃafé\u00adpass word');
     for (const pw of ['Cafe\u0301pass word', 'Café\u00adpass\u3000word', 'Café\u200dpass\u2003word']) {

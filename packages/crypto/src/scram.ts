@@ -128,7 +128,15 @@ const SERVER_KEY = utf8Encode('Server Key');
 
 /** SaltedPassword, ClientKey, StoredKey, ServerKey for an already prepared password. */
 async function keysFromPrepared(hash: ScramHash, prepared: string, salt: Uint8Array, iterations: number) {
-  const salted = await hi(hash, prepared, salt, iterations);
+  return keysFromSalted(hash, await hi(hash, prepared, salt, iterations));
+}
+
+/** SaltedPassword := Hi(SASLprep(password), salt, i): what a client may cache instead of the password. */
+export async function saltPassword(hash: ScramHash, password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  return hi(hash, prepPassword(password), salt, iterations);
+}
+
+async function keysFromSalted(hash: ScramHash, salted: Uint8Array) {
   const clientKey = await hmac(hash, salted, CLIENT_KEY);
   const storedKey = await digest(hash, clientKey);
   const serverKey = await hmac(hash, salted, SERVER_KEY);
@@ -432,10 +440,26 @@ export function scramServerErrorMessage(serverError: string): Uint8Array {
 // ---------------------------------------------------------------------------
 // client
 
+/**
+ * SaltedPassword for one salt and iteration count (RFC 5802 §5.1 allows a
+ * client to cache it). A device that wants to log in again without keeping
+ * the password keeps this instead: it opens this one account, but does not
+ * reveal a password that may be used elsewhere too.
+ */
+export interface ScramSaltedPassword {
+  hash: ScramHash;
+  salt: Uint8Array;
+  iterations: number;
+  key: Uint8Array;
+}
+
 export interface ScramClientOptions {
   hash: ScramHash;
   username: string;
-  password: string;
+  /** the password; may be left out when `saltedPassword` is given */
+  password?: string;
+  /** a cached SaltedPassword, used when the server's salt and iteration count still match it */
+  saltedPassword?: ScramSaltedPassword | null;
   /** channel binding for a -PLUS mechanism (type and the connection's data); null/undefined for plain SCRAM */
   plus?: { type: string; data: Uint8Array } | null;
   /**
@@ -464,6 +488,7 @@ export class ScramClientSession {
   readonly #gs2Header: string;
   readonly #bare: string;
   #serverSignature: Uint8Array | null = null;
+  #salted: ScramSaltedPassword | null = null;
   #state: 'initial' | 'first' | 'final' | 'done' = 'initial';
 
   constructor(opts: ScramClientOptions) {
@@ -516,7 +541,8 @@ export class ScramClientSession {
     }
 
     const { hash } = this.#opts;
-    const { clientKey, storedKey, serverKey } = await keysFromPrepared(hash, prepPassword(this.#opts.password), salt, iterations);
+    const { salted, clientKey, storedKey, serverKey } = await this.#keys(salt, iterations);
+    this.#salted = { hash, salt, iterations, key: salted };
     const cbInput = concatBytes(utf8Encode(this.#gs2Header), this.#opts.plus ? this.#opts.plus.data : new Uint8Array(0));
     const withoutProof = `c=${base64Encode(cbInput)},r=${nonce}`;
     const authMessage = utf8Encode(`${this.#bare},${sf},${withoutProof}`);
@@ -524,6 +550,23 @@ export class ScramClientSession {
     const proof = xorBytes(clientKey, clientSignature);
     this.#serverSignature = await hmac(hash, serverKey, authMessage);
     return utf8Encode(`${withoutProof},p=${base64Encode(proof)}`);
+  }
+
+  /** The SaltedPassword this exchange used, for a client that caches it instead of the password (after final()). */
+  get saltedPassword(): ScramSaltedPassword | null {
+    return this.#salted;
+  }
+
+  async #keys(salt: Uint8Array, iterations: number) {
+    const { hash, password, saltedPassword: cached } = this.#opts;
+    if (cached && cached.hash === hash && cached.iterations === iterations && constantTimeEqual(cached.salt, salt)) {
+      return keysFromSalted(hash, cached.key);
+    }
+    if (password === undefined) {
+      // The password was changed (new salt) or the server re-hashed it: only the password can help now.
+      throw new ScramError('not-authorized', 'the saved login no longer matches the server: the password is needed again');
+    }
+    return keysFromPrepared(hash, prepPassword(password), salt, iterations);
   }
 
   /** Checks server-final-message; throws ScramError unless v= is the expected ServerSignature. */

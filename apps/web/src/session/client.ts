@@ -1,7 +1,8 @@
 import { client as createXmppClient, type XmppClient } from '@xmpp/client';
 import { xml, type Element } from '@conexizan/protocol';
 import { Emitter } from './events.ts';
-import { SCRAM_MECHANISMS, scramMechanism } from './scram-mechanism.ts';
+import type { ScramSaltedPassword } from '@conexizan/crypto/scram';
+import { SCRAM_MECHANISMS, scramMechanism, type ScramCredentials } from './scram-mechanism.ts';
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline';
 
@@ -20,6 +21,8 @@ export type ConnectionEvents = {
   unacked: [Element];
   /** the server refused our credentials on a reconnection */
   rejected: [];
+  /** logged in with SCRAM: the SaltedPassword to keep for "stay logged in" instead of the password */
+  saltedPassword: [ScramSaltedPassword];
 };
 
 /**
@@ -39,7 +42,10 @@ export interface LoginOptions {
   service: string;
   domain: string;
   username: string;
-  password: string;
+  /** the password, while the user has just typed it (kept in memory only) */
+  password?: string;
+  /** a SaltedPassword saved by "stay logged in", used instead of a password */
+  saltedPassword?: ScramSaltedPassword | null;
   resource?: string;
   /** runs on the unauthenticated stream before SASL: used for in-band registration */
   beforeAuth?: (xmpp: XmppClient) => Promise<void>;
@@ -50,7 +56,9 @@ export class AuthError extends Error {
 }
 
 /** Which SASL mechanism to use: SCRAM first; PLAIN only inside TLS. */
-export function chooseMechanism(offered: string[], secure: boolean): string | null {
+export function chooseMechanism(offered: string[], secure: boolean, saved?: ScramSaltedPassword | null): string | null {
+  // With only a saved SaltedPassword, the mechanism it was made for is the one that can work.
+  if (saved) return offered.includes(`SCRAM-${saved.hash}`) ? `SCRAM-${saved.hash}` : null;
   for (const name of SCRAM_MECHANISMS) if (offered.includes(name)) return name;
   if (secure && offered.includes('PLAIN')) return 'PLAIN';
   return null;
@@ -61,6 +69,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   #xmpp: XmppClient | null = null;
   #status: ConnectionStatus = 'offline';
   #transforms: StanzaTransform[] = [];
+  #saltedPassword: ScramSaltedPassword | null = null;
+  #password: string | undefined;
   #failures = 0;
   #iqHandlers: { type: 'get' | 'set'; ns: string; name: string; handler: (stanza: Element) => unknown }[] = [];
   jid = '';
@@ -80,8 +90,20 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.emit('status', status);
   }
 
+  /** The SaltedPassword of the last accepted login (SCRAM only), for "stay logged in" and for checking a typed password. */
+  get saltedPassword(): ScramSaltedPassword | null {
+    return this.#saltedPassword;
+  }
+
+  /** The password was changed on this connection: reconnections use the new one (the old SaltedPassword is void). */
+  useNewPassword(password: string): void {
+    this.#password = password;
+    this.#saltedPassword = null;
+  }
+
   /** Connects and authenticates; rejects with AuthError on wrong credentials, another Error when unreachable. */
   async login(options: LoginOptions): Promise<string> {
+    this.#password = undefined;
     let beforeAuth = options.beforeAuth;
     const xmpp = createXmppClient({
       service: options.service,
@@ -92,10 +114,24 @@ export class Connection extends Emitter<ConnectionEvents> {
         const before = beforeAuth;
         beforeAuth = undefined;
         if (before) await before(xmpp);
-        const mechanism = chooseMechanism(mechanisms, xmpp.isSecure());
-        if (!mechanism) throw new AuthError('the server offers no mechanism we can use safely');
+        const password = this.#password ?? options.password;
+        const saved = password === undefined ? (this.#saltedPassword ?? options.saltedPassword ?? null) : null;
+        const mechanism = chooseMechanism(mechanisms, xmpp.isSecure(), saved);
+        if (!mechanism) throw new AuthError(saved ? 'not-authorized' : 'the server offers no mechanism we can use safely');
+        let candidate: ScramSaltedPassword | null = null;
+        const credentials: ScramCredentials = {
+          username: options.username,
+          ...(password !== undefined ? { password } : {}),
+          saltedPassword: saved,
+          onSaltedPassword: (salted) => (candidate = salted),
+        };
         try {
-          await authenticate({ username: options.username, password: options.password }, mechanism);
+          await authenticate(credentials, mechanism);
+          // Kept only once the server accepted it: a mistyped password must not be remembered.
+          if (candidate) {
+            this.#saltedPassword = candidate;
+            this.emit('saltedPassword', candidate);
+          }
         } catch (error) {
           if ((error as { condition?: string }).condition === 'not-authorized') throw new AuthError('not-authorized');
           throw error;

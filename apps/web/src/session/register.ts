@@ -102,6 +102,7 @@ export function registeringLogin(options: Omit<LoginOptions, 'beforeAuth'>): Log
 /** XEP-0077 §3.3: change the password of the logged-in account. */
 export async function changePassword(connection: Connection, username: string, password: string): Promise<void> {
   await connection.iq('set', xml('query', { xmlns: NS.REGISTER }, xml('username', {}, username), xml('password', {}, password)));
+  connection.useNewPassword(password);
 }
 
 /** XEP-0077 §3.2: delete the logged-in account. The server then closes the stream. */

@@ -1,4 +1,4 @@
-import { ScramClientSession, type ScramHash } from '@conexizan/crypto/scram';
+import { ScramClientSession, type ScramHash, type ScramSaltedPassword } from '@conexizan/crypto/scram';
 
 /**
  * SCRAM for @xmpp/client in the browser. The library leaves SCRAM out of its
@@ -7,9 +7,17 @@ import { ScramClientSession, type ScramHash } from '@conexizan/crypto/scram';
  * from @conexizan/crypto through the saslmechanisms interface the library uses
  * (response/challenge, awaited; strings are binary strings for btoa/atob).
  */
-interface Credentials {
+/**
+ * What the library hands to the mechanism: the password while the user has
+ * just typed it, or, for "stay logged in", only a cached SaltedPassword, so
+ * that the device never stores the password itself. Every exchange reports
+ * the SaltedPassword it used, to be cached.
+ */
+export interface ScramCredentials {
   username: string;
-  password: string;
+  password?: string;
+  saltedPassword?: ScramSaltedPassword | null;
+  onSaltedPassword?: (salted: ScramSaltedPassword) => void;
 }
 
 function toBinary(bytes: Uint8Array): string {
@@ -29,13 +37,21 @@ export function scramMechanism(hash: ScramHash) {
     #session: ScramClientSession | null = null;
     #pending: string | null = null;
 
-    async response(cred: Credentials): Promise<string> {
+    async response(cred: ScramCredentials): Promise<string> {
       if (!this.#session) {
-        this.#session = new ScramClientSession({ hash, username: cred.username, password: cred.password });
+        this.#session = new ScramClientSession({
+          hash,
+          username: cred.username,
+          // The library fills in password: null when none was given.
+          ...(typeof cred.password === 'string' ? { password: cred.password } : {}),
+          saltedPassword: cred.saltedPassword ?? null,
+        });
         return toBinary(this.#session.first());
       }
       const reply = this.#pending ?? '';
       this.#pending = null;
+      const salted = this.#session.saltedPassword;
+      if (salted) cred.onSaltedPassword?.(salted);
       return reply;
     }
 

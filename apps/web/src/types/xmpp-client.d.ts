@@ -34,7 +34,8 @@ declare module '@xmpp/client' {
     saslFactory: SaslFactory;
   }
 
-  export type Authenticate = (credentials: { username: string; password: string }, mechanism: string) => Promise<void>;
+  /** the credentials object reaches the SASL mechanism as it is (ours carries a SaltedPassword instead of a password for saved logins) */
+  export type Authenticate = (credentials: { username: string; password?: string }, mechanism: string) => Promise<void>;
 
   export interface ClientOptions {
     service: string;

@@ -11,13 +11,14 @@ import { useSessionVersion } from './useSession.ts';
 
 interface Props {
   session: Session;
-  password: string;
+  /** whether a typed text is the account's password (checked on this device, never sent) */
+  checkPassword(typed: string): Promise<boolean>;
   onLogout(): void;
   onPasswordChanged(password: string): void;
   onDeleted(): void;
 }
 
-export function MainView({ session, password, onLogout, onPasswordChanged, onDeleted }: Props) {
+export function MainView({ session, checkPassword, onLogout, onPasswordChanged, onDeleted }: Props) {
   const { t } = useTranslation();
   useSessionVersion(session);
   const [peer, setPeer] = useState<string | null>(null);
@@ -105,7 +106,7 @@ export function MainView({ session, password, onLogout, onPasswordChanged, onDel
           />
         </div>
         {settings ? (
-          <SettingsView session={session} password={password} onClose={() => setSettings(false)} onPasswordChanged={onPasswordChanged} onDeleted={onDeleted} />
+          <SettingsView session={session} checkPassword={checkPassword} onClose={() => setSettings(false)} onPasswordChanged={onPasswordChanged} onDeleted={onDeleted} />
         ) : room && session.groupchats.store.get(room) ? (
           <RoomView key={room} session={session} room={room} onBack={() => setRoom(null)} />
         ) : peer ? (

@@ -11,13 +11,13 @@ import { OwnDevices } from './encryption/OwnDevices.tsx';
 
 interface Props {
   session: Session;
-  password: string;
+  checkPassword(typed: string): Promise<boolean>;
   onClose(): void;
   onPasswordChanged(password: string): void;
   onDeleted(): void;
 }
 
-export function SettingsView({ session, password, onClose, onPasswordChanged, onDeleted }: Props) {
+export function SettingsView({ session, checkPassword, onClose, onPasswordChanged, onDeleted }: Props) {
   const { t } = useTranslation();
   return (
     <main className="settings" aria-labelledby="settings-title">
@@ -52,7 +52,7 @@ export function SettingsView({ session, password, onClose, onPasswordChanged, on
           </ul>
         )}
       </section>
-      <DeleteAccount session={session} password={password} onDeleted={onDeleted} />
+      <DeleteAccount session={session} checkPassword={checkPassword} onDeleted={onDeleted} />
     </main>
   );
 }
@@ -146,7 +146,7 @@ function PasswordSettings({ session, onChanged }: { session: Session; onChanged(
   );
 }
 
-function DeleteAccount({ session, password, onDeleted }: { session: Session; password: string; onDeleted(): void }) {
+function DeleteAccount({ session, checkPassword, onDeleted }: { session: Session; checkPassword(typed: string): Promise<boolean>; onDeleted(): void }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
@@ -154,8 +154,8 @@ function DeleteAccount({ session, password, onDeleted }: { session: Session; pas
   const id = useId();
   async function confirm(e: FormEvent) {
     e.preventDefault();
-    // A second look before the irreversible step: the password this session logged in with.
-    if (typed !== password) return setError(t('settings.wrongPassword'));
+    // A second look before the irreversible step: the account's password, checked on this device.
+    if (!(await checkPassword(typed))) return setError(t('settings.wrongPassword'));
     try {
       await deleteAccount(session.connection);
       onDeleted();
