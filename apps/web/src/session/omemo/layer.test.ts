@@ -50,8 +50,10 @@ describe('OmemoLayer', () => {
     expect(alice.protections).toEqual(['encrypted']);
 
     wire.attrs.from = 'alice@x/web';
-    const [message] = read(await bob.layer.incoming(wire));
+    // The same message live and from the archive at once: both copies read, neither is taken for a replay.
+    const [message, archived] = (await Promise.all([bob.layer.incoming(wire), bob.layer.incoming(wire)])).map((m) => read(m)[0]);
     expect(message).toMatchObject({ id: 'm1', body: 'meet at noon', security: 'encrypted' });
+    expect(archived).toMatchObject({ id: 'm1', body: 'meet at noon', security: 'encrypted' });
     // Bob's answer completes the session Alice started with a pre-key message.
     expect(bob.sent.some((s) => s.getChild('encrypted', NS.OMEMO_LEGACY) && !s.getChild('body'))).toBe(true);
   }, 60_000);

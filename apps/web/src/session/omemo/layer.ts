@@ -9,6 +9,7 @@ import {
   isOmemoError,
   explainOmemoError,
   parseDeviceList,
+  type DecryptResult,
   type DeviceInfo,
   type MessageSecurity,
   type OmemoStore,
@@ -63,6 +64,12 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   /** device lists fetched in this session: PEP notifications keep them fresh after that */
   #fresh = new Set<string>();
   #published = false;
+  /**
+   * Decryptions by sender and IV: the same message often comes twice (live and
+   * from the archive the chat view loads), and a second decryption would fail
+   * as a replay. Both copies get the first result.
+   */
+  #decrypted = new Map<string, Promise<DecryptResult>>();
 
   constructor(private readonly options: OmemoLayerOptions) {
     super();
@@ -251,12 +258,21 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     const account = await this.account();
     // A file link outside the encryption is not believed: the sender's link is inside it.
     const plain = without(message, (c) => c.name === 'body' || c.name === 'encrypted' || (c.name === 'encryption' && c.getNS() === NS.EME) || (c.name === 'x' && c.getNS() === NS.OOB));
+    const iv = encrypted.getChild('header')?.getChildText('iv') ?? '';
+    const key = `${sender} ${iv}`;
+    let decryption = this.#decrypted.get(key);
+    const first = !decryption;
+    if (!decryption) {
+      decryption = account.decryptMessage(encrypted, sender);
+      this.#decrypted.set(key, decryption);
+      if (this.#decrypted.size > 1000) this.#decrypted.delete(this.#decrypted.keys().next().value!);
+    }
     try {
-      const result = await account.decryptMessage(encrypted, sender);
-      if (result.heartbeat) {
+      const result = await decryption;
+      if (first && result.heartbeat) {
         void this.options.connection.send(buildOmemoMessage({ to: sender, id: crypto.randomUUID(), encrypted: result.heartbeat })).catch(() => {});
       }
-      if (result.bundleChanged) void this.pep.publishBundle(account).catch(() => {});
+      if (first && result.bundleChanged) void this.pep.publishBundle(account).catch(() => {});
       // An empty OMEMO message (heartbeat, key transport) has nothing to show.
       if (result.plaintext === null) return plain;
       plain.append(xml('body', {}, result.plaintext));
