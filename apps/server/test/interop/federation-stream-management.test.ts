@@ -39,8 +39,8 @@ beforeAll(async () => {
     bind: A.address,
     ports: { s2s: aS2s },
     tls: { cert: certA.certFile, key: certA.keyFile },
-    // Five attempts (about 30 s with backoff) give b.test time to come back after a restart.
-    s2s: { ca_file: ca.caFile, hosts: { [B.domain]: `${B.address}:${bS2s}` }, retries: 5 },
+    // Six attempts (about a minute with backoff, within the queue timeout) give b.test time to come back after a restart on a busy machine.
+    s2s: { ca_file: ca.caFile, hosts: { [B.domain]: `${B.address}:${bS2s}` }, retries: 6, queue_timeout_seconds: 120 },
   });
   b = serverProcess({
     configFile: join(dir, 'b.toml'),
@@ -112,7 +112,7 @@ describe('stream management between two Conexizan servers (XEP-0198)', () => {
       await b.start();
       const bob = await loginBob();
       try {
-        for (const message of sent) await bob.inbox.waitFor((el) => el.attrs.id === message.attrs.id && el.name === 'message', `"${message.getChildText('body')}"`, 60_000);
+        for (const message of sent) await bob.inbox.waitFor((el) => el.attrs.id === message.attrs.id && el.name === 'message', `"${message.getChildText('body')}"`, 90_000);
         await sleep(1000); // room for a duplicate to show up
         for (const message of sent) expect(bob.inbox.received.filter((el) => el.attrs.id === message.attrs.id)).toHaveLength(1);
         expect(alice.inbox.received.filter((el) => el.attrs.type === 'error')).toEqual([]);
@@ -132,7 +132,7 @@ describe('stream management between two Conexizan servers (XEP-0198)', () => {
       await eventually(() => (a.server.federation?.remote(B.domain)?.unacknowledged ?? 0) >= sent.length, 'the batch to be sent and wait for acks', 10_000);
       await b.kill();
       for (const message of sent) {
-        const bounce = await alice.inbox.waitFor((el) => el.attrs.id === message.attrs.id && el.attrs.type === 'error', `the bounce of "${message.getChildText('body')}"`, 90_000);
+        const bounce = await alice.inbox.waitFor((el) => el.attrs.id === message.attrs.id && el.attrs.type === 'error', `the bounce of "${message.getChildText('body')}"`, 150_000);
         expect(['remote-server-not-found', 'remote-server-timeout']).toContain(stanzaErrorCondition(bounce));
       }
       await sleep(1000);
@@ -141,5 +141,5 @@ describe('stream management between two Conexizan servers (XEP-0198)', () => {
       await alice.close();
       await b.start();
     }
-  }, 150_000);
+  }, 240_000);
 });
