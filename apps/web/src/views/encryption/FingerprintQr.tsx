@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import QRCode from 'qrcode';
 
 /**
  * The xmpp: URI Conversations scans to verify keys:
@@ -17,7 +16,9 @@ export function FingerprintQr({ jid, devices }: { jid: string; devices: { device
   const uri = fingerprintUri(jid, devices);
   useEffect(() => {
     let live = true;
-    QRCode.toDataURL(uri, { margin: 1, width: 200 })
+    // Loaded on demand, like the address QR code: most sessions never show one.
+    import('qrcode')
+      .then(({ default: QRCode }) => QRCode.toDataURL(uri, { margin: 1, width: 200 }))
       .then((url) => live && setSrc(url))
       .catch(() => live && setSrc(null));
     return () => {
