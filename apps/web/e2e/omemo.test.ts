@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { createAccount } from '../../server/test/support/raw-xmpp.ts';
+import { xml } from '@conexizan/protocol';
+import { createAccount, login } from '../../server/test/support/raw-xmpp.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.ts';
 import { encryptionText, everythingStoredIn } from './support/encryption.ts';
@@ -152,6 +153,37 @@ describe('two web users chat with OMEMO', () => {
     await answer.getByText(encryptionText(olga).encrypted, { exact: true }).waitFor();
     const stored = await everythingStoredIn(server.dataDir);
     for (const secret of ['encrypted in a browser', 'python-omemo answering']) expect(stored.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
+  });
+
+  it('bad OMEMO messages are explained on the message, and the chat keeps working', async () => {
+    await olga.page.getByRole('button', { name: olga.t.settings, exact: true }).click();
+    const deviceText = await olga.page.getByText(/^This browser is device \d+\.$/).textContent({ timeout: 30_000 });
+    const olgaDevice = deviceText!.match(/\d+/)![0];
+    await olga.page.getByRole('button', { name: olga.t.closeSettings, exact: true }).click();
+    await olga.openChat(PAUL);
+    // Another connection of Paul's account, sending what a broken or hostile client might.
+    const raw = await login({ port: server.c2sPort, username: 'paul', password: 'paul omemo password 2', resource: 'raw' });
+    const bogus = (id: string, rid: string, prekey: boolean) =>
+      xml(
+        'message',
+        { to: OLGA, type: 'chat', id },
+        xml('body', {}, 'I sent you an OMEMO encrypted message but your client does not seem to support that.'),
+        xml('encrypted', { xmlns: 'eu.siacs.conversations.axolotl' }, xml('header', { sid: '4242' }, xml('key', { rid, ...(prekey ? { prekey: 'true' } : {}) }, Buffer.from('not a signal message at all').toString('base64')), xml('iv', {}, Buffer.alloc(12, 7).toString('base64'))), xml('payload', {}, Buffer.from('garbage').toString('base64'))),
+        xml('store', { xmlns: 'urn:xmpp:hints' }),
+      );
+    try {
+      raw.send(bogus('bad-corrupt', olgaDevice, true));
+      raw.send(bogus('bad-other-device', '12345', false));
+      const text = encryptionText(olga);
+      const explained = olga.messageLog().getByRole('article').filter({ hasText: text.undecryptable });
+      await expect.poll(() => explained.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      await olga.messageLog().getByRole('article').filter({ hasText: text.notForThisDevice }).last().waitFor();
+    } finally {
+      await raw.close();
+    }
+    await paul.send('still readable after the junk');
+    // Olga verified Paul's browser earlier.
+    await olga.messages('still readable after the junk').getByText(encryptionText(olga).encryptedVerified, { exact: true }).waitFor({ timeout: 30_000 });
   });
 
   it('nothing went wrong on the pages', () => {

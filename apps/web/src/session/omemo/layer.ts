@@ -65,7 +65,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   #fresh = new Set<string>();
   #published = false;
   /**
-   * Decryptions by sender and IV: the same message often comes twice (live and
+   * Decryptions by sender and <encrypted> element: the same message often comes twice (live and
    * from the archive the chat view loads), and a second decryption would fail
    * as a replay. Both copies get the first result.
    */
@@ -258,8 +258,8 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     const account = await this.account();
     // A file link outside the encryption is not believed: the sender's link is inside it.
     const plain = without(message, (c) => c.name === 'body' || c.name === 'encrypted' || (c.name === 'encryption' && c.getNS() === NS.EME) || (c.name === 'x' && c.getNS() === NS.OOB));
-    const iv = encrypted.getChild('header')?.getChildText('iv') ?? '';
-    const key = `${sender} ${iv}`;
+    // The whole element, not just its IV: a different message reusing an IV must not borrow another's result.
+    const key = `${sender} ${encrypted.toString()}`;
     let decryption = this.#decrypted.get(key);
     const first = !decryption;
     if (!decryption) {
