@@ -137,8 +137,13 @@ describe('two new users chat in the web client', () => {
     await bob.composer().fill('');
   });
 
-  // Today "Stay logged in" keeps the password itself in localStorage (/tmp/web-e2e-findings.md F6).
-  it.todo('with "Stay logged in" the browser keeps what SCRAM needs to log in again, never the plaintext password');
+  it('with "Stay logged in" the browser keeps what SCRAM needs to log in again, never the plaintext password', async () => {
+    const stored = await bob.storedText();
+    expect(stored).toContain('conexizan.login');
+    expect(stored).not.toContain(BOB_PASSWORD);
+    await bob.page.reload();
+    await bob.waitOnline();
+  });
 
   it('the browser keeps the history, and logging out leaves no messages and no saved login behind', async () => {
     const before = await bob.storedText();
