@@ -99,7 +99,8 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     progress(`${why}: stopping`);
-    void stopCurrent(true).finally(() => {
+    // An interrupted run keeps the server's files only when asked: they sit in tmpfs, i.e. in memory.
+    void stopCurrent(options.keepData).finally(() => {
       rmSync(workDir, { recursive: true, force: true });
       process.exit(130);
     });
