@@ -49,12 +49,20 @@ function machineInfo(): MachineInfo {
   };
 }
 
-/** The generator holds one socket per session too: raise this process's own open-file limit (root may). */
-function raiseOwnFileLimit(openFiles: number): void {
+/**
+ * The generator holds one socket per session too: raise this process's own
+ * open-file limit. Where that is not permitted (no CAP_SYS_RESOURCE), the
+ * hard limit is what there is, for the servers too; returns the limit to use.
+ */
+function raiseOwnFileLimit(openFiles: number): number {
   try {
     execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${openFiles}:${openFiles}`], { stdio: 'ignore' });
+    return openFiles;
   } catch {
-    progress(`could not raise the open-file limit to ${openFiles}; large runs may fail to connect`);
+    const hard = Number(execFileSync('prlimit', ['--pid', String(process.pid), '--nofile', '--raw', '--noheadings', '--output', 'HARD'], { encoding: 'utf8' }).trim());
+    const usable = Number.isFinite(hard) && hard > 0 ? Math.min(hard, openFiles) : 1024;
+    progress(`could not raise the open-file limit to ${openFiles}; using the hard limit ${usable}, enough for about ${usable - 1000} sessions`);
+    return usable;
   }
 }
 
@@ -78,7 +86,7 @@ function emptyReport(target: { name: string; version: string; notes: string[] },
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
-  raiseOwnFileLimit(options.openFiles);
+  options.openFiles = raiseOwnFileLimit(options.openFiles);
   const workDir = mkdtempSync(join(tmpdir(), 'conexizan-bench-tls-'));
   const cert = makeCertificate(workDir, 'localhost');
   const runs: BenchReport[] = [];

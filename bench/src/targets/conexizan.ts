@@ -27,6 +27,7 @@ export class ConexizanTarget implements Target {
   readonly #process = new ServerProcess(join(this.#dataDir, 'server.log'));
   #ports: { c2s: number; c2sTls: number; http: number; https: number } | null = null;
   #profiler: InspectorProfiler | null = null;
+  readonly #seeding = new AbortController();
 
   constructor(options: TargetSettings) {
     this.#options = options;
@@ -62,6 +63,7 @@ export class ConexizanTarget implements Target {
       cwd: this.#dataDir,
       env: this.#env(),
       timeout: 10 * 60_000,
+      signal: this.#seeding.signal, // stop() ends it too, e.g. on ctrl-c during provisioning
     });
     rmSync(file);
   }
@@ -134,12 +136,14 @@ export class ConexizanTarget implements Target {
   }
 
   async stop(keepFiles: boolean): Promise<StopResult> {
+    this.#seeding.abort();
     const result = await this.#process.stop();
     if (!keepFiles) rmSync(this.#dataDir, { recursive: true, force: true });
     return result;
   }
 
   killNow(): void {
+    this.#seeding.abort();
     this.#process.killNow();
   }
 
