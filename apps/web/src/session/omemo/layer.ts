@@ -70,6 +70,18 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
    * as a replay. Both copies get the first result.
    */
   #decrypted = new Map<string, Promise<DecryptResult>>();
+  /**
+   * Encrypting and decrypting both move Signal ratchets kept in the store: two
+   * at once on the same session would each read the old state and one
+   * message would become unreadable. They take turns here.
+   */
+  #turn: Promise<unknown> = Promise.resolve();
+
+  #inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#turn.then(work, work);
+    this.#turn = result.catch(() => {});
+    return result;
+  }
 
   constructor(private readonly options: OmemoLayerOptions) {
     super();
@@ -221,12 +233,12 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     await this.#refresh(to).catch(() => {});
     let result;
     try {
-      result = await account.encryptMessage([to], body).catch(async (error: unknown) => {
+      result = await this.#inTurn(() => account.encryptMessage([to], body)).catch(async (error: unknown) => {
         if (!isOmemoError(error, 'no-devices')) throw error;
         // The list we have may predate the contact's first login: look once more before refusing.
         this.#fresh.delete(to);
         await this.#refresh(to).catch(() => {});
-        return account.encryptMessage([to], body);
+        return this.#inTurn(() => account.encryptMessage([to], body));
       });
     } catch (error) {
       if (isOmemoError(error)) {
@@ -263,7 +275,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     let decryption = this.#decrypted.get(key);
     const first = !decryption;
     if (!decryption) {
-      decryption = account.decryptMessage(encrypted, sender);
+      decryption = this.#inTurn(() => account.decryptMessage(encrypted, sender));
       this.#decrypted.set(key, decryption);
       if (this.#decrypted.size > 1000) this.#decrypted.delete(this.#decrypted.keys().next().value!);
     }
