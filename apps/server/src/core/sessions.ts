@@ -17,6 +17,8 @@ export interface SessionHandle {
   readonly presence: Element | null;
   /** RFC 6121 §2.1.6: only "interested resources" (that asked for the roster) get roster pushes */
   readonly interested: boolean;
+  /** how the client is connected ('tcp', 'tls', 'ws', 'wss', 'bosh', 'boshs'), where a module's answer depends on it */
+  readonly transport?: string;
   send(stanza: Element): void;
   /** Ends the session with a stream error (RFC 6120 §4.9), e.g. after the account was deleted. */
   closeWithError(condition: StreamErrorCondition, text?: string): void;

@@ -10,7 +10,7 @@ import { xml, type Element } from '@conexizan/protocol';
 import { runSlixmpp, theOne, type PythonRun } from '../support/python.ts';
 import { createAccount, login, stanzaErrorCondition, type RawXmppConnection } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { acceptSelfSignedCertificates, loginJs, type JsSession } from '../support/xmpp-js.ts';
+import { acceptSelfSignedCertificates, loginJs, provideWebSocketGlobal, type JsSession } from '../support/xmpp-js.ts';
 
 /**
  * XEP-0363 end to end. slixmpp's own upload code (disco, slot request, PUT
@@ -188,6 +188,27 @@ describe('the upload URLs under attack', () => {
     await fetchRaw('PUT', base, { authorization: 'Bearer x' }, 'x', '/upload/../../evil');
     expect(readdirSync(server.dataDir)).not.toContain('evil');
     expect(readdirSync(join(server.dataDir, 'uploads')).every((name) => /^[A-Za-z0-9_-]{32}\.(json|bin)$/.test(name))).toBe(true);
+  });
+
+  it('gives a client on the plain HTTP listener (the web client at http://domain:port) a slot on that same origin, which works', async () => {
+    provideWebSocketGlobal();
+    const web = await loginJs({ server, transport: 'websocket', username: 'up-carol', password: PASSWORD, resource: 'browser' });
+    try {
+      const reply = await web.xmpp.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('request', { xmlns: UPLOAD_NS, filename: 'note.txt', size: '5', 'content-type': 'text/plain' })), 8_000);
+      const put = reply.getChild('slot', UPLOAD_NS)!.getChild('put')!;
+      const origin = new URL(put.attrs.url!);
+      expect(origin.origin).toBe(`http://localhost:${server.ports.http}`);
+      const auth = put.getChildText('header')!;
+      const stored = await fetch(`http://127.0.0.1:${server.ports.http}${origin.pathname}`, { method: 'PUT', headers: { authorization: auth, 'content-type': 'text/plain' }, body: 'hello' });
+      expect(stored.status).toBe(201);
+      const back = await fetch(`http://127.0.0.1:${server.ports.http}${origin.pathname}`);
+      expect(await back.text()).toBe('hello');
+    } finally {
+      await web.stop();
+    }
+    // A client on a TCP stream still gets the HTTPS listener.
+    const tcp = await requestSlot(carol, 'other.txt', 5, 'text/plain');
+    expect(new URL(tcp.put).origin).toBe(`https://localhost:${server.ports.https}`);
   });
 
   it('answers a slot request without a size with bad-request', async () => {

@@ -65,7 +65,7 @@ export const httpUpload: ServerModule = {
       if (!(await store.reserve(record, options.quota_bytes))) {
         throw new StanzaError('resource-constraint', { type: 'wait', text: 'your upload quota is used up; old files make room as they expire' });
       }
-      const url = `${base}${UPLOAD_PREFIX}${record.id}/${urlName(request.filename)}`;
+      const url = `${slotBase(ctx.config, ctx.domain, origin.session.transport) ?? base}${UPLOAD_PREFIX}${record.id}/${urlName(request.filename)}`;
       return xml(
         'slot',
         { xmlns: NS.HTTP_UPLOAD },
@@ -105,6 +105,21 @@ export function publicBase(config: Config, domain: string): string | null {
   const { https, http } = config.ports;
   if (https) return `https://${domain}${https === 443 ? '' : `:${https}`}`;
   if (http) return `http://${domain}${http === 80 ? '' : `:${http}`}`;
+  return null;
+}
+
+/**
+ * A client that came in over the plain HTTP listener (WebSocket or BOSH, like
+ * the web client served at http://domain:5280) gets slots on that same
+ * listener: an https:// slot on another port is another origin, which the
+ * page's security policy refuses and whose self-signed certificate a browser
+ * would not accept anyway. Everyone else gets publicBase(). An operator
+ * behind a reverse proxy sets upload.public_url, which always wins.
+ */
+export function slotBase(config: Config, domain: string, transport: string | undefined): string | null {
+  if (config.upload.public_url) return null;
+  const { http } = config.ports;
+  if ((transport === 'ws' || transport === 'bosh') && http) return `http://${domain}${http === 80 ? '' : `:${http}`}`;
   return null;
 }
 
