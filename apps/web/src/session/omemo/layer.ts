@@ -71,9 +71,10 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
    */
   #decrypted = new Map<string, Promise<DecryptResult>>();
   /**
-   * Encrypting and decrypting both move Signal ratchets kept in the store: two
-   * at once on the same session would each read the old state and one
-   * message would become unreadable. They take turns here.
+   * Encryptions and decryptions take turns: libsignal orders its own work per
+   * address, but the account also keeps state of its own beside it (the
+   * count of unanswered messages per device, trust records, replenished
+   * pre-keys) that concurrent calls would read and write over each other.
    */
   #turn: Promise<unknown> = Promise.resolve();
 
