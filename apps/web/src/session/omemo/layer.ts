@@ -165,6 +165,8 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   /** This device and the account's others, as the own device list says. */
   async ownDevices(): Promise<{ current: { deviceId: number; fingerprint: string }; others: DeviceInfo[] }> {
     const account = await this.account();
+    // Read the published list again: the user looks here to see what is really announced.
+    this.#fresh.delete(this.options.jid);
     await this.#refresh(this.options.jid).catch(() => {});
     return { current: { deviceId: account.deviceId, fingerprint: await account.fingerprint() }, others: await account.devices(this.options.jid) };
   }
