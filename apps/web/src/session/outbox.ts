@@ -88,7 +88,8 @@ export class Outbox {
     if (opts.file) message.file = opts.file;
     this.chats.addMessages([message]);
     const replyTo = opts.replyTo ? { id: opts.replyTo.id, to: peer, quote: opts.replyTo.body.slice(0, 200) } : undefined;
-    await this.#send(peer, id, chatMessage(peer, id, body, { replyTo, file: opts.file?.url }));
+    // Not awaited: encrypting can take a moment, and the composer must be free for the next message meanwhile.
+    void this.#send(peer, id, chatMessage(peer, id, body, { replyTo, file: opts.file?.url }));
     return message;
   }
 

@@ -213,7 +213,16 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
 
   // -- the transform -------------------------------------------------------
 
-  async outgoing(stanza: Element): Promise<Element> {
+  /** Messages leave in the order they were written, however long each one's encryption takes. */
+  #outgoingTurn: Promise<unknown> = Promise.resolve();
+
+  outgoing(stanza: Element): Promise<Element> {
+    const result = this.#outgoingTurn.then(() => this.#outgoing(stanza));
+    this.#outgoingTurn = result.catch(() => {});
+    return result;
+  }
+
+  async #outgoing(stanza: Element): Promise<Element> {
     const to = bare(stanza.attrs.to ?? '');
     const body = stanza.getChildText('body');
     const skip =
