@@ -113,6 +113,17 @@ describe('OmemoLayer', () => {
     await expect(alice.layer.outgoing(chatMessage('carol@x', 'm3', `aesgcm://x/f.png#${'0'.repeat(88)}`))).rejects.toBeInstanceOf(EncryptionRefusedError);
   }, 60_000);
 
+  it('leaves a private message to a group chat occupant alone (the room address has no devices)', async () => {
+    const pep = new FakePep();
+    const alice = person(pep, 'alice@x');
+    await alice.layer.start();
+    const pm = chatMessage('room@conference.x/Bob', 'pm1', 'psst');
+    pm.append(xml('x', { xmlns: NS.MUC_USER }));
+    const wire = await alice.layer.outgoing(pm);
+    expect(wire.getChildText('body')).toBe('psst');
+    expect(wire.getChild('encrypted', NS.OMEMO_LEGACY)).toBeUndefined();
+  }, 60_000);
+
   it('marks plain messages as unencrypted and drops a forged mark', async () => {
     const pep = new FakePep();
     const bob = person(pep, 'bob@x');

@@ -231,6 +231,9 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       !to ||
       to === this.options.jid ||
       stanza.getChild('encrypted', NS.OMEMO_LEGACY) ||
+      // a private message to a group chat occupant: the room address has no
+      // OMEMO devices of its own, so encrypting it would refuse every one
+      stanza.getChild('x', NS.MUC_USER) ||
       // a retraction's body is a fixed fallback sentence, nothing private
       stanza.getChild('retract', NS.RETRACT);
     if (skip) return stanza;
