@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Element } from '@conexizan/protocol';
 import { freePorts } from '../support/free-port.ts';
 import { chat, createAccount, login, stanzaErrorCondition, type RawXmppConnection } from '../support/raw-xmpp.ts';
-import { serverProcess, type ServerProcess } from '../support/server-process.ts';
+import { federatingServerToml, s2sHostsToml, serverProcess, type ServerProcess } from '../support/server-process.ts';
 import { makeTestCa } from '../support/test-ca.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { eventually, sleep } from '../support/wait.ts';
@@ -46,28 +46,9 @@ beforeAll(async () => {
     configFile: join(dir, 'b.toml'),
     host: B.address,
     c2sPort: bC2sPort,
-    toml: `domain = "${B.domain}"
-data_dir = "${join(dir, 'b-data')}"
-bind = "${B.address}"
-[ports]
-c2s = ${bC2sPort}
-c2s_tls = 0
-http = 0
-https = 0
-s2s = ${bS2s}
-[tls]
-cert = "${certB.certFile}"
-key = "${certB.keyFile}"
-[limits]
-registrations_per_hour = 100
-[log]
-level = "info"
-format = "json"
-[s2s]
-ca_file = "${ca.caFile}"
-[s2s.hosts]
-"${A.domain}" = "${A.address}:${aS2s}"
-`,
+    toml:
+      federatingServerToml({ domain: B.domain, address: B.address, dataDir: join(dir, 'b-data'), c2sPort: bC2sPort, s2sPort: bS2s, cert: certB, caFile: ca.caFile }) +
+      s2sHostsToml({ [A.domain]: `${A.address}:${aS2s}` }),
   });
   await b.start();
   await a.core.accounts.create('alice', PASSWORD);

@@ -7,7 +7,7 @@ import { xml } from '@conexizan/protocol';
 import { freePorts } from '../support/free-port.ts';
 import { runSlixmpp, type Observation } from '../support/python.ts';
 import { chat, createAccount, hasBody, login, stanzaErrorCondition, type RawXmppConnection } from '../support/raw-xmpp.ts';
-import { serverProcess, type ServerProcess } from '../support/server-process.ts';
+import { federatingServerToml, s2sHostsToml, serverProcess, type ServerProcess } from '../support/server-process.ts';
 import { makeTestCa } from '../support/test-ca.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { eventually } from '../support/wait.ts';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   // Each server's s2s port is announced through the other's static map, so no fixed port is needed.
   const [c2s, proxy65, aS2s, bS2s] = (await freePorts(4)) as [number, number, number, number];
   bC2sPort = c2s;
-  hostsOfB = `[s2s.hosts]\n"${A.domain}" = "${A.address}:${aS2s}"\n"proxy.${A.domain}" = "${A.address}:${aS2s}"\n`;
+  hostsOfB = s2sHostsToml({ [A.domain]: `${A.address}:${aS2s}`, [`proxy.${A.domain}`]: `${A.address}:${aS2s}` });
   a = await startTestServer({
     domain: A.domain,
     bind: A.address,
@@ -50,26 +50,9 @@ beforeAll(async () => {
     tls: { cert: certA.certFile, key: certA.keyFile },
     s2s: { ca_file: ca.caFile, hosts: { [B.domain]: `${B.address}:${bS2s}` } },
   });
-  bobTomlBase = `domain = "${B.domain}"
-data_dir = "${join(dir, 'b-data')}"
-bind = "${B.address}"
-[ports]
-c2s = ${bC2sPort}
-c2s_tls = 0
-http = 0
-https = 0
-s2s = ${bS2s}
-[tls]
-cert = "${certB.certFile}"
-key = "${certB.keyFile}"
-[limits]
-registrations_per_hour = 100
-[log]
-level = "info"
-format = "json"
-[s2s]
-ca_file = "${ca.caFile}"
-`;
+  bobTomlBase = federatingServerToml({
+    domain: B.domain, address: B.address, dataDir: join(dir, 'b-data'), c2sPort: bC2sPort, s2sPort: bS2s, cert: certB, caFile: ca.caFile,
+  });
   b = serverProcess({ configFile: join(dir, 'b.toml'), toml: `${bobTomlBase}${hostsOfB}`, host: B.address, c2sPort: bC2sPort });
   await b.start();
   for (const user of ['alice', 'carol']) await a.core.accounts.create(user, PASSWORD);

@@ -6,7 +6,7 @@ import { MemoryOmemoStore } from '@conexizan/crypto/omemo';
 import type { Observation } from '../support/python.ts';
 import { createAccount } from '../support/raw-xmpp.ts';
 import { freePorts } from '../support/free-port.ts';
-import { serverProcess, type ServerProcess } from '../support/server-process.ts';
+import { federatingServerToml, s2sHostsToml, serverProcess, type ServerProcess } from '../support/server-process.ts';
 import { makeTestCa } from '../support/test-ca.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { acceptSelfSignedCertificates } from '../support/xmpp-js.ts';
@@ -44,28 +44,9 @@ beforeAll(async () => {
     tls: { cert: certA.certFile, key: certA.keyFile },
     s2s: { ca_file: ca.caFile, hosts: { [B.domain]: `${B.address}:${bS2s}` } },
   });
-  const toml = `domain = "${B.domain}"
-data_dir = "${join(dir, 'b-data')}"
-bind = "${B.address}"
-[ports]
-c2s = ${bC2s}
-c2s_tls = 0
-http = 0
-https = 0
-s2s = ${bS2s}
-[tls]
-cert = "${certB.certFile}"
-key = "${certB.keyFile}"
-[limits]
-registrations_per_hour = 100
-[log]
-level = "warn"
-format = "json"
-[s2s]
-ca_file = "${ca.caFile}"
-[s2s.hosts]
-"${A.domain}" = "${A.address}:${aS2s}"
-`;
+  const toml =
+    federatingServerToml({ domain: B.domain, address: B.address, dataDir: join(dir, 'b-data'), c2sPort: bC2s, s2sPort: bS2s, cert: certB, caFile: ca.caFile, logLevel: 'warn' }) +
+    s2sHostsToml({ [A.domain]: `${A.address}:${aS2s}` });
   b = serverProcess({ configFile: join(dir, 'b.toml'), toml, host: B.address, c2sPort: bC2s });
   await b.start();
   await a.core.accounts.create('alice', PASSWORD);

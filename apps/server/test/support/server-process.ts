@@ -87,3 +87,46 @@ function accepts(host: string, port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+/**
+ * The config file of a second federating server for a test: its own loopback
+ * address and data directory, only the c2s and s2s listeners, a certificate
+ * from the test CA that it also trusts. It ends inside the [s2s] section, so
+ * a test can add s2s options (e.g. blocked_domains) before `s2sHostsToml`.
+ */
+export function federatingServerToml(o: {
+  domain: string;
+  address: string;
+  dataDir: string;
+  c2sPort: number;
+  s2sPort: number;
+  cert: { certFile: string; keyFile: string };
+  caFile: string;
+  logLevel?: string;
+}): string {
+  return `domain = "${o.domain}"
+data_dir = "${o.dataDir}"
+bind = "${o.address}"
+[ports]
+c2s = ${o.c2sPort}
+c2s_tls = 0
+http = 0
+https = 0
+s2s = ${o.s2sPort}
+[tls]
+cert = "${o.cert.certFile}"
+key = "${o.cert.keyFile}"
+[limits]
+registrations_per_hour = 100
+[log]
+level = "${o.logLevel ?? 'info'}"
+format = "json"
+[s2s]
+ca_file = "${o.caFile}"
+`;
+}
+
+/** The static s2s address map (domain to "host:port") as a TOML table. */
+export function s2sHostsToml(hosts: Record<string, string>): string {
+  return `[s2s.hosts]\n${Object.entries(hosts).map(([domain, target]) => `"${domain}" = "${target}"\n`).join('')}`;
+}
