@@ -30,7 +30,7 @@ function person(pep: FakePep, jid: string) {
   const store = new MemoryOmemoStore();
   const sent: Element[] = [];
   const protections: string[] = [];
-  const layer = new OmemoLayer({ connection: pep.connection(jid, sent), jid, store, preKeyCount: 3, onSent: (_peer, _id, s) => protections.push(s) });
+  const layer = new OmemoLayer({ connection: pep.connection(jid, sent), jid, store, preKeyCount: 3, deviceWaitMs: 0, onSent: (_peer, _id, s) => protections.push(s) });
   return { layer, sent, protections };
 }
 
@@ -111,6 +111,19 @@ describe('OmemoLayer', () => {
     expect(alice.protections).toEqual(['unencrypted']);
     // A file link with its key in the fragment is never sent in plain text, whatever the chat's choice.
     await expect(alice.layer.outgoing(chatMessage('carol@x', 'm3', `aesgcm://x/f.png#${'0'.repeat(88)}`))).rejects.toBeInstanceOf(EncryptionRefusedError);
+  }, 60_000);
+
+  it('waits for a new contact whose first device appears a moment later, instead of refusing at once', async () => {
+    const pep = new FakePep();
+    const alice = person(pep, 'alice@x');
+    const slowStore = new MemoryOmemoStore();
+    const bob = new OmemoLayer({ connection: pep.connection('bob@x', []), jid: 'bob@x', store: slowStore, preKeyCount: 3, onSent: () => {} });
+    await alice.layer.start();
+    const waiting = new OmemoLayer({ connection: pep.connection('alice@x', alice.sent), jid: 'alice@x', store: new MemoryOmemoStore(), preKeyCount: 3, deviceWaitMs: 5000, onSent: () => {} });
+    const sent = waiting.outgoing(chatMessage('bob@x', 'w1', 'welcome'));
+    setTimeout(() => void bob.start(), 1200); // bob's browser finishes making keys after the message was written
+    const wire = await sent;
+    expect(wire.getChild('encrypted', NS.OMEMO_LEGACY)).toBeTruthy();
   }, 60_000);
 
   it('leaves a private message to a group chat occupant alone (the room address has no devices)', async () => {

@@ -48,6 +48,12 @@ export interface OmemoLayerOptions {
   /** our own message `id` to `peer` went out with this protection */
   onSent(peer: string, id: string, security: MessageSecurity): void;
   preKeyCount?: number;
+  /**
+   * How long a message to a contact without devices waits for one to appear
+   * before it is refused (default 8 s). A contact who has just registered is
+   * still generating keys in their browser when the first "hello" arrives.
+   */
+  deviceWaitMs?: number;
 }
 
 /**
@@ -250,10 +256,19 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     try {
       result = await this.#inTurn(() => account.encryptMessage([to], body)).catch(async (error: unknown) => {
         if (!isOmemoError(error, 'no-devices')) throw error;
-        // The list we have may predate the contact's first login: look once more before refusing.
-        this.#fresh.delete(to);
-        await this.#refresh(to).catch(() => {});
-        return this.#inTurn(() => account.encryptMessage([to], body));
+        // The list we have may predate the contact's first login, or the contact is still
+        // making their keys: look again for a few seconds before refusing.
+        const deadline = Date.now() + (this.options.deviceWaitMs ?? 8000);
+        for (;;) {
+          this.#fresh.delete(to);
+          await this.#refresh(to).catch(() => {});
+          try {
+            return await this.#inTurn(() => account.encryptMessage([to], body));
+          } catch (again) {
+            if (!isOmemoError(again, 'no-devices') || Date.now() >= deadline) throw again;
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
+        }
       });
     } catch (error) {
       if (isOmemoError(error)) {
