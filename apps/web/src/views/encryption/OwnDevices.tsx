@@ -19,7 +19,11 @@ export function OwnDevices({ session }: { session: Session }) {
       })
       .catch(() => setError(t('encryption.loadFailed')));
   }, [session, t]);
-  useEffect(load, [load]);
+  // Another browser of ours may announce itself while this is open (a PEP notification): show it then.
+  useEffect(() => {
+    load();
+    return session.omemo.on('change', load);
+  }, [load, session]);
   const remove = (deviceId: number) =>
     void session.omemo
       .removeOwnDevice(deviceId)
