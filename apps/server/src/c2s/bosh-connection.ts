@@ -1,5 +1,5 @@
 import { NS, xml, type Element } from '@conexizan/protocol';
-import type { ClientConnection, ConnectionEvents, TransportKind } from './connection.ts';
+import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
 
 /**
  * XMPP over BOSH (XEP-0206 on XEP-0124): one client connection made of
@@ -61,7 +61,7 @@ export class BoshConnection implements ClientConnection {
   readonly #hold: number;
   #resolveClosed!: () => void;
   #events: ConnectionEvents | null = null;
-  #bytesReceived = 0;
+  readonly #received = new ReceivedBytes();
   #queue: Element[] = [];
   #queuedBytes = 0;
   #held: Held[] = [];
@@ -101,7 +101,11 @@ export class BoshConnection implements ClientConnection {
   }
 
   get bytesReceived(): number {
-    return this.#bytesReceived;
+    return this.#received.total;
+  }
+
+  limitUnauthenticatedBytes(limit: number | null): void {
+    this.#received.allow(limit);
   }
 
   get pendingWriteBytes(): number {
@@ -204,12 +208,13 @@ export class BoshConnection implements ClientConnection {
 
   #take(request: BoshRequest): void {
     this.#nextRid = request.rid + 1;
-    this.#bytesReceived += request.bytes;
+    const withinLimit = this.#received.add(request.bytes, this.#events);
     const held: Held = { rid: request.rid, respond: request.respond, timer: setTimeout(() => this.#answer(held), this.#wait * 1000) };
     held.timer.unref();
     this.#held.push(held);
     request.onAbort(() => this.#drop(held));
     const { body } = request;
+    if (!withinLimit) return;
     this.#input = this.#input.then(async () => {
       const delay = this.#pausedUntil - Date.now();
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

@@ -96,6 +96,7 @@ export class ClientStream implements SessionHandle {
     this.#rate = new ByteRate(core.config.limits.bytes_per_second, core.config.limits.bytes_per_second + 2 * core.config.limits.max_stanza_bytes);
     this.#timer = setTimeout(() => this.closeWithError('connection-timeout', 'authentication took too long'), core.config.limits.unauthenticated_seconds * 1000);
     this.#timer.unref();
+    connection.limitUnauthenticatedBytes(core.config.limits.unauthenticated_bytes);
     this.#attach(connection);
   }
 
@@ -227,14 +228,8 @@ export class ClientStream implements SessionHandle {
     });
   }
 
-  #checkUnauthenticatedBytes(): boolean {
-    if (this.#stage === 'bound' || this.#conn.bytesReceived <= this.#core.config.limits.unauthenticated_bytes) return true;
-    this.closeWithError('policy-violation', 'too much data before authentication');
-    return false;
-  }
-
   #onStreamStart(attrs: Record<string, string>, name: string): void {
-    if (this.#stage === 'closed' || !this.#checkUnauthenticatedBytes()) return;
+    if (this.#stage === 'closed') return;
     const domain = this.#core.domain;
     this.#lang = sanitizeLang(attrs['xml:lang']);
     this.#conn.openStream({ id: randomBytes(12).toString('base64url'), from: domain, to: undefined, lang: this.#lang });
@@ -268,7 +263,7 @@ export class ClientStream implements SessionHandle {
   }
 
   async #onElement(element: Element): Promise<void> {
-    if (this.#stage === 'closed' || !this.#checkUnauthenticatedBytes()) return;
+    if (this.#stage === 'closed') return;
     const ns = element.getNS() ?? "";
     switch (this.#stage) {
       case 'header':
@@ -332,6 +327,7 @@ export class ClientStream implements SessionHandle {
     this.#throttle.succeeded(step.username, this.sourceKey);
     this.#core.metrics.logins.inc({ result: 'success' });
     this.#username = step.username;
+    this.#conn.limitUnauthenticatedBytes(null);
     this.#conn.send(step.element);
     this.#stage = 'bind';
     if (this.#timer) clearTimeout(this.#timer);

@@ -24,8 +24,14 @@ export interface ClientConnection {
   readonly secure: boolean;
   /** STARTTLS is possible on this connection now */
   readonly canStartTls: boolean;
-  /** bytes received so far, for the pre-authentication limit */
+  /** bytes received so far */
   readonly bytesReceived: number;
+  /**
+   * Bytes the client may send from now on before it authenticates (null: no
+   * limit once it has). Counted as they arrive, before any parsing: a stanza
+   * that never ends must not get past the limit.
+   */
+  limitUnauthenticatedBytes(limit: number | null): void;
   /** channel binding types this connection can give (RFC 9266, RFC 5929) */
   channelBindingTypes(): string[];
   channelBinding(type: string): Uint8Array | null;
@@ -47,4 +53,26 @@ export interface ClientConnection {
   pauseReading(ms: number): void;
   /** bytes written but not yet flushed to the socket */
   readonly pendingWriteBytes: number;
+}
+
+/** Counts received bytes against the pre-authentication allowance of a connection (client or server). */
+export class ReceivedBytes {
+  total = 0;
+  #limit: number | null = null;
+  #exceeded = false;
+
+  /** `bytes` more may come from now on (null: any number). */
+  allow(bytes: number | null): void {
+    this.#limit = bytes === null ? null : this.total + bytes;
+  }
+
+  /** Adds a read; false (once, then always) when the allowance is used up and the input must not be parsed. */
+  add(bytes: number, events: { error(condition: 'policy-violation', text: string): void } | null): boolean {
+    this.total += bytes;
+    if (this.#exceeded) return false;
+    if (this.#limit === null || this.total <= this.#limit) return true;
+    this.#exceeded = true;
+    events?.error('policy-violation', 'too much data before authentication');
+    return false;
+  }
 }

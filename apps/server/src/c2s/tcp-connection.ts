@@ -3,7 +3,7 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import { escapeXML, NS, type Element } from '@conexizan/protocol';
 import { StreamParser } from '../xml/stream-parser.ts';
 import { channelBinding, channelBindingTypes } from '../tls/channel-binding.ts';
-import type { ClientConnection, ConnectionEvents, TransportKind } from './connection.ts';
+import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
 
 /** RFC 6120 streams over TCP: STARTTLS on the c2s port, or TLS from the first byte (XEP-0368). */
 export class TcpConnection implements ClientConnection {
@@ -15,7 +15,7 @@ export class TcpConnection implements ClientConnection {
   readonly #parser: StreamParser;
   readonly #secureContext: SecureContext;
   #transport: TransportKind;
-  #bytesReceived = 0;
+  readonly #received = new ReceivedBytes();
   #closing = false;
   #streamOpen = false;
 
@@ -49,7 +49,11 @@ export class TcpConnection implements ClientConnection {
   }
 
   get bytesReceived(): number {
-    return this.#bytesReceived;
+    return this.#received.total;
+  }
+
+  limitUnauthenticatedBytes(limit: number | null): void {
+    this.#received.allow(limit);
   }
 
   get pendingWriteBytes(): number {
@@ -126,8 +130,7 @@ export class TcpConnection implements ClientConnection {
     socket.setEncoding('utf8');
     socket.setNoDelay(true);
     socket.on('data', (data: string) => {
-      this.#bytesReceived += data.length;
-      this.#parser.write(data);
+      if (this.#received.add(Buffer.byteLength(data), this.#events)) this.#parser.write(data);
     });
     socket.on('error', () => {
       // The 'close' event follows; the reason (often ECONNRESET) is not worth a log line.

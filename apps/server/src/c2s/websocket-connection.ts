@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { NS, xml, type Element } from '@conexizan/protocol';
 import { StreamParser } from '../xml/stream-parser.ts';
-import type { ClientConnection, ConnectionEvents, TransportKind } from './connection.ts';
+import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
 
 /**
  * XMPP over WebSocket (RFC 7395): every message is one complete element;
@@ -18,7 +18,7 @@ export class WebSocketConnection implements ClientConnection {
   owner: ClientConnection['owner'] = null;
   readonly closed: Promise<void>;
   #resolveClosed!: () => void;
-  #bytesReceived = 0;
+  readonly #received = new ReceivedBytes();
   #closing = false;
   #closeTimer: NodeJS.Timeout | null = null;
 
@@ -27,7 +27,10 @@ export class WebSocketConnection implements ClientConnection {
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.transport = options.secure ? 'wss' : 'ws';
     this.#maxStanzaBytes = options.maxStanzaBytes;
-    socket.on('message', (data, isBinary) => this.#onMessage(data.toString(), isBinary));
+    socket.on('message', (data, isBinary) => {
+      const bytes = Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
+      if (this.#received.add(bytes, this.#events)) this.#onMessage(data.toString(), isBinary);
+    });
     socket.on('close', () => {
       if (this.#closeTimer) clearTimeout(this.#closeTimer);
       this.#resolveClosed();
@@ -45,7 +48,11 @@ export class WebSocketConnection implements ClientConnection {
   readonly canStartTls = false;
 
   get bytesReceived(): number {
-    return this.#bytesReceived;
+    return this.#received.total;
+  }
+
+  limitUnauthenticatedBytes(limit: number | null): void {
+    this.#received.allow(limit);
   }
 
   get pendingWriteBytes(): number {
@@ -104,7 +111,6 @@ export class WebSocketConnection implements ClientConnection {
   }
 
   #onMessage(text: string, isBinary: boolean): void {
-    this.#bytesReceived += text.length;
     if (isBinary) {
       this.#events?.error('bad-format', 'XMPP over WebSocket uses text messages');
       return;

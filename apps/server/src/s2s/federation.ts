@@ -308,6 +308,7 @@ export class Federation {
       requireEncryption: s2s.require_encryption,
       requireValidCertificate: s2s.require_valid_certificates,
       maxStanzaBytes: this.#config.limits.max_stanza_bytes,
+      maxUnauthenticatedBytes: this.#config.limits.unauthenticated_bytes,
       authTimeoutMs: this.#config.limits.unauthenticated_seconds * 1000,
       idleMs: s2s.idle_seconds * 1000,
       keyIsOurs: (receiving, originating, streamId, key) => dialbackKeyMatches(this.#secret, receiving, originating, streamId, key),

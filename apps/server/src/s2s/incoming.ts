@@ -32,6 +32,8 @@ export interface IncomingHost {
   requireEncryption: boolean;
   requireValidCertificate: boolean;
   maxStanzaBytes: number;
+  /** bytes a peer may send before it has authenticated a domain */
+  maxUnauthenticatedBytes: number;
   authTimeoutMs: number;
   idleMs: number;
   /** checks a key we generated (we are the authoritative server) */
@@ -89,6 +91,7 @@ export class IncomingStream {
       },
       host.maxStanzaBytes,
     );
+    this.#socket.limitUnauthenticatedBytes(host.maxUnauthenticatedBytes);
     this.closed = this.#socket.closed;
     this.#acks = new StreamAcks({
       write: (element) => this.#socket.send(element),
@@ -244,6 +247,8 @@ export class IncomingStream {
     if (!this.#host.serves(originating)) return this.#socket.send(dialbackError('verify', answer, 'item-not-found'));
     const valid = this.#host.keyIsOurs(receiving, originating, id, element.text());
     this.#socket.send(dialbackElement('verify', { ...answer, type: valid ? 'valid' : 'invalid' }));
+    // A stream that only asks us to verify keys never authenticates; each answered question earns a fresh allowance.
+    if (this.authenticated.size === 0) this.#socket.limitUnauthenticatedBytes(this.#host.maxUnauthenticatedBytes);
   }
 
   #onStanza(stanza: Element): void {
@@ -297,6 +302,7 @@ export class IncomingStream {
 
   #authenticate(domain: string): void {
     this.authenticated.add(domain);
+    this.#socket.limitUnauthenticatedBytes(null);
     if (this.#bidi) this.#host.returnPath(this, domain);
   }
 

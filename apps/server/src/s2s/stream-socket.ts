@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import type { Element } from '@conexizan/protocol';
+import { ReceivedBytes } from '../c2s/connection.ts';
 import { StreamParser, type StreamParserEvents } from '../xml/stream-parser.ts';
 
 /**
@@ -24,7 +25,7 @@ export class StreamSocket {
   #isClosed = false;
   /** last time anything was read or written, for idle timeouts */
   lastActivity = Date.now();
-  bytesReceived = 0;
+  readonly #received = new ReceivedBytes();
   #pausedUntil = 0;
   #resumeTimer: NodeJS.Timeout | null = null;
 
@@ -42,6 +43,15 @@ export class StreamSocket {
 
   get tlsSocket(): TLSSocket | null {
     return this.#socket instanceof TLSSocket ? this.#socket : null;
+  }
+
+  get bytesReceived(): number {
+    return this.#received.total;
+  }
+
+  /** Bytes the peer may send from now on before it authenticates a domain (null: no limit); counted as they arrive. */
+  limitUnauthenticatedBytes(limit: number | null): void {
+    this.#received.allow(limit);
   }
 
   get isClosed(): boolean {
@@ -165,8 +175,7 @@ export class StreamSocket {
     socket.setNoDelay(true);
     socket.on('data', (data: string) => {
       this.lastActivity = Date.now();
-      this.bytesReceived += Buffer.byteLength(data);
-      this.#parser.write(data);
+      if (this.#received.add(Buffer.byteLength(data), this.#events)) this.#parser.write(data);
     });
     socket.on('error', () => {
       // 'close' follows; the reason (often ECONNRESET) is not worth a log line.

@@ -23,6 +23,29 @@ describe('RFC 6120 §11.1 restricted XML', () => {
     expect(scanAll("<stream:stream><?xml version='1.0'?>")).toBe('processing-instruction');
   });
 
+  it('finds where each top-level element ends, whatever its attributes hold', () => {
+    const scanner = new RestrictedXmlScanner();
+    const input = `<stream:stream a='1'><message to="x>y" b='/>'><body>a &lt; b<br/></body></message><presence/> <iq><![CDATA[</iq>]]></iq>`;
+    const pieces: string[] = [];
+    for (let from = 0; ;) {
+      const event = scanner.next(input, from);
+      if (!event) break;
+      expect(event.kind).toBe('element-end');
+      if (event.kind !== 'element-end') break;
+      pieces.push(input.slice(from, event.offset));
+      from = event.offset;
+    }
+    expect(pieces).toEqual([
+      `<stream:stream a='1'><message to="x>y" b='/>'><body>a &lt; b<br/></body></message>`,
+      '<presence/>',
+      ' <iq><![CDATA[</iq>]]></iq>',
+    ]);
+  });
+
+  it('refuses an entity reference inside an attribute value too', () => {
+    expect(scanAll("<stream:stream><message to='&xxe;'/>")).toBe('entity');
+  });
+
   it('catches a forbidden construct split across reads', () => {
     expect(scanAll('<stream:stream><', '!', '--x-->')).toBe('comment');
     expect(scanAll('<stream:stream><body>&xx', 'e;</body>')).toBe('entity');

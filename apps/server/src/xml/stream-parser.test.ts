@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Element } from '@conexizan/protocol';
-import { StreamParser } from './stream-parser.ts';
+import { MAX_DEPTH, StreamParser } from './stream-parser.ts';
 
 function collect(maxStanzaBytes = 1024) {
   const seen = { starts: [] as Record<string, string>[], elements: [] as Element[], errors: [] as string[], ended: false };
@@ -48,6 +48,30 @@ describe('StreamParser', () => {
     const doctype = collect();
     doctype.parser.write('<!DOCTYPE foo>');
     expect(doctype.seen.errors).toEqual(['restricted-xml']);
+  });
+
+  it('refuses elements nested deeper than 128 levels with policy-violation, also split over reads', () => {
+    const nested = (depth: number) => `<message>${'<a>'.repeat(depth - 1)}${'</a>'.repeat(depth - 1)}</message>`;
+    const ok = collect(1 << 20);
+    ok.parser.write(header);
+    ok.parser.write(nested(MAX_DEPTH));
+    expect(ok.seen.errors).toEqual([]);
+    expect(ok.seen.elements).toHaveLength(1);
+
+    const deep = collect(1 << 20);
+    deep.parser.write(header);
+    const attack = nested(MAX_DEPTH + 1);
+    for (let i = 0; i < attack.length; i += 7) deep.parser.write(attack.slice(i, i + 7));
+    expect(deep.seen.errors).toEqual(['policy-violation']);
+    expect(deep.seen.elements).toHaveLength(0);
+  });
+
+  it('counts the size limit per stanza, not across keepalives and stanzas', () => {
+    const { parser, seen } = collect(4096);
+    parser.write(header);
+    for (let i = 0; i < 20; i++) parser.write(`<message><body>${'x'.repeat(3000)}</body></message>${' '.repeat(500)}`);
+    expect(seen.errors).toEqual([]);
+    expect(seen.elements).toHaveLength(20);
   });
 
   it('does not accumulate whitespace keepalives', () => {

@@ -6,20 +6,29 @@ import { RestrictedXmlScanner } from './restricted-xml.ts';
  * A streaming XML parser for one XMPP stream (RFC 6120 §4): reports the
  * stream header, each top-level element, the end of the stream, and errors
  * as the stream error condition the RFC gives for them.
+ *
+ * Parse time is linear in the input: elements may nest at most `maxDepth`
+ * levels (see restricted-xml.ts for why), and each top-level element is
+ * size-checked before the parser sees its bytes.
  */
+export type StreamParserErrorCondition = 'not-well-formed' | 'restricted-xml' | 'policy-violation';
+
 export interface StreamParserEvents {
   streamStart(attrs: Record<string, string>, name: string): void;
   element(element: Element): void;
   streamEnd(): void;
-  error(condition: 'not-well-formed' | 'restricted-xml' | 'policy-violation', text: string): void;
+  error(condition: StreamParserErrorCondition, text: string): void;
 }
 
 export interface StreamParserLimits {
   /** largest top-level element, in bytes of input */
   maxStanzaBytes: number;
+  /** deepest nesting inside a top-level element (the element itself is 1); default MAX_DEPTH */
+  maxDepth?: number;
 }
 
-const SLICE = 8192;
+/** RFC 6120 leaves the limit to the server; no XMPP payload comes anywhere near it. */
+export const MAX_DEPTH = 128;
 
 export class StreamParser {
   readonly #events: StreamParserEvents;
@@ -37,15 +46,13 @@ export class StreamParser {
 
   /** A new stream starts on the same connection (after STARTTLS or SASL). */
   reset(): void {
-    this.#scanner = new RestrictedXmlScanner();
+    this.#scanner = new RestrictedXmlScanner(this.#limits.maxDepth ?? MAX_DEPTH);
     this.#bytesSinceElement = 0;
     const parser = createStrictParser();
     parser.on('start', (el: Element) => {
-      this.#bytesSinceElement = 0;
       this.#events.streamStart(el.attrs as Record<string, string>, el.name);
     });
     parser.on('element', (el: Element) => {
-      this.#bytesSinceElement = 0;
       if (!this.#failed) this.#events.element(el);
     });
     parser.on('end', () => {
@@ -55,24 +62,29 @@ export class StreamParser {
     this.#parser = parser;
   }
 
-  write(data: string): void {
-    // Small slices keep the size check close to the element boundaries.
-    for (let offset = 0; offset < data.length && !this.#failed; offset += SLICE) this.#write(data.slice(offset, offset + SLICE));
+  write(text: string): void {
+    let from = 0;
+    while (from < text.length && !this.#failed) {
+      const event = this.#scanner.next(text, from);
+      if (event?.kind === 'violation') {
+        if (event.violation === 'depth') this.#fail('policy-violation', `elements nested more than ${this.#limits.maxDepth ?? MAX_DEPTH} levels deep`);
+        else this.#fail('restricted-xml', `XMPP does not allow ${event.violation === 'entity' ? 'entity references other than the predefined ones' : `a ${event.violation}`}`);
+        return;
+      }
+      const to = event?.offset ?? text.length;
+      this.#parse(text.slice(from, to));
+      from = to;
+    }
   }
 
-  #write(data: string): void {
-    this.#bytesSinceElement += Buffer.byteLength(data);
+  #parse(piece: string): void {
+    this.#bytesSinceElement += Buffer.byteLength(piece);
     if (this.#bytesSinceElement > this.#limits.maxStanzaBytes) {
       this.#fail('policy-violation', `stanza larger than ${this.#limits.maxStanzaBytes} bytes`);
       return;
     }
-    const violation = this.#scanner.scan(data);
-    if (violation) {
-      this.#fail('restricted-xml', `XMPP does not allow ${violation === 'entity' ? 'entity references other than the predefined ones' : `a ${violation}`}`);
-      return;
-    }
     try {
-      this.#parser.write(data);
+      this.#parser.write(piece);
     } catch (error) {
       this.#fail('not-well-formed', (error as Error).message);
     }
@@ -80,9 +92,11 @@ export class StreamParser {
     // root by the parser; dropping it keeps a long-lived stream's memory flat.
     const root = this.#parser.root as Element | null;
     if (root && root.children.length > 0) root.children = [];
+    // The size limit is per top-level element; keepalives between elements do not add up.
+    if (this.#scanner.betweenElements) this.#bytesSinceElement = 0;
   }
 
-  #fail(condition: 'not-well-formed' | 'restricted-xml' | 'policy-violation', text: string): void {
+  #fail(condition: StreamParserErrorCondition, text: string): void {
     if (this.#failed) return;
     this.#failed = true;
     this.#events.error(condition, text);
