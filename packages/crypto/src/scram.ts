@@ -287,11 +287,28 @@ export interface ScramServerOptions {
   fakeSaltSecret?: Uint8Array;
   /** iteration count reported for unknown users (default 4096); use your usual count */
   fakeIterations?: number;
+  /**
+   * The name an unknown user's fake salt is derived from: give the same
+   * preparation accounts are looked up with (e.g. PRECIS case folding), so
+   * that "ALICE" and "alice" get one salt whether or not the account
+   * exists. Default: the SASLprepped name as sent. May throw for a name no
+   * account can have; the name as sent is used then.
+   */
+  fakeSaltName?: (username: string) => string;
   /** fixed server nonce part; for test vectors only */
   serverNonce?: string;
 }
 
 let processFakeSecret: Uint8Array | null = null;
+
+/**
+ * The stable, secret-keyed salt an unknown user is answered with. Exported
+ * for servers that must also do a user's worth of work for unknown names
+ * outside SCRAM (e.g. SASL PLAIN), so both paths look the same.
+ */
+export async function fakeSalt(hash: ScramHash, secret: Uint8Array, preparedName: string): Promise<Uint8Array> {
+  return (await hmac('SHA-256', secret, utf8Encode(`scram-fake-salt\0${hash}\0${preparedName}`))).slice(0, DEFAULT_SALT_BYTES);
+}
 
 /**
  * Server side of one SCRAM exchange:
@@ -377,7 +394,13 @@ export class ScramServerSession {
   async #fakeCredentials(username: string): Promise<ScramCredentials> {
     const { hash } = this.#opts;
     const secret = this.#opts.fakeSaltSecret ?? (processFakeSecret ??= randomBytes(32));
-    const salt = (await hmac('SHA-256', secret, utf8Encode(`scram-fake-salt\0${hash}\0${username}`))).slice(0, DEFAULT_SALT_BYTES);
+    let name = username;
+    try {
+      name = this.#opts.fakeSaltName?.(username) ?? username;
+    } catch {
+      // a name no account can have: its salt only has to be stable
+    }
+    const salt = await fakeSalt(hash, secret, name);
     const len = HASH_BYTES[hash];
     return {
       hash,

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import {
-  constantTimeEqual, deriveScramCredentials, base64Decode, base64Encode, prepPassword,
+  constantTimeEqual, deriveScramCredentials, base64Decode, base64Encode, fakeSalt, prepPassword,
   type ScramCredentials, type ScramHash,
 } from '@conexizan/crypto';
 import { prepLocalpart, StanzaError } from '@conexizan/protocol';
@@ -66,10 +67,12 @@ export class AccountService {
   /** username → when it was last seen to exist */
   readonly #known = new Map<string, number>();
   readonly #policy: AccountPolicy;
+  readonly #fakeSaltSecret: Uint8Array;
 
   constructor(storage: Storage, policy: AccountPolicy) {
     this.#storage = storage;
     this.#policy = policy;
+    this.#fakeSaltSecret = policy.fakeSaltSecret ?? new Uint8Array(randomBytes(32));
   }
 
   /** Iteration count of new credentials; unknown users are answered with the same, so they look alike. */
@@ -77,8 +80,8 @@ export class AccountService {
     return this.#policy.scramIterations;
   }
 
-  get fakeSaltSecret(): Uint8Array | undefined {
-    return this.#policy.fakeSaltSecret;
+  get fakeSaltSecret(): Uint8Array {
+    return this.#fakeSaltSecret;
   }
 
   /** PRECIS-prepared username, or an AccountError saying what is wrong with it. */
@@ -173,17 +176,22 @@ export class AccountService {
     };
   }
 
-  /** SASL PLAIN: derive with the stored salt and compare stored keys. */
+  /**
+   * SASL PLAIN: derive with the stored salt and compare stored keys. An
+   * unknown user costs the same derivation (with the salt SCRAM would show
+   * for that name), so the time of a failure does not tell whether the
+   * account exists.
+   */
   async verifyPassword(username: string, password: string): Promise<boolean> {
     const stored = await this.scramCredentials(username, 'SHA-256');
-    if (!stored) return false;
+    const salt = stored?.salt ?? (await fakeSalt('SHA-256', this.#fakeSaltSecret, username));
     let derived: ScramCredentials;
     try {
-      derived = await deriveScramCredentials(password, 'SHA-256', { salt: stored.salt, iterations: stored.iterations });
+      derived = await deriveScramCredentials(password, 'SHA-256', { salt, iterations: stored?.iterations ?? this.#policy.scramIterations });
     } catch {
       return false;
     }
-    return constantTimeEqual(derived.storedKey, stored.storedKey);
+    return stored !== null && constantTimeEqual(derived.storedKey, stored.storedKey);
   }
 
   async #credentials(password: string): Promise<StoredScramCredential[]> {

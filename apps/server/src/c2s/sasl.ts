@@ -124,7 +124,9 @@ export class SaslNegotiation {
               channelBindingSupported: this.#connection.channelBindingTypes().length > 0,
               getChannelBinding: (type) => this.#connection.channelBinding(type),
               fakeIterations: this.#accounts.scramIterations,
-              ...(this.#accounts.fakeSaltSecret ? { fakeSaltSecret: this.#accounts.fakeSaltSecret } : {}),
+              fakeSaltSecret: this.#accounts.fakeSaltSecret,
+              // Unknown "ALICE" and "alice" must get one salt, as a real account would.
+              fakeSaltName: this.#prepareUsername,
               lookup: async (name) => {
                 try {
                   username = this.#prepareUsername(name);
