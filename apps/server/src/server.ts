@@ -7,6 +7,7 @@ import { accountPolicy, AccountService } from './accounts/account-service.ts';
 import { persistentSecret } from './accounts/secrets.ts';
 import { ClientListeners } from './c2s/listeners.ts';
 import { LoginThrottle } from './c2s/login-throttle.ts';
+import { MemoryThrottleStore } from './c2s/throttle-store.ts';
 import type { Config } from './config/schema.ts';
 import type { ServerCore } from './core/core.ts';
 import { FeatureRegistry } from './core/features.ts';
@@ -67,7 +68,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   await core.hooks.fireAll('server/started', {});
   const federation = config.ports.s2s ? new Federation(core, { certificate, dataDir }) : null;
 
-  const throttle = new LoginThrottle(config.limits.failed_logins_before_delay);
+  const throttle = new LoginThrottle(new MemoryThrottleStore(), {
+    perAddress: config.limits.failed_logins_per_address,
+    perAccount: config.limits.failed_logins_per_account,
+  });
   const tlsOptions = tlsOptionsFor(certificate);
   const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions });
   const http = new HttpListeners(core, { throttle, clients, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot(config.web_root) });

@@ -326,6 +326,7 @@ export class ScramServerSession {
   #creds: ScramCredentials | null = null;
   #fake = false;
   #cbData: Uint8Array | null = null;
+  #proofChecked = false;
 
   constructor(opts: ScramServerOptions) {
     this.#opts = opts;
@@ -333,6 +334,16 @@ export class ScramServerSession {
 
   get mechanism(): string {
     return scramMechanismName(this.#opts.hash, this.#opts.plus);
+  }
+
+  /**
+   * True once a proof was compared with the stored key: only then did the
+   * exchange test a password. Refusals before that (channel binding the
+   * client cannot use, a downgrade, malformed messages) guessed nothing, and
+   * a login throttle should not count them against the user.
+   */
+  get proofChecked(): boolean {
+    return this.#proofChecked;
   }
 
   async start(clientFirst: Uint8Array): Promise<Uint8Array> {
@@ -437,6 +448,7 @@ export class ScramServerSession {
     const len = HASH_BYTES[creds.hash];
     if (proof.length !== len) throw new ScramError('not-authorized', 'bad proof length', 'invalid-proof');
 
+    this.#proofChecked = true;
     const withoutProof = msg.slice(0, msg.length - last.value.length - 3);
     const authMessage = utf8Encode(`${first.bare},${this.#serverFirst},${withoutProof}`);
     const clientSignature = await hmac(creds.hash, creds.storedKey, authMessage);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
-  errorReply, NS, parseJid, prepResourcepart, streamErrorElement, tryParseJid, xml,
+  errorReply, NS, parseJid, prepResourcepart, saslFailure, streamErrorElement, tryParseJid, xml,
   type Element, type Jid, type StreamErrorCondition,
 } from '@conexizan/protocol';
 import type { ServerCore } from '../core/core.ts';
 import type { SessionHandle } from '../core/sessions.ts';
 import type { ClientConnection } from './connection.ts';
-import type { LoginThrottle } from './login-throttle.ts';
+import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
 import { ByteRate } from './byte-rate.ts';
 import { SaslNegotiation } from './sasl.ts';
 
@@ -63,6 +63,8 @@ export class ClientStream implements SessionHandle {
   readonly sourceKey: string;
   #stage: Stage = 'header';
   #sasl: SaslNegotiation;
+  /** the SASL exchange under way, as the login throttle counts it */
+  #attempt: LoginAttempt | null = null;
   #username: string | null = null;
   #jid: Jid | null = null;
   #timer: NodeJS.Timeout | null;
@@ -309,22 +311,29 @@ export class ClientStream implements SessionHandle {
   }
 
   async #onSasl(element: Element): Promise<void> {
-    const step = await this.#sasl.handle(element);
+    if (element.name === 'auth' && !this.#attempt && !this.#sasl.inProgress) {
+      this.#attempt = await this.#throttle.begin(this.sourceKey);
+      if (!this.#attempt) {
+        this.#core.metrics.logins.inc({ result: 'throttled' });
+        this.#conn.send(saslFailure('temporary-auth-failure', 'too many logins at once from your address'));
+        return;
+      }
+    }
+    const attempt = this.#attempt;
+    const step = await this.#sasl.handle(element, (username) => (attempt ? attempt.admit(username) : Promise.resolve(null)));
     if (step.kind === 'challenge') {
       this.#conn.send(step.element);
       return;
     }
-    // Answer only after the delay earned by earlier failures, success or not.
-    const delay = this.#throttle.delayFor(step.username, this.sourceKey);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    this.#attempt = null;
+    // Only a tested password counts as a failed login (not a channel-binding refusal, see login-throttle.ts).
+    await attempt?.finish(step.kind === 'success' ? 'success' : step.passwordChecked ? 'failure' : 'not-checked');
     if (this.#stage === 'closed') return;
     if (step.kind === 'failure') {
-      this.#throttle.failed(step.username, this.sourceKey);
-      this.#core.metrics.logins.inc({ result: 'failure' });
+      this.#core.metrics.logins.inc({ result: step.element.getChild('temporary-auth-failure') ? 'throttled' : 'failure' });
       this.#conn.send(step.element);
       return;
     }
-    this.#throttle.succeeded(step.username, this.sourceKey);
     this.#core.metrics.logins.inc({ result: 'success' });
     this.#username = step.username;
     this.#conn.limitUnauthenticatedBytes(null);
@@ -400,6 +409,9 @@ export class ClientStream implements SessionHandle {
     const wasBound = this.#stage === 'bound' || this.#stage === 'hibernating';
     this.#stage = 'closed';
     if (this.#timer) clearTimeout(this.#timer);
+    // A stream that ends in the middle of a SASL exchange tested no password.
+    void this.#attempt?.finish('not-checked');
+    this.#attempt = null;
     try {
       if (!wasBound) return;
       await this.#core.sessions.remove(this);

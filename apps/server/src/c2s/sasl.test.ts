@@ -28,7 +28,7 @@ const connection = { secure: true, channelBindingTypes: () => [], channelBinding
 async function serverFirst(username: string): Promise<{ salt: string; iterations: string }> {
   const sasl = new SaslNegotiation(harness.core.accounts, connection, 'localhost');
   const first = new ScramClientSession({ hash: 'SHA-256', username, password: 'x' }).first();
-  const step = await sasl.handle(xml('auth', { xmlns: NS.SASL, mechanism: 'SCRAM-SHA-256' }, base64Encode(first)));
+  const step = await sasl.handle(xml('auth', { xmlns: NS.SASL, mechanism: 'SCRAM-SHA-256' }, base64Encode(first)), async () => null);
   expect(step.kind).toBe('challenge');
   const message = utf8Decode(base64Decode(step.element.getText()));
   const attrs = Object.fromEntries(message.split(',').map((part) => [part[0], part.slice(2)]));

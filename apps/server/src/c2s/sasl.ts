@@ -14,10 +14,17 @@ import type { ClientConnection } from './connection.ts';
 export type SaslStep =
   | { kind: 'challenge'; element: Element }
   | { kind: 'success'; element: Element; username: string }
-  | { kind: 'failure'; element: Element; username: string | null };
+  /** `passwordChecked`: a password was tested (a guess); false for refusals that tested none */
+  | { kind: 'failure'; element: Element; username: string | null; passwordChecked: boolean };
+
+/**
+ * Asked once the username is known, before any password is checked: null
+ * to go ahead, or the reason to refuse (the login throttle).
+ */
+export type LoginGate = (username: string) => Promise<string | null>;
 
 interface Mechanism {
-  step(data: Uint8Array): Promise<SaslStep>;
+  step(data: Uint8Array, gate: LoginGate): Promise<SaslStep>;
 }
 
 const MAX_SASL_BYTES = 8192;
@@ -58,7 +65,7 @@ export class SaslNegotiation {
     return this.#mechanism !== null;
   }
 
-  async handle(element: Element): Promise<SaslStep> {
+  async handle(element: Element, gate: LoginGate): Promise<SaslStep> {
     if (element.name === 'abort') {
       this.#mechanism = null;
       return failure('aborted', null);
@@ -81,7 +88,7 @@ export class SaslNegotiation {
     } else if (element.name !== 'response' || !this.#mechanism) {
       return this.#fail('malformed-request', null);
     }
-    const step = await this.#mechanism.step(data);
+    const step = await this.#mechanism.step(data, gate);
     if (step.kind !== 'challenge') this.#mechanism = null;
     return step;
   }
@@ -93,7 +100,7 @@ export class SaslNegotiation {
 
   #plain(): Mechanism {
     return {
-      step: async (data) => {
+      step: async (data, gate) => {
         const parts = utf8Decode(data).split('\u0000');
         if (parts.length !== 3) return failure('malformed-request', null);
         const [authzid, authcid, password] = parts as [string, string, string];
@@ -104,7 +111,9 @@ export class SaslNegotiation {
           return failure('not-authorized', null);
         }
         if (authzid && !this.#authzidMatches(authzid, username)) return failure('invalid-authzid', username);
-        if (!(await this.#accounts.verifyPassword(username, password))) return failure('not-authorized', username);
+        const refusal = await gate(username);
+        if (refusal) return failure('temporary-auth-failure', username, refusal);
+        if (!(await this.#accounts.verifyPassword(username, password))) return failure('not-authorized', username, undefined, true);
         return success(username, null);
       },
     };
@@ -114,8 +123,9 @@ export class SaslNegotiation {
     const parsed = parseScramMechanism(name)!;
     let session: ScramServerSession | null = null;
     let username: string | null = null;
+    let refusal: string | null = null;
     return {
-      step: async (data) => {
+      step: async (data, gate) => {
         try {
           if (!session) {
             session = new ScramServerSession({
@@ -128,22 +138,27 @@ export class SaslNegotiation {
               // Unknown "ALICE" and "alice" must get one salt, as a real account would.
               fakeSaltName: this.#prepareUsername,
               lookup: async (name) => {
+                let prepared: string;
                 try {
-                  username = this.#prepareUsername(name);
+                  prepared = this.#prepareUsername(name);
                 } catch {
                   return null;
                 }
-                return this.#accounts.scramCredentials(username, parsed.hash as ScramHash);
+                username = prepared;
+                refusal = await gate(prepared);
+                if (refusal) throw new Error('refused by the login throttle');
+                return this.#accounts.scramCredentials(prepared, parsed.hash as ScramHash);
               },
             });
             const serverFirst = await session.start(data);
             return { kind: 'challenge', element: xml('challenge', { xmlns: NS.SASL }, base64Encode(serverFirst)) };
           }
           const result = await session.finish(data);
-          if (result.authzid && !this.#authzidMatches(result.authzid, username ?? '')) return failure('invalid-authzid', username);
+          if (result.authzid && !this.#authzidMatches(result.authzid, username ?? '')) return failure('invalid-authzid', username, undefined, true);
           return success(username!, result.serverFinal);
         } catch (error) {
-          if (error instanceof ScramError) return failure(error.condition as SaslFailureCondition, username);
+          if (refusal) return failure('temporary-auth-failure', username, refusal);
+          if (error instanceof ScramError) return failure(error.condition as SaslFailureCondition, username, undefined, session?.proofChecked ?? false);
           throw error;
         }
       },
@@ -161,7 +176,7 @@ function success(username: string, additionalData: Uint8Array | null): SaslStep 
   return { kind: 'success', username, element: xml('success', { xmlns: NS.SASL }, additionalData ? base64Encode(additionalData) : undefined) };
 }
 
-function failure(condition: SaslFailureCondition, username: string | null): SaslStep {
-  return { kind: 'failure', username, element: saslFailure(condition) };
+function failure(condition: SaslFailureCondition, username: string | null, text?: string, passwordChecked = false): SaslStep {
+  return { kind: 'failure', username, passwordChecked, element: saslFailure(condition, text) };
 }
 

@@ -111,8 +111,10 @@ export const configSchema = z.object({
     blocklist_items: z.number().int().min(1).default(1000),
     /** in-band registrations allowed per source address per hour (kept in memory only) */
     registrations_per_hour: z.number().int().min(0).default(5),
-    /** failed logins per account or source before each further attempt is delayed */
-    failed_logins_before_delay: z.number().int().min(1).default(5),
+    /** failed logins one source address may have in a burst; it earns one more a minute (kept in memory only) */
+    failed_logins_per_address: z.number().int().min(1).default(10),
+    /** failed logins against one account, from addresses it was never used from, before each further one is held back a second */
+    failed_logins_per_account: z.number().int().min(1).default(10),
     /** how long a session whose connection dropped waits to be resumed (XEP-0198) */
     resume_seconds: z.number().int().min(0).max(86_400).default(300),
     /** unacknowledged stanzas kept per session (XEP-0198); a client this far behind is disconnected */

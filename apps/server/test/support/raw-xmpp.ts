@@ -40,6 +40,8 @@ export interface RawConnectOptions {
   directTls?: boolean;
   /** the domain in the stream header (default: localhost) */
   domain?: string;
+  /** the source address, e.g. another 127.0.0.x to look like another client */
+  localAddress?: string;
 }
 
 export interface StreamHeaderOptions {
@@ -84,9 +86,10 @@ export class RawXmppConnection {
 
   static async connect(options: RawConnectOptions): Promise<RawXmppConnection> {
     const host = options.host ?? '127.0.0.1';
+    const local = options.localAddress ? { localAddress: options.localAddress } : {};
     const socket = options.directTls
-      ? tlsConnect({ host, port: options.port, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['xmpp-client'] })
-      : netConnect({ host, port: options.port });
+      ? tlsConnect({ host, port: options.port, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['xmpp-client'], ...local })
+      : netConnect({ host, port: options.port, ...local });
     await withTimeout(
       new Promise<void>((resolve, reject) => {
         socket.once(options.directTls ? 'secureConnect' : 'connect', () => resolve());

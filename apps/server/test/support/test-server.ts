@@ -62,7 +62,8 @@ export async function startTestServer(overrides: TestServerOverrides = {}): Prom
     limits: {
       // Tests register many accounts from 127.0.0.1 and fail logins on purpose.
       registrations_per_hour: 1000,
-      failed_logins_before_delay: 1000,
+      failed_logins_per_address: 1000,
+      failed_logins_per_account: 1000,
       ...overrides.limits,
     },
     accounts: { scram_iterations: 4096, reserve_deleted_days: 30, ...overrides.accounts },

@@ -77,7 +77,8 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       '[limits]',
       // every test user registers from 127.0.0.1
       `registrations_per_hour = ${options.registrationsPerHour ?? 1000}`,
-      'failed_logins_before_delay = 1000',
+      'failed_logins_per_address = 1000',
+      'failed_logins_per_account = 1000',
       ...(options.maxUploadBytes ? ['[upload]', `max_file_bytes = ${options.maxUploadBytes}`] : []),
       '[log]',
       `level = ${JSON.stringify(process.env.CONEXIZAN_TEST_LOG ?? 'warn')}`,
