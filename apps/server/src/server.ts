@@ -8,6 +8,7 @@ import { persistentSecret } from './accounts/secrets.ts';
 import { ClientListeners } from './c2s/listeners.ts';
 import { LoginThrottle } from './c2s/login-throttle.ts';
 import { MemoryThrottleStore } from './c2s/throttle-store.ts';
+import { TrustedProxies } from './c2s/trusted-proxies.ts';
 import type { Config } from './config/schema.ts';
 import type { ServerCore } from './core/core.ts';
 import { FeatureRegistry } from './core/features.ts';
@@ -73,8 +74,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     perAccount: config.limits.failed_logins_per_account,
   });
   const tlsOptions = tlsOptionsFor(certificate);
-  const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions });
-  const http = new HttpListeners(core, { throttle, clients, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot(config.web_root) });
+  const proxies = new TrustedProxies(config.trusted_proxies);
+  const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions }, proxies);
+  const http = new HttpListeners(core, { throttle, clients, proxies, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot(config.web_root) });
   const ports: Record<string, number> = {};
   try {
     for (const { name, port } of [...(await clients.listen()), ...(await http.listen()), ...((await federation?.listen()) ?? [])]) ports[name] = port;

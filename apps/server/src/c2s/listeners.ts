@@ -1,9 +1,10 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type SecureContext, type TlsOptions as TlsServerOptions, type TLSSocket } from 'node:tls';
+import { TLSSocket, type SecureContext, type TlsOptions as TlsServerOptions } from 'node:tls';
 import type { ServerCore } from '../core/core.ts';
 import { ClientStream } from './client-stream.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { TcpConnection } from './tcp-connection.ts';
+import type { TrustedProxies } from './trusted-proxies.ts';
 import type { ClientConnection } from './connection.ts';
 
 /** The c2s listeners: STARTTLS on the c2s port, TLS from the first byte on c2s_tls (XEP-0368). */
@@ -14,38 +15,55 @@ export class ClientListeners {
   readonly #servers: Server[] = [];
   /** open client connections (whichever stream currently drives each) */
   readonly connections = new Set<ClientConnection>();
-  readonly #tlsOptions: TlsServerOptions;
+  readonly #proxies: TrustedProxies;
 
-  constructor(core: ServerCore, throttle: LoginThrottle, tls: { context: () => SecureContext; options: TlsServerOptions }) {
+  constructor(core: ServerCore, throttle: LoginThrottle, tls: { context: () => SecureContext; options: TlsServerOptions }, proxies: TrustedProxies) {
     this.#core = core;
     this.#throttle = throttle;
     this.#secureContext = tls.context;
-    this.#tlsOptions = tls.options;
+    this.#proxies = proxies;
   }
 
   async listen(): Promise<{ name: string; port: number }[]> {
     const { bind, ports } = this.#core.config;
     const bound: { name: string; port: number }[] = [];
     if (ports.c2s) {
-      const server = createTcpServer((socket) => this.#accept(socket, false));
+      const server = createTcpServer((socket) => void this.#connected(socket, false));
       bound.push({ name: 'c2s', port: await listen(server, bind, ports.c2s) });
       this.#servers.push(server);
     }
     if (ports.c2s_tls) {
-      const server = createTlsServer(
-        {
-          ...this.#tlsOptions,
-          // Clients that send SNI get the current context (certificates can be replaced at run time).
-          SNICallback: (_name, callback) => callback(null, this.#secureContext()),
-          ALPNProtocols: ['xmpp-client'],
-        },
-        (socket: TLSSocket) => this.#accept(socket, true),
-      );
-      server.on('tlsClientError', () => undefined);
+      // TLS is started by hand so that a trusted proxy's PROXY header can be read before it.
+      const server = createTcpServer((socket) => void this.#connected(socket, true));
       bound.push({ name: 'c2s_tls', port: await listen(server, bind, ports.c2s_tls) });
       this.#servers.push(server);
     }
     return bound;
+  }
+
+  async #connected(socket: Socket, directTls: boolean): Promise<void> {
+    socket.on('error', () => undefined);
+    let address: string | undefined;
+    try {
+      address = await this.#proxies.tcpClient(socket, this.#core.config.limits.unauthenticated_seconds * 1000);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    if (!directTls) {
+      socket.resume();
+      return this.#accept(socket, false, address);
+    }
+    const secure = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: this.#secureContext(),
+      // Clients that send SNI get the current context (certificates can be replaced at run time).
+      SNICallback: (_name, callback) => callback(null, this.#secureContext()),
+      ALPNProtocols: ['xmpp-client'],
+    });
+    secure.on('error', () => secure.destroy());
+    secure.once('secure', () => this.#accept(secure, true, address));
+    socket.resume();
   }
 
   /** Tracks a connection of any transport, so that shutdown reaches it. */
@@ -73,14 +91,14 @@ export class ClientListeners {
     clearTimeout(timer);
   }
 
-  #accept(socket: Socket, directTls: boolean): void {
+  #accept(socket: Socket, directTls: boolean, sourceAddress: string | undefined): void {
     const connection = new TcpConnection(socket, {
       secureContext: this.#secureContext(),
       directTls,
       maxStanzaBytes: this.#core.config.limits.max_stanza_bytes,
     });
     this.track(connection);
-    new ClientStream(this.#core, connection, { throttle: this.#throttle, sourceAddress: socket.remoteAddress });
+    new ClientStream(this.#core, connection, { throttle: this.#throttle, sourceAddress });
   }
 
   /** Stops accepting; existing streams are ended by the caller. */

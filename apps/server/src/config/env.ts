@@ -7,6 +7,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'n
   CONEXIZAN_REGISTRATION: { path: ['registration'], kind: 'string' },
   CONEXIZAN_WEB_ROOT: { path: ['web_root'], kind: 'string' },
   CONEXIZAN_ADMINS: { path: ['admins'], kind: 'list' },
+  CONEXIZAN_TRUSTED_PROXIES: { path: ['trusted_proxies'], kind: 'list' },
   CONEXIZAN_C2S_PORT: { path: ['ports', 'c2s'], kind: 'number' },
   CONEXIZAN_C2S_TLS_PORT: { path: ['ports', 'c2s_tls'], kind: 'number' },
   CONEXIZAN_S2S_PORT: { path: ['ports', 's2s'], kind: 'number' },

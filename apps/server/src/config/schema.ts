@@ -23,6 +23,11 @@ export const configSchema = z.object({
   web_root: z.string().default(''),
   /** bare JIDs of the operators who may run the XEP-0133 administration commands (XEP-0050) */
   admins: z.array(z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'expected bare JIDs such as admin@example.org')).default([]),
+  /**
+   * reverse proxies / load balancers (addresses or CIDR ranges) whose word on the client's address is believed:
+   * a PROXY protocol header (v1 or v2) on the c2s ports, X-Forwarded-For on the HTTP ports
+   */
+  trusted_proxies: z.array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'expected addresses or CIDR ranges such as 10.0.0.0/8')).default([]),
 
   ports: z.object({
     c2s: port.default(5222),

@@ -5,6 +5,7 @@ import { BoshConnection, terminateBody, type BoshRequest } from '../c2s/bosh-con
 import { ClientStream } from '../c2s/client-stream.ts';
 import type { ClientListeners } from '../c2s/listeners.ts';
 import type { LoginThrottle } from '../c2s/login-throttle.ts';
+import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
 import type { ServerCore } from '../core/core.ts';
 import { corsHeaders, type HttpRequest } from '../core/http-routes.ts';
 import { StreamParser } from '../xml/stream-parser.ts';
@@ -30,12 +31,14 @@ export class BoshEndpoint {
   readonly #core: ServerCore;
   readonly #throttle: LoginThrottle;
   readonly #clients: ClientListeners;
+  readonly #proxies: TrustedProxies;
   readonly #sessions = new Map<string, BoshConnection>();
 
-  constructor(core: ServerCore, options: { throttle: LoginThrottle; clients: ClientListeners }) {
+  constructor(core: ServerCore, options: { throttle: LoginThrottle; clients: ClientListeners; proxies: TrustedProxies }) {
     this.#core = core;
     this.#throttle = options.throttle;
     this.#clients = options.clients;
+    this.#proxies = options.proxies;
   }
 
   get sessionCount(): number {
@@ -99,7 +102,7 @@ export class BoshEndpoint {
     this.#sessions.set(session.sid, session);
     void session.closed.then(() => setTimeout(() => this.#sessions.delete(session.sid), GRACE_MS).unref());
     this.#clients.track(session);
-    new ClientStream(this.#core, session, { throttle: this.#throttle, sourceAddress: req.socket.remoteAddress });
+    new ClientStream(this.#core, session, { throttle: this.#throttle, sourceAddress: this.#proxies.httpClient(req) });
     session.receive(request);
   };
 }

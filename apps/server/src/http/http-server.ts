@@ -7,6 +7,7 @@ import { ClientStream } from '../c2s/client-stream.ts';
 import type { ClientListeners } from '../c2s/listeners.ts';
 import { listen } from '../c2s/listeners.ts';
 import type { LoginThrottle } from '../c2s/login-throttle.ts';
+import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
 import { WebSocketConnection } from '../c2s/websocket-connection.ts';
 import { BOSH_PATH, BOSH_REL, BoshEndpoint } from './bosh.ts';
 import { hostMeta, hostMetaJson, WEBSOCKET_REL } from './host-meta.ts';
@@ -24,6 +25,8 @@ const REQUEST_TIMEOUT_MS = 30 * 60_000;
 export interface HttpOptions {
   throttle: LoginThrottle;
   clients: ClientListeners;
+  /** whose X-Forwarded-For is believed */
+  proxies: TrustedProxies;
   secureContext: () => SecureContext;
   /** certificate, key and protocol versions for clients that send no SNI */
   tlsOptions: TlsOptions;
@@ -46,7 +49,7 @@ export class HttpListeners {
     this.#core = core;
     this.#options = options;
     // XMPP over BOSH (XEP-0206) beside WebSocket, listed in host-meta too.
-    const bosh = new BoshEndpoint(core, { throttle: options.throttle, clients: options.clients });
+    const bosh = new BoshEndpoint(core, { throttle: options.throttle, clients: options.clients, proxies: options.proxies });
     core.http.route(`${BOSH_PATH}/`, bosh.handle);
     core.http.addLink({ rel: BOSH_REL, path: BOSH_PATH });
   }
@@ -108,7 +111,7 @@ export class HttpListeners {
         }
         const connection = new WebSocketConnection(ws, { secure, maxStanzaBytes: this.#core.config.limits.max_stanza_bytes });
         this.#options.clients.track(connection);
-        new ClientStream(this.#core, connection, { throttle: this.#options.throttle, sourceAddress: req.socket.remoteAddress });
+        new ClientStream(this.#core, connection, { throttle: this.#options.throttle, sourceAddress: this.#options.proxies.httpClient(req) });
       });
     });
     this.#websockets.push(wss);
@@ -126,7 +129,7 @@ export class HttpListeners {
       if (url.pathname === '/.well-known/host-meta.json') return send(res, 200, 'application/json', hostMetaJson(links));
       const route = this.#core.http.match(url.pathname);
       if (route) return await route({ req, res, url, secure });
-      if (await handleOperations(this.#core, req, res, url)) return;
+      if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req))) return;
       if (this.#options.webRoot && (await serveStatic(this.#options.webRoot, url.pathname, res))) return;
       send(res, 404, 'text/plain', 'not found\n');
     } catch (error) {

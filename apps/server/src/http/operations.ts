@@ -7,7 +7,8 @@ import { send } from './http-server.ts';
  * /health and /metrics for operators. Metrics reveal how busy the server is,
  * so without a configured token they answer loopback clients only.
  */
-export async function handleOperations(core: ServerCore, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+/** `client`: the client's address (behind trusted proxies, the one they name). */
+export async function handleOperations(core: ServerCore, req: IncomingMessage, res: ServerResponse, url: URL, client: string | undefined): Promise<boolean> {
   if (url.pathname === '/health') {
     try {
       await core.storage.ping();
@@ -18,7 +19,7 @@ export async function handleOperations(core: ServerCore, req: IncomingMessage, r
     return true;
   }
   if (url.pathname === '/metrics') {
-    if (!authorised(core.config.metrics.token, req)) {
+    if (!authorised(core.config.metrics.token, req, client)) {
       send(res, 403, 'text/plain', 'metrics need a token (metrics.token) or a loopback client\n');
       return true;
     }
@@ -29,12 +30,13 @@ export async function handleOperations(core: ServerCore, req: IncomingMessage, r
   return false;
 }
 
-function authorised(token: string, req: IncomingMessage): boolean {
+function authorised(token: string, req: IncomingMessage, client: string | undefined): boolean {
   if (token) {
     const given = Buffer.from(req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '');
     const expected = Buffer.from(token);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
-  const address = req.socket.remoteAddress ?? '';
+  // Behind a trusted reverse proxy on this machine, the proxy's own loopback address says nothing.
+  const address = client ?? '';
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }

@@ -42,6 +42,8 @@ export interface RawConnectOptions {
   domain?: string;
   /** the source address, e.g. another 127.0.0.x to look like another client */
   localAddress?: string;
+  /** bytes sent first, before TLS or the stream (a reverse proxy's PROXY protocol header) */
+  proxyHeader?: string | Uint8Array;
 }
 
 export interface StreamHeaderOptions {
@@ -87,9 +89,16 @@ export class RawXmppConnection {
   static async connect(options: RawConnectOptions): Promise<RawXmppConnection> {
     const host = options.host ?? '127.0.0.1';
     const local = options.localAddress ? { localAddress: options.localAddress } : {};
-    const socket = options.directTls
-      ? tlsConnect({ host, port: options.port, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['xmpp-client'], ...local })
-      : netConnect({ host, port: options.port, ...local });
+    let socket: Socket | TLSSocket;
+    if (options.proxyHeader) {
+      const plain = netConnect({ host, port: options.port, ...local });
+      plain.write(options.proxyHeader);
+      socket = options.directTls ? tlsConnect({ socket: plain, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['xmpp-client'] }) : plain;
+    } else {
+      socket = options.directTls
+        ? tlsConnect({ host, port: options.port, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['xmpp-client'], ...local })
+        : netConnect({ host, port: options.port, ...local });
+    }
     await withTimeout(
       new Promise<void>((resolve, reject) => {
         socket.once(options.directTls ? 'secureConnect' : 'connect', () => resolve());
