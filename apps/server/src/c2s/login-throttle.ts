@@ -39,7 +39,7 @@ export interface LoginThrottleOptions {
   perAddress: number;
   /** failed logins against one account (from addresses it was not used from) before further failures are slowed */
   perAccount: number;
-  /** failed logins one address may make against one account in a burst */
+  /** failed logins one address may make against one account in a burst (default: 5, or half the address budget if that is more) */
   perAddressAndAccount?: number;
   refillSeconds?: number;
   /** attempts at once from one address */
@@ -73,7 +73,7 @@ export class LoginThrottle {
     this.#store = store;
     const refillMs = (options.refillSeconds ?? 60) * 1000;
     this.#address = { capacity: options.perAddress, refillMs };
-    this.#pair = { capacity: options.perAddressAndAccount ?? Math.min(5, options.perAddress), refillMs };
+    this.#pair = { capacity: options.perAddressAndAccount ?? Math.min(options.perAddress, Math.max(5, Math.ceil(options.perAddress / 2))), refillMs };
     this.#account = { capacity: options.perAccount, refillMs: refillMs / 2 };
     this.#concurrentPerAddress = options.concurrentPerAddress ?? 3;
     this.#concurrentPerAccount = options.concurrentPerAccount ?? 4;
