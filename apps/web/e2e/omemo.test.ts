@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { xml } from '@conexizan/protocol';
+import { xml } from '@conexizan/protocol/xml';
 import { createAccount, login } from '../../server/test/support/raw-xmpp.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.ts';

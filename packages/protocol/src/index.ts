@@ -7,3 +7,8 @@ export * from './stanza.ts';
 export * from './dataforms.ts';
 export * from './disco.ts';
 export * from './caps.ts';
+export * from './stream.ts';
+export * from './rsm.ts';
+export * from './mam.ts';
+export * from './muc.ts';
+export * from './bookmarks.ts';

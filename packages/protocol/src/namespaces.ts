@@ -38,8 +38,12 @@ export const NS = {
   DELAY: 'urn:xmpp:delay',
   OFFLINE: 'msgoffline',
   OFFLINE_RETRIEVAL: 'http://jabber.org/protocol/offline',
-  // XEP-0004 data forms
+  // XEP-0004 data forms, XEP-0122 data form validation
   DATA_FORMS: 'jabber:x:data',
+  DATA_FORMS_VALIDATE: 'http://jabber.org/protocol/xdata-validate',
+  // XEP-0050 ad-hoc commands, XEP-0133 service administration
+  COMMANDS: 'http://jabber.org/protocol/commands',
+  ADMIN: 'http://jabber.org/protocol/admin',
   // XEP-0440 SASL channel-binding type capability
   CHANNEL_BINDING: 'urn:xmpp:sasl-cb:0',
   // XEP-0220 server dialback, XEP-0288 bidi, XEP-0368 direct TLS is transport only
@@ -49,26 +53,59 @@ export const NS = {
   BIDI_FEATURE: 'urn:xmpp:features:bidi',
   // XEP-0198 stream management
   SM: 'urn:xmpp:sm:3',
-  // XEP-0280 carbons, XEP-0297 forwarding, XEP-0313 MAM, XEP-0191 blocking, XEP-0357 push
+  // XEP-0280 carbons (+ Prosody's rules extension), XEP-0297 forwarding, XEP-0313 MAM, XEP-0059 RSM,
+  // XEP-0191 blocking, XEP-0357 push (+ the summary form), XEP-0352 client state indication
   CARBONS: 'urn:xmpp:carbons:2',
+  CARBONS_RULES: 'urn:xmpp:carbons:rules:0',
   FORWARD: 'urn:xmpp:forward:0',
   MAM: 'urn:xmpp:mam:2',
+  MAM_EXTENDED: 'urn:xmpp:mam:2#extended',
   RSM: 'http://jabber.org/protocol/rsm',
   BLOCKING: 'urn:xmpp:blocking',
   BLOCKING_ERRORS: 'urn:xmpp:blocking:errors',
   PUSH: 'urn:xmpp:push:0',
+  PUSH_SUMMARY: 'urn:xmpp:push:summary',
+  CSI: 'urn:xmpp:csi:0',
   // XEP-0163 PEP / XEP-0060 pubsub
   PUBSUB: 'http://jabber.org/protocol/pubsub',
   PUBSUB_EVENT: 'http://jabber.org/protocol/pubsub#event',
   PUBSUB_OWNER: 'http://jabber.org/protocol/pubsub#owner',
   PUBSUB_ERRORS: 'http://jabber.org/protocol/pubsub#errors',
-  // XEP-0384 v0.3 OMEMO as Conversations, Monal, Gajim, Dino, Converse.js speak it
+  PUBSUB_NODE_CONFIG: 'http://jabber.org/protocol/pubsub#node_config',
+  PUBSUB_PUBLISH_OPTIONS: 'http://jabber.org/protocol/pubsub#publish-options',
+  // XEP-0402 bookmarks, and XEP-0411's conversion from XEP-0048 private-storage bookmarks
+  BOOKMARKS: 'urn:xmpp:bookmarks:1',
+  BOOKMARKS_CONVERSION: 'urn:xmpp:bookmarks-conversion:0',
+  // XEP-0048 bookmarks (private XML storage, or the legacy PEP node)
+  BOOKMARKS_LEGACY: 'storage:bookmarks',
+  // XEP-0384 v0.3 OMEMO as Conversations, Monal, Gajim, Dino, Converse.js speak it; OMEMO 2 (XEP-0384 ≥ 0.8)
   OMEMO_LEGACY: 'eu.siacs.conversations.axolotl',
+  OMEMO: 'urn:xmpp:omemo:2',
+  // XEP-0373 OpenPGP for XMPP, XEP-0027 legacy OpenPGP
+  OPENPGP: 'urn:xmpp:openpgp:0',
+  PGP_ENCRYPTED: 'jabber:x:encrypted',
   // XEP-0380 explicit message encryption: tells clients without OMEMO why they see no text
   EME: 'urn:xmpp:eme:0',
-  // XEP-0045 MUC (client side marker), XEP-0085 chat states, XEP-0184 receipts, XEP-0333 markers
+  // XEP-0353 Jingle message initiation (calls), both versions in use
+  JINGLE_MESSAGE: 'urn:xmpp:jingle-message:0',
+  JINGLE_MESSAGE_1: 'urn:xmpp:jingle-message:1',
+  // XEP-0045 MUC and its sub-namespaces (§19), XEP-0249 direct invitations, XEP-0421 occupant ids,
+  // XEP-0425 moderation, XEP-0410 self-ping optimisation
   MUC: 'http://jabber.org/protocol/muc',
   MUC_USER: 'http://jabber.org/protocol/muc#user',
+  MUC_ADMIN: 'http://jabber.org/protocol/muc#admin',
+  MUC_OWNER: 'http://jabber.org/protocol/muc#owner',
+  MUC_ROOMCONFIG: 'http://jabber.org/protocol/muc#roomconfig',
+  MUC_ROOMINFO: 'http://jabber.org/protocol/muc#roominfo',
+  MUC_REQUEST: 'http://jabber.org/protocol/muc#request',
+  MUC_REGISTER: 'http://jabber.org/protocol/muc#register',
+  MUC_UNIQUE: 'http://jabber.org/protocol/muc#unique',
+  MUC_STABLE_ID: 'http://jabber.org/protocol/muc#stable_id',
+  MUC_SELF_PING_OPTIMIZATION: 'http://jabber.org/protocol/muc#self-ping-optimization',
+  CONFERENCE: 'jabber:x:conference',
+  OCCUPANT_ID: 'urn:xmpp:occupant-id:0',
+  MODERATE: 'urn:xmpp:message-moderate:1',
+  // XEP-0085 chat states, XEP-0184 receipts, XEP-0333 markers
   CHATSTATES: 'http://jabber.org/protocol/chatstates',
   RECEIPTS: 'urn:xmpp:receipts',
   CHAT_MARKERS: 'urn:xmpp:chat-markers:0',
@@ -87,6 +124,14 @@ export const NS = {
   NICK: 'http://jabber.org/protocol/nick',
   AVATAR_METADATA: 'urn:xmpp:avatar:metadata',
   AVATAR_DATA: 'urn:xmpp:avatar:data',
+  // XEP-0398 avatar conversion between vCard and PEP; XEP-0292 vCard4 over PEP (element namespace, PEP node)
+  PEP_VCARD_CONVERSION: 'urn:xmpp:pep-vcard-conversion:0',
+  VCARD4: 'urn:ietf:params:xml:ns:vcard-4.0',
+  VCARD4_NODE: 'urn:xmpp:vcard4',
+  // XEP-0401 / XEP-0379 invitations (pre-authenticated roster subscription), XEP-0445 registration tokens
+  PARS: 'urn:xmpp:pars:0',
+  IBR_TOKEN: 'urn:xmpp:ibr-token:0',
+  INVITE_LEGACY: 'urn:xmpp:invite',
   // XEP-0012 last activity, XEP-0157 contact addresses, XEP-0215 external services
   LAST: 'jabber:iq:last',
   SERVER_INFO: 'http://jabber.org/network/serverinfo',
@@ -94,7 +139,10 @@ export const NS = {
   // XEP-0388 SASL2, XEP-0386 Bind2
   SASL2: 'urn:xmpp:sasl:2',
   BIND2: 'urn:xmpp:bind:0',
-  // XEP-0156 / RFC 7395 alt connections are discovered over HTTP; XEP-0114 components
+  // XEP-0156 alternative connection methods: the link relations in host-meta
+  ALT_WEBSOCKET: 'urn:xmpp:alt-connections:websocket',
+  ALT_XBOSH: 'urn:xmpp:alt-connections:xbosh',
+  // XEP-0114 components
   COMPONENT_ACCEPT: 'jabber:component:accept',
   // XEP-0065 SOCKS5 bytestreams
   BYTESTREAMS: 'http://jabber.org/protocol/bytestreams',

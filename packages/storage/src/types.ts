@@ -1,3 +1,6 @@
+import type { MamDefault, MamFilter, MamPrefs } from '@conexizan/protocol/mam';
+import type { RsmRequest } from '@conexizan/protocol/rsm';
+
 /**
  * The storage contract the server codes against. Both backends (SQLite embedded,
  * PostgreSQL for scale) implement exactly this; nothing outside this package
@@ -170,15 +173,10 @@ export interface LastActivityRepository {
 }
 
 /** XEP-0441: what is archived for a JID in neither list. */
-export type ArchiveDefault = 'always' | 'roster' | 'never';
+export type ArchiveDefault = MamDefault;
 
-export interface ArchivePrefs {
-  default: ArchiveDefault;
-  /** JIDs (bare or full) whose messages are always archived */
-  always: string[];
-  /** JIDs (bare or full) whose messages are never archived; wins over `always` */
-  never: string[];
-}
+/** XEP-0441 preferences; a JID on both lists is never archived. */
+export type ArchivePrefs = MamPrefs;
 
 /** One archived copy of a message in one user's archive (XEP-0313). */
 export interface ArchiveEntry {
@@ -192,30 +190,11 @@ export interface ArchiveEntry {
   storedAt: Date;
 }
 
-/** What a query selects; every field narrows it. */
-export interface ArchiveFilter {
-  peer?: string;
-  peerResource?: string;
-  /** inclusive */
-  start?: Date;
-  /** inclusive */
-  end?: Date;
-  /** only entries after / before this one (exclusive) */
-  afterId?: string;
-  beforeId?: string;
-  ids?: string[];
-}
+/** What a query selects; every field narrows it (XEP-0313's filter). */
+export type ArchiveFilter = MamFilter;
 
-/** XEP-0059 paging over the selection, in archive order. */
-export interface ArchivePageRequest {
-  max: number;
-  /** the page right after this id */
-  after?: string;
-  /** the page right before this id; '' is the last page */
-  before?: string;
-  /** the page starting at this offset (ignored with after/before) */
-  index?: number;
-}
+/** XEP-0059 paging over the selection, in archive order; before '' is the last page. */
+export type ArchivePageRequest = RsmRequest;
 
 export interface ArchivePage {
   /** oldest first */

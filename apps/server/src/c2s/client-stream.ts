@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
-  errorReply, NS, parseJid, prepResourcepart, saslFailure, streamErrorElement, tryParseJid, xml,
+  errorReply, NS, parseJid, prepResourcepart, saslFailure, streamErrorElement, streamHeaderProblem, tryParseJid, xml,
   type Element, type Jid, type StreamErrorCondition,
 } from '@conexizan/protocol';
 import type { ServerCore } from '../core/core.ts';
@@ -236,8 +236,9 @@ export class ClientStream implements SessionHandle {
     this.#lang = sanitizeLang(attrs['xml:lang']);
     this.#conn.openStream({ id: randomBytes(12).toString('base64url'), from: domain, to: undefined, lang: this.#lang });
     const ws = this.#conn.transport === 'ws' || this.#conn.transport === 'wss';
-    if (!ws && (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS.STREAM)) return this.closeWithError('invalid-namespace', 'expected a stream in http://etherx.jabber.org/streams');
-    if (!ws && attrs.xmlns !== NS.CLIENT) return this.closeWithError('invalid-namespace', 'client streams are jabber:client');
+    // RFC 7395: over WebSocket the header is an <open/> element, checked by the framing.
+    const problem = ws ? null : streamHeaderProblem(name, attrs, NS.CLIENT);
+    if (problem) return this.closeWithError(problem.condition, problem.text);
     if (!/^1\.\d+$/.test(attrs.version ?? '')) return this.closeWithError('unsupported-version', 'XMPP 1.0 is required');
     const to = tryParseJid(attrs.to);
     if (!to || to.toString() !== domain) return this.closeWithError('host-unknown', `this server hosts ${domain}`);

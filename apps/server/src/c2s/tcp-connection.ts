@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { escapeXML, NS, type Element } from '@conexizan/protocol';
+import { NS, STREAM_END, streamHeader, type Element } from '@conexizan/protocol';
 import { StreamParser } from '../xml/stream-parser.ts';
 import { channelBinding, channelBindingTypes } from '../tls/channel-binding.ts';
 import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
@@ -73,10 +73,7 @@ export class TcpConnection implements ClientConnection {
   }
 
   openStream(attrs: { id: string; from: string; to?: string; lang: string }): void {
-    const to = attrs.to ? ` to="${escapeAttr(attrs.to)}"` : '';
-    this.#write(
-      `<?xml version='1.0'?><stream:stream xmlns="${NS.CLIENT}" xmlns:stream="${NS.STREAM}" id="${attrs.id}" from="${escapeAttr(attrs.from)}"${to} version="1.0" xml:lang="${escapeAttr(attrs.lang)}">`,
-    );
+    this.#write(streamHeader({ xmlns: NS.CLIENT, ...attrs }));
     this.#streamOpen = true;
   }
 
@@ -89,10 +86,10 @@ export class TcpConnection implements ClientConnection {
     this.#closing = true;
     if (error) {
       // A stream error needs an open stream to live in (RFC 6120 §4.9.1.1).
-      if (!this.#streamOpen) this.#write(`<?xml version='1.0'?><stream:stream xmlns="${NS.CLIENT}" xmlns:stream="${NS.STREAM}" version="1.0">`);
+      if (!this.#streamOpen) this.#write(streamHeader({ xmlns: NS.CLIENT }));
       this.#write(error.toString());
     }
-    if (this.#streamOpen || error) this.#write('</stream:stream>');
+    if (this.#streamOpen || error) this.#write(STREAM_END);
     this.#socket.end();
     // A peer that never reads must not keep the socket: give it a moment, then cut.
     setTimeout(() => this.#socket.destroy(), 2000).unref();
@@ -146,5 +143,3 @@ export class TcpConnection implements ClientConnection {
     this.#socket.write(data);
   }
 }
-
-const escapeAttr = escapeXML;

@@ -18,7 +18,6 @@ import { StreamParser } from '../xml/stream-parser.ts';
  * clients on other origins use it.
  */
 export const BOSH_PATH = '/http-bind';
-export const BOSH_REL = 'urn:xmpp:alt-connections:xbosh';
 const MAX_WAIT_SECONDS = 60;
 const INACTIVITY_SECONDS = 60;
 /** how long a finished session still answers its sid with the terminate body */

@@ -1,7 +1,6 @@
 import { escapeXML } from '@conexizan/protocol';
 
 /** XEP-0156: how web clients find our WebSocket endpoint (and any other that modules add, such as BOSH). */
-export const WEBSOCKET_REL = 'urn:xmpp:alt-connections:websocket';
 
 export interface Link {
   rel: string;

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { SecureContext, TlsOptions } from 'node:tls';
 import { WebSocketServer } from 'ws';
+import { NS } from '@conexizan/protocol';
 import type { ServerCore } from '../core/core.ts';
 import { ClientStream } from '../c2s/client-stream.ts';
 import type { ClientListeners } from '../c2s/listeners.ts';
@@ -9,8 +10,8 @@ import { listen } from '../c2s/listeners.ts';
 import type { LoginThrottle } from '../c2s/login-throttle.ts';
 import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
 import { WebSocketConnection } from '../c2s/websocket-connection.ts';
-import { BOSH_PATH, BOSH_REL, BoshEndpoint } from './bosh.ts';
-import { hostMeta, hostMetaJson, WEBSOCKET_REL } from './host-meta.ts';
+import { BOSH_PATH, BoshEndpoint } from './bosh.ts';
+import { hostMeta, hostMetaJson } from './host-meta.ts';
 import { handleOperations } from './operations.ts';
 import { serveStatic } from './static.ts';
 
@@ -51,7 +52,7 @@ export class HttpListeners {
     // XMPP over BOSH (XEP-0206) beside WebSocket, listed in host-meta too.
     const bosh = new BoshEndpoint(core, { throttle: options.throttle, clients: options.clients, proxies: options.proxies });
     core.http.route(`${BOSH_PATH}/`, bosh.handle);
-    core.http.addLink({ rel: BOSH_REL, path: BOSH_PATH });
+    core.http.addLink({ rel: NS.ALT_XBOSH, path: BOSH_PATH });
   }
 
   async listen(): Promise<{ name: string; port: number }[]> {
@@ -122,7 +123,7 @@ export class HttpListeners {
       const url = new URL(req.url ?? '/', 'http://x');
       const host = req.headers.host ?? this.#core.domain;
       const links = [
-        { rel: WEBSOCKET_REL, href: `${secure ? 'wss' : 'ws'}://${host}${WEBSOCKET_PATH}` },
+        { rel: NS.ALT_WEBSOCKET, href: `${secure ? 'wss' : 'ws'}://${host}${WEBSOCKET_PATH}` },
         ...this.#core.http.links().map(({ rel, path }) => ({ rel, href: `${secure ? 'https' : 'http'}://${host}${path}` })),
       ];
       if (url.pathname === '/.well-known/host-meta') return send(res, 200, 'application/xrd+xml', hostMeta(links));

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import { base64Decode, utf8Decode } from '@conexizan/crypto';
-import { NS, streamErrorElement, tryParseJid, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
+import { NS, serverStreamHeader, streamErrorElement, streamHeaderProblem, tryParseJid, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
 import type { Logger } from '../core/log.ts';
 import { certificateValidFor } from './peer-certificate.ts';
-import { dialbackElement, dialbackError, isQualified, s2sStreamHeader, type DialbackErrorCondition } from './stream-header.ts';
+import { dialbackElement, dialbackError, isQualified, type DialbackErrorCondition } from './stream-header.ts';
 import { StreamAcks, type SentStanza } from './stream-acks.ts';
 import { StreamSocket } from './stream-socket.ts';
 
@@ -110,7 +110,7 @@ export class IncomingStream {
     if (this.#stage === 'closed') return;
     this.#stage = 'closed';
     this.#clearTimers();
-    this.#socket.close(condition ? streamErrorElement(condition as StreamErrorCondition, text) : undefined, s2sStreamHeader({ id: this.#streamId || newStreamId() }));
+    this.#socket.close(condition ? streamErrorElement(condition as StreamErrorCondition, text) : undefined, serverStreamHeader({ id: this.#streamId || newStreamId() }));
   }
 
   /** Closes the stream if any domain it carries is no longer allowed (after a policy reload). */
@@ -123,9 +123,9 @@ export class IncomingStream {
   #onHeader(attrs: Record<string, string>, name: string): void {
     if (this.#stage === 'closed') return;
     this.#streamId = newStreamId();
-    const header = (to?: string) => s2sStreamHeader({ from: this.#localDomain ?? to, to: this.#peerDomain ?? undefined, id: this.#streamId });
-    if (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS.STREAM) return this.#refuseHeader(header(), 'invalid-namespace', 'expected a stream in http://etherx.jabber.org/streams');
-    if (attrs.xmlns !== NS.SERVER) return this.#refuseHeader(header(), 'invalid-namespace', 'server streams are jabber:server');
+    const header = (to?: string) => serverStreamHeader({ from: this.#localDomain ?? to, to: this.#peerDomain ?? undefined, id: this.#streamId });
+    const problem = streamHeaderProblem(name, attrs, NS.SERVER);
+    if (problem) return this.#refuseHeader(header(), problem.condition, problem.text);
     const to = tryParseJid(attrs.to);
     if (!to || to.local || to.resource || !this.#host.serves(to.domain)) return this.#refuseHeader(header(), 'host-unknown', 'this server does not serve that domain');
     const from = attrs.from ? tryParseJid(attrs.from) : null;

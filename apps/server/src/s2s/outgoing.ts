@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { base64Encode, utf8Encode } from '@conexizan/crypto';
-import { NS, parseStreamError, streamErrorElement, tryParseJid, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
+import { NS, parseStreamError, serverStreamHeader, streamHeaderProblem, streamErrorElement, tryParseJid, xml, type Element, type StreamErrorCondition } from '@conexizan/protocol';
 import type { Logger } from '../core/log.ts';
 import { certificateValidFor } from './peer-certificate.ts';
-import { dialbackElement, dialbackErrorCondition, isQualified, s2sStreamHeader } from './stream-header.ts';
+import { dialbackElement, dialbackErrorCondition, isQualified } from './stream-header.ts';
 import { StreamAcks, type SentStanza } from './stream-acks.ts';
 import { StreamSocket } from './stream-socket.ts';
 
@@ -160,13 +160,13 @@ export class OutgoingStream {
 
   #openStream(): void {
     this.#stage = 'header';
-    this.#socket.openStream(s2sStreamHeader({ from: this.#options.localDomain, to: this.#options.remoteDomain }));
+    this.#socket.openStream(serverStreamHeader({ from: this.#options.localDomain, to: this.#options.remoteDomain }));
   }
 
   #onHeader(attrs: Record<string, string>, name: string): void {
     if (this.#stage !== 'header') return this.#fail('not-authorized', 'unexpected stream header');
-    if (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS.STREAM) return this.#fail('invalid-namespace', 'expected a stream in http://etherx.jabber.org/streams');
-    if (attrs.xmlns !== NS.SERVER) return this.#fail('invalid-namespace', 'server streams are jabber:server');
+    const problem = streamHeaderProblem(name, attrs, NS.SERVER);
+    if (problem) return this.#fail(problem.condition, problem.text);
     this.#streamId = attrs.id ?? '';
     this.#dialbackOffered = attrs['xmlns:db'] === NS.DIALBACK;
     if (!/^1\.\d+$/.test(attrs.version ?? '')) {

@@ -1,13 +1,4 @@
-import { escapeXML, NS, xml, type Element } from '@conexizan/protocol';
-
-/** The opening tag of a server-to-server stream (RFC 6120 §4.7), declaring dialback (XEP-0220 §2.1). */
-export function s2sStreamHeader(attrs: { from?: string; to?: string; id?: string }): string {
-  const optional = (['from', 'to', 'id'] as const)
-    .filter((name) => attrs[name] !== undefined)
-    .map((name) => ` ${name}='${escapeXML(attrs[name]!)}'`)
-    .join('');
-  return `<?xml version='1.0'?><stream:stream xmlns='${NS.SERVER}' xmlns:stream='${NS.STREAM}' xmlns:db='${NS.DIALBACK}'${optional} version='1.0'>`;
-}
+import { NS, xml, type Element } from '@conexizan/protocol';
 
 /** Whether an element is `name` in `ns`, whatever prefix the peer chose for it (db:result, stream:features…). */
 export function isQualified(element: Element, name: string, ns: string): boolean {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type ConnectionOptions, type TlsOptions } from 'node:tls';
-import type { Element } from '@conexizan/protocol';
+import { STREAM_END, type Element } from '@conexizan/protocol';
 import { ReceivedBytes } from '../c2s/connection.ts';
 import { StreamParser, type StreamParserEvents } from '../xml/stream-parser.ts';
 
@@ -82,7 +82,7 @@ export class StreamSocket {
       if (!this.#streamOpen && headerIfNeeded) this.openStream(headerIfNeeded);
       this.write(error.toString());
     }
-    if (this.#streamOpen) this.write('</stream:stream>');
+    if (this.#streamOpen) this.write(STREAM_END);
     this.#closing = true;
     this.#socket.end();
     // A peer that never reads must not keep the socket: give it a moment, then cut.

@@ -1,4 +1,7 @@
-import { NS, capsElement, capsHash, discoInfoResult, type CapsInput, type Element } from '@conexizan/protocol';
+import { capsElement, capsHash, type CapsInput } from '@conexizan/protocol/caps';
+import { discoInfoResult } from '@conexizan/protocol/disco';
+import { NS } from '@conexizan/protocol/namespaces';
+import type { Element } from '@conexizan/protocol/xml';
 
 /** What this client supports (XEP-0030), announced with XEP-0115 caps so PEP sends us nicknames. */
 export const CLIENT_CAPS: CapsInput = {

@@ -1,5 +1,5 @@
 import { client as createXmppClient, type XmppClient } from '@xmpp/client';
-import { xml, type Element } from '@conexizan/protocol';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import { Emitter } from './events.ts';
 import type { ScramSaltedPassword } from '@conexizan/crypto/scram';
 import { SCRAM_MECHANISMS, scramMechanism, type ScramCredentials } from './scram-mechanism.ts';

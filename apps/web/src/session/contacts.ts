@@ -1,4 +1,5 @@
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import type { Connection } from './client.ts';
 import { presenceTo, rosterRemove, rosterSet, type RosterStore } from './roster.ts';
 

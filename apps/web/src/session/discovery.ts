@@ -1,5 +1,6 @@
+import { NS } from '@conexizan/protocol/namespaces';
+
 /** XEP-0156: find a server's XMPP-over-WebSocket endpoint through its host-meta. */
-export const WEBSOCKET_REL = 'urn:xmpp:alt-connections:websocket';
 
 interface HostMetaJson {
   links?: { rel?: unknown; href?: unknown }[];
@@ -22,7 +23,7 @@ export function hostMetaUrls(domain: string, page: { hostname: string; origin: s
 
 export function websocketFromHostMeta(json: HostMetaJson): string | null {
   for (const link of json.links ?? []) {
-    if (link.rel !== WEBSOCKET_REL || typeof link.href !== 'string') continue;
+    if (link.rel !== NS.ALT_WEBSOCKET || typeof link.href !== 'string') continue;
     try {
       const url = new URL(link.href);
       if (url.protocol === 'wss:' || url.protocol === 'ws:') return url.href;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Element } from '@conexizan/protocol';
+import type { Element } from '@conexizan/protocol/xml';
 import { ChatStore } from './chats.ts';
 import { Emitter } from './events.ts';
 import type { ConnectionEvents, ConnectionStatus } from './client.ts';

@@ -1,4 +1,4 @@
-import type { Element } from '@conexizan/protocol';
+import type { Element } from '@conexizan/protocol/xml';
 import type { ChatStore } from './chats.ts';
 import type { Connection } from './client.ts';
 import type { ChatMessage } from './model.ts';

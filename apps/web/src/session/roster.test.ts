@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseXml } from '@conexizan/protocol';
+import { parseXml } from '@conexizan/protocol/xml';
 import { RosterStore } from './roster.ts';
 
 describe('RosterStore', () => {

@@ -1,4 +1,5 @@
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import { Emitter } from './events.ts';
 import type { Availability, RosterItem } from './model.ts';
 import { bare } from './stanzas.ts';

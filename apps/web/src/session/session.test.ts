@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { NS, parseXml, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { parseXml, xml, type Element } from '@conexizan/protocol/xml';
 import { Session } from './session.ts';
 
 /** A Session whose connection delivers the stanzas the test feeds in and records what would go out. */

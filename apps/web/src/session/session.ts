@@ -1,11 +1,13 @@
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml, type Element } from '@conexizan/protocol/xml';
+import { ArchiveQueries, type ArchiveRequest } from './archive.ts';
 import { capsPresenceChild, discoInfoReply } from './caps.ts';
 import { ChatStore } from './chats.ts';
 import { Connection, type ConnectionStatus, type LoginOptions } from './client.ts';
 import { ContactActions, fetchVcardAvatar } from './contacts.ts';
 import { GroupChats } from './groupchat/groupchat.ts';
 import { Emitter } from './events.ts';
-import { ArchiveQueries, messagesOf, type ArchivePage } from './mam.ts';
+import { archivePage, messagesOf, type ArchivePage } from './mam.ts';
 import type { ChatMessage } from './model.ts';
 import { LocalStore } from './persistence.ts';
 import { RosterStore, parseRosterItem, rosterGet } from './roster.ts';
@@ -35,7 +37,7 @@ export class Session extends Emitter<SessionEvents> {
   readonly chats = new ChatStore();
   readonly roster = new RosterStore();
   readonly contacts = new ContactActions(this.connection, this.roster);
-  readonly archive = new ArchiveQueries();
+  readonly archive: ArchiveQueries;
   readonly outbox: Outbox;
   readonly groupchats: GroupChats;
   readonly local: LocalStore;
@@ -56,7 +58,8 @@ export class Session extends Emitter<SessionEvents> {
     super();
     this.local = new LocalStore(jid, dbName);
     this.outbox = new Outbox(this.connection, this.chats);
-    this.groupchats = new GroupChats(this.connection, jid, domain);
+    this.archive = new ArchiveQueries(this.connection, jid);
+    this.groupchats = new GroupChats(this.connection, jid, domain, this.archive);
     const changed = () => {
       this.#version++;
       this.emit('change');
@@ -195,7 +198,7 @@ export class Session extends Emitter<SessionEvents> {
     let after = await this.local.getMeta('lastArchiveId');
     if (!after) {
       // First time on this device: the newest page, older ones load as the user scrolls.
-      const page = await this.archive.query(this.connection, this.jid, { before: '', max: PAGE });
+      const page = await this.#archivePage({ before: '', max: PAGE });
       this.#applyPage(page, false);
       if (page.last) await this.local.setMeta('lastArchiveId', page.last);
       this.#synced = true;
@@ -204,7 +207,7 @@ export class Session extends Emitter<SessionEvents> {
     for (let i = 0; i < CATCH_UP_PAGES; i++) {
       let page: ArchivePage;
       try {
-        page = await this.archive.query(this.connection, this.jid, { after, max: PAGE });
+        page = await this.#archivePage({ after, max: PAGE });
       } catch (error) {
         // item-not-found: our id is older than the archive keeps; start over from the newest page.
         if ((error as { condition?: string }).condition === 'item-not-found') {
@@ -221,6 +224,10 @@ export class Session extends Emitter<SessionEvents> {
       if (page.complete || !page.last) break;
     }
     this.#synced = true;
+  }
+
+  async #archivePage(request: ArchiveRequest): Promise<ArchivePage> {
+    return archivePage(await this.archive.query(this.jid, request), this.jid, this.connection);
   }
 
   #applyPage(page: ArchivePage, countUnread: boolean): void {
@@ -248,7 +255,7 @@ export class Session extends Emitter<SessionEvents> {
     }
     if (this.status !== 'online' || conversation?.historyComplete) return 0;
     const before = conversation?.messages.find((m) => m.archiveId)?.archiveId ?? '';
-    const page = await this.archive.query(this.connection, this.jid, { with: peer, before, max: 30 });
+    const page = await this.#archivePage({ with: peer, before, max: 30 });
     const added = messagesOf(page.events).length;
     this.#applyPage(page, false);
     if (page.complete || added === 0) this.chats.setHistoryComplete(peer);
@@ -256,6 +263,8 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   async #route(stanza: Element): Promise<void> {
+    // Archive results (ours and rooms') belong to the query that asked; never shown as live messages.
+    if (stanza.name === 'message' && this.archive.collect(stanza)) return;
     if (this.groupchats.handle(stanza)) return;
     if (stanza.name === 'presence') {
       this.roster.applyPresence(stanza);
@@ -264,7 +273,6 @@ export class Session extends Emitter<SessionEvents> {
       return;
     }
     if (stanza.name !== 'message') return;
-    if (this.archive.collect(stanza, this.jid)) return;
     if (stanza.getChild('event', NS.PUBSUB_EVENT)) return this.omemo.onPepEvent(stanza) ? undefined : this.#nickFromPep(stanza);
     // One at a time, in arrival order, even when a transform (decryption) takes a while.
     this.#messages = this.#messages.then(() => this.#routeMessage(stanza)).catch(() => {});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NS, parseXml, xml } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { parseXml, xml } from '@conexizan/protocol/xml';
 import { chatMessage, parseMessage, stripFallback } from './stanzas.ts';
 
 const self = 'alice@example.org';

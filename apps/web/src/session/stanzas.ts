@@ -1,4 +1,6 @@
-import { NS, parseXmppDateTime, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { parseXmppDateTime } from '@conexizan/protocol/stanza';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import type { ChatMessage, FileRef } from './model.ts';
 import { readSecurityMark } from './omemo/security-mark.ts';
 

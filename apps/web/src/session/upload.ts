@@ -1,4 +1,5 @@
-import { NS, xml } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml } from '@conexizan/protocol/xml';
 import type { Connection } from './client.ts';
 
 /** Largest file we offer to send; the server's own limit (disco max-file-size) may be lower and is checked there. */

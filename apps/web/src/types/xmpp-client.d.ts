@@ -1,6 +1,6 @@
 // @xmpp/client 0.14 ships no types; we declare the part the session layer uses.
 declare module '@xmpp/client' {
-  import type { Element } from '@conexizan/protocol';
+  import type { Element } from '@conexizan/protocol/xml';
 
   interface EventSource {
     on(event: string, listener: (...args: any[]) => void): void;

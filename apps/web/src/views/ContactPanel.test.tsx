@@ -1,6 +1,6 @@
 import { fireEvent, render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { parseXml } from '@conexizan/protocol';
+import { parseXml } from '@conexizan/protocol/xml';
 import { i18n } from '../i18n/index.ts';
 import { Session } from '../session/session.ts';
 import { ContactPanel } from './ContactPanel.tsx';

@@ -1,5 +1,5 @@
 import { SessionBuilder, SessionCipher, SignalProtocolAddress } from '@privacyresearch/libsignal-protocol-typescript';
-import type { Element } from '@conexizan/protocol';
+import type { Element } from '@conexizan/protocol/xml';
 import { utf8Decode, utf8Encode } from '../bytes.ts';
 import { DeviceLists, type DeviceListChange } from './devices.ts';
 import { OmemoError, type OmemoErrorCode } from './errors.ts';

@@ -1,4 +1,5 @@
-import { NS, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import type { Element } from '@conexizan/protocol/xml';
 
 /** An OMEMO-encrypted message found in an incoming stanza. */
 export interface IncomingOmemo {

@@ -1,4 +1,6 @@
-import { NS, buildDataForm, xml, type Element } from '@conexizan/protocol';
+import { buildDataForm } from '@conexizan/protocol/dataforms';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import type { OmemoAccount, OmemoDirectory } from './account.ts';
 import { DEVICE_LIST_NODE, bundleNode } from './xml.ts';
 

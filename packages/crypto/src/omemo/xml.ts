@@ -1,4 +1,5 @@
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import { base64Decode, base64Encode } from '../bytes.ts';
 import { OmemoError } from './errors.ts';
 

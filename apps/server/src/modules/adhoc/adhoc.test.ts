@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDataForm, formValue, NS, parseDataForm, parseDiscoInfo, xml, type Element } from '@conexizan/protocol';
 import { createHarness, type Harness, type TestSession } from '../../testing/harness.ts';
-import { NS_COMMANDS, registerCommand, SESSION_TIMEOUT_MS } from './index.ts';
+import { registerCommand, SESSION_TIMEOUT_MS } from './index.ts';
 
 /**
  * The XEP-0050 frame with a two-stage test command ("pick a colour, then a
@@ -40,7 +40,7 @@ afterEach(() => vi.useRealTimers());
 const submit = (fields: Record<string, string>) => buildDataForm({ type: 'submit', fields: Object.entries(fields).map(([name, value]) => ({ var: name, values: [value] })) });
 
 function command(session: TestSession, attrs: Record<string, string | undefined>, ...children: Element[]): Promise<Element> {
-  return session.query(xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: NS_COMMANDS, node: NODE, ...attrs }, ...children)));
+  return session.query(xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: NS.COMMANDS, node: NODE, ...attrs }, ...children)));
 }
 
 /** The error condition and the XEP-0050 specific condition of an error reply. */
@@ -48,17 +48,17 @@ function errorOf(reply: Element): [string | undefined, string | undefined] {
   expect(reply.attrs.type).toBe('error');
   const error = reply.getChild('error')!;
   const children = error.getChildElements();
-  return [children.find((c) => c.getNS() === NS.STANZAS_ERR && c.name !== 'text')?.name, children.find((c) => c.getNS() === NS_COMMANDS)?.name];
+  return [children.find((c) => c.getNS() === NS.STANZAS_ERR && c.name !== 'text')?.name, children.find((c) => c.getNS() === NS.COMMANDS)?.name];
 }
 
 describe('ad-hoc commands (XEP-0050)', () => {
   it('announces commands on the domain and lists only what the requester may run', async () => {
     const info = await sam.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_INFO })));
-    expect(parseDiscoInfo(info.getChild('query')!).features).toContain(NS_COMMANDS);
+    expect(parseDiscoInfo(info.getChild('query')!).features).toContain(NS.COMMANDS);
     const list = async (session: TestSession) =>
-      (await session.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_ITEMS, node: NS_COMMANDS })))).getChild('query')!;
+      (await session.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_ITEMS, node: NS.COMMANDS })))).getChild('query')!;
     const samItems = await list(sam);
-    expect(samItems.attrs.node).toBe(NS_COMMANDS);
+    expect(samItems.attrs.node).toBe(NS.COMMANDS);
     expect(samItems.getChildren('item').map((i) => i.attrs)).toContainEqual({ jid: 'localhost', node: NODE, name: 'Order a shirt' });
     expect((await list(eve)).getChildren('item').map((i) => i.attrs.node)).not.toContain(NODE);
   });
@@ -67,7 +67,7 @@ describe('ad-hoc commands (XEP-0050)', () => {
     const info = await sam.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_INFO, node: NODE })));
     const parsed = parseDiscoInfo(info.getChild('query')!);
     expect(parsed.identities).toEqual([{ category: 'automation', type: 'command-node', name: 'Order a shirt' }]);
-    expect(parsed.features).toEqual(expect.arrayContaining([NS_COMMANDS, NS.DATA_FORMS]));
+    expect(parsed.features).toEqual(expect.arrayContaining([NS.COMMANDS, NS.DATA_FORMS]));
     expect(parsed.node).toBe(NODE);
     const hidden = await eve.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_INFO, node: NODE })));
     expect(errorOf(hidden)[0]).toBe('item-not-found');
@@ -76,7 +76,7 @@ describe('ad-hoc commands (XEP-0050)', () => {
   });
 
   it('runs a multi-stage command with one sessionid: execute, next, complete', async () => {
-    const first = (await command(sam, { action: 'execute' })).getChild('command', NS_COMMANDS)!;
+    const first = (await command(sam, { action: 'execute' })).getChild('command', NS.COMMANDS)!;
     expect(first.attrs).toMatchObject({ node: NODE, status: 'executing' });
     const sessionid = first.attrs.sessionid!;
     expect(sessionid).toMatch(/^[A-Za-z0-9_-]{16}$/);
@@ -84,11 +84,11 @@ describe('ad-hoc commands (XEP-0050)', () => {
     expect(first.getChild('actions')!.getChildElements().map((a) => a.name)).toEqual(['next']);
     expect(parseDataForm(first.getChild('x', NS.DATA_FORMS)!).fields.map((f) => f.var)).toEqual(['colour']);
 
-    const second = (await command(sam, { sessionid, action: 'next' }, submit({ colour: 'green' }))).getChild('command', NS_COMMANDS)!;
+    const second = (await command(sam, { sessionid, action: 'next' }, submit({ colour: 'green' }))).getChild('command', NS.COMMANDS)!;
     expect(second.attrs).toMatchObject({ sessionid, status: 'executing' });
     expect(second.getChild('actions')!.attrs.execute).toBe('complete');
 
-    const last = (await command(sam, { sessionid, action: 'complete' }, submit({ size: 'large' }))).getChild('command', NS_COMMANDS)!;
+    const last = (await command(sam, { sessionid, action: 'complete' }, submit({ size: 'large' }))).getChild('command', NS.COMMANDS)!;
     expect(last.attrs).toMatchObject({ sessionid, status: 'completed' });
     expect(last.getChild('note')!.attrs.type).toBe('info');
     expect(last.getChildText('note')).toBe('a large green shirt');
@@ -97,16 +97,16 @@ describe('ad-hoc commands (XEP-0050)', () => {
   });
 
   it("takes action 'execute' (or none) in a session as the stage's default action", async () => {
-    const sessionid = (await command(sam, {})).getChild('command', NS_COMMANDS)!.attrs.sessionid!;
-    const second = (await command(sam, { sessionid }, submit({ colour: 'red' }))).getChild('command', NS_COMMANDS)!;
+    const sessionid = (await command(sam, {})).getChild('command', NS.COMMANDS)!.attrs.sessionid!;
+    const second = (await command(sam, { sessionid }, submit({ colour: 'red' }))).getChild('command', NS.COMMANDS)!;
     expect(second.attrs.status).toBe('executing');
-    const last = (await command(sam, { sessionid, action: 'execute' }, submit({ size: 'small' }))).getChild('command', NS_COMMANDS)!;
+    const last = (await command(sam, { sessionid, action: 'execute' }, submit({ size: 'small' }))).getChild('command', NS.COMMANDS)!;
     expect(last.attrs.status).toBe('completed');
   });
 
   it('cancels a session, after which its sessionid is unknown', async () => {
-    const sessionid = (await command(sam, { action: 'execute' })).getChild('command', NS_COMMANDS)!.attrs.sessionid!;
-    const canceled = (await command(sam, { sessionid, action: 'cancel' })).getChild('command', NS_COMMANDS)!;
+    const sessionid = (await command(sam, { action: 'execute' })).getChild('command', NS.COMMANDS)!.attrs.sessionid!;
+    const canceled = (await command(sam, { sessionid, action: 'cancel' })).getChild('command', NS.COMMANDS)!;
     expect(canceled.attrs).toMatchObject({ node: NODE, sessionid, status: 'canceled' });
     expect(errorOf(await command(sam, { sessionid, action: 'next' }, submit({ colour: 'blue' })))).toEqual(['bad-request', 'bad-sessionid']);
   });
@@ -114,12 +114,12 @@ describe('ad-hoc commands (XEP-0050)', () => {
   it('refuses a bad sessionid, and a session of another resource (bad-sessionid)', async () => {
     expect(errorOf(await command(sam, { sessionid: 'made-up', action: 'next' }, submit({ colour: 'blue' })))).toEqual(['bad-request', 'bad-sessionid']);
     expect(errorOf(await command(sam, { action: 'next' }, submit({ colour: 'blue' })))).toEqual(['bad-request', 'bad-sessionid']);
-    const sessionid = (await command(sam, { action: 'execute' })).getChild('command', NS_COMMANDS)!.attrs.sessionid!;
+    const sessionid = (await command(sam, { action: 'execute' })).getChild('command', NS.COMMANDS)!.attrs.sessionid!;
     expect(errorOf(await command(sam2, { sessionid, action: 'next' }, submit({ colour: 'blue' })))).toEqual(['bad-request', 'bad-sessionid']);
   });
 
   it('refuses an action the stage does not offer (bad-action) and an unknown one (malformed-action)', async () => {
-    const sessionid = (await command(sam, { action: 'execute' })).getChild('command', NS_COMMANDS)!.attrs.sessionid!;
+    const sessionid = (await command(sam, { action: 'execute' })).getChild('command', NS.COMMANDS)!.attrs.sessionid!;
     expect(errorOf(await command(sam, { sessionid, action: 'complete' }, submit({ colour: 'blue' })))).toEqual(['bad-request', 'bad-action']);
     expect(errorOf(await command(sam, { sessionid, action: 'prev' }))).toEqual(['bad-request', 'bad-action']);
     expect(errorOf(await command(sam, { sessionid, action: 'jump' }))).toEqual(['bad-request', 'malformed-action']);
@@ -127,7 +127,7 @@ describe('ad-hoc commands (XEP-0050)', () => {
   });
 
   it('ends a session nobody continued in time (session-expired)', async () => {
-    const sessionid = (await command(sam, { action: 'execute' })).getChild('command', NS_COMMANDS)!.attrs.sessionid!;
+    const sessionid = (await command(sam, { action: 'execute' })).getChild('command', NS.COMMANDS)!.attrs.sessionid!;
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + SESSION_TIMEOUT_MS + 1000);
     const reply = await command(sam, { sessionid, action: 'next' }, submit({ colour: 'blue' }));
@@ -137,7 +137,7 @@ describe('ad-hoc commands (XEP-0050)', () => {
 
   it('answers forbidden to those who may not run a command, item-not-found for unknown nodes', async () => {
     expect(errorOf(await command(eve, { action: 'execute' }))[0]).toBe('forbidden');
-    const unknown = await sam.query(xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: NS_COMMANDS, node: 'no-such-command', action: 'execute' })));
+    const unknown = await sam.query(xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: NS.COMMANDS, node: 'no-such-command', action: 'execute' })));
     expect(errorOf(unknown)[0]).toBe('item-not-found');
   });
 });

@@ -12,7 +12,6 @@ import type { ServerModule } from '../../core/module.ts';
  * to the requester's full JID until it completes, is canceled or expires.
  * Submitted forms are never logged: they may carry passwords.
  */
-export const NS_COMMANDS = 'http://jabber.org/protocol/commands';
 
 export type CommandAction = 'execute' | 'next' | 'prev' | 'complete' | 'cancel';
 const ACTIONS: readonly string[] = ['execute', 'next', 'prev', 'complete', 'cancel'];
@@ -78,7 +77,7 @@ export class CommandRegistry {
     private readonly core: ServerCore,
     private readonly now: () => number = () => Date.now(),
   ) {
-    core.features.addNode(NS_COMMANDS, {
+    core.features.addNode(NS.COMMANDS, {
       items: (requester) => this.visibleTo(requester).map((command) => ({ jid: core.domain, node: command.node, name: command.name })),
     });
   }
@@ -89,7 +88,7 @@ export class CommandRegistry {
     this.core.features.addNode(command.node, {
       info: (requester) =>
         command.allowed(requester)
-          ? { identities: [{ category: 'automation', type: 'command-node', name: command.name }], features: [NS_COMMANDS, NS.DATA_FORMS] }
+          ? { identities: [{ category: 'automation', type: 'command-node', name: command.name }], features: [NS.COMMANDS, NS.DATA_FORMS] }
           : null,
     });
   }
@@ -124,7 +123,7 @@ export class CommandRegistry {
     }
     if (action === 'cancel' || form?.type === 'cancel') {
       this.#sessions.delete(sessionId);
-      return xml('command', { xmlns: NS_COMMANDS, node: command.node, sessionid: sessionId, status: 'canceled' });
+      return xml('command', { xmlns: NS.COMMANDS, node: command.node, sessionid: sessionId, status: 'canceled' });
     }
     const chosen = action === 'execute' ? session.defaultAction : action;
     if (!session.offered.has(chosen)) throw commandError('bad-request', 'bad-action', `${chosen} is not possible at this stage`);
@@ -141,7 +140,7 @@ export class CommandRegistry {
       this.#sessions.delete(sessionId);
       throw error;
     }
-    const reply = xml('command', { xmlns: NS_COMMANDS, node: command.node, sessionid: sessionId, status: response.status });
+    const reply = xml('command', { xmlns: NS.COMMANDS, node: command.node, sessionid: sessionId, status: response.status });
     if (response.status === 'executing') {
       const actions = response.actions?.length ? response.actions : ['complete' as const];
       session.stage++;
@@ -174,7 +173,7 @@ export class CommandRegistry {
 }
 
 function commandError(condition: 'bad-request' | 'not-allowed', specific: string, text: string): StanzaError {
-  return new StanzaError(condition, { type: condition === 'not-allowed' ? 'cancel' : 'modify', text, appCondition: xml(specific, { xmlns: NS_COMMANDS }) });
+  return new StanzaError(condition, { type: condition === 'not-allowed' ? 'cancel' : 'modify', text, appCondition: xml(specific, { xmlns: NS.COMMANDS }) });
 }
 
 const registries = new WeakMap<object, CommandRegistry>();
@@ -199,7 +198,7 @@ export const adhoc: ServerModule = {
   implements: ['XEP-0050'],
   setup(ctx) {
     const registry = commands(ctx);
-    ctx.features.addFeature('server', NS_COMMANDS);
-    ctx.iq.on('set', 'host', NS_COMMANDS, 'command', ({ from, payload }) => registry.handle(from, payload));
+    ctx.features.addFeature('server', NS.COMMANDS);
+    ctx.iq.on('set', 'host', NS.COMMANDS, 'command', ({ from, payload }) => registry.handle(from, payload));
   },
 };

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataForm, formValue, formValues, NS, parseDataForm, xml, type Element } from '@conexizan/protocol';
 import { createHarness, type Harness, type TestSession } from '../../testing/harness.ts';
-import { NS_COMMANDS } from '../adhoc/index.ts';
 import { hashInviteToken } from '../invites/tokens.ts';
-import { ADMIN_NODE, CREATE_INVITATION_NODE, NS_ADMIN } from './index.ts';
+import { ADMIN_NODE, CREATE_INVITATION_NODE } from './index.ts';
 
 /** XEP-0133 commands for the operators in `admins`, run the way a client runs them. */
 let h: Harness;
@@ -22,25 +21,25 @@ afterAll(() => h.stop());
 const ADMIN_COMMANDS = ['add-user', 'delete-user', 'change-user-password', 'get-registered-users-num', 'get-online-users-num', 'get-registered-users-list'];
 
 async function list(session: TestSession): Promise<string[]> {
-  const reply = await session.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_ITEMS, node: NS_COMMANDS })));
+  const reply = await session.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_ITEMS, node: NS.COMMANDS })));
   return reply.getChild('query')!.getChildren('item').map((item) => item.attrs.node!);
 }
 
 async function send(session: TestSession, node: string, attrs: Record<string, string> = {}, form?: Record<string, string | string[]>): Promise<Element> {
   const x = form
-    ? buildDataForm({ type: 'submit', fields: [{ var: 'FORM_TYPE', type: 'hidden', values: [NS_ADMIN] }, ...Object.entries(form).map(([name, value]) => ({ var: name, values: Array.isArray(value) ? value : [value] }))] })
+    ? buildDataForm({ type: 'submit', fields: [{ var: 'FORM_TYPE', type: 'hidden', values: [NS.ADMIN] }, ...Object.entries(form).map(([name, value]) => ({ var: name, values: Array.isArray(value) ? value : [value] }))] })
     : undefined;
-  const reply = await session.query(xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: NS_COMMANDS, node, ...attrs }, x)));
+  const reply = await session.query(xml('iq', { type: 'set', to: 'localhost' }, xml('command', { xmlns: NS.COMMANDS, node, ...attrs }, x)));
   return reply;
 }
 
 /** execute, then complete with the form: the command element of the last answer. */
 async function run(node: string, form: Record<string, string | string[]>, session = boss): Promise<Element> {
-  const first = (await send(session, node, { action: 'execute' })).getChild('command', NS_COMMANDS)!;
+  const first = (await send(session, node, { action: 'execute' })).getChild('command', NS.COMMANDS)!;
   expect(first.attrs.status).toBe('executing');
   const reply = await send(session, node, { action: 'complete', sessionid: first.attrs.sessionid! }, form);
   expect(reply.attrs.type).toBe('result');
-  const done = reply.getChild('command', NS_COMMANDS)!;
+  const done = reply.getChild('command', NS.COMMANDS)!;
   expect(done.attrs.status).toBe('completed');
   return done;
 }
@@ -65,13 +64,13 @@ describe('service administration (XEP-0133)', () => {
   });
 
   it('adds a user in two stages, with the password twice, and the new user can log in', async () => {
-    const first = (await send(boss, ADMIN_NODE('add-user'), { action: 'execute' })).getChild('command', NS_COMMANDS)!;
+    const first = (await send(boss, ADMIN_NODE('add-user'), { action: 'execute' })).getChild('command', NS.COMMANDS)!;
     const form = parseDataForm(first.getChild('x', NS.DATA_FORMS)!);
     expect(form.type).toBe('form');
-    expect(formValue(form, 'FORM_TYPE')).toBe(NS_ADMIN);
+    expect(formValue(form, 'FORM_TYPE')).toBe(NS.ADMIN);
     expect(form.fields.map((f) => [f.var, f.type])).toEqual([['FORM_TYPE', 'hidden'], ['accountjid', 'jid-single'], ['password', 'text-private'], ['password-verify', 'text-private']]);
     const reply = await send(boss, ADMIN_NODE('add-user'), { action: 'complete', sessionid: first.attrs.sessionid! }, { accountjid: 'newbie@localhost', password: 'newbie password 1', 'password-verify': 'newbie password 1' });
-    const done = reply.getChild('command', NS_COMMANDS)!;
+    const done = reply.getChild('command', NS.COMMANDS)!;
     expect(done.attrs.status).toBe('completed');
     expect(note(done)).toEqual({ type: 'info', text: 'newbie@localhost has been created' });
     expect(await h.core.accounts.verifyPassword('newbie', 'newbie password 1')).toBe(true);
@@ -86,11 +85,11 @@ describe('service administration (XEP-0133)', () => {
   });
 
   it('cancels add-user without creating anything', async () => {
-    const first = (await send(boss, ADMIN_NODE('add-user'), { action: 'execute' })).getChild('command', NS_COMMANDS)!;
-    const canceled = (await send(boss, ADMIN_NODE('add-user'), { action: 'cancel', sessionid: first.attrs.sessionid! })).getChild('command', NS_COMMANDS)!;
+    const first = (await send(boss, ADMIN_NODE('add-user'), { action: 'execute' })).getChild('command', NS.COMMANDS)!;
+    const canceled = (await send(boss, ADMIN_NODE('add-user'), { action: 'cancel', sessionid: first.attrs.sessionid! })).getChild('command', NS.COMMANDS)!;
     expect(canceled.attrs.status).toBe('canceled');
     const late = await send(boss, ADMIN_NODE('add-user'), { action: 'complete', sessionid: first.attrs.sessionid! }, { accountjid: 'late@localhost', password: 'late password 1', 'password-verify': 'late password 1' });
-    expect(late.getChild('error')!.getChild('bad-sessionid', NS_COMMANDS)).toBeDefined();
+    expect(late.getChild('error')!.getChild('bad-sessionid', NS.COMMANDS)).toBeDefined();
     expect(await h.core.accounts.exists('late')).toBe(false);
   });
 
@@ -120,13 +119,13 @@ describe('service administration (XEP-0133)', () => {
   it('counts registered and online users', async () => {
     const registered = (await h.core.accounts.list()).length;
     const num = await send(boss, ADMIN_NODE('get-registered-users-num'), { action: 'execute' });
-    const numForm = resultForm(num.getChild('command', NS_COMMANDS)!);
-    expect(num.getChild('command', NS_COMMANDS)!.attrs.status).toBe('completed');
+    const numForm = resultForm(num.getChild('command', NS.COMMANDS)!);
+    expect(num.getChild('command', NS.COMMANDS)!.attrs.status).toBe('completed');
     expect(numForm.type).toBe('result');
     expect(formValue(numForm, 'registeredusersnum')).toBe(String(registered));
 
     await h.connect('boss', 'second-device');
-    const online = resultForm((await send(boss, ADMIN_NODE('get-online-users-num'), { action: 'execute' })).getChild('command', NS_COMMANDS)!);
+    const online = resultForm((await send(boss, ADMIN_NODE('get-online-users-num'), { action: 'execute' })).getChild('command', NS.COMMANDS)!);
     // boss (two resources) and user
     expect(formValue(online, 'onlineusersnum')).toBe('2');
   });

@@ -1,4 +1,4 @@
-import { formValue, formValues, tryParseJid, type DataForm, type DataFormField, type Jid } from '@conexizan/protocol';
+import { formValue, formValues, NS, tryParseJid, type DataForm, type DataFormField, type Jid } from '@conexizan/protocol';
 import { AccountError } from '../../accounts/account-service.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import { registerCommand, type CommandNote, type CommandRequest, type CommandResponse } from '../adhoc/index.ts';
@@ -14,8 +14,7 @@ import type { AccountDeletingEvent } from '../register/index.ts';
  * Passwords are read from the submitted form and go to the account service
  * only; neither they nor the names of the accounts touched are logged.
  */
-export const NS_ADMIN = 'http://jabber.org/protocol/admin';
-export const ADMIN_NODE = (command: string) => `${NS_ADMIN}#${command}`;
+export const ADMIN_NODE = (command: string) => `${NS.ADMIN}#${command}`;
 /** Conexizan's own command (XEP-0401's invite command is about a user inviting a contact, not this). */
 export const CREATE_INVITATION_NODE = 'https://conexizan.org/commands#create-invitation';
 
@@ -23,7 +22,7 @@ const DEFAULT_INVITE_DAYS = 7;
 const MAX_INVITE_DAYS = 366;
 const LIST_SIZES = ['25', '50', '75', '100', '150', '200', 'none'];
 
-const formTypeField: DataFormField = { var: 'FORM_TYPE', type: 'hidden', values: [NS_ADMIN] };
+const formTypeField: DataFormField = { var: 'FORM_TYPE', type: 'hidden', values: [NS.ADMIN] };
 
 /** The stage of a one-form command: the form first, then the result. */
 function oneForm(title: string, fields: DataFormField[], instructions?: string): CommandResponse {

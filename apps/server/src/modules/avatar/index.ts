@@ -3,7 +3,7 @@ import { IqDispatcher, type IqRequest } from '../../core/iq.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import { pep, type NodeConfig, type PepItemEvent } from '../pep/index.ts';
-import { AVATAR_DATA, AVATAR_METADATA, avatarFromBase64, dataPayload, metadataPayload, photoOf, withPhoto, type Avatar } from './photo.ts';
+import { avatarFromBase64, dataPayload, metadataPayload, photoOf, withPhoto, type Avatar } from './photo.ts';
 
 /**
  * XEP-0398: user avatars (XEP-0084, PEP) and vCard-based avatars
@@ -19,7 +19,7 @@ export const avatar: ServerModule = {
   name: 'avatar',
   implements: ['XEP-0398', 'XEP-0084', 'XEP-0153'],
   setup(ctx) {
-    ctx.features.addFeature('account', 'urn:xmpp:pep-vcard-conversion:0');
+    ctx.features.addFeature('account', NS.PEP_VCARD_CONVERSION);
     const converting = new Set<string>();
     const guarded = async (owner: Jid, work: () => Promise<void>) => {
       if (converting.has(owner.toString())) return;
@@ -33,7 +33,7 @@ export const avatar: ServerModule = {
 
     // PEP → vCard
     ctx.hooks.on<PepItemEvent>('pep/item', async ({ owner, node, payload }) => {
-      if (node !== AVATAR_METADATA || !payload) return;
+      if (node !== NS.AVATAR_METADATA || !payload) return;
       await guarded(owner, () => metadataToVcard(ctx, owner, payload));
     });
 
@@ -56,8 +56,8 @@ export const avatar: ServerModule = {
 
 /** The id of the newest metadata item: '' when the avatar was disabled, undefined when there is none. */
 async function currentHash(ctx: ModuleContext, owner: Jid): Promise<string | undefined> {
-  if (!(await pep(ctx).config(owner, AVATAR_METADATA))) return undefined;
-  const [latest] = await ctx.storage.pubsub.items(owner.local, AVATAR_METADATA, { max: 1 });
+  if (!(await pep(ctx).config(owner, NS.AVATAR_METADATA))) return undefined;
+  const [latest] = await ctx.storage.pubsub.items(owner.local, NS.AVATAR_METADATA, { max: 1 });
   if (!latest) return undefined;
   return parseXml(latest.payload).getChild('info') ? latest.id : '';
 }
@@ -66,7 +66,7 @@ async function metadataToVcard(ctx: ModuleContext, owner: Jid, metadata: Element
   const info = metadata.getChildren('info').find((i) => !i.attrs.url) ?? null;
   let avatar: Avatar | null = null;
   if (info) {
-    const [data] = await ctx.storage.pubsub.items(owner.local, AVATAR_DATA, { ids: [String(info.attrs.id)] });
+    const [data] = await ctx.storage.pubsub.items(owner.local, NS.AVATAR_DATA, { ids: [String(info.attrs.id)] });
     if (!data) return; // the image is elsewhere (a URL): nothing to put in the vCard
     avatar = avatarFromBase64(parseXml(data.payload).getText(), String(info.attrs.type ?? ''));
     if (!avatar || avatar.id !== info.attrs.id) return;
@@ -84,6 +84,6 @@ async function vcardToPep(ctx: ModuleContext, owner: Jid, photo: Avatar | null):
   if ((photo?.id ?? '') === (current ?? '')) return;
   if (!photo && current === undefined) return;
   const options = async (node: string) => ((await service.config(owner, node)) ? null : OPEN);
-  if (photo) await service.publish(owner, AVATAR_DATA, { id: photo.id, payload: dataPayload(photo) }, await options(AVATAR_DATA));
-  await service.publish(owner, AVATAR_METADATA, { id: photo?.id ?? 'none', payload: metadataPayload(photo) }, await options(AVATAR_METADATA));
+  if (photo) await service.publish(owner, NS.AVATAR_DATA, { id: photo.id, payload: dataPayload(photo) }, await options(NS.AVATAR_DATA));
+  await service.publish(owner, NS.AVATAR_METADATA, { id: photo?.id ?? 'none', payload: metadataPayload(photo) }, await options(NS.AVATAR_METADATA));
 }

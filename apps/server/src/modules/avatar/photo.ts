@@ -6,8 +6,6 @@ import { NS, xml, type Element } from '@conexizan/protocol';
  * named by the SHA-1 of the image) and XEP-0054/0153 (PHOTO in the vCard,
  * its SHA-1 in presence). Both hashes are the hex SHA-1 of the image bytes.
  */
-export const AVATAR_DATA = 'urn:xmpp:avatar:data';
-export const AVATAR_METADATA = 'urn:xmpp:avatar:metadata';
 
 export interface Avatar {
   /** hex SHA-1 of the bytes */
@@ -40,7 +38,7 @@ export function withPhoto(vcard: Element, avatar: Avatar | null): Element {
   return copy;
 }
 
-export const dataPayload = (avatar: Avatar) => xml('data', { xmlns: AVATAR_DATA }, avatar.base64);
+export const dataPayload = (avatar: Avatar) => xml('data', { xmlns: NS.AVATAR_DATA }, avatar.base64);
 
 export const metadataPayload = (avatar: Avatar | null) =>
-  xml('metadata', { xmlns: AVATAR_METADATA }, avatar ? xml('info', { id: avatar.id, type: avatar.type, bytes: String(avatar.bytes) }) : undefined);
+  xml('metadata', { xmlns: NS.AVATAR_METADATA }, avatar ? xml('info', { id: avatar.id, type: avatar.type, bytes: String(avatar.bytes) }) : undefined);

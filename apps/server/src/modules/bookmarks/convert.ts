@@ -1,4 +1,4 @@
-import { xml, type Element } from '@conexizan/protocol';
+import { NS, xml, type Element } from '@conexizan/protocol';
 
 /**
  * Bookmarks in their two shapes: XEP-0402 (one PEP item per room, the id
@@ -6,8 +6,6 @@ import { xml, type Element } from '@conexizan/protocol';
  * kept in private XML storage or the legacy PEP node). XEP-0402 §5.3 maps
  * them field by field.
  */
-export const BOOKMARKS2 = 'urn:xmpp:bookmarks:1';
-export const LEGACY = 'storage:bookmarks';
 
 export interface Bookmark {
   jid: string;
@@ -31,7 +29,7 @@ export function fromLegacy(storage: Element): Bookmark[] {
       jid,
       conference: xml(
         'conference',
-        { xmlns: BOOKMARKS2, name: conference.attrs.name, autojoin: truthy(conference.attrs.autojoin) ? 'true' : 'false' },
+        { xmlns: NS.BOOKMARKS, name: conference.attrs.name, autojoin: truthy(conference.attrs.autojoin) ? 'true' : 'false' },
         nick ? xml('nick', {}, nick) : undefined,
         password ? xml('password', {}, password) : undefined,
       ),
@@ -44,7 +42,7 @@ export function fromLegacy(storage: Element): Bookmark[] {
 export function toLegacy(bookmarks: Bookmark[]): Element {
   return xml(
     'storage',
-    { xmlns: LEGACY },
+    { xmlns: NS.BOOKMARKS_LEGACY },
     ...bookmarks.map(({ jid, conference }) => {
       const nick = conference.getChildText('nick');
       const password = conference.getChildText('password');

@@ -2,7 +2,7 @@ import { NS, xml, type Jid } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import { IqDispatcher, type IqRequest } from '../../core/iq.ts';
 import { pep, type NodeConfig, type PepItemEvent } from '../pep/index.ts';
-import { BOOKMARKS2, fromLegacy, LEGACY, sameBookmark, toLegacy, type Bookmark } from './convert.ts';
+import { fromLegacy, sameBookmark, toLegacy, type Bookmark } from './convert.ts';
 
 /**
  * Bookmarks kept in step across their three homes: the XEP-0402 PEP node
@@ -18,7 +18,7 @@ export const bookmarks: ServerModule = {
   name: 'bookmarks',
   implements: ['XEP-0402 (#compat, #compat-pep)', 'XEP-0411', 'XEP-0048'],
   setup(ctx) {
-    ctx.features.addFeature('account', `${BOOKMARKS2}#compat`, `${BOOKMARKS2}#compat-pep`, 'urn:xmpp:bookmarks-conversion:0');
+    ctx.features.addFeature('account', `${NS.BOOKMARKS}#compat`, `${NS.BOOKMARKS}#compat-pep`, NS.BOOKMARKS_CONVERSION);
     const syncing = new Set<string>(); // owners whose bookmarks this module is rewriting right now
 
     const guarded = async (owner: Jid, work: () => Promise<void>) => {
@@ -33,12 +33,12 @@ export const bookmarks: ServerModule = {
     };
 
     ctx.hooks.on<PepItemEvent>('pep/item', async ({ owner, node, payload }) => {
-      if (node === BOOKMARKS2) await guarded(owner, () => writeLegacyPep(ctx, owner));
-      else if (node === LEGACY && payload?.is('storage', LEGACY)) await guarded(owner, () => writeBookmarks2(ctx, owner, fromLegacy(payload)));
+      if (node === NS.BOOKMARKS) await guarded(owner, () => writeLegacyPep(ctx, owner));
+      else if (node === NS.BOOKMARKS_LEGACY && payload?.is('storage', NS.BOOKMARKS_LEGACY)) await guarded(owner, () => writeBookmarks2(ctx, owner, fromLegacy(payload)));
     });
 
     // Private XML storage of <storage xmlns='storage:bookmarks'/>: seen before the private-storage module stores it.
-    const legacyChild = ({ payload }: IqRequest) => payload.getChildElements().find((child) => child.is('storage', LEGACY));
+    const legacyChild = ({ payload }: IqRequest) => payload.getChildElements().find((child) => child.is('storage', NS.BOOKMARKS_LEGACY));
     ctx.hooks.on<IqRequest>(IqDispatcher.hookName('set', 'self', NS.PRIVATE, 'query'), async (request) => {
       const storage = legacyChild(request);
       if (storage && request.payload.getChildElements().length === 1) {
@@ -50,17 +50,17 @@ export const bookmarks: ServerModule = {
       return undefined; // the private-storage module stores it as well
     }, 10);
     ctx.hooks.on<IqRequest>(IqDispatcher.hookName('get', 'self', NS.PRIVATE, 'query'), async (request) => {
-      if (!legacyChild(request) || !(await pep(ctx).config(request.to, BOOKMARKS2))) return undefined;
+      if (!legacyChild(request) || !(await pep(ctx).config(request.to, NS.BOOKMARKS))) return undefined;
       return xml('query', { xmlns: NS.PRIVATE }, toLegacy(await readBookmarks2(ctx, request.to)));
     }, 10);
   },
 };
 
 async function readBookmarks2(ctx: ModuleContext, owner: Jid): Promise<Bookmark[]> {
-  if (!(await pep(ctx).config(owner, BOOKMARKS2))) return [];
-  const items = await pep(ctx).items(owner, owner, BOOKMARKS2);
+  if (!(await pep(ctx).config(owner, NS.BOOKMARKS))) return [];
+  const items = await pep(ctx).items(owner, owner, NS.BOOKMARKS);
   return items
-    .map((item) => ({ jid: item.attrs.id as string, conference: item.getChild('conference', BOOKMARKS2) }))
+    .map((item) => ({ jid: item.attrs.id as string, conference: item.getChild('conference', NS.BOOKMARKS) }))
     .filter((b): b is Bookmark => !!b.conference)
     .reverse(); // oldest first, as a list would be kept
 }
@@ -69,18 +69,18 @@ async function readBookmarks2(ctx: ModuleContext, owner: Jid): Promise<Bookmark[
 async function writeBookmarks2(ctx: ModuleContext, owner: Jid, wanted: Bookmark[]): Promise<void> {
   const service = pep(ctx);
   const current = await readBookmarks2(ctx, owner);
-  const exists = (await service.config(owner, BOOKMARKS2)) !== null;
+  const exists = (await service.config(owner, NS.BOOKMARKS)) !== null;
   for (const bookmark of wanted) {
     const before = current.find((b) => b.jid === bookmark.jid);
     if (before && sameBookmark(before.conference, bookmark.conference)) continue;
-    await service.publish(owner, BOOKMARKS2, { id: bookmark.jid, payload: bookmark.conference }, exists ? null : BOOKMARKS2_OPTIONS);
+    await service.publish(owner, NS.BOOKMARKS, { id: bookmark.jid, payload: bookmark.conference }, exists ? null : BOOKMARKS2_OPTIONS);
   }
-  for (const gone of current.filter((b) => !wanted.some((w) => w.jid === b.jid))) await service.retract(owner, BOOKMARKS2, gone.jid, true);
+  for (const gone of current.filter((b) => !wanted.some((w) => w.jid === b.jid))) await service.retract(owner, NS.BOOKMARKS, gone.jid, true);
 }
 
 /** The legacy PEP node mirrors the XEP-0402 node. */
 async function writeLegacyPep(ctx: ModuleContext, owner: Jid): Promise<void> {
   const service = pep(ctx);
-  const exists = (await service.config(owner, LEGACY)) !== null;
-  await service.publish(owner, LEGACY, { id: 'current', payload: toLegacy(await readBookmarks2(ctx, owner)) }, exists ? null : LEGACY_OPTIONS);
+  const exists = (await service.config(owner, NS.BOOKMARKS_LEGACY)) !== null;
+  await service.publish(owner, NS.BOOKMARKS_LEGACY, { id: 'current', payload: toLegacy(await readBookmarks2(ctx, owner)) }, exists ? null : LEGACY_OPTIONS);
 }

@@ -12,14 +12,13 @@ import { carbonCopy, eligibleForCarbons } from './messages.ts';
  * conversation. Which messages are eligible: messages.ts (XEP-0334 hints
  * and `<private/>` respected).
  */
-export const CARBONS_RULES = 'urn:xmpp:carbons:rules:0';
 
 export const carbons: ServerModule = {
   name: 'carbons',
   implements: ['XEP-0280', 'XEP-0297', 'XEP-0334 (no-copy)'],
   setup(ctx) {
     const enabled = new Set<string>(); // ids of the sessions that enabled carbons
-    ctx.features.addFeature('server', NS.CARBONS, CARBONS_RULES);
+    ctx.features.addFeature('server', NS.CARBONS, NS.CARBONS_RULES);
 
     for (const [name, on] of [['enable', true], ['disable', false]] as const) {
       ctx.iq.on('set', ['self', 'host'], NS.CARBONS, name, ({ origin }) => {

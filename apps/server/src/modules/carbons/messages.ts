@@ -8,10 +8,10 @@ import { cloneElement, NS, xml, type Element, type Jid } from '@conexizan/protoc
 
 /** End-to-end encryption payloads: OMEMO (legacy and :2), OpenPGP for XMPP, legacy PGP. */
 export const ENCRYPTED_PAYLOADS: readonly (readonly [name: string, ns: string])[] = [
-  ['encrypted', 'eu.siacs.conversations.axolotl'],
-  ['encrypted', 'urn:xmpp:omemo:2'],
-  ['openpgp', 'urn:xmpp:openpgp:0'],
-  ['x', 'jabber:x:encrypted'],
+  ['encrypted', NS.OMEMO_LEGACY],
+  ['encrypted', NS.OMEMO],
+  ['openpgp', NS.OPENPGP],
+  ['x', NS.PGP_ENCRYPTED],
 ];
 
 /** Payloads used in one-to-one instant messaging besides a body (XEP-0085, XEP-0184, XEP-0333). */

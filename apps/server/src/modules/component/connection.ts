@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { cloneElement, NS, streamErrorElement, tryParseJid, type Element, type StreamErrorCondition } from '@conexizan/protocol';
+import { cloneElement, NS, STREAM_END, streamErrorElement, streamHeader, streamHeaderProblem, tryParseJid, type Element, type StreamErrorCondition } from '@conexizan/protocol';
 import { ByteRate } from '../../c2s/byte-rate.ts';
 import { StreamParser } from '../../xml/stream-parser.ts';
 
@@ -97,7 +97,7 @@ export class ComponentConnection {
       this.#writeHeader();
       this.#socket.write(streamErrorElement(condition, text).toString());
     }
-    if (this.#headerSent) this.#socket.write('</stream:stream>');
+    if (this.#headerSent) this.#socket.write(STREAM_END);
     this.#socket.end();
     setTimeout(() => this.#socket.destroy(), 2000).unref();
     this.#onClosed();
@@ -106,13 +106,13 @@ export class ComponentConnection {
   #writeHeader(from = this.#host.serverDomain): void {
     if (this.#headerSent) return;
     this.#headerSent = true;
-    this.#socket.write(`<?xml version='1.0'?><stream:stream xmlns:stream="${NS.STREAM}" xmlns="${NS.COMPONENT_ACCEPT}" from="${escapeAttr(from)}" id="${this.#streamId}">`);
+    this.#socket.write(streamHeader({ xmlns: NS.COMPONENT_ACCEPT, from, id: this.#streamId, version: null }));
   }
 
   #onHeader(attrs: Record<string, string>, name: string): void {
     if (this.#stage !== 'header') return this.close('not-authorized', 'the stream was already opened');
-    if (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS.STREAM) return this.close('invalid-namespace', 'expected a stream in http://etherx.jabber.org/streams');
-    if (attrs.xmlns !== NS.COMPONENT_ACCEPT) return this.close('invalid-namespace', 'component streams are jabber:component:accept');
+    const problem = streamHeaderProblem(name, attrs, NS.COMPONENT_ACCEPT);
+    if (problem) return this.close(problem.condition, problem.text);
     const domain = tryParseJid(attrs.to ?? '')?.toString();
     if (!domain || domain.includes('@') || domain.includes('/') || this.#host.secretFor(domain) === undefined) {
       return this.close('host-unknown', 'no such component');
@@ -158,8 +158,4 @@ export class ComponentConnection {
       clearTimeout(this.#timer);
     }
   }
-}
-
-function escapeAttr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }

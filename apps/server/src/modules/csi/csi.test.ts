@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NS, xml, type Element } from '@conexizan/protocol';
 import type { ClientElementEvent } from '../../c2s/client-stream.ts';
 import { createHarness, type Harness, type TestSession } from '../../testing/harness.ts';
-import { CSI, MAX_HELD } from './index.ts';
+import { MAX_HELD } from './index.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ afterAll(() => h.stop());
 
 /** What the stream does with a top-level <active/> or <inactive/>. */
 const indicate = (session: TestSession, state: 'active' | 'inactive') =>
-  h.core.hooks.fire<ClientElementEvent>('c2s/element', { element: xml(state, { xmlns: CSI }), session } as unknown as ClientElementEvent);
+  h.core.hooks.fire<ClientElementEvent>('c2s/element', { element: xml(state, { xmlns: NS.CSI }), session } as unknown as ClientElementEvent);
 const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 const presenceFrom = (from: string, status: string) => xml('presence', { from, to: 'alice@localhost/phone' }, xml('status', {}, status));
 const message = (...children: Element[]) => xml('message', { from: 'bob@localhost/pc', to: 'alice@localhost/phone', type: 'chat' }, ...children);
@@ -23,9 +23,9 @@ const describeAll = (received: Element[]) =>
 describe('client state indication (XEP-0352)', () => {
   it('is offered as a stream feature after authentication only', () => {
     const post = h.core.features.streamFeatures({ stage: 'post-auth', secure: true, authenticated: true });
-    expect(post.some((el) => el.is('csi', CSI))).toBe(true);
+    expect(post.some((el) => el.is('csi', NS.CSI))).toBe(true);
     const pre = h.core.features.streamFeatures({ stage: 'pre-auth', secure: true, authenticated: false });
-    expect(pre.some((el) => el.is('csi', CSI))).toBe(false);
+    expect(pre.some((el) => el.is('csi', NS.CSI))).toBe(false);
   });
 
   it('holds presence and chat states while inactive, keeps only the latest, and sends bodies at once after them', async () => {

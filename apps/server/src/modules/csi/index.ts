@@ -15,7 +15,6 @@ import { carbonInner, hasContent } from '../carbons/messages.ts';
  * so the order is kept. `<active/>` releases everything; so does reaching
  * MAX_HELD, so memory stays bounded.
  */
-export const CSI = 'urn:xmpp:csi:0';
 export const MAX_HELD = 100;
 
 interface Held {
@@ -33,10 +32,10 @@ export const csi: ServerModule = {
   implements: ['XEP-0352'],
   setup(ctx) {
     const inactive = new Map<string, ClientState>(); // session id → what is held while inactive
-    ctx.features.addStreamFeature(({ stage }) => (stage === 'post-auth' ? xml('csi', { xmlns: CSI }) : null));
+    ctx.features.addStreamFeature(({ stage }) => (stage === 'post-auth' ? xml('csi', { xmlns: NS.CSI }) : null));
 
     ctx.hooks.on<ClientElementEvent>('c2s/element', ({ element, session }) => {
-      if (element.getNS() !== CSI) return undefined;
+      if (element.getNS() !== NS.CSI) return undefined;
       if (element.name === 'inactive') {
         if (!inactive.has(session.id)) inactive.set(session.id, { held: new Map(), seq: 0 });
         return true;

@@ -1,15 +1,12 @@
-import { iqResult, StanzaError, xml, type Element } from '@conexizan/protocol';
+import { iqResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
 import { iqErrorReply } from '../../core/iq.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
 import { hashInviteToken, purgeCutoff } from './tokens.ts';
 
 /** XEP-0379's element, which XEP-0445 reuses to present the token. */
-export const NS_PARS = 'urn:xmpp:pars:0';
 /** XEP-0445 §3 stream feature. */
-export const NS_IBR_TOKEN = 'urn:xmpp:ibr-token:0';
 /** The same feature under the name XEP-0401 0.3 used; some clients (Conversations) still look for it. */
-export const NS_INVITE_LEGACY = 'urn:xmpp:invite';
 
 const ACCEPTED = 'invites:accepted';
 const PURGE_EVERY_MS = 3_600_000;
@@ -51,11 +48,11 @@ export const invites: ServerModule = {
 
     if (ctx.config.registration === 'closed') return;
 
-    ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS_IBR_TOKEN }) : null));
-    ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS_INVITE_LEGACY }) : null));
+    ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS.IBR_TOKEN }) : null));
+    ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS.INVITE_LEGACY }) : null));
 
     ctx.hooks.on<PreAuthStanzaEvent>('c2s/pre-auth-iq', async ({ stanza, stream }) => {
-      const preauth = stanza.getChild('preauth', NS_PARS);
+      const preauth = stanza.getChild('preauth', NS.PARS);
       if (!preauth) return undefined;
       try {
         await presentToken(ctx, stanza, preauth, stream);

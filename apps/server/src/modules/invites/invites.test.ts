@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorReply, NS, xml, type Element } from '@conexizan/protocol';
 import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
 import { createHarness, type Harness } from '../../testing/harness.ts';
-import { NS_IBR_TOKEN, NS_INVITE_LEGACY, NS_PARS } from './index.ts';
 import { createInvite, hashInviteToken, inviteUri } from './tokens.ts';
 
 /**
@@ -34,7 +33,7 @@ class PreAuthStream implements UnauthenticatedStream {
   }
 
   preauth(token: string): Promise<Element> {
-    return this.query(xml('iq', { type: 'set', to: 'localhost' }, xml('preauth', { xmlns: NS_PARS, token })));
+    return this.query(xml('iq', { type: 'set', to: 'localhost' }, xml('preauth', { xmlns: NS.PARS, token })));
   }
 
   register(username: string, password = 'a good password'): Promise<Element> {
@@ -65,8 +64,8 @@ describe("registration = 'invite' (XEP-0445)", () => {
   afterAll(() => h.stop());
 
   it('announces the XEP-0445 stream feature (and the older urn:xmpp:invite) next to in-band registration', () => {
-    expect(preAuthFeatures(h)).toEqual(expect.arrayContaining([NS.REGISTER_FEATURE, NS_IBR_TOKEN, NS_INVITE_LEGACY]));
-    expect(h.core.features.streamFeatures({ stage: 'post-auth', secure: true, authenticated: true }).map((el) => el.attrs.xmlns)).not.toContain(NS_IBR_TOKEN);
+    expect(preAuthFeatures(h)).toEqual(expect.arrayContaining([NS.REGISTER_FEATURE, NS.IBR_TOKEN, NS.INVITE_LEGACY]));
+    expect(h.core.features.streamFeatures({ stage: 'post-auth', secure: true, authenticated: true }).map((el) => el.attrs.xmlns)).not.toContain(NS.IBR_TOKEN);
   });
 
   it('refuses registration without an invitation with not-allowed (XEP-0077)', async () => {
@@ -86,8 +85,8 @@ describe("registration = 'invite' (XEP-0445)", () => {
     expect(condition(unknown)).toBe('item-not-found');
     expect(errorType(unknown)).toBe('cancel');
     expect(condition(await stream.preauth('x'.repeat(5000)))).toBe('item-not-found');
-    expect(condition(await stream.query(xml('iq', { type: 'set' }, xml('preauth', { xmlns: NS_PARS }))))).toBe('bad-request');
-    expect(condition(await stream.query(xml('iq', { type: 'get' }, xml('preauth', { xmlns: NS_PARS, token: 'abc' }))))).toBe('bad-request');
+    expect(condition(await stream.query(xml('iq', { type: 'set' }, xml('preauth', { xmlns: NS.PARS }))))).toBe('bad-request');
+    expect(condition(await stream.query(xml('iq', { type: 'get' }, xml('preauth', { xmlns: NS.PARS, token: 'abc' }))))).toBe('bad-request');
     expect(condition(await stream.register('guesser'))).toBe('not-allowed');
   });
 
@@ -199,8 +198,8 @@ describe("registration = 'closed'", () => {
   afterAll(() => h.stop());
 
   it('offers no invitation feature and takes no token', async () => {
-    expect(preAuthFeatures(h)).not.toContain(NS_IBR_TOKEN);
-    expect(preAuthFeatures(h)).not.toContain(NS_INVITE_LEGACY);
+    expect(preAuthFeatures(h)).not.toContain(NS.IBR_TOKEN);
+    expect(preAuthFeatures(h)).not.toContain(NS.INVITE_LEGACY);
     const token = await invite(h);
     const stream = new PreAuthStream(h);
     expect((await stream.preauth(token)).attrs.type).toBe('error');

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { NS, parseXml, StanzaError, tryParseJid, xml, xmppDateTime, type Element, type Jid } from '@conexizan/protocol';
+import { worthArchiving, mamAnswer, mamMetadata, mamPrefs, mamQueryForm, NS, parseMamPrefs, parseMamQuery, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ArchiveEntry, ArchivePrefs } from '@conexizan/storage';
 import type { IqRequest } from '../../core/iq.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
-import { parsePrefs, prefsElement, wantsArchived } from './prefs.ts';
-import { parseQuery, queryForm } from './query.ts';
+import { wantsArchived } from './prefs.ts';
 
 /**
  * XEP-0313 Message Archive Management for user archives (with the
@@ -19,24 +18,10 @@ import { parseQuery, queryForm } from './query.ts';
  * a change applies to the very next one. Messages older than
  * archive.retention_days are deleted hourly and never returned.
  */
-export const MAM_EXTENDED = `${NS.MAM}#extended`;
-
 /** Below policy modules (blocking…) at 0, above delivery (message module) at -100. */
 const PRIORITY = -50;
 const PURGE_EVERY_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-
-/** Payloads that make a message worth keeping although it has no body (encrypted, invitations, calls). */
-const KEEP_NAMESPACES = new Set([
-  'eu.siacs.conversations.axolotl', // OMEMO (legacy)
-  'urn:xmpp:omemo:2', // OMEMO 2
-  'urn:xmpp:openpgp:0', // XEP-0373
-  'jabber:x:encrypted', // XEP-0027
-  'urn:xmpp:eme:0', // XEP-0380 says it is encrypted
-  'jabber:x:conference', // XEP-0249 invitation
-  'urn:xmpp:jingle-message:0', // XEP-0353 call (history of missed calls)
-  'urn:xmpp:jingle-message:1',
-]);
 
 const PREFS_CACHE_MAX = 50_000;
 
@@ -44,7 +29,7 @@ export const mam: ServerModule = {
   name: 'mam',
   implements: ['XEP-0313', 'XEP-0059', 'XEP-0359', 'XEP-0441'],
   setup(ctx) {
-    ctx.features.addFeature('account', NS.MAM, MAM_EXTENDED, NS.SID);
+    ctx.features.addFeature('account', NS.MAM, NS.MAM_EXTENDED, NS.SID);
     const retentionMs = ctx.config.archive.retention_days * DAY_MS;
     const defaults: ArchivePrefs = { default: ctx.config.archive.default_preference, always: [], never: [] };
     // Read on every archived message, changed rarely: kept in memory (bounded),
@@ -98,15 +83,15 @@ export const mam: ServerModule = {
     ctx.hooks.on<StanzaEvent>('message/bare', inbound, PRIORITY);
     ctx.hooks.on<StanzaEvent>('message/full', inbound, PRIORITY);
 
-    ctx.iq.on('get', 'self', NS.MAM, 'query', () => queryForm());
+    ctx.iq.on('get', 'self', NS.MAM, 'query', () => mamQueryForm());
     ctx.iq.on('set', 'self', NS.MAM, 'query', (request) => runQuery(ctx, request, retentionMs));
-    ctx.iq.on('get', 'self', NS.MAM, 'metadata', ({ from }) => metadata(ctx, from.bare()));
-    ctx.iq.on('get', 'self', NS.MAM, 'prefs', async ({ from }) => prefsElement(await prefsOf(from.bare())));
+    ctx.iq.on('get', 'self', NS.MAM, 'metadata', async ({ from }) => mamMetadata(await ctx.storage.archive.bounds(from.local)));
+    ctx.iq.on('get', 'self', NS.MAM, 'prefs', async ({ from }) => mamPrefs(await prefsOf(from.bare())));
     ctx.iq.on('set', 'self', NS.MAM, 'prefs', async ({ from, payload }) => {
-      const prefs = parsePrefs(payload);
+      const prefs = parseMamPrefs(payload);
       await ctx.storage.archive.setPrefs(from.local, prefs);
       prefsCache.set(from.local, prefs);
-      return prefsElement(prefs);
+      return mamPrefs(prefs);
     });
     // §7.1: an archive is its owner's alone.
     for (const [type, name] of [['get', 'query'], ['set', 'query'], ['get', 'metadata'], ['get', 'prefs'], ['set', 'prefs']] as const) {
@@ -130,31 +115,6 @@ export const mam: ServerModule = {
   },
 };
 
-/**
- * XEP-0313 §5.1.1 and common practice: chat and normal messages with a body
- * or a subject, encrypted payloads, invitations and call signalling, or a
- * XEP-0334 <store/> hint; never with <no-store/> or <no-permanent-store/>.
- * Chat states, receipts and markers alone are not kept, nor errors,
- * headlines or groupchat.
- */
-export function worthArchiving(stanza: Element, type: string): boolean {
-  if (type !== 'chat' && type !== 'normal') return false;
-  let keep = false;
-  for (const child of stanza.children) {
-    if (typeof child === 'string') continue;
-    const ns = child.attrs.xmlns as string | undefined;
-    if (ns === NS.HINTS) {
-      if (child.name === 'no-store' || child.name === 'no-permanent-store') return false;
-      if (child.name === 'store') keep = true;
-    } else if (ns === undefined || ns === NS.CLIENT) {
-      if (child.name === 'body' || child.name === 'subject') keep = true;
-    } else if (KEEP_NAMESPACES.has(ns) || (ns === NS.MUC_USER && child.getChild('invite'))) {
-      keep = true;
-    }
-  }
-  return keep;
-}
-
 /** Removes <stanza-id/> elements that claim to come from `archive` (XEP-0359 §4). */
 function removeStanzaIds(stanza: Element, archive: Jid): void {
   if (!stanza.getChild('stanza-id', NS.SID)) return; // the usual case: nothing to look at
@@ -166,49 +126,17 @@ function removeStanzaIds(stanza: Element, archive: Jid): void {
 
 /** §4: the matching messages to the querying resource, then <fin/> as the iq result. */
 async function runQuery(ctx: ModuleContext, { from, payload, origin }: IqRequest, retentionMs: number): Promise<Element> {
-  const { queryid, filter, page, flip } = parseQuery(payload);
+  const query = parseMamQuery(payload);
   // Expired messages the hourly purge has not reached yet are already gone.
   const cutoff = new Date(Date.now() - retentionMs);
-  if (!filter.start || filter.start < cutoff) filter.start = cutoff;
-  const result = await ctx.storage.archive.query(from.local, filter, page);
+  if (!query.filter.start || query.filter.start < cutoff) query.filter.start = cutoff;
+  const result = await ctx.storage.archive.query(from.local, query.filter, query.page);
   // §4.1.3, §4.3.2: an id that is not in this archive.
   if (!result) throw new StanzaError('item-not-found', { type: 'cancel', text: 'no such message in the archive' });
-
-  const owner = from.bare().toString();
-  const requester = from.toString();
-  const entries = flip ? [...result.items].reverse() : result.items;
-  for (const entry of entries) {
-    let original: Element;
-    try {
-      original = parseXml(entry.stanza);
-    } catch {
-      continue; // never stored unparsable; skip rather than fail the whole page
-    }
-    original.attrs.xmlns = NS.CLIENT;
-    const message = xml(
-      'message',
-      { from: owner, to: requester },
-      xml('result', { xmlns: NS.MAM, queryid, id: entry.id }, xml('forwarded', { xmlns: NS.FORWARD }, xml('delay', { xmlns: NS.DELAY, stamp: xmppDateTime(entry.storedAt) }), original)),
-    );
+  const { messages, fin } = mamAnswer(result, query, { from: from.bare().toString(), to: from.toString() });
+  for (const message of messages) {
     if (origin.kind === 'c2s') origin.session.send(message);
     else await ctx.router.route(message);
   }
-
-  const set = xml('set', { xmlns: NS.RSM });
-  const first = result.items[0];
-  const last = result.items.at(-1);
-  if (first && last) set.append(xml('first', { index: String(result.firstIndex ?? 0) }, first.id), xml('last', {}, last.id));
-  set.append(xml('count', {}, String(result.count)));
-  return xml('fin', { xmlns: NS.MAM, complete: result.complete ? 'true' : undefined }, set);
-}
-
-/** §5 (#extended): the first and last messages of the archive. */
-async function metadata(ctx: ModuleContext, owner: Jid): Promise<Element> {
-  const bounds = await ctx.storage.archive.bounds(owner.local);
-  const result = xml('metadata', { xmlns: NS.MAM });
-  if (bounds) {
-    result.append(xml('start', { id: bounds.first.id, timestamp: xmppDateTime(bounds.first.storedAt) }));
-    result.append(xml('end', { id: bounds.last.id, timestamp: xmppDateTime(bounds.last.storedAt) }));
-  }
-  return result;
+  return fin;
 }

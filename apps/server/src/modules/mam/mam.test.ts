@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { MAM_LIMITS, NS, worthArchiving, xml, type Element } from '@conexizan/protocol';
 import { createHarness, type Harness, type TestSession } from '../../testing/harness.ts';
-import { MAM_EXTENDED, worthArchiving } from './index.ts';
-import { MAX_PAGE } from './query.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -129,7 +127,7 @@ describe('archiving (XEP-0313 §5.1, XEP-0359)', () => {
     const alice = await h.connect('alice', 'a4');
     const reply = await alice.query(xml('iq', { type: 'get', to: 'alice@localhost' }, xml('query', { xmlns: NS.DISCO_INFO })));
     const features = reply.getChild('query')!.getChildren('feature').map((f) => f.attrs.var);
-    expect(features).toEqual(expect.arrayContaining([NS.MAM, MAM_EXTENDED, NS.SID]));
+    expect(features).toEqual(expect.arrayContaining([NS.MAM, NS.MAM_EXTENDED, NS.SID]));
   });
 });
 
@@ -240,7 +238,7 @@ describe('queries (XEP-0313 §4, XEP-0059)', () => {
     const huge = await mamQuery(frank, {}, [xml('max', {}, '99999999999999999999')]);
     expect(huge.reply.attrs.type).toBe('result');
     expect(huge.results).toHaveLength(12);
-    expect(MAX_PAGE).toBeLessThanOrEqual(250);
+    expect(MAM_LIMITS.maxMax).toBeLessThanOrEqual(250);
   });
 
   it('answers malformed queries with the XEP error and sends no results', async () => {
@@ -269,7 +267,7 @@ describe('queries (XEP-0313 §4, XEP-0059)', () => {
     const wrongType = await frank.query(xml('iq', { type: 'set' }, xml('query', { xmlns: NS.MAM }, xml('x', { xmlns: NS.DATA_FORMS, type: 'submit' }, xml('field', { var: 'FORM_TYPE' }, xml('value', {}, 'urn:xmpp:mam:1'))))));
     expect(condition(wrongType)).toBe('bad-request');
     // Too many ids.
-    const many = await mamQuery(frank, { ids: Array.from({ length: MAX_PAGE + 1 }, (_, i) => `id${i}`) });
+    const many = await mamQuery(frank, { ids: Array.from({ length: MAM_LIMITS.maxMax + 1 }, (_, i) => `id${i}`) });
     expect(condition(many.reply)).toBe('policy-violation');
     // Nothing was lost: the archive still answers in full.
     expect((await mamQuery(frank, {}, [xml('max', {}, '100')])).results).toHaveLength(12);

@@ -1,9 +1,8 @@
-import { cloneElement, parseDataForm, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
+import { destroyElement, isAffiliation, MUC_STATUS, isRole, mucAdminQuery, mucItem, mucOwnerQuery, NS, parseDataForm, parseDestroy, parseMucItem, tryParseJid, type Element, type Jid, type MucItem } from '@conexizan/protocol';
 import { configForm, readConfigForm } from './config-form.ts';
 import { announceAffiliation, applyAffiliation, changeAffiliation, checkAffiliationChange, grantRole, type Actor } from './roles.ts';
-import { isAffiliation, isRole, type Affiliation, type Room } from './room.ts';
-import { fail, NS_MUC_ADMIN, NS_MUC_OWNER, type MucService } from './service.ts';
-import { NS } from '@conexizan/protocol';
+import type { Affiliation, Room } from './room.ts';
+import { fail, type MucService } from './service.ts';
 
 /**
  * The muc#admin (XEP-0045 §8, §9: roles, affiliations and their lists) and
@@ -14,36 +13,35 @@ const MAX_REASON = 512;
 
 export async function adminQuery(svc: MucService, room: Room, from: Jid, type: 'get' | 'set', query: Element): Promise<Element | undefined> {
   const actor: Actor = { bare: from.bare().toString(), occupant: room.occupantOf(from), operator: svc.isOperator(from) };
-  const items = query.getChildren('item');
+  const items = query.getChildren('item').map(parseMucItem);
   if (items.length === 0 || items.length > MAX_ITEMS) throw fail('bad-request', 'modify', `a query names between 1 and ${MAX_ITEMS} items`);
   if (type === 'get') return listQuery(svc, room, actor, items[0]!);
+  // The bare real JID an item names: its jid, or the occupant with its nick.
+  const targetOf = (item: MucItem) => (item.jid ? tryParseJid(item.jid)?.bare().toString() : item.nick !== undefined ? room.occupants.get(item.nick)?.realBare.toString() : undefined);
   // §9.2, §9.5: when one change of a list is not allowed, none is made.
   const planned = new Map<string, Affiliation>();
   for (const item of items) {
-    const { affiliation, nick } = item.attrs as Record<string, string | undefined>;
-    if (affiliation === undefined || !isAffiliation(affiliation)) continue;
-    const target = item.attrs.jid ? tryParseJid(item.attrs.jid as string)?.bare().toString() : nick !== undefined ? room.occupants.get(nick)?.realBare.toString() : undefined;
-    if (!target) continue;
-    checkAffiliationChange(room, actor, target, affiliation, true);
-    planned.set(target, affiliation);
+    const target = targetOf(item);
+    if (!item.affiliation || !target) continue;
+    checkAffiliationChange(room, actor, target, item.affiliation, true);
+    planned.set(target, item.affiliation);
   }
   const ownersAfter = new Set(room.owners().filter((jid) => (planned.get(jid) ?? 'owner') === 'owner'));
   for (const [jid, affiliation] of planned) if (affiliation === 'owner') ownersAfter.add(jid);
   if (planned.size > 0 && ownersAfter.size === 0) throw fail('conflict', 'cancel', 'a room keeps at least one owner');
   for (const item of items) {
-    const reason = item.getChildText('reason')?.slice(0, MAX_REASON) || undefined;
-    const { role, affiliation, nick } = item.attrs as Record<string, string | undefined>;
-    if (affiliation !== undefined) {
-      if (!isAffiliation(affiliation)) throw fail('bad-request', 'modify', `unknown affiliation '${affiliation}'`);
-      const target = item.attrs.jid ? tryParseJid(item.attrs.jid as string)?.bare().toString() : nick !== undefined ? room.occupants.get(nick)?.realBare.toString() : undefined;
-      if (!target) throw fail(item.attrs.jid ? 'jid-malformed' : 'item-not-found', item.attrs.jid ? 'modify' : 'cancel', 'name the person by jid (or the nick of someone in the room)');
-      await changeAffiliation(svc, room, actor, target, affiliation, reason, true);
-    } else if (role !== undefined) {
-      if (!isRole(role)) throw fail('bad-request', 'modify', `unknown role '${role}'`);
+    const reason = item.reason?.slice(0, MAX_REASON);
+    if (item.raw.affiliation !== undefined) {
+      if (!item.affiliation) throw fail('bad-request', 'modify', `unknown affiliation '${item.raw.affiliation}'`);
+      const target = targetOf(item);
+      if (!target) throw fail(item.jid ? 'jid-malformed' : 'item-not-found', item.jid ? 'modify' : 'cancel', 'name the person by jid (or the nick of someone in the room)');
+      await changeAffiliation(svc, room, actor, target, item.affiliation, reason, true);
+    } else if (item.raw.role !== undefined) {
+      if (!item.role) throw fail('bad-request', 'modify', `unknown role '${item.raw.role}'`);
       if (!actor.occupant) throw fail('forbidden', 'auth', 'only moderators in the room change roles');
-      const target = nick !== undefined ? room.occupants.get(nick) : undefined;
+      const target = item.nick !== undefined ? room.occupants.get(item.nick) : undefined;
       if (!target) throw fail('item-not-found', 'cancel', 'nobody in the room has this nickname');
-      await grantRole(svc, room, actor.occupant, target, role, reason);
+      await grantRole(svc, room, actor.occupant, target, item.role, reason);
     } else {
       throw fail('bad-request', 'modify', 'an item changes a role or an affiliation');
     }
@@ -52,11 +50,11 @@ export async function adminQuery(svc: MucService, room: Room, from: Jid, type: '
 }
 
 /** §9.5, §9.8, §10.5, §10.8, §8.5, §9.9: lists of affiliations and roles. */
-function listQuery(svc: MucService, room: Room, actor: Actor, item: Element): Element {
+function listQuery(svc: MucService, room: Room, actor: Actor, item: MucItem & { raw: { role?: string; affiliation?: string } }): Element {
   const own: Affiliation = actor.operator ? 'owner' : room.affiliationOf(actor.bare);
   const privileged = own === 'owner' || own === 'admin';
-  const result = xml('query', { xmlns: NS_MUC_ADMIN });
-  const affiliation = item.attrs.affiliation as string | undefined;
+  const listed: MucItem[] = [];
+  const affiliation = item.raw.affiliation;
   if (affiliation !== undefined) {
     if (!isAffiliation(affiliation) || affiliation === 'none') throw fail('bad-request', 'modify', 'ask for owner, admin, member or outcast');
     // Members of a non-anonymous room may read who belongs (OMEMO clients encrypt to every member),
@@ -73,18 +71,18 @@ function listQuery(svc: MucService, room: Room, actor: Actor, item: Element): El
     if (!mayRead) throw fail('forbidden', 'auth', 'you may not see this list');
     for (const entry of room.withAffiliation(affiliation)) {
       const nick = room.occupantOfBare(entry.jid)?.nick;
-      result.append(xml('item', { affiliation, jid: entry.jid, nick }, entry.reason ? xml('reason', {}, entry.reason) : null));
+      listed.push({ affiliation, jid: entry.jid, nick, reason: entry.reason });
     }
-    return result;
+    return mucAdminQuery(listed);
   }
-  const role = item.attrs.role as string | undefined;
+  const role = item.raw.role;
   if (!isRole(role) || role === 'none') throw fail('bad-request', 'modify', 'ask for an affiliation or a role');
   if (actor.occupant?.role !== 'moderator' && !actor.operator) throw fail('forbidden', 'auth', 'only moderators see role lists');
   for (const occupant of room.occupants.values()) {
     if (occupant.role !== role) continue;
-    result.append(xml('item', { role, nick: occupant.nick, affiliation: room.affiliationOf(occupant.realBare), jid: occupant.primary().jid.toString() }));
+    listed.push({ role, nick: occupant.nick, affiliation: room.affiliationOf(occupant.realBare), jid: occupant.primary().jid.toString() });
   }
-  return result;
+  return mucAdminQuery(listed);
 }
 
 export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: 'get' | 'set', query: Element): Promise<Element | undefined> {
@@ -93,7 +91,7 @@ export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: '
   const limits = { maxOccupants: svc.settings.max_occupants };
   if (type === 'get') {
     const admins = room.withAffiliation('admin').map((entry) => entry.jid);
-    return xml('query', { xmlns: NS_MUC_OWNER }, configForm(room.config, room.owners(), admins, limits));
+    return mucOwnerQuery(configForm(room.config, room.owners(), admins, limits));
   }
   const destroy = query.getChild('destroy');
   if (destroy) {
@@ -136,9 +134,9 @@ export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: '
   // A room that became temporary is written once more, so a restart does not bring it back as persistent.
   if (room.config.persistent || previous.persistent) await svc.ctx.storage.muc.saveRoom(room.jid.toString(), JSON.stringify(room.state));
   if (!wasLocked) {
-    const codes = [104];
-    if (previous.archiving !== room.config.archiving) codes.push(room.config.archiving ? 170 : 171);
-    if (previous.whois !== room.config.whois) codes.push(room.config.whois === 'anyone' ? 172 : 173);
+    const codes: number[] = [MUC_STATUS.CONFIG_CHANGED];
+    if (previous.archiving !== room.config.archiving) codes.push(room.config.archiving ? MUC_STATUS.ARCHIVING_ON : MUC_STATUS.ARCHIVING_OFF);
+    if (previous.whois !== room.config.whois) codes.push(room.config.whois === 'anyone' ? MUC_STATUS.NOW_NON_ANONYMOUS : MUC_STATUS.NOW_SEMI_ANONYMOUS);
     await svc.statusMessage(room, codes);
   }
   // Owners and admins named or dropped in the form change like through muc#admin (§10.3–10.8).
@@ -157,7 +155,7 @@ export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: '
   }
   if (room.config.membersOnly && !previous.membersOnly) {
     for (const occupant of [...room.occupants.values()]) {
-      if (room.affiliationOf(occupant.realBare) === 'none') await svc.removeOccupant(room, occupant, { codes: [322] });
+      if (room.affiliationOf(occupant.realBare) === 'none') await svc.removeOccupant(room, occupant, { codes: [MUC_STATUS.REMOVED_MEMBERS_ONLY] });
     }
   }
   // An owner (or operator) outside the room made an empty room temporary: it ends now.
@@ -167,12 +165,10 @@ export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: '
 
 /** §10.9: everyone leaves with the reason and the alternate venue; the room and its archive are gone. */
 export async function destroyRoom(svc: MucService, room: Room, request: Element | undefined): Promise<void> {
-  const alternate = tryParseJid(request?.attrs.jid as string | undefined);
-  const reason = request?.getChildText('reason')?.slice(0, MAX_REASON);
-  const password = request?.getChildText('password');
-  const destroy = xml('destroy', { jid: alternate?.toString() }, reason ? xml('reason', {}, reason) : null, password ? xml('password', {}, password) : null);
+  const destruction = request ? parseDestroy(request) : {};
+  destruction.reason = destruction.reason?.slice(0, MAX_REASON);
   for (const occupant of [...room.occupants.values()]) {
-    const presence = svc.occupantPresence(room, occupant, occupant, { unavailable: true, affiliation: 'none', destroy: cloneElement(destroy) });
+    const presence = svc.occupantPresence(room, occupant, occupant, { unavailable: true, affiliation: 'none', destroy: destroyElement(destruction) });
     await svc.toSessions(occupant, presence);
   }
   room.occupants.clear();

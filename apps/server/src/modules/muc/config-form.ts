@@ -1,4 +1,4 @@
-import { buildDataForm, formType, StanzaError, type DataForm, type DataFormField, type Element } from '@conexizan/protocol';
+import { buildDataForm, formType, NS, ROOMCONFIG, StanzaError, type DataForm, type DataFormField, type Element } from '@conexizan/protocol';
 import type { AllowPm, Role, RoomConfig, Whois } from './room.ts';
 
 /**
@@ -9,9 +9,6 @@ import type { AllowPm, Role, RoomConfig, Whois } from './room.ts';
  * a password…) is refused whole with not-acceptable, so a room is never
  * left half-configured.
  */
-export const NS_ROOMCONFIG = 'http://jabber.org/protocol/muc#roomconfig';
-/** Prosody's name for the archiving switch; the compliance tester looks for it (XEP-0313 names none). */
-export const ARCHIVING_FIELD = 'muc#roomconfig_enablearchiving';
 
 const WHOIS: readonly Whois[] = ['moderators', 'anyone'];
 const ALLOW_PM: readonly AllowPm[] = ['anyone', 'participants', 'moderators', 'none'];
@@ -28,18 +25,18 @@ const bool = (value: boolean) => (value ? '1' : '0');
 export function configForm(config: RoomConfig, owners: string[], admins: string[], limits: ConfigLimits): Element {
   const sizes = [...new Set([10, 20, 30, 50, 100, 200, 500, 1000].filter((n) => n < limits.maxOccupants).concat(limits.maxOccupants))];
   const fields: DataFormField[] = [
-    { var: 'FORM_TYPE', type: 'hidden', values: [NS_ROOMCONFIG] },
-    { var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Name', values: [config.name] },
-    { var: 'muc#roomconfig_roomdesc', type: 'text-single', label: 'Description', values: [config.description] },
-    { var: 'muc#roomconfig_lang', type: 'text-single', label: 'Language', values: [config.language] },
-    { var: 'muc#roomconfig_persistentroom', type: 'boolean', label: 'Keep the room when the last person leaves', values: [bool(config.persistent)] },
-    { var: 'muc#roomconfig_publicroom', type: 'boolean', label: 'List the room in the directory', values: [bool(config.public)] },
-    { var: 'muc#roomconfig_membersonly', type: 'boolean', label: 'Only members may enter', values: [bool(config.membersOnly)] },
-    { var: 'muc#roomconfig_moderatedroom', type: 'boolean', label: 'Only people with voice may speak', values: [bool(config.moderated)] },
-    { var: 'muc#roomconfig_passwordprotectedroom', type: 'boolean', label: 'Needs a password to enter', values: [bool(config.password !== '')] },
-    { var: 'muc#roomconfig_roomsecret', type: 'text-private', label: 'Password', values: [config.password] },
+    { var: 'FORM_TYPE', type: 'hidden', values: [NS.MUC_ROOMCONFIG] },
+    { var: ROOMCONFIG.name, type: 'text-single', label: 'Name', values: [config.name] },
+    { var: ROOMCONFIG.description, type: 'text-single', label: 'Description', values: [config.description] },
+    { var: ROOMCONFIG.language, type: 'text-single', label: 'Language', values: [config.language] },
+    { var: ROOMCONFIG.persistent, type: 'boolean', label: 'Keep the room when the last person leaves', values: [bool(config.persistent)] },
+    { var: ROOMCONFIG.public, type: 'boolean', label: 'List the room in the directory', values: [bool(config.public)] },
+    { var: ROOMCONFIG.membersOnly, type: 'boolean', label: 'Only members may enter', values: [bool(config.membersOnly)] },
+    { var: ROOMCONFIG.moderated, type: 'boolean', label: 'Only people with voice may speak', values: [bool(config.moderated)] },
+    { var: ROOMCONFIG.passwordProtected, type: 'boolean', label: 'Needs a password to enter', values: [bool(config.password !== '')] },
+    { var: ROOMCONFIG.password, type: 'text-private', label: 'Password', values: [config.password] },
     {
-      var: 'muc#roomconfig_whois',
+      var: ROOMCONFIG.whois,
       type: 'list-single',
       label: 'Who may see real addresses (private groups with OMEMO need: anyone)',
       values: [config.whois],
@@ -48,21 +45,21 @@ export function configForm(config: RoomConfig, owners: string[], admins: string[
         { label: 'Anyone', value: 'anyone' },
       ],
     },
-    { var: 'muc#roomconfig_maxusers', type: 'list-single', label: 'Most people at once', values: [String(config.maxUsers)], options: sizes.map((n) => ({ value: String(n) })) },
-    { var: 'muc#roomconfig_changesubject', type: 'boolean', label: 'Participants may change the subject', values: [bool(config.changeSubject)] },
-    { var: 'muc#roomconfig_allowinvites', type: 'boolean', label: 'Participants may invite others', values: [bool(config.allowInvites)] },
+    { var: ROOMCONFIG.maxUsers, type: 'list-single', label: 'Most people at once', values: [String(config.maxUsers)], options: sizes.map((n) => ({ value: String(n) })) },
+    { var: ROOMCONFIG.changeSubject, type: 'boolean', label: 'Participants may change the subject', values: [bool(config.changeSubject)] },
+    { var: ROOMCONFIG.allowInvites, type: 'boolean', label: 'Participants may invite others', values: [bool(config.allowInvites)] },
     {
-      var: 'muc#roomconfig_allowpm',
+      var: ROOMCONFIG.allowPm,
       type: 'list-single',
       label: 'Who may send private messages',
       values: [config.allowPm],
       options: ALLOW_PM.map((value) => ({ value })),
     },
-    { var: 'muc#roomconfig_presencebroadcast', type: 'list-multi', label: 'Roles whose presence everyone sees', values: config.presenceBroadcast, options: roleOptions },
-    { var: 'muc#roomconfig_getmemberlist', type: 'list-multi', label: 'Roles that may see who belongs (owners and admins always may)', values: config.getMemberList, options: roleOptions },
-    { var: ARCHIVING_FIELD, type: 'boolean', label: 'Keep a message archive (XEP-0313)', values: [bool(config.archiving)] },
-    { var: 'muc#roomconfig_roomowners', type: 'jid-multi', label: 'Owners', values: owners },
-    { var: 'muc#roomconfig_roomadmins', type: 'jid-multi', label: 'Admins', values: admins },
+    { var: ROOMCONFIG.presenceBroadcast, type: 'list-multi', label: 'Roles whose presence everyone sees', values: config.presenceBroadcast, options: roleOptions },
+    { var: ROOMCONFIG.getMemberList, type: 'list-multi', label: 'Roles that may see who belongs (owners and admins always may)', values: config.getMemberList, options: roleOptions },
+    { var: ROOMCONFIG.archiving, type: 'boolean', label: 'Keep a message archive (XEP-0313)', values: [bool(config.archiving)] },
+    { var: ROOMCONFIG.owners, type: 'jid-multi', label: 'Owners', values: owners },
+    { var: ROOMCONFIG.admins, type: 'jid-multi', label: 'Admins', values: admins },
   ];
   return buildDataForm({ type: 'form', title: 'Room configuration', fields });
 }
@@ -105,7 +102,7 @@ function readChoice<T extends string>(field: DataFormField, choices: readonly T[
 export function readConfigForm(form: DataForm, current: RoomConfig, limits: ConfigLimits, parseJid: (value: string) => string | null): ConfigChange {
   if (form.type !== 'submit') throw new StanzaError('bad-request', { type: 'modify', text: "the configuration form must be of type 'submit'" });
   const type = formType(form);
-  if (type !== undefined && type !== NS_ROOMCONFIG) throw notAcceptable(`FORM_TYPE must be ${NS_ROOMCONFIG}`);
+  if (type !== undefined && type !== NS.MUC_ROOMCONFIG) throw notAcceptable(`FORM_TYPE must be ${NS.MUC_ROOMCONFIG}`);
   const config: RoomConfig = { ...current };
   const change: ConfigChange = { config };
   let passwordProtected: boolean | undefined;
@@ -117,37 +114,37 @@ export function readConfigForm(form: DataForm, current: RoomConfig, limits: Conf
     switch (field.var) {
       case 'FORM_TYPE':
         break;
-      case 'muc#roomconfig_roomname':
+      case ROOMCONFIG.name:
         config.name = readText(field);
         break;
-      case 'muc#roomconfig_roomdesc':
+      case ROOMCONFIG.description:
         config.description = readText(field);
         break;
-      case 'muc#roomconfig_lang':
+      case ROOMCONFIG.language:
         config.language = readText(field).slice(0, 35);
         break;
-      case 'muc#roomconfig_persistentroom':
+      case ROOMCONFIG.persistent:
         config.persistent = readBoolean(field);
         break;
-      case 'muc#roomconfig_publicroom':
+      case ROOMCONFIG.public:
         config.public = readBoolean(field);
         break;
-      case 'muc#roomconfig_membersonly':
+      case ROOMCONFIG.membersOnly:
         config.membersOnly = readBoolean(field);
         break;
-      case 'muc#roomconfig_moderatedroom':
+      case ROOMCONFIG.moderated:
         config.moderated = readBoolean(field);
         break;
-      case 'muc#roomconfig_passwordprotectedroom':
+      case ROOMCONFIG.passwordProtected:
         passwordProtected = readBoolean(field);
         break;
-      case 'muc#roomconfig_roomsecret':
+      case ROOMCONFIG.password:
         config.password = readText(field);
         break;
-      case 'muc#roomconfig_whois':
+      case ROOMCONFIG.whois:
         config.whois = readChoice(field, WHOIS);
         break;
-      case 'muc#roomconfig_maxusers': {
+      case ROOMCONFIG.maxUsers: {
         const value = (field.values[0] ?? '').trim();
         if (value === 'none' || value === '') config.maxUsers = limits.maxOccupants;
         else if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw notAcceptable('muc#roomconfig_maxusers must be a positive number');
@@ -155,28 +152,28 @@ export function readConfigForm(form: DataForm, current: RoomConfig, limits: Conf
         else config.maxUsers = Number(value);
         break;
       }
-      case 'muc#roomconfig_changesubject':
+      case ROOMCONFIG.changeSubject:
         config.changeSubject = readBoolean(field);
         break;
-      case 'muc#roomconfig_allowinvites':
+      case ROOMCONFIG.allowInvites:
         config.allowInvites = readBoolean(field);
         break;
-      case 'muc#roomconfig_allowpm':
+      case ROOMCONFIG.allowPm:
         config.allowPm = readChoice(field, ALLOW_PM);
         break;
-      case 'muc#roomconfig_presencebroadcast':
+      case ROOMCONFIG.presenceBroadcast:
         config.presenceBroadcast = readRoles(field);
         break;
-      case 'muc#roomconfig_getmemberlist':
+      case ROOMCONFIG.getMemberList:
         config.getMemberList = readRoles(field);
         break;
-      case ARCHIVING_FIELD:
+      case ROOMCONFIG.archiving:
         config.archiving = readBoolean(field);
         break;
-      case 'muc#roomconfig_roomowners':
+      case ROOMCONFIG.owners:
         change.owners = jids(field);
         break;
-      case 'muc#roomconfig_roomadmins':
+      case ROOMCONFIG.admins:
         change.admins = jids(field);
         break;
       default:

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { buildDataForm, discoInfoResult, discoItemsResult, NS, parseXml, xml, type Element, type Jid } from '@conexizan/protocol';
+import { buildDataForm, discoInfoResult, discoItemsResult, NS, parseXml, ROOMCONFIG, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { Room } from './room.ts';
-import { fail, NS_OCCUPANT_ID, type MucService } from './service.ts';
+import { fail, type MucService } from './service.ts';
 
 /**
  * Service discovery of the service, its rooms and their occupants
@@ -9,17 +9,12 @@ import { fail, NS_OCCUPANT_ID, type MucService } from './service.ts';
  * vCard with the room avatar (XEP-0054, avatar hash as in XEP-0486).
  * A room announces only what it does: the archive when archiving is on.
  */
-export const NS_MUC_STABLE_ID = `${NS.MUC}#stable_id`;
-export const NS_SELF_PING_OPTIMIZATION = `${NS.MUC}#self-ping-optimization`;
-export const NS_MODERATE = 'urn:xmpp:message-moderate:1';
-export const NS_RETRACT = 'urn:xmpp:message-retract:1';
-const NS_ROOMINFO = `${NS.MUC}#roominfo`;
 const MAX_VCARD_CHARS = 128 * 1024;
 
 export function serviceInfo(svc: MucService): Element {
   return discoInfoResult({
     identities: [{ category: 'conference', type: 'text', name: svc.settings.name }],
-    features: [NS.MUC, NS.DISCO_INFO, NS.DISCO_ITEMS, `${NS.MUC}#unique`],
+    features: [NS.MUC, NS.DISCO_INFO, NS.DISCO_ITEMS, NS.MUC_UNIQUE],
   });
 }
 
@@ -42,14 +37,14 @@ export function roomFeatures(room: Room): string[] {
     c.moderated ? 'muc_moderated' : 'muc_unmoderated',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
     c.password ? 'muc_passwordprotected' : 'muc_unsecured',
-    NS_MUC_STABLE_ID,
+    NS.MUC_STABLE_ID,
     NS.SID,
-    NS_SELF_PING_OPTIMIZATION,
-    NS_OCCUPANT_ID,
+    NS.MUC_SELF_PING_OPTIMIZATION,
+    NS.OCCUPANT_ID,
     NS.VCARD,
-    NS_MODERATE,
-    `${NS.MUC}#request`,
-    'jabber:iq:register',
+    NS.MODERATE,
+    NS.MUC_REQUEST,
+    NS.REGISTER,
   ];
   if (c.archiving) features.push(NS.MAM);
   return features;
@@ -59,9 +54,9 @@ export function roomInfo(room: Room, requester: Jid): Element {
   if (room.locked && room.affiliationOf(requester) !== 'owner') throw fail('item-not-found', 'cancel', 'no such room');
   const c = room.config;
   const fields = [
-    { var: 'FORM_TYPE', type: 'hidden', values: [NS_ROOMINFO] },
+    { var: 'FORM_TYPE', type: 'hidden', values: [NS.MUC_ROOMINFO] },
     { var: 'muc#roominfo_lang', label: 'Language', values: [c.language] },
-    { var: 'muc#roomconfig_roomname', label: 'Name', values: [c.name] },
+    { var: ROOMCONFIG.name, label: 'Name', values: [c.name] },
   ];
   // A private group tells outsiders that it exists and what it is, not what it is about or how many are in it.
   const outsider = c.membersOnly && room.affiliationOf(requester) === 'none' && !room.occupantOf(requester);

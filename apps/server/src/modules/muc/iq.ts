@@ -1,19 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { cloneElement, iqResult, NS, xml, type Element } from '@conexizan/protocol';
+import { cloneElement, iqResult, mamQueryForm, NS, xml, type Element } from '@conexizan/protocol';
 import type { StanzaEvent } from '../../core/router.ts';
 import { adminQuery, ownerQuery } from './admin.ts';
-import { archiveForm, moderate, queryRoomArchive } from './archive.ts';
-import { NS_MODERATE, roomInfo, roomItems, roomVcard, serviceInfo, serviceItems, setRoomVcard } from './disco.ts';
-import { NS_REGISTER, register, registrationForm, reservedNick, RESERVED_NICK_NODE } from './register.ts';
-import { fail, NS_MUC_ADMIN, NS_MUC_OWNER, type MucService } from './service.ts';
-
-export const NS_MUC_UNIQUE = `${NS.MUC}#unique`;
+import { moderate, queryRoomArchive } from './archive.ts';
+import { roomInfo, roomItems, roomVcard, serviceInfo, serviceItems, setRoomVcard } from './disco.ts';
+import { register, registrationForm, reservedNick, RESERVED_NICK_NODE } from './register.ts';
+import { fail, type MucService } from './service.ts';
 
 function uniqueName(svc: MucService): Element {
   let name: string;
   do name = randomBytes(12).toString('hex');
   while (svc.rooms.has(name));
-  return xml('unique', { xmlns: NS_MUC_UNIQUE }, name);
+  return xml('unique', { xmlns: NS.MUC_UNIQUE }, name);
 }
 
 /**
@@ -51,7 +49,7 @@ export class IqHandler {
     if (event.type === 'get' && payload.name === 'query' && payload.attrs.xmlns === NS.DISCO_ITEMS && !payload.attrs.node) return serviceItems(this.svc);
     if (event.type === 'get' && payload.name === 'ping' && payload.attrs.xmlns === NS.PING) return undefined;
     // §10.1.4: a room name nobody has, for a client that wants a private room without choosing a name.
-    if (event.type === 'get' && payload.name === 'unique' && payload.attrs.xmlns === NS_MUC_UNIQUE) return uniqueName(this.svc);
+    if (event.type === 'get' && payload.name === 'unique' && payload.attrs.xmlns === NS.MUC_UNIQUE) return uniqueName(this.svc);
     throw fail('service-unavailable', 'cancel');
   }
 
@@ -68,19 +66,19 @@ export class IqHandler {
         if (payload.attrs.node === RESERVED_NICK_NODE) return reservedNick(room, event.from);
         if (payload.attrs.node) throw fail('item-not-found', 'cancel');
         return roomInfo(room, event.from);
-      case `get query ${NS_REGISTER}`:
+      case `get query ${NS.REGISTER}`:
         return registrationForm(room, event.from);
-      case `set query ${NS_REGISTER}`:
+      case `set query ${NS.REGISTER}`:
         await register(svc, room, event.from, payload);
         return undefined;
       case `get query ${NS.DISCO_ITEMS}`:
         if (payload.attrs.node) throw fail('item-not-found', 'cancel');
         return roomItems(room, event.from);
-      case `get query ${NS_MUC_ADMIN}`:
-      case `set query ${NS_MUC_ADMIN}`:
+      case `get query ${NS.MUC_ADMIN}`:
+      case `set query ${NS.MUC_ADMIN}`:
         return adminQuery(svc, room, event.from, type, payload);
-      case `get query ${NS_MUC_OWNER}`:
-      case `set query ${NS_MUC_OWNER}`:
+      case `get query ${NS.MUC_OWNER}`:
+      case `set query ${NS.MUC_OWNER}`:
         return ownerQuery(svc, room, event.from, type, payload);
       case `get vCard ${NS.VCARD}`:
         return roomVcard(room);
@@ -89,10 +87,10 @@ export class IqHandler {
         return undefined;
       case `get query ${NS.MAM}`:
         if (!room.config.archiving) throw fail('feature-not-implemented', 'cancel', 'this room keeps no archive');
-        return archiveForm();
+        return mamQueryForm();
       case `set query ${NS.MAM}`:
         return queryRoomArchive(svc, room, event.from, payload, this.retentionMs);
-      case `set moderate ${NS_MODERATE}`:
+      case `set moderate ${NS.MODERATE}`:
         await moderate(svc, room, event.from, payload);
         return undefined;
       case `get ping ${NS.PING}`:

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { buildDataForm, cloneElement, formValue, NS, parseDataForm, tryParseJid, xml, type Element } from '@conexizan/protocol';
+import { buildDataForm, cloneElement, formValue, MUC_STATUS, NS, occupantIdElement, parseDataForm, parseInviteRequest, roomDecline, roomInvitation, tryParseJid, worthArchiving, xml, type Element } from '@conexizan/protocol';
 import type { StanzaEvent } from '../../core/router.ts';
-import { worthArchiving } from '../mam/index.ts';
 import { leaveSession } from './presence.ts';
 import type { Occupant, Room } from './room.ts';
-import { fail, NS_OCCUPANT_ID, type MucService } from './service.ts';
+import { fail, type MucService } from './service.ts';
 import { announceAffiliation, grantRole } from './roles.ts';
 
 /**
@@ -14,9 +13,7 @@ import { announceAffiliation, grantRole } from './roles.ts';
  * occupant JID, with the room's XEP-0359 stanza id and the XEP-0421
  * occupant id; ids and occupant ids a client put in itself are dropped.
  */
-export const NS_MUC_REQUEST = `${NS.MUC}#request`;
 const MAX_SUBJECT = 1024;
-const MAX_REASON = 512;
 
 export async function handleMessage(svc: MucService, event: StanzaEvent): Promise<void> {
   const { from, to, type, stanza } = event;
@@ -28,7 +25,7 @@ export async function handleMessage(svc: MucService, event: StanzaEvent): Promis
   const sender = room.occupantOf(from);
   if (type === 'error') {
     // §7.2: a delivery error means the occupant is gone (status 333).
-    if (sender) await leaveSession(svc, room, sender, from, undefined, [333]);
+    if (sender) await leaveSession(svc, room, sender, from, undefined, [MUC_STATUS.REMOVED_ERROR]);
     return;
   }
   // One budget for everything an occupant sends: groupchat, private messages, invitations, requests.
@@ -40,7 +37,7 @@ export async function handleMessage(svc: MucService, event: StanzaEvent): Promis
   const userX = stanza.getChild('x', NS.MUC_USER);
   if (userX?.getChild('invite')) return invite(svc, room, sender, event, userX.getChild('invite')!);
   if (userX?.getChild('decline')) return decline(svc, room, event, userX.getChild('decline')!);
-  const requestForm = stanza.getChildren('x', NS.DATA_FORMS).find((x) => x.getChildren('field').some((f) => f.attrs.var === 'FORM_TYPE' && f.getChildText('value') === NS_MUC_REQUEST));
+  const requestForm = stanza.getChildren('x', NS.DATA_FORMS).find((x) => x.getChildren('field').some((f) => f.attrs.var === 'FORM_TYPE' && f.getChildText('value') === NS.MUC_REQUEST));
   if (requestForm && type !== 'groupchat') return voiceRequest(svc, room, sender, requestForm);
   if (type !== 'groupchat') throw fail('bad-request', 'modify', 'messages to a room are of type groupchat');
   if (!sender) throw fail('not-acceptable', 'cancel', 'you are not in this room');
@@ -60,8 +57,8 @@ function asOccupantMessage(room: Room, sender: Occupant, stanza: Element): Eleme
   out.attrs.from = room.occupantJid(sender.nick).toString();
   delete out.attrs.to;
   delete out.attrs.xmlns;
-  out.children = out.children.filter((child) => typeof child === 'string' || !(child.attrs.xmlns === NS_OCCUPANT_ID || (child.name === 'stanza-id' && child.attrs.xmlns === NS.SID && child.attrs.by === room.jid.toString())));
-  out.append(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: room.occupantId(sender.realBare) }));
+  out.children = out.children.filter((child) => typeof child === 'string' || !(child.attrs.xmlns === NS.OCCUPANT_ID || (child.name === 'stanza-id' && child.attrs.xmlns === NS.SID && child.attrs.by === room.jid.toString())));
+  out.append(occupantIdElement(room.occupantId(sender.realBare)));
   return out;
 }
 
@@ -88,7 +85,7 @@ async function changeSubject(svc: MucService, room: Room, sender: Occupant, stan
   room.state.subject = text === '' ? null : { text, nick: sender.nick };
   await svc.persist(room);
   const out = asOccupantMessage(room, sender, stanza);
-  out.children = out.children.filter((child) => typeof child !== 'string' && (child.name === 'subject' || child.attrs.xmlns === NS_OCCUPANT_ID));
+  out.children = out.children.filter((child) => typeof child !== 'string' && (child.name === 'subject' || child.attrs.xmlns === NS.OCCUPANT_ID));
   await svc.toEveryone(room, out);
 }
 
@@ -110,30 +107,27 @@ async function privateMessage(svc: MucService, room: Room, sender: Occupant | un
 /** §7.8.2: a mediated invitation, sent on from the room; in a members-only room the invitee becomes a member. */
 async function invite(svc: MucService, room: Room, sender: Occupant | undefined, event: StanzaEvent, inviteElement: Element): Promise<void> {
   if (!sender) throw fail('not-acceptable', 'cancel', 'only occupants may invite');
-  const invitee = tryParseJid(inviteElement.attrs.to as string | undefined);
-  if (!invitee) throw fail('jid-malformed', 'modify', 'an invitation needs a JID in to');
+  const request = parseInviteRequest(inviteElement);
+  if (!request) throw fail('jid-malformed', 'modify', 'an invitation needs a JID in to');
+  const invitee = tryParseJid(request.to)!.bare().toString();
   const affiliation = room.affiliationOf(sender.realBare);
   const privileged = affiliation === 'owner' || affiliation === 'admin';
   if (room.config.membersOnly && !privileged && !room.config.allowInvites) throw fail('forbidden', 'auth', 'only admins may invite to this room');
   if (room.config.membersOnly && room.affiliationOf(invitee) === 'none') {
-    room.setAffiliation(invitee.bare().toString(), 'member');
+    room.setAffiliation(invitee, 'member');
     await svc.persist(room);
     // The invitation itself tells the invitee; the occupants learn of the new member.
-    await announceAffiliation(svc, room, invitee.bare().toString(), 'member', undefined, false);
+    await announceAffiliation(svc, room, invitee, 'member', undefined, false);
   }
-  const reason = inviteElement.getChildText('reason')?.slice(0, MAX_REASON);
-  const x = xml('x', { xmlns: NS.MUC_USER }, xml('invite', { from: event.from.bare().toString() }, reason ? xml('reason', {}, reason) : null));
-  if (room.config.password) x.append(xml('password', {}, room.config.password));
-  await svc.send(xml('message', { from: room.jid.toString(), to: invitee.toString(), id: event.stanza.attrs.id }, x, xml('x', { xmlns: 'jabber:x:conference', jid: room.jid.toString(), reason })));
+  const from = event.from.bare().toString();
+  await svc.send(roomInvitation(room.jid.toString(), request.to, { from, id: event.stanza.attrs.id, reason: request.reason, password: room.config.password || undefined }));
 }
 
 /** §7.8.2: an invitee declines; the room passes it to the inviter. */
 async function decline(svc: MucService, room: Room, event: StanzaEvent, declineElement: Element): Promise<void> {
-  const inviter = tryParseJid(declineElement.attrs.to as string | undefined);
-  if (!inviter) throw fail('jid-malformed', 'modify', 'a decline needs the inviter in to');
-  const reason = declineElement.getChildText('reason')?.slice(0, MAX_REASON);
-  const x = xml('x', { xmlns: NS.MUC_USER }, xml('decline', { from: event.from.bare().toString() }, reason ? xml('reason', {}, reason) : null));
-  await svc.send(xml('message', { from: room.jid.toString(), to: inviter.toString() }, x));
+  const request = parseInviteRequest(declineElement);
+  if (!request) throw fail('jid-malformed', 'modify', 'a decline needs the inviter in to');
+  await svc.send(roomDecline(room.jid.toString(), request.to, { from: event.from.bare().toString(), reason: request.reason }));
 }
 
 /** §8.6: a visitor asks for voice; every moderator gets the approval form. */
@@ -155,7 +149,7 @@ async function voiceRequest(svc: MucService, room: Room, sender: Occupant | unde
     title: 'Voice request',
     instructions: ['To approve this request for voice, select the "Grant voice" checkbox and submit the form.'],
     fields: [
-      { var: 'FORM_TYPE', type: 'hidden', values: [NS_MUC_REQUEST] },
+      { var: 'FORM_TYPE', type: 'hidden', values: [NS.MUC_REQUEST] },
       { var: 'muc#role', type: 'list-single', label: 'Requested role', values: ['participant'] },
       // Only moderators receive this form, and moderators may see real JIDs in any room.
       { var: 'muc#jid', type: 'jid-single', label: 'User ID', values: [sender.primary().jid.toString()] },

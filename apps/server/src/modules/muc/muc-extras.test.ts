@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NS, xml, type Element } from '@conexizan/protocol';
 import { createHarness, type Harness } from '../../testing/harness.ts';
-import { NS_MODERATE, NS_RETRACT } from './disco.ts';
 import { MUC_COMMAND } from './operator.ts';
 import { createRoom, enter, errorCondition, groupchat, item, room, statusCodes } from './testing.ts';
 
@@ -61,19 +60,19 @@ describe('room archive (XEP-0313 for MUC)', () => {
     await bob.sendStanza(groupchat(room('moderated'), 'something awful'));
     const got = await alice.next((el) => el.name === 'message' && el.getChildText('body') === 'something awful');
     const id = got.getChild('stanza-id', NS.SID)!.attrs.id as string;
-    expect(errorCondition(await bob.query(xml('iq', { type: 'set', to: room('moderated') }, xml('moderate', { xmlns: NS_MODERATE, id }, xml('retract', { xmlns: NS_RETRACT })))))).toBe('forbidden');
-    const told = bob.next((el) => el.name === 'message' && el.getChild('retract', NS_RETRACT) !== undefined);
-    const result = await alice.query(xml('iq', { type: 'set', to: room('moderated') }, xml('moderate', { xmlns: NS_MODERATE, id }, xml('retract', { xmlns: NS_RETRACT }), xml('reason', {}, 'awful'))));
+    expect(errorCondition(await bob.query(xml('iq', { type: 'set', to: room('moderated') }, xml('moderate', { xmlns: NS.MODERATE, id }, xml('retract', { xmlns: NS.RETRACT })))))).toBe('forbidden');
+    const told = bob.next((el) => el.name === 'message' && el.getChild('retract', NS.RETRACT) !== undefined);
+    const result = await alice.query(xml('iq', { type: 'set', to: room('moderated') }, xml('moderate', { xmlns: NS.MODERATE, id }, xml('retract', { xmlns: NS.RETRACT }), xml('reason', {}, 'awful'))));
     expect(result.attrs.type).toBe('result');
-    const retract = (await told).getChild('retract', NS_RETRACT)!;
+    const retract = (await told).getChild('retract', NS.RETRACT)!;
     expect(retract.attrs.id).toBe(id);
-    expect(retract.getChild('moderated', NS_MODERATE)?.attrs.by).toBe(`${room('moderated')}/Alice`);
+    expect(retract.getChild('moderated', NS.MODERATE)?.attrs.by).toBe(`${room('moderated')}/Alice`);
     const answer = await alice.query(mamQuery(room('moderated'), 'q2'));
     expect(answer.attrs.type).toBe('result');
     const archived = await alice.next((el) => el.getChild('result', NS.MAM)?.attrs.id === id);
     const stored = archived.getChild('result', NS.MAM)!.getChild('forwarded', NS.FORWARD)!.getChild('message')!;
     expect(stored.getChild('body')).toBeUndefined();
-    expect(stored.getChild('retracted', NS_RETRACT)).toBeDefined();
+    expect(stored.getChild('retracted', NS.RETRACT)).toBeDefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { formBoolean, formValue, tryParseJid, xml, type DataFormField, type Element } from '@conexizan/protocol';
+import { formBoolean, formValue, MUC_STATUS, tryParseJid, xml, type DataFormField, type Element } from '@conexizan/protocol';
 import type { ServerCore } from '../../core/core.ts';
 import { registerCommand, type CommandResponse } from '../adhoc/index.ts';
 import { destroyRoom } from './admin.ts';
@@ -39,7 +39,7 @@ export async function setRoomClosed(svc: MucService, room: Room, closed: boolean
   await svc.serialize(room.jid.local, async () => {
     room.state.closed = closed || undefined;
     if (closed) {
-      for (const occupant of [...room.occupants.values()]) await svc.removeOccupant(room, occupant, { codes: [307], reason: 'The room was closed by the service operator' });
+      for (const occupant of [...room.occupants.values()]) await svc.removeOccupant(room, occupant, { codes: [MUC_STATUS.KICKED], reason: 'The room was closed by the service operator' });
     }
     await svc.persist(room);
   });

@@ -1,4 +1,4 @@
-import { cloneElement, delayElement, NS, parseXmppDateTime, xml, type Element, type Jid } from '@conexizan/protocol';
+import { cloneElement, delayElement, MUC_STATUS, NS, parseHistoryRequest, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { StanzaEvent } from '../../core/router.ts';
 import { Occupant, Room, type HistoryEntry } from './room.ts';
 import { fail, type MucService } from './service.ts';
@@ -23,7 +23,7 @@ export async function handlePresence(svc: MucService, event: StanzaEvent): Promi
   const occupant = room?.occupantOf(from);
   if (type === 'error') {
     // §7.2.x: a client that answers with an error is gone; do not keep a ghost.
-    if (room && occupant) await leaveSession(svc, room, occupant, from, undefined, [333]);
+    if (room && occupant) await leaveSession(svc, room, occupant, from, undefined, [MUC_STATUS.REMOVED_ERROR]);
     return;
   }
   if (type === 'unavailable') {
@@ -95,9 +95,9 @@ async function enter(svc: MucService, existing: Room | undefined, event: StanzaE
   room.nickOf.set(from.toString(), nick);
 
   const selfCodes: number[] = [];
-  if (room.config.whois === 'anyone') selfCodes.push(100);
-  if (room.config.archiving) selfCodes.push(170);
-  if (created) selfCodes.push(201);
+  if (room.config.whois === 'anyone') selfCodes.push(MUC_STATUS.NON_ANONYMOUS);
+  if (room.config.archiving) selfCodes.push(MUC_STATUS.ARCHIVING_ON);
+  if (created) selfCodes.push(MUC_STATUS.CREATED);
   // Everyone else sees the newcomer; the newcomer's own presence comes last (with 110).
   for (const viewer of room.occupants.values()) {
     if (viewer === occupant || !room.presenceShown(occupant.role)) continue;
@@ -116,15 +116,12 @@ async function enter(svc: MucService, existing: Room | undefined, event: StanzaE
 }
 
 /** §7.2.14: the most recent messages the client asked for, as they were, with a delay stamp. */
-async function sendHistory(svc: MucService, room: Room, to: Jid, request: Element | undefined): Promise<void> {
+async function sendHistory(svc: MucService, room: Room, to: Jid, history: Element | undefined): Promise<void> {
+  const { maxStanzas = svc.settings.default_history, seconds, since, maxChars } = parseHistoryRequest(history);
   let entries: HistoryEntry[] = room.history;
-  const maxStanzas = numberAttr(request, 'maxstanzas') ?? svc.settings.default_history;
-  const seconds = numberAttr(request, 'seconds');
-  const since = request?.attrs.since ? parseXmppDateTime(request.attrs.since as string) : null;
   if (seconds !== undefined) entries = entries.filter((entry) => entry.at.getTime() >= Date.now() - seconds * 1000);
   if (since) entries = entries.filter((entry) => entry.at >= since);
   entries = maxStanzas <= 0 ? [] : entries.slice(-Math.min(maxStanzas, svc.settings.history_size));
-  const maxChars = numberAttr(request, 'maxchars');
   if (maxChars !== undefined) {
     let total = 0;
     const kept: HistoryEntry[] = [];
@@ -141,12 +138,6 @@ async function sendHistory(svc: MucService, room: Room, to: Jid, request: Elemen
     message.append(delayElement(room.jid.toString(), entry.at));
     await svc.send(message);
   }
-}
-
-function numberAttr(element: Element | undefined, name: string): number | undefined {
-  const value = element?.attrs[name] as string | undefined;
-  if (value === undefined || !/^\d{1,9}$/.test(value)) return undefined;
-  return Number(value);
 }
 
 /** §7.2.15: the subject always comes after the history, empty when there is none. */
@@ -175,7 +166,8 @@ async function rejoin(svc: MucService, room: Room, occupant: Occupant, from: Jid
     presence.attrs.to = from.toString();
     await svc.send(presence);
   }
-  const own = svc.occupantPresence(room, occupant, occupant, { selfCodes: [...(room.config.whois === 'anyone' ? [100] : []), ...(room.config.archiving ? [170] : [])] });
+  const selfCodes = [...(room.config.whois === 'anyone' ? [MUC_STATUS.NON_ANONYMOUS] : []), ...(room.config.archiving ? [MUC_STATUS.ARCHIVING_ON] : [])];
+  const own = svc.occupantPresence(room, occupant, occupant, { selfCodes });
   own.attrs.to = from.toString();
   await svc.send(own);
   await sendHistory(svc, room, from, marker.getChild('history'));
@@ -198,7 +190,7 @@ async function changeNick(svc: MucService, room: Room, occupant: Occupant, nick:
   const reservedBy = room.nickOwner(nick);
   if (reservedBy && reservedBy !== occupant.realBare.toString()) throw fail('conflict', 'cancel', 'someone registered this nickname in this room');
   const old = occupant.nick;
-  await svc.broadcastPresence(room, occupant, { unavailable: true, nick: old, newNick: nick, codes: [303] });
+  await svc.broadcastPresence(room, occupant, { unavailable: true, nick: old, newNick: nick, codes: [MUC_STATUS.NICK_CHANGED] });
   room.occupants.delete(old);
   occupant.nick = nick;
   room.occupants.set(nick, occupant);

@@ -8,24 +8,22 @@ import { fail, type MucService } from './service.ts';
  * found again through disco#info node x-roomuser-item (§7.12). Members-only
  * rooms take registrations only from people already on their lists.
  */
-export const NS_REGISTER = 'jabber:iq:register';
-export const NS_MUC_REGISTER = `${NS.MUC}#register`;
 export const RESERVED_NICK_NODE = 'x-roomuser-item';
 const MAX_NICK = 64;
 
 export function registrationForm(room: Room, from: Jid): Element {
   const entry = room.state.affiliations[from.bare().toString()];
-  if (entry?.nick) return xml('query', { xmlns: NS_REGISTER }, xml('registered'), xml('username', {}, entry.nick));
+  if (entry?.nick) return xml('query', { xmlns: NS.REGISTER }, xml('registered'), xml('username', {}, entry.nick));
   const form = buildDataForm({
     type: 'form',
     title: `Register with ${room.config.name || room.jid.local}`,
     instructions: ['Choose the nickname you want to keep in this room.'],
     fields: [
-      { var: 'FORM_TYPE', type: 'hidden', values: [NS_MUC_REGISTER] },
+      { var: 'FORM_TYPE', type: 'hidden', values: [NS.MUC_REGISTER] },
       { var: 'muc#register_roomnick', type: 'text-single', label: 'Nickname', required: true, values: [] },
     ],
   });
-  return xml('query', { xmlns: NS_REGISTER }, xml('instructions', {}, 'Fill in the form to reserve a nickname.'), form);
+  return xml('query', { xmlns: NS.REGISTER }, xml('instructions', {}, 'Fill in the form to reserve a nickname.'), form);
 }
 
 export async function register(svc: MucService, room: Room, from: Jid, query: Element): Promise<void> {

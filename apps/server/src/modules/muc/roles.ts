@@ -1,4 +1,4 @@
-import { NS, xml } from '@conexizan/protocol';
+import { MUC_STATUS, mucUserElement, xml } from '@conexizan/protocol';
 import { outranks, type Affiliation, type Occupant, type Role, type Room } from './room.ts';
 import { fail, type MucService } from './service.ts';
 
@@ -29,7 +29,7 @@ export async function grantRole(svc: MucService, room: Room, actor: Occupant, ta
   // §9.6, §9.7: making and unmaking moderators is for admins and owners.
   if ((role === 'moderator' || target.role === 'moderator') && !privileged(actorAffiliation)) throw fail('not-allowed', 'cancel', 'only admins and owners grant or revoke moderation');
   if (role === 'none') {
-    await svc.removeOccupant(room, target, { codes: [307], actor: actor.nick, ...(reason ? { reason } : {}) });
+    await svc.removeOccupant(room, target, { codes: [MUC_STATUS.KICKED], actor: actor.nick, ...(reason ? { reason } : {}) });
     return;
   }
   if (target.role === role) return;
@@ -80,13 +80,13 @@ export async function changeAffiliation(svc: MucService, room: Room, actor: Acto
  */
 export async function announceAffiliation(svc: MucService, room: Room, target: string, affiliation: Affiliation, reason: string | undefined, tellPerson: boolean): Promise<void> {
   if (room.occupantOfBare(target)) return;
-  const item = () => xml('item', { affiliation, jid: target }, reason ? xml('reason', {}, reason) : null);
+  const item = { affiliation, jid: target, reason };
   for (const viewer of room.occupants.values()) {
     if (!room.showsRealJidsTo(viewer)) continue;
-    await svc.toSessions(viewer, xml('message', { from: room.jid.toString() }, xml('x', { xmlns: NS.MUC_USER }, item())));
+    await svc.toSessions(viewer, xml('message', { from: room.jid.toString() }, mucUserElement({ item })));
   }
   if (tellPerson) {
-    await svc.send(xml('message', { from: room.jid.toString(), to: target }, xml('x', { xmlns: NS.MUC_USER }, item(), xml('status', { code: '101' }))));
+    await svc.send(xml('message', { from: room.jid.toString(), to: target }, mucUserElement({ item, codes: [MUC_STATUS.AFFILIATION_CHANGED] })));
   }
 }
 
@@ -96,9 +96,9 @@ export async function applyAffiliation(svc: MucService, room: Room, target: stri
     if (occupant.realBare.toString() !== target) continue;
     const details = { ...(actorNick ? { actor: actorNick } : {}), ...(reason ? { reason } : {}) };
     if (affiliation === 'outcast') {
-      await svc.removeOccupant(room, occupant, { codes: [301], affiliation, ...details });
+      await svc.removeOccupant(room, occupant, { codes: [MUC_STATUS.BANNED], affiliation, ...details });
     } else if (affiliation === 'none' && room.config.membersOnly) {
-      await svc.removeOccupant(room, occupant, { codes: [321], affiliation, ...details });
+      await svc.removeOccupant(room, occupant, { codes: [MUC_STATUS.REMOVED_AFFILIATION], affiliation, ...details });
     } else {
       const previous = occupant.role;
       occupant.role = room.defaultRole(affiliation);

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Element, Jid } from '@conexizan/protocol';
+import type { Affiliation, Element, Jid, Role } from '@conexizan/protocol';
 
 /**
  * One XEP-0045 room: what is stored (configuration, affiliations, subject,
@@ -7,13 +7,10 @@ import type { Element, Jid } from '@conexizan/protocol';
  * recent history). The room knows its rules; sending stanzas is left to
  * the handlers in presence.ts, messages.ts and admin.ts.
  */
-export type Affiliation = 'owner' | 'admin' | 'member' | 'none' | 'outcast';
-export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
+export type { Affiliation, Role };
 export type Whois = 'moderators' | 'anyone';
 export type AllowPm = 'anyone' | 'participants' | 'moderators' | 'none';
 
-export const AFFILIATIONS: readonly Affiliation[] = ['owner', 'admin', 'member', 'none', 'outcast'];
-export const ROLES: readonly Role[] = ['moderator', 'participant', 'visitor', 'none'];
 const AFFILIATION_RANK: Record<Affiliation, number> = { owner: 4, admin: 3, member: 2, none: 1, outcast: 0 };
 
 export interface RoomConfig {
@@ -197,12 +194,4 @@ export class Room {
 
 export function outranks(a: Affiliation, b: Affiliation): boolean {
   return AFFILIATION_RANK[a] > AFFILIATION_RANK[b];
-}
-
-export function isAffiliation(value: string | undefined): value is Affiliation {
-  return AFFILIATIONS.includes(value as Affiliation);
-}
-
-export function isRole(value: string | undefined): value is Role {
-  return ROLES.includes(value as Role);
 }

@@ -1,4 +1,4 @@
-import { cloneElement, errorReplyFrom, jid, NS, parseXml, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
+import { cloneElement, errorReplyFrom, jid, MUC_STATUS, mucUserElement, NS, occupantIdElement, parseXml, StanzaError, tryParseJid, xml, type Element, type Jid, type MucItem } from '@conexizan/protocol';
 import type { Config } from '../../config/schema.ts';
 import { iqErrorReply } from '../../core/iq.ts';
 import type { ModuleContext } from '../../core/module.ts';
@@ -12,10 +12,6 @@ import { Occupant, Room, type Affiliation, type RoomConfig, type StoredRoomState
  * leaves through the router with full JIDs, so occupants on other servers
  * are served the same way once federation routes them.
  */
-export const NS_MUC_ADMIN = `${NS.MUC}#admin`;
-export const NS_MUC_OWNER = `${NS.MUC}#owner`;
-export const NS_OCCUPANT_ID = 'urn:xmpp:occupant-id:0';
-
 export type MucSettings = Config['muc'];
 
 /**
@@ -178,26 +174,21 @@ export class MucService {
     const source = options.unavailable ? options.unavailableStanza : primary.presence;
     for (const child of source?.getChildElements() ?? []) {
       const ns = child.attrs.xmlns as string | undefined;
-      if (ns === NS.MUC || ns === NS.MUC_USER || ns === NS_OCCUPANT_ID || child.name === 'error') continue;
+      if (ns === NS.MUC || ns === NS.MUC_USER || ns === NS.OCCUPANT_ID || child.name === 'error') continue;
       if (options.unavailable && child.name !== 'status') continue;
       presence.append(cloneElement(child));
     }
-    const affiliation: Affiliation = options.affiliation ?? room.affiliationOf(occupant.realBare);
-    const item = xml('item', { affiliation, role: options.unavailable ? 'none' : occupant.role });
-    if (room.showsRealJidsTo(viewer) || viewer === occupant) item.attrs.jid = primary.jid.toString();
-    if (options.newNick) item.attrs.nick = options.newNick;
-    if (options.actor) item.append(xml('actor', { nick: options.actor }));
-    if (options.reason) item.append(xml('reason', {}, options.reason));
-    const x = xml('x', { xmlns: NS.MUC_USER }, item);
-    const codes = new Set(options.codes ?? []);
-    if (viewer === occupant) {
-      codes.add(110);
-      for (const code of options.selfCodes ?? []) codes.add(code);
-    }
-    if (options.destroy) x.append(options.destroy);
-    for (const code of [...codes].sort()) x.append(xml('status', { code: String(code) }));
-    presence.append(x);
-    presence.append(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: room.occupantId(occupant.realBare) }));
+    const item: MucItem = {
+      affiliation: options.affiliation ?? room.affiliationOf(occupant.realBare),
+      role: options.unavailable ? 'none' : occupant.role,
+      jid: room.showsRealJidsTo(viewer) || viewer === occupant ? primary.jid.toString() : undefined,
+      nick: options.newNick,
+      actor: options.actor,
+      reason: options.reason,
+    };
+    const codes = viewer === occupant ? [...(options.codes ?? []), MUC_STATUS.SELF, ...(options.selfCodes ?? [])] : options.codes;
+    presence.append(mucUserElement({ item, codes, destroy: options.destroy }));
+    presence.append(occupantIdElement(room.occupantId(occupant.realBare)));
     return presence;
   }
 
@@ -258,8 +249,7 @@ export class MucService {
   /** A message from the room itself with status codes (§10.2.1: configuration changes). */
   async statusMessage(room: Room, codes: number[]): Promise<void> {
     if (codes.length === 0) return;
-    const x = xml('x', { xmlns: NS.MUC_USER }, ...codes.map((code) => xml('status', { code: String(code) })));
-    await this.toEveryone(room, xml('message', { from: room.jid.toString(), type: 'groupchat' }, x));
+    await this.toEveryone(room, xml('message', { from: room.jid.toString(), type: 'groupchat' }, mucUserElement({ codes })));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { NS, statusCodes as codesOf, xml, type Element } from '@conexizan/protocol';
 import type { TestSession } from '../../testing/harness.ts';
 
 /** Helpers for the group chat module tests: what a client sends to enter, configure and talk. */
@@ -7,7 +7,7 @@ export const room = (name: string) => `${name}@${SERVICE}`;
 
 export const isPresenceFrom = (from: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from;
 export const isMessageFrom = (from: string) => (el: Element) => el.name === 'message' && el.attrs.from === from;
-export const statusCodes = (el: Element) => (el.getChild('x', NS.MUC_USER)?.getChildren('status') ?? []).map((s) => Number(s.attrs.code));
+export const statusCodes = (el: Element) => codesOf(el.getChild('x', NS.MUC_USER));
 export const item = (el: Element) => el.getChild('x', NS.MUC_USER)?.getChild('item')?.attrs ?? {};
 export const errorCondition = (el: Element) => el.getChild('error')?.getChildElements()[0]?.name;
 
@@ -20,14 +20,14 @@ export async function enter(session: TestSession, roomJid: string, nick: string,
 }
 
 export function ownerQuery(roomJid: string, ...children: Element[]): Element {
-  return xml('iq', { type: 'set', to: roomJid }, xml('query', { xmlns: `${NS.MUC}#owner` }, ...children));
+  return xml('iq', { type: 'set', to: roomJid }, xml('query', { xmlns: NS.MUC_OWNER }, ...children));
 }
 
 export function submitForm(fields: Record<string, string | string[]>): Element {
   return xml(
     'x',
     { xmlns: NS.DATA_FORMS, type: 'submit' },
-    xml('field', { var: 'FORM_TYPE' }, xml('value', {}, `${NS.MUC}#roomconfig`)),
+    xml('field', { var: 'FORM_TYPE' }, xml('value', {}, NS.MUC_ROOMCONFIG)),
     ...Object.entries(fields).map(([name, value]) => xml('field', { var: name }, ...(Array.isArray(value) ? value : [value]).map((v) => xml('value', {}, v)))),
   );
 }
@@ -42,7 +42,7 @@ export async function createRoom(owner: TestSession, roomJid: string, nick: stri
 }
 
 export function adminQuery(roomJid: string, type: 'get' | 'set', ...items: Element[]): Element {
-  return xml('iq', { type, to: roomJid }, xml('query', { xmlns: `${NS.MUC}#admin` }, ...items));
+  return xml('iq', { type, to: roomJid }, xml('query', { xmlns: NS.MUC_ADMIN }, ...items));
 }
 
 export function groupchat(roomJid: string, body: string): Element {

@@ -9,8 +9,6 @@ import type { InitialPresenceEvent } from '../presence/index.ts';
  * presence with non-negative priority, then deleted. Messages marked
  * no-store (XEP-0334) and bare chat states are not kept.
  */
-const CHAT_STATES = 'http://jabber.org/protocol/chatstates';
-const HINTS = 'urn:xmpp:hints';
 
 export const offline: ServerModule = {
   name: 'offline',
@@ -22,8 +20,8 @@ export const offline: ServerModule = {
       const { stanza, type } = event;
       if (type !== 'normal' && type !== 'chat') return undefined;
       const children = stanza.getChildElements();
-      if (stanza.getChild('no-store', HINTS) || stanza.getChild('no-permanent-store', HINTS)) return true;
-      if (children.length > 0 && children.every((child) => child.getNS() === CHAT_STATES)) return true;
+      if (stanza.getChild('no-store', NS.HINTS) || stanza.getChild('no-permanent-store', NS.HINTS)) return true;
+      if (children.length > 0 && children.every((child) => child.getNS() === NS.CHATSTATES)) return true;
       const copy = cloneElement(stanza);
       copy.attrs.to = event.to.bare().toString();
       const stored = await ctx.storage.offline.store(event.to.local, copy.toString(), ctx.config.limits.offline_messages);

@@ -6,8 +6,6 @@ import { pubsubError } from './errors.ts';
  * its defaults (XEP-0163 §4: presence access, notifications on), the
  * configuration form, and publish-options (§7.1.5) compared with it.
  */
-export const NODE_CONFIG = 'http://jabber.org/protocol/pubsub#node_config';
-export const PUBLISH_OPTIONS = 'http://jabber.org/protocol/pubsub#publish-options';
 
 /** The most items a node keeps; pubsub#max_items=max means this (config-node-max). */
 export const MAX_ITEMS = 256;
@@ -95,7 +93,7 @@ export function effectiveMaxItems(config: NodeConfig): number {
 
 /** `<x type='form'>` with the node's current configuration (§8.2.1). */
 export function configForm(config: NodeConfig): Element {
-  const fields: DataFormField[] = [{ var: 'FORM_TYPE', type: 'hidden', values: [NODE_CONFIG] }];
+  const fields: DataFormField[] = [{ var: 'FORM_TYPE', type: 'hidden', values: [NS.PUBSUB_NODE_CONFIG] }];
   for (const key of KEYS) {
     const spec = FIELDS[key];
     const value = config[key];
@@ -149,7 +147,7 @@ function parseValue(key: Key, spec: FieldSpec, values: string[], invalid: (text:
 export function parsePublishOptions(element: Element | undefined): Partial<NodeConfig> | null {
   const x = element?.getChild('x', NS.DATA_FORMS);
   if (!x) return null;
-  return parseConfigForm(x, PUBLISH_OPTIONS, (text) => pubsubError('conflict', 'cancel', 'precondition-not-met', text));
+  return parseConfigForm(x, NS.PUBSUB_PUBLISH_OPTIONS, (text) => pubsubError('conflict', 'cancel', 'precondition-not-met', text));
 }
 
 /** The first option whose value differs from the node's configuration, or null if all match. */

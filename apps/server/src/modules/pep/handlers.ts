@@ -1,7 +1,7 @@
 import { NS, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ModuleContext } from '../../core/module.ts';
 import type { IqRequest } from '../../core/iq.ts';
-import { configForm, DEFAULT_CONFIG, NODE_CONFIG, parseConfigForm, parsePublishOptions, type NodeConfig } from './config.ts';
+import { configForm, DEFAULT_CONFIG, parseConfigForm, parsePublishOptions, type NodeConfig } from './config.ts';
 import { nodeRequired, ownerOnly, pubsubError } from './errors.ts';
 import { itemsElement } from './notifications.ts';
 import type { PepService } from './service.ts';
@@ -115,7 +115,7 @@ const SET: Record<string, Handler> = {
     const node = create.attrs.node as string | undefined;
     if (!node) throw pubsubError('not-acceptable', 'modify', 'nodeid-required', 'PEP nodes need a name');
     const x = request.payload.getChild('configure')?.getChild('x', NS.DATA_FORMS);
-    const settings = x ? parseConfigForm(x, NODE_CONFIG, notAcceptable) : {};
+    const settings = x ? parseConfigForm(x, NS.PUBSUB_NODE_CONFIG, notAcceptable) : {};
     await service.create(request.to, node, settings);
     return true;
   },
@@ -170,7 +170,7 @@ const OWNER_SET: Record<string, Handler> = {
       return true;
     }
     if (x.attrs.type !== 'submit') throw new StanzaError('bad-request', { type: 'modify', text: 'submit or cancel the form' });
-    await service.configure(to, node, parseConfigForm(x, NODE_CONFIG, notAcceptable));
+    await service.configure(to, node, parseConfigForm(x, NS.PUBSUB_NODE_CONFIG, notAcceptable));
     return true;
   },
   async delete(service, { to }, element) {

@@ -2,9 +2,7 @@ import { buildDataForm, NS, parseXml, xml, type Element, type Jid } from '@conex
 import { carbonInner, hasContent } from '../carbons/messages.ts';
 
 /** XEP-0357 §5: the FORM_TYPE of the summary a notification carries. */
-export const PUSH_SUMMARY = 'urn:xmpp:push:summary';
 /** XEP-0353: a call being proposed is worth waking a phone for. */
-const JINGLE_MESSAGE = 'urn:xmpp:jingle-message:0';
 
 export interface PushTarget {
   /** the app server's JID */
@@ -24,7 +22,7 @@ export function notificationIq(user: Jid, target: PushTarget, messageCount: numb
   const summary = buildDataForm({
     type: 'submit',
     fields: [
-      { var: 'FORM_TYPE', type: 'hidden', values: [PUSH_SUMMARY] },
+      { var: 'FORM_TYPE', type: 'hidden', values: [NS.PUSH_SUMMARY] },
       { var: 'message-count', values: [String(messageCount)] },
     ],
   });
@@ -48,5 +46,5 @@ export function isImportant(message: Element): boolean {
   if (message.getChild('sent', NS.CARBONS)) return false;
   const inner = message.getChild('received', NS.CARBONS) ? carbonInner(message) : message;
   if (!inner) return false;
-  return hasContent(inner) || inner.getChild('propose', JINGLE_MESSAGE) !== undefined;
+  return hasContent(inner) || inner.getChild('propose', NS.JINGLE_MESSAGE) !== undefined;
 }

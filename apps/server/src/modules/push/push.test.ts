@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { buildDataForm, formValue, NS, parseDataForm, xml, type Element } from '@conexizan/protocol';
 import { createHarness, type Harness, type TestSession } from '../../testing/harness.ts';
 import { MAX_REGISTRATIONS, MIN_INTERVAL_MS } from './index.ts';
-import { PUSH_SUMMARY } from './notification.ts';
+
 
 let h: Harness;
 beforeAll(async () => {
@@ -100,7 +100,7 @@ describe('XEP-0357 push notifications', () => {
     const publish = pubsub.getChild('publish')!;
     expect(publish.attrs.node).toBe('alice-node');
     const summary = parseDataForm(publish.getChild('item')!.getChild('notification', NS.PUSH)!.getChild('x', NS.DATA_FORMS)!);
-    expect(formValue(summary, 'FORM_TYPE')).toBe(PUSH_SUMMARY);
+    expect(formValue(summary, 'FORM_TYPE')).toBe(NS.PUSH_SUMMARY);
     expect(formValue(summary, 'message-count')).toBe('1');
     expect(summary.fields.map((f) => f.var).sort()).toEqual(['FORM_TYPE', 'message-count']);
     const options = parseDataForm(pubsub.getChild('publish-options')!.getChild('x', NS.DATA_FORMS)!);

@@ -1,4 +1,4 @@
-import { StanzaError, xml } from '@conexizan/protocol';
+import { NS, StanzaError, xml } from '@conexizan/protocol';
 import type { ServerModule } from '../../core/module.ts';
 import { pep } from '../pep/index.ts';
 
@@ -8,24 +8,22 @@ import { pep } from '../pep/index.ts';
  * it. The older iq get/set of <vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'/>
  * on the account reads and writes that same node.
  */
-export const VCARD4 = 'urn:ietf:params:xml:ns:vcard-4.0';
-export const VCARD4_NODE = 'urn:xmpp:vcard4';
 
 export const vcard4: ServerModule = {
   name: 'vcard4',
   implements: ['XEP-0292'],
   setup(ctx) {
-    ctx.features.addFeature('account', VCARD4);
-    ctx.iq.on('get', ['self', 'bare'], VCARD4, 'vcard', async ({ from, to }) => {
+    ctx.features.addFeature('account', NS.VCARD4);
+    ctx.iq.on('get', ['self', 'bare'], NS.VCARD4, 'vcard', async ({ from, to }) => {
       if (!(await ctx.accounts.exists(to.local))) throw new StanzaError('service-unavailable', { type: 'cancel' });
-      if (!(await pep(ctx).config(to, VCARD4_NODE))) return xml('vcard', { xmlns: VCARD4 });
-      const [current] = await pep(ctx).items(to, from, VCARD4_NODE, { max: 1 });
-      return current?.getChild('vcard', VCARD4) ?? xml('vcard', { xmlns: VCARD4 });
+      if (!(await pep(ctx).config(to, NS.VCARD4_NODE))) return xml('vcard', { xmlns: NS.VCARD4 });
+      const [current] = await pep(ctx).items(to, from, NS.VCARD4_NODE, { max: 1 });
+      return current?.getChild('vcard', NS.VCARD4) ?? xml('vcard', { xmlns: NS.VCARD4 });
     });
-    ctx.iq.on('set', 'self', VCARD4, 'vcard', async ({ to, payload }) => {
-      await pep(ctx).publish(to, VCARD4_NODE, { id: 'current', payload });
+    ctx.iq.on('set', 'self', NS.VCARD4, 'vcard', async ({ to, payload }) => {
+      await pep(ctx).publish(to, NS.VCARD4_NODE, { id: 'current', payload });
     });
-    ctx.iq.on('set', 'bare', VCARD4, 'vcard', () => {
+    ctx.iq.on('set', 'bare', NS.VCARD4, 'vcard', () => {
       throw new StanzaError('forbidden', { type: 'auth', text: 'you may only change your own vCard' });
     });
   },

@@ -1,6 +1,6 @@
-import { NS } from '@conexizan/protocol';
+import { bookmarksRequest, parseBookmarkItem, publishBookmark, retractBookmark, type Bookmark } from '@conexizan/protocol/bookmarks';
+import { NS } from '@conexizan/protocol/namespaces';
 import type { Connection } from '../client.ts';
-import { bookmarksRequest, parseBookmarkItem, publishBookmark, retractBookmark, type Bookmark } from './muc-stanzas.ts';
 
 /** The account's room bookmarks (XEP-0402 on PEP): what makes joined rooms come back after a reload or on another device. */
 export class Bookmarks {

@@ -1,4 +1,5 @@
-import { NS, xml } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml } from '@conexizan/protocol/xml';
 import type { Connection } from '../client.ts';
 
 /** Finding rooms through service discovery (XEP-0030, XEP-0045 §6). */

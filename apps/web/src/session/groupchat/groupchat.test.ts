@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NS, parseXml, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { parseXml, xml, type Element } from '@conexizan/protocol/xml';
 import type { Connection } from '../client.ts';
 import { GroupChats, MucJoinError } from './groupchat.ts';
-import { MUC_NS } from './muc-stanzas.ts';
+import { ArchiveQueries } from '../archive.ts';
 
 const ROOM = 'team@conference.x';
 
@@ -21,13 +22,18 @@ function setup() {
     },
     on: () => () => {},
   } as unknown as Connection;
-  const chats = new GroupChats(connection, 'alice@x', 'x');
-  const feed = (s: string) => chats.handle(parseXml(s));
-  return { chats, sent, iqs, feed, answers };
+  const archive = new ArchiveQueries(connection, 'alice@x');
+  const chats = new GroupChats(connection, 'alice@x', 'x', archive);
+  // as the session routes them: archive results first
+  const feed = (s: string) => {
+    const stanza = parseXml(s);
+    return archive.collect(stanza) || chats.handle(stanza);
+  };
+  return { chats, sent, iqs, feed, answers, archive };
 }
 
 const occupant = (nick: string, opts: { codes?: number[]; role?: string; affiliation?: string; type?: string; id?: string } = {}) =>
-  `<presence from='${ROOM}/${nick}' ${opts.type ? `type='${opts.type}'` : ''}><x xmlns='${NS.MUC_USER}'><item role='${opts.role ?? 'participant'}' affiliation='${opts.affiliation ?? 'none'}'/>${(opts.codes ?? []).map((c) => `<status code='${c}'/>`).join('')}</x>${opts.id ? `<occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='${opts.id}'/>` : ''}</presence>`;
+  `<presence from='${ROOM}/${nick}' ${opts.type ? `type='${opts.type}'` : ''}><x xmlns='${NS.MUC_USER}'><item role='${opts.role ?? 'participant'}' affiliation='${opts.affiliation ?? 'none'}'/>${(opts.codes ?? []).map((c) => `<status code='${c}'/>`).join('')}</x>${opts.id ? `<occupant-id xmlns='${NS.OCCUPANT_ID}' id='${opts.id}'/>` : ''}</presence>`;
 
 describe('GroupChats', () => {
   it('enters a room: occupants, our role, join history and subject', async () => {
@@ -38,7 +44,7 @@ describe('GroupChats', () => {
     feed(occupant('Bob', { id: 'occ-bob' }));
     feed(occupant('Alice', { codes: [110], role: 'moderator', affiliation: 'owner', id: 'occ-alice' }));
     await joined;
-    feed(`<message from='${ROOM}/Bob' type='groupchat' id='h1'><body>earlier</body><delay xmlns='${NS.DELAY}' stamp='2026-01-01T10:00:00Z'/><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s1'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-bob'/></message>`);
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='h1'><body>earlier</body><delay xmlns='${NS.DELAY}' stamp='2026-01-01T10:00:00Z'/><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s1'/><occupant-id xmlns='${NS.OCCUPANT_ID}' id='occ-bob'/></message>`);
     feed(`<message from='${ROOM}' type='groupchat' id='subj'><subject>Plans for Friday</subject></message>`);
     const room = chats.store.get(ROOM)!;
     expect(room.state).toBe('joined');
@@ -59,7 +65,7 @@ describe('GroupChats', () => {
     const out = sent[sent.length - 1]!;
     expect([out.attrs.type, out.attrs.to, out.getChildText('body')]).toEqual(['groupchat', ROOM, 'hello room']);
     expect(chats.store.get(ROOM)!.messages[0]!.state).toBe('pending');
-    feed(`<message from='${ROOM}/Alice' type='groupchat' id='${out.attrs.id}'><body>hello room</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s9'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-alice'/></message>`);
+    feed(`<message from='${ROOM}/Alice' type='groupchat' id='${out.attrs.id}'><body>hello room</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s9'/><occupant-id xmlns='${NS.OCCUPANT_ID}' id='occ-alice'/></message>`);
     const messages = chats.store.get(ROOM)!.messages;
     expect(messages.map((m) => [m.body, m.state, m.archiveId, m.outgoing])).toEqual([['hello room', 'sent', 's9', true]]);
   });
@@ -91,11 +97,11 @@ describe('GroupChats', () => {
     const joined = chats.join(ROOM, 'Alice', { create: 'private' });
     feed(occupant('Alice', { codes: [110, 201], role: 'moderator', affiliation: 'owner' }));
     await joined;
-    const config = iqs.find((i) => i.payload.getNS() === MUC_NS.OWNER)!;
+    const config = iqs.find((i) => i.payload.getNS() === NS.MUC_OWNER)!;
     expect(config.to).toBe(ROOM);
     const fields = Object.fromEntries(config.payload.getChild('x', NS.DATA_FORMS)!.getChildren('field').map((f) => [f.attrs.var, f.getChildText('value')]));
     expect(fields).toMatchObject({ 'muc#roomconfig_membersonly': '1', 'muc#roomconfig_whois': 'anyone', 'muc#roomconfig_persistentroom': '1', 'muc#roomconfig_publicroom': '0' });
-    const bookmark = iqs.find((i) => i.payload.getChild('publish')?.attrs.node === MUC_NS.BOOKMARKS)!;
+    const bookmark = iqs.find((i) => i.payload.getChild('publish')?.attrs.node === NS.BOOKMARKS)!;
     expect(bookmark.payload.getChild('publish')!.getChild('item')!.attrs.id).toBe(ROOM);
   });
 
@@ -128,14 +134,14 @@ describe('GroupChats', () => {
     feed(`<message from='${ROOM}/Bob' type='groupchat' id='b1'><body>oops</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s1'/></message>`);
     feed(`<message from='${ROOM}/Eve' type='groupchat' id='e1'><retract xmlns='${NS.RETRACT}' id='b1'/></message>`);
     expect(chats.store.get(ROOM)!.messages[0]!.retracted).toBeFalsy();
-    feed(`<message from='${ROOM}' type='groupchat' id='r1'><retract xmlns='${NS.RETRACT}' id='s1'><moderated xmlns='${MUC_NS.MODERATE}' by='${ROOM}/Mod'/></retract><body>A moderator retracted a message.</body></message>`);
+    feed(`<message from='${ROOM}' type='groupchat' id='r1'><retract xmlns='${NS.RETRACT}' id='s1'><moderated xmlns='${NS.MODERATE}' by='${ROOM}/Mod'/></retract><body>A moderator retracted a message.</body></message>`);
     expect(chats.store.get(ROOM)!.messages[0]!.retracted).toBe(true);
   });
 
   it('keeps invitations, mediated and direct, and ignores messages not about rooms', () => {
     const { chats, feed } = setup();
     expect(feed(`<message from='${ROOM}' to='alice@x'><x xmlns='${NS.MUC_USER}'><invite from='bob@x/phone'><reason>join us</reason></invite></x></message>`)).toBe(true);
-    expect(feed(`<message from='carol@y/web' to='alice@x'><x xmlns='${MUC_NS.CONFERENCE}' jid='other@conference.y' reason='come'/></message>`)).toBe(true);
+    expect(feed(`<message from='carol@y/web' to='alice@x'><x xmlns='${NS.CONFERENCE}' jid='other@conference.y' reason='come'/></message>`)).toBe(true);
     expect(feed(`<message from='bob@x/phone' type='chat'><body>hi</body></message>`)).toBe(false);
     expect(chats.invitations.map((i) => [i.room, i.from, i.reason])).toEqual([
       ['other@conference.y', 'carol@y', 'come'],
@@ -169,12 +175,12 @@ describe('GroupChats', () => {
     await joined;
     feed(`<message from='${ROOM}/Bob' type='groupchat' id='b1'><body>before the outage</body><delay xmlns='${NS.DELAY}' stamp='2026-03-01T10:00:00Z'/></message>`);
     answers.push({
-      match: (payload) => payload.getChild('items')?.attrs.node === MUC_NS.BOOKMARKS,
+      match: (payload) => payload.getChild('items')?.attrs.node === NS.BOOKMARKS,
       reply: () =>
         parseXml(
-          `<iq type='result'><pubsub xmlns='${NS.PUBSUB}'><items node='${MUC_NS.BOOKMARKS}'>` +
-            `<item id='book@conference.x'><conference xmlns='${MUC_NS.BOOKMARKS}' autojoin='true' name='Book club'><nick>Ali</nick></conference></item>` +
-            `<item id='quiet@conference.x'><conference xmlns='${MUC_NS.BOOKMARKS}' autojoin='false'/></item>` +
+          `<iq type='result'><pubsub xmlns='${NS.PUBSUB}'><items node='${NS.BOOKMARKS}'>` +
+            `<item id='book@conference.x'><conference xmlns='${NS.BOOKMARKS}' autojoin='true' name='Book club'><nick>Ali</nick></conference></item>` +
+            `<item id='quiet@conference.x'><conference xmlns='${NS.BOOKMARKS}' autojoin='false'/></item>` +
             `</items></pubsub></iq>`,
         ),
     });
@@ -210,23 +216,49 @@ describe('GroupChats', () => {
     const joined = chats.join(ROOM, 'Alice');
     feed(occupant('Alice', { codes: [110], id: 'occ-alice' }));
     await joined;
-    feed(`<message from='${ROOM}/Bob' type='groupchat' id='b1'><body>lunch?</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s1'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-bob'/></message>`);
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='b1'><body>lunch?</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s1'/><occupant-id xmlns='${NS.OCCUPANT_ID}' id='occ-bob'/></message>`);
     const reaction = (nick: string, occ: string, emoji: string) =>
-      `<message from='${ROOM}/${nick}' type='groupchat' id='r-${nick}-${emoji.length}'><reactions xmlns='${NS.REACTIONS}' id='s1'><reaction>${emoji}</reaction></reactions><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='${occ}'/></message>`;
+      `<message from='${ROOM}/${nick}' type='groupchat' id='r-${nick}-${emoji.length}'><reactions xmlns='${NS.REACTIONS}' id='s1'><reaction>${emoji}</reaction></reactions><occupant-id xmlns='${NS.OCCUPANT_ID}' id='${occ}'/></message>`;
     feed(reaction('Carol', 'occ-carol', '👍'));
     feed(reaction('Carol2', 'occ-carol', '🎉'));
     expect(chats.store.get(ROOM)!.messages[0]!.reactions).toEqual({ 'occ-carol': ['🎉'] });
 
     await chats.send(ROOM, 'mine');
     const mine = sent[sent.length - 1]!;
-    feed(`<message from='${ROOM}/Alice' type='groupchat' id='${mine.attrs.id}'><body>mine</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s2'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-alice'/></message>`);
+    feed(`<message from='${ROOM}/Alice' type='groupchat' id='${mine.attrs.id}'><body>mine</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s2'/><occupant-id xmlns='${NS.OCCUPANT_ID}' id='occ-alice'/></message>`);
     await chats.retractOwn(ROOM, chats.store.get(ROOM)!.messages[1]!);
     const retract = sent[sent.length - 1]!;
     expect([retract.attrs.type, retract.getChild('retract', NS.RETRACT)?.attrs.id]).toEqual(['groupchat', 's2']);
-    feed(`<message from='${ROOM}/Alice' type='groupchat' id='${retract.attrs.id}'><retract xmlns='${NS.RETRACT}' id='s2'/><occupant-id xmlns='${MUC_NS.OCCUPANT_ID}' id='occ-alice'/></message>`);
+    feed(`<message from='${ROOM}/Alice' type='groupchat' id='${retract.attrs.id}'><retract xmlns='${NS.RETRACT}' id='s2'/><occupant-id xmlns='${NS.OCCUPANT_ID}' id='occ-alice'/></message>`);
     expect(chats.store.get(ROOM)!.messages.map((m) => [m.body, !!m.retracted])).toEqual([
       ['lunch?', false],
       ['', true],
     ]);
+  });
+
+  it('loads older messages from the room’s archive, keeping the room’s ids, until the archive says it is complete', async () => {
+    const { chats, iqs, feed, answers, archive } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(occupant('Alice', { codes: [110] }));
+    await joined;
+    feed(`<message from='${ROOM}/Bob' type='groupchat' id='b9'><body>newest</body><stanza-id xmlns='${NS.SID}' by='${ROOM}' id='s9'/></message>`);
+    const archived = (queryid: string, id: string, from: string, body: string) =>
+      `<message from='${from}' to='alice@x/web'><result xmlns='${NS.MAM}' queryid='${queryid}' id='${id}'><forwarded xmlns='${NS.FORWARD}'><delay xmlns='${NS.DELAY}' stamp='2026-01-01T10:00:00Z'/><message from='${ROOM}/Bob' type='groupchat' id='${id}-m'><body>${body}</body></message></forwarded></result></message>`;
+    answers.push({
+      match: (payload, to) => payload.getNS() === NS.MAM && to === ROOM,
+      reply: () => {
+        const query = iqs[iqs.length - 1]!.payload;
+        // a result from someone else than the room is not the room's archive
+        for (const [id, from, body] of [['s1', ROOM, 'older'], ['s2', `${ROOM}/Mallory`, 'forged']]) archive.collect(parseXml(archived(query.attrs.queryid!, id!, from!, body!)));
+        return parseXml(`<iq type='result'><fin xmlns='${NS.MAM}' complete='true'><set xmlns='${NS.RSM}'><first>s1</first><last>s1</last></set></fin></iq>`);
+      },
+    });
+    expect(await chats.loadOlder(ROOM)).toBe(1);
+    // paged back from the oldest message we had, by the room's stanza id
+    expect(iqs[iqs.length - 1]!.payload.getChild('set', NS.RSM)?.getChildText('before')).toBe('s9');
+    const room = chats.store.get(ROOM)!;
+    expect(room.messages.map((m) => [m.body, m.archiveId, m.nick])).toEqual([['older', 's1', 'Bob'], ['newest', 's9', 'Bob']]);
+    expect(room.historyComplete).toBe(true);
+    expect(room.unread).toBe(1);
   });
 });

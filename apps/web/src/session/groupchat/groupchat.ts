@@ -1,31 +1,35 @@
-import { NS, cloneElement, parseXmppDateTime, xml, type Element } from '@conexizan/protocol';
+import { parseBookmarkItem } from '@conexizan/protocol/bookmarks';
+import {
+  MUC_STATUS,
+  groupchatMessage,
+  instantRoomConfig,
+  joinErrorCondition,
+  joinPresence,
+  leavePresence,
+  mucOwnerQuery,
+  occupantIdOf,
+  parseInvitation,
+  parseOccupantPresence,
+  parseRoomSettings,
+  privateMessage,
+  roomConfigSubmit,
+  splitOccupantJid,
+  subjectMessage,
+  type Invitation,
+  type RoomSettings,
+} from '@conexizan/protocol/muc';
+import { NS } from '@conexizan/protocol/namespaces';
+import { parseXmppDateTime } from '@conexizan/protocol/stanza';
+import { cloneElement, xml, type Element } from '@conexizan/protocol/xml';
+import type { ArchiveQueries } from '../archive.ts';
 import type { Connection } from '../client.ts';
 import { Emitter } from '../events.ts';
 import type { FileRef } from '../model.ts';
 import { MAX_BODY_CHARS, MessageTooLongError } from '../outbox.ts';
 import { parseMessage, reactionsMessage, retractionMessage } from '../stanzas.ts';
-import {
-  MUC_NS,
-  PRIVATE_GROUP,
-  errorCondition,
-  groupchatMessage,
-  instantRoomConfig,
-  joinPresence,
-  leavePresence,
-  parseBookmarkItem,
-  parseInvitation,
-  parseOccupantPresence,
-  parseRoomConfig,
-  roomConfigSubmit,
-  splitJid,
-  subjectMessage,
-  type Invitation,
-  type RoomSettings,
-} from './muc-stanzas.ts';
 import { Bookmarks } from './bookmarks.ts';
 import { RoomDirectory } from './directory.ts';
 import { RoomModeration } from './moderation.ts';
-import { RoomArchive } from './room-archive.ts';
 import { RoomStore, type Room, type RoomMessage } from './rooms.ts';
 
 /** Entering a room failed: `condition` is the XMPP error condition (conflict, not-authorized, registration-required …) or 'exists'. */
@@ -45,12 +49,15 @@ const JOIN_TIMEOUT_MS = 30_000;
 const MISSED_HISTORY = 200;
 const MAX_INVITATIONS = 20;
 
+/** A private group as OMEMO will need it: members-only, non-anonymous, persistent, hidden. */
+export const PRIVATE_GROUP: RoomSettings = { public: false, membersOnly: true, nonAnonymous: true, persistent: true };
+
 /** What self-presence status codes say about why we are out (XEP-0045 §15.6). */
 function leaveReason(codes: number[]): string | undefined {
-  if (codes.includes(301)) return 'banned';
-  if (codes.includes(307)) return 'kicked';
-  if (codes.includes(321) || codes.includes(322)) return 'removed';
-  if (codes.includes(332)) return 'shutdown';
+  if (codes.includes(MUC_STATUS.BANNED)) return 'banned';
+  if (codes.includes(MUC_STATUS.KICKED)) return 'kicked';
+  if (codes.includes(MUC_STATUS.REMOVED_AFFILIATION) || codes.includes(MUC_STATUS.REMOVED_MEMBERS_ONLY)) return 'removed';
+  if (codes.includes(MUC_STATUS.SHUTDOWN)) return 'shutdown';
   return undefined;
 }
 
@@ -67,16 +74,19 @@ export type GroupChatEvents = { change: [] };
 export class GroupChats extends Emitter<GroupChatEvents> {
   readonly store = new RoomStore();
   #pending = new Map<string, PendingJoin>();
-  readonly #archive: RoomArchive;
   readonly #bookmarks: Bookmarks;
   readonly directory: RoomDirectory;
   readonly moderation: RoomModeration;
   #invitations: Invitation[] = [];
 
-  constructor(private readonly connection: Connection, private readonly self: string, domain: string) {
+  constructor(
+    private readonly connection: Connection,
+    private readonly self: string,
+    domain: string,
+    private readonly archive: Pick<ArchiveQueries, 'query'>,
+  ) {
     super();
     this.#bookmarks = new Bookmarks(connection);
-    this.#archive = new RoomArchive(connection);
     this.directory = new RoomDirectory(connection, domain);
     this.moderation = new RoomModeration(connection);
     this.store.on('change', () => this.emit('change'));
@@ -95,11 +105,11 @@ export class GroupChats extends Emitter<GroupChatEvents> {
 
   /** Takes the stanzas that belong to group chat; returns false for everything else. */
   handle(stanza: Element): boolean {
-    const from = splitJid(stanza.attrs.from ?? '');
-    const known = this.store.get(from.bare) !== undefined || this.#pending.has(from.bare);
+    const from = splitOccupantJid(stanza.attrs.from ?? '');
+    const known = this.store.get(from.room) !== undefined || this.#pending.has(from.room);
     if (stanza.name === 'presence') {
       if (!known) return false;
-      this.#presence(stanza, from.bare, from.resource);
+      this.#presence(stanza, from.room, from.nick);
       return true;
     }
     if (stanza.name !== 'message') return false;
@@ -108,16 +118,15 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       this.#invite(invitation);
       return true;
     }
-    if (from.bare === this.self && this.#bookmarkEvent(stanza)) return true;
+    if (from.room === this.self && this.#bookmarkEvent(stanza)) return true;
     if (!known) return false;
-    if (this.#archive.collect(stanza, from.bare)) return true;
-    if (stanza.attrs.type === 'groupchat' || (stanza.attrs.type === 'error' && from.resource === '')) {
-      this.#roomMessage(stanza, from.bare, undefined, true);
+    if (stanza.attrs.type === 'groupchat' || (stanza.attrs.type === 'error' && from.nick === '')) {
+      this.#roomMessage(stanza, from.room, undefined, true);
       return true;
     }
-    if (from.resource && (stanza.attrs.type === 'chat' || stanza.attrs.type === undefined || stanza.attrs.type === 'normal') && stanza.getChild('body')) {
+    if (from.nick && (stanza.attrs.type === 'chat' || stanza.attrs.type === undefined || stanza.attrs.type === 'normal') && stanza.getChild('body')) {
       // XEP-0045 §7.5: a private message from one occupant; it belongs to the room, not to a contact.
-      this.#roomMessage(stanza, from.bare, undefined, true, { privateWith: from.resource });
+      this.#roomMessage(stanza, from.room, undefined, true, { privateWith: from.nick });
       return true;
     }
     return false;
@@ -126,7 +135,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   #presence(stanza: Element, room: string, nick: string): void {
     const pending = this.#pending.get(room);
     if (stanza.attrs.type === 'error') {
-      const condition = errorCondition(stanza);
+      const condition = joinErrorCondition(stanza);
       if (pending) {
         this.#pending.delete(room);
         pending.reject(new MucJoinError(condition));
@@ -136,7 +145,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     }
     const presence = parseOccupantPresence(stanza);
     if (!presence) return;
-    const own = presence.codes.includes(110) || (nick === this.store.get(room)?.nick && !!pending);
+    const own = presence.codes.includes(MUC_STATUS.SELF) || (nick === this.store.get(room)?.nick && !!pending);
     if (!own) return this.store.applyOccupant(presence);
     if (presence.unavailable) {
       if (presence.newNick) {
@@ -154,7 +163,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     this.store.update(room, (r) => ({ ...r, nick, role: presence.role, affiliation: presence.affiliation, ownOccupantId: presence.occupantId, state: 'joined', problem: undefined }));
     if (!pending) return;
     this.#pending.delete(room);
-    void this.#afterJoin(room, presence.codes.includes(201), pending).then(pending.resolve, pending.reject);
+    void this.#afterJoin(room, presence.codes.includes(MUC_STATUS.CREATED), pending).then(pending.resolve, pending.reject);
   }
 
   async #afterJoin(room: string, created: boolean, pending: PendingJoin): Promise<void> {
@@ -178,14 +187,14 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   #roomMessage(stanza: Element, room: string, stamp: Date | undefined, live: boolean, pm?: { privateWith: string }): void {
     const r = this.store.get(room);
     if (!r) return;
-    const { resource: nick } = splitJid(stanza.attrs.from ?? '');
+    const { nick } = splitOccupantJid(stanza.attrs.from ?? '');
     const subject = stanza.getChild('subject');
     if (subject && stanza.getChild('body') === undefined) {
       // XEP-0045 §8.1: a message with only a subject sets it (empty = none).
       this.store.update(room, (x) => ({ ...x, subject: subject.getText().slice(0, 1000) }));
       return;
     }
-    const occupantId = stanza.getChild('occupant-id', MUC_NS.OCCUPANT_ID)?.attrs.id;
+    const occupantId = occupantIdOf(stanza);
     const outgoing = !pm && nick !== '' && (occupantId && r.ownOccupantId ? occupantId === r.ownOccupantId : nick === r.nick);
     // The one-to-one parser reads every message feature (replies, corrections, files, reactions);
     // shown a copy addressed as a one-to-one chat with the room, it sees the same things in a room message.
@@ -250,8 +259,8 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       });
       // Coming back: what was said since the newest message we have (the rest is on screen already).
       const newest = existing?.messages.filter((m) => m.state !== 'pending' && m.state !== 'failed').at(-1);
-      const history = newest ? { history: MISSED_HISTORY, since: new Date(newest.timestamp) } : { history: JOIN_HISTORY };
-      this.connection.send(joinPresence(room, nick, { password: opts.password, ...history })).catch((e: Error) => {
+      const history = newest ? { maxStanzas: MISSED_HISTORY, since: new Date(newest.timestamp) } : { maxStanzas: JOIN_HISTORY };
+      this.connection.send(joinPresence(room, nick, { password: opts.password, history })).catch((e: Error) => {
         this.#pending.delete(room);
         clearTimeout(timer);
         this.store.update(room, (r) => ({ ...r, state: 'error', problem: 'offline' }));
@@ -292,7 +301,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
         .filter((r) => r.state === 'joined')
         .map(async (r) => {
           try {
-            await this.connection.iq('get', xml('ping', { xmlns: 'urn:xmpp:ping' }), `${r.jid}/${r.nick}`, 15_000);
+            await this.connection.iq('get', xml('ping', { xmlns: NS.PING }), `${r.jid}/${r.nick}`, 15_000);
           } catch (error) {
             const condition = (error as { condition?: string }).condition;
             // §4: these mean we are still in (the room or our own client just does not answer pings).
@@ -345,7 +354,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     if (!r || r.state !== 'joined' || this.connection.status !== 'online') throw new Error('not in the room');
     const id = crypto.randomUUID();
     this.store.addMessages(room, [{ id, peer: room, outgoing: true, body: text, timestamp: Date.now(), state: 'sent', nick: r.nick, privateWith: nick }], false);
-    await this.connection.send(xml('message', { type: 'chat', to: `${room}/${nick}`, id }, xml('body', {}, text), xml('x', { xmlns: NS.MUC_USER }), xml('origin-id', { xmlns: NS.SID, id })));
+    await this.connection.send(privateMessage(room, nick, id, text));
   }
 
   async correct(room: string, id: string, text: string): Promise<void> {
@@ -373,7 +382,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     if (!r || r.historyComplete || this.connection.status !== 'online') return 0;
     let page;
     try {
-      page = await this.#archive.before(room, r.messages.find((m) => m.archiveId)?.archiveId ?? '', 30);
+      page = await this.archive.query(room, { before: r.messages.find((m) => m.archiveId)?.archiveId ?? '', max: 30 });
     } catch (error) {
       // A room without an archive (or one we may not read) simply has no older history here.
       const condition = (error as { condition?: string }).condition;
@@ -381,20 +390,24 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       throw error;
     }
     const countBefore = this.store.get(room)?.messages.length ?? 0;
-    for (const { message, stamp } of page.messages) this.#roomMessage(message, room, stamp, false);
-    if (page.complete) this.store.update(room, (x) => ({ ...x, historyComplete: true }));
+    for (const { id, message, stamp } of page.results) {
+      // The archive's id is the room's stanza id: what retractions and reactions point at.
+      if (id && !message.getChildren('stanza-id', NS.SID).some((s) => s.attrs.by === room)) message.append(xml('stanza-id', { xmlns: NS.SID, by: room, id }));
+      this.#roomMessage(message, room, stamp ?? undefined, false);
+    }
+    if (page.complete || page.results.length === 0) this.store.update(room, (x) => ({ ...x, historyComplete: true }));
     return (this.store.get(room)?.messages.length ?? 0) - countBefore;
   }
 
   async setSubject(room: string, subject: string): Promise<void> {
-    await this.connection.send(subjectMessage(room, subject.slice(0, 1000)));
+    await this.connection.send(subjectMessage(room, crypto.randomUUID(), subject.slice(0, 1000)));
   }
 
   // -- configuration and moderation ----------------------------------------------
 
   async getSettings(room: string): Promise<RoomSettings> {
-    const result = await this.connection.iq('get', xml('query', { xmlns: MUC_NS.OWNER }), room);
-    const settings = parseRoomConfig(result.getChild('query', MUC_NS.OWNER));
+    const result = await this.connection.iq('get', mucOwnerQuery(), room);
+    const settings = parseRoomSettings(result.getChild('query', NS.MUC_OWNER));
     this.store.update(room, (r) => ({ ...r, settings, name: settings.name || r.name }));
     return settings;
   }
@@ -424,7 +437,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   /** Another of our devices added or removed a bookmark: follow it. */
   #bookmarkEvent(stanza: Element): boolean {
     const items = stanza.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
-    if (items?.attrs.node !== MUC_NS.BOOKMARKS) return false;
+    if (items?.attrs.node !== NS.BOOKMARKS) return false;
     for (const item of items.getChildren('item')) {
       const b = parseBookmarkItem(item);
       if (!b) continue;

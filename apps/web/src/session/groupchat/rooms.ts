@@ -1,7 +1,7 @@
 import { Emitter } from '../events.ts';
 import type { ChatMessage } from '../model.ts';
 import type { MessageEvent } from '../stanzas.ts';
-import type { Affiliation, OccupantPresence, Role, RoomSettings } from './muc-stanzas.ts';
+import type { Affiliation, OccupantPresence, Role, RoomSettings } from '@conexizan/protocol/muc';
 
 /** A room message: a ChatMessage whose peer is the room, plus who in the room said it. */
 export interface RoomMessage extends ChatMessage {

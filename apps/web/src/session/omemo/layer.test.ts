@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import { MemoryOmemoStore, OMEMO_FALLBACK_BODY, explainOmemoError, OmemoError } from '@conexizan/crypto/omemo';
 import type { Connection } from '../client.ts';
 import { chatMessage, parseMessage } from '../stanzas.ts';

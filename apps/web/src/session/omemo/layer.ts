@@ -1,4 +1,5 @@
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import {
   DEVICE_LIST_NODE,
   OmemoAccount,

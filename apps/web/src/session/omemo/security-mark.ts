@@ -1,4 +1,4 @@
-import { xml, type Element } from '@conexizan/protocol';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import type { MessageSecurity, OmemoErrorCode } from '@conexizan/crypto/omemo';
 
 /**

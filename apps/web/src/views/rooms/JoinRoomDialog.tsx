@@ -1,4 +1,4 @@
-import { tryParseJid } from '@conexizan/protocol';
+import { tryParseJid } from '@conexizan/protocol/jid';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CreateKind } from '../../session/groupchat/groupchat.ts';

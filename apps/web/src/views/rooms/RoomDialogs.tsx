@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { normaliseAddress } from '../../session/contacts.ts';
-import type { RoomSettings } from '../../session/groupchat/muc-stanzas.ts';
+import type { RoomSettings } from '@conexizan/protocol/muc';
 import type { Room } from '../../session/groupchat/rooms.ts';
 import type { Session } from '../../session/session.ts';
 import { Dialog } from '../Dialog.tsx';
