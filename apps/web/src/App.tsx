@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AuthError, isAccountPassword, savedLogin, saveLogin, type SavedLogin } from './session/account.ts';
-import { Session } from './session/session.ts';
+import { AuthError, createSession, savedLogin, saveLogin, type SavedLogin, type Session } from './session/index.ts';
 import { AuthView } from './views/AuthView.tsx';
 import { MainView } from './views/MainView.tsx';
 
@@ -22,7 +21,7 @@ export function App() {
     const restored = savedLogin();
     if (!restored) return;
     const { login: saved, saltedPassword } = restored;
-    const session = new Session(saved.jid, saved.domain);
+    const session = createSession(saved.jid, saved.domain);
     let cancelled = false;
     void (async () => {
       await session.loadLocal().catch(() => {});
@@ -55,7 +54,7 @@ export function App() {
   useEffect(() => {
     if (!active?.stay) return;
     // Each accepted login (also after a password change here) refreshes what this device keeps.
-    return active.session.connection.on('saltedPassword', (salted) => saveLogin(active.login, salted));
+    return active.session.on('saltedPassword', (salted) => saveLogin(active.login, salted));
   }, [active]);
 
   useEffect(() => {
@@ -84,7 +83,7 @@ export function App() {
         defaultDomain={window.location.hostname}
         notice={notice}
         onSession={(session, login, stay) => {
-          saveLogin(stay ? login : null, session.connection.saltedPassword);
+          saveLogin(stay ? login : null, session.saltedPassword);
           setNotice(null);
           setActive({ session, login, stay });
         }}
@@ -94,7 +93,7 @@ export function App() {
   return (
     <MainView
       session={active.session}
-      checkPassword={(typed) => isAccountPassword(typed, { password: null, saltedPassword: active.session.connection.saltedPassword })}
+      checkPassword={(typed) => active.session.isPassword(typed)}
       onLogout={() => void end(true, t('auth.loggedOut'))}
       onPasswordChanged={() => {
         // The saved SaltedPassword belongs to the old password; the next login on this connection saves a new one.

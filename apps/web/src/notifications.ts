@@ -1,4 +1,4 @@
-import type { ChatMessage } from './session/model.ts';
+import type { ChatMessage } from './session/index.ts';
 
 /** "(3) Conexizan" while messages wait unread; plain when there are none. */
 export function titleFor(unread: number, base = 'Conexizan'): string {

@@ -5,24 +5,21 @@ import { capsPresenceChild, discoInfoReply } from './caps.ts';
 import { ChatStore } from './chats.ts';
 import { Connection, type ConnectionStatus, type LoginOptions } from './client.ts';
 import { ContactActions, fetchVcardAvatar } from './contacts.ts';
+import { isAccountPassword } from './credentials.ts';
 import { GroupChats } from './groupchat/groupchat.ts';
 import { Emitter } from './events.ts';
-import { archivePage, messagesOf, type ArchivePage } from './mam.ts';
+import { archivePage, getArchivePreference, messagesOf, setArchivePreference, type ArchivePage, type ArchivePreference } from './mam.ts';
 import type { ChatMessage } from './model.ts';
 import { LocalStore } from './persistence.ts';
 import { RosterStore, parseRosterItem, rosterGet } from './roster.ts';
 import { Outbox } from './outbox.ts';
 import { IdbOmemoStore, omemoDbName } from './omemo/idb-store.ts';
 import { OmemoLayer } from './omemo/layer.ts';
-import { bare, markerMessage, parseMessage, receiptMessage, unwrapCarbon } from './stanzas.ts';
-
-export type SessionEvents = {
-  change: [];
-  /** a message from someone else arrived live (for notifications) */
-  incoming: [ChatMessage];
-  /** the server ended the session for good (account deleted, conflict): back to the login screen */
-  ended: [];
-};
+import { bare, chatStateMessage, markerMessage, parseMessage, receiptMessage, unwrapCarbon } from './stanzas.ts';
+import { changePassword, deleteAccount } from './register.ts';
+import { uploadFile } from './upload.ts';
+import type { ScramSaltedPassword } from '@conexizan/crypto/scram';
+import type { Session as SessionApi, SessionEvents } from './index.ts';
 
 /** Pages of archive fetched on a fresh session before we stop catching up (the rest loads on scroll). */
 const CATCH_UP_PAGES = 10;
@@ -31,16 +28,19 @@ const PAGE = 50;
 /**
  * One logged-in account: the connection, the stores the views read, local
  * persistence and archive sync. Plain TypeScript; React only subscribes.
+ * Views see it through the Session interface of index.ts, which leaves out
+ * the connection and the stores' write side; tests of the session layer
+ * hand in a connection of their own.
  */
-export class Session extends Emitter<SessionEvents> {
-  readonly connection = new Connection();
+export class Session extends Emitter<SessionEvents> implements SessionApi {
+  readonly #connection: Connection;
   readonly chats = new ChatStore();
   readonly roster = new RosterStore();
-  readonly contacts = new ContactActions(this.connection, this.roster);
-  readonly archive: ArchiveQueries;
-  readonly outbox: Outbox;
+  readonly contacts: ContactActions;
+  readonly #archive: ArchiveQueries;
+  readonly #outbox: Outbox;
   readonly groupchats: GroupChats;
-  readonly local: LocalStore;
+  readonly #local: LocalStore;
   /** OMEMO for one-to-one chats: decides what is encrypted, not the views */
   readonly omemo: OmemoLayer;
   readonly #omemoStore: IdbOmemoStore;
@@ -54,44 +54,48 @@ export class Session extends Emitter<SessionEvents> {
     return this.#ended;
   }
 
-  constructor(readonly jid: string, readonly domain: string, dbName?: string) {
+  /** `dbName` names this device's stores (tests use a fresh one each); `connection` is the network (a test's own, or the real one). */
+  constructor(readonly jid: string, readonly domain: string, dbName?: string, connection = new Connection()) {
     super();
-    this.local = new LocalStore(jid, dbName);
-    this.outbox = new Outbox(this.connection, this.chats);
-    this.archive = new ArchiveQueries(this.connection, jid);
-    this.groupchats = new GroupChats(this.connection, jid, domain, this.archive);
+    this.#connection = connection;
+    this.contacts = new ContactActions(connection, this.roster);
+    this.#local = new LocalStore(jid, dbName);
+    this.#outbox = new Outbox(connection, this.chats);
+    this.#archive = new ArchiveQueries(connection, jid);
+    this.groupchats = new GroupChats(connection, jid, domain, this.#archive);
     const changed = () => {
       this.#version++;
       this.emit('change');
     };
     this.chats.on('change', changed);
     this.#omemoStore = new IdbOmemoStore(dbName ? `${dbName}-omemo` : omemoDbName(jid));
-    this.omemo = new OmemoLayer({ connection: this.connection, jid, store: this.#omemoStore, onSent: (peer, id, security) => this.chats.setSecurity(peer, id, security) });
-    this.connection.addTransform(this.omemo);
+    this.omemo = new OmemoLayer({ connection: this.#connection, jid, store: this.#omemoStore, onSent: (peer, id, security) => this.chats.setSecurity(peer, id, security) });
+    this.#connection.addTransform(this.omemo);
     this.omemo.on('change', changed);
     this.roster.on('change', changed);
     this.groupchats.on('change', changed);
-    this.connection.on('status', (status) => {
+    this.#connection.on('status', (status) => {
       if (status !== 'online') this.chats.conversations.forEach((c) => c.typing && this.chats.setTyping(c.peer, false));
       changed();
     });
-    this.chats.on('saved', (messages) => void this.local.saveMessages(messages).catch(() => {}));
+    this.chats.on('saved', (messages) => void this.#local.saveMessages(messages).catch(() => {}));
     this.chats.on('change', () => this.#scheduleMetaSave());
-    this.chats.on('draft', () => this.local.saveDrafts(Object.fromEntries(this.chats.conversations.filter((c) => c.draft).map((c) => [c.peer, c.draft]))));
+    this.chats.on('draft', () => this.#local.saveDrafts(Object.fromEntries(this.chats.conversations.filter((c) => c.draft).map((c) => [c.peer, c.draft]))));
     this.chats.on('incoming', (m) => this.emit('incoming', m));
-    this.connection.on('stanza', (stanza) => void this.#route(stanza));
+    this.#connection.on('stanza', (stanza) => void this.#route(stanza));
     this.#registerIqHandlers();
-    this.connection.on('session', () => void this.#freshSession());
-    this.connection.on('resumed', () => {
-      void this.outbox.flush(true);
+    this.#connection.on('session', () => void this.#freshSession());
+    this.#connection.on('resumed', () => {
+      void this.#outbox.flush(true);
       void this.groupchats.selfPing();
     });
-    this.connection.on('rejected', () => {
+    this.#connection.on('saltedPassword', (salted) => this.emit('saltedPassword', salted));
+    this.#connection.on('rejected', () => {
       void this.logout(false).then(() => this.emit('ended'));
     });
     if (typeof window !== 'undefined') {
-      const lost = () => this.connection.networkLost();
-      const back = () => this.connection.networkBack();
+      const lost = () => this.#connection.networkLost();
+      const back = () => this.#connection.networkBack();
       window.addEventListener('offline', lost);
       window.addEventListener('online', back);
       this.#detach = () => {
@@ -104,7 +108,7 @@ export class Session extends Emitter<SessionEvents> {
   #detach = () => {};
 
   #registerIqHandlers(): void {
-    const c = this.connection;
+    const c = this.#connection;
     c.onIqGet(NS.DISCO_INFO, 'query', (iq) => discoInfoReply(iq.getChild('query')?.attrs.node));
     c.onIqSet(NS.ROSTER, 'query', (iq) => {
       // RFC 6121 §2.1.6: only our own server (no from, or our bare JID) may push.
@@ -128,16 +132,16 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   get status(): ConnectionStatus {
-    return this.connection.status;
+    return this.#connection.status;
   }
 
   /** Shows what this device already knows before the network answers. */
   async loadLocal(): Promise<void> {
-    const [roster, peers, unread] = await Promise.all([this.local.getMeta('roster'), this.local.listPeers(), this.local.getMeta('unread')]);
-    const drafts = this.local.loadDrafts();
+    const [roster, peers, unread] = await Promise.all([this.#local.getMeta('roster'), this.#local.listPeers(), this.#local.getMeta('unread')]);
+    const drafts = this.#local.loadDrafts();
     if (roster) this.roster.setAll(roster.items, roster.version);
     for (const peer of peers) {
-      this.chats.addMessages(await this.local.loadMessages(peer), { persist: false });
+      this.chats.addMessages(await this.#local.loadMessages(peer), { persist: false });
       if (unread?.[peer]) this.chats.setUnread(peer, unread[peer]!);
     }
     for (const [peer, draft] of Object.entries(drafts)) if (typeof draft === 'string') this.chats.setDraft(peer, draft);
@@ -145,7 +149,7 @@ export class Session extends Emitter<SessionEvents> {
 
   async start(login: Omit<LoginOptions, 'resource'>): Promise<void> {
     this.#ended = false;
-    await this.connection.login({ ...login, resource: `web-${crypto.randomUUID().slice(0, 8)}` });
+    await this.#connection.login({ ...login, resource: `web-${crypto.randomUUID().slice(0, 8)}` });
   }
 
   #scheduleMetaSave(): void {
@@ -154,13 +158,13 @@ export class Session extends Emitter<SessionEvents> {
       this.#metaTimer = null;
       const conversations = this.chats.conversations;
       void Promise.all([
-        this.local.setMeta('unread', Object.fromEntries(conversations.filter((c) => c.unread).map((c) => [c.peer, c.unread]))),
+        this.#local.setMeta('unread', Object.fromEntries(conversations.filter((c) => c.unread).map((c) => [c.peer, c.unread]))),
       ]).catch(() => {});
     }, 300);
   }
 
   async #freshSession(): Promise<void> {
-    const c = this.connection;
+    const c = this.#connection;
     this.roster.clearPresence();
     try {
       await this.#syncRoster();
@@ -171,7 +175,7 @@ export class Session extends Emitter<SessionEvents> {
       void this.omemo.start().catch((error: Error) => console.warn('OMEMO device not published:', error.message));
       await c.iq('set', xml('enable', { xmlns: NS.CARBONS })).catch(() => {});
       await this.contacts.loadBlocklist().catch(() => {});
-      await this.outbox.flush();
+      await this.#outbox.flush();
       await this.#catchUp();
     } catch (error) {
       // The connection dropped while syncing; the next session tries again.
@@ -180,7 +184,7 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   async #syncRoster(): Promise<void> {
-    const result = (await this.connection.iq('get', rosterGet(this.roster.version ?? ''))).getChild('query', NS.ROSTER);
+    const result = (await this.#connection.iq('get', rosterGet(this.roster.version ?? ''))).getChild('query', NS.ROSTER);
     // RFC 6121 §2.6.3: an empty result means our cached version is current.
     if (result) {
       const items = result.getChildren('item').map(parseRosterItem).filter((i) => i !== null);
@@ -190,17 +194,17 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   async #saveRoster(): Promise<void> {
-    await this.local.setMeta('roster', { items: this.roster.items, version: this.roster.version });
+    await this.#local.setMeta('roster', { items: this.roster.items, version: this.roster.version });
   }
 
   /** Fetches what arrived while we were away: forward from the newest archive id we know. */
   async #catchUp(): Promise<void> {
-    let after = await this.local.getMeta('lastArchiveId');
+    let after = await this.#local.getMeta('lastArchiveId');
     if (!after) {
       // First time on this device: the newest page, older ones load as the user scrolls.
       const page = await this.#archivePage({ before: '', max: PAGE });
       this.#applyPage(page, false);
-      if (page.last) await this.local.setMeta('lastArchiveId', page.last);
+      if (page.last) await this.#local.setMeta('lastArchiveId', page.last);
       this.#synced = true;
       return;
     }
@@ -211,7 +215,7 @@ export class Session extends Emitter<SessionEvents> {
       } catch (error) {
         // item-not-found: our id is older than the archive keeps; start over from the newest page.
         if ((error as { condition?: string }).condition === 'item-not-found') {
-          await this.local.setMeta('lastArchiveId', undefined);
+          await this.#local.setMeta('lastArchiveId', undefined);
           return this.#catchUp();
         }
         throw error;
@@ -219,7 +223,7 @@ export class Session extends Emitter<SessionEvents> {
       this.#applyPage(page, true);
       if (page.last) {
         after = page.last;
-        await this.local.setMeta('lastArchiveId', after);
+        await this.#local.setMeta('lastArchiveId', after);
       }
       if (page.complete || !page.last) break;
     }
@@ -227,7 +231,7 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   async #archivePage(request: ArchiveRequest): Promise<ArchivePage> {
-    return archivePage(await this.archive.query(this.jid, request), this.jid, this.connection);
+    return archivePage(await this.#archive.query(this.jid, request), this.jid, this.#connection);
   }
 
   #applyPage(page: ArchivePage, countUnread: boolean): void {
@@ -248,7 +252,7 @@ export class Session extends Emitter<SessionEvents> {
   async loadOlder(peer: string): Promise<number> {
     const conversation = this.chats.get(peer);
     const oldest = conversation?.messages[0];
-    const stored = await this.local.loadMessages(peer, 50, oldest?.timestamp ?? Number.MAX_SAFE_INTEGER);
+    const stored = await this.#local.loadMessages(peer, 50, oldest?.timestamp ?? Number.MAX_SAFE_INTEGER);
     if (stored.length > 0) {
       this.chats.addMessages(stored, { persist: false });
       return stored.length;
@@ -264,7 +268,7 @@ export class Session extends Emitter<SessionEvents> {
 
   async #route(stanza: Element): Promise<void> {
     // Archive results (ours and rooms') belong to the query that asked; never shown as live messages.
-    if (stanza.name === 'message' && this.archive.collect(stanza)) return;
+    if (stanza.name === 'message' && this.#archive.collect(stanza)) return;
     if (this.groupchats.handle(stanza)) return;
     if (stanza.name === 'presence') {
       this.roster.applyPresence(stanza);
@@ -283,12 +287,12 @@ export class Session extends Emitter<SessionEvents> {
   async #routeMessage(stanza: Element): Promise<void> {
     const unwrapped = unwrapCarbon(stanza, this.jid);
     if (!unwrapped) return;
-    const message = await this.connection.transformIncoming(unwrapped.message);
+    const message = await this.#connection.transformIncoming(unwrapped.message);
     for (const event of parseMessage(message, { self: this.jid, stamp: unwrapped.stamp })) {
       if (event.kind === 'message' && !event.message.outgoing && this.roster.isBlocked(event.message.peer)) continue;
       this.chats.apply(event, true);
       if (event.kind !== 'message') continue;
-      if (event.message.archiveId && this.#synced) void this.local.setMeta('lastArchiveId', event.message.archiveId);
+      if (event.message.archiveId && this.#synced) void this.#local.setMeta('lastArchiveId', event.message.archiveId);
       // Receipts and markers answer what reached this device directly; a carbon's sender was answered by our other device.
       if (!event.message.outgoing && unwrapped.message === stanza) this.#acknowledge(message, event.message);
     }
@@ -299,7 +303,7 @@ export class Session extends Emitter<SessionEvents> {
     const item = this.roster.item(message.peer);
     const trusted = item && (item.subscription === 'from' || item.subscription === 'both');
     if (trusted && stanza.getChild('request', NS.RECEIPTS) && stanza.attrs.from && stanza.attrs.id) {
-      void this.connection.send(receiptMessage(stanza.attrs.from, stanza.attrs.id)).catch(() => {});
+      void this.#connection.send(receiptMessage(stanza.attrs.from, stanza.attrs.id)).catch(() => {});
     }
     if (this.chats.activePeer === message.peer && typeof document !== 'undefined' && document.visibilityState === 'visible') {
       this.markDisplayed(message.peer);
@@ -311,7 +315,72 @@ export class Session extends Emitter<SessionEvents> {
     const item = this.roster.item(peer);
     if (!item || (item.subscription !== 'from' && item.subscription !== 'both') || this.status !== 'online') return;
     const last = [...(this.chats.get(peer)?.messages ?? [])].reverse().find((m) => !m.outgoing);
-    if (last?.markable && !last.retracted) void this.connection.send(markerMessage(peer, last.id)).catch(() => {});
+    if (last?.markable && !last.retracted) void this.#connection.send(markerMessage(peer, last.id)).catch(() => {});
+  }
+
+  // -- sending in one-to-one chats (shown at once, sent when online, see Outbox) -----
+
+  send(peer: string, text: string, options: { replyTo?: ChatMessage } = {}): Promise<ChatMessage> {
+    return this.#outbox.send(peer, text, options);
+  }
+
+  correct(peer: string, id: string, text: string): Promise<void> {
+    return this.#outbox.correct(peer, id, text);
+  }
+
+  retract(peer: string, id: string): Promise<void> {
+    return this.#outbox.retract(peer, id);
+  }
+
+  react(peer: string, id: string, emojis: string[]): Promise<void> {
+    return this.#outbox.react(peer, this.jid, id, emojis);
+  }
+
+  /** Uploads a file (sealed when the chat is OMEMO-encrypted and the page is https) and sends its link. */
+  async sendFile(peer: string, file: File, options: { onProgress?(fraction: number): void; signal?: AbortSignal } = {}): Promise<void> {
+    // The aesgcm:// link of a sealed file needs an https:// download URL.
+    const encrypt = this.omemo.peer(peer).mode === 'omemo' && globalThis.location?.protocol === 'https:';
+    const ref = await uploadFile(this.#connection, this.domain, file, { encrypt, ...options });
+    await this.#outbox.send(peer, ref.url, { file: ref });
+  }
+
+  /** XEP-0085 typing notifications: they tell someone we are here, so only to contacts who may see our presence. */
+  setTyping(peer: string, composing: boolean): void {
+    const item = this.roster.item(peer);
+    const trusted = item && (item.subscription === 'from' || item.subscription === 'both');
+    if (this.status !== 'online' || this.roster.isBlocked(peer) || !trusted) return;
+    void this.#connection.send(chatStateMessage(peer, composing ? 'composing' : 'paused')).catch(() => {});
+  }
+
+  // -- the account ------------------------------------------------------------------
+
+  /** The SaltedPassword of the last accepted login (SCRAM), what "stay logged in" keeps instead of the password. */
+  get saltedPassword(): ScramSaltedPassword | null {
+    return this.#connection.saltedPassword;
+  }
+
+  /** Whether `typed` is this account's password, checked on this device against the SaltedPassword (never sent). */
+  isPassword(typed: string): Promise<boolean> {
+    return isAccountPassword(typed, { password: null, saltedPassword: this.saltedPassword });
+  }
+
+  /** XEP-0077: a new password; reconnections use it (the old SaltedPassword is void, a new one follows with the next login). */
+  changePassword(password: string): Promise<void> {
+    return changePassword(this.#connection, this.jid.split('@')[0]!, password);
+  }
+
+  /** XEP-0077: deletes the account on the server; the server then closes the stream. */
+  deleteAccount(): Promise<void> {
+    return deleteAccount(this.#connection);
+  }
+
+  /** XEP-0441: what the server archives for this account. */
+  getArchivePreference(): Promise<ArchivePreference> {
+    return getArchivePreference(this.#connection);
+  }
+
+  setArchivePreference(value: ArchivePreference): Promise<void> {
+    return setArchivePreference(this.#connection, value);
   }
 
   #maybeFetchAvatar(presence: Element): void {
@@ -321,7 +390,7 @@ export class Session extends Emitter<SessionEvents> {
     if (this.#avatarHashes.get(jid) === photo) return;
     this.#avatarHashes.set(jid, photo);
     if (photo === '') return this.roster.setAvatar(jid, undefined);
-    void fetchVcardAvatar(this.connection, jid)
+    void fetchVcardAvatar(this.#connection, jid)
       .then((url) => this.roster.setAvatar(jid, url))
       .catch(() => {});
   }
@@ -344,13 +413,13 @@ export class Session extends Emitter<SessionEvents> {
     if (this.#ended) return;
     this.#ended = true;
     this.#detach();
-    if (forget && this.connection.status === 'online') await this.omemo.retire().catch(() => {});
-    if (this.connection.status === 'online') await this.connection.send(xml('presence', { type: 'unavailable' })).catch(() => {});
-    await this.connection.logout();
+    if (forget && this.#connection.status === 'online') await this.omemo.retire().catch(() => {});
+    if (this.#connection.status === 'online') await this.#connection.send(xml('presence', { type: 'unavailable' })).catch(() => {});
+    await this.#connection.logout();
     if (forget) {
-      await this.local.wipe().catch(() => {});
+      await this.#local.wipe().catch(() => {});
       await this.#omemoStore.destroy().catch(() => {});
     } else await this.#omemoStore.close().catch(() => {});
-    await this.local.close().catch(() => {});
+    await this.#local.close().catch(() => {});
   }
 }

@@ -1,6 +1,8 @@
 import { NS } from '@conexizan/protocol/namespaces';
 import { xml } from '@conexizan/protocol/xml';
 import type { Connection } from './client.ts';
+import type { FileRef } from './model.ts';
+import { sealForUpload } from './omemo/media.ts';
 
 /** Largest file we offer to send; the server's own limit (disco max-file-size) may be lower and is checked there. */
 export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
@@ -19,7 +21,7 @@ export class UploadError extends Error {
 }
 
 /** XEP-0363 §4 slot request to the upload service (our server's domain). */
-export async function requestSlot(connection: Connection, service: string, file: { name: string; size: number; type: string }): Promise<UploadSlot> {
+export async function requestSlot(connection: Pick<Connection, 'iq'>, service: string, file: { name: string; size: number; type: string }): Promise<UploadSlot> {
   let slot;
   try {
     const result = await connection.iq(
@@ -61,4 +63,28 @@ export function putFile(slot: UploadSlot, file: Blob, onProgress: (fraction: num
     signal?.addEventListener('abort', () => request.abort());
     request.send(file);
   });
+}
+
+export interface UploadOptions {
+  /** seal the file for an OMEMO chat (XEP-0454): the server gets only ciphertext, the link carries the key */
+  encrypt: boolean;
+  onProgress?(fraction: number): void;
+  signal?: AbortSignal;
+  /** how the bytes travel (the browser's XMLHttpRequest unless a test says otherwise) */
+  put?: typeof putFile;
+}
+
+/**
+ * Uploads a file for a message (XEP-0363 on `service`, our server's domain):
+ * refuses one that is too large, seals it when asked, asks for a slot and
+ * PUTs it. Returns what the message carries: the link (aesgcm:// for a
+ * sealed file) and what the file is. Rejects with UploadError.
+ */
+export async function uploadFile(connection: Pick<Connection, 'iq'>, service: string, file: File, options: UploadOptions): Promise<FileRef> {
+  if (file.size > MAX_UPLOAD_BYTES) throw new UploadError('too-large');
+  const sealed = options.encrypt ? await sealForUpload(file) : null;
+  const body = sealed?.blob ?? file;
+  const slot = await requestSlot(connection, service, { name: file.name, size: body.size, type: sealed ? 'application/octet-stream' : file.type });
+  await (options.put ?? putFile)(slot, body, options.onProgress ?? (() => {}), options.signal);
+  return { url: sealed ? sealed.link(slot.get) : slot.get, name: file.name, mime: file.type, size: file.size };
 }

@@ -1,9 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AuthError, InvalidUsernameError, openSession, parseServerField, splitAddress, type SavedLogin } from '../session/account.ts';
-import { DiscoveryError, discoverWebSocket } from '../session/discovery.ts';
-import { RegisterError, fetchRegistrationForm } from '../session/register.ts';
-import type { Session } from '../session/session.ts';
+import { AuthError, discoverWebSocket, DiscoveryError, fetchRegistrationForm, InvalidUsernameError, openSession, parseServerField, RegisterError, splitAddress, type SavedLogin, type Session } from '../session/index.ts';
 import { LanguageSelect } from './LanguageSelect.tsx';
 import { minLengthFromRules, passwordStrength } from './password-strength.ts';
 

@@ -1,13 +1,11 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ChatMessage } from '../session/model.ts';
-import { MAX_BODY_CHARS, MessageTooLongError } from '../session/outbox.ts';
-import type { Session } from '../session/session.ts';
-import { chatStateMessage } from '../session/stanzas.ts';
+import { MAX_BODY_CHARS, MessageTooLongError, type ChatMessage, type Session } from '../session/index.ts';
 import { Avatar } from './Avatar.tsx';
 import { ContactDialogs, type ContactDialog } from './ContactDialogs.tsx';
 import { Composer } from './Composer.tsx';
 import { MessageItem, type MessageActions } from './MessageItem.tsx';
+import { useArchivePaging } from './useArchivePaging.ts';
 import { useUploads } from './useUploads.ts';
 import { EncryptionBar } from './encryption/EncryptionBar.tsx';
 
@@ -20,43 +18,11 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [editing, setEditing] = useState<ChatMessage | null>(null);
   const [dialog, setDialog] = useState<ContactDialog | null>(null);
-  const [loading, setLoading] = useState(false);
   const [dragging, setDragging] = useState(false);
-  const log = useRef<HTMLDivElement>(null);
-  const stickToBottom = useRef(true);
-  const heightBefore = useRef<number | null>(null);
   const uploads = useUploads(session, peer);
-
-  const loadOlder = useCallback(async () => {
-    if (loading) return;
-    setLoading(true);
-    heightBefore.current = log.current?.scrollHeight ?? null;
-    try {
-      await session.loadOlder(peer);
-    } catch {
-      // offline or the archive refused: the button stays for another try
-    } finally {
-      setLoading(false);
-    }
-  }, [session, peer, loading]);
-
-  // First open: fill the view from the archive if this device has little.
-  useEffect(() => {
-    if ((session.chats.get(peer)?.messages.length ?? 0) < 20) void loadOlder();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [peer]);
-
-  useLayoutEffect(() => {
-    const el = log.current;
-    if (!el) return;
-    if (heightBefore.current !== null) {
-      // Older messages went in above: keep what the reader was looking at in place.
-      el.scrollTop += el.scrollHeight - heightBefore.current;
-      heightBefore.current = null;
-    } else if (stickToBottom.current) {
-      el.scrollTop = el.scrollHeight;
-    }
-  }, [messages]);
+  const load = useCallback(() => session.loadOlder(peer), [session, peer]);
+  // This device may keep more than the archive: a chat with little on screen asks even when the archive is done.
+  const paging = useArchivePaging({ load, chat: peer, messages, complete: conversation?.historyComplete ?? false, ready: true, fillWhenComplete: true });
 
   useEffect(() => {
     session.markDisplayed(peer);
@@ -76,31 +42,23 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
         setReplyTo(null);
         setEditing(m);
       },
-      retract: (m) => void session.outbox.retract(peer, m.id),
-      react: (m, emojis) => void session.outbox.react(peer, session.jid, m.id, emojis),
+      retract: (m) => void session.retract(peer, m.id),
+      react: (m, emojis) => void session.react(peer, m.id, emojis),
     }),
     [session, peer],
   );
 
   async function send(text: string) {
     try {
-      if (editing) await session.outbox.correct(peer, editing.id, text);
-      else await session.outbox.send(peer, text, { replyTo: replyTo ?? undefined });
+      if (editing) await session.correct(peer, editing.id, text);
+      else await session.send(peer, text, { replyTo: replyTo ?? undefined });
     } catch (error) {
       if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }));
       throw error;
     }
-    stickToBottom.current = true;
+    paging.toBottom();
     setReplyTo(null);
     setEditing(null);
-  }
-
-  function typing(composing: boolean) {
-    // Typing notifications tell someone we are here: only for contacts who may see our presence.
-    const item = session.roster.item(peer);
-    const trusted = item && (item.subscription === 'from' || item.subscription === 'both');
-    if (session.status !== 'online' || blocked || !trusted) return;
-    void session.connection.send(chatStateMessage(peer, composing ? 'composing' : 'paused')).catch(() => {});
   }
 
   return (
@@ -152,19 +110,15 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
         className="log"
         role="log"
         aria-label={t('chat.messages')}
-        ref={log}
+        ref={paging.log}
         tabIndex={0}
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-          if (el.scrollTop < 40 && !conversation?.historyComplete && !loading) void loadOlder();
-        }}
+        onScroll={paging.onScroll}
       >
         {conversation?.historyComplete ? (
           <p className="muted center">{t('chat.noMore')}</p>
         ) : (
-          <button type="button" className="link center" onClick={() => void loadOlder()} disabled={loading}>
-            {loading ? t('chat.loading') : t('chat.loadOlder')}
+          <button type="button" className="link center" onClick={() => void paging.loadOlder()} disabled={paging.loading}>
+            {paging.loading ? t('chat.loading') : t('chat.loadOlder')}
           </button>
         )}
         {messages.map((m) => (
@@ -214,7 +168,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
         draft={conversation?.draft ?? ''}
         onDraft={(text) => session.chats.setDraft(peer, text)}
         onSend={send}
-        onTyping={typing}
+        onTyping={(composing) => session.setTyping(peer, composing)}
         onFiles={(files) => uploads.start(files)}
         replyTo={replyTo}
         editing={editing}

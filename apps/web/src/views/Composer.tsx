@@ -1,7 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ChatMessage } from '../session/model.ts';
-import { MAX_BODY_CHARS } from '../session/outbox.ts';
+import { MAX_BODY_CHARS, type ChatMessage } from '../session/index.ts';
 
 const EMOJI = ['😀', '😂', '😊', '😍', '🤔', '😢', '😮', '👍', '👎', '🙏', '👏', '🎉', '❤️', '🔥', '✅', '☕'];
 

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Session } from '../session/session.ts';
+import type { Session } from '../session/index.ts';
 import { Dialog } from './Dialog.tsx';
 
 export type ContactDialog = 'rename' | 'remove';

@@ -2,12 +2,11 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { parseXml } from '@conexizan/protocol/xml';
 import { i18n } from '../i18n/index.ts';
-import { Session } from '../session/session.ts';
+import { testSession } from '../session/testing.ts';
 import { ContactPanel } from './ContactPanel.tsx';
 
 function setup() {
-  const session = new Session('alice@x', 'x', `t-${crypto.randomUUID()}`);
-  vi.spyOn(session.connection, 'status', 'get').mockReturnValue('online');
+  const { session } = testSession();
   session.roster.setAll([{ jid: 'bob@x', name: 'Bob', subscription: 'both', pending: false, groups: [] }], null);
   session.roster.applyPresence(parseXml('<presence from="bob@x/phone"/>'));
   session.roster.applyPresence(parseXml('<presence from="carol@y" type="subscribe"/>'));

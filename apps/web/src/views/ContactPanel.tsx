@@ -1,7 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { normaliseAddress } from '../session/contacts.ts';
-import type { Session } from '../session/session.ts';
+import { normaliseAddress, type Session } from '../session/index.ts';
 import { Avatar } from './Avatar.tsx';
 import { Dialog } from './Dialog.tsx';
 

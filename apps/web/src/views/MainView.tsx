@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { notifyMessage, titleFor } from '../notifications.ts';
-import type { Session } from '../session/session.ts';
+import type { Session } from '../session/index.ts';
 import { ChatView } from './ChatView.tsx';
 import { ContactPanel } from './ContactPanel.tsx';
 import { RoomPanel } from './rooms/RoomPanel.tsx';

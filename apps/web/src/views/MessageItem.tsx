@@ -1,6 +1,6 @@
 import { memo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ChatMessage } from '../session/model.ts';
+import type { ChatMessage } from '../session/index.ts';
 import { MessageText } from './MessageText.tsx';
 import { MessageSecurityLabel, UndecryptableNotice } from './encryption/MessageSecurity.tsx';
 import { EncryptedFile } from './encryption/EncryptedFile.tsx';

@@ -1,8 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { getArchivePreference, setArchivePreference, type ArchivePreference } from '../session/mam.ts';
-import { changePassword, deleteAccount } from '../session/register.ts';
-import type { Session } from '../session/session.ts';
+import type { ArchivePreference, Session } from '../session/index.ts';
 import { Dialog } from './Dialog.tsx';
 import { LanguageSelect } from './LanguageSelect.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
@@ -63,14 +61,14 @@ function ArchiveSettings({ session }: { session: Session }) {
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
   const name = useId();
   useEffect(() => {
-    getArchivePreference(session.connection).then(setValue, () => setValue('always'));
+    session.getArchivePreference().then(setValue, () => setValue('always'));
   }, [session]);
   async function choose(next: ArchivePreference) {
     const before = value;
     setValue(next);
     setNote(null);
     try {
-      await setArchivePreference(session.connection, next);
+      await session.setArchivePreference(next);
       setNote({ ok: true, text: t('settings.saved') });
     } catch (e) {
       setValue(before);
@@ -112,7 +110,7 @@ function PasswordSettings({ session, onChanged }: { session: Session; onChanged(
     if (first !== second) return setNote({ ok: false, text: t('settings.passwordMismatch') });
     if ([...first].length < 8) return setNote({ ok: false, text: t('auth.errors.tooShort', { min: 8 }) });
     try {
-      await changePassword(session.connection, session.jid.split('@')[0]!, first);
+      await session.changePassword(first);
       onChanged(first);
       setFirst('');
       setSecond('');
@@ -157,7 +155,7 @@ function DeleteAccount({ session, checkPassword, onDeleted }: { session: Session
     // A second look before the irreversible step: the account's password, checked on this device.
     if (!(await checkPassword(typed))) return setError(t('settings.wrongPassword'));
     try {
-      await deleteAccount(session.connection);
+      await session.deleteAccount();
       onDeleted();
     } catch (err) {
       setError(t('auth.errors.other', { text: (err as Error).message }));

@@ -1,8 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Session } from '../session/session.ts';
-import { MAX_UPLOAD_BYTES, UploadError, putFile, requestSlot } from '../session/upload.ts';
-import { sealForUpload } from '../session/omemo/media.ts';
+import { UploadError, type Session } from '../session/index.ts';
 
 export interface UploadItem {
   id: string;
@@ -44,14 +42,8 @@ export function useUploads(session: Session, peer: string) {
         setItems((list) => [...list, { id, name: file.name, progress: 0, preview }]);
         void (async () => {
           try {
-            if (file.size > MAX_UPLOAD_BYTES) throw new UploadError('too-large');
-            // In an OMEMO chat the server gets only ciphertext (XEP-0454); the aesgcm:// link needs an https:// download URL.
-            const sealed = session.omemo.peer(peer).mode === 'omemo' && globalThis.location?.protocol === 'https:' ? await sealForUpload(file) : null;
-            const body = sealed?.blob ?? file;
-            const slot = await requestSlot(session.connection, session.domain, { name: file.name, size: body.size, type: sealed ? 'application/octet-stream' : file.type });
-            await putFile(slot, body, (p) => patch(id, { progress: p }), controller.signal);
-            const url = sealed ? sealed.link(slot.get) : slot.get;
-            await session.outbox.send(peer, url, { file: { url, name: file.name, mime: file.type, size: file.size } });
+            // In an OMEMO chat the server gets only ciphertext (XEP-0454): the session layer decides.
+            await session.sendFile(peer, file, { onProgress: (p) => patch(id, { progress: p }), signal: controller.signal });
             dismiss(id);
           } catch (error) {
             if (controller.signal.aborted) return dismiss(id);

@@ -1,3 +1,4 @@
+import { tryParseJid } from '@conexizan/protocol/jid';
 import { NS } from '@conexizan/protocol/namespaces';
 import { xml } from '@conexizan/protocol/xml';
 import type { Connection } from '../client.ts';
@@ -45,4 +46,13 @@ export class RoomDirectory {
     const name = info?.getChild('query', NS.DISCO_INFO)?.getChildren('identity').find((i) => i.attrs.category === 'conference')?.attrs.name;
     return name ? name.slice(0, 200) : null;
   }
+}
+
+/** A room address from what was typed: a full address, or a bare name on our own group chat service. */
+export function roomAddress(input: string, service: string | null): string | null {
+  const text = input.trim();
+  if (!text) return null;
+  const jid = tryParseJid(text.includes('@') ? text : service ? `${text.toLowerCase().replace(/\s+/g, '-')}@${service}` : '');
+  if (!jid || !jid.local || jid.resource) return null;
+  return jid.toString();
 }

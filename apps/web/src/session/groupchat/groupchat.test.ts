@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NS } from '@conexizan/protocol/namespaces';
 import { parseXml, xml, type Element } from '@conexizan/protocol/xml';
 import type { Connection } from '../client.ts';
@@ -260,5 +260,44 @@ describe('GroupChats', () => {
     expect(room.messages.map((m) => [m.body, m.archiveId, m.nick])).toEqual([['older', 's1', 'Bob'], ['newest', 's9', 'Bob']]);
     expect(room.historyComplete).toBe(true);
     expect(room.unread).toBe(1);
+  });
+
+  it('sends a file to the room: a slot from our server, the upload, then a message whose body is the link', async () => {
+    const { chats, sent, iqs, feed, answers } = setup();
+    const joined = chats.join(ROOM, 'Alice');
+    feed(occupant('Alice', { codes: [110] }));
+    await joined;
+    answers.push({
+      match: (payload) => payload.getNS() === NS.HTTP_UPLOAD,
+      reply: () => xml('iq', { type: 'result' }, xml('slot', { xmlns: NS.HTTP_UPLOAD }, xml('put', { url: 'https://x/up/1/plan.pdf' }), xml('get', { url: 'https://x/files/1/plan.pdf' }))),
+    });
+    const uploaded: { url: string; body: unknown }[] = [];
+    // The browser's upload, as putFile drives it.
+    class FakeRequest {
+      status = 0;
+      upload = { onprogress: null };
+      onload: (() => void) | null = null;
+      #url = '';
+      open(_method: string, url: string) {
+        this.#url = url;
+      }
+      setRequestHeader() {}
+      send(body: unknown) {
+        uploaded.push({ url: this.#url, body });
+        this.status = 201;
+        setTimeout(() => this.onload?.(), 0);
+      }
+    }
+    vi.stubGlobal('XMLHttpRequest', FakeRequest);
+    try {
+      await chats.sendFile(ROOM, new File(['the plan'], 'plan.pdf', { type: 'application/pdf' }));
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(iqs.find((i) => i.payload.getNS() === NS.HTTP_UPLOAD)?.to).toBe('x');
+    expect(uploaded.map((u) => u.url)).toEqual(['https://x/up/1/plan.pdf']);
+    const out = sent[sent.length - 1]!;
+    expect([out.attrs.type, out.getChildText('body'), out.getChild('x', NS.OOB)?.getChildText('url')]).toEqual(['groupchat', 'https://x/files/1/plan.pdf', 'https://x/files/1/plan.pdf']);
+    expect(chats.store.get(ROOM)!.messages.at(-1)!.file).toEqual({ url: 'https://x/files/1/plan.pdf', name: 'plan.pdf', mime: 'application/pdf', size: 8 });
   });
 });

@@ -27,6 +27,7 @@ import { Emitter } from '../events.ts';
 import type { FileRef } from '../model.ts';
 import { MAX_BODY_CHARS, MessageTooLongError } from '../outbox.ts';
 import { parseMessage, reactionsMessage, retractionMessage } from '../stanzas.ts';
+import { uploadFile } from '../upload.ts';
 import { Bookmarks } from './bookmarks.ts';
 import { RoomDirectory } from './directory.ts';
 import { RoomModeration } from './moderation.ts';
@@ -82,7 +83,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   constructor(
     private readonly connection: Connection,
     private readonly self: string,
-    domain: string,
+    private readonly domain: string,
     private readonly archive: Pick<ArchiveQueries, 'query'>,
   ) {
     super();
@@ -345,6 +346,12 @@ export class GroupChats extends Emitter<GroupChatEvents> {
       this.store.setState(room, id, 'failed');
       throw error;
     }
+  }
+
+  /** XEP-0363 as in one-to-one chats (never sealed: a room is not end-to-end encrypted): upload, then a message whose body is the link. */
+  async sendFile(room: string, file: File): Promise<void> {
+    const ref = await uploadFile(this.connection, this.domain, file, { encrypt: false });
+    await this.send(room, ref.url, { file: ref });
   }
 
   /** XEP-0045 §7.5: a private message to one occupant, shown in the room's log marked as private. */

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import '../../i18n/index.ts';
-import { sealForUpload } from '../../session/omemo/media.ts';
+import { sealForUpload } from '../../session/testing.ts';
 import { EncryptedFile } from './EncryptedFile.tsx';
 
 afterEach(() => vi.unstubAllGlobals());

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FileRef } from '../../session/model.ts';
-import { openEncryptedFile } from '../../session/omemo/media.ts';
+import { openEncryptedFile, type FileRef } from '../../session/index.ts';
 
 const IMAGE = /\.(png|jpe?g|gif|webp|avif)$/i;
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Session } from '../../session/session.ts';
+import type { Session } from '../../session/index.ts';
 import { DevicesDialog } from './DevicesDialog.tsx';
 
 /**

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { ChatMessage } from '../../session/model.ts';
+import type { ChatMessage } from '../../session/index.ts';
 
 /** The protection of one message, in words (a lock alone would not reach a screen reader). */
 export function MessageSecurityLabel({ message }: { message: ChatMessage }) {

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { DeviceInfo } from '@conexizan/crypto/omemo';
-import type { Session } from '../../session/session.ts';
+import type { DeviceInfo, Session } from '../../session/index.ts';
 import { FingerprintQr } from './FingerprintQr.tsx';
 
 /** Settings: this browser's OMEMO device and fingerprint, and the account's other devices, which can be removed. */

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { i18n } from '../../i18n/index.ts';
-import { MucJoinError } from '../../session/groupchat/groupchat.ts';
+import { MucJoinError } from '../../session/index.ts';
 import { roomProblem } from './errors.ts';
 import './i18n.ts';
-import { roomAddress } from './JoinRoomDialog.tsx';
 
-describe('joining a room', () => {
-  it('takes a full address, or a name on our own service', () => {
-    expect(roomAddress('Team@Conference.Example.org', 'conference.x')).toBe('team@conference.example.org');
-    expect(roomAddress('  Team Friday ', 'conference.x')).toBe('team-friday@conference.x');
-    expect(roomAddress('team', null)).toBeNull();
-    expect(roomAddress('room@conference.x/nick', 'conference.x')).toBeNull();
-    expect(roomAddress('', 'conference.x')).toBeNull();
-  });
-
+describe('a room’s refusals', () => {
   it('explains the room’s refusals in a sentence, in both languages', async () => {
     await i18n.changeLanguage('en');
     expect(roomProblem(i18n.t, new MucJoinError('registration-required'))).toBe('Only members may enter this group. Ask one of its owners to invite you.');

@@ -1,19 +1,8 @@
-import { tryParseJid } from '@conexizan/protocol/jid';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CreateKind } from '../../session/groupchat/groupchat.ts';
-import type { Session } from '../../session/session.ts';
+import { roomAddress, type CreateKind, type Session } from '../../session/index.ts';
 import { Dialog } from '../Dialog.tsx';
 import { roomProblem } from './errors.ts';
-
-/** A room address from what was typed: a full address, or a bare name on our own group chat service. */
-export function roomAddress(input: string, service: string | null): string | null {
-  const text = input.trim();
-  if (!text) return null;
-  const jid = tryParseJid(text.includes('@') ? text : service ? `${text.toLowerCase().replace(/\s+/g, '-')}@${service}` : '');
-  if (!jid || !jid.local || jid.resource) return null;
-  return jid.toString();
-}
 
 interface Props {
   session: Session;

@@ -1,6 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { Occupant, Room } from '../../session/groupchat/rooms.ts';
-import type { Session } from '../../session/session.ts';
+import type { Occupant, Room, Session } from '../../session/index.ts';
 
 const ROLE_ORDER = { moderator: 0, participant: 1, visitor: 2, none: 3 } as const;
 

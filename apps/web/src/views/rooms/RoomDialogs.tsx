@@ -1,9 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { normaliseAddress } from '../../session/contacts.ts';
-import type { RoomSettings } from '@conexizan/protocol/muc';
-import type { Room } from '../../session/groupchat/rooms.ts';
-import type { Session } from '../../session/session.ts';
+import { normaliseAddress, type Room, type RoomSettings, type Session } from '../../session/index.ts';
 import { Dialog } from '../Dialog.tsx';
 import { roomProblem } from './errors.ts';
 

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Session } from '../../session/session.ts';
+import type { Session } from '../../session/index.ts';
 import { JoinRoomDialog } from './JoinRoomDialog.tsx';
 import './i18n.ts';
 import './rooms.css';

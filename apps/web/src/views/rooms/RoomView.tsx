@@ -1,11 +1,9 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { RoomMessage } from '../../session/groupchat/rooms.ts';
-import { MAX_BODY_CHARS, MessageTooLongError } from '../../session/outbox.ts';
-import type { Session } from '../../session/session.ts';
-import { MAX_UPLOAD_BYTES, UploadError, putFile, requestSlot } from '../../session/upload.ts';
+import { MAX_BODY_CHARS, MessageTooLongError, type RoomMessage, type Session } from '../../session/index.ts';
 import { Composer } from '../Composer.tsx';
 import { MessageItem, type MessageActions } from '../MessageItem.tsx';
+import { useArchivePaging } from '../useArchivePaging.ts';
 import { roomProblem } from './errors.ts';
 import { OccupantList } from './OccupantList.tsx';
 import { RoomDialogs, type RoomDialog } from './RoomDialogs.tsx';
@@ -21,40 +19,12 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
   const [editing, setEditing] = useState<RoomMessage | null>(null);
   const [dialog, setDialog] = useState<RoomDialog | null>(null);
   const [showMembers, setShowMembers] = useState(false);
-  const [loading, setLoading] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
   const [privateTo, setPrivateTo] = useState<string | null>(null);
-  const log = useRef<HTMLDivElement>(null);
-  const stickToBottom = useRef(true);
-  const heightBefore = useRef<number | null>(null);
-
-  const loadOlder = useCallback(async () => {
-    if (loading) return;
-    setLoading(true);
-    heightBefore.current = log.current?.scrollHeight ?? null;
-    try {
-      await chats.loadOlder(jid);
-    } catch {
-      // no archive, or offline: the button stays for another try
-    } finally {
-      setLoading(false);
-    }
-  }, [chats, jid, loading]);
-
-  useEffect(() => {
-    if (room?.state === 'joined' && messages.length < 20 && !room.historyComplete) void loadOlder();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [jid, room?.state]);
-
-  useLayoutEffect(() => {
-    const el = log.current;
-    if (!el) return;
-    if (heightBefore.current !== null) {
-      el.scrollTop += el.scrollHeight - heightBefore.current;
-      heightBefore.current = null;
-    } else if (stickToBottom.current) el.scrollTop = el.scrollHeight;
-  }, [messages]);
+  const load = useCallback(() => chats.loadOlder(jid), [chats, jid]);
+  const joined = room?.state === 'joined';
+  const paging = useArchivePaging({ load, chat: jid, messages, complete: room?.historyComplete ?? false, ready: joined });
 
   const act = useCallback(
     (action: () => Promise<unknown>) => {
@@ -98,7 +68,7 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
       if (session.status !== 'online') throw new Error(t('rooms.errors.offline'));
       throw new Error(room?.state === 'joined' ? roomProblem(t, error) : t('rooms.view.notJoined'));
     }
-    stickToBottom.current = true;
+    paging.toBottom();
     setReplyTo(null);
     setEditing(null);
     setDraft('');
@@ -169,19 +139,15 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
           className="log"
           role="log"
           aria-label={t('rooms.view.messages')}
-          ref={log}
+          ref={paging.log}
           tabIndex={0}
-          onScroll={(e) => {
-            const el = e.currentTarget;
-            stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-            if (el.scrollTop < 40 && !room.historyComplete && !loading && room.state === 'joined') void loadOlder();
-          }}
+          onScroll={paging.onScroll}
         >
           {room.historyComplete ? (
             <p className="muted center">{t('chat.noMore')}</p>
           ) : (
-            <button type="button" className="link center" onClick={() => void loadOlder()} disabled={loading || room.state !== 'joined'}>
-              {loading ? t('chat.loading') : t('chat.loadOlder')}
+            <button type="button" className="link center" onClick={() => void paging.loadOlder()} disabled={paging.loading || !joined}>
+              {paging.loading ? t('chat.loading') : t('chat.loadOlder')}
             </button>
           )}
           {messages.map((m) => (
@@ -226,7 +192,7 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
         onSend={send}
         onTyping={() => {}}
         onFiles={(files) => {
-          for (const file of files) act(() => uploadToRoom(session, jid, file));
+          for (const file of files) act(() => chats.sendFile(jid, file));
         }}
         replyTo={replyTo}
         editing={editing}
@@ -238,12 +204,4 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
       {dialog && <RoomDialogs which={dialog} session={session} room={room} onClose={() => setDialog(null)} />}
     </main>
   );
-}
-
-/** XEP-0363 as in one-to-one chats: upload, then a message whose body is the link (XEP-0066 marks it as a file). */
-async function uploadToRoom(session: Session, room: string, file: File): Promise<void> {
-  if (file.size > MAX_UPLOAD_BYTES) throw new UploadError('too-large');
-  const slot = await requestSlot(session.connection, session.domain, { name: file.name, size: file.size, type: file.type });
-  await putFile(slot, file, () => {});
-  await session.groupchats.send(room, slot.get, { file: { url: slot.get, name: file.name, mime: file.type, size: file.size } });
 }

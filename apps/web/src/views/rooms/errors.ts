@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { MucJoinError } from '../../session/groupchat/groupchat.ts';
+import { MucJoinError } from '../../session/index.ts';
 
 const KNOWN = new Set([
   'conflict', 'not-authorized', 'registration-required', 'forbidden', 'service-unavailable', 'item-not-found', 'not-allowed', 'not-acceptable',

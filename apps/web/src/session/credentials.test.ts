@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScramClientSession, ScramServerSession, deriveScramCredentials } from '@conexizan/crypto/scram';
-import { isAccountPassword, savedLogin, saveLogin } from './account.ts';
+import { isAccountPassword, savedLogin, saveLogin } from './credentials.ts';
 
 const LOGIN = { jid: 'alice@example.org', domain: 'example.org', username: 'alice', service: 'wss://example.org/xmpp-websocket' };
 const PASSWORD = 'correct horse battery staple';

@@ -1,0 +1,81 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type UIEvent } from 'react';
+
+/** How close to an edge of the log (in pixels) counts as being there. */
+const EDGE = 40;
+/** Fewer messages than this on opening: fetch older ones at once. */
+const FILL = 20;
+
+interface Options {
+  /** loads older messages (one-to-one: this device, then the archive; a room: its archive) */
+  load(): Promise<unknown>;
+  /** the chat on screen: a new one starts again at the bottom and fills itself */
+  chat: string;
+  messages: readonly unknown[];
+  /** the archive has nothing older */
+  complete: boolean;
+  /** loading is possible now (a room: we are in it); a change to true fills the view again */
+  ready: boolean;
+  /** on opening, fill the view although the archive said it is complete (one-to-one chats: this device may have more) */
+  fillWhenComplete?: boolean;
+}
+
+/**
+ * Paging back through a chat's history, the same in every chat view: older
+ * messages load when the log is scrolled to its top (or the button is
+ * pressed), once at a time; the view stays on what the reader was looking at
+ * when they go in above; new messages keep the log at the bottom while the
+ * reader is there. A chat opened with few messages fills itself at once.
+ */
+export function useArchivePaging({ load, chat, messages, complete, ready, fillWhenComplete = false }: Options) {
+  const [loading, setLoading] = useState(false);
+  const log = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const heightBefore = useRef<number | null>(null);
+
+  const loadOlder = useCallback(async () => {
+    if (loading) return;
+    setLoading(true);
+    heightBefore.current = log.current?.scrollHeight ?? null;
+    try {
+      await load();
+    } catch {
+      // offline, or no archive: the button stays for another try
+    } finally {
+      setLoading(false);
+    }
+  }, [load, loading]);
+
+  useEffect(() => {
+    if (ready && messages.length < FILL && (fillWhenComplete || !complete)) void loadOlder();
+    // Only when another chat opens or becomes ready, not on every new message.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [chat, ready]);
+
+  useLayoutEffect(() => {
+    const el = log.current;
+    if (!el) return;
+    if (heightBefore.current !== null) {
+      // Older messages went in above: keep what the reader was looking at in place.
+      el.scrollTop += el.scrollHeight - heightBefore.current;
+      heightBefore.current = null;
+    } else if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [messages]);
+
+  const onScroll = useCallback(
+    (e: UIEvent<HTMLDivElement>) => {
+      const el = e.currentTarget;
+      atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE;
+      if (el.scrollTop < EDGE && !complete && !loading && ready) void loadOlder();
+    },
+    [complete, loading, ready, loadOlder],
+  );
+
+  /** After sending: follow the conversation down again. */
+  const toBottom = useCallback(() => {
+    atBottom.current = true;
+  }, []);
+
+  return { log, loading, loadOlder, onScroll, toBottom };
+}
