@@ -3,8 +3,9 @@
 set -euo pipefail
 # prosody + lua-unbound: the federation peer; chromium: the web client end-to-end tests;
 # python3-omemo + oldmemo (+ xmlschema for its etree helpers): the independent OMEMO implementation;
-# openssl: the throwaway CA of the federation tests (certificate authentication between servers).
-packages=(python3-slixmpp python3-aiohttp coturn prosody prosody-modules lua-unbound chromium fonts-dejavu-core python3-omemo python3-oldmemo python3-xmlschema openssl)
+# openssl: the throwaway CA of the federation tests (certificate authentication between servers);
+# go-sendxmpp: a one-shot client that sends a newline between the XML declaration and the stream header.
+packages=(python3-slixmpp python3-aiohttp coturn prosody prosody-modules lua-unbound chromium fonts-dejavu-core python3-omemo python3-oldmemo python3-xmlschema openssl go-sendxmpp)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

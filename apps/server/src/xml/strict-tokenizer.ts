@@ -12,17 +12,27 @@ import { SaxesParser } from 'saxes';
  */
 class SaxesTokenizer extends EventEmitter {
   readonly #saxes = new SaxesParser({ xmlns: true, position: false });
+  #open = 0;
 
   constructor() {
     super();
     this.#saxes.on('opentag', (tag) => {
+      this.#open++;
       const attrs: Record<string, string> = {};
       for (const [name, attribute] of Object.entries(tag.attributes)) attrs[name] = attribute.value;
       this.emit('startElement', tag.name, attrs);
     });
     // Self-closing tags get a closetag event too.
-    this.#saxes.on('closetag', (tag) => this.emit('endElement', tag.name));
-    this.#saxes.on('text', (text) => this.emit('text', text));
+    this.#saxes.on('closetag', (tag) => {
+      this.#open--;
+      this.emit('endElement', tag.name);
+    });
+    // XML 1.0 allows whitespace between the declaration and the root (go-sendxmpp
+    // sends a newline there); @xmpp/xml's Parser would call any text before
+    // the root an error. Other text outside the root is refused by saxes itself.
+    this.#saxes.on('text', (text) => {
+      if (this.#open > 0) this.emit('text', text);
+    });
     this.#saxes.on('cdata', (text) => this.emit('text', text));
     this.#saxes.on('error', (error) => this.emit('error', error));
   }
