@@ -166,8 +166,9 @@ export class BoshConnection implements ClientConnection {
     }
   }
 
-  openStream(): void {
+  openStream(_attrs: unknown, features?: Element): void {
     // The session creation response (or the restart response) is the stream header.
+    if (features) this.send(features);
   }
 
   send(element: Element): void {
@@ -201,6 +202,12 @@ export class BoshConnection implements ClientConnection {
   async startTls(): Promise<void> {
     throw new Error('STARTTLS is not available over BOSH');
   }
+
+  holdInput(): void {
+    // Each message is parsed on its own, and its elements are handled in order.
+  }
+
+  releaseInput(): void {}
 
   restartStream(): void {
     // The client's next body carries xmpp:restart='true'.

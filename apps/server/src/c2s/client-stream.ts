@@ -108,7 +108,20 @@ export class ClientStream implements SessionHandle {
     this.#core.metrics.connections.inc({ transport: connection.transport });
     connection.setEvents({
       streamStart: (attrs, name) => this.#enqueue(() => this.#onStreamStart(attrs, name)),
-      element: (element) => this.#enqueue(() => this.#onElement(element)),
+      element: (element) => {
+        // Before authentication each element is answered before the next is parsed: a stream
+        // restart pipelined behind <auth/> belongs to the stream after the outcome (tsung sends it
+        // so), and plaintext behind <starttls/> is dropped, never parsed.
+        const hold = this.#username === null;
+        if (hold) connection.holdInput();
+        this.#enqueue(async () => {
+          try {
+            await this.#onElement(element);
+          } finally {
+            if (hold) connection.releaseInput();
+          }
+        });
+      },
       streamEnd: () => this.#enqueue(async () => this.close()),
       error: (condition, text) => this.closeWithError(condition as StreamErrorCondition, text),
       closed: () => {
@@ -234,18 +247,28 @@ export class ClientStream implements SessionHandle {
     if (this.#stage === 'closed') return;
     const domain = this.#core.domain;
     this.#lang = sanitizeLang(attrs['xml:lang']);
-    this.#conn.openStream({ id: randomBytes(12).toString('base64url'), from: domain, to: undefined, lang: this.#lang });
+    const header = { id: randomBytes(12).toString('base64url'), from: domain, to: undefined, lang: this.#lang };
+    const refusal = this.#checkHeader(attrs, name);
+    if (refusal) {
+      // The stream error lives in a stream of our own (RFC 6120 §4.9.1.1).
+      this.#conn.openStream(header);
+      return this.closeWithError(...refusal);
+    }
+    this.#conn.openStream(header, this.#features());
+  }
+
+  #checkHeader(attrs: Record<string, string>, name: string): [StreamErrorCondition, string] | null {
     const ws = this.#conn.transport === 'ws' || this.#conn.transport === 'wss';
     // RFC 7395: over WebSocket the header is an <open/> element, checked by the framing.
     const problem = ws ? null : streamHeaderProblem(name, attrs, NS.CLIENT);
-    if (problem) return this.closeWithError(problem.condition, problem.text);
-    if (!/^1\.\d+$/.test(attrs.version ?? '')) return this.closeWithError('unsupported-version', 'XMPP 1.0 is required');
+    if (problem) return [problem.condition, problem.text];
+    if (!/^1\.\d+$/.test(attrs.version ?? '')) return ['unsupported-version', 'XMPP 1.0 is required'];
     const to = tryParseJid(attrs.to);
-    if (!to || to.toString() !== domain) return this.closeWithError('host-unknown', `this server hosts ${domain}`);
-    this.#sendFeatures();
+    if (!to || to.toString() !== this.#core.domain) return ['host-unknown', `this server hosts ${this.#core.domain}`];
+    return null;
   }
 
-  #sendFeatures(): void {
+  #features(): Element {
     const features: Element[] = [];
     const secure = this.#conn.secure;
     if (this.#stage === 'header' || this.#stage === 'tls' || this.#stage === 'auth') {
@@ -262,7 +285,7 @@ export class ClientStream implements SessionHandle {
       features.push(xml('bind', { xmlns: NS.BIND }), xml('session', { xmlns: NS.SESSION }, xml('optional')));
       features.push(...this.#core.features.streamFeatures({ stage: 'post-auth', secure, authenticated: true }));
     }
-    this.#conn.send(xml('stream:features', {}, ...features));
+    return xml('stream:features', {}, ...features);
   }
 
   async #onElement(element: Element): Promise<void> {

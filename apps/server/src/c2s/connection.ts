@@ -35,8 +35,8 @@ export interface ClientConnection {
   /** channel binding types this connection can give (RFC 9266, RFC 5929) */
   channelBindingTypes(): string[];
   channelBinding(type: string): Uint8Array | null;
-  /** sends the stream header (or WebSocket <open/>) answering the client's */
-  openStream(attrs: { id: string; from: string; to?: string; lang: string }): void;
+  /** sends the stream header (or WebSocket <open/>) answering the client's, and the features in the same write */
+  openStream(attrs: { id: string; from: string; to?: string; lang: string }, features?: Element): void;
   send(element: Element): void;
   /** sends the stream error if given, closes the stream and the connection */
   close(error?: Element): void;
@@ -44,6 +44,13 @@ export interface ClientConnection {
   startTls(): Promise<void>;
   /** after SASL success: the client opens a new stream on the same connection */
   restartStream(): void;
+  /**
+   * Stops parsing after the element just reported, keeping what follows
+   * for releaseInput() (transports whose messages are parsed one by one
+   * need do nothing).
+   */
+  holdInput(): void;
+  releaseInput(): void;
   setEvents(events: ConnectionEvents): void;
   /** the stream that currently drives this connection (it changes when a session is resumed) */
   owner: { closeWithError(condition: StreamErrorCondition, text?: string): void; readonly ended: Promise<void> } | null;

@@ -72,8 +72,9 @@ export class TcpConnection implements ClientConnection {
     return this.#socket instanceof TLSSocket ? channelBinding(this.#socket, type) : null;
   }
 
-  openStream(attrs: { id: string; from: string; to?: string; lang: string }): void {
-    this.#write(streamHeader({ xmlns: NS.CLIENT, ...attrs }));
+  openStream(attrs: { id: string; from: string; to?: string; lang: string }, features?: Element): void {
+    // One write, so one TLS record: a client that takes any packet as the answer (tsung) sees the features with the header.
+    this.#write(streamHeader({ xmlns: NS.CLIENT, ...attrs }) + (features?.toString() ?? ''));
     this.#streamOpen = true;
   }
 
@@ -102,6 +103,8 @@ export class TcpConnection implements ClientConnection {
   }
 
   async startTls(): Promise<void> {
+    // Plaintext sent behind <starttls/> is never parsed (STARTTLS command injection).
+    this.#parser.discardHeld();
     const plain = this.#socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
@@ -121,6 +124,14 @@ export class TcpConnection implements ClientConnection {
   restartStream(): void {
     this.#streamOpen = false;
     this.#parser.reset();
+  }
+
+  holdInput(): void {
+    this.#parser.pause();
+  }
+
+  releaseInput(): void {
+    this.#parser.resume();
   }
 
   #attach(socket: Socket): void {

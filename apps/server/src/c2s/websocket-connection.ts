@@ -72,8 +72,10 @@ export class WebSocketConnection implements ClientConnection {
     return null;
   }
 
-  openStream(attrs: { id: string; from: string; to?: string; lang: string }): void {
+  openStream(attrs: { id: string; from: string; to?: string; lang: string }, features?: Element): void {
     this.#sendRaw(xml('open', { xmlns: NS.FRAMING, id: attrs.id, from: attrs.from, ...(attrs.to ? { to: attrs.to } : {}), version: '1.0', 'xml:lang': attrs.lang }).toString());
+    // RFC 7395 §3.3.3: every element is a message of its own.
+    if (features) this.send(features);
   }
 
   send(element: Element): void {
@@ -105,6 +107,12 @@ export class WebSocketConnection implements ClientConnection {
   async startTls(): Promise<void> {
     throw new Error('STARTTLS is not available over WebSocket');
   }
+
+  holdInput(): void {
+    // Each message is parsed on its own, and its elements are handled in order.
+  }
+
+  releaseInput(): void {}
 
   restartStream(): void {
     // Nothing to reset: every WebSocket message is parsed on its own.

@@ -37,6 +37,10 @@ export class StreamParser {
   #scanner!: RestrictedXmlScanner;
   #bytesSinceElement = 0;
   #failed = false;
+  #paused = false;
+  /** input that arrived while paused, parsed on resume() */
+  #held = '';
+  #heldBytes = 0;
 
   constructor(events: StreamParserEvents, limits: StreamParserLimits) {
     this.#events = events;
@@ -44,7 +48,7 @@ export class StreamParser {
     this.reset();
   }
 
-  /** A new stream starts on the same connection (after STARTTLS or SASL). */
+  /** A new stream starts on the same connection (after STARTTLS or SASL). Input held by pause() is kept for it. */
   reset(): void {
     this.#scanner = new RestrictedXmlScanner(this.#limits.maxDepth ?? MAX_DEPTH);
     this.#bytesSinceElement = 0;
@@ -62,9 +66,44 @@ export class StreamParser {
     this.#parser = parser;
   }
 
+  /**
+   * Stops parsing right after the top-level element being reported (call it
+   * from the `element` event): whatever follows is kept unparsed until
+   * resume(). A client that pipelines its stream restart behind <auth/>
+   * thus has the restart parsed by the stream that follows the SASL
+   * outcome, not by the one that is ending.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    const held = this.#held;
+    this.#held = '';
+    this.#heldBytes = 0;
+    if (held) this.write(held);
+  }
+
+  /**
+   * Forgets held input: after <starttls/>, plaintext sent behind it must
+   * never be taken as part of the encrypted stream (STARTTLS command
+   * injection, CVE-2011-0411 and its kin).
+   */
+  discardHeld(): void {
+    this.#held = '';
+    this.#heldBytes = 0;
+    this.#paused = false;
+  }
+
   write(text: string): void {
     let from = 0;
     while (from < text.length && !this.#failed) {
+      if (this.#paused) {
+        this.#hold(text.slice(from));
+        return;
+      }
       const event = this.#scanner.next(text, from);
       if (event?.kind === 'violation') {
         if (event.violation === 'depth') this.#fail('policy-violation', `elements nested more than ${this.#limits.maxDepth ?? MAX_DEPTH} levels deep`);
@@ -94,6 +133,13 @@ export class StreamParser {
     if (root && root.children.length > 0) root.children = [];
     // The size limit is per top-level element; keepalives between elements do not add up.
     if (this.#scanner.betweenElements) this.#bytesSinceElement = 0;
+  }
+
+  #hold(text: string): void {
+    this.#held += text;
+    this.#heldBytes += Buffer.byteLength(text);
+    // Held input is bounded like a stanza (connections also count it against their own limits).
+    if (this.#heldBytes > this.#limits.maxStanzaBytes) this.#fail('policy-violation', `more than ${this.#limits.maxStanzaBytes} bytes sent ahead`);
   }
 
   #fail(condition: StreamParserErrorCondition, text: string): void {
