@@ -29,6 +29,24 @@ describe('service discovery (XEP-0030) and capabilities (XEP-0115)', () => {
     expect(unknown.getChild('error')!.getChild('item-not-found')).toBeDefined();
   });
 
+  it('shows private storage on the domain, where poezio looks for bookmark storage', async () => {
+    const claudio = await h.connect('claudio', 'p');
+    const domain = parseDiscoInfo((await claudio.query(info('localhost'))).getChild('query', NS.DISCO_INFO)!);
+    expect(domain.features).toContain('jabber:iq:private');
+  });
+
+  it('shows MAM on one of the domain\'s items (the group chat service), where profanity looks before asking for history', async () => {
+    const claudio = await h.connect('claudio', 'm');
+    const items = (await claudio.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_ITEMS })))).getChild('query', NS.DISCO_ITEMS)!;
+    const withMam: string[] = [];
+    for (const item of items.getChildren('item')) {
+      const reply = await claudio.query(info(item.attrs.jid as string));
+      const query = reply.getChild('query', NS.DISCO_INFO);
+      if (query && parseDiscoInfo(query).features.includes('urn:xmpp:mam:2')) withMam.push(item.attrs.jid as string);
+    }
+    expect(withMam).toContain('conference.localhost');
+  });
+
   it('describes accounts, but not accounts that do not exist', async () => {
     const claudio = await h.connect('claudio', 'b');
     const own = parseDiscoInfo((await claudio.query(info('claudio@localhost'))).getChild('query', NS.DISCO_INFO)!);

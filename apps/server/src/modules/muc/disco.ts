@@ -14,7 +14,9 @@ const MAX_VCARD_CHARS = 128 * 1024;
 export function serviceInfo(svc: MucService): Element {
   return discoInfoResult({
     identities: [{ category: 'conference', type: 'text', name: svc.settings.name }],
-    features: [NS.MUC, NS.DISCO_INFO, NS.DISCO_ITEMS, NS.MUC_UNIQUE],
+    // The service's rooms keep archives (XEP-0313); profanity asks for group chat history only
+    // when it finds MAM in the disco#info of one of the server's items, as Prosody's MUC shows it.
+    features: [NS.MUC, NS.DISCO_INFO, NS.DISCO_ITEMS, NS.MUC_UNIQUE, NS.MAM],
   });
 }
 

@@ -25,7 +25,9 @@ export const privateStorage: ServerModule = {
   name: 'private-storage',
   implements: ['XEP-0049'],
   setup(ctx) {
+    // On the account as XEP-0049 has it, and on the domain where poezio (and Prosody) look for it.
     ctx.features.addFeature('account', NS.PRIVATE);
+    ctx.features.addFeature('server', NS.PRIVATE);
     ctx.iq.on('get', 'self', NS.PRIVATE, 'query', async ({ from, payload }) => {
       const child = singleChild(payload);
       const stored = await ctx.storage.privateXml.get(from.local, storageKey(child));
