@@ -401,8 +401,10 @@ export class ClientStream implements SessionHandle {
     if (STANZA_NAMES.has(element.name) && ns === NS.CLIENT) {
       const from = element.attrs.from as string | undefined;
       if (from !== undefined) {
+        // Another resource of the same account is overwritten, as Prosody does: Converse.js
+        // resumes its session after a page reload but stamps stanzas with a new resource.
         const claimed = tryParseJid(from);
-        if (!claimed || !(claimed.equals(this.jid) || claimed.equals(this.jid.bare()))) {
+        if (!claimed || !claimed.bare().equals(this.jid.bare())) {
           return this.closeWithError('invalid-from', 'a client may only send from its own address');
         }
       }

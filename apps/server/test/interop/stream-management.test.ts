@@ -126,6 +126,27 @@ describe('XEP-0198 stream management', () => {
     await again.close();
   });
 
+  it('Converse.js after a page reload: resumes, then stamps stanzas with a new resource; the server puts its own address in', async () => {
+    const { connection: tab, id } = await loginWithSm('sm-carol', 'converse-old');
+    const alice = await login({ port: server.ports.c2s, username: 'sm-alice', password: PASSWORD });
+    open.push(alice);
+    tab.destroy(); // the page reloads
+    await sleep(100);
+    const { connection: reloaded, answer } = await resume('sm-carol', id, 0);
+    open.push(reloaded);
+    expect(smElement('resumed')(answer)).toBe(true);
+    // Converse now believes its resource is a new one and says so in 'from'.
+    reloaded.send(chat('sm-alice@localhost', 'after the reload', { from: 'sm-carol@localhost/converse-new' }));
+    const message = await alice.inbox.waitFor(hasBody('after the reload'), 'the message from the reloaded tab');
+    expect(message.attrs.from).toBe('sm-carol@localhost/converse-old');
+    const ping = await reloaded.iq(xml('iq', { type: 'get', to: 'localhost', from: 'sm-carol@localhost/converse-new' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    expect(ping.attrs.type).toBe('result');
+    expect(reloaded.isClosed).toBe(false);
+    // Another account's address is still refused (RFC 6120 §8.1.2.1).
+    reloaded.send(chat('sm-alice@localhost', 'forged', { from: 'sm-alice@localhost/elsewhere' }));
+    expect((await reloaded.streamError()).condition).toBe('invalid-from');
+  });
+
   it('loses nothing when a session is never resumed: an unarchived message comes with the next login, once', async () => {
     // bob keeps no archive, so offline storage is where the message must end up.
     const setup = await login({ port: server.ports.c2s, username: 'sm-bob', password: PASSWORD, resource: 'settings' });
