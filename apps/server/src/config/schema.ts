@@ -127,8 +127,8 @@ export const configSchema = z.object({
   }).prefault({}),
 
   accounts: z.object({
-    /** PBKDF2 iteration count for new SCRAM credentials */
-    scram_iterations: z.number().int().min(4096).max(1_000_000).default(4096),
+    /** PBKDF2 iteration count for new SCRAM credentials (as Prosody; RFC 7677 asks for at least 4096); existing ones keep theirs */
+    scram_iterations: z.number().int().min(4096).max(1_000_000).default(10_000),
     /** a deleted account's name stays reserved this many days */
     reserve_deleted_days: z.number().int().min(0).default(30),
     /** shortest password accepted */

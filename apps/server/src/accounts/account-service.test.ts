@@ -1,0 +1,43 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStorage, type Storage } from '@conexizan/storage';
+import { configSchema } from '../config/schema.ts';
+import { accountPolicy, AccountService } from './account-service.ts';
+
+/**
+ * The SCRAM iteration count of new credentials is 10,000 by default (as
+ * Prosody; RFC 7677 asks for at least 4096). Raising it must not lock out
+ * anyone whose credentials were made with the old count.
+ */
+let storage: Storage;
+
+beforeAll(async () => {
+  storage = await openStorage({ dataDir: mkdtempSync(join(tmpdir(), 'cnx-accounts-')) });
+});
+
+afterAll(async () => {
+  await storage?.close();
+});
+
+describe('SCRAM iteration count', () => {
+  it('is 10,000 for new credentials by default', async () => {
+    const accounts = new AccountService(storage, accountPolicy(configSchema.parse({})));
+    await accounts.create('newcomer', 'a good password');
+    expect((await accounts.scramCredentials('newcomer', 'SHA-256'))?.iterations).toBe(10_000);
+    expect((await accounts.scramCredentials('newcomer', 'SHA-1'))?.iterations).toBe(10_000);
+    expect(accounts.scramIterations).toBe(10_000);
+  });
+
+  it('credentials made with 4096 iterations keep working after the count is raised', async () => {
+    const before = new AccountService(storage, accountPolicy(configSchema.parse({ accounts: { scram_iterations: 4096 } })));
+    await before.create('oldtimer', 'an older password');
+    const after = new AccountService(storage, accountPolicy(configSchema.parse({})));
+    expect((await after.scramCredentials('oldtimer', 'SHA-256'))?.iterations).toBe(4096);
+    expect(await after.verifyPassword('oldtimer', 'an older password')).toBe(true);
+    // A password change takes the new count.
+    await after.changePassword('oldtimer', 'a newer password');
+    expect((await after.scramCredentials('oldtimer', 'SHA-256'))?.iterations).toBe(10_000);
+  });
+});
