@@ -9,6 +9,7 @@ import { ClientListeners } from './c2s/listeners.ts';
 import { LoginThrottle } from './c2s/login-throttle.ts';
 import { MemoryThrottleStore } from './c2s/throttle-store.ts';
 import { TrustedProxies } from './c2s/trusted-proxies.ts';
+import { ConnectionLimiter } from './c2s/connection-limiter.ts';
 import type { Config } from './config/schema.ts';
 import type { ServerCore } from './core/core.ts';
 import { FeatureRegistry } from './core/features.ts';
@@ -67,16 +68,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await module.setup(context);
   }
   await core.hooks.fireAll('server/started', {});
-  const federation = config.ports.s2s ? new Federation(core, { certificate, dataDir }) : null;
+  const limiter = new ConnectionLimiter(config.limits.unauthenticated_connections_per_address);
+  const federation = config.ports.s2s ? new Federation(core, { certificate, dataDir, limiter }) : null;
 
   const throttle = new LoginThrottle(new MemoryThrottleStore(), {
     perAddress: config.limits.failed_logins_per_address,
     perAccount: config.limits.failed_logins_per_account,
+    concurrentPerAddress: config.limits.concurrent_logins_per_address,
   });
   const tlsOptions = tlsOptionsFor(certificate);
   const proxies = new TrustedProxies(config.trusted_proxies);
-  const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions }, proxies);
-  const http = new HttpListeners(core, { throttle, clients, proxies, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot(config.web_root) });
+  const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions }, { proxies, limiter });
+  const http = new HttpListeners(core, { throttle, clients, proxies, limiter, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot(config.web_root) });
   const ports: Record<string, number> = {};
   try {
     for (const { name, port } of [...(await clients.listen()), ...(await http.listen()), ...((await federation?.listen()) ?? [])]) ports[name] = port;

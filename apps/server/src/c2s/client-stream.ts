@@ -6,6 +6,7 @@ import {
 import type { ServerCore } from '../core/core.ts';
 import type { SessionHandle } from '../core/sessions.ts';
 import type { ClientConnection } from './connection.ts';
+import type { PendingSlot } from './connection-limiter.ts';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
 import { ByteRate } from './byte-rate.ts';
 import { SaslNegotiation } from './sasl.ts';
@@ -88,11 +89,15 @@ export class ClientStream implements SessionHandle {
   presence: Element | null = null;
   interested = false;
 
-  constructor(core: ServerCore, connection: ClientConnection, options: { throttle: LoginThrottle; sourceAddress: string | undefined }) {
+  readonly #pendingSlot: PendingSlot | null;
+
+  /** `pendingSlot`: the connection's place among its address's unauthenticated ones, given up at login */
+  constructor(core: ServerCore, connection: ClientConnection, options: { throttle: LoginThrottle; sourceAddress: string | undefined; pendingSlot?: PendingSlot }) {
     this.#core = core;
     this.transportClosed = new Promise((resolve) => (this.#resolveTransportClosed = resolve));
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     this.#throttle = options.throttle;
+    this.#pendingSlot = options.pendingSlot ?? null;
     this.sourceKey = options.throttle.sourceKey(options.sourceAddress);
     this.#sasl = new SaslNegotiation(core.accounts, connection, core.domain);
     this.#rate = new ByteRate(core.config.limits.bytes_per_second, core.config.limits.bytes_per_second + 2 * core.config.limits.max_stanza_bytes);
@@ -361,6 +366,7 @@ export class ClientStream implements SessionHandle {
     this.#core.metrics.logins.inc({ result: 'success' });
     this.#username = step.username;
     this.#conn.limitUnauthenticatedBytes(null);
+    this.#pendingSlot?.release();
     this.#conn.send(step.element);
     this.#stage = 'bind';
     if (this.#timer) clearTimeout(this.#timer);

@@ -4,6 +4,7 @@ import type { ServerCore } from '../core/core.ts';
 import { ClientStream } from './client-stream.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { TcpConnection } from './tcp-connection.ts';
+import { deadline, type ConnectionLimiter, type PendingSlot } from './connection-limiter.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 import type { ClientConnection } from './connection.ts';
 
@@ -16,12 +17,19 @@ export class ClientListeners {
   /** open client connections (whichever stream currently drives each) */
   readonly connections = new Set<ClientConnection>();
   readonly #proxies: TrustedProxies;
+  readonly #limiter: ConnectionLimiter;
 
-  constructor(core: ServerCore, throttle: LoginThrottle, tls: { context: () => SecureContext; options: TlsServerOptions }, proxies: TrustedProxies) {
+  constructor(
+    core: ServerCore,
+    throttle: LoginThrottle,
+    tls: { context: () => SecureContext; options: TlsServerOptions },
+    guards: { proxies: TrustedProxies; limiter: ConnectionLimiter },
+  ) {
     this.#core = core;
     this.#throttle = throttle;
     this.#secureContext = tls.context;
-    this.#proxies = proxies;
+    this.#proxies = guards.proxies;
+    this.#limiter = guards.limiter;
   }
 
   async listen(): Promise<{ name: string; port: number }[]> {
@@ -43,17 +51,22 @@ export class ClientListeners {
 
   async #connected(socket: Socket, directTls: boolean): Promise<void> {
     socket.on('error', () => undefined);
+    const timeoutMs = this.#core.config.limits.unauthenticated_seconds * 1000;
     let address: string | undefined;
     try {
-      address = await this.#proxies.tcpClient(socket, this.#core.config.limits.unauthenticated_seconds * 1000);
+      address = await this.#proxies.tcpClient(socket, timeoutMs);
     } catch {
       socket.destroy();
       return;
     }
+    const slot = this.#limiter.admit(socket, address);
+    if (!slot) return;
     if (!directTls) {
       socket.resume();
-      return this.#accept(socket, false, address);
+      return this.#accept(socket, false, address, slot);
     }
+    // A connection that never starts TLS is closed like one that never authenticates.
+    const handshaken = deadline(socket, timeoutMs);
     const secure = new TLSSocket(socket, {
       isServer: true,
       secureContext: this.#secureContext(),
@@ -62,7 +75,10 @@ export class ClientListeners {
       ALPNProtocols: ['xmpp-client'],
     });
     secure.on('error', () => secure.destroy());
-    secure.once('secure', () => this.#accept(secure, true, address));
+    secure.once('secure', () => {
+      handshaken();
+      this.#accept(secure, true, address, slot);
+    });
     socket.resume();
   }
 
@@ -91,14 +107,14 @@ export class ClientListeners {
     clearTimeout(timer);
   }
 
-  #accept(socket: Socket, directTls: boolean, sourceAddress: string | undefined): void {
+  #accept(socket: Socket, directTls: boolean, sourceAddress: string | undefined, slot: PendingSlot): void {
     const connection = new TcpConnection(socket, {
       secureContext: this.#secureContext(),
       directTls,
       maxStanzaBytes: this.#core.config.limits.max_stanza_bytes,
     });
     this.track(connection);
-    new ClientStream(this.#core, connection, { throttle: this.#throttle, sourceAddress });
+    new ClientStream(this.#core, connection, { throttle: this.#throttle, sourceAddress, pendingSlot: slot });
   }
 
   /** Stops accepting; existing streams are ended by the caller. */

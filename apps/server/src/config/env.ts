@@ -23,6 +23,8 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'n
   CONEXIZAN_TLS_CERT: { path: ['tls', 'cert'], kind: 'string' },
   CONEXIZAN_TLS_KEY: { path: ['tls', 'key'], kind: 'string' },
   CONEXIZAN_SCRAM_ITERATIONS: { path: ['accounts', 'scram_iterations'], kind: 'number' },
+  CONEXIZAN_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: { path: ['limits', 'unauthenticated_connections_per_address'], kind: 'number' },
+  CONEXIZAN_CONCURRENT_LOGINS_PER_ADDRESS: { path: ['limits', 'concurrent_logins_per_address'], kind: 'number' },
   CONEXIZAN_UPLOAD_ENABLED: { path: ['upload', 'enabled'], kind: 'boolean' },
   CONEXIZAN_UPLOAD_PATH: { path: ['upload', 'path'], kind: 'string' },
   CONEXIZAN_UPLOAD_URL: { path: ['upload', 'public_url'], kind: 'string' },

@@ -106,6 +106,8 @@ export const configSchema = z.object({
     unauthenticated_seconds: z.number().int().min(1).default(30),
     /** bytes a connection may send before it authenticates */
     unauthenticated_bytes: z.number().int().min(4096).default(65_536),
+    /** connections one address may hold open before they authenticate (or, over HTTP, send a request); TLS handshakes and first requests must come within unauthenticated_seconds */
+    unauthenticated_connections_per_address: z.number().int().min(1).default(32),
     /** bytes per second a client may send once authenticated; faster senders are paused, not cut off */
     bytes_per_second: z.number().int().min(1024).default(262_144),
     /** connected resources per account */
@@ -118,6 +120,8 @@ export const configSchema = z.object({
     registrations_per_hour: z.number().int().min(0).default(5),
     /** failed logins one source address may have in a burst; it earns one more a minute (kept in memory only) */
     failed_logins_per_address: z.number().int().min(1).default(10),
+    /** SASL exchanges one address may run at once; more wait their turn (up to 10 s) */
+    concurrent_logins_per_address: z.number().int().min(1).default(3),
     /** failed logins against one account, from addresses it was never used from, before each further one is held back a second */
     failed_logins_per_account: z.number().int().min(1).default(10),
     /** how long a session whose connection dropped waits to be resumed (XEP-0198) */

@@ -1,4 +1,5 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
 import type { SecureContext, TlsOptions } from 'node:tls';
 import { WebSocketServer } from 'ws';
@@ -9,6 +10,7 @@ import type { ClientListeners } from '../c2s/listeners.ts';
 import { listen } from '../c2s/listeners.ts';
 import type { LoginThrottle } from '../c2s/login-throttle.ts';
 import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
+import { closeFailedHandshakes, deadline, type ConnectionLimiter } from '../c2s/connection-limiter.ts';
 import { WebSocketConnection } from '../c2s/websocket-connection.ts';
 import { BOSH_PATH, BoshEndpoint } from './bosh.ts';
 import { hostMeta, hostMetaJson } from './host-meta.ts';
@@ -28,6 +30,8 @@ export interface HttpOptions {
   clients: ClientListeners;
   /** whose X-Forwarded-For is believed */
   proxies: TrustedProxies;
+  /** bounds connections that have not sent a request yet, per address */
+  limiter: ConnectionLimiter;
   secureContext: () => SecureContext;
   /** certificate, key and protocol versions for clients that send no SNI */
   tlsOptions: TlsOptions;
@@ -60,16 +64,23 @@ export class HttpListeners {
     const bound: { name: string; port: number }[] = [];
     if (ports.http) {
       const server = createHttpServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => void this.#request(req, res, false));
+      this.#guardConnections(server);
       this.#attachWebSocket(server, false);
       bound.push({ name: 'http', port: await listen(server, bind, ports.http) });
       this.#servers.push(server);
     }
     if (ports.https) {
       const server = createHttpsServer(
-        { ...this.#options.tlsOptions, requestTimeout: REQUEST_TIMEOUT_MS, SNICallback: (_name, callback) => callback(null, this.#options.secureContext()) },
+        {
+          ...this.#options.tlsOptions,
+          requestTimeout: REQUEST_TIMEOUT_MS,
+          handshakeTimeout: this.#core.config.limits.unauthenticated_seconds * 1000,
+          SNICallback: (_name, callback) => callback(null, this.#options.secureContext()),
+        },
         (req, res) => void this.#request(req, res, true),
       );
-      server.on('tlsClientError', () => undefined);
+      closeFailedHandshakes(server);
+      this.#guardConnections(server);
       this.#attachWebSocket(server, true);
       bound.push({ name: 'https', port: await listen(server, bind, ports.https) });
       this.#servers.push(server);
@@ -91,6 +102,31 @@ export class HttpListeners {
         server.closeIdleConnections();
       })),
     );
+  }
+
+  /**
+   * A connection that sends no request (Node closes only those that started
+   * one) is closed after unauthenticated_seconds, and counts against its
+   * address's share of such connections until its first request.
+   */
+  #guardConnections(server: Server): void {
+    const pending = new WeakMap<Socket, () => void>();
+    server.on('connection', (socket: Socket) => {
+      const slot = this.#options.limiter.admit(socket);
+      if (!slot) return;
+      const done = deadline(socket, this.#core.config.limits.unauthenticated_seconds * 1000);
+      pending.set(socket, () => {
+        done();
+        slot.release();
+      });
+    });
+    const requested = (req: IncomingMessage) => {
+      // On HTTPS the request's socket is the TLS socket over the one 'connection' saw.
+      const socket = req.socket as Socket & { _parent?: Socket };
+      (pending.get(socket) ?? (socket._parent && pending.get(socket._parent)))?.();
+    };
+    server.on('request', requested);
+    server.on('upgrade', requested);
   }
 
   #attachWebSocket(server: Server, secure: boolean): void {

@@ -1,5 +1,6 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
+import { closeFailedHandshakes, type ConnectionLimiter } from '../c2s/connection-limiter.ts';
 import { Counter, Gauge } from 'prom-client';
 import { cloneElement, errorReply, StanzaError, tryParseJid, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
 import { persistentSecret } from '../accounts/secrets.ts';
@@ -28,6 +29,8 @@ import type { SentStanza } from './stream-acks.ts';
  * module serves remote users without knowing about federation.
  */
 export interface FederationOptions {
+  /** bounds the connections one address holds open (ConnectionLimiter); none if absent */
+  limiter?: ConnectionLimiter;
   certificate: CertificateInfo;
   dataDir: string;
   lookupSrv?: SrvLookup;
@@ -56,11 +59,14 @@ export class Federation {
   readonly #sweeper: NodeJS.Timeout;
   readonly #bounces: Counter<'condition'>;
 
+  readonly #limiter: ConnectionLimiter | null;
+
   constructor(core: ServerCore, options: FederationOptions) {
     this.#core = core;
     this.#config = core.config;
     const s2s = core.config.s2s;
     this.#dataDir = options.dataDir;
+    this.#limiter = options.limiter ?? null;
     this.#configLists = { blocked_domains: s2s.blocked_domains, allowed_domains: s2s.allowed_domains };
     this.#adminLists = this.#loadAdminLists();
     this.#policy = new BorderPolicy(this.#borderLists());
@@ -106,16 +112,27 @@ export class Federation {
     const { bind, ports } = this.#config;
     const bound: { name: string; port: number }[] = [];
     if (ports.s2s) {
-      const server = createTcpServer((socket) => this.#accept(socket));
+      const server = createTcpServer((socket) => {
+        // A peer server holds a few connections; more from one address before authenticating is an attack.
+        if (!this.#limiter || this.#limiter.admit(socket)) this.#accept(socket);
+      });
       bound.push({ name: 's2s', port: await listen(server, bind, ports.s2s) });
       this.#servers.push(server);
     }
     if (ports.s2s_tls) {
       const server = createTlsServer(
-        { ...this.#serverTls, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['xmpp-server'] },
+        {
+          ...this.#serverTls,
+          requestCert: true,
+          rejectUnauthorized: false,
+          ALPNProtocols: ['xmpp-server'],
+          handshakeTimeout: this.#config.limits.unauthenticated_seconds * 1000,
+        },
         (socket) => this.#accept(socket),
       );
-      server.on('tlsClientError', () => undefined);
+      // Counted from the TCP connection on, before and after TLS.
+      server.on('connection', (socket: Socket) => this.#limiter?.admit(socket));
+      closeFailedHandshakes(server);
       bound.push({ name: 's2s_tls', port: await listen(server, bind, ports.s2s_tls) });
       this.#servers.push(server);
     }

@@ -64,6 +64,8 @@ export async function startTestServer(overrides: TestServerOverrides = {}): Prom
       registrations_per_hour: 1000,
       failed_logins_per_address: 1000,
       failed_logins_per_account: 1000,
+      // Tests open many connections from 127.0.0.1 at once.
+      unauthenticated_connections_per_address: 1000,
       ...overrides.limits,
     },
     accounts: { scram_iterations: 4096, reserve_deleted_days: 30, ...overrides.accounts },
