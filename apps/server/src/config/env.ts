@@ -4,6 +4,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'n
   CONEXIZAN_DATA_DIR: { path: ['data_dir'], kind: 'string' },
   CONEXIZAN_DATABASE_URL: { path: ['database_url'], kind: 'string' },
   CONEXIZAN_BIND: { path: ['bind'], kind: 'string' },
+  CONEXIZAN_HTTP_BIND: { path: ['http_bind'], kind: 'string' },
   CONEXIZAN_REGISTRATION: { path: ['registration'], kind: 'string' },
   CONEXIZAN_WEB_ROOT: { path: ['web_root'], kind: 'string' },
   CONEXIZAN_ADMINS: { path: ['admins'], kind: 'list' },

@@ -17,6 +17,12 @@ export const configSchema = z.object({
   database_url: z.string().default(''),
   /** listen address for every listener */
   bind: z.string().min(1).default('0.0.0.0'),
+  /**
+   * listen address of the plain (unencrypted) HTTP listener, which carries XMPP over WebSocket and BOSH and file
+   * uploads: empty = `bind` when that is a loopback address, else 127.0.0.1, so logins never cross the network
+   * in the clear (use https, or a TLS-terminating reverse proxy on this machine); set it to serve plain HTTP elsewhere
+   */
+  http_bind: z.string().default(''),
   /** open: anyone may register in-band; invite: only with an invitation; closed: only `conexizan user add` */
   registration: z.enum(['open', 'invite', 'closed']).default('open'),
   /** the built web client served at `/` over HTTP(S); empty: apps/web/dist of this checkout, if built */

@@ -63,10 +63,12 @@ export class HttpListeners {
     const { bind, ports } = this.#core.config;
     const bound: { name: string; port: number }[] = [];
     if (ports.http) {
+      const host = plainHttpBind(this.#core.config);
+      if (host !== bind) this.#core.log.info({ listener: 'http' }, 'the plain HTTP listener serves this machine only (http_bind); clients elsewhere use https');
       const server = createHttpServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => void this.#request(req, res, false));
       this.#guardConnections(server);
       this.#attachWebSocket(server, false);
-      bound.push({ name: 'http', port: await listen(server, bind, ports.http) });
+      bound.push({ name: 'http', port: await listen(server, host, ports.http) });
       this.#servers.push(server);
     }
     if (ports.https) {
@@ -186,3 +188,18 @@ export function send(res: ServerResponse, status: number, type: string, body: st
   res.end(body);
 }
 
+
+/**
+ * Where the plain HTTP listener listens. It carries logins (WebSocket,
+ * BOSH) and uploads in the clear, so unless the operator says otherwise it
+ * stays on this machine: a third-party client once registered and logged in
+ * over ws:// on 0.0.0.0, sidestepping the STARTTLS requirement of port 5222.
+ */
+export function plainHttpBind(config: { bind: string; http_bind: string }): string {
+  if (config.http_bind) return config.http_bind;
+  return isLoopback(config.bind) ? config.bind : '127.0.0.1';
+}
+
+function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === '::1' || address === 'localhost';
+}
