@@ -15,7 +15,7 @@ import { WebSocketConnection } from '../c2s/websocket-connection.ts';
 import { BOSH_PATH, BoshEndpoint } from './bosh.ts';
 import { hostMeta, hostMetaJson } from './host-meta.ts';
 import { handleOperations } from './operations.ts';
-import { serveStatic } from './static.ts';
+import { serveStatic, webClientPolicy } from './static.ts';
 
 export const WEBSOCKET_PATH = '/xmpp-websocket';
 /**
@@ -49,10 +49,12 @@ export class HttpListeners {
   readonly #servers: Server[] = [];
   readonly #websockets: WebSocketServer[] = [];
   readonly #options: HttpOptions;
+  readonly #webClientPolicy: string;
 
   constructor(core: ServerCore, options: HttpOptions) {
     this.#core = core;
     this.#options = options;
+    this.#webClientPolicy = webClientPolicy(core.domain, core.config.upload.public_url);
     // XMPP over BOSH (XEP-0206) beside WebSocket, listed in host-meta too.
     const bosh = new BoshEndpoint(core, { throttle: options.throttle, clients: options.clients, proxies: options.proxies });
     core.http.route(`${BOSH_PATH}/`, bosh.handle);
@@ -157,6 +159,11 @@ export class HttpListeners {
   }
 
   async #request(req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
+    // On every answer: no other origin may frame anything of ours, no URL leaks through Referer,
+    // and a browser that reached us over HTTPS keeps doing so.
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('referrer-policy', 'no-referrer');
+    if (secure) res.setHeader('strict-transport-security', 'max-age=31536000');
     try {
       const url = new URL(req.url ?? '/', 'http://x');
       const host = req.headers.host ?? this.#core.domain;
@@ -169,7 +176,7 @@ export class HttpListeners {
       const route = this.#core.http.match(url.pathname);
       if (route) return await route({ req, res, url, secure });
       if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req))) return;
-      if (this.#options.webRoot && (await serveStatic(this.#options.webRoot, url.pathname, res))) return;
+      if (this.#options.webRoot && (await serveStatic(this.#options.webRoot, url.pathname, res, this.#webClientPolicy))) return;
       send(res, 404, 'text/plain', 'not found\n');
     } catch (error) {
       this.#core.log.error({ err: error }, 'HTTP request failed');
