@@ -135,10 +135,10 @@ export class TcpConnection implements ClientConnection {
   }
 
   #attach(socket: Socket): void {
-    socket.setEncoding('utf8');
     socket.setNoDelay(true);
-    socket.on('data', (data: string) => {
-      if (this.#received.add(Buffer.byteLength(data), this.#events)) this.#parser.write(data);
+    // Bytes, not text: the parser decodes strictly (invalid UTF-8 is a stream error, not U+FFFD).
+    socket.on('data', (data: Buffer) => {
+      if (this.#received.add(data.length, this.#events)) this.#parser.write(data);
     });
     socket.on('error', () => {
       // The 'close' event follows; the reason (often ECONNRESET) is not worth a log line.

@@ -116,7 +116,12 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string | n
     if (size > limit) return null;
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // Strict UTF-8 (RFC 6120 §11.6): a body that is not becomes a bad-request, not U+FFFD.
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    return '';
+  }
 }
 
 /** One <body xmlns='http://jabber.org/protocol/httpbind'/>, through the same restricted-XML checks as any stream. */

@@ -152,6 +152,8 @@ export class StreamSocket {
    * stay: if the handshake never completes, the close still ends the stream.
    */
   #detach(): Socket {
+    // Nothing of the plaintext stream (not even half a character) carries over into TLS.
+    this.#parser.discardHeld();
     const plain = this.#socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('end');
@@ -171,11 +173,11 @@ export class StreamSocket {
   }
 
   #attach(socket: Socket): void {
-    socket.setEncoding('utf8');
     socket.setNoDelay(true);
-    socket.on('data', (data: string) => {
+    // Bytes, not text: the parser decodes strictly (invalid UTF-8 is a stream error, not U+FFFD).
+    socket.on('data', (data: Buffer) => {
       this.lastActivity = Date.now();
-      if (this.#received.add(Buffer.byteLength(data), this.#events)) this.#parser.write(data);
+      if (this.#received.add(data.length, this.#events)) this.#parser.write(data);
     });
     socket.on('error', () => {
       // 'close' follows; the reason (often ECONNRESET) is not worth a log line.

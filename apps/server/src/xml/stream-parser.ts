@@ -11,7 +11,7 @@ import { RestrictedXmlScanner } from './restricted-xml.ts';
  * levels (see restricted-xml.ts for why), and each top-level element is
  * size-checked before the parser sees its bytes.
  */
-export type StreamParserErrorCondition = 'not-well-formed' | 'restricted-xml' | 'policy-violation';
+export type StreamParserErrorCondition = 'not-well-formed' | 'restricted-xml' | 'policy-violation' | 'unsupported-encoding';
 
 export interface StreamParserEvents {
   streamStart(attrs: Record<string, string>, name: string): void;
@@ -35,6 +35,7 @@ export class StreamParser {
   readonly #limits: StreamParserLimits;
   #parser!: InstanceType<typeof Parser>;
   #scanner!: RestrictedXmlScanner;
+  #decoder = new TextDecoder('utf-8', { fatal: true });
   #bytesSinceElement = 0;
   #failed = false;
   #paused = false;
@@ -95,9 +96,27 @@ export class StreamParser {
     this.#held = '';
     this.#heldBytes = 0;
     this.#paused = false;
+    this.#decoder = new TextDecoder('utf-8', { fatal: true });
   }
 
-  write(text: string): void {
+  /**
+   * Text, or bytes straight from a socket: those must be UTF-8 (RFC 6120
+   * §11.6); anything else ends the stream with unsupported-encoding
+   * (§4.9.3.22) instead of turning into U+FFFD. A character split between
+   * two reads is put together.
+   */
+  write(data: string | Uint8Array): void {
+    if (this.#failed) return;
+    let text: string;
+    if (typeof data === 'string') text = data;
+    else {
+      try {
+        text = this.#decoder.decode(data, { stream: true });
+      } catch {
+        this.#fail('unsupported-encoding', 'the stream is not valid UTF-8');
+        return;
+      }
+    }
     let from = 0;
     while (from < text.length && !this.#failed) {
       if (this.#paused) {

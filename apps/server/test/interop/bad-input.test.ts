@@ -71,6 +71,27 @@ async function mallory(): Promise<RawXmppConnection> {
 }
 
 describe('XML the server must refuse', () => {
+  it('unsupported-encoding for bytes that are not UTF-8 (RFC 6120 §11.6), rather than turning them into U+FFFD', async () => {
+    const connection = await plainStream();
+    connection.socket.write(Buffer.concat([Buffer.from('<message><body>'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('</body></message>')]));
+    await expectStreamError(connection, 'unsupported-encoding');
+  });
+
+  it('a UTF-8 character split between two reads is still one character', async () => {
+    const connection = await mallory();
+    try {
+      const bytes = Buffer.from(`<message to='${connection.jid}' id='split' type='normal'><body>é</body></message>`);
+      const cut = bytes.indexOf(0xc3) + 1;
+      connection.socket.write(bytes.subarray(0, cut));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      connection.socket.write(bytes.subarray(cut));
+      const echoed = await connection.inbox.waitFor((el) => el.attrs.id === 'split', 'the message back');
+      expect(echoed.getChildText('body')).toBe('é');
+    } finally {
+      await connection.close();
+    }
+  });
+
   it.each([
     ['a closing tag that does not match', '<message><body>hi</message>'],
     ['a closing tag that was never opened', '</message>'],

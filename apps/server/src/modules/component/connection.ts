@@ -59,10 +59,9 @@ export class ComponentConnection {
     }, host.limits.handshakeSeconds * 1000);
     this.#timer.unref();
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.setEncoding('utf8');
     socket.setNoDelay(true);
-    socket.on('data', (data: string) => {
-      const wait = this.#rate.consume(Buffer.byteLength(data));
+    socket.on('data', (data: Buffer) => {
+      const wait = this.#rate.consume(data.length);
       if (wait > 0) {
         socket.pause();
         setTimeout(() => socket.resume(), wait).unref();
