@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
+import { sourceUnit } from './source-address.ts';
 
 /**
  * Bounds what a connection may cost before it has proven anything: each
@@ -35,7 +36,7 @@ export class ConnectionLimiter {
    * when the address already holds its share.
    */
   admit(socket: Socket, address: string | undefined = socket.remoteAddress): PendingSlot | null {
-    const key = createHmac('sha256', this.#key).update(address ?? 'unknown').digest('base64url');
+    const key = createHmac('sha256', this.#key).update(sourceUnit(address)).digest('base64url');
     const taken = this.#pending.get(key) ?? 0;
     if (taken >= this.#perAddress) {
       socket.destroy();

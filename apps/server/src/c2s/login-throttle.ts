@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { sourceUnit } from './source-address.ts';
 import type { Bucket, ThrottleStore } from './throttle-store.ts';
 
 /**
@@ -81,9 +82,9 @@ export class LoginThrottle {
     this.#queueMs = options.queueMs ?? 10_000;
   }
 
-  /** Opaque key for a source address; the address itself is not kept. */
+  /** Opaque key for a source address (an IPv6 /64); the address itself is not kept. In-band registration counts by it too. */
   sourceKey(address: string | undefined): string {
-    return `src:${this.#hash(address ?? 'unknown')}`;
+    return `src:${this.#hash(sourceUnit(address))}`;
   }
 
   /** An attempt from `sourceKey` starts (<auth/>); it waits its turn behind others from the same address, null if too long. */

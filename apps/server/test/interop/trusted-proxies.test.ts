@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IPv4Address, IPv4ProxyAddress, Command, TransportProtocol, V2ProxyProtocol } from 'proxy-protocol-js';
-import { createAccount, RawXmppConnection, tryLogin, type SaslResult } from '../support/raw-xmpp.ts';
+import { createAccount, RawXmppConnection, registerInBand, tryLogin, type SaslResult } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
@@ -18,7 +18,7 @@ const PROXY = '127.0.0.3';
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ trusted_proxies: ['127.0.0.3'], limits: { failed_logins_per_address: 3, failed_logins_per_account: 1000 } });
+  server = await startTestServer({ trusted_proxies: ['127.0.0.3'], limits: { failed_logins_per_address: 3, failed_logins_per_account: 1000, registrations_per_hour: 2 } });
   await createAccount({ port: server.ports.c2s, username: 'erin', password: PASSWORD });
 });
 
@@ -63,6 +63,20 @@ describe('PROXY protocol from a trusted proxy', () => {
     } finally {
       connection.destroy();
     }
+  });
+});
+
+describe('IPv6 clients are counted by /64', () => {
+  it('rotating through addresses of one /64 does not reset the registration limit (2 an hour here)', async () => {
+    const register = (client: string, username: string) =>
+      registerInBand({ port: server.ports.c2s, localAddress: PROXY, proxyHeader: `PROXY TCP6 ${client} ::1 40000 ${server.ports.c2s}\r\n`, username, password: PASSWORD });
+    expect((await register('2001:db8:1:2::1', 'six-a')).attrs.type).toBe('result');
+    expect((await register('2001:db8:1:2::2', 'six-b')).attrs.type).toBe('result');
+    const third = await register('2001:db8:1:2:ffff::3', 'six-c');
+    expect(third.attrs.type).toBe('error');
+    expect(third.getChild('error')?.getChild('policy-violation')).toBeDefined();
+    // The next /64 is someone else.
+    expect((await register('2001:db8:1:3::1', 'six-d')).attrs.type).toBe('result');
   });
 });
 
