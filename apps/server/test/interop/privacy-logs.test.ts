@@ -70,6 +70,22 @@ describe('logs', () => {
     for (const secret of [BODY, PASSWORD, 'wrong guess', '127.0.0.1', '192.0.2.1']) expect(log).not.toContain(secret);
   });
 
+  it('carry no username when a push app server answers with an error (XEP-0357)', async () => {
+    const port = server.ports.c2s!;
+    for (const username of ['pushy-person', 'push-sender']) await createAccount({ port, username, password: PASSWORD });
+    const pushy = await login({ port, username: 'pushy-person', password: PASSWORD });
+    const enabled = await pushy.iq(xml('iq', { type: 'set' }, xml('enable', { xmlns: 'urn:xmpp:push:0', jid: 'nopush.localhost', node: 'n1' })));
+    expect(enabled.attrs.type).toBe('result');
+    await pushy.close();
+    const sender = await login({ port, username: 'push-sender', password: PASSWORD });
+    sender.send(chat('pushy-person@localhost', 'wake up'));
+    const deadline = Date.now() + 5_000;
+    while (!lines.some((line) => line.includes('app server answered with an error')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await sender.close();
+    expect(lines.some((line) => line.includes('app server answered with an error'))).toBe(true);
+    expect(lines.filter((line) => line.includes('pushy-person'))).toEqual([]);
+  });
+
   it('carry no password or invitation token from the admin commands (XEP-0133)', async () => {
     const port = server.ports.c2s!;
     await createAccount({ port, username: 'operator', password: PASSWORD });

@@ -64,7 +64,7 @@ export const push: ServerModule = {
         keys.add(keyOf(registration));
         enabledBy.set(origin.session, keys);
       }
-      ctx.log.debug({ user: from.local }, 'push enabled');
+      ctx.log.debug('push enabled');
       return true;
     });
 
@@ -103,14 +103,14 @@ export const push: ServerModule = {
       try {
         answer = await ctx.iq.request(notificationIq(user, target, messageCount), ANSWER_TIMEOUT_MS);
       } catch (error) {
-        ctx.log.debug({ err: error, user: user.local }, 'push: no answer from the app server');
+        ctx.log.debug({ err: error }, 'push: no answer from the app server');
         return;
       }
       if (answer.attrs.type !== 'error') return;
       const error = parseStanzaError(answer);
       if (error?.type === 'wait') return;
       // XEP-0357 §8: the app server refused; stop publishing to it.
-      ctx.log.info({ user: user.local, condition: error?.condition }, 'push: app server answered with an error, registration disabled');
+      ctx.log.info({ condition: error?.condition }, 'push: app server answered with an error, registration disabled');
       try {
         await ctx.storage.push.disable(user.local, target.jid, target.node);
         await forget(user, target);
