@@ -112,6 +112,7 @@ export class ClientListeners {
       secureContext: this.#secureContext(),
       directTls,
       maxStanzaBytes: this.#core.config.limits.max_stanza_bytes,
+      stanzaIdleMs: this.#core.config.limits.stanza_idle_seconds * 1000,
     });
     this.track(connection);
     new ClientStream(this.#core, connection, { throttle: this.#throttle, sourceAddress, pendingSlot: slot });

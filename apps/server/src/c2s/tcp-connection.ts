@@ -19,11 +19,16 @@ export class TcpConnection implements ClientConnection {
   #closing = false;
   #streamOpen = false;
 
-  constructor(socket: Socket, options: { secureContext: SecureContext; directTls: boolean; maxStanzaBytes: number }) {
+  readonly #stanzaIdleMs: number;
+  #stanzaTimer: NodeJS.Timeout | null = null;
+
+  /** `stanzaIdleMs`: how long a stanza may stop half-way before the stream ends */
+  constructor(socket: Socket, options: { secureContext: SecureContext; directTls: boolean; maxStanzaBytes: number; stanzaIdleMs: number }) {
     this.#socket = socket;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#secureContext = options.secureContext;
     this.#transport = options.directTls ? 'tls' : 'tcp';
+    this.#stanzaIdleMs = options.stanzaIdleMs;
     this.#parser = new StreamParser(
       {
         streamStart: (attrs, name) => this.#events?.streamStart(attrs, name),
@@ -139,14 +144,25 @@ export class TcpConnection implements ClientConnection {
     // Bytes, not text: the parser decodes strictly (invalid UTF-8 is a stream error, not U+FFFD).
     socket.on('data', (data: Buffer) => {
       if (this.#received.add(data.length, this.#events)) this.#parser.write(data);
+      this.#watchHalfSentStanza();
     });
     socket.on('error', () => {
       // The 'close' event follows; the reason (often ECONNRESET) is not worth a log line.
     });
     socket.on('close', () => {
+      if (this.#stanzaTimer) clearTimeout(this.#stanzaTimer);
       this.#resolveClosed();
       this.#events?.closed();
     });
+  }
+
+  /** A stanza that stops half-way would hold its stream (and its buffer) for good. */
+  #watchHalfSentStanza(): void {
+    if (this.#stanzaTimer) clearTimeout(this.#stanzaTimer);
+    this.#stanzaTimer = null;
+    if (!this.#parser.inElement) return;
+    this.#stanzaTimer = setTimeout(() => this.#events?.error('connection-timeout', 'a stanza stopped half-way'), this.#stanzaIdleMs);
+    this.#stanzaTimer.unref();
   }
 
   #write(data: string): void {

@@ -114,6 +114,8 @@ export const configSchema = z.object({
     unauthenticated_bytes: z.number().int().min(4096).default(65_536),
     /** connections one address may hold open before they authenticate (or, over HTTP, send a request); TLS handshakes and first requests must come within unauthenticated_seconds */
     unauthenticated_connections_per_address: z.number().int().min(1).default(32),
+    /** a stanza whose sending stops half-way for this long ends the stream (connection-timeout) */
+    stanza_idle_seconds: z.number().int().min(1).default(60),
     /** bytes per second a client may send once authenticated; faster senders are paused, not cut off */
     bytes_per_second: z.number().int().min(1024).default(262_144),
     /** connected resources per account */

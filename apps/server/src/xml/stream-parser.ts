@@ -67,6 +67,11 @@ export class StreamParser {
     this.#parser = parser;
   }
 
+  /** true while a top-level element has begun and not ended (a stanza half-way through) */
+  get inElement(): boolean {
+    return !this.#scanner.betweenElements;
+  }
+
   /**
    * Stops parsing right after the top-level element being reported (call it
    * from the `element` event): whatever follows is kept unparsed until

@@ -16,6 +16,7 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 const PASSWORD = 'bad input password';
 const MAX_STANZA = 16_384;
 const UNAUTHENTICATED_SECONDS = 2;
+const STANZA_IDLE_SECONDS = 2;
 
 let server: TestServer;
 /** a long-lived, well-behaved session that must survive everything below */
@@ -23,7 +24,7 @@ let carol: RawXmppConnection;
 
 beforeAll(async () => {
   server = await startTestServer({
-    limits: { unauthenticated_seconds: UNAUTHENTICATED_SECONDS, max_stanza_bytes: MAX_STANZA },
+    limits: { unauthenticated_seconds: UNAUTHENTICATED_SECONDS, max_stanza_bytes: MAX_STANZA, stanza_idle_seconds: STANZA_IDLE_SECONDS },
   });
   for (const username of ['carol', 'dave', 'mallory']) await createAccount({ port: server.ports.c2s, username, password: PASSWORD });
   carol = await login({ port: server.ports.c2s, username: 'carol', password: PASSWORD, resource: 'watcher' });
@@ -162,6 +163,16 @@ describe('XML the server must refuse', () => {
     const connection = await mallory();
     connection.send(xml('surprise', { xmlns: 'urn:example:not-a-stanza' }));
     await expectStreamError(connection, 'unsupported-stanza-type');
+  });
+});
+
+describe('a stanza that stops half-way after login', () => {
+  it('ends the stream with connection-timeout instead of holding it open forever', async () => {
+    const connection = await mallory();
+    connection.write(`<message to='carol@localhost/watcher'><body>half of a mess`);
+    const started = Date.now();
+    await expectStreamError(connection, 'connection-timeout', (STANZA_IDLE_SECONDS + 3) * 1000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(STANZA_IDLE_SECONDS * 1000 - 200);
   });
 });
 
