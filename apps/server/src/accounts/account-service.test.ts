@@ -21,6 +21,19 @@ afterAll(async () => {
   await storage?.close();
 });
 
+describe('look-alike usernames', () => {
+  it('"аlice" with a Cyrillic а is refused, so nobody registers a second "alice"', async () => {
+    const accounts = new AccountService(storage, accountPolicy(configSchema.parse({})));
+    await expect(accounts.create('\u0430lice', 'a good password')).rejects.toMatchObject({ reason: 'invalid-username', message: expect.stringMatching(/Cyrillic, Latin|Latin, Cyrillic/) });
+    await expect(accounts.create('pa\u03bdel', 'a good password')).rejects.toMatchObject({ reason: 'invalid-username' }); // Greek nu
+  });
+
+  it('names in one script, and Japanese or Korean writing, are fine', async () => {
+    const accounts = new AccountService(storage, accountPolicy(configSchema.parse({ accounts: { scram_iterations: 4096 } })));
+    for (const name of ['alice-2', 'анна', 'ελένη', 'やまだ太郎', '김민준', 'josé']) await expect(accounts.create(name, 'a good password')).resolves.toBe(name);
+  });
+});
+
 describe('SCRAM iteration count', () => {
   it('is 10,000 for new credentials by default', async () => {
     const accounts = new AccountService(storage, accountPolicy(configSchema.parse({})));

@@ -109,6 +109,10 @@ export class AccountService {
 
   async create(username: string, password: string, options: { ignoreReservation?: boolean } = {}): Promise<string> {
     const name = this.prepareUsername(username);
+    const scripts = mixedScripts(name);
+    if (scripts) {
+      throw new AccountError('invalid-username', `"${name}" mixes letters of different scripts (${scripts.join(', ')}), which lets it pass for another name; use one script`);
+    }
     this.checkPassword(password);
     if (!options.ignoreReservation && (await this.isReserved(name))) {
       throw new AccountError('reserved', `the name ${name} was in use until recently and cannot be registered yet`);
@@ -210,3 +214,28 @@ export class AccountService {
   }
 }
 
+
+/**
+ * Letters of which scripts a username mixes, or null if it keeps to one.
+ * A Cyrillic 'а' in "аlice" makes a second account that reads as "alice";
+ * UTS #39's "highly restrictive" level refuses such mixes (Japanese and
+ * Korean writing, which mix Han with kana or Hangul, stay allowed). Digits,
+ * punctuation and combining marks belong to no script here.
+ */
+const SCRIPTS: [string, RegExp][] = [
+  ['Latin', /\p{Script=Latin}/u], ['Cyrillic', /\p{Script=Cyrillic}/u], ['Greek', /\p{Script=Greek}/u],
+  ['Armenian', /\p{Script=Armenian}/u], ['Georgian', /\p{Script=Georgian}/u], ['Hebrew', /\p{Script=Hebrew}/u],
+  ['Arabic', /\p{Script=Arabic}/u], ['Devanagari', /\p{Script=Devanagari}/u], ['Thai', /\p{Script=Thai}/u],
+  ['Han', /\p{Script=Han}/u], ['Hiragana', /\p{Script=Hiragana}/u], ['Katakana', /\p{Script=Katakana}/u], ['Hangul', /\p{Script=Hangul}/u],
+];
+const ALLOWED_MIXES = [new Set(['Han', 'Hiragana', 'Katakana']), new Set(['Han', 'Hangul'])];
+
+export function mixedScripts(name: string): string[] | null {
+  const found = new Set<string>();
+  for (const char of name) {
+    if (!/\p{L}/u.test(char)) continue;
+    found.add(SCRIPTS.find(([, pattern]) => pattern.test(char))?.[0] ?? 'other');
+  }
+  if (found.size <= 1 || ALLOWED_MIXES.some((allowed) => [...found].every((script) => allowed.has(script)))) return null;
+  return [...found];
+}
