@@ -74,6 +74,19 @@ describe('StreamParser', () => {
     expect(seen.elements).toHaveLength(20);
   });
 
+  it('whitespace left over from the previous stream does not break the next header (go-sendxmpp after SASL)', () => {
+    const { parser, seen } = collect();
+    parser.write(header);
+    parser.pause();
+    parser.write('\n');
+    parser.reset();
+    parser.resume();
+    parser.write(`\n${header}<presence/>`);
+    expect(seen.errors).toEqual([]);
+    expect(seen.starts).toHaveLength(2);
+    expect(seen.elements).toHaveLength(1);
+  });
+
   it('does not accumulate whitespace keepalives', () => {
     const { parser, seen } = collect();
     parser.write(header);

@@ -39,6 +39,8 @@ export class StreamParser {
   #bytesSinceElement = 0;
   #failed = false;
   #paused = false;
+  /** nothing but whitespace has come since the stream (re)started */
+  #fresh = true;
   /** input that arrived while paused, parsed on resume() */
   #held = '';
   #heldBytes = 0;
@@ -53,6 +55,7 @@ export class StreamParser {
   reset(): void {
     this.#scanner = new RestrictedXmlScanner(this.#limits.maxDepth ?? MAX_DEPTH);
     this.#bytesSinceElement = 0;
+    this.#fresh = true;
     const parser = createStrictParser();
     parser.on('start', (el: Element) => {
       this.#events.streamStart(el.attrs as Record<string, string>, el.name);
@@ -123,6 +126,12 @@ export class StreamParser {
       }
     }
     let from = 0;
+    if (this.#fresh && !this.#paused) {
+      // Whitespace before a new stream's header belongs to the one before it (go-sendxmpp sends a
+      // newline behind </auth>): XML allows nothing before the declaration.
+      while (from < text.length && /[ \t\r\n]/.test(text[from]!)) from++;
+      if (from < text.length) this.#fresh = false;
+    }
     while (from < text.length && !this.#failed) {
       if (this.#paused) {
         this.#hold(text.slice(from));
