@@ -1,7 +1,7 @@
-import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plainHttpBind } from '../../src/http/http-server.ts';
+import { accepts } from '../support/server-process.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
@@ -22,26 +22,15 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 const external = Object.values(networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4')?.address;
 
 describe('the plain HTTP listener', () => {
   it('is on loopback by default even when bind is 0.0.0.0 (the quick start still reaches it)', async () => {
-    expect(await reachable('127.0.0.1', server.ports.http)).toBe(true);
+    expect(await accepts('127.0.0.1', server.ports.http)).toBe(true);
   });
 
   it.skipIf(!external)('is not reachable on the machine\'s other addresses', async () => {
-    expect(await reachable(external!, server.ports.http)).toBe(false);
+    expect(await accepts(external!, server.ports.http)).toBe(false);
   });
 
   it('follows http_bind when the operator sets it, and a loopback bind', () => {

@@ -47,14 +47,20 @@ function transcript(socket: Socket | TLSSocket): { text: () => string; wait: (pa
   };
 }
 
+/** A direct TLS connection with its stream opened and the first features read. */
+async function openDirectTls(): Promise<{ socket: TLSSocket; log: ReturnType<typeof transcript> }> {
+  const socket = tlsConnect({ host: '127.0.0.1', port: server.ports.c2s_tls, rejectUnauthorized: false, servername: 'localhost' });
+  await new Promise((resolve) => socket.once('secureConnect', resolve));
+  const log = transcript(socket);
+  socket.write(HEADER);
+  await log.wait(/<\/stream:features>/, 'the first features');
+  return { socket, log };
+}
+
 describe('a stream restart pipelined behind <auth/> (tsung)', () => {
   it('logs in and binds, as with Prosody and ejabberd', async () => {
-    const socket = tlsConnect({ host: '127.0.0.1', port: server.ports.c2s_tls, rejectUnauthorized: false, servername: 'localhost' });
-    await new Promise((resolve) => socket.once('secureConnect', resolve));
-    const log = transcript(socket);
+    const { socket, log } = await openDirectTls();
     try {
-      socket.write(HEADER);
-      await log.wait(/<\/stream:features>/, 'the first features');
       const before = log.text().length;
       socket.write(plainAuth('tsung1', PASSWORD) + HEADER);
       await log.wait(/<bind[^>]*urn:ietf:params:xml:ns:xmpp-bind/, 'the features of the restarted stream');
@@ -69,12 +75,8 @@ describe('a stream restart pipelined behind <auth/> (tsung)', () => {
   });
 
   it('a failed <auth/> with input behind it keeps the same stream for the next try', async () => {
-    const socket = tlsConnect({ host: '127.0.0.1', port: server.ports.c2s_tls, rejectUnauthorized: false, servername: 'localhost' });
-    await new Promise((resolve) => socket.once('secureConnect', resolve));
-    const log = transcript(socket);
+    const { socket, log } = await openDirectTls();
     try {
-      socket.write(HEADER);
-      await log.wait(/<\/stream:features>/, 'the features');
       socket.write(plainAuth('tsung1', 'wrong password') + plainAuth('tsung1', PASSWORD));
       await log.wait(/<success/, 'the second try to succeed');
       expect(log.text()).toContain('<not-authorized/>');

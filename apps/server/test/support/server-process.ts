@@ -77,7 +77,8 @@ export function serverProcess(options: { configFile: string; toml: string; host:
   return handle;
 }
 
-function accepts(host: string, port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on host:port. */
+export function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     socket.once('connect', () => {
