@@ -4,7 +4,8 @@ import {
   type Element, type Jid, type StreamErrorCondition,
 } from '@conexizan/protocol';
 import type { ServerCore } from '../core/core.ts';
-import type { SessionHandle } from '../core/sessions.ts';
+import type { PreAuthStanzaEvent } from '../core/events.ts';
+import type { AuthenticatedStream, LocalSession, SessionHandle } from '../core/sessions.ts';
 import type { ClientConnection } from './connection.ts';
 import type { PendingSlot } from './connection-limiter.ts';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
@@ -18,45 +19,9 @@ import { SaslNegotiation } from './sasl.ts';
  */
 type Stage = 'header' | 'tls' | 'auth' | 'bind' | 'bound' | 'hibernating' | 'closed';
 
-/** What a pre-authentication handler (in-band registration) may see of the stream. */
-export interface UnauthenticatedStream {
-  readonly secure: boolean;
-  readonly sourceKey: string;
-  /** Per-stream scratch space for modules (e.g. an accepted invitation), kept as long as the stream. */
-  readonly state: Map<string, unknown>;
-  send(element: Element): void;
-}
-
-export interface PreAuthStanzaEvent {
-  stanza: Element;
-  stream: UnauthenticatedStream;
-}
-
-/** A top-level element that is not a stanza (stream management, CSI…), after binding. */
-export interface ClientElementEvent {
-  element: Element;
-  session: ClientStream;
-}
-
-/** A non-iq element after authentication but before binding (stream management's <resume/>). */
-export interface PreBindElementEvent {
-  element: Element;
-  stream: ClientStream;
-}
-
-/**
- * The socket of a bound session went away without the stream being closed.
- * A handler that returns true keeps the session (hibernating: still
- * registered, stanzas queued by the outbound filters) until it is resumed
- * on a new connection or ended with `end()`.
- */
-export interface TransportLostEvent {
-  session: ClientStream;
-}
-
 const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
-export class ClientStream implements SessionHandle {
+export class ClientStream implements LocalSession, AuthenticatedStream {
   readonly id = randomBytes(9).toString('base64url');
   readonly #core: ServerCore;
   #connection: ClientConnection | null = null;
@@ -202,10 +167,21 @@ export class ClientStream implements SessionHandle {
   }
 
   /**
-   * Gives this (authenticated, not yet bound) stream's connection away to
-   * the session it resumes; this stream ends without touching the socket.
+   * Stream management resumption: this session continues on the connection
+   * of `stream` (authenticated, not yet bound), which ends without touching
+   * the socket. A connection this session still had (the client resumed
+   * before we noticed it was dead) is closed with a conflict.
    */
-  handOverConnection(): ClientConnection {
+  resumeOn(stream: AuthenticatedStream): void {
+    if (!(stream instanceof ClientStream)) throw new Error('a session resumes only on a client stream of this process');
+    this.#suspend();
+    const connection = stream.#handOverConnection();
+    this.#attach(connection);
+    this.#bytesCounted = connection.bytesReceived;
+    this.#stage = 'bound';
+  }
+
+  #handOverConnection(): ClientConnection {
     const connection = this.#connection!;
     this.#connection = null;
     this.#stage = 'closed';
@@ -214,29 +190,13 @@ export class ClientStream implements SessionHandle {
     return connection;
   }
 
-  /** Answers a failed resumption on this (unbound) stream; the client may then bind afresh. */
-  writeFailed(element: Element): void {
-    this.#connection?.send(element);
-  }
-
-  /**
-   * Lets go of a live connection without ending the session: a client
-   * resumed it elsewhere before we noticed this socket was dead.
-   */
-  suspend(): void {
+  #suspend(): void {
     if (this.#stage !== 'bound' || !this.#connection) return;
     const connection = this.#connection;
     this.#connection = null;
     this.#stage = 'hibernating';
     connection.owner = null;
     connection.close(streamErrorElement('conflict', 'the session was resumed on another connection'));
-  }
-
-  /** A hibernating session continues on a new connection (stream management resumption). */
-  resumeOn(connection: ClientConnection): void {
-    this.#attach(connection);
-    this.#bytesCounted = connection.bytesReceived;
-    this.#stage = 'bound';
   }
 
   /** Elements are handled one at a time, in order, even when a handler awaits storage. */
@@ -316,7 +276,7 @@ export class ClientStream implements SessionHandle {
           this.send(errorReply(element, 'not-authorized', { type: 'auth', text: 'bind a resource first' }));
           return;
         }
-        if ((await this.#core.hooks.fire<PreBindElementEvent>('c2s/pre-bind-element', { element, stream: this })) !== undefined) return;
+        if ((await this.#core.hooks.fire('c2s/pre-bind-element', { element, stream: this })) !== undefined) return;
         return this.closeWithError('not-authorized', 'bind a resource first');
       case 'bound':
         return this.#onBoundElement(element, ns);
@@ -420,13 +380,13 @@ export class ClientStream implements SessionHandle {
       this.stanzasReceived++;
       return;
     }
-    const handled = await this.#core.hooks.fire<ClientElementEvent>('c2s/element', { element, session: this });
+    const handled = await this.#core.hooks.fire('c2s/element', { element, session: this });
     if (handled === undefined) this.closeWithError('unsupported-stanza-type', `unknown element ${element.name}`);
   }
 
   async #onTransportLost(): Promise<void> {
     if (this.#stage === 'bound') {
-      const keep = await this.#core.hooks.fire<TransportLostEvent>('c2s/transport-lost', { session: this });
+      const keep = await this.#core.hooks.fire('c2s/transport-lost', { session: this });
       if (keep === true && this.#stage === 'bound') {
         this.#stage = 'hibernating';
         this.#connection = null;

@@ -1,40 +1,74 @@
 import { describe, expect, it } from 'vitest';
+import { jid } from '@conexizan/protocol';
+import type { AccountDeletingEvent } from './events.ts';
 import { HookBus } from './hooks.ts';
 
+const deleting: AccountDeletingEvent = { user: jid('alice', 'localhost') };
+
 describe('HookBus', () => {
-  it('runs handlers by descending priority and stops at the first result', async () => {
+  it('runs handlers by band and stops at the first result', async () => {
     const bus = new HookBus();
     const calls: string[] = [];
-    bus.on('e', () => void calls.push('low'), -1);
-    bus.on('e', () => {
-      calls.push('high');
+    bus.on('account/deleting', () => void calls.push('deliver'), 'deliver');
+    bus.on('account/deleting', () => {
+      calls.push('policy');
       return undefined;
-    }, 10);
-    bus.on('e', async () => {
-      calls.push('middle');
+    }, 'policy');
+    bus.on('account/deleting', async () => {
+      calls.push('handle');
       return 'claimed';
     });
-    expect(await bus.fire('e', {})).toBe('claimed');
-    expect(calls).toEqual(['high', 'middle']);
+    expect(await bus.fire('account/deleting', deleting)).toBe('claimed');
+    expect(calls).toEqual(['policy', 'handle']);
+  });
+
+  it('keeps the order of registration within a band', async () => {
+    const bus = new HookBus();
+    const calls: string[] = [];
+    bus.on('account/deleting', () => void calls.push('carbons'), 'carbons');
+    bus.on('account/deleting', () => void calls.push('first archive'), 'archive');
+    bus.on('account/deleting', () => void calls.push('second archive'), 'archive');
+    await bus.fireAll('account/deleting', deleting);
+    expect(calls).toEqual(['first archive', 'second archive', 'carbons']);
   });
 
   it('fireAll runs everything and handlers can be removed', async () => {
     const bus = new HookBus();
     let count = 0;
-    const remove = bus.on('e', () => {
+    const remove = bus.on('server/started', () => {
       count++;
       return true;
     });
-    bus.on('e', () => {
+    bus.on('server/started', () => {
       count++;
       return true;
     });
-    await bus.fireAll('e', {});
+    await bus.fireAll('server/started', {});
     expect(count).toBe(2);
     remove();
-    await bus.fireAll('e', {});
+    await bus.fireAll('server/started', {});
     expect(count).toBe(3);
-    expect(await bus.fire('none', {})).toBeUndefined();
+    expect(await bus.fire('server/stopping', {})).toBeUndefined();
+  });
+
+  it('types hook names and their events (these lines must fail the type check)', () => {
+    const bus = new HookBus();
+    // @ts-expect-error a misspelt hook
+    bus.on('acount/deleting', () => undefined);
+    // @ts-expect-error a handler that expects another event
+    bus.on('account/deleting', ({ session }: { session: string }) => session);
+    // @ts-expect-error a bare number instead of a band
+    bus.on('account/deleting', () => undefined, -50);
+    // @ts-expect-error the wrong event for the hook
+    void bus.fire('account/deleting', { session: null });
+    // The router's and the IQ dispatcher's names are typed by their patterns.
+    bus.on('pre-message/remote', (event) => event.stanza);
+    bus.on('iq-get/self/jabber:iq:roster:query', (request) => request.payload);
+    // @ts-expect-error no such stanza kind
+    bus.on('pre-messages/remote', () => undefined);
+    // @ts-expect-error iq hooks need a type, a scope and an element
+    bus.on('iq-get/jabber:iq:roster:query', () => undefined);
+    expect(bus.has('account/deleting')).toBe(true);
   });
 });
 
@@ -42,11 +76,11 @@ describe('HookBus.fireAll with a failing handler', () => {
   it('still runs the others, then reports the failure', async () => {
     const bus = new HookBus();
     const ran: string[] = [];
-    bus.on('closed', () => {
+    bus.on('session/closed', () => {
       throw new Error('storage hiccup');
-    }, 10);
-    bus.on('closed', () => void ran.push('presence'));
-    await expect(bus.fireAll('closed', {})).rejects.toThrow('storage hiccup');
+    }, 'observe');
+    bus.on('session/closed', () => void ran.push('presence'));
+    await expect(bus.fireAll('session/closed', { session: null as never })).rejects.toThrow('storage hiccup');
     expect(ran).toEqual(['presence']);
   });
 });

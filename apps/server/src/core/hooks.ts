@@ -1,9 +1,13 @@
+import { BANDS, type Band, type HookEvents, type HookName } from './events.ts';
+
 /**
- * The hook bus every module plugs into. Handlers run in descending priority;
- * the first one that returns something other than `undefined` ends the chain
- * (Prosody's event model), so a module can claim a stanza and stop the rest.
+ * The hook bus every module plugs into. Handlers run by band (events.ts
+ * says which band is for what), and within a band in the order they were
+ * added; the first one that returns something other than `undefined` ends
+ * the chain (Prosody's event model), so a module can claim a stanza and
+ * stop the rest. Names and events are typed by HookEvents (events.ts).
  */
-export type HookHandler<E> = (event: E) => unknown | Promise<unknown>;
+export type HookHandler<E> = (event: E) => unknown;
 
 interface Registration {
   handler: HookHandler<never>;
@@ -16,9 +20,9 @@ export class HookBus {
   #order = 0;
 
   /** Returns a function that removes the handler again. */
-  on<E>(name: string, handler: HookHandler<E>, priority = 0): () => void {
+  on<N extends HookName>(name: N, handler: HookHandler<HookEvents[N]>, band: Band = 'handle'): () => void {
     const list = this.#hooks.get(name) ?? [];
-    const registration: Registration = { handler: handler as HookHandler<never>, priority, order: this.#order++ };
+    const registration: Registration = { handler: handler as HookHandler<never>, priority: BANDS[band], order: this.#order++ };
     list.push(registration);
     list.sort((a, b) => b.priority - a.priority || a.order - b.order);
     this.#hooks.set(name, list);
@@ -30,17 +34,17 @@ export class HookBus {
     };
   }
 
-  has(name: string): boolean {
+  has(name: HookName): boolean {
     return (this.#hooks.get(name)?.length ?? 0) > 0;
   }
 
   /** Runs handlers until one returns a value; returns that value (or undefined). */
-  async fire<E>(name: string, event: E): Promise<unknown> {
+  async fire<N extends HookName>(name: N, event: HookEvents[N]): Promise<unknown> {
     const list = this.#hooks.get(name);
     if (!list) return undefined;
     // Copy: a handler may unregister itself or others while we iterate.
     for (const { handler } of [...list]) {
-      const result = await (handler as HookHandler<E>)(event);
+      const result = await (handler as HookHandler<HookEvents[N]>)(event);
       if (result !== undefined) return result;
     }
     return undefined;
@@ -51,13 +55,13 @@ export class HookBus {
    * "session closed"). One failing handler does not stop the others; the
    * first error is thrown once all have run.
    */
-  async fireAll<E>(name: string, event: E): Promise<void> {
+  async fireAll<N extends HookName>(name: N, event: HookEvents[N]): Promise<void> {
     const list = this.#hooks.get(name);
     if (!list) return;
     let failure: { error: unknown } | null = null;
     for (const { handler } of [...list]) {
       try {
-        await (handler as HookHandler<E>)(event);
+        await (handler as HookHandler<HookEvents[N]>)(event);
       } catch (error) {
         failure ??= { error };
       }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorReply, errorReplyFrom, iqResult, StanzaError, type Element } from '@conexizan/protocol';
+import type { IqHookName } from './events.ts';
 import type { HookBus } from './hooks.ts';
 import type { StanzaEvent, StanzaRouter } from './router.ts';
 import type { SessionRegistry } from './sessions.ts';
@@ -43,11 +44,11 @@ export class IqDispatcher {
     this.#hooks = hooks;
     this.#router = router;
     this.#sessions = sessions;
-    // Lowest priority: a module may still intercept iq/<to-type> before this.
-    hooks.on<StanzaEvent>('iq/host', (event) => this.#dispatch(event, 'host'), -1000);
-    hooks.on<StanzaEvent>('iq/bare', (event) => this.#dispatch(event, event.from.bare().equals(event.to) ? 'self' : 'bare'), -1000);
-    hooks.on<StanzaEvent>('iq/full', (event) => this.#toFullJid(event), -1000);
-    hooks.on<StanzaEvent>('iq-response', (event) => this.#settle(event), 1000);
+    // Last: a module may still intercept iq/<to-type> before this (blocking does).
+    hooks.on('iq/host', (event) => this.#dispatch(event, 'host'), 'fallback');
+    hooks.on('iq/bare', (event) => this.#dispatch(event, event.from.bare().equals(event.to) ? 'self' : 'bare'), 'fallback');
+    hooks.on('iq/full', (event) => this.#toFullJid(event), 'fallback');
+    hooks.on('iq-response', (event) => this.#settle(event));
   }
 
   /**
@@ -85,13 +86,13 @@ export class IqDispatcher {
     return true;
   }
 
-  static hookName(type: IqType, scope: IqScope, ns: string, name: string): string {
+  static hookName(type: IqType, scope: IqScope, ns: string, name: string): IqHookName {
     return `iq-${type}/${scope}/${ns}:${name}`;
   }
 
   on(type: IqType, scopes: IqScope | IqScope[], ns: string, name: string, handler: IqHandler): () => void {
     const removers = (Array.isArray(scopes) ? scopes : [scopes]).map((scope) =>
-      this.#hooks.on<IqRequest>(IqDispatcher.hookName(type, scope, ns, name), async (request) => {
+      this.#hooks.on(IqDispatcher.hookName(type, scope, ns, name), async (request) => {
         const result = await handler(request);
         return result instanceof Object ? result : true;
       }),
@@ -109,7 +110,7 @@ export class IqDispatcher {
     const name = IqDispatcher.hookName(type as IqType, scope, payload.getNS() ?? '', payload.name);
     let reply: Element;
     try {
-      const result = await this.#hooks.fire<IqRequest>(name, { ...event, payload });
+      const result = await this.#hooks.fire(name, { ...event, payload });
       if (result === undefined) throw new StanzaError('service-unavailable', { type: 'cancel' });
       if (result instanceof Object && (result as Element).name === NO_REPLY) return true;
       reply = iqResult(stanza, result instanceof Object && 'name' in result ? (result as Element) : undefined);

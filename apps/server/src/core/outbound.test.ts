@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { xml, type Element } from '@conexizan/protocol';
-import type { SessionHandle } from './sessions.ts';
+import type { LocalSession } from './sessions.ts';
 import { OutboundFilters } from './outbound.ts';
 
-const session = {} as SessionHandle;
+const session = {} as LocalSession;
 
 describe('OutboundFilters', () => {
   it('runs filters by priority and writes what they pass on', () => {

@@ -1,5 +1,5 @@
 import type { Element } from '@conexizan/protocol';
-import type { SessionHandle } from './sessions.ts';
+import type { LocalSession } from './sessions.ts';
 
 /**
  * What happens to a stanza on its way out to one client session, between
@@ -8,7 +8,7 @@ import type { SessionHandle } from './sessions.ts';
  * passes the stanza on with `next` (now or later) or keeps it; the last
  * step writes it to the connection. Filters run by descending priority.
  */
-export type OutboundFilter = (stanza: Element, session: SessionHandle, next: (stanza: Element) => void) => void;
+export type OutboundFilter = (stanza: Element, session: LocalSession, next: (stanza: Element) => void) => void;
 
 export class OutboundFilters {
   #filters: { filter: OutboundFilter; priority: number }[] = [];
@@ -22,7 +22,7 @@ export class OutboundFilters {
   }
 
   /** Runs the chain for one stanza; `write` is the socket at the end of it. */
-  run(stanza: Element, session: SessionHandle, write: (stanza: Element) => void, from = 0): void {
+  run(stanza: Element, session: LocalSession, write: (stanza: Element) => void, from = 0): void {
     const filters = this.#filters;
     const step = (index: number, current: Element): void => {
       const entry = filters[index];

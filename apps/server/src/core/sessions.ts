@@ -26,6 +26,36 @@ export interface SessionHandle {
   update(state: Partial<Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested'>>): void;
 }
 
+/**
+ * A session whose stream is in this process: what stream management
+ * (XEP-0198) and the outbound filters need beyond a handle. The c2s events
+ * (core/events.ts) carry this, never the stream class itself.
+ */
+export interface LocalSession extends SessionHandle {
+  /** Writes to the socket directly, past the outbound filters: stream-level elements (SM acks) and what filters release. Nothing while hibernating. */
+  writeElement(element: Element): void;
+  /** stanzas received from the client and handled, for stream management's 'h' */
+  readonly stanzasReceived: number;
+  /** the socket is gone and the session waits to be resumed (or ended) */
+  readonly hibernating: boolean;
+  /** Ends a hibernating session for good (its resumption window is over). */
+  end(): Promise<void>;
+  /**
+   * Continues this session on the connection of `stream` (which resumes
+   * it and ends without a session of its own); a connection this session
+   * still had is closed with a conflict.
+   */
+  resumeOn(stream: AuthenticatedStream): void;
+}
+
+/** A stream that authenticated but has not bound a resource: stream management's <resume/> arrives there. */
+export interface AuthenticatedStream {
+  /** the authenticated account */
+  readonly username: string | null;
+  /** Writes to this stream's socket (a <failed/> answer; the client may then bind afresh). */
+  writeElement(element: Element): void;
+}
+
 export interface SessionRegistry {
   /**
    * Adds a bound resource. If the full JID is taken, the older session is

@@ -89,7 +89,7 @@ export class Federation {
     // Services that may live outside our domain's subtree: components, and group chat if given a domain of its own.
     this.#serviceDomains = new Set([...core.config.components.map((component) => component.domain), ...(core.config.muc.enabled && core.config.muc.domain ? [core.config.muc.domain] : [])].map((domain) => domain.toLowerCase()));
     // Lowest priority: components and local services (proxy65, group chat) claim their domains first.
-    core.hooks.on<StanzaEvent>('route/remote', (event) => this.#routeOut(event), -1000);
+    core.hooks.on('route/remote', (event) => this.#routeOut(event), 'fallback');
     const registers = [core.metrics.registry];
     const federation = this;
     new Gauge({

@@ -7,7 +7,7 @@ import { openStorage } from '@conexizan/storage';
 import { configSchema } from '../config/schema.ts';
 import type { ServerCore } from '../core/core.ts';
 import { createMetrics } from '../core/metrics.ts';
-import type { SessionHandle } from '../core/sessions.ts';
+import type { AuthenticatedStream, LocalSession, SessionHandle } from '../core/sessions.ts';
 import { MODULES } from '../modules/index.ts';
 import { assembleCore } from '../server.ts';
 
@@ -54,13 +54,16 @@ export async function createHarness(overrides: Record<string, unknown> = {}): Pr
   };
 }
 
-export class TestSession implements SessionHandle {
+export class TestSession implements LocalSession {
   readonly id = Math.random().toString(36).slice(2);
   readonly received: Element[] = [];
   available = false;
   priority = 0;
   presence: Element | null = null;
   interested = false;
+  /** a test sets this to play a session whose socket is gone (stream management, push) */
+  hibernating = false;
+  stanzasReceived = 0;
   closedWith: StreamErrorCondition | null = null;
   #waiters: { match: (el: Element) => boolean; resolve: (el: Element) => void }[] = [];
   #connected = true;
@@ -83,6 +86,14 @@ export class TestSession implements SessionHandle {
 
   update(state: Partial<Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested'>>): void {
     Object.assign(this, state);
+  }
+
+  end(): Promise<void> {
+    return this.disconnect();
+  }
+
+  resumeOn(_stream: AuthenticatedStream): void {
+    throw new Error('test sessions have no connection to resume on; test resumption with a real client (test/interop)');
   }
 
   closeWithError(condition: StreamErrorCondition): void {

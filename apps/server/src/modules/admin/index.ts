@@ -168,7 +168,7 @@ async function accountCall<T>(call: () => Promise<T>): Promise<T | CommandNote> 
 async function deleteAccount(ctx: ModuleContext, username: string): Promise<CommandNote> {
   if (!(await ctx.accounts.exists(username))) return { type: 'error', text: `no account ${username}@${ctx.domain}` };
   const user = tryParseJid(`${username}@${ctx.domain}`)!;
-  await ctx.hooks.fireAll<AccountDeletingEvent>('account/deleting', { user });
+  await ctx.hooks.fireAll('account/deleting', { user });
   const outcome = await accountCall(() => ctx.accounts.delete(username));
   if (outcome !== undefined) return outcome;
   ctx.log.info('account deleted by an admin');

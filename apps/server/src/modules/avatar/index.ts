@@ -32,25 +32,25 @@ export const avatar: ServerModule = {
     };
 
     // PEP → vCard
-    ctx.hooks.on<PepItemEvent>('pep/item', async ({ owner, node, payload }) => {
+    ctx.hooks.on('pep/item', async ({ owner, node, payload }) => {
       if (node !== NS.AVATAR_METADATA || !payload) return;
       await guarded(owner, () => metadataToVcard(ctx, owner, payload));
     });
 
     // vCard → PEP, before the vcard module stores it
-    ctx.hooks.on<IqRequest>(IqDispatcher.hookName('set', 'self', NS.VCARD, 'vCard'), async ({ to, payload }) => {
+    ctx.hooks.on(IqDispatcher.hookName('set', 'self', NS.VCARD, 'vCard'), async ({ to, payload }) => {
       if (Buffer.byteLength(payload.toString()) > MAX_VCARD_BYTES) return undefined; // the vcard module refuses it
       await guarded(to, () => vcardToPep(ctx, to, photoOf(payload)));
       return undefined;
-    }, 10);
+    }, 'intercept');
 
     // XEP-0153 §4.1 / XEP-0398 §4: presence carries the avatar hash
-    ctx.hooks.on<StanzaEvent>('presence/broadcast', async (event) => {
+    ctx.hooks.on('presence/broadcast', async (event) => {
       if (event.type !== 'available' || event.stanza.getChild('x', NS.VCARD_UPDATE)) return undefined;
       const hash = await currentHash(ctx, event.from.bare());
       if (hash !== undefined) event.stanza.append(xml('x', { xmlns: NS.VCARD_UPDATE }, xml('photo', {}, hash || undefined)));
       return undefined;
-    }, 50);
+    }, 'enrich');
   },
 };
 

@@ -5,7 +5,6 @@ import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
 import { sendCurrentPresence } from '../presence/index.ts';
 import { hasFrom, hasTo } from '../presence/subscriptions.ts';
-import type { AccountDeletingEvent } from '../register/index.ts';
 import { Blocklists, matches } from './blocklists.ts';
 
 /**
@@ -73,17 +72,17 @@ export const blocking: ServerModule = {
       return true as const;
     });
 
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', ({ session }) => {
+    ctx.hooks.on('session/closed', ({ session }) => {
       interested.delete(session.id);
     });
-    ctx.hooks.on<AccountDeletingEvent>('account/deleting', ({ user }) => {
+    ctx.hooks.on('account/deleting', ({ user }) => {
       lists.forget(user.local);
     });
 
     // What the user sends to a blocked JID: refused before anything else sees it (carbons, delivery).
     for (const kind of KINDS) {
-      for (const toType of ['bare', 'full', 'remote']) {
-        ctx.hooks.on<StanzaEvent>(`pre-${kind}/${toType}`, async (event) => {
+      for (const toType of ['bare', 'full', 'remote'] as const) {
+        ctx.hooks.on(`pre-${kind}/${toType}`, async (event) => {
           if (event.origin.kind !== 'c2s' || event.type === 'error') return undefined;
           if (event.to.bareEquals(event.from) || !(await lists.blocks(event.from.local, event.to))) return undefined;
           if (kind === 'message' || (kind === 'iq' && (event.type === 'get' || event.type === 'set'))) {
@@ -93,21 +92,21 @@ export const blocking: ServerModule = {
             event.origin.session.send(reply);
           }
           return true; // presence and iq answers to a blocked JID are dropped
-        }, 1000);
+        }, 'policy');
       }
     }
 
     // Delivery to a local user: nothing from a JID the user blocks, and nothing the
     // server sends on behalf of a local user (presence broadcasts, probes) to a JID that user blocks.
     for (const kind of KINDS) {
-      for (const toType of ['bare', 'full']) {
-        ctx.hooks.on<StanzaEvent>(`${kind}/${toType}`, (event) => filterDelivery(ctx, lists, letThrough, event), 1000);
+      for (const toType of ['bare', 'full'] as const) {
+        ctx.hooks.on(`${kind}/${toType}`, (event) => filterDelivery(ctx, lists, letThrough, event), 'policy');
       }
     }
-    ctx.hooks.on<StanzaEvent>('route/remote', async (event) => {
+    ctx.hooks.on('route/remote', async (event) => {
       if (letThrough.has(event.stanza) || event.origin.kind === 'c2s' || !ctx.router.isLocal(event.from) || !event.from.local) return undefined;
       return (await lists.blocks(event.from.local, event.to)) ? true : undefined;
-    }, 1000);
+    }, 'policy');
   },
 };
 

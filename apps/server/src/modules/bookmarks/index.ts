@@ -32,14 +32,14 @@ export const bookmarks: ServerModule = {
       }
     };
 
-    ctx.hooks.on<PepItemEvent>('pep/item', async ({ owner, node, payload }) => {
+    ctx.hooks.on('pep/item', async ({ owner, node, payload }) => {
       if (node === NS.BOOKMARKS) await guarded(owner, () => writeLegacyPep(ctx, owner));
       else if (node === NS.BOOKMARKS_LEGACY && payload?.is('storage', NS.BOOKMARKS_LEGACY)) await guarded(owner, () => writeBookmarks2(ctx, owner, fromLegacy(payload)));
     });
 
     // Private XML storage of <storage xmlns='storage:bookmarks'/>: seen before the private-storage module stores it.
     const legacyChild = ({ payload }: IqRequest) => payload.getChildElements().find((child) => child.is('storage', NS.BOOKMARKS_LEGACY));
-    ctx.hooks.on<IqRequest>(IqDispatcher.hookName('set', 'self', NS.PRIVATE, 'query'), async (request) => {
+    ctx.hooks.on(IqDispatcher.hookName('set', 'self', NS.PRIVATE, 'query'), async (request) => {
       const storage = legacyChild(request);
       if (storage && request.payload.getChildElements().length === 1) {
         await guarded(request.to, async () => {
@@ -48,11 +48,11 @@ export const bookmarks: ServerModule = {
         });
       }
       return undefined; // the private-storage module stores it as well
-    }, 10);
-    ctx.hooks.on<IqRequest>(IqDispatcher.hookName('get', 'self', NS.PRIVATE, 'query'), async (request) => {
+    }, 'intercept');
+    ctx.hooks.on(IqDispatcher.hookName('get', 'self', NS.PRIVATE, 'query'), async (request) => {
       if (!legacyChild(request) || !(await pep(ctx).config(request.to, NS.BOOKMARKS))) return undefined;
       return xml('query', { xmlns: NS.PRIVATE }, toLegacy(await readBookmarks2(ctx, request.to)));
-    }, 10);
+    }, 'intercept');
   },
 };
 

@@ -53,6 +53,23 @@ describe('message carbons (XEP-0280)', () => {
     for (const s of [phone, laptop, tablet, bob]) await s.disconnect();
   });
 
+  it('gives carbons what the archive keeps: the received copy carries the archive id, the sent copy no forged one', async () => {
+    const phone = await device('carol', 'phone');
+    const laptop = await device('carol', 'laptop');
+    const bob = await device('bob', 'mobile', { carbons: false });
+    await bob.sendStanza(chat('carol@localhost/phone', 'archived once'));
+    const delivered = await phone.next((el) => el.getChildText('body') === 'archived once');
+    const id = delivered.getChild('stanza-id', NS.SID)?.attrs.id;
+    expect(id).toBeTruthy();
+    const { inner: received } = await carbon(laptop, 'received', 'archived once');
+    expect(received.getChild('stanza-id', NS.SID)?.attrs).toEqual({ xmlns: NS.SID, by: 'carol@localhost', id });
+    // A client may not claim an id in its own archive (XEP-0359 §4); its other devices never see such a claim.
+    await phone.sendStanza(chat('bob@localhost', 'claims an id', xml('stanza-id', { xmlns: NS.SID, by: 'carol@localhost', id: 'forged' })));
+    const { inner: sent } = await carbon(laptop, 'sent', 'claims an id');
+    expect(sent.getChild('stanza-id', NS.SID)).toBeUndefined();
+    for (const s of [phone, laptop, bob]) await s.disconnect();
+  });
+
   it('copies a received message to the resources that did not get it: full JID, bare JID, priorities', async () => {
     const home = await device('bob', 'home', { priority: 5 });
     const work = await device('bob', 'work', { priority: 1 });

@@ -29,17 +29,17 @@ export const carbons: ServerModule = {
         return true;
       });
     }
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', ({ session }) => {
+    ctx.hooks.on('session/closed', ({ session }) => {
       enabled.delete(session.id);
     });
 
-    // Sent carbons: after blocking and other outbound checks (higher priorities) let the message go.
-    for (const toType of ['bare', 'full', 'host', 'remote']) {
-      ctx.hooks.on<StanzaEvent>(`pre-message/${toType}`, (event) => copySent(ctx, enabled, event), -10);
+    // Sent and received carbons: once blocking let the message through and the
+    // archive gave it its stanza id, before the message module delivers it.
+    for (const toType of ['bare', 'full', 'host', 'remote'] as const) {
+      ctx.hooks.on(`pre-message/${toType}`, (event) => copySent(ctx, enabled, event), 'carbons');
     }
-    // Received carbons: before the message module delivers (at -100), once blocking let it through.
-    ctx.hooks.on<StanzaEvent>('message/bare', (event) => copyReceived(ctx, enabled, event), -50);
-    ctx.hooks.on<StanzaEvent>('message/full', (event) => copyReceived(ctx, enabled, event), -50);
+    ctx.hooks.on('message/bare', (event) => copyReceived(ctx, enabled, event), 'carbons');
+    ctx.hooks.on('message/full', (event) => copyReceived(ctx, enabled, event), 'carbons');
   },
 };
 

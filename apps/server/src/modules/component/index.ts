@@ -54,7 +54,7 @@ export const component: ServerModule = {
       receive: (_domain, stanza) => ctx.router.route(stanza),
     };
 
-    ctx.hooks.on<StanzaEvent>('route/remote', (event) => {
+    ctx.hooks.on('route/remote', (event) => {
       if (!secrets.has(event.to.domain)) return undefined;
       const connection = connected.get(event.to.domain);
       if (!connection) throw new StanzaError('service-unavailable', { type: 'cancel', text: 'the service is not connected' });

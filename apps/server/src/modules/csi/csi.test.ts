@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NS, xml, type Element } from '@conexizan/protocol';
-import type { ClientElementEvent } from '../../c2s/client-stream.ts';
+import type { ClientElementEvent } from '../../core/events.ts';
 import { createHarness, type Harness, type TestSession } from '../../testing/harness.ts';
 import { MAX_HELD } from './index.ts';
 
@@ -13,7 +13,7 @@ afterAll(() => h.stop());
 
 /** What the stream does with a top-level <active/> or <inactive/>. */
 const indicate = (session: TestSession, state: 'active' | 'inactive') =>
-  h.core.hooks.fire<ClientElementEvent>('c2s/element', { element: xml(state, { xmlns: NS.CSI }), session } as unknown as ClientElementEvent);
+  h.core.hooks.fire('c2s/element', { element: xml(state, { xmlns: NS.CSI }), session } as unknown as ClientElementEvent);
 const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 const presenceFrom = (from: string, status: string) => xml('presence', { from, to: 'alice@localhost/phone' }, xml('status', {}, status));
 const message = (...children: Element[]) => xml('message', { from: 'bob@localhost/pc', to: 'alice@localhost/phone', type: 'chat' }, ...children);

@@ -1,5 +1,4 @@
 import { NS, xml, type Element } from '@conexizan/protocol';
-import type { ClientElementEvent } from '../../c2s/client-stream.ts';
 import type { ServerModule } from '../../core/module.ts';
 import type { OutboundFilter } from '../../core/outbound.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
@@ -34,7 +33,7 @@ export const csi: ServerModule = {
     const inactive = new Map<string, ClientState>(); // session id → what is held while inactive
     ctx.features.addStreamFeature(({ stage }) => (stage === 'post-auth' ? xml('csi', { xmlns: NS.CSI }) : null));
 
-    ctx.hooks.on<ClientElementEvent>('c2s/element', ({ element, session }) => {
+    ctx.hooks.on('c2s/element', ({ element, session }) => {
       if (element.getNS() !== NS.CSI) return undefined;
       if (element.name === 'inactive') {
         if (!inactive.has(session.id)) inactive.set(session.id, { held: new Map(), seq: 0 });
@@ -48,7 +47,7 @@ export const csi: ServerModule = {
       }
       return undefined; // anything else in the namespace: the stream's unsupported-stanza-type
     });
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', ({ session }) => {
+    ctx.hooks.on('session/closed', ({ session }) => {
       inactive.delete(session.id);
     });
 

@@ -76,7 +76,7 @@ export const httpUpload: ServerModule = {
 
     ctx.http.route(UPLOAD_PREFIX, uploadHandler(store, secret, ctx.log));
 
-    ctx.hooks.on<{ user: Jid }>('account/deleting', async ({ user }) => {
+    ctx.hooks.on('account/deleting', async ({ user }) => {
       await store.removeOwner(ownerOf(user));
     });
 

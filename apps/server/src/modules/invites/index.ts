@@ -1,7 +1,7 @@
 import { iqResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
 import { iqErrorReply } from '../../core/iq.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
-import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
+import type { UnauthenticatedStream } from '../../core/events.ts';
 import { hashInviteToken, purgeCutoff } from './tokens.ts';
 
 /** XEP-0379's element, which XEP-0445 reuses to present the token. */
@@ -51,7 +51,7 @@ export const invites: ServerModule = {
     ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS.IBR_TOKEN }) : null));
     ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS.INVITE_LEGACY }) : null));
 
-    ctx.hooks.on<PreAuthStanzaEvent>('c2s/pre-auth-iq', async ({ stanza, stream }) => {
+    ctx.hooks.on('c2s/pre-auth-iq', async ({ stanza, stream }) => {
       const preauth = stanza.getChild('preauth', NS.PARS);
       if (!preauth) return undefined;
       try {

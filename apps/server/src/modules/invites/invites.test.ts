@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorReply, NS, xml, type Element } from '@conexizan/protocol';
-import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
+import type { UnauthenticatedStream } from '../../core/events.ts';
 import { createHarness, type Harness } from '../../testing/harness.ts';
 import { createInvite, hashInviteToken, inviteUri } from './tokens.ts';
 
@@ -25,7 +25,7 @@ class PreAuthStream implements UnauthenticatedStream {
   async query(iq: Element): Promise<Element> {
     const id = randomBytes(4).toString('hex');
     iq.attrs.id = id;
-    const handled = await this.h.core.hooks.fire<PreAuthStanzaEvent>('c2s/pre-auth-iq', { stanza: iq, stream: this });
+    const handled = await this.h.core.hooks.fire('c2s/pre-auth-iq', { stanza: iq, stream: this });
     if (handled === undefined) return errorReply(iq, 'not-authorized', { type: 'auth' });
     const reply = this.sent.find((el) => el.attrs.id === id);
     if (!reply) throw new Error('no reply');

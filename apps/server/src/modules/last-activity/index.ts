@@ -38,13 +38,13 @@ export const lastActivity: ServerModule = {
     });
 
     // The user's last available resource goes offline: by unavailable presence...
-    ctx.hooks.on<StanzaEvent>('presence/broadcast', async (event) => {
+    ctx.hooks.on('presence/broadcast', async (event) => {
       if (event.type !== 'unavailable' || event.origin.kind !== 'c2s' || !event.origin.session.available) return undefined;
       await recordIfLast(ctx, event.origin.session, event.stanza.getChildText('status'));
       return undefined;
-    }, 10);
+    }, 'observe');
     // ...or by closing its stream while available.
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', async ({ session }) => {
+    ctx.hooks.on('session/closed', async ({ session }) => {
       if (session.available) await recordIfLast(ctx, session, session.presence?.getChildText('status') ?? null);
     });
   },

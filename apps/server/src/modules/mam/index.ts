@@ -18,8 +18,6 @@ import { wantsArchived } from './prefs.ts';
  * a change applies to the very next one. Messages older than
  * archive.retention_days are deleted hourly and never returned.
  */
-/** Below policy modules (blocking…) at 0, above delivery (message module) at -100. */
-const PRIORITY = -50;
 const PURGE_EVERY_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
@@ -43,7 +41,7 @@ export const mam: ServerModule = {
       prefsCache.set(user.local, prefs);
       return prefs;
     };
-    ctx.hooks.on<{ user: Jid }>('account/deleting', ({ user }) => void prefsCache.delete(user.local));
+    ctx.hooks.on('account/deleting', ({ user }) => void prefsCache.delete(user.local));
 
     /** Stores one copy in `owner`'s archive if it is worth it and wanted; returns its id. */
     const archive = async (owner: Jid, other: Jid, stanza: Element): Promise<string | null> => {
@@ -68,7 +66,7 @@ export const mam: ServerModule = {
       await archive(owner, event.to, event.stanza);
       return undefined;
     };
-    for (const to of ['bare', 'full', 'remote']) ctx.hooks.on<StanzaEvent>(`pre-message/${to}`, outbound, PRIORITY);
+    for (const to of ['bare', 'full', 'remote'] as const) ctx.hooks.on(`pre-message/${to}`, outbound, 'archive');
 
     // The recipient's copy, before delivery, so the recipient learns its archive id.
     const inbound = async (event: StanzaEvent): Promise<undefined> => {
@@ -80,8 +78,8 @@ export const mam: ServerModule = {
       if (id) event.stanza.append(xml('stanza-id', { xmlns: NS.SID, by: owner.toString(), id }));
       return undefined;
     };
-    ctx.hooks.on<StanzaEvent>('message/bare', inbound, PRIORITY);
-    ctx.hooks.on<StanzaEvent>('message/full', inbound, PRIORITY);
+    ctx.hooks.on('message/bare', inbound, 'archive');
+    ctx.hooks.on('message/full', inbound, 'archive');
 
     ctx.iq.on('get', 'self', NS.MAM, 'query', () => mamQueryForm());
     ctx.iq.on('set', 'self', NS.MAM, 'query', (request) => runQuery(ctx, request, retentionMs));

@@ -2,6 +2,7 @@ import { StanzaError } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
+import './api.ts';
 
 /**
  * RFC 6121 §8.5: delivering messages to local accounts, by type and
@@ -9,16 +10,12 @@ import type { SessionHandle } from '../../core/sessions.ts';
  * `message/offline` (offline storage, later the archive); if nobody takes
  * it, the sender gets service-unavailable rather than silence.
  */
-export interface OfflineMessageEvent {
-  event: StanzaEvent;
-}
-
 export const message: ServerModule = {
   name: 'message',
   implements: ['RFC 6121 §8.5'],
   setup(ctx) {
-    ctx.hooks.on<StanzaEvent>('message/bare', (event) => toBare(ctx, event), -100);
-    ctx.hooks.on<StanzaEvent>('message/full', (event) => toFull(ctx, event), -100);
+    ctx.hooks.on('message/bare', (event) => toBare(ctx, event), 'deliver');
+    ctx.hooks.on('message/full', (event) => toFull(ctx, event), 'deliver');
   },
 };
 
@@ -37,7 +34,7 @@ async function toBare(ctx: ModuleContext, event: StanzaEvent): Promise<true> {
     for (const resource of best) resource.send(event.stanza);
     return true;
   }
-  const stored = await ctx.hooks.fire<OfflineMessageEvent>('message/offline', { event });
+  const stored = await ctx.hooks.fire('message/offline', { event });
   if (stored === undefined) throw new StanzaError('service-unavailable');
   return true;
 }

@@ -75,7 +75,7 @@ export const muc: ServerModule = {
     };
 
     // Above federation (which would try to reach conference.<domain> over the network).
-    ctx.hooks.on<StanzaEvent>(
+    ctx.hooks.on(
       'route/remote',
       async (event) => {
         if (event.to.domain !== serviceJid) return undefined;
@@ -90,7 +90,6 @@ export const muc: ServerModule = {
         }
         return true;
       },
-      100,
     );
 
     const purge = async () => {
@@ -108,7 +107,7 @@ export const muc: ServerModule = {
     // A client that joined without ever sending its own presence gets no unavailable presence
     // sent for it when its stream ends, so the room itself lets a closed local session go,
     // instead of keeping a ghost that others see and that blocks its nickname.
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', async ({ session }) => {
+    ctx.hooks.on('session/closed', async ({ session }) => {
       for (const room of [...svc.rooms.values()]) {
         if (!room.nickOf.has(session.jid.toString())) continue;
         await svc.serialize(room.jid.local, async () => {

@@ -1,7 +1,5 @@
 import { cloneElement, delayElement, NS, parseXml, StanzaError } from '@conexizan/protocol';
 import type { ServerModule } from '../../core/module.ts';
-import type { OfflineMessageEvent } from '../message/index.ts';
-import type { InitialPresenceEvent } from '../presence/index.ts';
 
 /**
  * XEP-0160 offline messages: kept while the user has no available resource,
@@ -16,7 +14,7 @@ export const offline: ServerModule = {
   setup(ctx) {
     ctx.features.addFeature('server', NS.OFFLINE);
 
-    ctx.hooks.on<OfflineMessageEvent>('message/offline', async ({ event }) => {
+    ctx.hooks.on('message/offline', async ({ event }) => {
       const { stanza, type } = event;
       if (type !== 'normal' && type !== 'chat') return undefined;
       const children = stanza.getChildElements();
@@ -29,7 +27,7 @@ export const offline: ServerModule = {
       return true;
     });
 
-    ctx.hooks.on<InitialPresenceEvent>('presence/initial', async ({ session }) => {
+    ctx.hooks.on('presence/initial', async ({ session }) => {
       if (session.priority < 0) return;
       const user = session.jid.bare();
       const messages = await ctx.storage.offline.list(user.local);

@@ -3,13 +3,13 @@ import type { ServerCore } from '../../core/core.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
-import type { AccountDeletingEvent } from '../register/index.ts';
 import * as sub from '../presence/subscriptions.ts';
 import { CapsCache } from './caps.ts';
 import { registerHandlers } from './handlers.ts';
 import { PepService } from './service.ts';
 
-export { type PepItemEvent, PepService } from './service.ts';
+export { PepService } from './service.ts';
+export type { PepItemEvent } from './api.ts';
 export type { NodeConfig } from './config.ts';
 
 /**
@@ -50,7 +50,7 @@ export const pepModule: ServerModule = {
     registerHandlers(ctx, service);
 
     // Our own users' resources: their caps, and the last items they want.
-    ctx.hooks.on<StanzaEvent>(
+    ctx.hooks.on(
       'presence/broadcast',
       (event) => {
         if (event.origin.kind !== 'c2s') return undefined;
@@ -59,7 +59,7 @@ export const pepModule: ServerModule = {
         else if (event.type === 'available') background(ctx, onLocalPresence(ctx, service, caps, session, event));
         return undefined; // only watching: the presence module delivers it
       },
-      100,
+      'observe',
     );
     // Contacts on other servers: their resources, caps and the last items they want.
     const remotePresence = (event: StanzaEvent) => {
@@ -76,11 +76,11 @@ export const pepModule: ServerModule = {
       }
       return undefined;
     };
-    ctx.hooks.on<StanzaEvent>('presence/bare', remotePresence, 100);
-    ctx.hooks.on<StanzaEvent>('presence/full', remotePresence, 100);
+    ctx.hooks.on('presence/bare', remotePresence, 'observe');
+    ctx.hooks.on('presence/full', remotePresence, 'observe');
 
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', ({ session }) => caps.forget(session.jid.toString()));
-    ctx.hooks.on<AccountDeletingEvent>('account/deleting', ({ user }) => ctx.storage.pubsub.forgetJid(user.toString()));
+    ctx.hooks.on('session/closed', ({ session }) => caps.forget(session.jid.toString()));
+    ctx.hooks.on('account/deleting', ({ user }) => ctx.storage.pubsub.forgetJid(user.toString()));
   },
 };
 

@@ -19,15 +19,6 @@ export const MAX_SUBSCRIBERS = 1000;
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
 export const MAX_NAME_LENGTH = 1024;
 
-/** Fired (fireAll) after an item was published or retracted, for modules that keep other data in step. */
-export interface PepItemEvent {
-  owner: Jid;
-  node: string;
-  id: string;
-  /** null for a retraction */
-  payload: Element | null;
-}
-
 export class PepService {
   readonly #ctx: ModuleContext;
   readonly #caps: CapsCache;
@@ -98,7 +89,7 @@ export class PepService {
       const content = itemsElement(node, [itemElement({ id, payload: serialised }, config.deliver_payloads)]);
       await this.#notify(owner, node, config, content);
     }
-    await this.#ctx.hooks.fireAll<PepItemEvent>('pep/item', { owner, node, id, payload });
+    await this.#ctx.hooks.fireAll('pep/item', { owner, node, id, payload });
     return id;
   }
 
@@ -109,7 +100,7 @@ export class PepService {
     if ((notify ?? config.notify_retract) && config.deliver_notifications) {
       await this.#notify(owner, node, config, itemsElement(node, [xml('retract', { id })]));
     }
-    await this.#ctx.hooks.fireAll<PepItemEvent>('pep/item', { owner, node, id, payload: null });
+    await this.#ctx.hooks.fireAll('pep/item', { owner, node, id, payload: null });
   }
 
   /** §6.5: items for a requester the access model lets in, newest first. */

@@ -3,7 +3,7 @@ import type { RosterItem } from '@conexizan/storage';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
-import type { AccountDeletingEvent } from '../register/index.ts';
+import './api.ts';
 import { pushRosterItem } from '../roster/roster-push.ts';
 import * as sub from './subscriptions.ts';
 
@@ -14,10 +14,6 @@ import * as sub from './subscriptions.ts';
  */
 const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
-export interface InitialPresenceEvent {
-  session: SessionHandle;
-}
-
 export const presence: ServerModule = {
   name: 'presence',
   implements: ['RFC 6121 §3', 'RFC 6121 §4', 'RFC 6121 §3.4 (pre-approval)'],
@@ -25,17 +21,17 @@ export const presence: ServerModule = {
     const directed = new Map<string, Set<string>>(); // session id → full/bare JIDs that got directed presence
     ctx.features.addStreamFeature(({ stage }) => (stage === 'post-auth' ? xml('sub', { xmlns: NS.PRE_APPROVAL }) : null));
 
-    ctx.hooks.on<StanzaEvent>('presence/broadcast', (event) => broadcast(ctx, event, directed));
-    ctx.hooks.on<StanzaEvent>('pre-presence/bare', (event) => outbound(ctx, event, directed));
-    ctx.hooks.on<StanzaEvent>('pre-presence/full', (event) => outbound(ctx, event, directed));
-    ctx.hooks.on<StanzaEvent>('pre-presence/remote', (event) => outbound(ctx, event, directed));
-    ctx.hooks.on<StanzaEvent>('presence/bare', (event) => inboundToBare(ctx, event));
-    ctx.hooks.on<StanzaEvent>('presence/full', (event) => inboundToFull(ctx, event));
-    ctx.hooks.on<StanzaEvent>('presence/host', () => true);
+    ctx.hooks.on('presence/broadcast', (event) => broadcast(ctx, event, directed));
+    ctx.hooks.on('pre-presence/bare', (event) => outbound(ctx, event, directed));
+    ctx.hooks.on('pre-presence/full', (event) => outbound(ctx, event, directed));
+    ctx.hooks.on('pre-presence/remote', (event) => outbound(ctx, event, directed));
+    ctx.hooks.on('presence/bare', (event) => inboundToBare(ctx, event));
+    ctx.hooks.on('presence/full', (event) => inboundToFull(ctx, event));
+    ctx.hooks.on('presence/host', () => true);
 
-    ctx.hooks.on<AccountDeletingEvent>('account/deleting', ({ user }) => cancelAllSubscriptions(ctx, user));
+    ctx.hooks.on('account/deleting', ({ user }) => cancelAllSubscriptions(ctx, user));
 
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', async ({ session }) => {
+    ctx.hooks.on('session/closed', async ({ session }) => {
       const targets = directed.get(session.id);
       directed.delete(session.id);
       if (session.available) {
@@ -97,7 +93,7 @@ async function onInitialPresence(ctx: ModuleContext, session: SessionHandle): Pr
   for (const pending of await ctx.storage.roster.pendingIn(user.local)) {
     session.send(xml('presence', { type: 'subscribe', from: pending.jid, to: user.toString() }));
   }
-  await ctx.hooks.fireAll<{ session: SessionHandle }>('presence/initial', { session });
+  await ctx.hooks.fireAll('presence/initial', { session });
 }
 
 /** Sends a resource's presence to its subscribers, its own resources and directed targets. */

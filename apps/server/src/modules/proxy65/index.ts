@@ -60,7 +60,7 @@ export const proxy65: ServerModule = {
       return true;
     };
 
-    ctx.hooks.on<StanzaEvent>('route/remote', (event) => {
+    ctx.hooks.on('route/remote', (event) => {
       if (event.to.domain !== service || event.to.local) return undefined;
       if (event.kind !== 'iq' || (event.type !== 'get' && event.type !== 'set')) {
         if (event.kind === 'message' && event.type !== 'error') throw new StanzaError('service-unavailable', { type: 'cancel' });

@@ -1,9 +1,7 @@
 import { buildDataForm, NS, parseDataForm, parseStanzaError, StanzaError, tryParseJid, type Element, type Jid } from '@conexizan/protocol';
 import type { PushRegistration } from '@conexizan/storage';
-import type { TransportLostEvent } from '../../c2s/client-stream.ts';
 import type { ServerModule } from '../../core/module.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
-import type { OfflineMessageEvent } from '../message/index.ts';
 import { isImportant, notificationIq, type PushTarget } from './notification.ts';
 
 /**
@@ -28,7 +26,6 @@ const ANSWER_TIMEOUT_MS = 30_000;
 const FILTER_PRIORITY = -500;
 
 const keyOf = (target: { jid: string; node: string }) => `${target.jid}\u0000${target.node}`;
-const isHibernating = (session: SessionHandle) => (session as { hibernating?: boolean }).hibernating === true;
 
 export const push: ServerModule = {
   name: 'push',
@@ -120,14 +117,14 @@ export const push: ServerModule = {
     }
 
     // A session that loses its socket starts a new hibernation: the next important message pushes again.
-    ctx.hooks.on<TransportLostEvent>('c2s/transport-lost', ({ session }) => {
+    ctx.hooks.on('c2s/transport-lost', ({ session }) => {
       bursts.delete(session);
       return undefined;
-    }, 100);
+    }, 'observe');
 
     ctx.outbound.add((stanza, session, next) => {
       next(stanza);
-      if (!isHibernating(session) || !isImportant(stanza)) return;
+      if (!session.hibernating || !isImportant(stanza)) return;
       const keys = enabledBy.get(session);
       if (!keys || keys.size === 0) return;
       const count = (bursts.get(session) ?? 0) + 1;
@@ -140,22 +137,22 @@ export const push: ServerModule = {
         .catch((error: unknown) => ctx.log.warn({ err: error }, 'push: could not read registrations'));
     }, FILTER_PRIORITY);
 
-    ctx.hooks.on<OfflineMessageEvent>('message/offline', async ({ event }) => {
+    ctx.hooks.on('message/offline', async ({ event }) => {
       if (!isImportant(event.stanza)) return undefined;
       const user = event.to.bare();
       if (rescuing.has(user.toString())) return undefined;
       const registrations = await ctx.storage.push.list(user.local);
       if (registrations.length > 0) notify(user, registrations, (await ctx.storage.offline.count(user.local)) + 1);
       return undefined; // observe only: offline storage keeps the message
-    }, 1000);
+    }, 'observe');
 
-    // Around stream management's rescue (priority 100) of a session that ends in hibernation.
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', ({ session }) => {
+    // Around stream management's rescue ('intercept') of a session that ends in hibernation.
+    ctx.hooks.on('session/closed', ({ session }) => {
       if ((bursts.get(session) ?? 0) === 0) return;
       const user = session.jid.bare().toString();
       rescuing.set(user, (rescuing.get(user) ?? 0) + 1);
-    }, 200);
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', ({ session }) => {
+    }, 'observe');
+    ctx.hooks.on('session/closed', ({ session }) => {
       if ((bursts.get(session) ?? 0) > 0) {
         const user = session.jid.bare().toString();
         const left = (rescuing.get(user) ?? 1) - 1;
@@ -164,7 +161,7 @@ export const push: ServerModule = {
       }
       bursts.delete(session);
       enabledBy.delete(session);
-    }, 0);
+    });
   },
 };
 

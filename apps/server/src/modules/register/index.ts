@@ -1,6 +1,6 @@
 import { iqResult, NS, StanzaError, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
-import type { PreAuthStanzaEvent, UnauthenticatedStream } from '../../c2s/client-stream.ts';
+import type { UnauthenticatedStream } from '../../core/events.ts';
 import { AccountError } from '../../accounts/account-service.ts';
 import { iqErrorReply, NO_REPLY } from '../../core/iq.ts';
 import { acceptedInvite, registerWithInvite, useUpInvite } from '../invites/index.ts';
@@ -23,7 +23,7 @@ export const register: ServerModule = {
       ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS.REGISTER_FEATURE }) : null));
     }
 
-    ctx.hooks.on<PreAuthStanzaEvent>('c2s/pre-auth-iq', async ({ stanza, stream }) => {
+    ctx.hooks.on('c2s/pre-auth-iq', async ({ stanza, stream }) => {
       const query = stanza.getChild('query', NS.REGISTER);
       if (!query) return undefined;
       try {
@@ -44,7 +44,7 @@ export const register: ServerModule = {
       if (payload.getChild('remove')) {
         // Contacts are told first, so no roster elsewhere keeps a subscription to a
         // name that someone else may own once its reservation ends.
-        await ctx.hooks.fireAll<AccountDeletingEvent>('account/deleting', { user: from.bare() });
+        await ctx.hooks.fireAll('account/deleting', { user: from.bare() });
         await ctx.accounts.delete(from.local);
         ctx.log.info('account deleted by its owner');
         // XEP-0077 §3.2: answer, then end every stream of the deleted account.

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { cloneElement, delayElement, errorReply, NS, parseJid, xml, type Element } from '@conexizan/protocol';
-import type { ClientElementEvent, ClientStream, PreBindElementEvent, TransportLostEvent } from '../../c2s/client-stream.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
-import type { SessionHandle } from '../../core/sessions.ts';
+import type { LocalSession, SessionHandle } from '../../core/sessions.ts';
 import { UnackedQueue, wrap } from '../../core/unacked-queue.ts';
 
 /**
@@ -32,13 +31,13 @@ export const streamManagement: ServerModule = {
   implements: ['XEP-0198'],
   setup(ctx) {
     const states = new Map<SessionHandle, SmState>();
-    const byResumeId = new Map<string, ClientStream>();
+    const byResumeId = new Map<string, LocalSession>();
     const maxResume = ctx.config.limits.resume_seconds;
     const maxUnacked = ctx.config.limits.unacked_stanzas;
 
     ctx.features.addStreamFeature(({ stage }) => (stage === 'post-auth' ? xml('sm', { xmlns: NS.SM }) : null));
 
-    const handledCount = (stream: ClientStream, state: SmState) => wrap(stream.stanzasReceived - state.receivedBase);
+    const handledCount = (stream: LocalSession, state: SmState) => wrap(stream.stanzasReceived - state.receivedBase);
 
     // Last in line before the socket: count and keep what actually goes out.
     ctx.outbound.add((stanza, session, next) => {
@@ -46,15 +45,15 @@ export const streamManagement: ServerModule = {
       if (state) {
         state.queue.push({ stanza, queuedAt: new Date() });
         if (state.queue.items.length > maxUnacked) {
-          (session as ClientStream).closeWithError('resource-constraint', 'too many unacknowledged stanzas');
+          session.closeWithError('resource-constraint', 'too many unacknowledged stanzas');
           return;
         }
-        scheduleAckRequest(session as ClientStream, state);
+        scheduleAckRequest(session, state);
       }
       next(stanza);
     }, -1000);
 
-    ctx.hooks.on<ClientElementEvent>('c2s/element', ({ element, session }) => {
+    ctx.hooks.on('c2s/element', ({ element, session }) => {
       if (element.getNS() !== NS.SM) return undefined;
       const state = states.get(session);
       switch (element.name) {
@@ -94,7 +93,7 @@ export const streamManagement: ServerModule = {
       }
     });
 
-    ctx.hooks.on<TransportLostEvent>('c2s/transport-lost', ({ session }) => {
+    ctx.hooks.on('c2s/transport-lost', ({ session }) => {
       const state = states.get(session);
       if (!state?.resumeId) return undefined;
       state.hibernateTimer = setTimeout(() => void session.end(), state.resumeSeconds * 1000);
@@ -103,26 +102,25 @@ export const streamManagement: ServerModule = {
       return true;
     });
 
-    ctx.hooks.on<PreBindElementEvent>('c2s/pre-bind-element', ({ element, stream }) => {
+    ctx.hooks.on('c2s/pre-bind-element', ({ element, stream }) => {
       // §3: <enable/> before binding is refused without ending the stream.
-      if (element.is('enable', NS.SM)) return stream.writeFailed(failed('unexpected-request')), true;
+      if (element.is('enable', NS.SM)) return stream.writeElement(failed('unexpected-request')), true;
       if (!element.is('resume', NS.SM)) return undefined;
       const session = byResumeId.get(String(element.attrs.previd ?? ''));
       const state = session && states.get(session);
       const h = parseH(element.attrs.h);
       // A stolen or expired id looks exactly like an unknown one.
-      if (!session || !state || session.username !== stream.username || h === null) {
-        stream.writeFailed(failed('item-not-found'));
+      if (!session || !state || session.jid.local !== stream.username || h === null) {
+        stream.writeElement(failed('item-not-found'));
         return true;
       }
       if (!state.queue.ack(h)) {
-        stream.writeFailed(xml('failed', { xmlns: NS.SM, h: String(handledCount(session, state)) }, xml('undefined-condition', { xmlns: NS.STANZAS_ERR })));
+        stream.writeElement(xml('failed', { xmlns: NS.SM, h: String(handledCount(session, state)) }, xml('undefined-condition', { xmlns: NS.STANZAS_ERR })));
         return true;
       }
       if (state.hibernateTimer) clearTimeout(state.hibernateTimer);
       state.hibernateTimer = null;
-      session.suspend();
-      session.resumeOn(stream.handOverConnection());
+      session.resumeOn(stream);
       session.writeElement(xml('resumed', { xmlns: NS.SM, previd: state.resumeId!, h: String(handledCount(session, state)) }));
       // Everything the client did not confirm goes out again, in order.
       for (const { stanza } of state.queue.items) session.writeElement(stanza);
@@ -131,7 +129,7 @@ export const streamManagement: ServerModule = {
       return true;
     });
 
-    ctx.hooks.on<{ session: SessionHandle }>('session/closed', async ({ session }) => {
+    ctx.hooks.on('session/closed', async ({ session }) => {
       const state = states.get(session);
       if (!state) return;
       states.delete(session);
@@ -139,7 +137,7 @@ export const streamManagement: ServerModule = {
       if (state.requestTimer) clearTimeout(state.requestTimer);
       if (state.hibernateTimer) clearTimeout(state.hibernateTimer);
       for (const { stanza, queuedAt } of state.queue.drain()) await rescue(ctx, session, stanza, queuedAt);
-    }, 100);
+    }, 'intercept');
 
     ctx.onStop(async () => {
       // Sessions still waiting for resumption end now, so their queues are rescued before storage closes.
@@ -148,7 +146,7 @@ export const streamManagement: ServerModule = {
   },
 };
 
-function scheduleAckRequest(session: ClientStream, state: SmState): void {
+function scheduleAckRequest(session: LocalSession, state: SmState): void {
   if (state.requestTimer || session.hibernating) return;
   state.requestTimer = setTimeout(() => {
     state.requestTimer = null;
