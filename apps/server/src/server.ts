@@ -19,8 +19,10 @@ import { HttpRoutes } from './core/http-routes.ts';
 import { IqDispatcher } from './core/iq.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { createMetrics, type Metrics } from './core/metrics.ts';
-import type { ModuleContext, ServerModule } from './core/module.ts';
+import { loadModules } from './core/loader.ts';
+import type { ServerModule } from './core/module.ts';
 import { StanzaRouter } from './core/router.ts';
+import { ServiceRegistry } from './core/services.ts';
 import { InProcessSessionRegistry } from './core/sessions.ts';
 import { HttpListeners } from './http/http-server.ts';
 import { MODULES } from './modules/index.ts';
@@ -62,11 +64,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const secureContext = secureContextFor(certificate);
   const core = assembleCore({ config, domain, log, metrics, storage, fakeSaltSecret: persistentSecret(dataDir, 'scram-fake-salt') });
 
-  const stopCallbacks: (() => void | Promise<void>)[] = [];
-  for (const module of options.modules ?? MODULES) {
-    const context: ModuleContext = { ...core, log: log.child({ module: module.name }), onStop: (callback) => stopCallbacks.push(callback) };
-    await module.setup(context);
-  }
+  const modules = await loadModules(core, options.modules ?? MODULES).catch(async (error: unknown) => {
+    await storage.close();
+    throw error;
+  });
   await core.hooks.fireAll('server/started', {});
   const limiter = new ConnectionLimiter(config.limits.unauthenticated_connections_per_address);
   const federation = config.ports.s2s ? new Federation(core, { certificate, dataDir, limiter }) : null;
@@ -90,7 +91,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await storage.close();
     throw error;
   }
-  log.info({ domain, ports, storage: storage.kind, modules: (options.modules ?? MODULES).map((m) => m.name) }, 'conexizan is serving');
+  log.info({ domain, ports, storage: storage.kind, modules: modules.modules.map((m) => m.name) }, 'conexizan is serving');
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -102,7 +103,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       // After the clients: their last presence (unavailable) still reaches remote contacts.
       await federation?.stop();
       await listenersClosed;
-      for (const callback of stopCallbacks.reverse()) await callback();
+      await modules.stop();
       await storage.close();
       log.info('conexizan stopped');
     })();
@@ -119,7 +120,7 @@ export function assembleCore(options: { config: Config; domain: string; log: Log
   const router = new StanzaRouter({ domain, hooks, log, metrics });
   const iq = new IqDispatcher(hooks, router, sessions);
   const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret));
-  return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes() };
+  return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes(), services: new ServiceRegistry() };
 }
 
 /** web_root if set (e.g. a build kept apart from the checkout's), else this checkout's apps/web/dist. */

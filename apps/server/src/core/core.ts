@@ -9,6 +9,7 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { OutboundFilters } from './outbound.ts';
 import type { StanzaRouter } from './router.ts';
+import type { ServiceRegistry } from './services.ts';
 import type { SessionRegistry } from './sessions.ts';
 
 /** The services of one running server, shared by listeners and modules. */
@@ -28,4 +29,6 @@ export interface ServerCore {
   readonly outbound: OutboundFilters;
   /** HTTP endpoints served by modules on the HTTP(S) listeners */
   readonly http: HttpRoutes;
+  /** what modules provide each other (ModuleContext.provide/require) */
+  readonly services: ServiceRegistry;
 }

@@ -32,9 +32,15 @@ import { vcard } from './vcard/index.ts';
 import { vcard4 } from './vcard4/index.ts';
 import { version } from './version/index.ts';
 
-/** The modules a server runs, in order. Adding a feature is a folder and a line here. */
+/**
+ * The modules a server runs, in the order they are set up (hooks of the
+ * same band run in this order; core/loader.ts would pull a module's
+ * dependencies in front of it, but the list keeps them in front already).
+ * Adding a feature is a folder and a line here.
+ */
 export const MODULES: ServerModule[] = [
   disco, // XEP-0030, XEP-0115
+  adhoc, // XEP-0050 (the frame for commands: muc, admin and federation add theirs)
   muc, // XEP-0045 (+ XEP-0313 rooms, XEP-0421, XEP-0425, XEP-0410); first, so conference.<domain> is the first disco item
   roster, // RFC 6121 §2
   presence, // RFC 6121 §3–4
@@ -47,7 +53,6 @@ export const MODULES: ServerModule[] = [
   lastActivity, // XEP-0012
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
-  adhoc, // XEP-0050 (the frame for commands)
   admin, // XEP-0133 for the `admins` (on adhoc)
   session, // RFC 3921 session
   streamManagement, // XEP-0198

@@ -1,6 +1,6 @@
 import { formValues, tryParseJid, type DataFormField, type Jid } from '@conexizan/protocol';
 import type { ServerCore } from '../core/core.ts';
-import { registerCommand, type CommandNote, type CommandResponse } from '../modules/adhoc/index.ts';
+import type { AdHoc, CommandNote, CommandResponse } from '../modules/adhoc/api.ts';
 import { MAX_LISTED_DOMAINS, normalizeDomain, type BorderLists } from './border-state.ts';
 
 /**
@@ -21,7 +21,7 @@ export interface BorderControl {
 
 const FORM_TYPE: DataFormField = { var: 'FORM_TYPE', type: 'hidden', values: ['https://conexizan.org/commands#federation'] };
 
-export function registerBorderCommands(core: ServerCore, control: BorderControl): void {
+export function registerBorderCommands(core: ServerCore, adhoc: AdHoc, control: BorderControl): void {
   const admins = new Set(core.config.admins.map((entry) => tryParseJid(entry)?.bare().toString()).filter((entry): entry is string => !!entry));
   const allowed = (requester: Jid) => requester.domain === core.domain && admins.has(requester.bare().toString());
   const domainsForm = (title: string, instructions: string, values: string[] = []): CommandResponse => ({
@@ -48,7 +48,7 @@ export function registerBorderCommands(core: ServerCore, control: BorderControl)
     return { status: 'completed', notes: [{ type: 'info', text }] };
   };
   const command = (name: string, label: string, execute: (domains: string[] | null) => CommandResponse) =>
-    registerCommand(core, {
+    adhoc.register({
       node: FEDERATION_COMMAND_NODE(name),
       name: label,
       allowed,
@@ -59,7 +59,7 @@ export function registerBorderCommands(core: ServerCore, control: BorderControl)
       },
     });
 
-  registerCommand(core, {
+  adhoc.register({
     node: FEDERATION_COMMAND_NODE('lists'),
     name: 'Show federation block and allow lists',
     allowed,

@@ -70,15 +70,19 @@ export class Federation {
     this.#configLists = { blocked_domains: s2s.blocked_domains, allowed_domains: s2s.allowed_domains };
     this.#adminLists = this.#loadAdminLists();
     this.#policy = new BorderPolicy(this.#borderLists());
-    registerBorderCommands(core, {
-      lists: () => this.#borderLists(),
-      source: () => (this.#adminLists ? 'admin' : 'config'),
-      change: (lists) => {
-        saveBorderState(this.#dataDir, lists);
-        this.#adminLists = lists;
-        this.#applyPolicy();
-      },
-    });
+    // The operators' commands need the ad-hoc frame; a server without it is run from its config file alone.
+    const adhoc = core.services.find('adhoc');
+    if (adhoc) {
+      registerBorderCommands(core, adhoc, {
+        lists: () => this.#borderLists(),
+        source: () => (this.#adminLists ? 'admin' : 'config'),
+        change: (lists) => {
+          saveBorderState(this.#dataDir, lists);
+          this.#adminLists = lists;
+          this.#applyPolicy();
+        },
+      });
+    }
     this.#rate = new DomainRate(s2s.stanzas_per_second);
     this.#secret = persistentSecret(options.dataDir, 'dialback');
     const ca = trustedRoots(s2s.ca_file);

@@ -6,6 +6,7 @@ import { jid, type Element, type Jid, type StreamErrorCondition } from '@conexiz
 import { openStorage } from '@conexizan/storage';
 import { configSchema } from '../config/schema.ts';
 import type { ServerCore } from '../core/core.ts';
+import { loadModules } from '../core/loader.ts';
 import { createMetrics } from '../core/metrics.ts';
 import type { AuthenticatedStream, LocalSession, SessionHandle } from '../core/sessions.ts';
 import { MODULES } from '../modules/index.ts';
@@ -30,8 +31,7 @@ export async function createHarness(overrides: Record<string, unknown> = {}): Pr
   const storage = await openStorage({ dataDir });
   const core = assembleCore({ config, domain: 'localhost', log: pino({ level: 'silent' }), metrics: createMetrics(), storage });
   // Modules that open listeners of their own (when a test turns them on) close them in stop().
-  const stopCallbacks: (() => void | Promise<void>)[] = [];
-  for (const module of MODULES) await module.setup({ ...core, log: core.log, onStop: (callback) => stopCallbacks.push(callback) });
+  const modules = await loadModules(core, MODULES);
   await core.hooks.fireAll('server/started', {});
   const sessions: TestSession[] = [];
   return {
@@ -48,7 +48,7 @@ export async function createHarness(overrides: Record<string, unknown> = {}): Pr
     },
     async stop() {
       for (const session of sessions) await session.disconnect();
-      for (const callback of stopCallbacks.reverse()) await callback();
+      await modules.stop();
       await storage.close();
     },
   };

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDataForm, formValue, NS, parseDataForm, parseDiscoInfo, xml, type Element } from '@conexizan/protocol';
 import { createHarness, type Harness, type TestSession } from '../../testing/harness.ts';
-import { registerCommand, SESSION_TIMEOUT_MS } from './index.ts';
+import { SESSION_TIMEOUT_MS } from './index.ts';
 
 /**
  * The XEP-0050 frame with a two-stage test command ("pick a colour, then a
@@ -15,7 +15,7 @@ let eve: TestSession;
 
 beforeAll(async () => {
   h = await createHarness();
-  registerCommand(h.core, {
+  h.core.services.find('adhoc')!.register({
     node: NODE,
     name: 'Order a shirt',
     allowed: (requester) => requester.local.startsWith('sam'),

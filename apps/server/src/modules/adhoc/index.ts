@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { buildDataForm, NS, parseDataForm, StanzaError, xml, type DataForm, type Element, type Jid } from '@conexizan/protocol';
 import type { ServerCore } from '../../core/core.ts';
 import type { ServerModule } from '../../core/module.ts';
+import type { AdHoc, AdHocCommand, CommandResponse } from './api.ts';
 
 /**
  * XEP-0050 Ad-Hoc Commands on the server's domain: the frame for commands
- * other modules register with registerCommand() (the XEP-0133 admin
- * commands, for instance). Commands are listed to those who may run them
+ * other modules register through the 'adhoc' service (api.ts), such as the
+ * XEP-0133 admin commands. Commands are listed to those who may run them
  * (disco#items on the commands node), each command node answers disco#info,
  * and a multi-stage command keeps its state in a session (sessionid) bound
  * to the requester's full JID until it completes, is canceled or expires.
@@ -15,45 +16,6 @@ import type { ServerModule } from '../../core/module.ts';
 
 export type CommandAction = 'execute' | 'next' | 'prev' | 'complete' | 'cancel';
 const ACTIONS: readonly string[] = ['execute', 'next', 'prev', 'complete', 'cancel'];
-
-export interface CommandNote {
-  type: 'info' | 'warn' | 'error';
-  text: string;
-}
-
-/** What a command returns for one stage. */
-export type CommandResponse =
-  | {
-      status: 'executing';
-      /** the form the requester fills in next */
-      form: DataForm;
-      /** what the requester may do next (cancel is always allowed); default: complete */
-      actions?: ('next' | 'complete')[];
-      notes?: CommandNote[];
-    }
-  | { status: 'completed'; form?: DataForm; notes?: CommandNote[] };
-
-export interface CommandRequest {
-  /** the full JID running the command */
-  requester: Jid;
-  /** 'execute' for the first stage; 'next' or 'complete' afterwards */
-  action: 'execute' | 'next' | 'complete';
-  /** the submitted form (type submit), or null on the first stage */
-  form: DataForm | null;
-  /** how many stages came before this one (0 on the first) */
-  stage: number;
-  /** kept between the stages of one session, for the command's own use */
-  state: Record<string, unknown>;
-}
-
-export interface AdHocCommand {
-  node: string;
-  name: string;
-  /** who may see and run it; checked on every stage */
-  allowed(requester: Jid): boolean;
-  /** throws a StanzaError to refuse; the session then ends */
-  execute(request: CommandRequest): CommandResponse | Promise<CommandResponse>;
-}
 
 interface Session {
   command: AdHocCommand;
@@ -69,7 +31,7 @@ interface Session {
 export const SESSION_TIMEOUT_MS = 10 * 60_000;
 const MAX_SESSIONS = 1000;
 
-export class CommandRegistry {
+export class CommandRegistry implements AdHoc {
   readonly #commands = new Map<string, AdHocCommand>();
   readonly #sessions = new Map<string, Session>();
 
@@ -176,28 +138,13 @@ function commandError(condition: 'bad-request' | 'not-allowed', specific: string
   return new StanzaError(condition, { type: condition === 'not-allowed' ? 'cancel' : 'modify', text, appCondition: xml(specific, { xmlns: NS.COMMANDS }) });
 }
 
-const registries = new WeakMap<object, CommandRegistry>();
-
-/** The command registry of this server (made on first use, so module order does not matter). */
-export function commands(core: ServerCore): CommandRegistry {
-  let registry = registries.get(core.hooks);
-  if (!registry) {
-    registry = new CommandRegistry(core);
-    registries.set(core.hooks, registry);
-  }
-  return registry;
-}
-
-/** Adds an ad-hoc command to the server's domain. */
-export function registerCommand(core: ServerCore, command: AdHocCommand): void {
-  commands(core).register(command);
-}
-
 export const adhoc: ServerModule = {
   name: 'adhoc',
   implements: ['XEP-0050'],
+  provides: ['adhoc'],
   setup(ctx) {
-    const registry = commands(ctx);
+    const registry = new CommandRegistry(ctx);
+    ctx.provide('adhoc', registry);
     ctx.features.addFeature('server', NS.COMMANDS);
     ctx.iq.on('set', 'host', NS.COMMANDS, 'command', ({ from, payload }) => registry.handle(from, payload));
   },

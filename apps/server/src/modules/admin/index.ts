@@ -1,9 +1,8 @@
 import { formValue, formValues, NS, tryParseJid, type DataForm, type DataFormField, type Jid } from '@conexizan/protocol';
 import { AccountError } from '../../accounts/account-service.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
-import { registerCommand, type CommandNote, type CommandRequest, type CommandResponse } from '../adhoc/index.ts';
+import type { CommandNote, CommandRequest, CommandResponse } from '../adhoc/api.ts';
 import { createInvite } from '../invites/tokens.ts';
-import type { AccountDeletingEvent } from '../register/index.ts';
 
 /**
  * XEP-0133 Service Administration for the operators listed in `admins`, as
@@ -36,7 +35,9 @@ const result = (title: string, fields: DataFormField[]): CommandResponse => ({ s
 export const admin: ServerModule = {
   name: 'admin',
   implements: ['XEP-0133'],
+  depends: ['adhoc'],
   setup(ctx) {
+    const adhoc = ctx.require('adhoc');
     const admins = new Set(ctx.config.admins.map((entry) => tryParseJid(entry)?.bare().toString()).filter((entry): entry is string => !!entry));
     const allowed = (requester: Jid) => requester.domain === ctx.domain && admins.has(requester.bare().toString());
     /** a local account's username from a submitted JID field, or an error note */
@@ -46,7 +47,7 @@ export const admin: ServerModule = {
       return parsed.local;
     };
     const command = (node: string, name: string, execute: (request: CommandRequest) => CommandResponse | Promise<CommandResponse>) =>
-      registerCommand(ctx, { node, name, allowed, execute });
+      adhoc.register({ node, name, allowed, execute });
 
     command(ADMIN_NODE('add-user'), 'Add a user', async ({ form }) => {
       if (!form) {

@@ -2,7 +2,7 @@ import { NS, parseXml, xml, type Element, type Jid } from '@conexizan/protocol';
 import { IqDispatcher, type IqRequest } from '../../core/iq.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
-import { pep, type NodeConfig, type PepItemEvent } from '../pep/index.ts';
+import type { NodeConfig, Pep } from '../pep/api.ts';
 import { avatarFromBase64, dataPayload, metadataPayload, photoOf, withPhoto, type Avatar } from './photo.ts';
 
 /**
@@ -18,7 +18,9 @@ const MAX_VCARD_BYTES = 128 * 1024;
 export const avatar: ServerModule = {
   name: 'avatar',
   implements: ['XEP-0398', 'XEP-0084', 'XEP-0153'],
+  depends: ['pep'],
   setup(ctx) {
+    const pep = ctx.require('pep');
     ctx.features.addFeature('account', NS.PEP_VCARD_CONVERSION);
     const converting = new Set<string>();
     const guarded = async (owner: Jid, work: () => Promise<void>) => {
@@ -40,14 +42,14 @@ export const avatar: ServerModule = {
     // vCard → PEP, before the vcard module stores it
     ctx.hooks.on(IqDispatcher.hookName('set', 'self', NS.VCARD, 'vCard'), async ({ to, payload }) => {
       if (Buffer.byteLength(payload.toString()) > MAX_VCARD_BYTES) return undefined; // the vcard module refuses it
-      await guarded(to, () => vcardToPep(ctx, to, photoOf(payload)));
+      await guarded(to, () => vcardToPep(ctx, pep, to, photoOf(payload)));
       return undefined;
     }, 'intercept');
 
     // XEP-0153 §4.1 / XEP-0398 §4: presence carries the avatar hash
     ctx.hooks.on('presence/broadcast', async (event) => {
       if (event.type !== 'available' || event.stanza.getChild('x', NS.VCARD_UPDATE)) return undefined;
-      const hash = await currentHash(ctx, event.from.bare());
+      const hash = await currentHash(ctx, pep, event.from.bare());
       if (hash !== undefined) event.stanza.append(xml('x', { xmlns: NS.VCARD_UPDATE }, xml('photo', {}, hash || undefined)));
       return undefined;
     }, 'enrich');
@@ -55,8 +57,8 @@ export const avatar: ServerModule = {
 };
 
 /** The id of the newest metadata item: '' when the avatar was disabled, undefined when there is none. */
-async function currentHash(ctx: ModuleContext, owner: Jid): Promise<string | undefined> {
-  if (!(await pep(ctx).config(owner, NS.AVATAR_METADATA))) return undefined;
+async function currentHash(ctx: ModuleContext, pep: Pep, owner: Jid): Promise<string | undefined> {
+  if (!(await pep.config(owner, NS.AVATAR_METADATA))) return undefined;
   const [latest] = await ctx.storage.pubsub.items(owner.local, NS.AVATAR_METADATA, { max: 1 });
   if (!latest) return undefined;
   return parseXml(latest.payload).getChild('info') ? latest.id : '';
@@ -78,12 +80,11 @@ async function metadataToVcard(ctx: ModuleContext, owner: Jid, metadata: Element
   await ctx.storage.vcards.set(owner.local, vcard.children.length ? serialised : null);
 }
 
-async function vcardToPep(ctx: ModuleContext, owner: Jid, photo: Avatar | null): Promise<void> {
-  const service = pep(ctx);
-  const current = await currentHash(ctx, owner);
+async function vcardToPep(ctx: ModuleContext, pep: Pep, owner: Jid, photo: Avatar | null): Promise<void> {
+  const current = await currentHash(ctx, pep, owner);
   if ((photo?.id ?? '') === (current ?? '')) return;
   if (!photo && current === undefined) return;
-  const options = async (node: string) => ((await service.config(owner, node)) ? null : OPEN);
-  if (photo) await service.publish(owner, NS.AVATAR_DATA, { id: photo.id, payload: dataPayload(photo) }, await options(NS.AVATAR_DATA));
-  await service.publish(owner, NS.AVATAR_METADATA, { id: photo?.id ?? 'none', payload: metadataPayload(photo) }, await options(NS.AVATAR_METADATA));
+  const options = async (node: string) => ((await pep.config(owner, node)) ? null : OPEN);
+  if (photo) await pep.publish(owner, NS.AVATAR_DATA, { id: photo.id, payload: dataPayload(photo) }, await options(NS.AVATAR_DATA));
+  await pep.publish(owner, NS.AVATAR_METADATA, { id: photo?.id ?? 'none', payload: metadataPayload(photo) }, await options(NS.AVATAR_METADATA));
 }

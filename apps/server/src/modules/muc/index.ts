@@ -34,6 +34,7 @@ const PURGE_EVERY_MS = 3_600_000;
 export const muc: ServerModule = {
   name: 'muc',
   implements: ['XEP-0045', 'XEP-0313 (MUC)', 'XEP-0421', 'XEP-0425', 'XEP-0410', 'XEP-0054 (rooms)', 'XEP-0486'],
+  depends: ['adhoc'],
   async setup(ctx) {
     const settings = ctx.config.muc;
     if (!settings.enabled) return;
@@ -43,7 +44,7 @@ export const muc: ServerModule = {
     const iq = new IqHandler(svc, retentionMs);
     await svc.load();
     ctx.features.addItem({ jid: serviceJid, name: settings.name });
-    registerOperatorCommands(ctx, svc);
+    registerOperatorCommands(ctx.require('adhoc'), svc);
 
     const handle = async (event: StanzaEvent): Promise<void> => {
       const { kind, to, type } = event;

@@ -1,6 +1,5 @@
 import { formBoolean, formValue, MUC_STATUS, tryParseJid, xml, type DataFormField, type Element } from '@conexizan/protocol';
-import type { ServerCore } from '../../core/core.ts';
-import { registerCommand, type CommandResponse } from '../adhoc/index.ts';
+import type { AdHoc, CommandResponse } from '../adhoc/api.ts';
 import { destroyRoom } from './admin.ts';
 import type { Room } from './room.ts';
 import type { MucService } from './service.ts';
@@ -56,12 +55,12 @@ export async function destroyRoomAsOperator(svc: MucService, room: Room, reason:
   await svc.serialize(room.jid.local, () => destroyRoom(svc, room, destroyRequest(reason, venue)));
 }
 
-export function registerOperatorCommands(core: ServerCore, svc: MucService): void {
+export function registerOperatorCommands(adhoc: AdHoc, svc: MucService): void {
   const allowed = (requester: Parameters<MucService['isOperator']>[0]) => svc.isOperator(requester);
   const roomField: DataFormField = { var: 'room', type: 'jid-single', label: `The room, e.g. lounge@${svc.jid}`, required: true, values: [] };
   const error = (text: string): CommandResponse => ({ status: 'completed', notes: [{ type: 'error', text }] });
 
-  registerCommand(core, {
+  adhoc.register({
     node: MUC_COMMAND('list-rooms'),
     name: 'List group chat rooms',
     allowed,
@@ -79,7 +78,7 @@ export function registerOperatorCommands(core: ServerCore, svc: MucService): voi
     },
   });
 
-  registerCommand(core, {
+  adhoc.register({
     node: MUC_COMMAND('close-room'),
     name: 'Close or reopen a group chat room',
     allowed,
@@ -99,7 +98,7 @@ export function registerOperatorCommands(core: ServerCore, svc: MucService): voi
     },
   });
 
-  registerCommand(core, {
+  adhoc.register({
     node: MUC_COMMAND('destroy-room'),
     name: 'Destroy a group chat room',
     allowed,

@@ -1,5 +1,4 @@
 import { NS, tryParseJid, type Jid } from '@conexizan/protocol';
-import type { ServerCore } from '../../core/core.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
@@ -8,16 +7,13 @@ import { CapsCache } from './caps.ts';
 import { registerHandlers } from './handlers.ts';
 import { PepService } from './service.ts';
 
-export { PepService } from './service.ts';
-export type { PepItemEvent } from './api.ts';
-export type { NodeConfig } from './config.ts';
 
 /**
  * XEP-0163 Personal Eventing on a XEP-0060 subset: every account is a
  * pubsub service with arbitrary nodes, auto-created on publish with the
  * publish-options applied; notifications filtered by the +notify features
  * of each resource's entity capabilities; the last item on presence.
- * Other modules reach the service through pep(ctx).
+ * Other modules reach the service through ctx.require('pep') (api.ts).
  */
 const PUBSUB_FEATURES = [
   'access-open', 'access-presence', 'access-roster', 'access-whitelist', 'auto-create', 'auto-subscribe',
@@ -28,22 +24,14 @@ const PUBSUB_FEATURES = [
   'retrieve-default', 'retrieve-items', 'retrieve-subscriptions', 'subscribe',
 ];
 
-const services = new WeakMap<object, PepService>();
-
-/** The PEP service of this server, for modules built on it (bookmarks, avatars…). */
-export function pep(core: ServerCore): PepService {
-  const service = services.get(core.hooks);
-  if (!service) throw new Error('the pep module is not loaded');
-  return service;
-}
-
 export const pepModule: ServerModule = {
   name: 'pep',
   implements: ['XEP-0163', 'XEP-0060 (PEP subset)', 'XEP-0115 (+notify)'],
+  provides: ['pep'],
   setup(ctx) {
     const caps = new CapsCache(ctx);
     const service = new PepService(ctx, caps);
-    services.set(ctx.hooks, service);
+    ctx.provide('pep', service);
 
     ctx.features.addIdentity('account', { category: 'pubsub', type: 'pep' });
     ctx.features.addFeature('account', NS.PUBSUB, ...PUBSUB_FEATURES.map((feature) => `${NS.PUBSUB}#${feature}`));

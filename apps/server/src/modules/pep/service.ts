@@ -3,6 +3,7 @@ import { cloneElement, StanzaError, tryParseJid, xml, type Element, type Jid } f
 import type { ModuleContext } from '../../core/module.ts';
 import * as sub from '../presence/subscriptions.ts';
 import { checkAccess, mayAccess } from './access.ts';
+import type { Pep } from './api.ts';
 import type { CapsCache } from './caps.ts';
 import { DEFAULT_CONFIG, effectiveMaxItems, parseStoredConfig, unmetPrecondition, type NodeConfig } from './config.ts';
 import { noSuchNode, preconditionNotMet, pubsubError } from './errors.ts';
@@ -19,7 +20,7 @@ export const MAX_SUBSCRIBERS = 1000;
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
 export const MAX_NAME_LENGTH = 1024;
 
-export class PepService {
+export class PepService implements Pep {
   readonly #ctx: ModuleContext;
   readonly #caps: CapsCache;
   /** resources of remote contacts that sent us available presence: bare JID → full JIDs */
