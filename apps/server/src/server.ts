@@ -119,7 +119,7 @@ export function assembleCore(options: { config: Config; domain: string; log: Log
   const sessions = new InProcessSessionRegistry();
   const router = new StanzaRouter({ domain, hooks, log, metrics });
   const iq = new IqDispatcher(hooks, router, sessions);
-  const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret));
+  const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret), { hooks, domain });
   return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes(), services: new ServiceRegistry() };
 }
 

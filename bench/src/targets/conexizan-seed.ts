@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStorage } from '@conexizan/storage';
-import { AccountService } from '../../../apps/server/src/accounts/account-service.ts';
+import { AccountService, accountPolicy } from '../../../apps/server/src/accounts/account-service.ts';
+import { HookBus } from '../../../apps/server/src/core/hooks.ts';
 import { loadConfig } from '../../../apps/server/src/config/load.ts';
 import type { Account } from './target.ts';
 
@@ -19,11 +20,8 @@ const accounts = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as (Account 
 const config = loadConfig();
 const fastRosters = !config.database_url; // the default SQLite file in the data dir
 const storage = await openStorage({ url: config.database_url || undefined, dataDir: resolve(config.data_dir) });
-const service = new AccountService(storage, {
-  scramIterations: config.accounts.scram_iterations,
-  minPasswordLength: config.accounts.min_password_length,
-  reserveDeletedDays: config.accounts.reserve_deleted_days,
-});
+// Creating accounts fires no hook, so no module needs to be loaded for it.
+const service = new AccountService(storage, accountPolicy(config), { hooks: new HookBus(), domain: config.domain });
 try {
   // A few at a time: key derivation runs on libuv's pool while storage writes queue up.
   let next = 0;

@@ -3,14 +3,19 @@ import {
   constantTimeEqual, deriveScramCredentials, base64Decode, base64Encode, fakeSalt, prepPassword,
   type ScramCredentials, type ScramHash,
 } from '@conexizan/crypto';
-import { prepLocalpart, StanzaError } from '@conexizan/protocol';
+import { jid, prepLocalpart, StanzaError } from '@conexizan/protocol';
 import type { Config } from '../config/schema.ts';
+import type { HookBus } from '../core/hooks.ts';
 import { AccountExistsError, type Storage, type StoredScramCredential } from '@conexizan/storage';
 
 /**
  * Accounts as the server sees them: a username and SCRAM keys, never a
  * password or anything that decrypts to one (RFC 5802 §3 stored and server
  * keys only). Shared by in-band registration, SASL and the command line.
+ *
+ * An account is deleted one way only, remove(): the modules hear
+ * `account/deleting` first (contacts are told, uploads and caches go), then
+ * the database forgets the account and everything it owns.
  */
 export const SCRAM_HASHES: readonly ScramHash[] = ['SHA-1', 'SHA-256'];
 
@@ -62,17 +67,26 @@ export function accountPolicy(config: Config, fakeSaltSecret?: Uint8Array): Acco
 const KNOWN_FOR_MS = 5 * 60_000;
 const KNOWN_MAX = 100_000;
 
+export interface AccountLifecycle {
+  /** the bus the modules are set up on: remove() fires account/deleting there */
+  hooks: HookBus;
+  /** the server's domain, for the JIDs of the events */
+  domain: string;
+}
+
 export class AccountService {
   readonly #storage: Storage;
   /** username → when it was last seen to exist */
   readonly #known = new Map<string, number>();
   readonly #policy: AccountPolicy;
   readonly #fakeSaltSecret: Uint8Array;
+  readonly #lifecycle: AccountLifecycle;
 
-  constructor(storage: Storage, policy: AccountPolicy) {
+  constructor(storage: Storage, policy: AccountPolicy, lifecycle: AccountLifecycle) {
     this.#storage = storage;
     this.#policy = policy;
     this.#fakeSaltSecret = policy.fakeSaltSecret ?? new Uint8Array(randomBytes(32));
+    this.#lifecycle = lifecycle;
   }
 
   /** Iteration count of new credentials; unknown users are answered with the same, so they look alike. */
@@ -134,10 +148,25 @@ export class AccountService {
     }
   }
 
-  async delete(username: string): Promise<void> {
+  /**
+   * Deletes an account: `account/deleting` first, while the account, its
+   * roster and its data still exist (the modules tell its contacts and
+   * remove what the database does not hold), then the account itself; the
+   * database deletes what it owns with it. Returns the prepared username.
+   *
+   * Safe to repeat: an account that is gone already is an AccountError
+   * ('not-found') and nothing is fired; if a deletion stopped half-way,
+   * running it again fires the event again (every handler tolerates work
+   * done before) and finishes it.
+   */
+  async remove(username: string): Promise<string> {
     const name = this.prepareUsername(username);
+    if (!(await this.#storage.accounts.get(name))) throw new AccountError('not-found', `no account ${name}`);
+    await this.#lifecycle.hooks.fireAll('account/deleting', { user: jid(name, this.#lifecycle.domain) });
     this.#known.delete(name);
+    // Another process (the command line beside a running server) may have been quicker: same outcome.
     if (!(await this.#storage.accounts.delete(name))) throw new AccountError('not-found', `no account ${name}`);
+    return name;
   }
 
   /**

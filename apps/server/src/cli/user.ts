@@ -1,28 +1,43 @@
-import { resolve } from 'node:path';
 import { parseJid } from '@conexizan/protocol';
-import { openStorage } from '@conexizan/storage';
-import { AccountError, accountPolicy, AccountService } from '../accounts/account-service.ts';
+import { AccountError } from '../accounts/account-service.ts';
 import type { Config } from '../config/schema.ts';
+import { openOfflineServer } from './offline-server.ts';
 import { readPassword } from './password-input.ts';
 
-/** `conexizan user add|passwd|delete|list`: account administration without a running server. */
+/**
+ * `conexizan user add|passwd|delete|list`: account administration from the
+ * command line, through the server's own core and modules (offline-server.ts),
+ * so that `delete` runs the one account lifecycle (AccountService.remove):
+ * contacts on this server lose their subscriptions, uploads are deleted,
+ * then the account and everything it stored.
+ *
+ * Beside a running server (same database) this is safe: the change is in
+ * storage at once. What the running server holds in memory lags: the
+ * deleted account's open sessions stay until they disconnect (it cannot log
+ * in again), messages to it are taken for up to five minutes (the accounts
+ * it saw recently) and then refused, and connected contacts see their
+ * roster change when their client fetches it next (on its next login).
+ * Contacts on other servers are not told: a deletion that must reach them
+ * is done in-band or with the admin commands of a running server (XEP-0133).
+ * Deleting twice is harmless: the second time answers "no account".
+ */
 export async function runUser(config: Config, args: string[]): Promise<number> {
   const [action, target] = args;
-  const storage = await openStorage({ url: config.database_url || undefined, dataDir: resolve(config.data_dir) });
-  const accounts = new AccountService(storage, accountPolicy(config));
+  if (action !== 'list' && (!target || !['add', 'passwd', 'delete'].includes(action ?? ''))) {
+    process.stderr.write('usage: conexizan user add|passwd|delete JID, or conexizan user list\n');
+    return 2;
+  }
+  const server = await openOfflineServer(config);
+  const { accounts } = server.core;
   try {
     if (action === 'list') {
       for (const name of await accounts.list()) process.stdout.write(`${name}@${config.domain}\n`);
       return 0;
     }
-    if (!target || !['add', 'passwd', 'delete'].includes(action ?? '')) {
-      process.stderr.write('usage: conexizan user add|passwd|delete JID, or conexizan user list\n');
-      return 2;
-    }
-    const username = localpartOf(target, config.domain);
+    const username = localpartOf(target!, config.domain);
     if (action === 'delete') {
-      await accounts.delete(username);
-      process.stdout.write(`deleted ${username}@${config.domain}\n`);
+      const name = await accounts.remove(username);
+      process.stdout.write(`deleted ${name}@${config.domain}\n`);
       return 0;
     }
     const password = await readPassword('Password: ', true);
@@ -42,7 +57,7 @@ export async function runUser(config: Config, args: string[]): Promise<number> {
     }
     throw error;
   } finally {
-    await storage.close();
+    await server.close();
   }
 }
 

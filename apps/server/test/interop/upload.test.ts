@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xml, type Element } from '@conexizan/protocol';
+import { fetchRaw, requestSlot } from '../support/https.ts';
 import { runSlixmpp, theOne, type PythonRun } from '../support/python.ts';
 import { createAccount, login, stanzaErrorCondition, type RawXmppConnection } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -32,40 +32,6 @@ let photo: Buffer;
 let bob: JsSession;
 let run: PythonRun;
 let carol: RawXmppConnection;
-
-interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/**
- * One HTTPS request to our listener (the URL names "localhost"; we connect to 127.0.0.1 with that SNI).
- * `rawPath` is sent as it is, without the URL parser resolving dot segments first.
- */
-function fetchRaw(method: string, url: string, headers: Record<string, string> = {}, body?: Buffer | string, rawPath?: string): Promise<HttpAnswer> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      { host: '127.0.0.1', servername: 'localhost', port: target.port, path: rawPath ?? target.pathname + target.search, method, rejectUnauthorized: false, headers: { host: target.host, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function requestSlot(who: RawXmppConnection, filename: string, size: number, type?: string): Promise<{ put: string; get: string; auth: string }> {
-  const reply = await who.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('request', { xmlns: UPLOAD_NS, filename, size: String(size), 'content-type': type })));
-  const slot = reply.getChild('slot', UPLOAD_NS);
-  if (!slot) throw new Error(`no slot: ${reply.toString()}`);
-  return { put: slot.getChild('put')!.attrs.url!, get: slot.getChild('get')!.attrs.url!, auth: slot.getChild('put')!.getChildText('header')! };
-}
 
 beforeAll(async () => {
   server = await startTestServer({ upload: { max_file_bytes: MAX, quota_bytes: QUOTA } });

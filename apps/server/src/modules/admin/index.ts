@@ -169,9 +169,8 @@ async function accountCall<T>(call: () => Promise<T>): Promise<T | CommandNote> 
 async function deleteAccount(ctx: ModuleContext, username: string): Promise<CommandNote> {
   if (!(await ctx.accounts.exists(username))) return { type: 'error', text: `no account ${username}@${ctx.domain}` };
   const user = tryParseJid(`${username}@${ctx.domain}`)!;
-  await ctx.hooks.fireAll('account/deleting', { user });
-  const outcome = await accountCall(() => ctx.accounts.delete(username));
-  if (outcome !== undefined) return outcome;
+  const outcome = await accountCall(() => ctx.accounts.remove(username));
+  if (typeof outcome !== 'string') return outcome;
   ctx.log.info('account deleted by an admin');
   for (const session of await ctx.sessions.resourcesOf(user)) session.closeWithError('not-authorized', 'the account was deleted');
   return { type: 'info', text: `${username}@${ctx.domain} has been deleted` };

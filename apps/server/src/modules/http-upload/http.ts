@@ -50,6 +50,9 @@ export function uploadHandler(store: UploadStore, secret: Uint8Array, log: Logge
       // Video players (iOS in particular) fetch byte ranges.
       const range = byteRange(req.headers.range, record.size);
       if (range === 'unsatisfiable') return answer(res, 416, 'range not satisfiable', { 'content-range': `bytes */${record.size}` });
+      // Opened before the headers go out, so a file deleted behind the server's back is a plain 404.
+      const bytes = req.method === 'GET' ? await store.read(record, range ?? undefined) : null;
+      if (req.method === 'GET' && !bytes) return answer(res, 404, 'no such file');
       res.writeHead(range ? 206 : 200, {
         ...CORS,
         'content-type': record.type,
@@ -64,8 +67,8 @@ export function uploadHandler(store: UploadStore, secret: Uint8Array, log: Logge
         'cross-origin-resource-policy': 'cross-origin',
         'cache-control': 'private, max-age=604800, immutable',
       });
-      if (req.method === 'HEAD') return void res.end();
-      await pipeline(store.read(record, range ?? undefined), res).catch(() => res.destroy());
+      if (!bytes) return void res.end(); // HEAD
+      await pipeline(bytes, res).catch(() => res.destroy());
       return;
     }
 

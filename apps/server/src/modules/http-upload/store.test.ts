@@ -30,8 +30,23 @@ describe('upload store on disk', () => {
     expect(again.get(long.id)?.state).toBe('pending');
     expect(again.usage('o1')).toBe(15);
     const chunks: Buffer[] = [];
-    for await (const chunk of again.read(again.get(good.id)!)) chunks.push(chunk as Buffer);
+    for await (const chunk of (await again.read(again.get(good.id)!))!) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('hello');
+  });
+
+  it('forgets a file that another process deleted from the disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnx-upload-'));
+    const store = new UploadStore(dir);
+    await store.open();
+    const record = slot('o1', 5);
+    await store.reserve(record, 0);
+    expect(await store.write(record, Readable.from([Buffer.from('hello')]))).toBe('stored');
+    const other = new UploadStore(dir); // `conexizan user delete` beside the running server
+    await other.open();
+    await other.removeOwner('o1');
+    expect(await store.read(store.get(record.id)!)).toBeNull();
+    expect(store.get(record.id)).toBeNull();
+    expect(store.usage('o1')).toBe(0);
   });
 
   it('deletes old files and unused slots, and frees their quota', async () => {

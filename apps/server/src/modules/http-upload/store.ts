@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
+import type { ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -145,8 +145,20 @@ export class UploadStore {
   }
 
   /** The file, or the inclusive byte range [start, end] of it. */
-  read(record: UploadRecord, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.#path(record.id, 'bin'), range);
+  /**
+   * The file's bytes, or null if the file is gone from the disk: another
+   * process deleted it (`conexizan user delete` beside a running server),
+   * so the record is forgotten too.
+   */
+  async read(record: UploadRecord, range?: { start: number; end: number }): Promise<ReadStream | null> {
+    try {
+      const file = await open(this.#path(record.id, 'bin'), 'r');
+      return file.createReadStream(range);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (this.#records.get(record.id) === record) this.#unindex(record);
+      return null;
+    }
   }
 
   async remove(id: string): Promise<void> {

@@ -42,10 +42,9 @@ export const register: ServerModule = {
     );
     ctx.iq.on('set', ['self', 'host'], NS.REGISTER, 'query', async ({ from, payload, stanza }) => {
       if (payload.getChild('remove')) {
-        // Contacts are told first, so no roster elsewhere keeps a subscription to a
-        // name that someone else may own once its reservation ends.
-        await ctx.hooks.fireAll('account/deleting', { user: from.bare() });
-        await ctx.accounts.delete(from.local);
+        // Contacts are told (account/deleting) before the account goes, so no roster
+        // elsewhere keeps a subscription to a name someone else may own once its reservation ends.
+        await ctx.accounts.remove(from.local);
         ctx.log.info('account deleted by its owner');
         // XEP-0077 §3.2: answer, then end every stream of the deleted account.
         const reply = iqResult(stanza);
@@ -71,11 +70,6 @@ export const register: ServerModule = {
     });
   },
 };
-
-/** Fired before an account is deleted in-band; the account and its roster still exist. */
-export interface AccountDeletingEvent {
-  user: Jid;
-}
 
 /** The reply already went out (see core/iq.ts). */
 const ALREADY_ANSWERED = xml(NO_REPLY);
