@@ -12,3 +12,5 @@ export * from './rsm.ts';
 export * from './mam.ts';
 export * from './muc.ts';
 export * from './bookmarks.ts';
+export * from './roster.ts';
+export * from './carbons.ts';

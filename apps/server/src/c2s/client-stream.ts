@@ -9,7 +9,7 @@ import type { AuthenticatedStream, LocalSession, SessionHandle } from '../core/s
 import type { ClientConnection } from './connection.ts';
 import type { PendingSlot } from './connection-limiter.ts';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
-import { ByteRate } from './byte-rate.ts';
+import { ByteRate } from '../transport/byte-rate.ts';
 import { SaslNegotiation } from './sasl.ts';
 
 /**

@@ -1,6 +1,7 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext, type TlsOptions as TlsServerOptions } from 'node:tls';
 import type { ServerCore } from '../core/core.ts';
+import { listen } from '../transport/listen.ts';
 import { ClientStream } from './client-stream.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { TcpConnection } from './tcp-connection.ts';
@@ -122,15 +123,4 @@ export class ClientListeners {
   async close(): Promise<void> {
     await Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
-}
-
-export function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
 }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { NS, STREAM_END, streamHeader, type Element } from '@conexizan/protocol';
-import { StreamParser } from '../xml/stream-parser.ts';
+import { StreamParser } from '../transport/stream-parser.ts';
 import { channelBinding, channelBindingTypes } from '../tls/channel-binding.ts';
 import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
 

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { NS, xml, type Element } from '@conexizan/protocol';
-import { StreamParser } from '../xml/stream-parser.ts';
+import { StreamParser } from '../transport/stream-parser.ts';
 import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
 
 /**

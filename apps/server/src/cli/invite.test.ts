@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openStorage } from '@conexizan/storage';
 import { configSchema } from '../config/schema.ts';
-import { hashInviteToken } from '../modules/invites/tokens.ts';
 import { runInvite } from './invite.ts';
+
+/** What the server stores of a token: its SHA-256, never the token (XEP-0445 tokens are bearer secrets). */
+const hashInviteToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 async function run(config: ReturnType<typeof configSchema.parse>, args: string[], days?: string) {
   let out = '';

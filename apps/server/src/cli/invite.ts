@@ -1,7 +1,5 @@
-import { resolve } from 'node:path';
-import { openStorage } from '@conexizan/storage';
 import type { Config } from '../config/schema.ts';
-import { createInvite, purgeCutoff } from '../modules/invites/tokens.ts';
+import { openOfflineServer } from './offline-server.ts';
 
 export const DEFAULT_INVITE_DAYS = 7;
 const MAX_INVITE_DAYS = 366;
@@ -26,16 +24,18 @@ export async function runInvite(config: Config, args: string[], options: { days?
       return 2;
     }
   }
-  const storage = await openStorage({ url: config.database_url || undefined, dataDir: resolve(config.data_dir) });
+  const server = await openOfflineServer(config);
   try {
+    const invites = server.core.services.find('invites');
+    if (!invites) throw new Error('the invites module is not loaded');
     const now = new Date();
-    await storage.invites.purgeExpired(purgeCutoff(now, config.limits.unauthenticated_seconds));
+    await invites.purgeExpired(now);
     if (action === 'list') {
-      const open = await storage.invites.count(now);
+      const open = await invites.count(now);
       process.stdout.write(`${open} open invitation${open === 1 ? '' : 's'}\n`);
       return 0;
     }
-    const invite = await createInvite(storage, config.domain, days * 86_400_000, now);
+    const invite = await invites.create(days * 86_400_000, now);
     process.stdout.write(`${invite.uri}\ntoken: ${invite.token}\nexpires: ${invite.expiresAt.toISOString()}\n`);
     if (config.registration === 'closed') {
       process.stderr.write("note: registration is 'closed', so this invitation cannot be used until it is 'invite' (or 'open')\n");
@@ -44,6 +44,6 @@ export async function runInvite(config: Config, args: string[], options: { days?
     }
     return 0;
   } finally {
-    await storage.close();
+    await server.close();
   }
 }

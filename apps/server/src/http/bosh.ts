@@ -8,7 +8,7 @@ import type { LoginThrottle } from '../c2s/login-throttle.ts';
 import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
 import type { ServerCore } from '../core/core.ts';
 import { corsHeaders, type HttpRequest } from '../core/http-routes.ts';
-import { StreamParser } from '../xml/stream-parser.ts';
+import { StreamParser } from '../transport/stream-parser.ts';
 
 /**
  * The BOSH endpoint (XEP-0124/XEP-0206) at /http-bind: session creation,

@@ -7,7 +7,7 @@ import { NS } from '@conexizan/protocol';
 import type { ServerCore } from '../core/core.ts';
 import { ClientStream } from '../c2s/client-stream.ts';
 import type { ClientListeners } from '../c2s/listeners.ts';
-import { listen } from '../c2s/listeners.ts';
+import { listen } from '../transport/listen.ts';
 import type { LoginThrottle } from '../c2s/login-throttle.ts';
 import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
 import { closeFailedHandshakes, deadline, type ConnectionLimiter } from '../c2s/connection-limiter.ts';

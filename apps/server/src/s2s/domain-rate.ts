@@ -1,4 +1,4 @@
-import { ByteRate } from '../c2s/byte-rate.ts';
+import { ByteRate } from '../transport/byte-rate.ts';
 
 /**
  * Stanzas per second per remote domain, across all its streams: a domain

@@ -4,7 +4,7 @@ import { closeFailedHandshakes, type ConnectionLimiter } from '../c2s/connection
 import { Counter, Gauge } from 'prom-client';
 import { cloneElement, errorReply, StanzaError, tryParseJid, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
 import { persistentSecret } from '../accounts/secrets.ts';
-import { listen } from '../c2s/listeners.ts';
+import { listen } from '../transport/listen.ts';
 import type { Config } from '../config/schema.ts';
 import type { ServerCore } from '../core/core.ts';
 import type { StanzaEvent } from '../core/router.ts';

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import { STREAM_END, type Element } from '@conexizan/protocol';
 import { ReceivedBytes } from '../c2s/connection.ts';
-import { StreamParser, type StreamParserEvents } from '../xml/stream-parser.ts';
+import { StreamParser, type StreamParserEvents } from '../transport/stream-parser.ts';
 
 /**
  * One server-to-server TCP connection as both directions see it: bytes in

@@ -2,7 +2,6 @@ import { formValue, formValues, NS, tryParseJid, type DataForm, type DataFormFie
 import { AccountError } from '../../accounts/account-service.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { CommandNote, CommandRequest, CommandResponse } from '../adhoc/api.ts';
-import { createInvite } from '../invites/tokens.ts';
 
 /**
  * XEP-0133 Service Administration for the operators listed in `admins`, as
@@ -35,9 +34,10 @@ const result = (title: string, fields: DataFormField[]): CommandResponse => ({ s
 export const admin: ServerModule = {
   name: 'admin',
   implements: ['XEP-0133'],
-  depends: ['adhoc'],
+  depends: ['adhoc', 'invites'],
   setup(ctx) {
     const adhoc = ctx.require('adhoc');
+    const invites = ctx.require('invites');
     const admins = new Set(ctx.config.admins.map((entry) => tryParseJid(entry)?.bare().toString()).filter((entry): entry is string => !!entry));
     const allowed = (requester: Jid) => requester.domain === ctx.domain && admins.has(requester.bare().toString());
     /** a local account's username from a submitted JID field, or an error note */
@@ -137,7 +137,7 @@ export const admin: ServerModule = {
       const text = formValue(form, 'days') || String(DEFAULT_INVITE_DAYS);
       const days = Number(text);
       if (!/^\d+(\.\d+)?$/.test(text) || !(days > 0) || days > MAX_INVITE_DAYS) return done('error', `days must be a number above 0 and at most ${MAX_INVITE_DAYS}`);
-      const invite = await createInvite(ctx.storage, ctx.domain, days * 86_400_000);
+      const invite = await invites.create(days * 86_400_000);
       ctx.log.info('invitation created by an admin');
       const notes: CommandNote[] = [];
       if (ctx.config.registration === 'closed') notes.push({ type: 'warn', text: "registration is 'closed': this invitation works only once it is 'invite' or 'open'" });

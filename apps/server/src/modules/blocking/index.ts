@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { cloneElement, errorReplyFrom, NS, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
+import { cloneElement, errorReplyFrom, hasFrom, hasTo, NS, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
-import { sendCurrentPresence } from '../presence/index.ts';
-import { hasFrom, hasTo } from '../presence/subscriptions.ts';
 import { Blocklists, matches } from './blocklists.ts';
 
 /**
@@ -21,7 +19,9 @@ const KINDS = ['message', 'presence', 'iq'] as const;
 export const blocking: ServerModule = {
   name: 'blocking',
   implements: ['XEP-0191'],
+  depends: ['presence'],
   setup(ctx) {
+    const presence = ctx.require('presence');
     const lists = new Blocklists(ctx.storage);
     const interested = new Set<string>(); // sessions that asked for the list get pushes (§3.3)
     const letThrough = new WeakSet<Element>(); // the module's own unavailable presence to newly blocked contacts
@@ -64,7 +64,7 @@ export const blocking: ServerModule = {
       else await ctx.storage.blocklist.remove(user.local, jids.map(String));
       const after = await lists.reload(user.local);
       // §3.4: contacts allowed to see the user's presence get it again; and the user theirs.
-      for (const contact of await contactsNewlyMatched(ctx, user, after, before, 'from')) await sendCurrentPresence(ctx, user, contact);
+      for (const contact of await contactsNewlyMatched(ctx, user, after, before, 'from')) await presence.sendCurrent(user, contact);
       for (const contact of await contactsNewlyMatched(ctx, user, after, before, 'to')) {
         await ctx.router.route(xml('presence', { type: 'probe', from: user.toString(), to: contact }));
       }

@@ -1,40 +1,13 @@
-import { cloneElement, NS, xml, type Element, type Jid } from '@conexizan/protocol';
+import { cloneElement, hasContent, NS, xml, type Element, type Jid } from '@conexizan/protocol';
 
 /**
- * What a message carries, as carbons (XEP-0280) and client state indication
- * (XEP-0352) need to know it: is it instant messaging, does it hold
- * something the user reads (a body, an end-to-end encrypted payload)?
+ * Which messages carbons copy, and the copy itself (XEP-0280). What a
+ * message carries (hasContent, carbonInner) is protocol code, shared with
+ * client state indication and push.
  */
-
-/** End-to-end encryption payloads: OMEMO (legacy and :2), OpenPGP for XMPP, legacy PGP. */
-export const ENCRYPTED_PAYLOADS: readonly (readonly [name: string, ns: string])[] = [
-  ['encrypted', NS.OMEMO_LEGACY],
-  ['encrypted', NS.OMEMO],
-  ['openpgp', NS.OPENPGP],
-  ['x', NS.PGP_ENCRYPTED],
-];
 
 /** Payloads used in one-to-one instant messaging besides a body (XEP-0085, XEP-0184, XEP-0333). */
 const IM_NAMESPACES = new Set<string>([NS.CHATSTATES, NS.RECEIPTS, NS.CHAT_MARKERS]);
-
-export function hasBody(message: Element): boolean {
-  return message.getChild('body') !== undefined;
-}
-
-export function isEncrypted(message: Element): boolean {
-  return ENCRYPTED_PAYLOADS.some(([name, ns]) => message.getChild(name, ns) !== undefined);
-}
-
-/** A message the user would want to see now: a body or an encrypted payload. */
-export function hasContent(message: Element): boolean {
-  return hasBody(message) || isEncrypted(message);
-}
-
-/** The message inside a carbon copy (`<sent/>` or `<received/>` → `<forwarded/>` → `<message/>`), if it is one. */
-export function carbonInner(message: Element): Element | undefined {
-  const wrapper = message.getChild('sent', NS.CARBONS) ?? message.getChild('received', NS.CARBONS);
-  return wrapper?.getChild('forwarded', NS.FORWARD)?.getChild('message');
-}
 
 /**
  * XEP-0280 §6 (and the intent of urn:xmpp:carbons:rules:0): chat messages,

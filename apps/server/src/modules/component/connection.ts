@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { cloneElement, NS, STREAM_END, streamErrorElement, streamHeader, streamHeaderProblem, tryParseJid, type Element, type StreamErrorCondition } from '@conexizan/protocol';
-import { ByteRate } from '../../c2s/byte-rate.ts';
-import { StreamParser } from '../../xml/stream-parser.ts';
+import { ByteRate } from '../../transport/byte-rate.ts';
+import { StreamParser } from '../../transport/stream-parser.ts';
 
 /**
  * One external component's stream (XEP-0114 §3): the component opens a

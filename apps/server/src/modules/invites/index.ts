@@ -2,7 +2,8 @@ import { iqResult, NS, StanzaError, xml, type Element } from '@conexizan/protoco
 import { iqErrorReply } from '../../core/iq.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { UnauthenticatedStream } from '../../core/events.ts';
-import { hashInviteToken, purgeCutoff } from './tokens.ts';
+import type { Invites } from './api.ts';
+import { createInvite, hashInviteToken, purgeCutoff } from './tokens.ts';
 
 /** XEP-0379's element, which XEP-0445 reuses to present the token. */
 /** XEP-0445 §3 stream feature. */
@@ -25,17 +26,27 @@ export interface AcceptedInvite {
  * client presents an invitation token (`<preauth xmlns='urn:xmpp:pars:0'/>`);
  * if it is valid, XEP-0077 registration on that stream is allowed even when
  * `registration` is 'invite', and the invitation is used up when the account
- * is created (see registerWithInvite). Invitations come from
- * `conexizan invite create` as XEP-0401 `xmpp:DOMAIN?register;preauth=TOKEN`
- * links; the XEP-0401 ad-hoc commands are not offered.
+ * is created (see registerWithInvite): this module plugs into the
+ * registration module's extension point (register/api.ts). Invitations come
+ * from the 'invites' service (`conexizan invite create`, the admin command)
+ * as XEP-0401 `xmpp:DOMAIN?register;preauth=TOKEN` links; the XEP-0401
+ * ad-hoc commands are not offered.
  */
 export const invites: ServerModule = {
   name: 'invites',
   implements: ['XEP-0445'],
+  depends: ['register'],
+  provides: ['invites'],
   setup(ctx) {
+    const service: Invites = {
+      create: (validForMs, now) => createInvite(ctx.storage, ctx.domain, validForMs, now),
+      count: (now = new Date()) => ctx.storage.invites.count(now),
+      purgeExpired: (now = new Date()) => ctx.storage.invites.purgeExpired(purgeCutoff(now, ctx.config.limits.unauthenticated_seconds)),
+    };
+    ctx.provide('invites', service);
     const purge = async () => {
       try {
-        const purged = await ctx.storage.invites.purgeExpired(purgeCutoff(new Date(), ctx.config.limits.unauthenticated_seconds));
+        const purged = await service.purgeExpired();
         if (purged > 0) ctx.log.info({ purged }, 'expired invitations purged');
       } catch (error) {
         ctx.log.warn({ err: error }, 'could not purge expired invitations');
@@ -47,6 +58,11 @@ export const invites: ServerModule = {
     ctx.hooks.on('server/started', () => void purge());
 
     if (ctx.config.registration === 'closed') return;
+    ctx.require('register').useInvitations({
+      accepted: (stream) => acceptedInvite(stream) !== null,
+      registerWith: (stream, create) => registerWithInvite(ctx, stream, create),
+      useUp: (stream) => useUpInvite(ctx, stream),
+    });
 
     ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS.IBR_TOKEN }) : null));
     ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS.INVITE_LEGACY }) : null));
@@ -81,7 +97,7 @@ async function presentToken(ctx: ModuleContext, stanza: Element, preauth: Elemen
 }
 
 /** The invitation this stream presented, if any. */
-export function acceptedInvite(stream: UnauthenticatedStream): AcceptedInvite | null {
+function acceptedInvite(stream: UnauthenticatedStream): AcceptedInvite | null {
   return (stream.state.get(ACCEPTED) as AcceptedInvite | undefined) ?? null;
 }
 
@@ -92,7 +108,7 @@ export function acceptedInvite(stream: UnauthenticatedStream): AcceptedInvite | 
  * or password does not waste it. Throws not-allowed if the invitation is
  * gone meanwhile.
  */
-export async function registerWithInvite<T>(ctx: ModuleContext, stream: UnauthenticatedStream, create: () => Promise<T>): Promise<T> {
+async function registerWithInvite<T>(ctx: ModuleContext, stream: UnauthenticatedStream, create: () => Promise<T>): Promise<T> {
   const invite = acceptedInvite(stream);
   if (!invite) throw new StanzaError('not-allowed', { text: 'registration needs an invitation on this server' });
   if (!(await ctx.storage.invites.consume(invite.tokenHash, invite.acceptedAt))) {
@@ -116,7 +132,7 @@ export async function registerWithInvite<T>(ctx: ModuleContext, stream: Unauthen
 }
 
 /** After an open registration: a presented invitation is used up too, so it cannot make another account. */
-export async function useUpInvite(ctx: ModuleContext, stream: UnauthenticatedStream): Promise<void> {
+async function useUpInvite(ctx: ModuleContext, stream: UnauthenticatedStream): Promise<void> {
   const invite = acceptedInvite(stream);
   if (!invite) return;
   stream.state.delete(ACCEPTED);

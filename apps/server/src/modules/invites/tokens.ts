@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Storage } from '@conexizan/storage';
+import type { NewInvite } from './api.ts';
 
 /**
  * Invitation tokens: 128 random bits, base64url. The server stores only their
@@ -16,12 +17,6 @@ export function hashInviteToken(token: string): string {
 /** The registration link of XEP-0401 §5.4 / XEP-0445 §2.2 (no predefined username). */
 export function inviteUri(domain: string, token: string): string {
   return `xmpp:${domain}?register;preauth=${token}`;
-}
-
-export interface NewInvite {
-  token: string;
-  uri: string;
-  expiresAt: Date;
 }
 
 export async function createInvite(storage: Storage, domain: string, validForMs: number, now = new Date()): Promise<NewInvite> {

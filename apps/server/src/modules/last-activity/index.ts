@@ -1,8 +1,7 @@
-import { NS, StanzaError, xml, type Element, type Jid } from '@conexizan/protocol';
+import { hasFrom, NS, StanzaError, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
-import { hasFrom } from '../presence/subscriptions.ts';
 
 /**
  * XEP-0012 last activity. Asked of the server: its uptime. Asked of an

@@ -2,7 +2,6 @@ import { StanzaError } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
-import './api.ts';
 
 /**
  * RFC 6121 §8.5: delivering messages to local accounts, by type and

@@ -5,7 +5,7 @@ import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
 import { IqHandler } from './iq.ts';
 import { handleMessage } from './messages.ts';
-import { registerOperatorCommands } from './operator.ts';
+import { registerOperatorCommands, roomOperations } from './operator.ts';
 import { handlePresence, leaveSession } from './presence.ts';
 import { MucService } from './service.ts';
 
@@ -35,6 +35,7 @@ export const muc: ServerModule = {
   name: 'muc',
   implements: ['XEP-0045', 'XEP-0313 (MUC)', 'XEP-0421', 'XEP-0425', 'XEP-0410', 'XEP-0054 (rooms)', 'XEP-0486'],
   depends: ['adhoc'],
+  provides: ['muc'],
   async setup(ctx) {
     const settings = ctx.config.muc;
     if (!settings.enabled) return;
@@ -45,6 +46,7 @@ export const muc: ServerModule = {
     await svc.load();
     ctx.features.addItem({ jid: serviceJid, name: settings.name });
     registerOperatorCommands(ctx.require('adhoc'), svc);
+    ctx.provide('muc', roomOperations(svc));
 
     const handle = async (event: StanzaEvent): Promise<void> => {
       const { kind, to, type } = event;

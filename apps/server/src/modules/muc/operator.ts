@@ -1,5 +1,6 @@
 import { formBoolean, formValue, MUC_STATUS, tryParseJid, xml, type DataFormField, type Element } from '@conexizan/protocol';
 import type { AdHoc, CommandResponse } from '../adhoc/api.ts';
+import type { OperatorRoom, RoomOperations } from './api.ts';
 import { destroyRoom } from './admin.ts';
 import type { Room } from './room.ts';
 import type { MucService } from './service.ts';
@@ -53,6 +54,43 @@ export function destroyRequest(reason: string | undefined, venue: string | undef
 
 export async function destroyRoomAsOperator(svc: MucService, room: Room, reason: string | undefined, venue: string | undefined): Promise<void> {
   await svc.serialize(room.jid.local, () => destroyRoom(svc, room, destroyRequest(reason, venue)));
+}
+
+/** A room's settings and people for operators, one line each (never its messages). */
+export function roomDetails(room: Room): string[] {
+  const c = room.config;
+  return [
+    roomSummary(room),
+    `name: ${c.name || '(none)'}`,
+    `description: ${c.description || '(none)'}`,
+    `addresses shown to: ${c.whois}`,
+    `password: ${c.password ? 'yes' : 'no'}`,
+    `archive: ${c.archiving ? 'on' : 'off'}`,
+    `most people at once: ${c.maxUsers}`,
+    `created by: ${room.state.creator}`,
+    `owners: ${room.owners().join(', ') || '(none)'}`,
+    `admins: ${room.withAffiliation('admin').map((e) => e.jid).join(', ') || '(none)'}`,
+    `members: ${room.withAffiliation('member').length}`,
+    `banned: ${room.withAffiliation('outcast').length}`,
+  ];
+}
+
+/** The 'muc' service (api.ts): what `conexizan room` does, through the functions above. */
+export function roomOperations(svc: MucService): RoomOperations {
+  const operatorRoom = (room: Room): OperatorRoom => ({
+    jid: room.jid.toString(),
+    details: () => roomDetails(room),
+    setClosed: (closed) => setRoomClosed(svc, room, closed),
+    destroy: (reason, venue) => destroyRoomAsOperator(svc, room, reason, venue),
+  });
+  return {
+    service: svc.jid,
+    list: () => sortedRooms(svc).map(roomSummary),
+    find: (address) => {
+      const room = findRoom(svc, address);
+      return typeof room === 'string' ? room : operatorRoom(room);
+    },
+  };
 }
 
 export function registerOperatorCommands(adhoc: AdHoc, svc: MucService): void {

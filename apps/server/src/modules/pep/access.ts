@@ -1,6 +1,5 @@
-import { StanzaError, type Jid } from '@conexizan/protocol';
+import { hasFrom, StanzaError, type Jid } from '@conexizan/protocol';
 import type { ServerCore } from '../../core/core.ts';
-import * as sub from '../presence/subscriptions.ts';
 import type { NodeConfig } from './config.ts';
 import { pubsubError } from './errors.ts';
 
@@ -19,12 +18,12 @@ export async function checkAccess(core: ServerCore, owner: Jid, node: string, co
       return;
     case 'presence': {
       const item = await core.storage.roster.get(owner.local, who.toString());
-      if (item && sub.hasFrom(item.subscription)) return;
+      if (item && hasFrom(item.subscription)) return;
       throw pubsubError('not-authorized', 'auth', 'presence-subscription-required');
     }
     case 'roster': {
       const item = await core.storage.roster.get(owner.local, who.toString());
-      if (item && sub.hasFrom(item.subscription) && item.groups.some((group) => config.roster_groups_allowed.includes(group))) return;
+      if (item && hasFrom(item.subscription) && item.groups.some((group) => config.roster_groups_allowed.includes(group))) return;
       throw pubsubError('not-authorized', 'auth', 'not-in-roster-group');
     }
     case 'whitelist':

@@ -1,8 +1,7 @@
-import { NS, tryParseJid, type Jid } from '@conexizan/protocol';
+import { hasTo, NS, tryParseJid, type Jid } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
-import * as sub from '../presence/subscriptions.ts';
 import { CapsCache } from './caps.ts';
 import { registerHandlers } from './handlers.ts';
 import { PepService } from './service.ts';
@@ -79,7 +78,7 @@ async function onLocalPresence(ctx: ModuleContext, service: PepService, caps: Ca
   const user = session.jid.bare();
   const owners: Jid[] = [user];
   for (const item of await ctx.storage.roster.list(user.local)) {
-    if (!sub.hasTo(item.subscription)) continue;
+    if (!hasTo(item.subscription)) continue;
     const contact = parseLocal(ctx, item.jid);
     if (contact) owners.push(contact);
   }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { cloneElement, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
+import { cloneElement, hasFrom, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ModuleContext } from '../../core/module.ts';
-import * as sub from '../presence/subscriptions.ts';
 import { checkAccess, mayAccess } from './access.ts';
 import type { Pep } from './api.ts';
 import type { CapsCache } from './caps.ts';
@@ -183,7 +182,7 @@ export class PepService implements Pep {
     if (wanted.size === 0) return;
     if (!to.bare().equals(owner)) {
       const item = await this.#ctx.storage.roster.get(owner.local, to.bare().toString());
-      if (!item || !sub.hasFrom(item.subscription)) return;
+      if (!item || !hasFrom(item.subscription)) return;
     }
     for (const record of await this.#ctx.storage.pubsub.listNodes(owner.local)) {
       if (!wanted.has(record.node)) continue;
@@ -220,7 +219,7 @@ export class PepService implements Pep {
       if (session.available && wants(session.jid.toString())) targets.add(session.jid.toString());
     }
     for (const item of await this.#ctx.storage.roster.list(owner.local)) {
-      if (!sub.hasFrom(item.subscription)) continue;
+      if (!hasFrom(item.subscription)) continue;
       const contact = tryParseJid(item.jid);
       if (!contact) continue;
       const resources = this.#ctx.router.isLocal(contact)

@@ -1,10 +1,9 @@
 import { cloneElement, NS, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { RosterItem } from '@conexizan/storage';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
+import type { Roster } from '../roster/api.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
-import './api.ts';
-import { pushRosterItem } from '../roster/roster-push.ts';
 import * as sub from './subscriptions.ts';
 
 /**
@@ -14,10 +13,17 @@ import * as sub from './subscriptions.ts';
  */
 const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
+/** The module's context with the roster it changes. */
+type PresenceContext = ModuleContext & { roster: Roster };
+
 export const presence: ServerModule = {
   name: 'presence',
   implements: ['RFC 6121 §3', 'RFC 6121 §4', 'RFC 6121 §3.4 (pre-approval)'],
-  setup(ctx) {
+  depends: ['roster'],
+  provides: ['presence'],
+  setup(moduleContext) {
+    const ctx: PresenceContext = { ...moduleContext, roster: moduleContext.require('roster') };
+    ctx.provide('presence', { sendCurrent: (user, contact) => sendCurrentPresence(ctx, user, contact) });
     const directed = new Map<string, Set<string>>(); // session id → full/bare JIDs that got directed presence
     ctx.features.addStreamFeature(({ stage }) => (stage === 'post-auth' ? xml('sub', { xmlns: NS.PRE_APPROVAL }) : null));
 
@@ -49,7 +55,7 @@ export const presence: ServerModule = {
 };
 
 /** An account is going away: every contact hears unsubscribe/unsubscribed, every pending request a refusal. */
-async function cancelAllSubscriptions(ctx: ModuleContext, user: Jid): Promise<void> {
+async function cancelAllSubscriptions(ctx: PresenceContext, user: Jid): Promise<void> {
   const from = user.toString();
   for (const item of await ctx.storage.roster.list(user.local)) {
     if (sub.hasTo(item.subscription) || item.askSubscribe) await ctx.router.route(xml('presence', { type: 'unsubscribe', from, to: item.jid }));
@@ -61,7 +67,7 @@ async function cancelAllSubscriptions(ctx: ModuleContext, user: Jid): Promise<vo
 }
 
 /** §4.2 / §4.4 / §4.5: presence without 'to' from a client. */
-async function broadcast(ctx: ModuleContext, event: StanzaEvent, directed: Map<string, Set<string>>): Promise<true> {
+async function broadcast(ctx: PresenceContext, event: StanzaEvent, directed: Map<string, Set<string>>): Promise<true> {
   if (event.origin.kind !== 'c2s') return true;
   const session = event.origin.session;
   const { stanza, type } = event;
@@ -83,7 +89,7 @@ async function broadcast(ctx: ModuleContext, event: StanzaEvent, directed: Map<s
   return true;
 }
 
-async function onInitialPresence(ctx: ModuleContext, session: SessionHandle): Promise<void> {
+async function onInitialPresence(ctx: PresenceContext, session: SessionHandle): Promise<void> {
   const user = session.jid.bare();
   // §4.2.2: probe the contacts whose presence the user may see.
   for (const item of await ctx.storage.roster.list(user.local)) {
@@ -97,7 +103,7 @@ async function onInitialPresence(ctx: ModuleContext, session: SessionHandle): Pr
 }
 
 /** Sends a resource's presence to its subscribers, its own resources and directed targets. */
-async function sendFromResource(ctx: ModuleContext, session: SessionHandle, stanza: Element, directedTargets?: Set<string>): Promise<void> {
+async function sendFromResource(ctx: PresenceContext, session: SessionHandle, stanza: Element, directedTargets?: Set<string>): Promise<void> {
   const user = session.jid.bare();
   const recipients = new Set<string>();
   for (const item of await ctx.storage.roster.list(user.local)) if (sub.hasFrom(item.subscription)) recipients.add(item.jid);
@@ -119,7 +125,7 @@ async function sendFromResource(ctx: ModuleContext, session: SessionHandle, stan
 }
 
 /** Outbound presence with a 'to' from a client: subscriptions (§3) or directed presence (§4.6). */
-async function outbound(ctx: ModuleContext, event: StanzaEvent, directed: Map<string, Set<string>>): Promise<true | undefined> {
+async function outbound(ctx: PresenceContext, event: StanzaEvent, directed: Map<string, Set<string>>): Promise<true | undefined> {
   if (event.origin.kind !== 'c2s') return undefined;
   const session = event.origin.session;
   const { stanza, type } = event;
@@ -175,7 +181,7 @@ async function outbound(ctx: ModuleContext, event: StanzaEvent, directed: Map<st
 }
 
 /** Presence arriving for a local bare JID. */
-async function inboundToBare(ctx: ModuleContext, event: StanzaEvent): Promise<true> {
+async function inboundToBare(ctx: PresenceContext, event: StanzaEvent): Promise<true> {
   const { stanza, type, to } = event;
   const user = to.bare();
   const contact = event.from.bare().toString();
@@ -237,7 +243,7 @@ async function inboundToBare(ctx: ModuleContext, event: StanzaEvent): Promise<tr
 }
 
 /** Presence to a full JID: deliver if the resource is there; subscriptions are for the bare JID (§3.1.3). */
-async function inboundToFull(ctx: ModuleContext, event: StanzaEvent): Promise<true> {
+async function inboundToFull(ctx: PresenceContext, event: StanzaEvent): Promise<true> {
   if (SUBSCRIPTION_TYPES.has(event.type) || event.type === 'probe') {
     const bare = cloneElement(event.stanza);
     bare.attrs.to = event.to.bare().toString();
@@ -249,7 +255,7 @@ async function inboundToFull(ctx: ModuleContext, event: StanzaEvent): Promise<tr
 }
 
 /** §4.3.2: only subscribers learn the user's presence. */
-async function answerProbe(ctx: ModuleContext, user: Jid, prober: Jid, item: RosterItem | null): Promise<void> {
+async function answerProbe(ctx: PresenceContext, user: Jid, prober: Jid, item: RosterItem | null): Promise<void> {
   if (!item || !sub.hasFrom(item.subscription)) return;
   const available = (await ctx.sessions.resourcesOf(user)).filter((s) => s.available && s.presence);
   if (available.length === 0) {
@@ -264,7 +270,7 @@ async function answerProbe(ctx: ModuleContext, user: Jid, prober: Jid, item: Ros
   }
 }
 
-export async function sendCurrentPresence(ctx: ModuleContext, user: Jid, contact: string): Promise<void> {
+async function sendCurrentPresence(ctx: PresenceContext, user: Jid, contact: string): Promise<void> {
   for (const resource of await ctx.sessions.resourcesOf(user)) {
     if (!resource.available || !resource.presence) continue;
     const copy = cloneElement(resource.presence);
@@ -274,15 +280,15 @@ export async function sendCurrentPresence(ctx: ModuleContext, user: Jid, contact
   }
 }
 
-async function deliverToAvailable(ctx: ModuleContext, user: Jid, stanza: Element): Promise<void> {
+async function deliverToAvailable(ctx: PresenceContext, user: Jid, stanza: Element): Promise<void> {
   for (const resource of await ctx.sessions.resourcesOf(user)) {
     if (resource.available) resource.send(stanza);
   }
 }
 
-async function saveAndPush(ctx: ModuleContext, user: Jid, item: RosterItem): Promise<void> {
+async function saveAndPush(ctx: PresenceContext, user: Jid, item: RosterItem): Promise<void> {
   const version = await ctx.storage.roster.put(user.local, item);
-  await pushRosterItem(ctx, user, item, version);
+  await ctx.roster.push(user, item, version);
 }
 
 function sameItem(a: RosterItem | null, b: RosterItem): boolean {

@@ -1,4 +1,5 @@
-import type { RosterItem, Subscription } from '@conexizan/storage';
+import { hasFrom, hasTo, type Subscription } from '@conexizan/protocol';
+import type { RosterItem } from '@conexizan/storage';
 
 /**
  * RFC 6121 §3 and Appendix A: the subscription state machine, as pure
@@ -9,8 +10,7 @@ export function emptyItem(jid: string): RosterItem {
   return { jid, name: null, subscription: 'none', askSubscribe: false, approved: false, groups: [] };
 }
 
-export const hasTo = (s: Subscription): boolean => s === 'to' || s === 'both';
-export const hasFrom = (s: Subscription): boolean => s === 'from' || s === 'both';
+export { hasFrom, hasTo };
 
 function withTo(s: Subscription, on: boolean): Subscription {
   const from = hasFrom(s);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { discoInfoResult, discoItemsResult, errorReplyFrom, iqResult, NS, StanzaError, tryParseJid, xml, type Element } from '@conexizan/protocol';
-import { listen } from '../../c2s/listeners.ts';
+import { listen } from '../../transport/listen.ts';
 import { iqErrorReply } from '../../core/iq.ts';
 import type { ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';

@@ -1,5 +1,4 @@
-import { buildDataForm, NS, parseXml, xml, type Element, type Jid } from '@conexizan/protocol';
-import { carbonInner, hasContent } from '../carbons/messages.ts';
+import { buildDataForm, carbonInner, hasContent, NS, parseXml, xml, type Element, type Jid } from '@conexizan/protocol';
 
 /** XEP-0357 §5: the FORM_TYPE of the summary a notification carries. */
 /** XEP-0353: a call being proposed is worth waking a phone for. */

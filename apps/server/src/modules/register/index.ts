@@ -3,19 +3,24 @@ import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { UnauthenticatedStream } from '../../core/events.ts';
 import { AccountError } from '../../accounts/account-service.ts';
 import { iqErrorReply, NO_REPLY } from '../../core/iq.ts';
-import { acceptedInvite, registerWithInvite, useUpInvite } from '../invites/index.ts';
+import type { Invitations } from './api.ts';
 import { RegistrationRateLimit } from './rate-limit.ts';
 
 /**
  * XEP-0077 In-Band Registration with nothing but a username and a password:
  * register before authentication, change the password and cancel the
  * account after it. Honours `registration` (open / invite / closed); in
- * 'invite' mode a stream needs an invitation first (XEP-0445, modules/invites).
+ * 'invite' mode a stream needs an invitation first: the module that hands
+ * them out plugs in through the 'register' service (api.ts; XEP-0445,
+ * modules/invites).
  */
 export const register: ServerModule = {
   name: 'register',
   implements: ['XEP-0077'],
+  provides: ['register'],
   setup(ctx) {
+    let invitations: Invitations | null = null;
+    ctx.provide('register', { useInvitations: (plugged) => void (invitations = plugged) });
     const mode = ctx.config.registration;
     const rateLimit = new RegistrationRateLimit(ctx.config.limits.registrations_per_hour);
     ctx.features.addFeature('server', NS.REGISTER);
@@ -27,7 +32,7 @@ export const register: ServerModule = {
       const query = stanza.getChild('query', NS.REGISTER);
       if (!query) return undefined;
       try {
-        const payload = await preAuthRegistration(ctx, stanza, query, stream, (key) => rateLimit.allow(key));
+        const payload = await preAuthRegistration(ctx, invitations, stanza, query, stream, (key) => rateLimit.allow(key));
         stream.send(iqResult(stanza, payload ?? undefined));
       } catch (error) {
         const stanzaError = error instanceof AccountError ? error.toStanzaError() : error;
@@ -84,6 +89,7 @@ function safePrep(ctx: ModuleContext, username: string): string | null {
 
 async function preAuthRegistration(
   ctx: ModuleContext,
+  invitations: Invitations | null,
   stanza: Element,
   query: Element,
   stream: UnauthenticatedStream,
@@ -92,27 +98,28 @@ async function preAuthRegistration(
   const mode = ctx.config.registration;
   if (mode === 'closed') throw new StanzaError('service-unavailable', { text: 'registration is closed on this server' });
   if (stanza.attrs.type === 'get') {
-    const instructions = mode === 'invite' && !acceptedInvite(stream)
+    const invited = invitations?.accepted(stream) === true;
+    const instructions = mode === 'invite' && !invited
       ? 'This server registers new accounts by invitation only.'
       : `Choose a username and a password of at least ${ctx.config.accounts.min_password_length} characters. Nothing else is needed.`;
     return xml('query', { xmlns: NS.REGISTER }, xml('instructions', {}, instructions), xml('username'), xml('password'));
   }
   if (stanza.attrs.type !== 'set') throw new StanzaError('bad-request');
   if (query.getChild('remove')) throw new StanzaError('registration-required', { text: 'log in to delete your account' });
-  if (mode === 'invite' && !acceptedInvite(stream)) throw new StanzaError('not-allowed', { text: 'registration needs an invitation on this server' });
+  if (mode === 'invite' && !invitations?.accepted(stream)) throw new StanzaError('not-allowed', { text: 'registration needs an invitation on this server' });
   const username = query.getChildText('username');
   const password = query.getChildText('password');
   if (!username || !password) throw new StanzaError('not-acceptable', { text: 'a username and a password are required' });
   if (mode === 'invite') {
     // The invitation is the operator's consent, so the per-source limit does
     // not apply: a group onboarded together often shares one address.
-    await registerWithInvite(ctx, stream, () => ctx.accounts.create(username, password));
+    await invitations!.registerWith(stream, () => ctx.accounts.create(username, password));
     ctx.log.info('account registered in-band with an invitation');
     return null;
   }
   if (!allow(stream.sourceKey)) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many registrations from your address; try again later' });
   await ctx.accounts.create(username, password);
-  await useUpInvite(ctx, stream);
+  await invitations?.useUp(stream);
   ctx.log.info('account registered in-band');
   return null;
 }

@@ -14,7 +14,9 @@ const MAX_NAME = 1024;
 export const roster: ServerModule = {
   name: 'roster',
   implements: ['RFC 6121 §2', 'RFC 6121 §2.6 (versioning)'],
+  provides: ['roster'],
   setup(ctx) {
+    ctx.provide('roster', { push: (user, item, version) => pushRosterItem(ctx, user, item, version) });
     ctx.features.addStreamFeature(({ stage }) => (stage === 'post-auth' ? xml('ver', { xmlns: NS.ROSTER_VER }) : null));
 
     ctx.iq.on('get', 'self', NS.ROSTER, 'query', async ({ from, payload, origin }) => {
