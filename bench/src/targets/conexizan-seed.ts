@@ -1,27 +1,24 @@
 /**
  * Creates the benchmark's accounts in a Conexizan data dir before the server
  * starts: `node --import tsx conexizan-seed.ts ACCOUNTS.json`, configured by
- * the same CONEXIZAN_* variables as the server. It uses the server's own
- * AccountService, so the stored SCRAM keys are exactly what registration makes,
- * and writes each user's roster (mutual subscriptions): on SQLite straight into
- * the database file with the server's own driver, elsewhere through storage.
+ * the same CONEXIZAN_* variables as the server. It creates them as
+ * `conexizan user add` does (the server's core without listeners), so the
+ * stored SCRAM keys are exactly what registration makes, and writes each
+ * user's roster (mutual subscriptions): on SQLite straight into the database
+ * file with the server's own driver, elsewhere through storage.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStorage } from '@conexizan/storage';
-import { AccountService, accountPolicy } from '../../../apps/server/src/accounts/account-service.ts';
-import { HookBus } from '../../../apps/server/src/core/hooks.ts';
-import { loadConfig } from '../../../apps/server/src/config/load.ts';
+import { loadConfig, openOfflineServer } from '@conexizan/server';
 import type { Account } from './target.ts';
 
 const accounts = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as (Account & { contacts: string[] })[];
 const config = loadConfig();
 const fastRosters = !config.database_url; // the default SQLite file in the data dir
-const storage = await openStorage({ url: config.database_url || undefined, dataDir: resolve(config.data_dir) });
-// Creating accounts fires no hook, so no module needs to be loaded for it.
-const service = new AccountService(storage, accountPolicy(config), { hooks: new HookBus(), domain: config.domain });
+const server = await openOfflineServer(config);
+const { accounts: service, storage } = server.core;
 try {
   // A few at a time: key derivation runs on libuv's pool while storage writes queue up.
   let next = 0;
@@ -46,7 +43,7 @@ try {
     await Promise.all(Array.from({ length: 4 }, rosters));
   }
 } finally {
-  await storage.close();
+  await server.close();
 }
 // On SQLite, one transaction for all roster items: the repository's one transaction per
 // item would take minutes at 10k users × 10 contacts. Same rows as roster.put() writes.

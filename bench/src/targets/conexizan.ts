@@ -11,7 +11,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
 // tsx by URL, so that child processes can run in the data dir, far from any node_modules.
 const TSX = import.meta.resolve('tsx');
-const SERVER_BIN = join(REPO, 'apps/server/bin/conexizan.mjs');
+const SERVER_BIN = fileURLToPath(import.meta.resolve('@conexizan/server/bin'));
+const SERVER_PACKAGE = fileURLToPath(import.meta.resolve('@conexizan/server/package.json'));
 const SEED_SCRIPT = join(HERE, 'conexizan-seed.ts');
 
 /**
@@ -189,7 +190,7 @@ export class ConexizanTarget implements Target {
 function conexizanVersion(): string {
   let version = '?';
   try {
-    version = (JSON.parse(readFileSync(join(REPO, 'apps/server/package.json'), 'utf8')) as { version: string }).version;
+    version = (JSON.parse(readFileSync(SERVER_PACKAGE, 'utf8')) as { version: string }).version;
     return `${version} (${execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()})`;
   } catch {
     return version;

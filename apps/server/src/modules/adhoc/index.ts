@@ -3,6 +3,8 @@ import { buildDataForm, NS, parseDataForm, StanzaError, xml, type DataForm, type
 import type { ServerCore } from '../../core/core.ts';
 import type { ServerModule } from '../../core/module.ts';
 import type { AdHoc, AdHocCommand, CommandResponse } from './api.ts';
+// Its services and events (api.ts), so that whatever compiles the module list sees them typed.
+export type * from './api.ts';
 
 /**
  * XEP-0050 Ad-Hoc Commands on the server's domain: the frame for commands

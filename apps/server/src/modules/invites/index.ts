@@ -4,6 +4,8 @@ import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { UnauthenticatedStream } from '../../core/events.ts';
 import type { Invites } from './api.ts';
 import { createInvite, hashInviteToken, purgeCutoff } from './tokens.ts';
+// Its services and events (api.ts), so that whatever compiles the module list sees them typed.
+export type * from './api.ts';
 
 /** XEP-0379's element, which XEP-0445 reuses to present the token. */
 /** XEP-0445 §3 stream feature. */

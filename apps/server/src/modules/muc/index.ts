@@ -8,6 +8,8 @@ import { handleMessage } from './messages.ts';
 import { registerOperatorCommands, roomOperations } from './operator.ts';
 import { handlePresence, leaveSession } from './presence.ts';
 import { MucService } from './service.ts';
+// Its services and events (api.ts), so that whatever compiles the module list sees them typed.
+export type * from './api.ts';
 
 /**
  * XEP-0045 Multi-User Chat as conference.<domain> (muc.domain), listed

@@ -5,6 +5,8 @@ import type { SessionHandle } from '../../core/sessions.ts';
 import { CapsCache } from './caps.ts';
 import { registerHandlers } from './handlers.ts';
 import { PepService } from './service.ts';
+// Its services and events (api.ts), so that whatever compiles the module list sees them typed.
+export type * from './api.ts';
 
 
 /**

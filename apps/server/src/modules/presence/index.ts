@@ -5,6 +5,8 @@ import type { Roster } from '../roster/api.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
 import * as sub from './subscriptions.ts';
+// Its services and events (api.ts), so that whatever compiles the module list sees them typed.
+export type * from './api.ts';
 
 /**
  * RFC 6121 §3 (subscriptions, with pre-approval) and §4 (presence):

@@ -5,6 +5,8 @@ import { AccountError } from '../../accounts/account-service.ts';
 import { iqErrorReply, NO_REPLY } from '../../core/iq.ts';
 import type { Invitations } from './api.ts';
 import { RegistrationRateLimit } from './rate-limit.ts';
+// Its services and events (api.ts), so that whatever compiles the module list sees them typed.
+export type * from './api.ts';
 
 /**
  * XEP-0077 In-Band Registration with nothing but a username and a password:

@@ -2,6 +2,8 @@ import { NS, StanzaError, tryParseJid, xml, type Element } from '@conexizan/prot
 import type { RosterItem } from '@conexizan/storage';
 import type { ServerModule } from '../../core/module.ts';
 import { pushRosterItem, rosterItemElement } from './roster-push.ts';
+// Its services and events (api.ts), so that whatever compiles the module list sees them typed.
+export type * from './api.ts';
 
 /**
  * RFC 6121 §2: roster get, set and remove with versioning (§2.6), pushes to
