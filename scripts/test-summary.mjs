@@ -1,8 +1,11 @@
 // Adds up vitest's "Tests  N passed | M failed" lines from every package in a
-// turbo log and prints one closing line, so a reader (or CI) sees the total.
+// turbo log and prints one closing line, so a reader (or CI) sees the total;
+// before it, the turbo tasks that failed (a lint or a type check has no test
+// count of its own).
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 
-const log = readFileSync(process.argv[2], 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+const log = stripVTControlCharacters(readFileSync(process.argv[2], 'utf8'));
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -20,4 +23,6 @@ for (const line of log.split('\n')) {
     else skipped += Number(count);
   }
 }
+const failedTasks = log.match(/^\s*Failed:\s+(.+)$/m)?.[1]?.trim();
+if (failedTasks) console.log(`failed tasks: ${failedTasks}`);
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${failedFiles ? `; ${failedFiles} test files failed` : ''}`);

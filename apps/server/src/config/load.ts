@@ -30,15 +30,15 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
   }
   applyEnv(raw, env);
+  // The schema's objects are strict: a typo in a config file is an error, not an option silently ignored.
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') throw new ConfigError(`unknown option ${[...issue.path, issue.keys[0]].join('.')}`);
     const option = issue.path.join('.') || '(top level)';
     const envName = Object.entries(ENV_OVERRIDES).find(([, o]) => o.path.join('.') === option)?.[0];
     throw new ConfigError(`invalid option ${option}${envName ? ` (or ${envName})` : ''}: ${issue.message}`);
   }
-  const strictKeys = unknownKeys(raw, configSchema.shape as Record<string, unknown>);
-  if (strictKeys.length) throw new ConfigError(`unknown option ${strictKeys[0]}`);
   return result.data;
 }
 
@@ -63,19 +63,4 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
     }
     cursor[path.at(-1)!] = parsed;
   }
-}
-
-/** zod strips unknown keys silently; a typo in a config file deserves an error instead. */
-function unknownKeys(raw: Record<string, unknown>, shape: Record<string, unknown>, prefix = ''): string[] {
-  const found: string[] = [];
-  for (const [key, value] of Object.entries(raw)) {
-    const field = shape[key] as { def?: { innerType?: { shape?: Record<string, unknown> } } } | undefined;
-    if (!field) {
-      found.push(prefix + key);
-      continue;
-    }
-    const nested = field.def?.innerType?.shape;
-    if (nested && value && typeof value === 'object') found.push(...unknownKeys(value as Record<string, unknown>, nested, `${prefix}${key}.`));
-  }
-  return found;
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const port = z.number().int().min(0).max(65535);
 const contactUris = z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/, 'expected URIs such as mailto:abuse@example.org or xmpp:admin@example.org')).default([]);
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   /** the XMPP domain this server hosts */
   domain: z.string().min(1).default('localhost'),
   /** where the SQLite database, the generated certificate and other state live */
@@ -35,7 +35,7 @@ export const configSchema = z.object({
    */
   trusted_proxies: z.array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'expected addresses or CIDR ranges such as 10.0.0.0/8')).default([]),
 
-  ports: z.object({
+  ports: z.strictObject({
     c2s: port.default(5222),
     c2s_tls: port.default(5223),
     /** federation (server-to-server, STARTTLS); 0: no federation at all */
@@ -51,13 +51,13 @@ export const configSchema = z.object({
   }).prefault({}),
 
   /** external components (XEP-0114) allowed to connect on ports.component: a subdomain each and its shared secret */
-  components: z.array(z.object({
+  components: z.array(z.strictObject({
     domain: z.string().min(1),
     secret: z.string().min(1),
-  }).strict()).default([]),
+  })).default([]),
 
   /** federation with other XMPP servers (RFC 6120 server-to-server, XEP-0220 dialback, XEP-0178 certificates) */
-  s2s: z.object({
+  s2s: z.strictObject({
     /** TLS on every server-to-server stream; peers without it are refused */
     require_encryption: z.boolean().default(true),
     /** accept only peers whose certificate verifies for their domain (no dialback fallback) */
@@ -87,7 +87,7 @@ export const configSchema = z.object({
   }).prefault({}),
 
   /** the SOCKS5 bytestreams proxy (XEP-0065), when ports.proxy65 is set */
-  proxy65: z.object({
+  proxy65: z.strictObject({
     /** the host clients connect to; empty: the bind address (or the domain when binding to every address) */
     host: z.string().default(''),
     /** transfers relayed at once */
@@ -98,14 +98,14 @@ export const configSchema = z.object({
     max_bytes: z.number().int().min(1).default(104_857_600),
   }).prefault({}),
 
-  tls: z.object({
+  tls: z.strictObject({
     /** PEM certificate chain; empty: a self-signed one is made in data_dir on first start */
     cert: z.string().default(''),
     /** PEM private key belonging to cert */
     key: z.string().default(''),
   }).prefault({}),
 
-  limits: z.object({
+  limits: z.strictObject({
     /** largest stanza (bytes) a client may send; bigger ones end the stream with policy-violation */
     max_stanza_bytes: z.number().int().min(4096).default(262_144),
     /** time a connection may take to authenticate */
@@ -138,7 +138,7 @@ export const configSchema = z.object({
     unacked_stanzas: z.number().int().min(10).default(5000),
   }).prefault({}),
 
-  accounts: z.object({
+  accounts: z.strictObject({
     /** PBKDF2 iteration count for new SCRAM credentials (as Prosody; RFC 7677 asks for at least 4096); existing ones keep theirs */
     scram_iterations: z.number().int().min(4096).max(1_000_000).default(10_000),
     /** a deleted account's name stays reserved this many days */
@@ -147,12 +147,12 @@ export const configSchema = z.object({
     min_password_length: z.number().int().min(1).default(8),
   }).prefault({}),
 
-  server: z.object({
+  server: z.strictObject({
     /** answer XEP-0092 software version queries */
     show_version: z.boolean().default(true),
   }).prefault({}),
 
-  upload: z.object({
+  upload: z.strictObject({
     /** offer HTTP file upload (XEP-0363) on the HTTP(S) listeners */
     enabled: z.boolean().default(true),
     /** where uploaded files are kept; empty: data_dir/uploads */
@@ -167,7 +167,7 @@ export const configSchema = z.object({
     expire_days: z.number().int().min(0).default(30),
   }).prefault({}),
 
-  turn: z.object({
+  turn: z.strictObject({
     /** STUN/TURN server announced to clients (XEP-0215); empty: none */
     host: z.string().default(''),
     /** its STUN/TURN port (UDP and TCP) */
@@ -181,7 +181,7 @@ export const configSchema = z.object({
   }).prefault({}),
 
   /** XEP-0157 contact addresses (mailto:, xmpp:, https: URIs) shown in the server's disco#info */
-  contact: z.object({
+  contact: z.strictObject({
     abuse: contactUris,
     admin: contactUris,
     feedback: contactUris,
@@ -191,7 +191,7 @@ export const configSchema = z.object({
   }).prefault({}),
 
   /** the message archive (XEP-0313) */
-  archive: z.object({
+  archive: z.strictObject({
     /** what is archived for users who never chose (XEP-0441): always | roster (contacts only) | never */
     default_preference: z.enum(['always', 'roster', 'never']).default('always'),
     /** archived messages are deleted this many days after they arrived */
@@ -199,7 +199,7 @@ export const configSchema = z.object({
   }).prefault({}),
 
   /** group chat (XEP-0045) as conference.<domain>, with room archives (XEP-0313) kept for archive.retention_days */
-  muc: z.object({
+  muc: z.strictObject({
     enabled: z.boolean().default(true),
     /** the service's JID; empty: conference.<domain> */
     domain: z.string().default(''),
@@ -228,13 +228,13 @@ export const configSchema = z.object({
     default_public: z.boolean().default(true),
   }).prefault({}),
 
-  log: z.object({
+  log: z.strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** auto: human-readable on a terminal, JSON otherwise */
     format: z.enum(['auto', 'json', 'pretty']).default('auto'),
   }).prefault({}),
 
-  metrics: z.object({
+  metrics: z.strictObject({
     /** empty: /metrics answers loopback clients only; otherwise it needs "Authorization: Bearer <token>" */
     token: z.string().default(''),
   }).prefault({}),

@@ -95,12 +95,14 @@ export class Federation {
     // Lowest priority: components and local services (proxy65, group chat) claim their domains first.
     core.hooks.on('route/remote', (event) => this.#routeOut(event), 'fallback');
     const registers = [core.metrics.registry];
-    const federation = this;
+    const incoming = () => this.#incoming.size;
+    const outgoing = () => [...this.#remotes.values()].filter((remote) => remote.connected).length;
     new Gauge({
       name: 'conexizan_s2s_streams', help: 'Open server-to-server streams by direction', labelNames: ['direction'], registers,
+      // prom-client calls this with the gauge as `this`.
       collect() {
-        this.set({ direction: 'in' }, federation.#incoming.size);
-        this.set({ direction: 'out' }, [...federation.#remotes.values()].filter((remote) => remote.connected).length);
+        this.set({ direction: 'in' }, incoming());
+        this.set({ direction: 'out' }, outgoing());
       },
     });
     this.#bounces = new Counter({ name: 'conexizan_s2s_bounces_total', help: 'Stanzas returned to their sender because a remote server could not be reached or refused us', labelNames: ['condition'], registers });

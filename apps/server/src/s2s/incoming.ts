@@ -196,7 +196,7 @@ export class IncomingStream {
     const failure = (condition: string) => this.#socket.send(xml('failure', { xmlns: NS.SASL }, xml(condition)));
     if (auth.attrs.mechanism !== 'EXTERNAL' || this.#saslDone) return failure('invalid-mechanism');
     const text = auth.text().trim();
-    let authzid = '';
+    let authzid: string;
     try {
       authzid = text === '' || text === '=' ? '' : utf8Decode(base64Decode(text));
     } catch {

@@ -38,7 +38,7 @@ function serverEndPointHash(socket: TLSSocket): string | null {
   if (!certificate || !('raw' in certificate)) return null;
   const cached = hashByCertificate.get(certificate.raw);
   if (cached !== undefined) return cached;
-  let hash: string | null = null;
+  let hash: string | null;
   try {
     hash = serverEndPointHashName(new Uint8Array(certificate.raw));
   } catch {

@@ -70,7 +70,7 @@ describe('stream management with Prosody between servers (XEP-0198)', () => {
       bob.send(chat(`alice@${CNX.domain}`, 'and back'));
       await alice.inbox.waitFor(hasBody('and back'), 'the answer from Prosody', 30_000);
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nProsody log:\n${prosody.logTail()}`);
+      throw new Error(`${(error as Error).message}\nProsody log:\n${prosody.logTail()}`, { cause: error });
     } finally {
       await alice.close();
       await bob.close();

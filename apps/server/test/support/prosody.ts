@@ -128,7 +128,7 @@ ${options.muc ? `\nComponent ${lua(options.muc)} "muc"\n  modules_enabled = { "m
       await waitForPort(options.address, s2sDirectTlsPort, 5_000);
     } catch (error) {
       process_.kill('SIGKILL');
-      throw new Error(`Prosody did not start: ${(error as Error).message}\n${output}\n${logTail()}`);
+      throw new Error(`Prosody did not start: ${(error as Error).message}\n${output}\n${logTail()}`, { cause: error });
     }
   };
   await launch();

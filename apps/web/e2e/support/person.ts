@@ -31,7 +31,7 @@ export class Person {
       await page.getByRole('heading', { name: 'Conexizan', level: 1 }).or(page.getByRole('banner')).first().waitFor({ timeout: 60_000 });
     } catch (error) {
       await screenshot(page, `failure-open-${size}-${lang}-${Date.now()}`).catch(() => {});
-      throw new Error(`the app did not start: ${(error as Error).message}\npage problems: ${problems.join('\n') || 'none'}`);
+      throw new Error(`the app did not start: ${(error as Error).message}\npage problems: ${problems.join('\n') || 'none'}`, { cause: error });
     }
     return new Person(page, context, problems, size, lang);
   }

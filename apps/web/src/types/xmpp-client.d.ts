@@ -2,8 +2,11 @@
 declare module '@xmpp/client' {
   import type { Element } from '@conexizan/protocol/xml';
 
+  // Listeners of every shape (a stanza, a status string, an error) go through these two signatures.
   interface EventSource {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: unknown[] would refuse a listener typed for its event
     on(event: string, listener: (...args: any[]) => void): void;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as for on()
     removeListener(event: string, listener: (...args: any[]) => void): void;
   }
 

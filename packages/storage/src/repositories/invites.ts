@@ -9,7 +9,7 @@ export function inviteRepository({ db }: Backend, run: Run): InviteRepository {
         try {
           await db.invite.create({ data: { tokenHash, expiresAt } });
         } catch (error) {
-          if (isUniqueViolation(error)) throw new Error('an invite with this token hash exists');
+          if (isUniqueViolation(error)) throw new Error('an invite with this token hash exists', { cause: error });
           throw error;
         }
       }),

@@ -1,7 +1,6 @@
 import { NS, parseXml, xml, type Element, type Jid } from '@conexizan/protocol';
-import { IqDispatcher, type IqRequest } from '../../core/iq.ts';
+import { IqDispatcher } from '../../core/iq.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
-import type { StanzaEvent } from '../../core/router.ts';
 import type { NodeConfig, Pep } from '../pep/api.ts';
 import { avatarFromBase64, dataPayload, metadataPayload, photoOf, withPhoto, type Avatar } from './photo.ts';
 

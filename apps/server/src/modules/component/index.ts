@@ -2,7 +2,6 @@ import { createServer, type Socket } from 'node:net';
 import { StanzaError, tryParseJid } from '@conexizan/protocol';
 import { listen } from '../../transport/listen.ts';
 import type { ServerModule } from '../../core/module.ts';
-import type { StanzaEvent } from '../../core/router.ts';
 import { ComponentConnection, type ComponentHost } from './connection.ts';
 
 /**

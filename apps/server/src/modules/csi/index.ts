@@ -1,7 +1,6 @@
 import { carbonInner, hasContent, NS, xml, type Element } from '@conexizan/protocol';
 import type { ServerModule } from '../../core/module.ts';
 import type { OutboundFilter } from '../../core/outbound.ts';
-import type { SessionHandle } from '../../core/sessions.ts';
 
 /**
  * XEP-0352 client state indication. While a client says it is inactive

@@ -148,6 +148,7 @@ function parseRequest(payload: Element, maxBytes: number): { filename: string; s
  */
 export function urlName(filename: string): string {
   const base = filename.split(/[/\\]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes from a file name
   let chars = Array.from(base.replace(/[\u0000-\u001f\u007f]/g, '').trim().replace(/^\.+/, ''));
   if (chars.length > 100) {
     const extension = Array.from(/\.[A-Za-z0-9]{1,10}$/.exec(base)?.[0] ?? '');

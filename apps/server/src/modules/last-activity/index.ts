@@ -1,6 +1,5 @@
 import { hasFrom, NS, StanzaError, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
-import type { StanzaEvent } from '../../core/router.ts';
 import type { SessionHandle } from '../../core/sessions.ts';
 
 /**

@@ -2,7 +2,6 @@ import { iqResult, StanzaError, tryParseJid, type Element } from '@conexizan/pro
 import type { Config } from '../../config/schema.ts';
 import type { ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
-import type { SessionHandle } from '../../core/sessions.ts';
 import { IqHandler } from './iq.ts';
 import { handleMessage } from './messages.ts';
 import { registerOperatorCommands, roomOperations } from './operator.ts';
@@ -87,11 +86,8 @@ export const muc: ServerModule = {
         try {
           await handle(event);
         } catch (error) {
-          if (!(error instanceof StanzaError)) {
-            ctx.log.error({ err: error, kind: event.kind }, 'group chat failed to handle a stanza');
-            error = new StanzaError('internal-server-error', { type: 'wait' });
-          }
-          await svc.reject(event, error as StanzaError);
+          if (!(error instanceof StanzaError)) ctx.log.error({ err: error, kind: event.kind }, 'group chat failed to handle a stanza');
+          await svc.reject(event, error instanceof StanzaError ? error : new StanzaError('internal-server-error', { type: 'wait' }));
         }
         return true;
       },

@@ -1,4 +1,4 @@
-import { iqResult, NS, StanzaError, xml, type Element, type Jid } from '@conexizan/protocol';
+import { iqResult, NS, StanzaError, xml, type Element } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { UnauthenticatedStream } from '../../core/events.ts';
 import { AccountError } from '../../accounts/account-service.ts';
