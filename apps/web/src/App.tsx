@@ -48,7 +48,7 @@ export function App() {
     return () => {
       cancelled = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the saved login is restored once, when the app starts
   }, []);
 
   useEffect(() => {

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { xml } from '@conexizan/protocol';
 import { freePorts } from '../support/free-port.ts';
 import { RawS2s } from '../support/raw-s2s.ts';
-import { createAccount, login, RawXmppConnection, uniqueId, XMLNS } from '../support/raw-xmpp.ts';
+import { createAccount, login, RawXmppConnection, uniqueId } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { withTimeout } from '../support/wait.ts';
 

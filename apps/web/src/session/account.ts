@@ -1,4 +1,3 @@
-import { AuthError } from './client.ts';
 import type { SavedLogin } from './credentials.ts';
 import { discoverWebSocket } from './discovery.ts';
 import { registeringLogin } from './register.ts';

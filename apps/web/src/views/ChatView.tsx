@@ -9,10 +9,13 @@ import { useArchivePaging } from './useArchivePaging.ts';
 import { useUploads } from './useUploads.ts';
 import { EncryptionBar } from './encryption/EncryptionBar.tsx';
 
+/** One empty list for a chat without messages, so that what depends on the list does not run again on every render. */
+const NO_MESSAGES: readonly ChatMessage[] = [];
+
 export function ChatView({ session, peer, onBack }: { session: Session; peer: string; onBack(): void }) {
   const { t } = useTranslation();
   const conversation = session.chats.get(peer);
-  const messages = conversation?.messages ?? [];
+  const messages = conversation?.messages ?? NO_MESSAGES;
   const name = session.roster.displayName(peer);
   const blocked = session.roster.isBlocked(peer);
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
@@ -53,7 +56,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
       if (editing) await session.correct(peer, editing.id, text);
       else await session.send(peer, text, { replyTo: replyTo ?? undefined });
     } catch (error) {
-      if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }));
+      if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }), { cause: error });
       throw error;
     }
     paging.toBottom();

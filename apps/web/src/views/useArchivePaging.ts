@@ -47,8 +47,7 @@ export function useArchivePaging({ load, chat, messages, complete, ready, fillWh
 
   useEffect(() => {
     if (ready && messages.length < FILL && (fillWhenComplete || !complete)) void loadOlder();
-    // Only when another chat opens or becomes ready, not on every new message.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when another chat opens or becomes ready, not on every new message
   }, [chat, ready]);
 
   useLayoutEffect(() => {

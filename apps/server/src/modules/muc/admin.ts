@@ -1,4 +1,4 @@
-import { destroyElement, isAffiliation, MUC_STATUS, isRole, mucAdminQuery, mucItem, mucOwnerQuery, NS, parseDataForm, parseDestroy, parseMucItem, tryParseJid, type Element, type Jid, type MucItem } from '@conexizan/protocol';
+import { destroyElement, isAffiliation, MUC_STATUS, isRole, mucAdminQuery, mucOwnerQuery, NS, parseDataForm, parseDestroy, parseMucItem, tryParseJid, type Element, type Jid, type MucItem } from '@conexizan/protocol';
 import { configForm, readConfigForm } from './config-form.ts';
 import { announceAffiliation, applyAffiliation, changeAffiliation, checkAffiliationChange, grantRole, type Actor } from './roles.ts';
 import type { Affiliation, Room } from './room.ts';

@@ -41,7 +41,7 @@ export function EncryptedFile({ file, domain }: { file: FileRef; domain: string 
   };
   useEffect(() => {
     if (where.image && ours) void open();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- an image opens once per file; open() is a new function on every render
   }, [file.url]);
   useEffect(() => () => void (objectUrl && URL.revokeObjectURL(objectUrl)), [objectUrl]);
 

@@ -63,10 +63,10 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
       else if (editing) await chats.correct(jid, editing.id, text);
       else await chats.send(jid, text, { replyTo: replyTo ?? undefined });
     } catch (error) {
-      if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }));
+      if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }), { cause: error });
       // Nothing typed is lost: the composer keeps the text and shows why it did not go.
-      if (session.status !== 'online') throw new Error(t('rooms.errors.offline'));
-      throw new Error(room?.state === 'joined' ? roomProblem(t, error) : t('rooms.view.notJoined'));
+      if (session.status !== 'online') throw new Error(t('rooms.errors.offline'), { cause: error });
+      throw new Error(room?.state === 'joined' ? roomProblem(t, error) : t('rooms.view.notJoined'), { cause: error });
     }
     paging.toBottom();
     setReplyTo(null);
