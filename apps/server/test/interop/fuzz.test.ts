@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamParser } from '../../src/xml/stream-parser.ts';
+import { StreamParser } from '../../src/transport/stream-parser.ts';
 import { chat, createAccount, hasBody, login, type RawXmppConnection, uniqueId } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
