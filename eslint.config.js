@@ -10,7 +10,8 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', '**/.turbo/**', '**/coverage/**', 'apps/web/test-results/**'],
+    // Everything git ignores is built or written by a run (the e2e's .web-dist and artifacts among them), not source.
+    ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', '**/.turbo/**', '**/coverage/**', '**/data/**', 'apps/web/test-results/**', 'apps/web/e2e/.web-dist/**', 'apps/web/e2e/artifacts/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
