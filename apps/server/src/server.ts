@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { prepDomainpart } from '@conexizan/protocol';
 import { openStorage, type Storage } from '@conexizan/storage';
 import { accountPolicy, AccountService } from './accounts/account-service.ts';
@@ -80,7 +78,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const tlsOptions = tlsOptionsFor(certificate);
   const proxies = new TrustedProxies(config.trusted_proxies);
   const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions }, { proxies, limiter });
-  const http = new HttpListeners(core, { throttle, clients, proxies, limiter, secureContext: () => secureContext, tlsOptions, webRoot: findWebRoot(config.web_root) });
+  const http = new HttpListeners(core, { throttle, clients, proxies, limiter, secureContext: () => secureContext, tlsOptions });
   const ports: Record<string, number> = {};
   try {
     for (const { name, port } of [...(await clients.listen()), ...(await http.listen()), ...((await federation?.listen()) ?? [])]) ports[name] = port;
@@ -121,10 +119,4 @@ export function assembleCore(options: { config: Config; domain: string; log: Log
   const iq = new IqDispatcher(hooks, router, sessions);
   const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret), { hooks, domain });
   return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes(), services: new ServiceRegistry() };
-}
-
-/** web_root if set (e.g. a build kept apart from the checkout's), else this checkout's apps/web/dist. */
-function findWebRoot(configured: string): string | null {
-  const candidate = configured ? resolve(configured) : join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
-  return existsSync(join(candidate, 'index.html')) ? candidate : null;
 }

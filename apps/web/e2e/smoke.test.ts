@@ -17,7 +17,7 @@ describe('the web client served by the server', () => {
     await server?.dispose();
   });
 
-  it('loads at / without script errors, at phone and desktop size', async () => {
+  it('loads at /chat/ without script errors, at phone and desktop size', async () => {
     for (const size of ['phone', 'desktop'] as const) {
       const { context, page, problems } = await newPerson(browser, { size });
       const response = await page.goto(server.url);

@@ -1,8 +1,10 @@
-// Conexizan web client service worker: keeps the app shell (HTML, scripts,
-// styles, icons) so the installed app opens without network and can say it
-// is offline. Never caches XMPP, uploads or anything from other origins.
-const CACHE = 'conexizan-shell-v2';
-const SHELL = ['/', '/index.html', '/manifest.webmanifest', '/icon.svg'];
+// Conexizan web client service worker: keeps the app shell (the page at
+// /chat/, scripts, styles, icons) so the installed app opens without network
+// and can say it is offline. Never caches XMPP, uploads, the website's own
+// pages or anything from other origins.
+const CACHE = 'conexizan-shell-v3';
+const PAGE = '/chat/';
+const SHELL = [PAGE, '/manifest.webmanifest', '/icon.svg'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -29,6 +31,8 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/upload/') || url.pathname.startsWith('/xmpp-websocket') || url.pathname.startsWith('/.well-known/') || url.pathname.startsWith('/http-bind')) return;
+  // The website (landing page, invitations, source) is always fetched from the network.
+  if (event.request.mode === 'navigate' && !url.pathname.startsWith(PAGE)) return;
   const isAsset = url.pathname.startsWith('/assets/');
   if (isAsset) {
     // Hashed file names never change: cache first.
@@ -53,11 +57,11 @@ self.addEventListener('fetch', (event) => {
         .then((res) => {
           if (res.ok) {
             const copy = res.clone();
-            event.waitUntil(caches.open(CACHE).then((cache) => cache.put('/index.html', copy.clone()).then(() => prune(cache, copy))));
+            event.waitUntil(caches.open(CACHE).then((cache) => cache.put(PAGE, copy.clone()).then(() => prune(cache, copy))));
           }
           return res;
         })
-        .catch(() => caches.match('/index.html')),
+        .catch(() => caches.match(PAGE)),
     );
   }
 });

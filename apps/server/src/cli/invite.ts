@@ -6,8 +6,9 @@ const MAX_INVITE_DAYS = 366;
 
 /**
  * `conexizan invite create [--days N]` prints a registration link
- * (XEP-0401 `xmpp:DOMAIN?register;preauth=TOKEN`) and its token, which the
- * server does not keep (only its hash); `conexizan invite list` counts the
+ * (XEP-0401 `xmpp:DOMAIN?register;preauth=TOKEN`), its token, which the
+ * server does not keep (only its hash), and the invitation page on the
+ * website that explains it to someone without an app yet; `conexizan invite list` counts the
  * open invitations. Both purge expired ones first.
  */
 export async function runInvite(config: Config, args: string[], options: { days?: string | undefined } = {}): Promise<number> {
@@ -36,7 +37,8 @@ export async function runInvite(config: Config, args: string[], options: { days?
       return 0;
     }
     const invite = await invites.create(days * 86_400_000, now);
-    process.stdout.write(`${invite.uri}\ntoken: ${invite.token}\nexpires: ${invite.expiresAt.toISOString()}\n`);
+    const page = server.core.services.find('website')?.invitationPage(invite.token) ?? null;
+    process.stdout.write(`${invite.uri}\ntoken: ${invite.token}\nexpires: ${invite.expiresAt.toISOString()}\n${page ? `page: ${page}\n` : ''}`);
     if (config.registration === 'closed') {
       process.stderr.write("note: registration is 'closed', so this invitation cannot be used until it is 'invite' (or 'open')\n");
     } else if (config.registration === 'open') {

@@ -228,6 +228,18 @@ export const configSchema = z.strictObject({
     default_public: z.boolean().default(true),
   }).prefault({}),
 
+  /** the public website at / (what the service is, its rules and privacy statement, apps, invitation pages) and the web client at /chat/ */
+  website: z.strictObject({
+    /** serve the website; false: only the web client and the XMPP endpoints answer over HTTP */
+    enabled: z.boolean().default(true),
+    /** the service's name on its pages; empty: the domain */
+    name: z.string().default(''),
+    /** where people open the website, e.g. https://chat.example.org (used in invitation links); empty: https://<domain>:<https port> */
+    public_url: z.string().default(''),
+    /** the source of the running version (AGPL §13); empty: the server offers its own source at /source/ */
+    source_url: z.string().default(''),
+  }).prefault({}),
+
   log: z.strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** auto: human-readable on a terminal, JSON otherwise */

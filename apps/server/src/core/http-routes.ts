@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * HTTP endpoints that modules serve on the server's HTTP and HTTPS
  * listeners (file upload, BOSH…), the way ctx.features lets them announce
  * disco features: a module registers a path prefix and a handler, and may
- * add an alternative connection method to host-meta (XEP-0156). The
+ * add an alternative connection method to host-meta (XEP-0156). One module
+ * may also take the paths nobody else answers (the website at `/`). The
  * listeners only read this registry, so a new endpoint never edits them.
  */
 export interface HttpRequest {
@@ -39,6 +40,7 @@ export interface HostMetaLink {
 export class HttpRoutes {
   #routes: { prefix: string; handler: HttpHandler }[] = [];
   readonly #links: HostMetaLink[] = [];
+  #site: HttpHandler | null = null;
 
   /**
    * Serves every path under `prefix` (which starts and ends with '/', e.g.
@@ -57,6 +59,23 @@ export class HttpRoutes {
 
   match(pathname: string): HttpHandler | null {
     return this.#routes.find(({ prefix }) => pathname.startsWith(prefix) || pathname === prefix.slice(0, -1))?.handler ?? null;
+  }
+
+  /**
+   * Answers every request that no route, host-meta or operations endpoint
+   * (/health, /metrics) claims: the website and the web client. There is
+   * one site; a second claim is a programming error.
+   */
+  site(handler: HttpHandler): () => void {
+    if (this.#site) throw new Error('the HTTP site is taken');
+    this.#site = handler;
+    return () => {
+      if (this.#site === handler) this.#site = null;
+    };
+  }
+
+  siteHandler(): HttpHandler | null {
+    return this.#site;
   }
 
   /** Announces another way to connect in host-meta, beside WebSocket. */

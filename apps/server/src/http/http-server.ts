@@ -13,9 +13,8 @@ import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
 import { closeFailedHandshakes, deadline, type ConnectionLimiter } from '../c2s/connection-limiter.ts';
 import { WebSocketConnection } from '../c2s/websocket-connection.ts';
 import { BOSH_PATH, BoshEndpoint } from './bosh.ts';
-import { hostMeta, hostMetaJson } from './host-meta.ts';
+import { hostMeta, hostMetaJson, type Link } from './host-meta.ts';
 import { handleOperations } from './operations.ts';
-import { serveStatic, webClientPolicy } from './static.ts';
 
 export const WEBSOCKET_PATH = '/xmpp-websocket';
 /**
@@ -35,8 +34,6 @@ export interface HttpOptions {
   secureContext: () => SecureContext;
   /** certificate, key and protocol versions for clients that send no SNI */
   tlsOptions: TlsOptions;
-  /** the built web client, served at / when present */
-  webRoot: string | null;
 }
 
 /**
@@ -49,12 +46,10 @@ export class HttpListeners {
   readonly #servers: Server[] = [];
   readonly #websockets: WebSocketServer[] = [];
   readonly #options: HttpOptions;
-  readonly #webClientPolicy: string;
 
   constructor(core: ServerCore, options: HttpOptions) {
     this.#core = core;
     this.#options = options;
-    this.#webClientPolicy = webClientPolicy(core.domain, core.config.upload.public_url);
     // XMPP over BOSH (XEP-0206) beside WebSocket, listed in host-meta too.
     const bosh = new BoshEndpoint(core, { throttle: options.throttle, clients: options.clients, proxies: options.proxies });
     core.http.route(`${BOSH_PATH}/`, bosh.handle);
@@ -166,23 +161,35 @@ export class HttpListeners {
     if (secure) res.setHeader('strict-transport-security', 'max-age=31536000');
     try {
       const url = new URL(req.url ?? '/', 'http://x');
-      const host = req.headers.host ?? this.#core.domain;
-      const links = [
-        { rel: NS.ALT_WEBSOCKET, href: `${secure ? 'wss' : 'ws'}://${host}${WEBSOCKET_PATH}` },
-        ...this.#core.http.links().map(({ rel, path }) => ({ rel, href: `${secure ? 'https' : 'http'}://${host}${path}` })),
-      ];
-      if (url.pathname === '/.well-known/host-meta') return send(res, 200, 'application/xrd+xml', hostMeta(links));
-      if (url.pathname === '/.well-known/host-meta.json') return send(res, 200, 'application/json', hostMetaJson(links));
+      if (url.pathname === '/.well-known/host-meta' || url.pathname === '/.well-known/host-meta.json') {
+        const links = endpointLinks(this.#core, req.headers.host ?? this.#core.domain, secure);
+        if (url.pathname.endsWith('.json')) return send(res, 200, 'application/json', hostMetaJson(links));
+        return send(res, 200, 'application/xrd+xml', hostMeta(links));
+      }
       const route = this.#core.http.match(url.pathname);
       if (route) return await route({ req, res, url, secure });
       if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req))) return;
-      if (this.#options.webRoot && (await serveStatic(this.#options.webRoot, url.pathname, res, this.#webClientPolicy))) return;
+      const site = this.#core.http.siteHandler();
+      if (site) return await site({ req, res, url, secure });
       send(res, 404, 'text/plain', 'not found\n');
     } catch (error) {
       this.#core.log.error({ err: error }, 'HTTP request failed');
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
     }
   }
+}
+
+/**
+ * Where a client reaches our XMPP endpoints (WebSocket first, then what
+ * modules add, such as BOSH), as seen from a request that came in for
+ * `host` (the Host header: the name the client used for us, so a page
+ * opened by IP address or another host name gets endpoints it can reach).
+ */
+export function endpointLinks(core: ServerCore, host: string, secure: boolean): Link[] {
+  return [
+    { rel: NS.ALT_WEBSOCKET, href: `${secure ? 'wss' : 'ws'}://${host}${WEBSOCKET_PATH}` },
+    ...core.http.links().map(({ rel, path }) => ({ rel, href: `${secure ? 'https' : 'http'}://${host}${path}` })),
+  ];
 }
 
 export function send(res: ServerResponse, status: number, type: string, body: string): void {

@@ -31,6 +31,7 @@ import { time } from './time/index.ts';
 import { vcard } from './vcard/index.ts';
 import { vcard4 } from './vcard4/index.ts';
 import { version } from './version/index.ts';
+import { website } from './website/index.ts';
 
 /**
  * The modules a server runs, in the order they are set up (hooks of the
@@ -71,4 +72,5 @@ export const MODULES: ServerModule[] = [
   contactAddresses, // XEP-0157
   component, // XEP-0114 (external components)
   proxy65, // XEP-0065 (SOCKS5 bytestreams proxy)
+  website, // the pages at / (landing, rules, privacy, source, XEP-0401 invitation pages) and the web client at /chat/
 ];

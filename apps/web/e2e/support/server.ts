@@ -10,8 +10,8 @@ import { freePorts } from '../../../server/test/support/free-port.ts';
  * A real Conexizan server for one end-to-end test file, run the way an
  * operator runs it (`node apps/server/bin/conexizan.mjs serve`) as a child
  * process: domain localhost, loopback only, SQLite in a temporary data
- * directory, open registration, and at `/` the web client as the global
- * setup built it (support/build-web.ts).
+ * directory, open registration, the website at `/` and at `/chat/` the web
+ * client as the global setup built it (support/build-web.ts).
  *
  * HTTPS is off unless asked for, so that the page, its WebSocket and file
  * uploads all live on one plain-HTTP origin the browser trusts (Chromium does
@@ -24,8 +24,12 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 export interface E2eServer {
-  /** the page, e.g. http://localhost:40123/ */
+  /** the web client, e.g. http://localhost:40123/chat/ */
   readonly url: string;
+  /** the website's start page, e.g. http://localhost:40123/ */
+  readonly site: string;
+  /** the HTTPS listener's port, when asked for (0 otherwise) */
+  readonly httpsPort: number;
   readonly domain: string;
   readonly httpPort: number;
   /** plain XMPP client port (STARTTLS), for slixmpp */
@@ -49,6 +53,10 @@ export interface E2eServerOptions {
   maxUploadBytes?: number;
   /** also listen for HTTPS with the self-signed certificate, as `pnpm start` does */
   https?: boolean;
+  /** registration mode (default open) */
+  registration?: 'open' | 'invite' | 'closed';
+  /** archive.retention_days (default: the server's) */
+  retentionDays?: number;
 }
 
 export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2eServer> {
@@ -66,7 +74,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       'domain = "localhost"',
       `data_dir = ${JSON.stringify(dataDir)}`,
       'bind = "127.0.0.1"',
-      'registration = "open"',
+      `registration = ${JSON.stringify(options.registration ?? 'open')}`,
       `web_root = ${JSON.stringify(inject('webRoot'))}`,
       '[ports]',
       `c2s = ${c2s}`,
@@ -80,6 +88,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       'failed_logins_per_address = 1000',
       'failed_logins_per_account = 1000',
       ...(options.maxUploadBytes ? ['[upload]', `max_file_bytes = ${options.maxUploadBytes}`] : []),
+      ...(options.retentionDays ? ['[archive]', `retention_days = ${options.retentionDays}`] : []),
       '[log]',
       `level = ${JSON.stringify(process.env.CONEXIZAN_TEST_LOG ?? 'warn')}`,
       'format = "json"',
@@ -148,7 +157,11 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
   }
 
   return {
-    url: `http://localhost:${ports.http}/`,
+    url: `http://localhost:${ports.http}/chat/`,
+    site: `http://localhost:${ports.http}/`,
+    get httpsPort() {
+      return options.https ? ports.https : 0;
+    },
     domain: 'localhost',
     httpPort: ports.http,
     c2sPort: ports.c2s,

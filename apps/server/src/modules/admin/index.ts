@@ -34,10 +34,11 @@ const result = (title: string, fields: DataFormField[]): CommandResponse => ({ s
 export const admin: ServerModule = {
   name: 'admin',
   implements: ['XEP-0133'],
-  depends: ['adhoc', 'invites'],
+  depends: ['adhoc', 'invites', 'website'],
   setup(ctx) {
     const adhoc = ctx.require('adhoc');
     const invites = ctx.require('invites');
+    const website = ctx.require('website');
     const admins = new Set(ctx.config.admins.map((entry) => tryParseJid(entry)?.bare().toString()).filter((entry): entry is string => !!entry));
     const allowed = (requester: Jid) => requester.domain === ctx.domain && admins.has(requester.bare().toString());
     /** a local account's username from a submitted JID field, or an error note */
@@ -141,11 +142,13 @@ export const admin: ServerModule = {
       ctx.log.info('invitation created by an admin');
       const notes: CommandNote[] = [];
       if (ctx.config.registration === 'closed') notes.push({ type: 'warn', text: "registration is 'closed': this invitation works only once it is 'invite' or 'open'" });
+      const page = website.invitationPage(invite.token);
       const form2: DataForm = {
         type: 'result',
         title: 'Invitation',
         fields: [
           { var: 'uri', type: 'text-single', label: 'Invitation link', values: [invite.uri] },
+          ...(page ? [{ var: 'page', type: 'text-single' as const, label: 'Invitation page (for people without an app yet)', values: [page] }] : []),
           { var: 'token', type: 'text-single', label: 'Token', values: [invite.token] },
           { var: 'expires', type: 'text-single', label: 'Expires', values: [invite.expiresAt.toISOString()] },
         ],

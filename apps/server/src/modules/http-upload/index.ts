@@ -4,6 +4,7 @@ import { buildDataForm, NS, StanzaError, xml, type Element, type Jid } from '@co
 import { persistentSecret } from '../../accounts/secrets.ts';
 import type { Config } from '../../config/schema.ts';
 import type { ServerModule } from '../../core/module.ts';
+import { publicHttpBase } from '../../http/public-url.ts';
 import { normaliseType, slotToken, UPLOAD_PREFIX, uploadHandler } from './http.ts';
 import { newUploadId, UploadStore, type UploadRecord } from './store.ts';
 
@@ -97,15 +98,7 @@ export const httpUpload: ServerModule = {
 
 /** Where clients reach the HTTP(S) listener (no trailing slash), or null if nowhere. */
 export function publicBase(config: Config, domain: string): string | null {
-  if (config.upload.public_url) {
-    const url = new URL(config.upload.public_url);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('upload.public_url must be an http(s) URL');
-    return url.toString().replace(/\/+$/, '');
-  }
-  const { https, http } = config.ports;
-  if (https) return `https://${domain}${https === 443 ? '' : `:${https}`}`;
-  if (http) return `http://${domain}${http === 80 ? '' : `:${http}`}`;
-  return null;
+  return publicHttpBase(config.upload.public_url, config, domain, 'upload.public_url');
 }
 
 /**

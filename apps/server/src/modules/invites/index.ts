@@ -44,6 +44,11 @@ export const invites: ServerModule = {
       create: (validForMs, now) => createInvite(ctx.storage, ctx.domain, validForMs, now),
       count: (now = new Date()) => ctx.storage.invites.count(now),
       purgeExpired: (now = new Date()) => ctx.storage.invites.purgeExpired(purgeCutoff(now, ctx.config.limits.unauthenticated_seconds)),
+      async expiresAt(token, now = new Date()) {
+        if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
+        const expiresAt = await ctx.storage.invites.expiresAt(hashInviteToken(token));
+        return expiresAt && expiresAt > now ? expiresAt : null;
+      },
     };
     ctx.provide('invites', service);
     const purge = async () => {
