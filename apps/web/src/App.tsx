@@ -1,8 +1,10 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AuthError, createSession, savedLogin, saveLogin, type SavedLogin, type Session } from './session/index.ts';
+import { AuthError, createSession, savedLogin, saveLogin, siteConfig, type SavedLogin, type Session, type SiteConfig } from './session/index.ts';
 import { AuthView } from './views/AuthView.tsx';
-import { MainView } from './views/MainView.tsx';
+
+// The logged-in app is loaded after login (or while a saved login is restored): the first visit downloads only the login screen.
+const MainView = lazy(() => import('./views/MainView.tsx').then((module) => ({ default: module.MainView })));
 
 interface Active {
   session: Session;
@@ -16,14 +18,24 @@ export function App() {
   const [active, setActive] = useState<Active | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [restoring, setRestoring] = useState(() => savedLogin() !== null);
+  // What the page's server says about itself (its XMPP domain above all); undefined while asking.
+  const [site, setSite] = useState<SiteConfig | null | undefined>(undefined);
+
+  useEffect(() => {
+    let cancelled = false;
+    void siteConfig().then((config) => !cancelled && setSite(config));
+    return () => {
+      cancelled = true;
+    };
+  }, []);
 
   useEffect(() => {
     const restored = savedLogin();
     if (!restored) return;
     const { login: saved, saltedPassword } = restored;
-    const session = createSession(saved.jid, saved.domain);
     let cancelled = false;
     void (async () => {
+      const session = await createSession(saved.jid, saved.domain);
       await session.loadLocal().catch(() => {});
       if (cancelled) return;
       setActive({ session, login: saved, stay: true });
@@ -76,11 +88,11 @@ export function App() {
     document.title = 'Conexizan';
   }
 
-  if (restoring) return <p className="center muted">{t('status.connecting')}</p>;
+  if (restoring || (!active && site === undefined)) return <p className="center muted">{t('status.connecting')}</p>;
   if (!active) {
     return (
       <AuthView
-        defaultDomain={window.location.hostname}
+        defaultDomain={site?.domain ?? window.location.hostname}
         notice={notice}
         onSession={(session, login, stay) => {
           saveLogin(stay ? login : null, session.saltedPassword);
@@ -91,15 +103,17 @@ export function App() {
     );
   }
   return (
-    <MainView
-      session={active.session}
-      checkPassword={(typed) => active.session.isPassword(typed)}
-      onLogout={() => void end(true, t('auth.loggedOut'))}
-      onPasswordChanged={() => {
-        // The saved SaltedPassword belongs to the old password; the next login on this connection saves a new one.
-        if (active.stay) saveLogin(null);
-      }}
-      onDeleted={() => void end(true, t('auth.deleted'))}
-    />
+    <Suspense fallback={<p className="center muted">{t('status.connecting')}</p>}>
+      <MainView
+        session={active.session}
+        checkPassword={(typed) => active.session.isPassword(typed)}
+        onLogout={() => void end(true, t('auth.loggedOut'))}
+        onPasswordChanged={() => {
+          // The saved SaltedPassword belongs to the old password; the next login on this connection saves a new one.
+          if (active.stay) saveLogin(null);
+        }}
+        onDeleted={() => void end(true, t('auth.deleted'))}
+      />
+    </Suspense>
   );
 }

@@ -7,8 +7,17 @@ export const LANGUAGES = ['en', 'de'] as const;
 export type Language = (typeof LANGUAGES)[number];
 const STORAGE_KEY = 'conexizan.lang';
 
-/** The saved choice, else the browser's preferred language if we have it, else English. */
+/**
+ * The language chosen on the website (?lang=, kept as this browser's
+ * choice), else the saved choice, else the browser's preferred language if
+ * we have it, else English.
+ */
 export function initialLanguage(): Language {
+  const linked = new URLSearchParams(globalThis.location?.search ?? '').get('lang');
+  if (linked === 'en' || linked === 'de') {
+    globalThis.localStorage?.setItem(STORAGE_KEY, linked);
+    return linked;
+  }
   const saved = globalThis.localStorage?.getItem(STORAGE_KEY);
   if (saved === 'en' || saved === 'de') return saved;
   for (const tag of globalThis.navigator?.languages ?? [globalThis.navigator?.language ?? 'en']) {

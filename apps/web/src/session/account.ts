@@ -1,7 +1,7 @@
 import type { SavedLogin } from './credentials.ts';
 import { discoverWebSocket } from './discovery.ts';
 import { registeringLogin } from './register.ts';
-import { Session } from './session.ts';
+import type { Session } from './session.ts';
 
 /**
  * What was typed in the "Server" field: a domain (its endpoint is looked up through host-meta)
@@ -45,7 +45,7 @@ export async function splitAddress(input: string, defaultDomain: string): Promis
 export async function openSession(opts: { address: string; defaultDomain: string; password: string; register: boolean; service?: string }): Promise<{ session: Session; login: SavedLogin }> {
   const { username, domain, jid } = await splitAddress(opts.address, opts.defaultDomain);
   const service = opts.service ?? (await discoverWebSocket(domain));
-  const session = new Session(jid, domain);
+  const session = await createSession(jid, domain);
   const base = { service, domain, username, password: opts.password };
   try {
     await session.loadLocal();
@@ -57,3 +57,12 @@ export async function openSession(opts: { address: string; defaultDomain: string
   return { session, login: { jid, domain, username, service } };
 }
 
+/**
+ * A Session for `jid`. The session code (and with it OMEMO, groups and the
+ * rest of the logged-in app) is a chunk of its own, loaded when someone logs
+ * in, so the first visit downloads only the login screen.
+ */
+export async function createSession(jid: string, domain: string): Promise<Session> {
+  const { Session } = await import('./session.ts');
+  return new Session(jid, domain);
+}

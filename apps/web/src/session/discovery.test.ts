@@ -30,6 +30,22 @@ describe('XEP-0156 discovery', () => {
   });
 });
 
+describe('the page’s own server', () => {
+  it('names its domain and endpoint, whatever host name the page was opened by', async () => {
+    const seen: string[] = [];
+    const fetchImpl = (async (url: string) => {
+      seen.push(url);
+      if (url === 'http://127.0.0.1:5280/.well-known/conexizan.json') return new Response(JSON.stringify({ domain: 'localhost', websocket: 'ws://127.0.0.1:5280/xmpp-websocket' }));
+      return new Response('nope', { status: 404 });
+    }) as typeof fetch;
+    const page = { hostname: '127.0.0.1', origin: 'http://127.0.0.1:5280' };
+    await expect(discoverWebSocket('localhost', fetchImpl, page)).resolves.toBe('ws://127.0.0.1:5280/xmpp-websocket');
+    // Another domain typed in the Server field: its own host-meta, not the page's server.
+    await expect(discoverWebSocket('example.org', fetchImpl, page)).rejects.toBeInstanceOf(DiscoveryError);
+    expect(seen).toContain('https://example.org/.well-known/host-meta.json');
+  });
+});
+
 describe('the Server field', async () => {
   const { parseServerField } = await import('./account.ts');
   it('takes a domain, or a WebSocket address as it is', () => {

@@ -1,4 +1,5 @@
 import { NS } from '@conexizan/protocol/namespaces';
+import { parseSiteConfig, SITE_CONFIG_PATH } from './site-config.ts';
 
 /** XEP-0156: find a server's XMPP-over-WebSocket endpoint through its host-meta. */
 
@@ -34,12 +35,26 @@ export function websocketFromHostMeta(json: HostMetaJson): string | null {
   return null;
 }
 
-/** Looks the endpoint up; throws DiscoveryError when no host-meta answers with a WebSocket link. */
+/**
+ * Looks the endpoint up: from the page's own server when it serves `domain`
+ * (its client configuration names the domain, whatever host name the page
+ * was opened by), else through host-meta. Throws DiscoveryError when no
+ * host-meta answers with a WebSocket link.
+ */
 export async function discoverWebSocket(
   domain: string,
   fetchImpl: typeof fetch = fetch,
   page: { hostname: string; origin: string } | null = typeof location === 'undefined' ? null : location,
 ): Promise<string> {
+  if (page) {
+    try {
+      const response = await fetchImpl(`${page.origin}${SITE_CONFIG_PATH}`, { headers: { accept: 'application/json' } });
+      const site = response.ok ? parseSiteConfig(await response.json()) : null;
+      if (site?.websocket && site.domain === domain.toLowerCase()) return site.websocket;
+    } catch {
+      // not served by a Conexizan (or not reachable): ask host-meta
+    }
+  }
   for (const url of hostMetaUrls(domain, page)) {
     try {
       const response = await fetchImpl(url, { headers: { accept: 'application/json' } });

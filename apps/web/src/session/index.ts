@@ -5,7 +5,7 @@
  *
  * Getting a session:
  * - `openSession({ address, password, register, … })` logs in (or registers) and returns a running session;
- * - `createSession(jid, domain)` makes one for a saved login; `loadLocal()` shows what this device knows,
+ * - `await createSession(jid, domain)` makes one for a saved login; `loadLocal()` shows what this device knows,
  *   then `start({ service, domain, username, saltedPassword })` connects.
  * - `savedLogin()` / `saveLogin(login, session.saltedPassword)`: "stay logged in" (never the password).
  *
@@ -39,7 +39,6 @@ import type { ArchivePreference } from './mam.ts';
 import type { ChatMessage } from './model.ts';
 import type { OmemoLayer } from './omemo/layer.ts';
 import type { RosterStore } from './roster.ts';
-import { Session as SessionImpl } from './session.ts';
 
 export type SessionEvents = {
   change: [];
@@ -122,12 +121,12 @@ export interface Session {
   setArchivePreference(value: ArchivePreference): Promise<void>;
 }
 
-/** A session for an account this device knows (a saved login): not connected until `start`. */
-export function createSession(jid: string, domain: string): Session {
-  return new SessionImpl(jid, domain);
-}
-
-export { openSession, parseServerField, splitAddress, InvalidUsernameError } from './account.ts';
+/**
+ * A session for an account this device knows (a saved login): not connected until `start`. The session
+ * code (OMEMO, groups, the archive…) is loaded here, on demand, so the login screen downloads without it.
+ */
+export { createSession, openSession, parseServerField, splitAddress, InvalidUsernameError } from './account.ts';
+export { siteConfig, type SiteConfig } from './site-config.ts';
 export { savedLogin, saveLogin, type SavedLogin } from './credentials.ts';
 export { AuthError, type ConnectionStatus } from './client.ts';
 export { DiscoveryError, discoverWebSocket } from './discovery.ts';
