@@ -145,6 +145,11 @@ export const configSchema = z.strictObject({
     reserve_deleted_days: z.number().int().min(0).default(30),
     /** shortest password accepted */
     min_password_length: z.number().int().min(1).default(8),
+    /**
+     * who must give the current password to change it (XEP-0077 change-password form):
+     * web (sessions over WebSocket or BOSH, i.e. browsers), always, never
+     */
+    password_change_needs_current: z.enum(['web', 'always', 'never']).default('web'),
   }).prefault({}),
 
   server: z.strictObject({

@@ -64,6 +64,8 @@ export class TestSession implements LocalSession {
   /** a test sets this to play a session whose socket is gone (stream management, push) */
   hibernating = false;
   stanzasReceived = 0;
+  /** as a client on TCP; a test may play a browser ('ws', 'bosh') */
+  transport = 'tcp';
   closedWith: StreamErrorCondition | null = null;
   #waiters: { match: (el: Element) => boolean; resolve: (el: Element) => void }[] = [];
   #connected = true;

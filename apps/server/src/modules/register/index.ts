@@ -4,17 +4,19 @@ import type { UnauthenticatedStream } from '../../core/events.ts';
 import { AccountError } from '../../accounts/account-service.ts';
 import { iqErrorReply, NO_REPLY } from '../../core/iq.ts';
 import type { Invitations } from './api.ts';
+import type { Origin } from '../../core/router.ts';
+import { CurrentPasswordGuesses, needsCurrentPassword, parsePasswordChange, passwordFormError } from './password-change.ts';
 import { RegistrationRateLimit } from './rate-limit.ts';
 // Its services and events (api.ts), so that whatever compiles the module list sees them typed.
 export type * from './api.ts';
 
 /**
  * XEP-0077 In-Band Registration with nothing but a username and a password:
- * register before authentication, change the password and cancel the
- * account after it. Honours `registration` (open / invite / closed); in
- * 'invite' mode a stream needs an invitation first: the module that hands
- * them out plugs in through the 'register' service (api.ts; XEP-0445,
- * modules/invites).
+ * register before authentication, change the password (browsers must give
+ * the current one, see password-change.ts) and cancel the account after it.
+ * Honours `registration` (open / invite / closed); in 'invite' mode a stream
+ * needs an invitation first: the module that hands them out plugs in through
+ * the 'register' service (api.ts; XEP-0445, modules/invites).
  */
 export const register: ServerModule = {
   name: 'register',
@@ -47,7 +49,8 @@ export const register: ServerModule = {
     ctx.iq.on('get', ['self', 'host'], NS.REGISTER, 'query', ({ from }) =>
       xml('query', { xmlns: NS.REGISTER }, xml('registered'), xml('username', {}, from.local), xml('password')),
     );
-    ctx.iq.on('set', ['self', 'host'], NS.REGISTER, 'query', async ({ from, payload, stanza }) => {
+    const guesses = new CurrentPasswordGuesses(ctx.config.limits.failed_logins_per_account);
+    ctx.iq.on('set', ['self', 'host'], NS.REGISTER, 'query', async ({ from, payload, stanza, origin }) => {
       if (payload.getChild('remove')) {
         // Contacts are told (account/deleting) before the account goes, so no roster
         // elsewhere keeps a subscription to a name someone else may own once its reservation ends.
@@ -63,10 +66,23 @@ export const register: ServerModule = {
         // The reply went out already; tell the dispatcher so it does not answer twice.
         return ALREADY_ANSWERED;
       }
-      const username = payload.getChildText('username');
-      const password = payload.getChildText('password');
+      const { username, password, oldPassword } = parsePasswordChange(payload);
       if (!password) throw new StanzaError('bad-request', { text: 'a new password is required' });
       if (username && safePrep(ctx, username) !== from.local) throw new StanzaError('not-allowed', { text: 'you can only change your own password' });
+      const transport = origin.kind === 'c2s' ? origin.session.transport : undefined;
+      if (oldPassword === null && needsCurrentPassword(ctx.config.accounts.password_change_needs_current, transport)) {
+        sendReply(origin, passwordFormError(stanza, from, 'give your current password to change it'));
+        return ALREADY_ANSWERED;
+      }
+      if (oldPassword !== null) {
+        if (guesses.blocked(from.local)) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many wrong passwords; try again later' });
+        if (!(await ctx.accounts.verifyPassword(from.local, oldPassword))) {
+          guesses.failed(from.local);
+          sendReply(origin, passwordFormError(stanza, from, 'the current password is wrong'));
+          return ALREADY_ANSWERED;
+        }
+        guesses.succeeded(from.local);
+      }
       try {
         await ctx.accounts.changePassword(from.local, password);
       } catch (error) {
@@ -80,6 +96,10 @@ export const register: ServerModule = {
 
 /** The reply already went out (see core/iq.ts). */
 const ALREADY_ANSWERED = xml(NO_REPLY);
+
+function sendReply(origin: Origin, reply: Element): void {
+  if (origin.kind === 'c2s') origin.session.send(reply);
+}
 
 function safePrep(ctx: ModuleContext, username: string): string | null {
   try {
