@@ -294,7 +294,7 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
   }
 
   async #onPreAuthIq(element: Element): Promise<void> {
-    const event: PreAuthStanzaEvent = { stanza: element, stream: { secure: this.#conn.secure, sourceKey: this.sourceKey, state: this.#preAuthState, send: (el) => this.send(el) } };
+    const event: PreAuthStanzaEvent = { stanza: element, stream: { secure: this.#conn.secure, sourceKey: this.sourceKey, lang: this.#lang, state: this.#preAuthState, send: (el) => this.send(el) } };
     const handled = await this.#core.hooks.fire('c2s/pre-auth-iq', event);
     if (handled === undefined) this.send(errorReply(element, 'not-authorized', { type: 'auth', text: 'authenticate first' }));
   }

@@ -52,6 +52,8 @@ export interface AccountDeletingEvent {
 export interface UnauthenticatedStream {
   readonly secure: boolean;
   readonly sourceKey: string;
+  /** the stream's xml:lang (RFC 6120 §4.7.4), for texts a module writes to this client */
+  readonly lang: string;
   /** Per-stream scratch space for modules (e.g. an accepted invitation), kept as long as the stream. */
   readonly state: Map<string, unknown>;
   send(element: Element): void;

@@ -15,7 +15,7 @@ class PreAuthStream implements UnauthenticatedStream {
   readonly state = new Map<string, unknown>();
   readonly sent: Element[] = [];
 
-  constructor(private readonly h: Harness) {}
+  constructor(private readonly h: Harness, readonly lang = 'en') {}
 
   send(element: Element): void {
     this.sent.push(element);
@@ -179,6 +179,17 @@ describe("registration = 'open'", () => {
     const stream = new PreAuthStream(h);
     expect((await stream.register('walk-in')).attrs.type).toBe('result');
     expect(await h.core.accounts.exists('walk-in')).toBe(true);
+  });
+
+  it('gives the instructions in the client’s language, with the rules a new account accepts', async () => {
+    const instructions = async (stream: PreAuthStream, lang?: string) =>
+      (await stream.query(xml('iq', { type: 'get', 'xml:lang': lang }, xml('query', { xmlns: NS.REGISTER })))).getChild('query')!.getChildText('instructions');
+    expect(await instructions(new PreAuthStream(h))).toBe(
+      'Choose a username and a password of at least 8 characters. Nothing else is needed. By registering you accept the rules of this service: https://localhost:5281/?lang=en#rules',
+    );
+    expect(await instructions(new PreAuthStream(h, 'de-AT'))).toMatch(/^Wähle einen Benutzernamen .* Regeln dieses Dienstes an: https:\/\/localhost:5281\/\?lang=de#rules$/);
+    // The stanza's own xml:lang wins over the stream's.
+    expect(await instructions(new PreAuthStream(h, 'de'), 'en')).toMatch(/^Choose a username/);
   });
 
   it('accepts a valid token and uses it up with the registration', async () => {

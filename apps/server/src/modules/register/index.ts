@@ -6,6 +6,7 @@ import { iqErrorReply, NO_REPLY } from '../../core/iq.ts';
 import type { Invitations } from './api.ts';
 import type { Origin } from '../../core/router.ts';
 import { CurrentPasswordGuesses, needsCurrentPassword, parsePasswordChange, passwordFormError } from './password-change.ts';
+import { registrationInstructions } from './instructions.ts';
 import { RegistrationRateLimit } from './rate-limit.ts';
 // Its services and events (api.ts), so that whatever compiles the module list sees them typed.
 export type * from './api.ts';
@@ -121,9 +122,8 @@ async function preAuthRegistration(
   if (mode === 'closed') throw new StanzaError('service-unavailable', { text: 'registration is closed on this server' });
   if (stanza.attrs.type === 'get') {
     const invited = invitations?.accepted(stream) === true;
-    const instructions = mode === 'invite' && !invited
-      ? 'This server registers new accounts by invitation only.'
-      : `Choose a username and a password of at least ${ctx.config.accounts.min_password_length} characters. Nothing else is needed.`;
+    const lang = typeof stanza.attrs['xml:lang'] === 'string' ? stanza.attrs['xml:lang'] : stream.lang;
+    const instructions = registrationInstructions(ctx.config, ctx.domain, lang, mode === 'invite' && !invited);
     return xml('query', { xmlns: NS.REGISTER }, xml('instructions', {}, instructions), xml('username'), xml('password'));
   }
   if (stanza.attrs.type !== 'set') throw new StanzaError('bad-request');
