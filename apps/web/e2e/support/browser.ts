@@ -20,8 +20,9 @@ export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '../artif
 
 const browsers = new Set<Browser>();
 
-export async function launchChromium(): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
+/** `args`: more Chromium flags, e.g. --host-resolver-rules to open our loopback server by another host name. */
+export async function launchChromium(options: { args?: string[] } = {}): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, ...(options.args ?? [])], timeout: 60_000 });
   browsers.add(browser);
   browser.on('disconnected', () => browsers.delete(browser));
   return browser;
@@ -36,6 +37,10 @@ export interface PersonOptions {
   size?: ScreenSize;
   /** the browser's language (navigator.language, Accept-Language) */
   locale?: string;
+  /** false: a browser with JavaScript switched off */
+  javaScript?: boolean;
+  /** accept the server's self-signed certificate (the https listener as `pnpm start` runs it) */
+  acceptSelfSigned?: boolean;
 }
 
 /**
@@ -47,6 +52,8 @@ export async function newPerson(browser: Browser, options: PersonOptions = {}): 
   const context = await browser.newContext({
     viewport: size === 'phone' ? PHONE : DESKTOP,
     locale: options.locale ?? 'en-US',
+    javaScriptEnabled: options.javaScript ?? true,
+    ignoreHTTPSErrors: options.acceptSelfSigned ?? false,
     ...(size === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
   });
   context.setDefaultTimeout(20_000);

@@ -21,10 +21,10 @@ export class Person {
     this.lang = lang;
   }
 
-  static async open(browser: Browser, url: string, options: { size?: ScreenSize; lang?: Lang } = {}): Promise<Person> {
+  static async open(browser: Browser, url: string, options: { size?: ScreenSize; lang?: Lang; acceptSelfSigned?: boolean } = {}): Promise<Person> {
     const size = options.size ?? 'desktop';
     const lang = options.lang ?? 'en';
-    const { context, page, problems } = await newPerson(browser, { size, locale: lang === 'de' ? 'de-DE' : 'en-US' });
+    const { context, page, problems } = await newPerson(browser, { size, locale: lang === 'de' ? 'de-DE' : 'en-US', acceptSelfSigned: options.acceptSelfSigned ?? false });
     await page.goto(url);
     // The app has started once it shows its name; a busy machine may take a while to run the bundle.
     try {
