@@ -40,10 +40,13 @@ export class Person {
     return TEXT[this.lang];
   }
 
-  /** Registers from the login screen and waits until the app says it is online. */
+  /** Registers from the login screen (accepting the rules) and waits until the app says it is online. */
   async register(username: string, password: string, options: { stayLoggedIn?: boolean; screenshot?: boolean } = {}): Promise<void> {
-    await this.page.getByRole('button', { name: this.t.createAccount, exact: true }).click();
+    const create = this.page.getByRole('button', { name: this.t.createAccount, exact: true });
+    // An invitation link opens the app on the registration form already.
+    if (await create.isVisible()) await create.click();
     await this.fillCredentials(username, password);
+    await this.page.getByRole('checkbox', { name: this.t.acceptRules }).check();
     if (options.stayLoggedIn) await this.page.getByRole('checkbox', { name: this.t.stayLoggedIn }).check();
     if (options.screenshot) await this.shot('register');
     await this.page.getByRole('button', { name: this.t.register, exact: true }).click();
@@ -246,18 +249,18 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** An image made by the browser itself (a 64×64 two-colour PNG), for upload tests. */
-export async function makePng(page: Page): Promise<Buffer> {
-  const dataUrl = await page.evaluate(() => {
+/** An image made by the browser itself (a two-colour PNG, 64×64 unless asked), for upload tests. */
+export async function makePng(page: Page, size: { width: number; height: number } = { width: 64, height: 64 }): Promise<Buffer> {
+  const dataUrl = await page.evaluate(({ width, height }) => {
     const canvas = document.createElement('canvas');
-    canvas.width = 64;
-    canvas.height = 64;
+    canvas.width = width;
+    canvas.height = height;
     const g = canvas.getContext('2d')!;
     g.fillStyle = '#1565c0';
-    g.fillRect(0, 0, 64, 64);
+    g.fillRect(0, 0, width, height);
     g.fillStyle = '#ffb300';
-    g.fillRect(16, 16, 32, 32);
+    g.fillRect(width / 4, height / 4, width / 2, height / 2);
     return canvas.toDataURL('image/png');
-  });
+  }, size);
   return Buffer.from(dataUrl.split(',')[1]!, 'base64');
 }

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -45,6 +46,8 @@ export interface E2eServer {
   start(): Promise<void>;
   /** Stops it for good and removes the data directory. */
   dispose(): Promise<void>;
+  /** A one-time invitation made with `conexizan invite create`, as an operator makes it: its page on the website. */
+  invite(): Promise<string>;
 }
 
 export interface E2eServerOptions {
@@ -98,10 +101,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
 
   async function startOnce(): Promise<void> {
     if (child) return;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    // The test's config file decides; a developer's CONEXIZAN_* must not leak in.
-    for (const key of Object.keys(env)) if (key.startsWith('CONEXIZAN_')) delete env[key];
-    const process_ = spawn(process.execPath, [CONEXIZAN, '--config', config, 'serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const process_ = spawn(process.execPath, [CONEXIZAN, '--config', config, 'serve'], { cwd: REPO, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     child = process_;
     const collect = (data: Buffer) => {
       output += data.toString('utf8');
@@ -174,7 +174,20 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       await stop();
       await rm(dataDir, { recursive: true, force: true });
     },
+    async invite() {
+      const { stdout } = await promisify(execFile)(process.execPath, [CONEXIZAN, '--config', config, 'invite', 'create', '--days', '1'], { cwd: REPO, env: cleanEnv() });
+      const page = /^page: (\S+)$/m.exec(stdout)?.[1];
+      if (!page) throw new Error(`conexizan invite create printed no page:\n${stdout}`);
+      return page;
+    },
   };
+}
+
+/** The test's config file decides; a developer's CONEXIZAN_* must not leak in. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('CONEXIZAN_')) delete env[key];
+  return env;
 }
 
 /** The server is ready when its HTTP listener answers /health. */
