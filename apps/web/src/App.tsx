@@ -1,10 +1,21 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AuthError, createSession, savedLogin, saveLogin, siteConfig, type SavedLogin, type Session, type SiteConfig } from './session/index.ts';
 import { AuthView } from './views/AuthView.tsx';
 
 // The logged-in app is loaded after login (or while a saved login is restored): the first visit downloads only the login screen.
 const MainView = lazy(() => import('./views/MainView.tsx').then((module) => ({ default: module.MainView })));
+
+/**
+ * What the address asks for, in its fragment (never sent to any server):
+ * #invite=TOKEN from an invitation page, #register from the website's
+ * "Register" button.
+ */
+function fromAddress(): { invitation: string | null; register: boolean } {
+  const hash = typeof location === 'undefined' ? '' : location.hash;
+  const invitation = /^#invite=([A-Za-z0-9_-]{1,256})$/.exec(hash)?.[1] ?? null;
+  return { invitation, register: invitation !== null || hash === '#register' };
+}
 
 interface Active {
   session: Session;
@@ -20,6 +31,9 @@ export function App() {
   const [restoring, setRestoring] = useState(() => savedLogin() !== null);
   // What the page's server says about itself (its XMPP domain above all); undefined while asking.
   const [site, setSite] = useState<SiteConfig | null | undefined>(undefined);
+  const [asked] = useState(fromAddress);
+  // Set while we log out or delete the account ourselves: the server closing the stream then is expected.
+  const leaving = useRef(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -73,6 +87,7 @@ export function App() {
     if (!active) return;
     // The server refused our password on a reconnection (changed or deleted elsewhere).
     return active.session.on('ended', () => {
+      if (leaving.current) return;
       saveLogin(null);
       setActive(null);
       setNotice(t('auth.errors.wrongPassword'));
@@ -81,6 +96,7 @@ export function App() {
 
   async function end(forget: boolean, message: string | null) {
     if (!active) return;
+    leaving.current = true;
     saveLogin(null);
     await active.session.logout(forget);
     setActive(null);
@@ -93,9 +109,15 @@ export function App() {
     return (
       <AuthView
         defaultDomain={site?.domain ?? window.location.hostname}
+        site={site ?? null}
+        invitation={asked.invitation}
+        startWith={asked.register ? 'register' : 'login'}
         notice={notice}
         onSession={(session, login, stay) => {
           saveLogin(stay ? login : null, session.saltedPassword);
+          // A used invitation must not show again after a reload.
+          if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+          leaving.current = false;
           setNotice(null);
           setActive({ session, login, stay });
         }}

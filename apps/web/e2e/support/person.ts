@@ -91,7 +91,14 @@ export class Person {
     await this.showContacts();
     const entry = this.contact(jidOrName);
     if ((await entry.count()) === 0) return '';
-    return (await entry.first().getAttribute('aria-label')) ?? (await entry.first().textContent()) ?? '';
+    // What a screen reader reads: the label, else the text without decorations (aria-hidden).
+    return entry.first().evaluate((element) => {
+      const label = element.getAttribute('aria-label');
+      if (label) return label;
+      const copy = element.cloneNode(true) as HTMLElement;
+      copy.querySelectorAll('[aria-hidden="true"]').forEach((hidden) => hidden.remove());
+      return copy.textContent ?? '';
+    });
   }
 
   /** Accepts a contact request from `jid` if one is showing (a no-op otherwise). */

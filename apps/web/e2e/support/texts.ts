@@ -62,7 +62,6 @@ export const TEXT = {
     accountDeleted: 'Your account was deleted.',
     kept: (days: number) => `The server keeps your messages for ${days} days, then deletes them.`,
     inviteFrom: (inviter: string, room: string) => `${inviter} invites you to ${room}`,
-    join: 'Join',
   },
   de: {
     login: 'Anmelden',
@@ -119,6 +118,5 @@ export const TEXT = {
     accountDeleted: 'Dein Konto wurde gelöscht.',
     kept: (days: number) => `Der Server bewahrt deine Nachrichten ${days} Tage lang auf und löscht sie dann.`,
     inviteFrom: (inviter: string, room: string) => `${inviter} lädt dich in ${room} ein`,
-    join: 'Beitreten',
   },
 } satisfies Record<Lang, Record<string, unknown>>;

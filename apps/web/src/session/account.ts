@@ -42,14 +42,22 @@ export async function splitAddress(input: string, defaultDomain: string): Promis
  * Finds the server, logs in (or registers, then logs in on the same stream)
  * and returns a running Session with the device's stored state loaded.
  */
-export async function openSession(opts: { address: string; defaultDomain: string; password: string; register: boolean; service?: string }): Promise<{ session: Session; login: SavedLogin }> {
+export async function openSession(opts: {
+  address: string;
+  defaultDomain: string;
+  password: string;
+  register: boolean;
+  service?: string;
+  /** the token of an XEP-0401 invitation, presented before registering (XEP-0445) */
+  invitation?: string;
+}): Promise<{ session: Session; login: SavedLogin }> {
   const { username, domain, jid } = await splitAddress(opts.address, opts.defaultDomain);
   const service = opts.service ?? (await discoverWebSocket(domain));
   const session = await createSession(jid, domain);
   const base = { service, domain, username, password: opts.password };
   try {
     await session.loadLocal();
-    await session.start(opts.register ? registeringLogin(base) : base);
+    await session.start(opts.register ? registeringLogin(base, opts.invitation) : base);
   } catch (error) {
     await session.logout(false);
     throw error;

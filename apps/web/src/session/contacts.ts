@@ -3,10 +3,14 @@ import { xml, type Element } from '@conexizan/protocol/xml';
 import type { Connection } from './client.ts';
 import { presenceTo, rosterRemove, rosterSet, type RosterStore } from './roster.ts';
 
-/** Normalises what a user typed as a contact address (PRECIS/IDNA, loaded on demand); null when it is not a valid bare JID. */
-export async function normaliseAddress(input: string): Promise<string | null> {
+/**
+ * Normalises what a user typed as a contact address (PRECIS/IDNA, loaded on demand); null when it is
+ * not a valid bare JID. A bare name ("ben") is someone on `ownDomain`, as the login form reads it.
+ */
+export async function normaliseAddress(input: string, ownDomain?: string): Promise<string | null> {
   const { tryParseJid } = await import('@conexizan/protocol/jid');
-  const trimmed = input.trim().replace(/^xmpp:/i, '').split('?')[0]!;
+  let trimmed = input.trim().replace(/^xmpp:/i, '').split('?')[0]!;
+  if (!trimmed.includes('@') && ownDomain && trimmed.length > 0 && !trimmed.includes('/')) trimmed = `${trimmed}@${ownDomain}`;
   if (trimmed.length === 0 || trimmed.length > 3071 || !trimmed.includes('@')) return null;
   const jid = tryParseJid(trimmed);
   if (!jid || jid.resource) return null;

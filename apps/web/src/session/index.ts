@@ -62,7 +62,7 @@ export type Encryption = Pick<OmemoLayer, 'peer' | 'checkPeer' | 'setMode' | 'se
 export interface GroupChatsApi
   extends Pick<
     GroupChats,
-    'invitations' | 'dismissInvitation' | 'join' | 'leave' | 'changeNick' | 'send' | 'sendFile' | 'sendPrivate' | 'correct' | 'retractOwn' | 'react' | 'loadOlder' | 'setSubject' | 'getSettings' | 'configure' | 'on'
+    'invitations' | 'dismissInvitation' | 'acceptInvitation' | 'join' | 'leave' | 'changeNick' | 'send' | 'sendFile' | 'sendPrivate' | 'correct' | 'retractOwn' | 'react' | 'loadOlder' | 'setSubject' | 'getSettings' | 'configure' | 'on'
   > {
   readonly store: Pick<RoomStore, 'rooms' | 'get' | 'totalUnread' | 'setActive' | 'on'>;
   readonly directory: Pick<RoomDirectory, 'service' | 'publicRooms'>;
@@ -115,7 +115,8 @@ export interface Session {
   readonly saltedPassword: ScramSaltedPassword | null;
   /** Whether `typed` is this account's password (checked on this device; nothing is sent). */
   isPassword(typed: string): Promise<boolean>;
-  changePassword(password: string): Promise<void>;
+  /** Rejects with PasswordChangeError ('wrong-current' when `currentPassword` is not the password). */
+  changePassword(currentPassword: string, password: string): Promise<void>;
   deleteAccount(): Promise<void>;
   getArchivePreference(): Promise<ArchivePreference>;
   setArchivePreference(value: ArchivePreference): Promise<void>;
@@ -130,12 +131,12 @@ export { siteConfig, type SiteConfig } from './site-config.ts';
 export { savedLogin, saveLogin, type SavedLogin } from './credentials.ts';
 export { AuthError, type ConnectionStatus } from './client.ts';
 export { DiscoveryError, discoverWebSocket } from './discovery.ts';
-export { RegisterError, fetchRegistrationForm, type RegistrationForm } from './register.ts';
+export { PasswordChangeError, RegisterError, fetchRegistrationForm, type RegistrationForm } from './register.ts';
 export { normaliseAddress } from './contacts.ts';
 export { MAX_BODY_CHARS, MessageTooLongError } from './outbox.ts';
 export { MAX_UPLOAD_BYTES, UploadError } from './upload.ts';
 export { openEncryptedFile } from './omemo/media.ts';
-export { MucJoinError, type CreateKind } from './groupchat/groupchat.ts';
+export { MucJoinError, type CreateKind, type RoomInvitation } from './groupchat/groupchat.ts';
 export { roomAddress } from './groupchat/directory.ts';
 export type { ArchivePreference } from './mam.ts';
 export type { Availability, ChatMessage, Conversation, DeliveryState, FileRef, RosterItem } from './model.ts';

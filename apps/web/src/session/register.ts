@@ -1,10 +1,14 @@
+import { buildDataForm } from '@conexizan/protocol/dataforms';
 import { NS } from '@conexizan/protocol/namespaces';
 import { xml, type Element } from '@conexizan/protocol/xml';
 import type { XmppClient } from '@xmpp/client';
 import { Connection, type LoginOptions } from './client.ts';
 
 /** Why a registration failed, in terms the UI can explain. */
-export type RegisterFailure = 'conflict' | 'not-acceptable' | 'closed' | 'rate-limited' | 'not-allowed' | 'unsupported' | 'other';
+export type RegisterFailure = 'conflict' | 'not-acceptable' | 'closed' | 'rate-limited' | 'not-allowed' | 'invitation-invalid' | 'unsupported' | 'other';
+
+/** XEP-0379's element, which XEP-0445 uses to present an invitation's token before registering. */
+const NS_PARS = 'urn:xmpp:pars:0';
 
 export class RegisterError extends Error {
   override name = 'RegisterError';
@@ -88,21 +92,66 @@ export async function fetchRegistrationForm(service: string, domain: string): Pr
 
 /**
  * Registers (XEP-0077 §3.1, before authentication) and logs in on the same
- * stream: the `beforeAuth` step of a login. Rejects with RegisterError.
+ * stream: the `beforeAuth` step of a login. With an invitation (the token of
+ * an XEP-0401 link) the token is presented first (XEP-0445). Rejects with
+ * RegisterError.
  */
-export function registeringLogin(options: Omit<LoginOptions, 'beforeAuth'>): LoginOptions {
+export function registeringLogin(options: Omit<LoginOptions, 'beforeAuth'>, invitation?: string): LoginOptions {
   return {
     ...options,
     beforeAuth: async (xmpp) => {
+      if (invitation) {
+        try {
+          await xmpp.iqCaller.request(xml('iq', { type: 'set', id: `pars-${crypto.randomUUID()}` }, xml('preauth', { xmlns: NS_PARS, token: invitation })), 20_000);
+        } catch (error) {
+          // XEP-0445 §4: unknown, used and expired tokens are all item-not-found.
+          const { condition } = error as { condition?: string };
+          if (condition === 'item-not-found' || condition === 'bad-request') throw new RegisterError('invitation-invalid', null);
+          if (condition) throw registerFailure(condition, null);
+          throw error;
+        }
+      }
       await registerIq(xmpp, 'get');
       await registerIq(xmpp, 'set', xml('username', {}, options.username), xml('password', {}, options.password));
     },
   };
 }
 
-/** XEP-0077 §3.3: change the password of the logged-in account. */
-export async function changePassword(connection: Connection, username: string, password: string): Promise<void> {
-  await connection.iq('set', xml('query', { xmlns: NS.REGISTER }, xml('username', {}, username), xml('password', {}, password)));
+/** Why a password change failed, in terms the UI can explain. */
+export type PasswordChangeFailure = 'wrong-current' | 'rate-limited' | 'not-acceptable' | 'other';
+
+export class PasswordChangeError extends Error {
+  override name = 'PasswordChangeError';
+  constructor(readonly reason: PasswordChangeFailure) {
+    super(reason);
+  }
+}
+
+/**
+ * XEP-0077 §3.3: change the password of the logged-in account, proving the
+ * current one with the change-password form (Example 19), which servers may
+ * require and Conexizan does of browser sessions. Rejects with
+ * PasswordChangeError.
+ */
+export async function changePassword(connection: Connection, username: string, currentPassword: string, password: string): Promise<void> {
+  const form = buildDataForm({
+    type: 'submit',
+    fields: [
+      { var: 'FORM_TYPE', type: 'hidden', values: ['jabber:iq:register:changepassword'] },
+      { var: 'username', values: [username] },
+      { var: 'old_password', values: [currentPassword] },
+      { var: 'password', values: [password] },
+    ],
+  });
+  try {
+    await connection.iq('set', xml('query', { xmlns: NS.REGISTER }, form));
+  } catch (error) {
+    const { condition } = error as { condition?: string };
+    if (condition === 'not-authorized') throw new PasswordChangeError('wrong-current');
+    if (condition === 'policy-violation' || condition === 'resource-constraint') throw new PasswordChangeError('rate-limited');
+    if (condition === 'not-acceptable' || condition === 'bad-request') throw new PasswordChangeError('not-acceptable');
+    throw new PasswordChangeError('other');
+  }
   connection.useNewPassword(password);
 }
 

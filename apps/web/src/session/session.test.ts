@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NS } from '@conexizan/protocol/namespaces';
+import { formValue, parseDataForm } from '@conexizan/protocol/dataforms';
 import { xml, type Element } from '@conexizan/protocol/xml';
 import { testSession as setup } from './testing.ts';
 
@@ -105,12 +106,16 @@ describe('Session facade', () => {
     expect([set.type, set.payload.getNS(), set.payload.attrs.default]).toEqual(['set', NS.MAM, 'roster']);
   });
 
-  it('changes the password and deletes the account with XEP-0077 requests of this account', async () => {
+  it('changes the password (proving the current one) and deletes the account with XEP-0077 requests of this account', async () => {
     const { session, connection } = setup();
-    await session.changePassword('a much better password');
+    await session.changePassword('the old password', 'a much better password');
     await session.deleteAccount();
     const [change, remove] = connection.iqs.map((i) => i.payload);
-    expect([change!.getNS(), change!.getChildText('username'), change!.getChildText('password')]).toEqual([NS.REGISTER, 'alice', 'a much better password']);
+    // XEP-0077 §3.3 Example 19: the change-password form with the current password
+    const form = parseDataForm(change!.getChild('x', NS.DATA_FORMS)!);
+    expect([change!.getNS(), formValue(form, 'FORM_TYPE'), formValue(form, 'username'), formValue(form, 'old_password'), formValue(form, 'password')]).toEqual([
+      NS.REGISTER, 'jabber:iq:register:changepassword', 'alice', 'the old password', 'a much better password',
+    ]);
     expect(remove!.getChild('remove')).toBeDefined();
     // a password is never "checked" without a login's SaltedPassword to check it against
     expect(await session.isPassword('a much better password')).toBe(false);

@@ -49,6 +49,7 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
   #metaTimer: ReturnType<typeof setTimeout> | null = null;
   #synced = false;
   #ended = false;
+  #deleting = false;
 
   get ended(): boolean {
     return this.#ended;
@@ -91,6 +92,8 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
     });
     this.#connection.on('saltedPassword', (salted) => this.emit('saltedPassword', salted));
     this.#connection.on('rejected', () => {
+      // After our own account deletion the server ends the stream (XEP-0077 §3.2): expected, not a refusal.
+      if (this.#deleting) return;
       void this.logout(false).then(() => this.emit('ended'));
     });
     if (typeof window !== 'undefined') {
@@ -365,13 +368,19 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
   }
 
   /** XEP-0077: a new password; reconnections use it (the old SaltedPassword is void, a new one follows with the next login). */
-  changePassword(password: string): Promise<void> {
-    return changePassword(this.#connection, this.jid.split('@')[0]!, password);
+  changePassword(currentPassword: string, password: string): Promise<void> {
+    return changePassword(this.#connection, this.jid.split('@')[0]!, currentPassword, password);
   }
 
   /** XEP-0077: deletes the account on the server; the server then closes the stream. */
-  deleteAccount(): Promise<void> {
-    return deleteAccount(this.#connection);
+  async deleteAccount(): Promise<void> {
+    this.#deleting = true;
+    try {
+      await deleteAccount(this.#connection);
+    } catch (error) {
+      this.#deleting = false;
+      throw error;
+    }
   }
 
   /** XEP-0441: what the server archives for this account. */
@@ -413,8 +422,10 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
     if (this.#ended) return;
     this.#ended = true;
     this.#detach();
-    if (forget && this.#connection.status === 'online') await this.omemo.retire().catch(() => {});
-    if (this.#connection.status === 'online') await this.#connection.send(xml('presence', { type: 'unavailable' })).catch(() => {});
+    // A deleted account took its device list with it, and the server is closing the stream: nothing to tell it.
+    const talk = this.#connection.status === 'online' && !this.#deleting;
+    if (forget && talk) await this.omemo.retire().catch(() => {});
+    if (talk) await this.#connection.send(xml('presence', { type: 'unavailable' })).catch(() => {});
     await this.#connection.logout();
     if (forget) {
       await this.#local.wipe().catch(() => {});

@@ -35,4 +35,24 @@ describe('AuthView', () => {
     expect(pass.value).toBe('three little words');
     vi.unstubAllGlobals();
   });
+
+  it('on its own server, registering needs the rules accepted (linked in the app’s language) before anything is sent', async () => {
+    await i18n.changeLanguage('de');
+    const fetch = vi.fn(async () => new Response('', { status: 404 }));
+    vi.stubGlobal('fetch', fetch);
+    const site = {
+      domain: 'localhost', websocket: 'ws://localhost:5280/xmpp-websocket', registration: 'open' as const, minPasswordLength: 8,
+      rulesUrl: '/#rules', privacyUrl: '/#privacy', archive: null, uploads: null,
+    };
+    render(<AuthView defaultDomain="localhost" site={site} startWith="register" onSession={() => {}} />);
+    expect(screen.getByRole('link', { name: 'die Regeln' }).getAttribute('href')).toBe('/?lang=de#rules');
+    fireEvent.change(screen.getByRole('textbox', { name: 'Benutzername' }), { target: { value: 'alice' } });
+    fireEvent.change(screen.getByLabelText('Passwort'), { target: { value: 'three little words' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Registrieren' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Um dich zu registrieren, erkenne die Regeln dieses Dienstes an.');
+    expect(fetch).not.toHaveBeenCalled();
+    expect(screen.getByRole('checkbox', { name: /Ich erkenne die Regeln dieses Dienstes an/ })).toBeTruthy();
+    vi.unstubAllGlobals();
+    await i18n.changeLanguage('en');
+  });
 });

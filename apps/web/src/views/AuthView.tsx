@@ -1,18 +1,29 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AuthError, discoverWebSocket, DiscoveryError, fetchRegistrationForm, InvalidUsernameError, openSession, parseServerField, RegisterError, splitAddress, type SavedLogin, type Session } from '../session/index.ts';
+import {
+  AuthError, discoverWebSocket, DiscoveryError, fetchRegistrationForm, InvalidUsernameError, openSession, parseServerField, RegisterError, splitAddress,
+  type SavedLogin, type Session, type SiteConfig,
+} from '../session/index.ts';
 import { LanguageSelect } from './LanguageSelect.tsx';
 import { minLengthFromRules, passwordStrength } from './password-strength.ts';
+import { actionProblem } from './problems.ts';
 
 export interface AuthViewProps {
   defaultDomain: string;
+  /** what the server that served this page says about itself (registration mode, rules), if it did */
+  site?: SiteConfig | null;
+  /** the token of an invitation link (XEP-0401) this page was opened with */
+  invitation?: string | null;
+  /** open on the registration form (the website's "Register" button) */
+  startWith?: 'login' | 'register';
   notice?: string | null;
   onSession(session: Session, login: SavedLogin, stayLoggedIn: boolean): void;
 }
 
-export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
-  const { t } = useTranslation();
-  const [mode, setMode] = useState<'login' | 'register'>('login');
+export function AuthView({ defaultDomain, site = null, invitation = null, startWith = 'login', notice, onSession }: AuthViewProps) {
+  const { t, i18n } = useTranslation();
+  const [mode, setMode] = useState<'login' | 'register'>(invitation ? 'register' : startWith);
+  const [rulesAccepted, setRulesAccepted] = useState(false);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [showPassword, setShowPassword] = useState(false);
@@ -22,11 +33,16 @@ export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
   const [error, setError] = useState<string | null>(null);
   const [rules, setRules] = useState<string | null>(null);
   const ids = { user: useId(), pass: useId(), server: useId(), strength: useId(), userHint: useId(), stayHint: useId() };
-  const minLength = minLengthFromRules(rules);
+  // The page's own server: its rules are on its website, and it said how registration works there.
+  const ours = site !== null && parseServerField(domain).domain.toLowerCase() === site.domain;
+  const minLength = (ours ? site.minPasswordLength : null) ?? minLengthFromRules(rules);
   const strength = passwordStrength(password, minLength);
+  const rulesHref = ours && site.rulesUrl ? withLanguage(site.rulesUrl, i18n.language) : null;
+  const secure = typeof window === 'undefined' || window.isSecureContext !== false;
 
   useEffect(() => {
-    if (mode !== 'register') return;
+    // Another server: read its registration form only for the password length it asks (its text is not shown).
+    if (mode !== 'register' || ours) return;
     let cancelled = false;
     setRules(null);
     const server = parseServerField(domain);
@@ -37,32 +53,35 @@ export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
     return () => {
       cancelled = true;
     };
-  }, [mode, domain]);
+  }, [mode, domain, ours]);
 
+  /** Why it failed, in the app's own words: the server's texts are not in the user's language. */
   function explain(e: unknown): string {
+    if (!secure) return t('auth.insecure');
     if (e instanceof AuthError) return t('auth.errors.wrongPassword');
     if (e instanceof InvalidUsernameError) return t('auth.errors.invalidUsername');
     if (e instanceof DiscoveryError) return t('auth.errors.unreachable');
     if (e instanceof RegisterError) {
-      const text = e.serverText ?? '';
       switch (e.reason) {
         case 'conflict':
           return t('auth.errors.taken');
         case 'not-acceptable':
-          return t('auth.errors.notAcceptable', { text });
+          return t('auth.errors.notAcceptable');
         case 'closed':
           return t('auth.errors.closed');
         case 'rate-limited':
           return t('auth.errors.rateLimited');
         case 'not-allowed':
-          return t('auth.errors.notAllowed', { text });
+          return ours && site.registration === 'invite' && !invitation ? t('auth.inviteOnly') : t('auth.errors.notAllowed');
+        case 'invitation-invalid':
+          return t('auth.errors.invitationInvalid');
         default:
-          return t('auth.errors.other', { text });
+          return actionProblem(t, e);
       }
     }
     const message = (e as Error)?.message ?? '';
     if (/websocket|network|ECONN|fetch|timeout/i.test(message) || e instanceof TypeError) return t('auth.errors.unreachable');
-    return t('auth.errors.other', { text: message });
+    return actionProblem(t, e);
   }
 
   async function submit(event: FormEvent) {
@@ -75,10 +94,20 @@ export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
       return setError(t('auth.errors.invalidUsername'));
     }
     if (mode === 'register' && [...password].length < minLength) return setError(t('auth.errors.tooShort', { min: minLength }));
+    if (mode === 'register' && rulesHref && !rulesAccepted) return setError(t('auth.errors.rulesNeeded'));
     setBusy(true);
     try {
       const server = parseServerField(domain);
-      const { session, login } = await openSession({ address: username, defaultDomain: server.domain, service: server.service, password, register: mode === 'register' });
+      // Served by this server: its endpoint as reachable from this page (whatever host name it was opened by).
+      const service = server.service ?? (ours && site.websocket ? site.websocket : undefined);
+      const { session, login } = await openSession({
+        address: username,
+        defaultDomain: server.domain,
+        service,
+        password,
+        register: mode === 'register',
+        ...(mode === 'register' && invitation ? { invitation } : {}),
+      });
       onSession(session, login, stay);
     } catch (e) {
       setError(explain(e));
@@ -92,11 +121,23 @@ export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
       <h1 className="brand">{t('app.name')}</h1>
       <form onSubmit={submit} noValidate aria-labelledby="auth-title">
         <h2 id="auth-title">{registering ? t('auth.registerTitle') : t('auth.loginTitle')}</h2>
+        {!secure && (
+          <p role="alert" className="error">
+            {t('auth.insecure')}
+          </p>
+        )}
         {notice && !error && (
           <p role="status" className="notice">
             {notice}
           </p>
         )}
+        {registering && invitation && (
+          <p role="status" className="notice">
+            {t('auth.invited', { domain: parseServerField(domain).domain })}
+          </p>
+        )}
+        {registering && !invitation && ours && site.registration === 'invite' && <p className="notice">{t('auth.inviteOnly')}</p>}
+        {registering && ours && site.registration === 'closed' && <p className="notice">{t('auth.errors.closed')}</p>}
         <div className="field">
           <label htmlFor={ids.user}>{t('auth.username')}</label>
           <input
@@ -135,7 +176,17 @@ export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
               {t('auth.strength', { level: t(`auth.strengthLevels.${strength}`) })}
             </p>
             <p className="muted">{t('auth.strengthTip')}</p>
-            {rules && <p className="rules">{t('auth.serverRules', { rules })}</p>}
+          </div>
+        )}
+        {registering && rulesHref && (
+          <div className="field">
+            <label className="check">
+              <input type="checkbox" checked={rulesAccepted} onChange={(e) => setRulesAccepted(e.target.checked)} /> {t('auth.acceptRulesBefore')}
+              <a href={rulesHref} target="_blank" rel="noopener">
+                {t('auth.acceptRulesLink')}
+              </a>
+              {t('auth.acceptRulesAfter')}
+            </label>
           </div>
         )}
         <div className="field">
@@ -174,4 +225,12 @@ export function AuthView({ defaultDomain, notice, onSession }: AuthViewProps) {
       <LanguageSelect />
     </main>
   );
+}
+
+/** The rules page in the app's language (the website takes ?lang=). */
+function withLanguage(url: string, language: string): string {
+  const lang = language === 'de' ? 'de' : 'en';
+  const [path, hash] = url.split('#');
+  const joined = `${path}${path!.includes('?') ? '&' : '?'}lang=${lang}`;
+  return hash === undefined ? joined : `${joined}#${hash}`;
 }

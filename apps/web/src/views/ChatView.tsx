@@ -2,9 +2,12 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MAX_BODY_CHARS, MessageTooLongError, type ChatMessage, type Session } from '../session/index.ts';
 import { Avatar } from './Avatar.tsx';
+import { ActionsMenu } from './ActionsMenu.tsx';
 import { ContactDialogs, type ContactDialog } from './ContactDialogs.tsx';
 import { Composer } from './Composer.tsx';
 import { MessageItem, type MessageActions } from './MessageItem.tsx';
+import { NewMessagesPill } from './NewMessagesPill.tsx';
+import { actionProblem } from './problems.ts';
 import { useArchivePaging } from './useArchivePaging.ts';
 import { useUploads } from './useUploads.ts';
 import { EncryptionBar } from './encryption/EncryptionBar.tsx';
@@ -57,7 +60,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
       else await session.send(peer, text, { replyTo: replyTo ?? undefined });
     } catch (error) {
       if (error instanceof MessageTooLongError) throw new Error(t('chat.tooLong', { max: MAX_BODY_CHARS }), { cause: error });
-      throw error;
+      throw new Error(actionProblem(t, error), { cause: error });
     }
     paging.toBottom();
     setReplyTo(null);
@@ -91,21 +94,20 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
           <h2>{name}</h2>
           {name !== peer && <span className="muted">{peer}</span>}
         </div>
-        <div className="chat-actions">
-          {session.roster.item(peer) && (
-            <button type="button" onClick={() => setDialog('rename')}>
-              {t('chat.rename')}
-            </button>
-          )}
-          {session.roster.item(peer) && (
-            <button type="button" onClick={() => setDialog('remove')}>
-              {t('chat.remove')}
-            </button>
-          )}
-          <button type="button" onClick={() => void (blocked ? session.contacts.unblock(peer) : session.contacts.block(peer))}>
-            {blocked ? t('chat.unblock') : t('chat.block')}
-          </button>
-        </div>
+        <ActionsMenu
+          label={t('chat.actions')}
+          actions={[
+            ...(session.roster.item(peer)
+              ? [
+                  { label: t('chat.rename'), onSelect: () => setDialog('rename') },
+                  { label: t('chat.remove'), onSelect: () => setDialog('remove'), danger: true },
+                ]
+              : []),
+            blocked
+              ? { label: t('chat.unblock'), onSelect: () => void session.contacts.unblock(peer) }
+              : { label: t('chat.block'), onSelect: () => void session.contacts.block(peer), danger: true },
+          ]}
+        />
       </header>
       <EncryptionBar session={session} peer={peer} name={name} />
       {blocked && <p className="notice">{t('chat.blockedNote')}</p>}
@@ -139,6 +141,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
           />
         ))}
       </div>
+      <NewMessagesPill show={paging.newBelow} onClick={paging.jumpToBottom} />
       <p role="status" className="typing">
         {conversation?.typing ? t('chat.typing', { name }) : ''}
       </p>

@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Session } from '../session/index.ts';
 import { Dialog } from './Dialog.tsx';
+import { actionProblem } from './problems.ts';
 
 export type ContactDialog = 'rename' | 'remove';
 
@@ -16,7 +17,7 @@ export function ContactDialogs({ which, session, peer, onClose, onRemoved }: { w
       await action();
       after();
     } catch (e) {
-      setError(t('contacts.failed', { text: (e as Error).message }));
+      setError(actionProblem(t, e));
     }
   }
 

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { normaliseAddress, type Session } from '../session/index.ts';
 import { Avatar } from './Avatar.tsx';
 import { Dialog } from './Dialog.tsx';
+import { actionProblem } from './problems.ts';
 
 export function ContactPanel({ session, activePeer, onOpen }: { session: Session; activePeer: string | null; onOpen(peer: string): void }) {
   const { t } = useTranslation();
@@ -54,20 +55,24 @@ export function ContactPanel({ session, activePeer, onOpen }: { session: Session
             const waiting = item?.pending && item.subscription !== 'to' && item.subscription !== 'both';
             const presence = waiting ? t('contacts.presence.pending') : t(`contacts.presence.${availability}`);
             const unread = chats.get(jid)?.unread ?? 0;
-            const label = [name, presence, unread > 0 ? t('contacts.unread', { count: unread }) : null].filter(Boolean).join(', ');
             return (
               <li key={jid}>
-                <button type="button" className={`contact${jid === activePeer ? ' active' : ''}`} aria-label={label} aria-current={jid === activePeer ? 'true' : undefined} onClick={() => onOpen(jid)}>
+                {/* The name is what the button shows (picture and dot are decoration); the commas and the unread count are for screen readers. */}
+                <button type="button" className={`contact${jid === activePeer ? ' active' : ''}`} aria-current={jid === activePeer ? 'true' : undefined} onClick={() => onOpen(jid)}>
                   <Avatar jid={jid} name={name} url={roster.avatar(jid)} />
                   <span className={`dot ${availability}`} aria-hidden="true" />
                   <span className="contact-text">
                     <span className="contact-name">{name}</span>
+                    <span className="sr-only">, </span>
                     <span className="contact-presence">{presence}</span>
                   </span>
                   {unread > 0 && (
-                    <span className="badge" aria-hidden="true">
-                      {unread}
-                    </span>
+                    <>
+                      <span className="sr-only">, {t('contacts.unread', { count: unread })}</span>
+                      <span className="badge" aria-hidden="true">
+                        {unread}
+                      </span>
+                    </>
                   )}
                 </button>
               </li>
@@ -90,7 +95,7 @@ function AddContactDialog({ session, onClose, onAdded }: { session: Session; onC
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const jid = await normaliseAddress(address);
+    const jid = await normaliseAddress(address, session.domain);
     if (!jid) return setError(t('contacts.invalidAddress'));
     if (jid === session.jid) return setError(t('contacts.self'));
     setBusy(true);
@@ -99,7 +104,7 @@ function AddContactDialog({ session, onClose, onAdded }: { session: Session; onC
       onAdded(jid);
       onClose();
     } catch (err) {
-      setError(t('contacts.failed', { text: (err as Error).message }));
+      setError(actionProblem(t, err));
       setBusy(false);
     }
   }

@@ -1,11 +1,12 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ArchivePreference, Session } from '../session/index.ts';
+import { PasswordChangeError, siteConfig, type ArchivePreference, type Session, type SiteConfig } from '../session/index.ts';
 import { Dialog } from './Dialog.tsx';
 import { LanguageSelect } from './LanguageSelect.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
 import { ShareAddress } from './ShareAddress.tsx';
 import { OwnDevices } from './encryption/OwnDevices.tsx';
+import { actionProblem } from './problems.ts';
 
 interface Props {
   session: Session;
@@ -56,12 +57,21 @@ export function SettingsView({ session, checkPassword, onClose, onPasswordChange
 }
 
 function ArchiveSettings({ session }: { session: Session }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [value, setValue] = useState<ArchivePreference | null>(null);
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  const [site, setSite] = useState<SiteConfig | null>(null);
   const name = useId();
   useEffect(() => {
     session.getArchivePreference().then(setValue, () => setValue('always'));
+  }, [session]);
+  useEffect(() => {
+    // How long things are kept is known for the server that served this page, when it is the account's server.
+    let cancelled = false;
+    void siteConfig().then((config) => !cancelled && setSite(config?.domain === session.domain ? config : null));
+    return () => {
+      cancelled = true;
+    };
   }, [session]);
   async function choose(next: ArchivePreference) {
     const before = value;
@@ -72,7 +82,7 @@ function ArchiveSettings({ session }: { session: Session }) {
       setNote({ ok: true, text: t('settings.saved') });
     } catch (e) {
       setValue(before);
-      setNote({ ok: false, text: t('settings.saveFailed', { text: (e as Error).message }) });
+      setNote({ ok: false, text: t('settings.saveFailed', { text: actionProblem(t, e) }) });
     }
   }
   return (
@@ -80,6 +90,20 @@ function ArchiveSettings({ session }: { session: Session }) {
       <fieldset disabled={value === null}>
         <legend>{t('settings.archiveTitle')}</legend>
         <p className="muted">{t('settings.archiveIntro')}</p>
+        {site?.archive && (
+          <ul className="kept">
+            <li>{t('settings.keptMessages', { count: site.archive.retentionDays })}</li>
+            <li>{t('settings.keptPlain')}</li>
+            {site.uploads && <li>{site.uploads.expireDays === 0 ? t('settings.keptFilesForever') : t('settings.keptFiles', { count: site.uploads.expireDays })}</li>}
+            {site.privacyUrl && (
+              <li>
+                <a href={`${site.privacyUrl.replace('#', `?lang=${i18n.language === 'de' ? 'de' : 'en'}#`)}`} target="_blank" rel="noopener">
+                  {t('settings.privacyLink')}
+                </a>
+              </li>
+            )}
+          </ul>
+        )}
         {(['always', 'roster', 'never'] as const).map((option) => (
           <label key={option} className="radio">
             <input type="radio" name={name} value={option} checked={value === option} onChange={() => void choose(option)} aria-describedby={`${name}-${option}`} />
@@ -101,23 +125,37 @@ function ArchiveSettings({ session }: { session: Session }) {
 
 function PasswordSettings({ session, onChanged }: { session: Session; onChanged(password: string): void }) {
   const { t } = useTranslation();
+  const [current, setCurrent] = useState('');
   const [first, setFirst] = useState('');
   const [second, setSecond] = useState('');
+  const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
-  const ids = { a: useId(), b: useId() };
+  const ids = { current: useId(), a: useId(), b: useId() };
   async function submit(e: FormEvent) {
     e.preventDefault();
+    setNote(null);
+    // The current password first: whoever sits at an open browser must not be able to lock the owner out.
+    if (!current) return setNote({ ok: false, text: t('settings.currentPasswordNeeded') });
     if (first !== second) return setNote({ ok: false, text: t('settings.passwordMismatch') });
     if ([...first].length < 8) return setNote({ ok: false, text: t('auth.errors.tooShort', { min: 8 }) });
+    setBusy(true);
     try {
-      await session.changePassword(first);
+      await session.changePassword(current, first);
       onChanged(first);
+      setCurrent('');
       setFirst('');
       setSecond('');
       setNote({ ok: true, text: t('settings.passwordChanged') });
     } catch (err) {
-      const text = (err as { text?: string }).text || (err as Error).message;
-      setNote({ ok: false, text: t('auth.errors.notAcceptable', { text }) });
+      const reason = err instanceof PasswordChangeError ? err.reason : null;
+      const text =
+        reason === 'wrong-current' ? t('settings.wrongCurrentPassword')
+        : reason === 'rate-limited' ? t('problems.tooMany')
+        : reason === 'not-acceptable' ? t('settings.passwordRefused')
+        : actionProblem(t, err);
+      setNote({ ok: false, text });
+    } finally {
+      setBusy(false);
     }
   }
   return (
@@ -125,6 +163,10 @@ function PasswordSettings({ session, onChanged }: { session: Session; onChanged(
       <h3 id="password-title">{t('settings.passwordTitle')}</h3>
       <form onSubmit={submit} noValidate>
         <input type="text" name="username" autoComplete="username" value={session.jid} readOnly hidden />
+        <div className="field">
+          <label htmlFor={ids.current}>{t('settings.currentPassword')}</label>
+          <input id={ids.current} type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} maxLength={1023} />
+        </div>
         <div className="field">
           <label htmlFor={ids.a}>{t('settings.newPassword')}</label>
           <input id={ids.a} type="password" autoComplete="new-password" value={first} onChange={(e) => setFirst(e.target.value)} maxLength={1023} />
@@ -138,7 +180,9 @@ function PasswordSettings({ session, onChanged }: { session: Session; onChanged(
             {note.text}
           </p>
         )}
-        <button type="submit">{t('settings.changePassword')}</button>
+        <button type="submit" disabled={busy}>
+          {t('settings.changePassword')}
+        </button>
       </form>
     </section>
   );
@@ -158,7 +202,7 @@ function DeleteAccount({ session, checkPassword, onDeleted }: { session: Session
       await session.deleteAccount();
       onDeleted();
     } catch (err) {
-      setError(t('auth.errors.other', { text: (err as Error).message }));
+      setError(actionProblem(t, err));
     }
   }
   return (

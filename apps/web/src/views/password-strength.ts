@@ -15,6 +15,6 @@ export function passwordStrength(password: string, minLength: number): Strength 
 
 /** Reads "at least N characters" from the server's XEP-0077 instructions, if it says so. */
 export function minLengthFromRules(rules: string | null, fallback = 8): number {
-  const match = rules?.match(/at least (\d{1,3}) characters/i);
+  const match = rules?.match(/at least (\d{1,3}) characters/i) ?? rules?.match(/mindestens (\d{1,3}) Zeichen/i);
   return match ? Number(match[1]) : fallback;
 }

@@ -24,13 +24,19 @@ interface Options {
  * messages load when the log is scrolled to its top (or the button is
  * pressed), once at a time; the view stays on what the reader was looking at
  * when they go in above; new messages keep the log at the bottom while the
- * reader is there. A chat opened with few messages fills itself at once.
+ * reader is there, also when a picture in them loads and grows taller, or
+ * the log itself gets smaller (a phone's keyboard). A message that arrives
+ * while the reader is further up sets `newBelow` (the "new messages" pill)
+ * until they are back at the bottom. A chat opened with few messages fills
+ * itself at once.
  */
 export function useArchivePaging({ load, chat, messages, complete, ready, fillWhenComplete = false }: Options) {
   const [loading, setLoading] = useState(false);
+  const [newBelow, setNewBelow] = useState(false);
   const log = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const heightBefore = useRef<number | null>(null);
+  const newest = useRef<unknown>(messages.at(-1));
 
   const loadOlder = useCallback(async () => {
     if (loading) return;
@@ -52,6 +58,9 @@ export function useArchivePaging({ load, chat, messages, complete, ready, fillWh
 
   useLayoutEffect(() => {
     const el = log.current;
+    const last = messages.at(-1);
+    const appended = last !== newest.current;
+    newest.current = last;
     if (!el) return;
     if (heightBefore.current !== null) {
       // Older messages went in above: keep what the reader was looking at in place.
@@ -59,13 +68,38 @@ export function useArchivePaging({ load, chat, messages, complete, ready, fillWh
       heightBefore.current = null;
     } else if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
+    } else if (appended && last !== undefined) {
+      setNewBelow(true);
     }
   }, [messages]);
+
+  // Content that grows after it is shown (a picture loading) or a log that shrinks would
+  // otherwise leave the newest message out of sight.
+  useEffect(() => {
+    const el = log.current;
+    if (!el) return;
+    const follow = () => {
+      if (atBottom.current && heightBefore.current === null) el.scrollTop = el.scrollHeight;
+    };
+    el.addEventListener('load', follow, true); // load events do not bubble: listen while they go down
+    const resized = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(follow);
+    resized?.observe(el);
+    return () => {
+      el.removeEventListener('load', follow, true);
+      resized?.disconnect();
+    };
+  }, [chat]);
+
+  useEffect(() => {
+    atBottom.current = true;
+    setNewBelow(false);
+  }, [chat]);
 
   const onScroll = useCallback(
     (e: UIEvent<HTMLDivElement>) => {
       const el = e.currentTarget;
       atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE;
+      if (atBottom.current) setNewBelow(false);
       if (el.scrollTop < EDGE && !complete && !loading && ready) void loadOlder();
     },
     [complete, loading, ready, loadOlder],
@@ -76,5 +110,13 @@ export function useArchivePaging({ load, chat, messages, complete, ready, fillWh
     atBottom.current = true;
   }, []);
 
-  return { log, loading, loadOlder, onScroll, toBottom };
+  /** The "new messages" pill: down to the newest message. */
+  const jumpToBottom = useCallback(() => {
+    const el = log.current;
+    atBottom.current = true;
+    setNewBelow(false);
+    if (el) el.scrollTop = el.scrollHeight;
+  }, []);
+
+  return { log, loading, loadOlder, onScroll, toBottom, newBelow, jumpToBottom };
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { UploadError, type Session } from '../session/index.ts';
+import { actionProblem } from './problems.ts';
 
 export interface UploadItem {
   id: string;
@@ -47,7 +48,7 @@ export function useUploads(session: Session, peer: string) {
             dismiss(id);
           } catch (error) {
             if (controller.signal.aborted) return dismiss(id);
-            const reason = error instanceof UploadError && error.reason === 'too-large' ? t('chat.uploadTooLarge') : error instanceof UploadError && error.reason === 'unavailable' ? t('chat.uploadUnavailable') : (error as Error).message;
+            const reason = error instanceof UploadError && error.reason === 'too-large' ? t('chat.uploadTooLarge') : error instanceof UploadError && error.reason === 'unavailable' ? t('chat.uploadUnavailable') : actionProblem(t, error);
             patch(id, { error: reason });
           } finally {
             controllers.current.delete(id);

@@ -50,6 +50,11 @@ const JOIN_TIMEOUT_MS = 30_000;
 const MISSED_HISTORY = 200;
 const MAX_INVITATIONS = 20;
 
+/** An invitation to a room, with the room's name once its disco#info told it. */
+export interface RoomInvitation extends Invitation {
+  name?: string;
+}
+
 /** A private group as OMEMO will need it: members-only, non-anonymous, persistent, hidden. */
 export const PRIVATE_GROUP: RoomSettings = { public: false, membersOnly: true, nonAnonymous: true, persistent: true };
 
@@ -78,7 +83,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   readonly #bookmarks: Bookmarks;
   readonly directory: RoomDirectory;
   readonly moderation: RoomModeration;
-  #invitations: Invitation[] = [];
+  #invitations: RoomInvitation[] = [];
 
   constructor(
     private readonly connection: Connection,
@@ -93,13 +98,20 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     this.store.on('change', () => this.emit('change'));
   }
 
-  get invitations(): Invitation[] {
+  get invitations(): RoomInvitation[] {
     return this.#invitations;
   }
 
   dismissInvitation(room: string): void {
     this.#invitations = this.#invitations.filter((i) => i.room !== room);
     this.emit('change');
+  }
+
+  /** Accepting an invitation is entering the room, as ourselves (our usual nickname) with the password it brought. */
+  async acceptInvitation(room: string): Promise<void> {
+    const invitation = this.#invitations.find((i) => i.room === room);
+    await this.join(room, this.#defaultNick(), { password: invitation?.password, name: invitation?.name });
+    this.dismissInvitation(room);
   }
 
   // -- routing ----------------------------------------------------------------
@@ -430,6 +442,15 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     if (this.store.get(invitation.room)?.state === 'joined') return;
     this.#invitations = [invitation, ...this.#invitations.filter((i) => i.room !== invitation.room)].slice(0, MAX_INVITATIONS);
     this.emit('change');
+    // The invitation names the room by its address; people know it by its name.
+    void this.directory.roomName(invitation.room).then(
+      (name) => {
+        if (!name) return;
+        this.#invitations = this.#invitations.map((i) => (i.room === invitation.room ? { ...i, name } : i));
+        this.emit('change');
+      },
+      () => {},
+    );
   }
 
   // -- directory ----------------------------------------------------------------

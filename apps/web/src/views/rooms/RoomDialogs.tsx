@@ -31,7 +31,7 @@ function TextDialog({ which, session, room, title, onClose }: { which: 'invite' 
     setError(null);
     try {
       if (which === 'invite') {
-        const jid = await normaliseAddress(value);
+        const jid = await normaliseAddress(value, session.domain);
         if (!jid) return setError(t('contacts.invalidAddress'));
         await session.groupchats.moderation.invite(room.jid, jid, reason.trim() || undefined);
         setDone(t('rooms.invite.sent', { jid }));

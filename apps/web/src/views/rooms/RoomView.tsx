@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { MAX_BODY_CHARS, MessageTooLongError, type RoomMessage, type Session } from '../../session/index.ts';
 import { Composer } from '../Composer.tsx';
 import { MessageItem, type MessageActions } from '../MessageItem.tsx';
+import { NewMessagesPill } from '../NewMessagesPill.tsx';
 import { useArchivePaging } from '../useArchivePaging.ts';
 import { roomProblem } from './errors.ts';
 import { OccupantList } from './OccupantList.tsx';
@@ -177,6 +178,7 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
         </div>
         {showMembers && <OccupantList session={session} room={room} onAction={act} onPrivate={setPrivateTo} />}
       </div>
+      <NewMessagesPill show={paging.newBelow} onClick={paging.jumpToBottom} />
       {privateTo && (
         <p className="notice" role="status">
           {t('rooms.view.privateTo', { nick: privateTo })}{' '}
