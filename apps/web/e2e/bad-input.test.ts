@@ -49,6 +49,7 @@ describe('bad input in the web client', () => {
     try {
       await copycat.page.getByRole('button', { name: copycat.t.createAccount, exact: true }).click();
       await copycat.fillCredentials('erin', 'copycat password 6');
+      await copycat.page.getByRole('checkbox', { name: copycat.t.acceptRules }).check();
       await copycat.page.getByRole('button', { name: copycat.t.register, exact: true }).click();
       await copycat.alert(copycat.t.usernameTaken).waitFor({ timeout: 30_000 });
       await expect(copycat.page.getByRole('textbox', { name: copycat.t.username, exact: true }).inputValue()).resolves.toBe('erin');
