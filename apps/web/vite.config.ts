@@ -4,7 +4,7 @@ import react from '@vitejs/plugin-react';
 import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 
 // The server serves dist/: index.html at /chat/, the rest at its own path (/assets/… hashed, cached for good),
-// each file with the .br or .gz copy written here when the browser accepts it (apps/server/src/http/static.ts).
+// each file with the .br or .gz copy written here when the browser accepts it (apps/server/src/modules/website/static-files.ts).
 // Build with NODE_ENV unset or "production" for the production React bundle: a build started with
 // NODE_ENV=test (inside vitest) gets React's development build, which works but is bigger and slower.
 export default defineConfig({

@@ -15,6 +15,12 @@ export interface HttpRequest {
   url: URL;
   /** arrived over the HTTPS listener */
   secure: boolean;
+  /**
+   * the browser reached us over https: on the HTTPS listener, or through a
+   * TLS-terminating reverse proxy that says so and is believed (on this
+   * machine, or in `trusted_proxies`)
+   */
+  https: boolean;
 }
 
 /** Answers the request completely (the listener sends a 500 if it throws before answering). */
@@ -35,6 +41,14 @@ export interface HostMetaLink {
   rel: string;
   /** absolute path on our own listeners, e.g. /http-bind */
   path: string;
+  /** a WebSocket endpoint (ws:/wss:), else plain HTTP (http:/https:) */
+  websocket?: boolean;
+}
+
+/** A way to connect, as host-meta lists it (XEP-0156). */
+export interface EndpointLink {
+  rel: string;
+  href: string;
 }
 
 export class HttpRoutes {
@@ -85,5 +99,17 @@ export class HttpRoutes {
 
   links(): HostMetaLink[] {
     return [...this.#links];
+  }
+
+  /**
+   * Every way to connect as reached by a client that asked for `host` (the
+   * Host header: the name it used for us, so a page opened by IP address or
+   * another host name gets endpoints it can reach), over https or not.
+   */
+  endpointLinks(host: string, https: boolean): EndpointLink[] {
+    return this.#links.map(({ rel, path, websocket }) => ({
+      rel,
+      href: `${websocket ? (https ? 'wss' : 'ws') : https ? 'https' : 'http'}://${host}${path}`,
+    }));
   }
 }

@@ -13,7 +13,8 @@ import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
 import { closeFailedHandshakes, deadline, type ConnectionLimiter } from '../c2s/connection-limiter.ts';
 import { WebSocketConnection } from '../c2s/websocket-connection.ts';
 import { BOSH_PATH, BoshEndpoint } from './bosh.ts';
-import { hostMeta, hostMetaJson, type Link } from './host-meta.ts';
+import { cameOverHttps } from './forwarded.ts';
+import { hostMeta, hostMetaJson } from './host-meta.ts';
 import { handleOperations } from './operations.ts';
 
 export const WEBSOCKET_PATH = '/xmpp-websocket';
@@ -50,7 +51,8 @@ export class HttpListeners {
   constructor(core: ServerCore, options: HttpOptions) {
     this.#core = core;
     this.#options = options;
-    // XMPP over BOSH (XEP-0206) beside WebSocket, listed in host-meta too.
+    // XMPP over WebSocket (RFC 7395) first in host-meta, then BOSH (XEP-0206) beside it.
+    core.http.addLink({ rel: NS.ALT_WEBSOCKET, path: WEBSOCKET_PATH, websocket: true });
     const bosh = new BoshEndpoint(core, { throttle: options.throttle, clients: options.clients, proxies: options.proxies });
     core.http.route(`${BOSH_PATH}/`, bosh.handle);
     core.http.addLink({ rel: NS.ALT_XBOSH, path: BOSH_PATH });
@@ -162,34 +164,22 @@ export class HttpListeners {
     try {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === '/.well-known/host-meta' || url.pathname === '/.well-known/host-meta.json') {
-        const links = endpointLinks(this.#core, req.headers.host ?? this.#core.domain, secure);
+        const links = this.#core.http.endpointLinks(req.headers.host ?? this.#core.domain, secure);
         if (url.pathname.endsWith('.json')) return send(res, 200, 'application/json', hostMetaJson(links));
         return send(res, 200, 'application/xrd+xml', hostMeta(links));
       }
+      const https = cameOverHttps(req, secure, this.#options.proxies);
       const route = this.#core.http.match(url.pathname);
-      if (route) return await route({ req, res, url, secure });
+      if (route) return await route({ req, res, url, secure, https });
       if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req))) return;
       const site = this.#core.http.siteHandler();
-      if (site) return await site({ req, res, url, secure });
+      if (site) return await site({ req, res, url, secure, https });
       send(res, 404, 'text/plain', 'not found\n');
     } catch (error) {
       this.#core.log.error({ err: error }, 'HTTP request failed');
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
     }
   }
-}
-
-/**
- * Where a client reaches our XMPP endpoints (WebSocket first, then what
- * modules add, such as BOSH), as seen from a request that came in for
- * `host` (the Host header: the name the client used for us, so a page
- * opened by IP address or another host name gets endpoints it can reach).
- */
-export function endpointLinks(core: ServerCore, host: string, secure: boolean): Link[] {
-  return [
-    { rel: NS.ALT_WEBSOCKET, href: `${secure ? 'wss' : 'ws'}://${host}${WEBSOCKET_PATH}` },
-    ...core.http.links().map(({ rel, path }) => ({ rel, href: `${secure ? 'https' : 'http'}://${host}${path}` })),
-  ];
 }
 
 export function send(res: ServerResponse, status: number, type: string, body: string): void {

@@ -4,7 +4,7 @@ import { buildDataForm, NS, StanzaError, xml, type Element, type Jid } from '@co
 import { persistentSecret } from '../../accounts/secrets.ts';
 import type { Config } from '../../config/schema.ts';
 import type { ServerModule } from '../../core/module.ts';
-import { publicHttpBase } from '../../http/public-url.ts';
+import { publicHttpBase } from '../../core/public-url.ts';
 import { normaliseType, slotToken, UPLOAD_PREFIX, uploadHandler } from './http.ts';
 import { newUploadId, UploadStore, type UploadRecord } from './store.ts';
 

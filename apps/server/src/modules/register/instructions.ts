@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.ts';
-import { publicHttpBase } from '../../http/public-url.ts';
+import { publicHttpBase } from '../../core/public-url.ts';
 
 /**
  * The registration instructions (XEP-0077 <instructions/>) in the client's

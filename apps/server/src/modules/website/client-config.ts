@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { NS } from '@conexizan/protocol';
 import type { ServerCore } from '../../core/core.ts';
-import { endpointLinks } from '../../http/http-server.ts';
 
 /** Where the web client reads it, next to host-meta. */
 export const CLIENT_CONFIG_PATH = '/.well-known/conexizan.json';
@@ -27,8 +26,8 @@ export interface ClientConfig {
   source_url: string;
 }
 
-export function clientConfig(core: ServerCore, req: IncomingMessage, secure: boolean, site: { version: string; sourceUrl: string }): ClientConfig {
-  const links = endpointLinks(core, req.headers.host ?? core.domain, secure);
+export function clientConfig(core: ServerCore, req: IncomingMessage, https: boolean, site: { version: string; sourceUrl: string }): ClientConfig {
+  const links = core.http.endpointLinks(req.headers.host ?? core.domain, https);
   const config = core.config;
   return {
     domain: core.domain,

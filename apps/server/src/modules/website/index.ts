@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TrustedProxies } from '../../c2s/trusted-proxies.ts';
 import type { Config } from '../../config/schema.ts';
 import type { HttpRequest } from '../../core/http-routes.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
-import { publicHttpBase } from '../../http/public-url.ts';
-import { fileIn, sendPage, serveFile, webClientPolicy, webPageHeaders } from '../../http/static.ts';
+import { publicHttpBase } from '../../core/public-url.ts';
+import { fileIn, sendPage, serveFile, webClientPolicy, webPageHeaders } from './static-files.ts';
 import type { Invites } from '../invites/api.ts';
 import { CLIENT_CONFIG_PATH, clientConfig } from './client-config.ts';
 import { pageLanguage } from './language.ts';
@@ -19,7 +18,7 @@ import { REPOSITORY_ROOT, runningVersion, sourceArchive } from './source.ts';
 import { TEXTS } from './texts.ts';
 // Its services (api.ts), so that whatever compiles the module list sees them typed.
 export type * from './api.ts';
-import { cameOverHttps, httpsLocation, isSecureContext } from './transport.ts';
+import { httpsLocation, isSecureContext } from './transport.ts';
 
 /**
  * The service's public face over HTTP(S), at the paths no other module
@@ -56,7 +55,6 @@ export const website: ServerModule = {
     const version = runningVersion();
     const sourceUrl = ctx.config.website.source_url || '/source/';
     let archive: Promise<Buffer> | null = null;
-    const proxies = new TrustedProxies(ctx.config.trusted_proxies);
 
     const site: SiteFacts = {
       name: ctx.config.website.name || ctx.domain,
@@ -69,13 +67,13 @@ export const website: ServerModule = {
 
     const handlers: { match: (path: string) => boolean; page: boolean; handle: (request: HttpRequest) => Promise<void> | void }[] = [
       { match: (path) => path === '/', page: true, handle: (request) => landing(ctx, request, site, rules, policy) },
-      { match: (path) => path === CLIENT_CONFIG_PATH, page: false, handle: ({ req, res, secure }) => {
-        const body = JSON.stringify(clientConfig(ctx, req, cameOverHttps(req, secure, proxies), { version, sourceUrl }));
+      { match: (path) => path === CLIENT_CONFIG_PATH, page: false, handle: ({ req, res, https }) => {
+        const body = JSON.stringify(clientConfig(ctx, req, https, { version, sourceUrl }));
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache', 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
         res.end(req.method === 'HEAD' ? undefined : body);
       } },
       { match: (path) => path === '/chat', page: false, handle: ({ res, url }) => redirect(res, 301, `${CHAT_PATH}${url.search}`) },
-      { match: (path) => path.startsWith(CHAT_PATH), page: true, handle: (request) => chat(request, webRoot, site, proxies, policy) },
+      { match: (path) => path.startsWith(CHAT_PATH), page: true, handle: (request) => chat(request, webRoot, site, policy) },
       { match: (path) => path.startsWith(INVITE_PATH), page: true, handle: (request) => invite(invites, request, site, policy) },
       { match: (path) => path.startsWith('/site/'), page: false, handle: async (request) => {
         const file = fileIn(SITE_ASSETS, request.url.pathname.slice('/site/'.length));
@@ -105,7 +103,7 @@ export const website: ServerModule = {
       if (handler?.page) {
         if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, policy);
         // Pages leave plain http on a public address for our HTTPS listener, where there is one.
-        const location = isSecureContext(req, request.secure, proxies) ? null : httpsLocation(req, url, ctx.config.ports.https);
+        const location = isSecureContext(req, request.https) ? null : httpsLocation(req, url, ctx.config.ports.https);
         if (location) return redirect(res, 308, location);
         if (!ctx.config.website.enabled && !url.pathname.startsWith(CHAT_PATH)) return redirect(res, 302, CHAT_PATH);
       }
@@ -129,9 +127,9 @@ async function landing(ctx: ModuleContext, { req, res, url }: HttpRequest, site:
   sendPage(req, res, 200, body, policy, { 'content-language': lang });
 }
 
-async function chat({ req, res, url, secure }: HttpRequest, webRoot: string, site: SiteFacts, proxies: TrustedProxies, policy: string): Promise<void> {
+async function chat({ req, res, url, https }: HttpRequest, webRoot: string, site: SiteFacts, policy: string): Promise<void> {
   const { lang, chosen } = pageLanguage(req, url);
-  if (!isSecureContext(req, secure, proxies)) return sendPage(req, res, 200, needsHttpsPage({ lang, chosen }, site), policy, { 'content-language': lang });
+  if (!isSecureContext(req, https)) return sendPage(req, res, 200, needsHttpsPage({ lang, chosen }, site), policy, { 'content-language': lang });
   // One page for every path under /chat/: the client reads its state from the fragment, never from the path.
   if (!(await serveFile(req, res, join(webRoot, 'index.html'), 'revalidate', policy))) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', ...webPageHeaders(policy) });

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import type { TrustedProxies } from '../../c2s/trusted-proxies.ts';
 
 /**
  * Whether a browser gets the page in a secure context. Browsers withhold
@@ -25,28 +24,9 @@ export function isLoopbackHost(hostname: string): boolean {
   return false;
 }
 
-function isLoopbackPeer(req: IncomingMessage): boolean {
-  const address = req.socket.remoteAddress ?? '';
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-}
-
-/**
- * The request reached the browser over https: on our HTTPS listener, or
- * through a reverse proxy that terminated TLS and says so (X-Forwarded-Proto
- * or RFC 7239 Forwarded). Such headers are believed only from a proxy on
- * this machine or one in `trusted_proxies`, since anyone else could send them.
- */
-export function cameOverHttps(req: IncomingMessage, secureListener: boolean, proxies: TrustedProxies): boolean {
-  if (secureListener) return true;
-  if (!isLoopbackPeer(req) && !proxies.trusts(req.socket.remoteAddress)) return false;
-  const forwardedProto = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase();
-  if (forwardedProto === 'https') return true;
-  return /(^|[;,\s])proto=("?)https\2(?=$|[;,\s])/i.test(String(req.headers.forwarded ?? ''));
-}
-
-/** The page works in the browser: it came over https, or from a loopback host name. */
-export function isSecureContext(req: IncomingMessage, secureListener: boolean, proxies: TrustedProxies): boolean {
-  return cameOverHttps(req, secureListener, proxies) || isLoopbackHost(requestHostname(req));
+/** The page works in the browser: it came over https (see HttpRequest.https), or from a loopback host name. */
+export function isSecureContext(req: IncomingMessage, https: boolean): boolean {
+  return https || isLoopbackHost(requestHostname(req));
 }
 
 /** The same address on our HTTPS listener, or null if there is none. */
