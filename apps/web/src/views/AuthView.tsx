@@ -181,11 +181,14 @@ export function AuthView({ defaultDomain, site = null, invitation = null, startW
         {registering && rulesHref && (
           <div className="field">
             <label className="check">
-              <input type="checkbox" checked={rulesAccepted} onChange={(e) => setRulesAccepted(e.target.checked)} /> {t('auth.acceptRulesBefore')}
-              <a href={rulesHref} target="_blank" rel="noopener">
-                {t('auth.acceptRulesLink')}
-              </a>
-              {t('auth.acceptRulesAfter')}
+              <input type="checkbox" checked={rulesAccepted} onChange={(e) => setRulesAccepted(e.target.checked)} />{' '}
+              <span>
+                {t('auth.acceptRulesBefore')}
+                <a href={rulesHref} target="_blank" rel="noopener">
+                  {t('auth.acceptRulesLink')}
+                </a>
+                {t('auth.acceptRulesAfter')}
+              </span>
             </label>
           </div>
         )}
