@@ -3,7 +3,9 @@ import type { Config } from '../config/schema.ts';
 import { startServer } from '../server.ts';
 
 /**
- * Runs until SIGTERM/SIGINT, then closes every stream cleanly and exits 0.
+ * Runs until SIGTERM/SIGINT, then drains (no new connections, every client
+ * told to reconnect elsewhere, unacknowledged stanzas kept) and exits 0,
+ * or 1 if that took longer than shutdown.grace_seconds.
  * SIGHUP re-reads the config file (and environment) and applies what can
  * change without a restart: the federation block and allow lists.
  * Returns -1: the process stays up.
@@ -16,7 +18,12 @@ export async function runServe(config: Config, configFile?: string): Promise<num
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, grace_seconds: config.shutdown.grace_seconds }, 'shutting down');
+    // The promise to the platform (Kubernetes, systemd) that sends SIGKILL after its own limit.
+    setTimeout(() => {
+      log.error({ grace_seconds: config.shutdown.grace_seconds }, 'shutdown took longer than its grace period; exiting now');
+      process.exit(1);
+    }, config.shutdown.grace_seconds * 1000).unref();
     server.stop().then(
       () => process.exit(0),
       (error: unknown) => {

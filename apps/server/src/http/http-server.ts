@@ -14,7 +14,7 @@ import { closeFailedHandshakes, deadline, type ConnectionLimiter } from '../c2s/
 import { WebSocketConnection } from '../c2s/websocket-connection.ts';
 import { BOSH_PATH, BoshEndpoint } from './bosh.ts';
 import { hostMeta, hostMetaJson } from './host-meta.ts';
-import { handleOperations } from './operations.ts';
+import { handleOperations, type Drain } from './operations.ts';
 import { serveStatic, webClientPolicy } from './static.ts';
 
 export const WEBSOCKET_PATH = '/xmpp-websocket';
@@ -37,6 +37,8 @@ export interface HttpOptions {
   tlsOptions: TlsOptions;
   /** the built web client, served at / when present */
   webRoot: string | null;
+  /** what POST /drain does (`conexizan drain`); absent: no such endpoint */
+  drain?: Drain;
 }
 
 /**
@@ -175,7 +177,7 @@ export class HttpListeners {
       if (url.pathname === '/.well-known/host-meta.json') return send(res, 200, 'application/json', hostMetaJson(links));
       const route = this.#core.http.match(url.pathname);
       if (route) return await route({ req, res, url, secure });
-      if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req))) return;
+      if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req), this.#options.drain)) return;
       if (this.#options.webRoot && (await serveStatic(this.#options.webRoot, url.pathname, res, this.#webClientPolicy))) return;
       send(res, 404, 'text/plain', 'not found\n');
     } catch (error) {
