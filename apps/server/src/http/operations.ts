@@ -16,8 +16,11 @@ export interface Drain {
 }
 
 /**
- * /health and /metrics for operators. Metrics reveal how busy the server is,
- * so without a configured token they answer loopback clients only.
+ * /health and /metrics for operators. /health is readiness: 200 while the
+ * database answers. /health/live is liveness: 200 while the process serves
+ * HTTP at all, so that a database outage takes nodes out of the load
+ * balancer without having them restarted. Metrics reveal how busy the
+ * server is, so without a configured token they answer loopback clients only.
  */
 /** `client`: the client's address (behind trusted proxies, the one they name). */
 export async function handleOperations(core: ServerCore, req: IncomingMessage, res: ServerResponse, url: URL, client: string | undefined, drain?: Drain): Promise<boolean> {
@@ -26,6 +29,10 @@ export async function handleOperations(core: ServerCore, req: IncomingMessage, r
     if (!isLocal(req, client) || !tokenMatches(drain.token, req)) return send(res, 403, 'text/plain', 'draining needs a local client with the control token\n'), true;
     const { sessions } = await drain.run();
     send(res, 200, 'application/json', `${JSON.stringify({ status: 'drained', sessions })}\n`);
+    return true;
+  }
+  if (url.pathname === '/health/live') {
+    send(res, 200, 'application/json', `${JSON.stringify({ status: 'alive' })}\n`);
     return true;
   }
   if (url.pathname === '/health') {
