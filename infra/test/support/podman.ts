@@ -16,8 +16,11 @@ const BASE_IMAGE_SCRIPT = fileURLToPath(new URL('./base-image.sh', import.meta.u
 /** A TLS-inspecting proxy's CA, if this machine trusts one: the build needs it to reach the npm registry. */
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const IMAGE_REPOSITORY = 'localhost/conexizan-test';
-/** Old test images and dangling build layers are removed after this long. */
-const KEEP_HOURS = 24;
+/**
+ * Test images of other commits, and build layers nothing names any more, are
+ * removed once they are this old (not at once: another run may be using them).
+ */
+const KEEP_HOURS = 2;
 
 export interface CommandResult {
   code: number | null;
@@ -111,12 +114,13 @@ export async function buildImage(): Promise<BuiltImage> {
   }
 }
 
-/** Images of earlier runs and the build layers nothing names any more, once they are a day old. */
+/** Images of earlier runs and the build layers nothing names any more (2 GB a build), once they are KEEP_HOURS old. */
 async function removeOldImages(keep: string): Promise<void> {
   const listing = await podman(['images', '--filter', `reference=${IMAGE_REPOSITORY}`, '--format', '{{.Repository}}:{{.Tag}} {{.CreatedAt}}']);
   for (const line of listing.stdout.split('\n').filter(Boolean)) {
-    const [name, ...created] = line.split(' ');
-    const age = Date.now() - new Date(created.slice(0, 2).join(' ')).getTime();
+    // CreatedAt reads like "2026-12-06 10:39:23 +0000 UTC".
+    const [name, day, time, offset] = line.split(' ');
+    const age = Date.now() - new Date(`${day}T${time}${offset?.replace(/(\d\d)(\d\d)$/, '$1:$2')}`).getTime();
     if (name !== keep && age > KEEP_HOURS * 3_600_000) await podman(['rmi', name!]);
   }
   await podman(['image', 'prune', '--force', '--filter', `until=${KEEP_HOURS}h`]);
