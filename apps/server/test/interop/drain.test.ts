@@ -279,9 +279,11 @@ describe.skipIf(skipPostgres)('conexizan drain', () => {
     expect(stopped.ms).toBeLessThan(3_000);
   });
 
-  it('refuses a drain request without the control token', async () => {
+  it('refuses a drain request without the control token, and stays ready', async () => {
     const response = await fetch(`http://${HOST}:${second.http}/drain`, { method: 'POST', headers: { authorization: 'Bearer 00' } });
     expect(response.status).toBe(403);
     expect(await refusesConnections(second.c2s)).toBe(false);
+    expect((await fetch(`http://${HOST}:${second.http}/health`)).status).toBe(200);
+    expect(await (await fetch(`http://${HOST}:${second.http}/health/live`)).json()).toEqual({ status: 'alive' });
   });
 });
