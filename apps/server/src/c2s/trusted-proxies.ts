@@ -15,7 +15,10 @@ import { IPv4ProxyAddress, IPv6ProxyAddress, V1ProxyProtocol, V2ProxyProtocol } 
  *   header is recognised by its first byte; from a trusted proxy it is
  *   optional (health checks connect without one).
  * - HTTP (WebSocket, BOSH): X-Forwarded-For, read from the right, up to the
- *   first hop that is not a trusted proxy (proxy-addr, Express's parser).
+ *   first hop that is not a trusted proxy (proxy-addr, Express's parser);
+ *   and X-Forwarded-Proto, so that a proxy that terminates HTTPS gets
+ *   wss:// and https:// links in host-meta (XEP-0156), not the ws:// of its
+ *   own plain leg, which a browser on an https page would refuse.
  *
  * A header from anyone else is not looked for: to an untrusted client,
  * "PROXY …" is just bytes that are not XML.
@@ -37,6 +40,14 @@ export class TrustedProxies {
   httpClient(req: IncomingMessage): string | undefined {
     if (!this.trusts(req.socket.remoteAddress)) return req.socket.remoteAddress;
     return proxyaddr(req, this.#trust);
+  }
+
+  /** Whether the client's own leg is TLS: the listener's, or what the last trusted proxy says. */
+  httpSecure(req: IncomingMessage, listenerSecure: boolean): boolean {
+    if (!this.trusts(req.socket.remoteAddress)) return listenerSecure;
+    const header = req.headers['x-forwarded-proto'];
+    const proto = (Array.isArray(header) ? header.join(',') : header)?.split(',').at(-1)?.trim().toLowerCase();
+    return proto ? proto === 'https' || proto === 'wss' : listenerSecure;
   }
 
   /**

@@ -152,7 +152,7 @@ export class HttpListeners {
           ws.close(1002, 'the xmpp subprotocol is required');
           return;
         }
-        const connection = new WebSocketConnection(ws, { secure, maxStanzaBytes: this.#core.config.limits.max_stanza_bytes });
+        const connection = new WebSocketConnection(ws, { secure: this.#options.proxies.httpSecure(req, secure), maxStanzaBytes: this.#core.config.limits.max_stanza_bytes });
         this.#options.clients.track(connection);
         new ClientStream(this.#core, connection, { throttle: this.#options.throttle, sourceAddress: this.#options.proxies.httpClient(req) });
       });
@@ -160,7 +160,9 @@ export class HttpListeners {
     this.#websockets.push(wss);
   }
 
-  async #request(req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
+  async #request(req: IncomingMessage, res: ServerResponse, listenerSecure: boolean): Promise<void> {
+    // Behind a trusted proxy that terminated HTTPS, the client's leg is what counts.
+    const secure = this.#options.proxies.httpSecure(req, listenerSecure);
     // On every answer: no other origin may frame anything of ours, no URL leaks through Referer,
     // and a browser that reached us over HTTPS keeps doing so.
     res.setHeader('x-frame-options', 'DENY');
