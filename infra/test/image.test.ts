@@ -235,7 +235,20 @@ describe('a container on loopback', () => {
     await podmanOk(['rm', name]);
     await startContainer(`${name}-again`, loopbackEnv(p), { volume: `${name}-data` });
     expect((await tryLogin({ host: HOST, port: p.c2s, username: `${storyPrefix}-alice`, password: 'correct horse 1' })).ok).toBe(true);
-    await stopContainer(`${name}-again`);
+  });
+
+  it('drains with `conexizan drain` (the Kubernetes preStop hook), then stops at once on SIGTERM', async () => {
+    const session: JsSession = await loginJs({ server: { ports: p }, transport: 'starttls', username: 'sigterm', password: PASSWORD });
+    clients.push(session.xmpp);
+    const drained = await podman(['exec', `${name}-again`, 'conexizan', 'drain']);
+    expect(drained.code, drained.stderr).toBe(0);
+    expect(drained.stdout).toMatch(/^drained: no new client connections; 0 session\(s\) still open$/m);
+    await eventually(() => session.errors.some((error) => error.condition === 'system-shutdown'), 'system-shutdown at the client');
+    await expect(tryLogin({ host: HOST, port: p.c2s, username: 'sigterm', password: PASSWORD })).rejects.toThrow(/ECONNREFUSED/);
+    expect((await podman(['inspect', `${name}-again`, '--format', '{{.State.Running}}'])).stdout.trim()).toBe('true');
+    const stopped = await stopContainer(`${name}-again`);
+    expect(stopped.exitCode).toBe(0);
+    expect(stopped.ms).toBeLessThan(5_000);
   });
 });
 

@@ -14,6 +14,9 @@ export async function runServe(config: Config, configFile?: string): Promise<num
   const server = await startServer({ config });
   const log = server.core.log;
   if (server.certificate.selfSigned) log.info({ certificate: server.certificate.path.cert }, 'using a self-signed certificate; configure tls.cert and tls.key for production');
+  // A drained node (`conexizan drain`) has no listener left to keep Node
+  // running, yet it waits for SIGTERM like any other.
+  setInterval(() => undefined, 2 ** 30);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
