@@ -132,7 +132,7 @@ async function upload(xmpp: XmppClient, bytes: Buffer, options: { putUrlMustStar
 
 describe('the image', () => {
   it('runs as user 10001, keeps its data in a volume, checks /health and stops on SIGTERM', async () => {
-    const [config] = JSON.parse(await podmanOk(['image', 'inspect', image.tag])) as { Config: Record<string, any>; Healthcheck?: { Test: string[] } }[];
+    const [config] = JSON.parse(await podmanOk(['image', 'inspect', image.tag])) as { Config: { User: string; Volumes: Record<string, unknown>; StopSignal: string; ExposedPorts: Record<string, unknown>; Entrypoint: string[] }; Healthcheck?: { Test: string[] } }[];
     expect(config!.Config.User).toBe('10001:10001');
     expect(Object.keys(config!.Config.Volumes)).toEqual(['/var/lib/conexizan']);
     expect(config!.Healthcheck?.Test.join(' ')).toMatch(/healthcheck\.mjs/);

@@ -6,6 +6,16 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
 import { ENV_OVERRIDES } from '../../apps/server/src/config/env.ts';
 import { run } from './support/podman.ts';
 
@@ -26,14 +36,26 @@ type Overlay = (typeof OVERLAYS)[number];
 const EXTERNAL_SECRETS = ['conexizan-tls', 'conexizan-db-app'];
 const PENDING_OPTIONS: Record<string, string> = { CONEXIZAN_REDIS_URL: 'cluster mode (issue 13) reads it' };
 
+/** What every rendered object has; the kinds the tests read closely get their API types through `only`. */
 interface K8sObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: any;
   data?: Record<string, string>;
 }
 type Labels = Record<string, string>;
+interface Kinds {
+  ConfigMap: IConfigMap;
+  Deployment: IDeployment;
+  HorizontalPodAutoscaler: IHorizontalPodAutoscaler;
+  Ingress: IIngress;
+  Namespace: INamespace;
+  NetworkPolicy: INetworkPolicy;
+  PersistentVolumeClaim: IPersistentVolumeClaim;
+  PodDisruptionBudget: IPodDisruptionBudget;
+  Secret: ISecret;
+  Service: IService;
+}
 
 let workdir: string;
 const rendered = {} as Record<Overlay, K8sObject[]>;
@@ -77,14 +99,14 @@ afterAll(() => {
   if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
 
-function only(objects: K8sObject[], kind: string, name?: string): K8sObject {
+function only<K extends keyof Kinds>(objects: K8sObject[], kind: K, name?: string): Kinds[K] & K8sObject {
   const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
   if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
-  return found[0]!;
+  return found[0] as Kinds[K] & K8sObject;
 }
 
-function selects(selector: Labels, labels: Labels): boolean {
-  return Object.entries(selector).every(([key, value]) => labels[key] === value);
+function selects(selector: Labels | undefined, labels: Labels | undefined): boolean {
+  return Object.entries(selector ?? {}).every(([key, value]) => labels?.[key] === value);
 }
 
 /** The kubernetes-models module of an object's type, e.g. kubernetes-models/apps/v1/Deployment. */
@@ -93,8 +115,10 @@ const modelPath = (object: K8sObject) => `kubernetes-models/${object.apiVersion}
 describe.each(OVERLAYS)('the %s overlay', (overlay) => {
   const objects = () => rendered[overlay];
   const deployment = () => only(objects(), 'Deployment', 'conexizan');
-  const podLabels = () => deployment().spec.template.metadata.labels as Labels;
-  const containers = () => deployment().spec.template.spec.containers as any[];
+  const podLabels = () => deployment().spec!.template.metadata!.labels!;
+  const pod = () => deployment().spec!.template.spec!;
+  const server = () => pod().containers[0]!;
+  const config = () => only(objects(), 'ConfigMap').data!;
 
   it('renders, and every object passes the API schema validators', async () => {
     const kinds = objects().map((o) => o.kind);
@@ -124,104 +148,102 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
   });
 
   it('gives every container probes on /health, resource requests and limits, and a non-root read-only root filesystem', () => {
-    const pod = deployment().spec.template.spec;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-    for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+    const podSecurity = pod().securityContext!;
+    expect(podSecurity).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(podSecurity.runAsUser).toBeGreaterThan(0);
+    for (const container of [...(pod().initContainers ?? []), ...pod().containers]) {
       expect(container.readinessProbe?.httpGet?.path, container.name).toBe('/health');
       expect(container.livenessProbe?.httpGet?.path, container.name).toMatch(/^\/health/);
-      for (const kind of ['requests', 'limits']) for (const resource of ['cpu', 'memory']) expect(container.resources?.[kind]?.[resource], `${container.name} ${kind}.${resource}`).toBeDefined();
+      for (const kind of ['requests', 'limits'] as const) for (const resource of ['cpu', 'memory']) expect(container.resources?.[kind]?.[resource], `${container.name} ${kind}.${resource}`).toBeDefined();
       expect(container.securityContext, container.name).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-      expect(container.securityContext.runAsUser ?? pod.securityContext.runAsUser).toBe(10001);
+      expect(container.securityContext?.runAsUser ?? podSecurity.runAsUser).toBe(10001);
       // The only writable places: the data volume and an emptyDir for /tmp.
-      const mounts = (container.volumeMounts as { mountPath: string; readOnly?: boolean }[]).filter((m) => !m.readOnly).map((m) => m.mountPath);
+      const mounts = (container.volumeMounts ?? []).filter((m) => !m.readOnly).map((m) => m.mountPath);
       expect(mounts.sort()).toEqual(['/tmp', '/var/lib/conexizan']);
     }
     // The probes' port is the HTTP listener.
-    const port = containers()[0].ports.find((p: { name: string }) => p.name === containers()[0].readinessProbe.httpGet.port);
+    const port = server().ports?.find((p) => p.name === server().readinessProbe?.httpGet?.port);
     expect(port?.containerPort).toBe(5280);
   });
 
   it('drains on preStop and gives the drain and the stop time to finish', () => {
-    const pod = deployment().spec.template.spec;
-    const container = containers()[0];
-    expect(container.lifecycle.preStop.exec.command).toEqual(['conexizan', 'drain']);
-    const config = only(objects(), 'ConfigMap').data!;
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(config.CONEXIZAN_SHUTDOWN_GRACE_SECONDS) + 10);
+    expect(server().lifecycle?.preStop?.exec?.command).toEqual(['conexizan', 'drain']);
+    expect(pod().terminationGracePeriodSeconds).toBeGreaterThan(Number(config().CONEXIZAN_SHUTDOWN_GRACE_SECONDS) + 10);
   });
 
   it('reads its configuration and secrets from objects that exist, with options the server knows', () => {
     const names = (kind: string) => objects().filter((o) => o.kind === kind).map((o) => o.metadata.name);
-    const container = containers()[0];
-    for (const source of container.envFrom) expect(names('ConfigMap')).toContain(source.configMapRef.name);
-    const variables = [...Object.keys(only(objects(), 'ConfigMap').data!), ...container.env.map((e: { name: string }) => e.name)];
+    for (const source of server().envFrom ?? []) expect(names('ConfigMap')).toContain(source.configMapRef?.name);
+    const variables = [...Object.keys(config()), ...(server().env ?? []).map((e) => e.name)];
     for (const name of variables) if (!(name in PENDING_OPTIONS)) expect(Object.keys(ENV_OVERRIDES), name).toContain(name);
-    for (const variable of container.env) {
+    for (const variable of server().env ?? []) {
       const ref = variable.valueFrom?.secretKeyRef;
-      if (!ref) continue;
-      if (EXTERNAL_SECRETS.includes(ref.name)) continue;
+      if (!ref || EXTERNAL_SECRETS.includes(ref.name!)) continue;
       const secret = only(objects(), 'Secret', ref.name);
       expect(Object.keys(secret.data ?? {}), `${variable.name} from ${ref.name}`).toContain(ref.key);
       expect(ref.optional ?? false, `${variable.name} must not silently fall back`).toBe(false);
     }
-    for (const volume of deployment().spec.template.spec.volumes) {
+    for (const volume of pod().volumes ?? []) {
       if (volume.persistentVolumeClaim) expect(names('PersistentVolumeClaim')).toContain(volume.persistentVolumeClaim.claimName);
       if (volume.secret) expect([...names('Secret'), ...EXTERNAL_SECRETS]).toContain(volume.secret.secretName);
     }
     // Nothing secret in the ConfigMap.
-    expect(Object.keys(only(objects(), 'ConfigMap').data!).filter((key) => /SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL/.test(key))).toEqual([]);
+    expect(Object.keys(config()).filter((key) => /SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL/.test(key))).toEqual([]);
+    // The Ingress controller and the kubelet's probes reach the plain HTTP listener over the pod network.
+    expect(config().CONEXIZAN_HTTP_BIND).toBe('0.0.0.0');
   });
 
   it('exposes XMPP on a LoadBalancer and HTTP on a ClusterIP behind an Ingress, all selecting the pods', () => {
-    const xmpp = only(objects(), 'Service', 'conexizan-xmpp');
-    expect(xmpp.spec.type).toBe('LoadBalancer');
-    expect(xmpp.spec.externalTrafficPolicy).toBe('Local');
-    expect(xmpp.spec.ports.map((p: { port: number }) => p.port).sort()).toEqual([5222, 5223, 5269]);
-    const http = only(objects(), 'Service', 'conexizan-http');
-    expect(http.spec.type).toBe('ClusterIP');
+    const xmpp = only(objects(), 'Service', 'conexizan-xmpp').spec!;
+    expect(xmpp.type).toBe('LoadBalancer');
+    expect(xmpp.externalTrafficPolicy).toBe('Local');
+    expect(xmpp.ports!.map((p) => p.port).sort()).toEqual([5222, 5223, 5269]);
+    const http = only(objects(), 'Service', 'conexizan-http').spec!;
+    expect(http.type).toBe('ClusterIP');
+    const portNames = (server().ports ?? []).map((p) => p.name);
     for (const service of [xmpp, http]) {
-      expect(selects(service.spec.selector, podLabels()), service.metadata.name).toBe(true);
-      const portNames = containers()[0].ports.map((p: { name: string }) => p.name);
-      for (const port of service.spec.ports) expect(portNames).toContain(port.targetPort);
+      expect(selects(service.selector, podLabels())).toBe(true);
+      for (const port of service.ports ?? []) expect(portNames).toContain(port.targetPort);
     }
     const ingress = only(objects(), 'Ingress');
-    const backend = ingress.spec.rules[0].http.paths[0].backend.service;
+    const rule = ingress.spec!.rules![0]!;
+    const backend = rule.http!.paths[0]!.backend.service!;
     expect(backend.name).toBe('conexizan-http');
-    expect(http.spec.ports.map((p: { name: string }) => p.name)).toContain(backend.port.name);
+    expect(http.ports!.map((p) => p.name)).toContain(backend.port!.name);
     // The domain is named once: the Ingress and the upload URL follow the ConfigMap.
-    const domain = only(objects(), 'ConfigMap').data!.CONEXIZAN_DOMAIN;
-    expect(ingress.spec.rules[0].host).toBe(domain);
-    expect(ingress.spec.tls[0].hosts).toEqual([domain]);
-    expect(only(objects(), 'ConfigMap').data!.CONEXIZAN_UPLOAD_URL).toBe(`https://${domain}`);
-    // Long-lived WebSocket streams and uploads get through.
+    const domain = config().CONEXIZAN_DOMAIN;
+    expect(rule.host).toBe(domain);
+    expect(ingress.spec!.tls![0]!.hosts).toEqual([domain]);
+    expect(config().CONEXIZAN_UPLOAD_URL).toBe(`https://${domain}`);
+    // Long-lived WebSocket streams get through.
     expect(Number(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
   });
 
   it('lets only the Conexizan pods reach PostgreSQL and Redis', () => {
-    const policies = objects().filter((o) => o.kind === 'NetworkPolicy');
-    const server = policies.find((p) => selects(p.spec.podSelector.matchLabels, podLabels()));
-    expect(server, 'a policy for the Conexizan pods').toBeDefined();
-    expect(server!.spec.policyTypes).toEqual(expect.arrayContaining(['Ingress', 'Egress']));
+    const policies = objects().filter((o) => o.kind === 'NetworkPolicy') as (INetworkPolicy & K8sObject)[];
+    const ours = policies.find((p) => selects(p.spec!.podSelector?.matchLabels, podLabels()));
+    expect(ours, 'a policy for the Conexizan pods').toBeDefined();
+    expect(ours!.spec!.policyTypes).toEqual(expect.arrayContaining(['Ingress', 'Egress']));
     const stores = overlay === 'production' ? [{ name: 'conexizan-postgresql', port: 5432 }, { name: 'conexizan-redis', port: 6379 }] : [{ name: 'conexizan-postgresql', port: 5432 }];
     for (const { name, port } of stores) {
-      const policy = only(objects(), 'NetworkPolicy', name);
+      const policy = only(objects(), 'NetworkPolicy', name).spec!;
       // Not the Conexizan pods themselves: the database's.
-      expect(selects(policy.spec.podSelector.matchLabels, podLabels()), `${name} selects the database pods, not ours`).toBe(false);
-      const rulesForPort = (policy.spec.ingress as any[]).filter((rule) => rule.ports.some((p: { port: number }) => p.port === port));
-      const peers = rulesForPort.flatMap((rule) => rule.from as any[]);
-      // Every peer is either our pods, or the store's own pods/operator (replication); nothing open to all.
-      expect(rulesForPort.every((rule) => Array.isArray(rule.from) && rule.from.length > 0), `${name}: no rule without "from"`).toBe(true);
+      expect(selects(policy.podSelector?.matchLabels, podLabels()), `${name} selects the database pods, not ours`).toBe(false);
+      const rulesForPort = (policy.ingress ?? []).filter((rule) => (rule.ports ?? []).some((p) => p.port === port));
+      // No rule for the port is open to everyone.
+      expect(rulesForPort.every((rule) => (rule.from ?? []).length > 0), `${name}: no rule without "from"`).toBe(true);
+      const peers = rulesForPort.flatMap((rule) => rule.from ?? []);
       expect(peers.some((peer) => !peer.namespaceSelector && peer.podSelector && selects(peer.podSelector.matchLabels, podLabels()))).toBe(true);
       for (const peer of peers) {
-        if (peer.ipBlock) throw new Error(`${name} admits an address block`);
-        const ours = peer.podSelector && !peer.namespaceSelector && selects(peer.podSelector.matchLabels, podLabels());
-        const itself = peer.podSelector && !peer.namespaceSelector && JSON.stringify(peer.podSelector) === JSON.stringify(policy.spec.podSelector);
-        const operator = peer.namespaceSelector && !peer.podSelector && peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'] === 'cnpg-system';
-        expect(ours || itself || operator, `${name} admits ${JSON.stringify(peer)}`).toBe(true);
+        expect(peer.ipBlock, `${name} admits an address block`).toBeUndefined();
+        const conexizan = !peer.namespaceSelector && !!peer.podSelector && selects(peer.podSelector.matchLabels, podLabels());
+        const itself = !peer.namespaceSelector && JSON.stringify(peer.podSelector) === JSON.stringify(policy.podSelector);
+        const operator = !peer.podSelector && peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'cnpg-system';
+        expect(conexizan || itself || operator, `${name} admits ${JSON.stringify(peer)}`).toBe(true);
       }
       // Our egress toward it matches its pods.
-      const egress = (server!.spec.egress as any[]).find((rule) => rule.ports?.some((p: { port: number }) => p.port === port));
-      expect(JSON.stringify(egress?.to?.[0]?.podSelector)).toBe(JSON.stringify(policy.spec.podSelector));
+      const egress = (ours!.spec!.egress ?? []).find((rule) => (rule.ports ?? []).some((p) => p.port === port));
+      expect(JSON.stringify(egress?.to?.[0]?.podSelector)).toBe(JSON.stringify(policy.podSelector));
     }
   });
 
@@ -235,10 +257,10 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
 describe('the overlays differ where they should', () => {
   it('small: one node, replaced (not rolled) over its ReadWriteOnce volume, no Redis, no autoscaler', () => {
     const objects = rendered.small;
-    const deployment = only(objects, 'Deployment');
-    expect(deployment.spec.replicas).toBe(1);
-    expect(deployment.spec.strategy.type).toBe('Recreate');
-    expect(only(objects, 'PersistentVolumeClaim').spec.accessModes).toEqual(['ReadWriteOnce']);
+    const deployment = only(objects, 'Deployment').spec!;
+    expect(deployment.replicas).toBe(1);
+    expect(deployment.strategy?.type).toBe('Recreate');
+    expect(only(objects, 'PersistentVolumeClaim').spec!.accessModes).toEqual(['ReadWriteOnce']);
     expect(objects.filter((o) => ['HorizontalPodAutoscaler', 'PodDisruptionBudget'].includes(o.kind))).toEqual([]);
     expect(JSON.stringify(objects)).not.toContain('REDIS');
   });
@@ -246,19 +268,19 @@ describe('the overlays differ where they should', () => {
   it('production: several nodes in cluster mode, scaled on CPU, a budget for disruptions, spread over zones', () => {
     const objects = rendered.production;
     const deployment = only(objects, 'Deployment');
-    const hpa = only(objects, 'HorizontalPodAutoscaler');
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
-    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(3);
-    expect(hpa.spec.metrics[0].resource.name).toBe('cpu');
+    const hpa = only(objects, 'HorizontalPodAutoscaler').spec!;
+    expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
+    expect(hpa.minReplicas).toBeGreaterThanOrEqual(3);
+    expect(hpa.metrics![0]!.resource!.name).toBe('cpu');
     // The HPA owns the replica count.
-    expect(deployment.spec.replicas).toBeUndefined();
-    const pdb = only(objects, 'PodDisruptionBudget');
-    expect(selects(pdb.spec.selector.matchLabels, deployment.spec.template.metadata.labels)).toBe(true);
-    expect(pdb.spec.maxUnavailable).toBe(1);
-    expect(only(objects, 'PersistentVolumeClaim').spec.accessModes).toEqual(['ReadWriteMany']);
-    const env = deployment.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
-    expect(env).toContain('CONEXIZAN_REDIS_URL');
-    expect(deployment.spec.template.spec.topologySpreadConstraints.map((c: { topologyKey: string }) => c.topologyKey)).toContain('topology.kubernetes.io/zone');
+    expect(deployment.spec!.replicas).toBeUndefined();
+    const pdb = only(objects, 'PodDisruptionBudget').spec!;
+    expect(selects(pdb.selector!.matchLabels, deployment.spec!.template.metadata!.labels)).toBe(true);
+    expect(pdb.maxUnavailable).toBe(1);
+    expect(only(objects, 'PersistentVolumeClaim').spec!.accessModes).toEqual(['ReadWriteMany']);
+    const pod = deployment.spec!.template.spec!;
+    expect((pod.containers[0]!.env ?? []).map((e) => e.name)).toContain('CONEXIZAN_REDIS_URL');
+    expect((pod.topologySpreadConstraints ?? []).map((c) => c.topologyKey)).toContain('topology.kubernetes.io/zone');
   });
 
   it('an overlay names the domain once and everything follows', async () => {
@@ -267,7 +289,7 @@ describe('the overlays differ where they should', () => {
       const file = join(copy, 'overlays', 'small', 'kustomization.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace('CONEXIZAN_DOMAIN=chat.example.org', 'CONEXIZAN_DOMAIN=talk.example.net'));
       const objects = await render(join(copy, 'overlays', 'small'));
-      expect(only(objects, 'Ingress').spec.rules[0].host).toBe('talk.example.net');
+      expect(only(objects, 'Ingress').spec!.rules![0]!.host).toBe('talk.example.net');
       expect(only(objects, 'ConfigMap').data!.CONEXIZAN_UPLOAD_URL).toBe('https://talk.example.net');
     } finally {
       rmSync(copy, { recursive: true, force: true });

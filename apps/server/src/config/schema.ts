@@ -236,7 +236,7 @@ export const configSchema = z.strictObject({
      * host:port of another node of this service: TCP clients are sent there with the stream error
      * see-other-host (RFC 6120 §4.9.3.19) instead of system-shutdown; empty: system-shutdown
      */
-    see_other_host: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^:/\s\[\]]+)(:\d{1,5})?$/, 'expected host or host:port').or(z.literal('')).default(''),
+    see_other_host: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^:/\s[\]]+)(:\d{1,5})?$/, 'expected host or host:port').or(z.literal('')).default(''),
   }).prefault({}),
 
   log: z.strictObject({
