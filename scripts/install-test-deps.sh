@@ -4,8 +4,12 @@ set -euo pipefail
 # prosody + lua-unbound: the federation peer; chromium: the web client end-to-end tests;
 # python3-omemo + oldmemo (+ xmlschema for its etree helpers): the independent OMEMO implementation;
 # openssl: the throwaway CA of the federation tests (certificate authentication between servers);
-# go-sendxmpp: a one-shot client that sends a newline between the XML declaration and the stream header.
-packages=(python3-slixmpp python3-aiohttp coturn prosody prosody-modules lua-unbound chromium fonts-dejavu-core python3-omemo python3-oldmemo python3-xmlschema openssl go-sendxmpp)
+# go-sendxmpp: a one-shot client that sends a newline between the XML declaration and the stream header;
+# podman, runc, debootstrap, podman-compose, caddy, postgresql-client: the infra tests (the container image is built on a
+# Debian base made with debootstrap, the compose file parsed, Caddy run in front of the image, a backup restored).
+# kubectl (with kustomize) is not in Debian 12: the infra tests use the one the machine image has.
+packages=(python3-slixmpp python3-aiohttp coturn prosody prosody-modules lua-unbound chromium fonts-dejavu-core python3-omemo python3-oldmemo python3-xmlschema openssl go-sendxmpp
+  podman runc debootstrap podman-compose caddy postgresql-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

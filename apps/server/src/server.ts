@@ -36,6 +36,14 @@ export interface RunningServer {
   federation: Federation | null;
   /** applies the options that may change without a restart (the federation block/allow lists) */
   reload(config: Config): void;
+  /**
+   * Stops taking client connections and tells every client to reconnect
+   * elsewhere (shutdown.see_other_host or system-shutdown); settles when
+   * their sessions have ended, unacknowledged stanzas rescued (XEP-0198).
+   * The node stays up (federation, storage) until stop().
+   */
+  drain(): Promise<void>;
+  /** drain(), then everything else; settles when all is closed */
   stop(): Promise<void>;
 }
 
@@ -78,7 +86,26 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const tlsOptions = tlsOptionsFor(certificate);
   const proxies = new TrustedProxies(config.trusted_proxies);
   const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions }, { proxies, limiter });
-  const http = new HttpListeners(core, { throttle, clients, proxies, limiter, secureContext: () => secureContext, tlsOptions });
+  // Half the grace period for the clients' streams to close; the rest for federation and storage.
+  const streamsTimeoutMs = (config.shutdown.grace_seconds * 1000) / 2;
+  let draining: Promise<void> | null = null;
+  let listenersClosed: Promise<unknown> = Promise.resolve();
+  const drain = (): Promise<void> => {
+    draining ??= (async () => {
+      log.info({ sessions: core.sessions.count() }, 'draining: no new client connections, clients are told to reconnect elsewhere');
+      // Before any stream closes: modules may still tell everyone why (e.g. group chat rooms, status 332).
+      await core.hooks.fireAll('server/stopping', {}).catch((error: unknown) => log.warn({ err: error }, 'a module failed while the server was stopping'));
+      listenersClosed = Promise.all([clients.close(), http.close()]);
+      await clients.closeStreams(streamsTimeoutMs, config.shutdown.see_other_host);
+      log.info({ sessions: core.sessions.count() }, 'drained');
+    })();
+    return draining;
+  };
+  const controlToken = Buffer.from(persistentSecret(dataDir, 'control')).toString('hex');
+  const http = new HttpListeners(core, {
+    throttle, clients, proxies, limiter, secureContext: () => secureContext, tlsOptions,
+    drain: { token: controlToken, run: async () => (await drain(), { sessions: core.sessions.count() }) },
+  });
   const ports: Record<string, number> = {};
   try {
     for (const { name, port } of [...(await clients.listen()), ...(await http.listen()), ...((await federation?.listen()) ?? [])]) ports[name] = port;
@@ -94,10 +121,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      // Before any stream closes: modules may still tell everyone why (e.g. group chat rooms, status 332).
-      await core.hooks.fireAll('server/stopping', {}).catch((error: unknown) => log.warn({ err: error }, 'a module failed while the server was stopping'));
-      const listenersClosed = Promise.all([clients.close(), http.close()]);
-      await clients.closeStreams(5000);
+      await drain();
       // After the clients: their last presence (unavailable) still reaches remote contacts.
       await federation?.stop();
       await listenersClosed;
@@ -108,7 +132,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     return stopping;
   };
   const reload = (next: Config): void => federation?.reload(next);
-  return { core, certificate, ports, federation, reload, stop };
+  return { core, certificate, ports, federation, reload, drain, stop };
 }
 
 export function assembleCore(options: { config: Config; domain: string; log: Logger; metrics: Metrics; storage: Storage; fakeSaltSecret?: Uint8Array }): ServerCore {

@@ -15,3 +15,13 @@ export function persistentSecret(dataDir: string, name: string, bytes = 32): Uin
   writeFileSync(file, secret, { mode: 0o600 });
   return new Uint8Array(secret);
 }
+
+/** The secret persistentSecret() keeps, or null while the server has not made it (nothing is created). */
+export function readPersistentSecret(dataDir: string, name: string, bytes = 32): Uint8Array | null {
+  try {
+    const stored = readFileSync(join(dataDir, 'secrets', name));
+    return stored.length === bytes ? new Uint8Array(stored) : null;
+  } catch {
+    return null;
+  }
+}

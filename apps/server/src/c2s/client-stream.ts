@@ -148,10 +148,10 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
     Object.assign(this, state);
   }
 
-  closeWithError(condition: StreamErrorCondition, text?: string): void {
+  closeWithError(condition: StreamErrorCondition, text?: string, seeOtherHost?: string): void {
     if (this.#stage === 'closed') return;
     this.#core.log.debug({ stream: this.id, condition }, 'closing stream with error');
-    this.#connection?.close(streamErrorElement(condition, text));
+    this.#connection?.close(streamErrorElement(condition, text, seeOtherHost));
     void this.#onClosed();
   }
 

@@ -53,7 +53,7 @@ export interface ClientConnection {
   releaseInput(): void;
   setEvents(events: ConnectionEvents): void;
   /** the stream that currently drives this connection (it changes when a session is resumed) */
-  owner: { closeWithError(condition: StreamErrorCondition, text?: string): void; readonly ended: Promise<void> } | null;
+  owner: { closeWithError(condition: StreamErrorCondition, text?: string, seeOtherHost?: string): void; readonly ended: Promise<void> } | null;
   /** settles when the socket underneath has closed (after any TLS upgrade) */
   readonly closed: Promise<void>;
   /** stops reading from the peer for a while (rate limiting by backpressure) */

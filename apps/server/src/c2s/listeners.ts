@@ -89,14 +89,20 @@ export class ClientListeners {
     void connection.closed.then(() => this.connections.delete(connection));
   }
 
-  /** Ends every stream with system-shutdown and waits (boundedly) until their sockets have flushed and closed. */
-  async closeStreams(timeoutMs: number): Promise<void> {
+  /**
+   * Ends every stream and waits (boundedly) until their sockets have flushed
+   * and closed. Clients learn why and where to go: system-shutdown, or for
+   * TCP streams see-other-host with another node's address when one is
+   * configured (WebSocket and BOSH clients reconnect through their URL).
+   */
+  async closeStreams(timeoutMs: number, seeOtherHost = ''): Promise<void> {
     const open = [...this.connections];
     const sessionsEnded: Promise<void>[] = [];
     for (const connection of open) {
       if (connection.owner) {
         sessionsEnded.push(connection.owner.ended);
-        connection.owner.closeWithError('system-shutdown', 'the server is shutting down');
+        if (seeOtherHost && (connection.transport === 'tcp' || connection.transport === 'tls')) connection.owner.closeWithError('see-other-host', 'this node is shutting down', seeOtherHost);
+        else connection.owner.closeWithError('system-shutdown', 'the server is shutting down');
       } else connection.close();
     }
     // Sockets flushed and closed, and each session's modules done (they may still write to storage).

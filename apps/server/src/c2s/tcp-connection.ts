@@ -5,6 +5,12 @@ import { StreamParser } from '../transport/stream-parser.ts';
 import { channelBinding, channelBindingTypes } from '../tls/channel-binding.ts';
 import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
 
+/**
+ * After our closing tag, how long the peer has to answer with its own before
+ * the TCP connection ends anyway (RFC 6120 §4.4).
+ */
+const CLOSE_LINGER_MS = 500;
+
 /** RFC 6120 streams over TCP: STARTTLS on the c2s port, or TLS from the first byte (XEP-0368). */
 export class TcpConnection implements ClientConnection {
   #socket: Socket;
@@ -18,6 +24,7 @@ export class TcpConnection implements ClientConnection {
   readonly #received = new ReceivedBytes();
   #closing = false;
   #streamOpen = false;
+  #peerClosedStream = false;
 
   readonly #stanzaIdleMs: number;
   #stanzaTimer: NodeJS.Timeout | null = null;
@@ -33,7 +40,11 @@ export class TcpConnection implements ClientConnection {
       {
         streamStart: (attrs, name) => this.#events?.streamStart(attrs, name),
         element: (element) => this.#events?.element(element),
-        streamEnd: () => this.#events?.streamEnd(),
+        streamEnd: () => {
+          this.#peerClosedStream = true;
+          if (this.#closing) this.#socket.end();
+          this.#events?.streamEnd();
+        },
         error: (condition, text) => this.#events?.error(condition, text),
       },
       { maxStanzaBytes: options.maxStanzaBytes },
@@ -96,7 +107,11 @@ export class TcpConnection implements ClientConnection {
       this.#write(error.toString());
     }
     if (this.#streamOpen || error) this.#write(STREAM_END);
-    this.#socket.end();
+    // RFC 6120 §4.4: the TCP connection ends once the peer has closed its stream too, or after a
+    // moment. A client that answers our closing tag with its own (xmpp.js does, before it follows
+    // see-other-host) must not find the socket already shut.
+    if (this.#peerClosedStream || this.#socket.readableEnded) this.#socket.end();
+    else setTimeout(() => this.#socket.end(), CLOSE_LINGER_MS).unref();
     // A peer that never reads must not keep the socket: give it a moment, then cut.
     setTimeout(() => this.#socket.destroy(), 2000).unref();
   }
@@ -145,6 +160,10 @@ export class TcpConnection implements ClientConnection {
     socket.on('data', (data: Buffer) => {
       if (this.#received.add(data.length, this.#events)) this.#parser.write(data);
       this.#watchHalfSentStanza();
+    });
+    // The peer shut its side: nothing to wait for.
+    socket.on('end', () => {
+      if (this.#closing) socket.end();
     });
     socket.on('error', () => {
       // The 'close' event follows; the reason (often ECONNRESET) is not worth a log line.

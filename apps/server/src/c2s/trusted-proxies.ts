@@ -15,7 +15,10 @@ import { IPv4ProxyAddress, IPv6ProxyAddress, V1ProxyProtocol, V2ProxyProtocol } 
  *   header is recognised by its first byte; from a trusted proxy it is
  *   optional (health checks connect without one).
  * - HTTP (WebSocket, BOSH): X-Forwarded-For, read from the right, up to the
- *   first hop that is not a trusted proxy (proxy-addr, Express's parser).
+ *   first hop that is not a trusted proxy (proxy-addr, Express's parser);
+ *   and X-Forwarded-Proto, so that a proxy that terminates HTTPS gets
+ *   wss:// and https:// links in host-meta (XEP-0156), not the ws:// of its
+ *   own plain leg, which a browser on an https page would refuse.
  *
  * A header from anyone else is not looked for: to an untrusted client,
  * "PROXY …" is just bytes that are not XML.
@@ -37,6 +40,18 @@ export class TrustedProxies {
   httpClient(req: IncomingMessage): string | undefined {
     if (!this.trusts(req.socket.remoteAddress)) return req.socket.remoteAddress;
     return proxyaddr(req, this.#trust);
+  }
+
+  /**
+   * Whether the browser's own leg is TLS: the listener's, or what the last
+   * trusted proxy says in X-Forwarded-Proto or RFC 7239 Forwarded.
+   */
+  httpSecure(req: IncomingMessage, listenerSecure: boolean): boolean {
+    if (!this.trusts(req.socket.remoteAddress)) return listenerSecure;
+    const forwardedProto = req.headers['x-forwarded-proto'];
+    const proto = (Array.isArray(forwardedProto) ? forwardedProto.join(',') : forwardedProto)?.split(',').at(-1)?.trim().toLowerCase()
+      ?? /(?:^|[;,\s])proto="?([a-z]+)"?(?:$|[;,\s])/i.exec(String(req.headers.forwarded ?? '').split(',').at(-1) ?? '')?.[1]?.toLowerCase();
+    return proto ? proto === 'https' || proto === 'wss' : listenerSecure;
   }
 
   /**
@@ -109,3 +124,4 @@ function v2Source(header: V2ProxyProtocol): string | null {
   }
   return null; // LOCAL (a health check) or a Unix socket: the proxy's own address stands
 }
+

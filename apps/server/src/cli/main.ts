@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { runCheck } from './check.ts';
+import { runDrain } from './drain.ts';
 import { runInvite } from './invite.ts';
 import { runRoom } from './room.ts';
 import { runServe } from './serve.ts';
@@ -9,7 +10,10 @@ import { runUser } from './user.ts';
 const USAGE = `usage: conexizan [--config FILE] <command>
 
 commands:
-  serve                 start the server (stops cleanly on SIGTERM or SIGINT)
+  serve                 start the server (stops cleanly on SIGTERM or SIGINT: clients are
+                        told to reconnect elsewhere, within shutdown.grace_seconds)
+  drain                 make the running server stop taking clients and move them away
+                        (it stays up until stopped); for preStop hooks and rolling restarts
   user add JID          create an account; the password is read from standard input or a prompt
   user passwd JID       set a new password (read the same way)
   user delete JID       delete an account and everything it stored
@@ -57,6 +61,8 @@ async function main(): Promise<number> {
       return runUser(config, rest);
     case 'check':
       return runCheck(config);
+    case 'drain':
+      return runDrain(config);
     case 'invite':
       return runInvite(config, rest, { days: values.days });
     case 'room':

@@ -1,4 +1,4 @@
-/** Environment variables that override the config file, and the option each sets. */
+/** Environment variables that override the config file, and the option each sets (each may also be read from the file NAME_FILE names). */
 export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' | 'list' }> = {
   CONEXIZAN_DOMAIN: { path: ['domain'], kind: 'string' },
   CONEXIZAN_DATA_DIR: { path: ['data_dir'], kind: 'string' },
@@ -38,6 +38,8 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'n
   CONEXIZAN_TURN_SECRET: { path: ['turn', 'secret'], kind: 'string' },
   CONEXIZAN_ARCHIVE_DEFAULT: { path: ['archive', 'default_preference'], kind: 'string' },
   CONEXIZAN_ARCHIVE_RETENTION_DAYS: { path: ['archive', 'retention_days'], kind: 'number' },
+  CONEXIZAN_SHUTDOWN_GRACE_SECONDS: { path: ['shutdown', 'grace_seconds'], kind: 'number' },
+  CONEXIZAN_SHUTDOWN_SEE_OTHER_HOST: { path: ['shutdown', 'see_other_host'], kind: 'string' },
   CONEXIZAN_WEBSITE_NAME: { path: ['website', 'name'], kind: 'string' },
   CONEXIZAN_WEBSITE_URL: { path: ['website', 'public_url'], kind: 'string' },
   CONEXIZAN_SOURCE_URL: { path: ['website', 'source_url'], kind: 'string' },

@@ -43,4 +43,22 @@ describe('configuration', () => {
     expect(() => loadConfig({ file: tomlFile('domain = '), env: {} })).toThrow(ConfigError);
     expect(() => loadConfig({ file: '/nonexistent/conexizan.toml', env: {} })).toThrow(/does not exist/);
   });
+
+  it('refuses an empty domain with one line naming the variable', () => {
+    expect(() => loadConfig({ env: { CONEXIZAN_DOMAIN: '' } })).toThrow(/^invalid option domain \(or CONEXIZAN_DOMAIN\): must not be empty$/);
+    // Set but empty is set: it does not fall back to the file's value.
+    expect(() => loadConfig({ file: tomlFile('domain = "a.example"'), env: { CONEXIZAN_DOMAIN: '' } })).toThrow(/domain/);
+    expect(() => loadConfig({ env: { CONEXIZAN_HTTP_PORT: '' } })).toThrow(/ports\.http \(CONEXIZAN_HTTP_PORT\)/);
+    expect(loadConfig({ file: tomlFile('database_url = "postgres://db/x"'), env: { CONEXIZAN_DATABASE_URL: '' } }).database_url).toBe('');
+  });
+
+  it('reads NAME_FILE as container secrets arrive, and refuses a secret that is not there', () => {
+    const secret = tomlFile('');
+    writeFileSync(secret, 'coturn shared secret\n');
+    expect(loadConfig({ env: { CONEXIZAN_TURN_SECRET_FILE: secret } }).turn.secret).toBe('coturn shared secret');
+    expect(() => loadConfig({ env: { CONEXIZAN_TURN_SECRET_FILE: '/run/secrets/nothing-here' } })).toThrow(/^CONEXIZAN_TURN_SECRET_FILE: cannot read \/run\/secrets\/nothing-here: no such file \(is the secret mounted\?\)$/);
+    writeFileSync(secret, '\n');
+    expect(() => loadConfig({ env: { CONEXIZAN_TURN_SECRET_FILE: secret } })).toThrow(/is empty/);
+    expect(() => loadConfig({ env: { CONEXIZAN_TURN_SECRET_FILE: secret, CONEXIZAN_TURN_SECRET: 'x' } })).toThrow(/both set/);
+  });
 });

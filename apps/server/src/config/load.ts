@@ -44,8 +44,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   for (const [name, { path, kind }] of Object.entries(ENV_OVERRIDES)) {
-    const value = env[name];
-    if (value === undefined || value === '') continue;
+    const value = envValue(name, env);
+    if (value === undefined) continue;
     let parsed: unknown = value;
     if (kind === 'number') {
       parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -63,4 +63,30 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
     }
     cursor[path.at(-1)!] = parsed;
   }
+}
+
+/**
+ * The value of NAME, or of the file NAME_FILE names: the way container
+ * platforms hand secrets over (Docker and Compose secrets, Kubernetes Secret
+ * volumes), so a secret need not sit in the environment. A variable set to
+ * the empty string counts as set: the option becomes empty, which options
+ * such as the domain refuse. A named file that cannot be read is an error,
+ * never a silent fallback to the default.
+ */
+function envValue(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const fileVariable = `${name}_FILE`;
+  const file = env[fileVariable];
+  if (file === undefined) return env[name];
+  if (env[name] !== undefined) throw new ConfigError(`${name} and ${fileVariable} are both set; set one of them`);
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (is the secret mounted?)' : (error as Error).message;
+    throw new ConfigError(`${fileVariable}: cannot read ${file}: ${reason}`);
+  }
+  // `echo secret > file` leaves a line break that is not part of the secret.
+  const value = content.replace(/[\r\n]+$/, '');
+  if (value === '') throw new ConfigError(`${fileVariable}: ${file} is empty`);
+  return value;
 }

@@ -10,13 +10,13 @@ const contactUris = z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/, 'e
 
 export const configSchema = z.strictObject({
   /** the XMPP domain this server hosts */
-  domain: z.string().min(1).default('localhost'),
+  domain: z.string().min(1, 'must not be empty').default('localhost'),
   /** where the SQLite database, the generated certificate and other state live */
-  data_dir: z.string().min(1).default('./data'),
+  data_dir: z.string().min(1, 'must not be empty').default('./data'),
   /** empty: embedded SQLite in data_dir; postgres://… selects PostgreSQL */
   database_url: z.string().default(''),
   /** listen address for every listener */
-  bind: z.string().min(1).default('0.0.0.0'),
+  bind: z.string().min(1, 'must not be empty').default('0.0.0.0'),
   /**
    * listen address of the plain (unencrypted) HTTP listener, which carries XMPP over WebSocket and BOSH and file
    * uploads: empty = `bind` when that is a loopback address, else 127.0.0.1, so logins never cross the network
@@ -31,9 +31,12 @@ export const configSchema = z.strictObject({
   admins: z.array(z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'expected bare JIDs such as admin@example.org')).default([]),
   /**
    * reverse proxies / load balancers (addresses or CIDR ranges) whose word on the client's address is believed:
-   * a PROXY protocol header (v1 or v2) on the c2s ports, X-Forwarded-For on the HTTP ports
+   * a PROXY protocol header (v1 or v2) on the c2s ports, X-Forwarded-For/-Proto on the HTTP ports.
+   * By default a proxy on this machine (as Prosody's default): the plain HTTP listener serves loopback
+   * only, so a reverse proxy beside the server is the usual way in, and its https visitors must not be
+   * taken for plain-http ones (redirected round to https, offered ws://).
    */
-  trusted_proxies: z.array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'expected addresses or CIDR ranges such as 10.0.0.0/8')).default([]),
+  trusted_proxies: z.array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'expected addresses or CIDR ranges such as 10.0.0.0/8')).default(['127.0.0.1', '::1']),
 
   ports: z.strictObject({
     c2s: port.default(5222),
@@ -231,6 +234,17 @@ export const configSchema = z.strictObject({
     default_persistent: z.boolean().default(true),
     /** new rooms are listed in the service's directory */
     default_public: z.boolean().default(true),
+  }).prefault({}),
+
+  /** stopping (SIGTERM, `conexizan drain`): listeners close at once and every client is told to go elsewhere */
+  shutdown: z.strictObject({
+    /** the process exits at most this long after SIGTERM, whatever the clients do (keep it below the platform's own limit) */
+    grace_seconds: z.number().int().min(2).max(3600).default(20),
+    /**
+     * host:port of another node of this service: TCP clients are sent there with the stream error
+     * see-other-host (RFC 6120 §4.9.3.19) instead of system-shutdown; empty: system-shutdown
+     */
+    see_other_host: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^:/\s[\]]+)(:\d{1,5})?$/, 'expected host or host:port').or(z.literal('')).default(''),
   }).prefault({}),
 
   /** the public website at / (what the service is, its rules and privacy statement, apps, invitation pages) and the web client at /chat/ */

@@ -13,14 +13,12 @@ export interface HttpRequest {
   res: ServerResponse;
   /** the parsed request URL (path and query; the host part is not meaningful) */
   url: URL;
-  /** arrived over the HTTPS listener */
-  secure: boolean;
   /**
    * the browser reached us over https: on the HTTPS listener, or through a
    * TLS-terminating reverse proxy that says so and is believed (on this
-   * machine, or in `trusted_proxies`)
+   * machine, or in `trusted_proxies`; see TrustedProxies.httpSecure)
    */
-  https: boolean;
+  secure: boolean;
 }
 
 /** Answers the request completely (the listener sends a 500 if it throws before answering). */

@@ -13,9 +13,8 @@ import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
 import { closeFailedHandshakes, deadline, type ConnectionLimiter } from '../c2s/connection-limiter.ts';
 import { WebSocketConnection } from '../c2s/websocket-connection.ts';
 import { BOSH_PATH, BoshEndpoint } from './bosh.ts';
-import { cameOverHttps } from './forwarded.ts';
 import { hostMeta, hostMetaJson } from './host-meta.ts';
-import { handleOperations } from './operations.ts';
+import { handleOperations, type Drain } from './operations.ts';
 
 export const WEBSOCKET_PATH = '/xmpp-websocket';
 /**
@@ -35,6 +34,8 @@ export interface HttpOptions {
   secureContext: () => SecureContext;
   /** certificate, key and protocol versions for clients that send no SNI */
   tlsOptions: TlsOptions;
+  /** what POST /drain does (`conexizan drain`); absent: no such endpoint */
+  drain?: Drain;
 }
 
 /**
@@ -147,7 +148,7 @@ export class HttpListeners {
           ws.close(1002, 'the xmpp subprotocol is required');
           return;
         }
-        const connection = new WebSocketConnection(ws, { secure, maxStanzaBytes: this.#core.config.limits.max_stanza_bytes });
+        const connection = new WebSocketConnection(ws, { secure: this.#options.proxies.httpSecure(req, secure), maxStanzaBytes: this.#core.config.limits.max_stanza_bytes });
         this.#options.clients.track(connection);
         new ClientStream(this.#core, connection, { throttle: this.#options.throttle, sourceAddress: this.#options.proxies.httpClient(req) });
       });
@@ -155,7 +156,9 @@ export class HttpListeners {
     this.#websockets.push(wss);
   }
 
-  async #request(req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
+  async #request(req: IncomingMessage, res: ServerResponse, listenerSecure: boolean): Promise<void> {
+    // Behind a trusted proxy that terminated HTTPS, the client's leg is what counts.
+    const secure = this.#options.proxies.httpSecure(req, listenerSecure);
     // On every answer: no other origin may frame anything of ours, no URL leaks through Referer,
     // and a browser that reached us over HTTPS keeps doing so.
     res.setHeader('x-frame-options', 'DENY');
@@ -168,12 +171,11 @@ export class HttpListeners {
         if (url.pathname.endsWith('.json')) return send(res, 200, 'application/json', hostMetaJson(links));
         return send(res, 200, 'application/xrd+xml', hostMeta(links));
       }
-      const https = cameOverHttps(req, secure, this.#options.proxies);
       const route = this.#core.http.match(url.pathname);
-      if (route) return await route({ req, res, url, secure, https });
-      if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req))) return;
+      if (route) return await route({ req, res, url, secure });
+      if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req), this.#options.drain)) return;
       const site = this.#core.http.siteHandler();
-      if (site) return await site({ req, res, url, secure, https });
+      if (site) return await site({ req, res, url, secure });
       send(res, 404, 'text/plain', 'not found\n');
     } catch (error) {
       this.#core.log.error({ err: error }, 'HTTP request failed');

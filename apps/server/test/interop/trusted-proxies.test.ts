@@ -87,7 +87,26 @@ describe('X-Forwarded-For from a trusted proxy', () => {
     // From an untrusted address the header is ignored: the socket's address (loopback) counts.
     expect(await metricsStatus('127.0.0.1', '203.0.113.5')).toBe(200);
   });
+
+  it('X-Forwarded-Proto: https from the proxy makes host-meta offer wss:// and https://; from anyone else it is ignored', async () => {
+    const links = async (localAddress: string) =>
+      JSON.parse(await get('/.well-known/host-meta.json', localAddress, { 'x-forwarded-proto': 'https', host: 'chat.example.org' })) as { links: { rel: string; href: string }[] };
+    expect((await links(PROXY)).links.map((link) => link.href)).toEqual(['wss://chat.example.org/xmpp-websocket', 'https://chat.example.org/http-bind']);
+    expect((await links('127.0.0.1')).links.map((link) => link.href)).toEqual(['ws://chat.example.org/xmpp-websocket', 'http://chat.example.org/http-bind']);
+  });
 });
+
+function get(path: string, localAddress: string, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: server.ports.http, path, localAddress, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 function metricsStatus(localAddress: string, forwardedFor?: string): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -21,6 +21,8 @@ export interface ServerProcess {
   /** waits until a log line matching `pattern` appears after `fromLength` characters of output */
   waitForLog(pattern: RegExp, ms: number, fromLength?: number): Promise<void>;
   signal(signal: NodeJS.Signals): void;
+  /** how the last run ended: its exit code, or null while it runs (or was killed by a signal) */
+  exitCode(): number | null;
   /** SIGKILL, no goodbye: streams to it just break */
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -31,6 +33,7 @@ export function serverProcess(options: { configFile: string; toml: string; host:
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   let output = '';
+  let lastExitCode: number | null = null;
   writeFileSync(options.configFile, options.toml);
 
   const end = async (signal: NodeJS.Signals) => {
@@ -57,13 +60,18 @@ export function serverProcess(options: { configFile: string; toml: string; host:
     signal(signal) {
       child?.kill(signal);
     },
+    exitCode: () => lastExitCode,
     kill: () => end('SIGKILL'),
     async start() {
       const process_ = spawn(process.execPath, [COMMAND, 'serve', '--config', options.configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONEXIZAN_CONFIG: undefined } });
       process_.stdout?.setEncoding('utf8').on('data', (data: string) => (output += data));
       process_.stderr?.setEncoding('utf8').on('data', (data: string) => (output += data));
       child = process_;
-      exited = new Promise((resolve) => process_.once('exit', () => resolve()));
+      lastExitCode = null;
+      exited = new Promise((resolve) => process_.once('exit', (code) => {
+        lastExitCode = code;
+        resolve();
+      }));
       const deadline = Date.now() + 60_000;
       for (;;) {
         if (process_.exitCode !== null) throw new Error(`the server exited with ${process_.exitCode}:\n${output}`);

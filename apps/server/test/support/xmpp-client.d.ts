@@ -27,6 +27,10 @@ declare module '@xmpp/client' {
     timeout: number;
     options: XmppClientOptions;
     reconnect: { stop(): void; start(): void };
+    /** xmpp.js's wrapper of the socket under the stream; `socket` is Node's (a TLSSocket after STARTTLS) */
+    socket: { socket?: import('node:net').Socket } | null;
+    /** XEP-0198: 'ack' for each stanza the server acknowledged, 'fail' for those it never did */
+    streamManagement: { enabled: boolean; on(event: 'ack' | 'fail', listener: (stanza: Element) => void): void };
     iqCaller: { request(element: Element, timeout?: number): Promise<Element> };
     start(): Promise<XmppJid>;
     stop(): Promise<Element | undefined>;

@@ -12,7 +12,9 @@ export type Transport = 'starttls' | 'direct-tls' | 'websocket';
 
 export const TRANSPORTS: readonly Transport[] = ['starttls', 'direct-tls', 'websocket'];
 
-export function serviceUrl(server: TestServer, transport: Transport): string {
+export type ClientPorts = { ports: Pick<TestServer['ports'], 'c2s' | 'c2s_tls' | 'http'> };
+
+export function serviceUrl(server: ClientPorts, transport: Transport): string {
   switch (transport) {
     case 'starttls':
       return `xmpp://127.0.0.1:${server.ports.c2s}`;
@@ -61,7 +63,8 @@ export interface JsSession {
 }
 
 export interface JsLoginOptions {
-  server: TestServer;
+  /** a TestServer, or the ports of a server running as its own process */
+  server: ClientPorts;
   transport: Transport;
   username: string;
   password: string;

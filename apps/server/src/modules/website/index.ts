@@ -67,8 +67,8 @@ export const website: ServerModule = {
 
     const handlers: { match: (path: string) => boolean; page: boolean; handle: (request: HttpRequest) => Promise<void> | void }[] = [
       { match: (path) => path === '/', page: true, handle: (request) => landing(ctx, request, site, rules, policy) },
-      { match: (path) => path === CLIENT_CONFIG_PATH, page: false, handle: ({ req, res, https }) => {
-        const body = JSON.stringify(clientConfig(ctx, req, https, { version, sourceUrl }));
+      { match: (path) => path === CLIENT_CONFIG_PATH, page: false, handle: ({ req, res, secure }) => {
+        const body = JSON.stringify(clientConfig(ctx, req, secure, { version, sourceUrl }));
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache', 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
         res.end(req.method === 'HEAD' ? undefined : body);
       } },
@@ -103,7 +103,7 @@ export const website: ServerModule = {
       if (handler?.page) {
         if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, policy);
         // Pages leave plain http on a public address for our HTTPS listener, where there is one.
-        const location = isSecureContext(req, request.https) ? null : httpsLocation(req, url, ctx.config.ports.https);
+        const location = isSecureContext(req, request.secure) ? null : httpsLocation(req, url, ctx.config.ports.https);
         if (location) return redirect(res, 308, location);
         if (!ctx.config.website.enabled && !url.pathname.startsWith(CHAT_PATH)) return redirect(res, 302, CHAT_PATH);
       }
@@ -127,9 +127,9 @@ async function landing(ctx: ModuleContext, { req, res, url }: HttpRequest, site:
   sendPage(req, res, 200, body, policy, { 'content-language': lang });
 }
 
-async function chat({ req, res, url, https }: HttpRequest, webRoot: string, site: SiteFacts, policy: string): Promise<void> {
+async function chat({ req, res, url, secure }: HttpRequest, webRoot: string, site: SiteFacts, policy: string): Promise<void> {
   const { lang, chosen } = pageLanguage(req, url);
-  if (!isSecureContext(req, https)) return sendPage(req, res, 200, needsHttpsPage({ lang, chosen }, site), policy, { 'content-language': lang });
+  if (!isSecureContext(req, secure)) return sendPage(req, res, 200, needsHttpsPage({ lang, chosen }, site), policy, { 'content-language': lang });
   // One page for every path under /chat/: the client reads its state from the fragment, never from the path.
   if (!(await serveFile(req, res, join(webRoot, 'index.html'), 'revalidate', policy))) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', ...webPageHeaders(policy) });

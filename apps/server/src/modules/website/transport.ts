@@ -24,7 +24,7 @@ export function isLoopbackHost(hostname: string): boolean {
   return false;
 }
 
-/** The page works in the browser: it came over https (see HttpRequest.https), or from a loopback host name. */
+/** The page works in the browser: it came over https (see HttpRequest.secure), or from a loopback host name. */
 export function isSecureContext(req: IncomingMessage, https: boolean): boolean {
   return https || isLoopbackHost(requestHostname(req));
 }
