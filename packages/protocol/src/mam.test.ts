@@ -33,6 +33,15 @@ describe('XEP-0313 queries', () => {
     expect(() => parseMamQuery(parseXml('<query xmlns="urn:xmpp:mam:2"><set xmlns="http://jabber.org/protocol/rsm"/><set xmlns="http://jabber.org/protocol/rsm"/></query>'))).toThrow(fails('bad-request'));
   });
 
+  it("reads profanity 0.13's <after/> without its RSM <set/> as the RSM it means", () => {
+    const query = parseXml(`<query xmlns="urn:xmpp:mam:2"><x xmlns="jabber:x:data" type="submit"><field var="with"><value>bob@x</value></field></x><after>A2</after></query>`);
+    expect(parseMamQuery(query).page).toEqual({ max: 50, after: 'A2' });
+    // A real <set/> wins; an <after/> of another namespace means nothing here.
+    const both = parseXml(`<query xmlns="urn:xmpp:mam:2"><set xmlns="http://jabber.org/protocol/rsm"><max>5</max></set><after>A2</after></query>`);
+    expect(parseMamQuery(both).page).toEqual({ max: 5 });
+    expect(parseMamQuery(parseXml(`<query xmlns="urn:xmpp:mam:2"><after xmlns="urn:example">A2</after></query>`)).page).toEqual({ max: 50 });
+  });
+
   it('offers the query form with every field it understands', () => {
     const vars = mamQueryForm().getChild('x', NS.DATA_FORMS)!.getChildren('field').map((f) => f.attrs.var);
     expect(vars).toEqual(['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids']);

@@ -167,7 +167,19 @@ export function parseMamQuery(query: Element, limits: RsmLimits = MAM_LIMITS): P
   if (forms[0]) readForm(forms[0], filter, limits);
   const sets = query.getChildren('set', NS.RSM);
   if (sets.length > 1) throw bad('one <set/> at most');
-  return { queryid: query.attrs.queryid, filter, page: parseRsmRequest(sets[0], limits), flip: query.getChild('flip-page') !== undefined };
+  return { queryid: query.attrs.queryid, filter, page: parseRsmRequest(sets[0] ?? misplacedAfter(query), limits), flip: query.getChild('flip-page') !== undefined };
+}
+
+/**
+ * profanity 0.13 (Debian 12's) asks for the page after a complete one with
+ * RSM's <after/> straight inside <query/>, without its <set/>. Ignored, as
+ * Prosody ignores it, the query returns the first page again and profanity
+ * shows every archived message twice; read as the RSM it means, it gets
+ * the (empty) next page.
+ */
+function misplacedAfter(query: Element): Element | undefined {
+  const after = query.getChild('after', NS.MAM);
+  return after && xml('set', { xmlns: NS.RSM }, xml('after', {}, after.getText()));
 }
 
 function readForm(x: Element, filter: MamFilter, limits: RsmLimits): void {

@@ -81,7 +81,7 @@ const CLAIMS: Claim[] = [
   { spec: 'XEP-0030', where: 'service', feature: NS.DISCO_ITEMS, provenBy: [['test/interop/proxy65.test.ts', 'is found in disco#items']] },
   { spec: 'XEP-0050', where: 'server', feature: 'http://jabber.org/protocol/commands', provenBy: [['src/modules/adhoc/adhoc.test.ts', 'multi-stage'], ['src/modules/admin/admin.test.ts', 'adds a user in two stages'], ['test/interop/adhoc.test.ts', 'adds a user in two stages']] },
   { spec: 'XEP-0045', where: 'service', feature: NS.MUC, provenBy: [['src/modules/muc/muc.test.ts', 'carries groupchat messages'], ['test/interop/muc.test.ts', 'several users create, configure and join rooms']] },
-  { spec: 'XEP-0313', where: 'service', feature: NS.MAM, provenBy: [['src/modules/disco/disco.test.ts', 'profanity'], ['src/modules/muc/muc.test.ts', 'archive']] },
+  { spec: 'XEP-0313', where: 'service', feature: NS.MAM, provenBy: [['test/interop/profanity.test.ts', 'from the archive'], ['src/modules/muc/muc.test.ts', 'archive']] },
   { spec: 'XEP-0045', where: 'service-identity', feature: 'conference/text', provenBy: [['src/modules/muc/muc.test.ts', 'is the first item in the domain disco#items'], ['test/interop/muc.test.ts', 'conference/text']] },
   { spec: 'XEP-0045', where: 'room', feature: NS.MUC, provenBy: [['src/modules/muc/muc.test.ts', 'carries groupchat messages'], ['test/interop/muc.test.ts', 'kicks (307) and bans (301)']] },
   { spec: 'XEP-0030', where: 'room', feature: NS.DISCO_INFO, provenBy: [['src/modules/muc/muc.test.ts', 'reserved room']] },

@@ -14,8 +14,9 @@ const MAX_VCARD_CHARS = 128 * 1024;
 export function serviceInfo(svc: MucService): Element {
   return discoInfoResult({
     identities: [{ category: 'conference', type: 'text', name: svc.settings.name }],
-    // The service's rooms keep archives (XEP-0313); profanity asks for group chat history only
-    // when it finds MAM in the disco#info of one of the server's items, as Prosody's MUC shows it.
+    // The service's rooms keep archives (XEP-0313). profanity 0.13 asks the user's archive for a
+    // conversation's history only if the domain or one of its items lists MAM (Prosody's MUC does);
+    // it never looks at the account (test/interop/profanity.test.ts).
     features: [NS.MUC, NS.DISCO_INFO, NS.DISCO_ITEMS, NS.MUC_UNIQUE, NS.MAM],
   });
 }
