@@ -54,7 +54,7 @@ const CLAIMS: Claim[] = [
   { spec: 'XEP-0054', where: 'server', feature: NS.VCARD, provenBy: [['src/modules/disco/disco.test.ts', 'vCard']] },
   { spec: 'XEP-0054', where: 'account', feature: NS.VCARD, provenBy: [['src/modules/disco/disco.test.ts', 'vCard']] },
   { spec: 'XEP-0049', where: 'account', feature: NS.PRIVATE, provenBy: [['src/modules/disco/disco.test.ts', 'private XML']] },
-  { spec: 'XEP-0049', where: 'server', feature: NS.PRIVATE, provenBy: [['src/modules/disco/disco.test.ts', 'poezio']] },
+  { spec: 'XEP-0049', where: 'server', feature: NS.PRIVATE, provenBy: [['test/interop/poezio.test.ts', 'finds bookmark storage']] },
   { spec: 'XEP-0191', where: 'server', feature: NS.BLOCKING, provenBy: [['test/interop/blocking.test.ts', 'block']] },
   { spec: 'XEP-0280', where: 'server', feature: NS.CARBONS, provenBy: [['test/interop/carbons.test.ts', 'received carbon']] },
   { spec: 'XEP-0280', where: 'server', feature: 'urn:xmpp:carbons:rules:0', provenBy: [['src/modules/carbons/carbons.test.ts', 'private']] },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xml } from '@conexizan/protocol';
 import { Profanity } from '../support/profanity.ts';
-import { chat, createAccount, hasBody, login, type RawXmppConnection } from '../support/raw-xmpp.ts';
+import { chat, createAccount, createRoom, hasBody, login } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { sleep } from '../support/wait.ts';
 
@@ -56,7 +56,11 @@ beforeAll(async () => {
     phone.send(chat('bob@localhost', 'history two from alice'));
     await bob.inbox.waitFor(hasBody('history two from alice'), 'alice\'s answer on bob\'s laptop');
     shownAt = { bob: bobAt, alice: new Date() };
-    await talkInRoom(bob, ['room one from bob', 'room two from bob']);
+    await createRoom(bob, ROOM, 'bob', { 'muc#roomconfig_persistentroom': '1', 'muc#roomconfig_enablearchiving': '1' });
+    for (const body of ['room one from bob', 'room two from bob']) {
+      bob.send(xml('message', { to: ROOM, type: 'groupchat' }, xml('body', {}, body)));
+      await bob.inbox.waitFor((el) => hasBody(body)(el) && el.attrs.from === `${ROOM}/bob`, `"${body}" in the room`);
+    }
   } finally {
     await phone.close();
     await bob.close();
@@ -100,26 +104,6 @@ describe('profanity shows history from the archive after it reconnects', () => {
     expect(screen.indexOf('bob: room one from bob')).toBeLessThan(screen.indexOf('bob: room two from bob'));
   });
 });
-
-/** bob creates a persistent, archived room and says `bodies` there. */
-async function talkInRoom(bob: RawXmppConnection, bodies: string[]): Promise<void> {
-  bob.send(xml('presence', { to: `${ROOM}/bob` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
-  await bob.inbox.waitFor((el) => el.name === 'presence' && el.attrs.from === `${ROOM}/bob`, 'bob in the room');
-  const field = (name: string, value: string) => xml('field', { var: name }, xml('value', {}, value));
-  const form = xml(
-    'x',
-    { xmlns: 'jabber:x:data', type: 'submit' },
-    field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'),
-    field('muc#roomconfig_persistentroom', '1'),
-    field('muc#roomconfig_enablearchiving', '1'),
-  );
-  const configured = await bob.iq(xml('iq', { type: 'set', to: ROOM }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, form)));
-  expect(configured.attrs.type).toBe('result');
-  for (const body of bodies) {
-    bob.send(xml('message', { to: ROOM, type: 'groupchat' }, xml('body', {}, body)));
-    await bob.inbox.waitFor((el) => hasBody(body)(el) && el.attrs.from === `${ROOM}/bob`, `"${body}" echoed by the room`);
-  }
-}
 
 /** The HH:MM:SS profanity prints before a message, as today's local time. */
 function shownTime(line: string): Date {

@@ -31,19 +31,15 @@ export class Profanity {
 
   /** `/connect`, and waits for this login's "logged in successfully". */
   async connect(): Promise<void> {
-    const before = count(await this.terminal.screen(), /logged in successfully/g);
+    const before = await this.terminal.occurrences(/logged in successfully/g);
     await this.terminal.type(`/connect ${this.jid}`);
-    await this.waitForCount(/logged in successfully/g, before + 1, 'profanity to log in');
+    await this.terminal.waitForOccurrences(/logged in successfully/g, before + 1, 'profanity to log in');
   }
 
   async disconnect(): Promise<void> {
-    const before = count(await this.terminal.screen(), /logged out successfully/g);
+    const before = await this.terminal.occurrences(/logged out successfully/g);
     await this.terminal.type('/disconnect');
-    await this.waitForCount(/logged out successfully/g, before + 1, 'profanity to log out');
-  }
-
-  async waitForCount(pattern: RegExp, atLeast: number, what: string, ms = 30_000): Promise<string> {
-    return this.terminal.waitForScreen((screen) => count(screen, pattern) >= atLeast, what, ms);
+    await this.terminal.waitForOccurrences(/logged out successfully/g, before + 1, 'profanity to log out');
   }
 
   /** The stanzas profanity sent, from its debug log. */
@@ -55,8 +51,4 @@ export class Profanity {
   async quit(): Promise<void> {
     await this.terminal.close();
   }
-}
-
-function count(text: string, pattern: RegExp): number {
-  return [...text.matchAll(pattern)].length;
 }

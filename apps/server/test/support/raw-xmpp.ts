@@ -29,6 +29,9 @@ export const XMLNS = {
   ROSTER: 'jabber:iq:roster',
   PING: 'urn:xmpp:ping',
   DELAY: 'urn:xmpp:delay',
+  MUC: 'http://jabber.org/protocol/muc',
+  MUC_OWNER: 'http://jabber.org/protocol/muc#owner',
+  DATA: 'jabber:x:data',
 } as const;
 
 export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-1' | 'SCRAM-SHA-256';
@@ -397,6 +400,23 @@ export async function registerInBand(options: RawConnectOptions & { username: st
 export async function createAccount(options: RawConnectOptions & { username: string; password: string }): Promise<void> {
   const reply = await registerInBand(options);
   if (reply.attrs.type !== 'result') throw new Error(`registration of ${options.username} failed: ${reply.toString()}`);
+}
+
+/**
+ * Enters a new room as `nick` and configures it with `fields` (XEP-0045
+ * §10.1.3; no fields: the defaults, an instant room). Throws unless the
+ * room took the configuration.
+ */
+export async function createRoom(owner: RawXmppConnection, room: string, nick: string, fields: Record<string, string> = {}): Promise<void> {
+  owner.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: XMLNS.MUC })));
+  await owner.inbox.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/${nick}`, `${nick} in ${room}`);
+  const form = xml(
+    'x',
+    { xmlns: XMLNS.DATA, type: 'submit' },
+    ...Object.entries({ FORM_TYPE: `${XMLNS.MUC}#roomconfig`, ...fields }).map(([name, value]) => xml('field', { var: name }, xml('value', {}, value))),
+  );
+  const reply = await owner.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: XMLNS.MUC_OWNER }, form)));
+  if (reply.attrs.type !== 'result') throw new Error(`configuring ${room} failed: ${reply.toString()}`);
 }
 
 export function chat(to: string, body: string, attrs: Record<string, string> = {}): Element {

@@ -58,6 +58,21 @@ export class Terminal {
     return text;
   }
 
+  /** How often `pattern` (global) shows on the screen now: to wait for the next one. */
+  async occurrences(pattern: RegExp): Promise<number> {
+    return count(await this.screen(), pattern);
+  }
+
+  async waitForOccurrences(pattern: RegExp, atLeast: number, what: string, ms = 30_000): Promise<string> {
+    return this.waitForScreen((screen) => count(screen, pattern) >= atLeast, what, ms);
+  }
+
+  /** Waits until the program has ended by itself (its tmux server ends with it). */
+  async waitForExit(ms: number): Promise<void> {
+    const alive = () => run('tmux', ['-L', this.socket, 'has-session']).then(() => true, () => false);
+    await this.#until(async () => !(await alive()), 'the program to end', ms);
+  }
+
   /** Ends the tmux server and the program in it. */
   async close(): Promise<void> {
     await run('tmux', ['-L', this.socket, 'kill-server']).catch(() => {});
@@ -74,4 +89,8 @@ export class Terminal {
       await sleep(200);
     }
   }
+}
+
+function count(text: string, pattern: RegExp): number {
+  return [...text.matchAll(pattern)].length;
 }
