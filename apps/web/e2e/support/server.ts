@@ -9,7 +9,7 @@ import { freePorts } from '../../../server/test/support/free-port.ts';
 
 /**
  * A real Conexizan server for one end-to-end test file, run the way an
- * operator runs it (`node apps/server/bin/conexizan.mjs serve`) as a child
+ * operator runs it (`conexizan serve`, the command @conexizan/server exports) as a child
  * process: domain localhost, loopback only, SQLite in a temporary data
  * directory, open registration, the website at `/` and at `/chat/` the web
  * client as the global setup built it (support/build-web.ts).
@@ -20,7 +20,7 @@ import { freePorts } from '../../../server/test/support/free-port.ts';
  * when a start fails; CONEXIZAN_TEST_LOG=debug also passes it through.
  */
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const CONEXIZAN = join(REPO, 'apps/server/bin/conexizan.mjs');
+const CONEXIZAN = fileURLToPath(import.meta.resolve('@conexizan/server/bin'));
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
