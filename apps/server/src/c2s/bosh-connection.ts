@@ -1,5 +1,6 @@
 import { NS, xml, type Element } from '@conexizan/protocol';
-import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
+import { ReceivedBytes } from '../transport/received-bytes.ts';
+import type { ClientConnection, ConnectionEvents, TransportKind } from './connection.ts';
 
 /**
  * XMPP over BOSH (XEP-0206 on XEP-0124): one client connection made of

@@ -61,25 +61,3 @@ export interface ClientConnection {
   /** bytes written but not yet flushed to the socket */
   readonly pendingWriteBytes: number;
 }
-
-/** Counts received bytes against the pre-authentication allowance of a connection (client or server). */
-export class ReceivedBytes {
-  total = 0;
-  #limit: number | null = null;
-  #exceeded = false;
-
-  /** `bytes` more may come from now on (null: any number). */
-  allow(bytes: number | null): void {
-    this.#limit = bytes === null ? null : this.total + bytes;
-  }
-
-  /** Adds a read; false (once, then always) when the allowance is used up and the input must not be parsed. */
-  add(bytes: number, events: { error(condition: 'policy-violation', text: string): void } | null): boolean {
-    this.total += bytes;
-    if (this.#exceeded) return false;
-    if (this.#limit === null || this.total <= this.#limit) return true;
-    this.#exceeded = true;
-    events?.error('policy-violation', 'too much data before authentication');
-    return false;
-  }
-}

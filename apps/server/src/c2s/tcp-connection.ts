@@ -3,7 +3,8 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import { NS, STREAM_END, streamHeader, type Element } from '@conexizan/protocol';
 import { StreamParser } from '../transport/stream-parser.ts';
 import { channelBinding, channelBindingTypes } from '../tls/channel-binding.ts';
-import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
+import { ReceivedBytes } from '../transport/received-bytes.ts';
+import type { ClientConnection, ConnectionEvents, TransportKind } from './connection.ts';
 
 /**
  * After our closing tag, how long the peer has to answer with its own before

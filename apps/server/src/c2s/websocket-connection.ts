@@ -1,7 +1,8 @@
 import type { WebSocket } from 'ws';
 import { NS, xml, type Element } from '@conexizan/protocol';
 import { StreamParser } from '../transport/stream-parser.ts';
-import { ReceivedBytes, type ClientConnection, type ConnectionEvents, type TransportKind } from './connection.ts';
+import { ReceivedBytes } from '../transport/received-bytes.ts';
+import type { ClientConnection, ConnectionEvents, TransportKind } from './connection.ts';
 
 /**
  * XMPP over WebSocket (RFC 7395): every message is one complete element;

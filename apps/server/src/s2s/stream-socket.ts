@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import { STREAM_END, type Element } from '@conexizan/protocol';
-import { ReceivedBytes } from '../c2s/connection.ts';
+import { ReceivedBytes } from '../transport/received-bytes.ts';
 import { StreamParser, type StreamParserEvents } from '../transport/stream-parser.ts';
 
 /**
