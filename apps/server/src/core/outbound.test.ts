@@ -6,29 +6,45 @@ import { OutboundFilters } from './outbound.ts';
 const session = {} as LocalSession;
 
 describe('OutboundFilters', () => {
-  it('runs filters by priority and writes what they pass on', () => {
+  it('runs filters band by band (hold, notify, record), in the order they were added within a band, and writes what they pass on', () => {
     const filters = new OutboundFilters();
     const order: string[] = [];
-    filters.add((s, _session, next) => (order.push('low'), next(s)), -1);
+    const named = (name: string) => (s: Element, _session: LocalSession, next: (s: Element) => void) => (order.push(name), next(s));
+    filters.add(named('record'), 'record');
+    filters.add(named('notify'), 'notify');
     filters.add((s, _session, next) => {
-      order.push('high');
+      order.push('hold');
       s.attrs.marked = 'yes';
       next(s);
-    }, 10);
+    }, 'hold');
+    filters.add(named('second notify'), 'notify');
     const written: Element[] = [];
     filters.run(xml('message'), session, (s) => written.push(s));
-    expect(order).toEqual(['high', 'low']);
+    expect(order).toEqual(['hold', 'notify', 'second notify', 'record']);
     expect(written[0]!.attrs.marked).toBe('yes');
   });
 
-  it('lets a filter hold a stanza back and release it later', () => {
+  it('lets a filter hold a stanza back and release it later, to the filters after it', () => {
     const filters = new OutboundFilters();
     const held: (() => void)[] = [];
-    filters.add((s, _session, next) => void held.push(() => next(s)));
+    const recorded: Element[] = [];
+    filters.add((s, _session, next) => void held.push(() => next(s)), 'hold');
+    filters.add((s, _session, next) => (recorded.push(s), next(s)), 'record');
     const written: Element[] = [];
     filters.run(xml('presence'), session, (s) => written.push(s));
     expect(written).toHaveLength(0);
+    expect(recorded).toHaveLength(0);
     held[0]!();
+    expect(recorded).toHaveLength(1);
+    expect(written).toHaveLength(1);
+  });
+
+  it('takes a filter out again', () => {
+    const filters = new OutboundFilters();
+    const remove = filters.add((s) => void s, 'hold'); // drops everything
+    remove();
+    const written: Element[] = [];
+    filters.run(xml('message'), session, (s) => written.push(s));
     expect(written).toHaveLength(1);
   });
 });

@@ -61,8 +61,7 @@ export const csi: ServerModule = {
       state.held.set(key, { stanza, next });
       if (state.held.size >= MAX_HELD) flush(state);
     };
-    // Before stream management (which counts what actually goes to the socket).
-    ctx.outbound.add(filter, 100);
+    ctx.outbound.add(filter, 'hold');
   },
 };
 

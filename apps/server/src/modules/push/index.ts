@@ -22,8 +22,6 @@ export const MAX_REGISTRATIONS = 5;
 export const MIN_INTERVAL_MS = 10_000;
 const MAX_OPTIONS_CHARS = 4096;
 const ANSWER_TIMEOUT_MS = 30_000;
-/** Between client state indication (which may hold stanzas back) and stream management (-1000). */
-const FILTER_PRIORITY = -500;
 
 const keyOf = (target: { jid: string; node: string }) => `${target.jid}\u0000${target.node}`;
 
@@ -135,7 +133,7 @@ export const push: ServerModule = {
         .list(user.local)
         .then((registrations) => notify(user, registrations.filter((r) => keys.has(keyOf(r))), count))
         .catch((error: unknown) => ctx.log.warn({ err: error }, 'push: could not read registrations'));
-    }, FILTER_PRIORITY);
+    }, 'notify');
 
     ctx.hooks.on('message/offline', async ({ event }) => {
       if (!isImportant(event.stanza)) return undefined;

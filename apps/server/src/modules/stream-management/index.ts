@@ -51,7 +51,7 @@ export const streamManagement: ServerModule = {
         scheduleAckRequest(session, state);
       }
       next(stanza);
-    }, -1000);
+    }, 'record');
 
     ctx.hooks.on('c2s/element', ({ element, session }) => {
       if (element.getNS() !== NS.SM) return undefined;
