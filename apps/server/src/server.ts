@@ -25,17 +25,24 @@ import { InProcessSessionRegistry } from './core/sessions.ts';
 import { HttpListeners } from './http/http-server.ts';
 import { MODULES } from './modules/index.ts';
 import { Federation } from './s2s/federation.ts';
-import { loadCertificate, secureContextFor, tlsOptionsFor, type CertificateInfo } from './tls/certificates.ts';
+import type { CertificateInfo } from './tls/certificates.ts';
+import { ServerCertificate, type CertificateSource } from './tls/server-certificate.ts';
 
 export interface RunningServer {
   core: ServerCore;
-  certificate: CertificateInfo;
+  /** the certificate the TLS listeners present now */
+  readonly certificate: CertificateInfo;
   /** the ports actually bound (useful when a port was given as 0 in tests… or left to the OS) */
   ports: Record<string, number>;
   /** server-to-server links; null when ports.s2s is 0 */
   federation: Federation | null;
-  /** applies the options that may change without a restart (the federation block/allow lists) */
-  reload(config: Config): void;
+  /**
+   * Applies what may change without a restart (SIGHUP): the federation
+   * block/allow lists, and the TLS certificate, read again from its files
+   * for the connections that come after (a renewal). A certificate that
+   * does not load is logged and the current one stays.
+   */
+  reload(config: Config): Promise<void>;
   /**
    * Stops taking client connections and tells every client to reconnect
    * elsewhere (shutdown.see_other_host or system-shutdown); settles when
@@ -66,8 +73,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     dataDir,
     onQuery: (operation, ms) => metrics.storageLatency.observe({ operation }, ms / 1000),
   });
-  const certificate = await loadCertificate({ cert: config.tls.cert, key: config.tls.key, dataDir, domain });
-  const secureContext = secureContextFor(certificate);
+  const certificateSource = (from: Config): CertificateSource => ({ cert: from.tls.cert, key: from.tls.key, dataDir, domain });
+  const certificate = await ServerCertificate.load(certificateSource(config));
   const core = assembleCore({ config, domain, log, metrics, storage, fakeSaltSecret: persistentSecret(dataDir, 'scram-fake-salt') });
 
   const modules = await loadModules(core, options.modules ?? MODULES).catch(async (error: unknown) => {
@@ -83,9 +90,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     perAccount: config.limits.failed_logins_per_account,
     concurrentPerAddress: config.limits.concurrent_logins_per_address,
   });
-  const tlsOptions = tlsOptionsFor(certificate);
   const proxies = new TrustedProxies(config.trusted_proxies);
-  const clients = new ClientListeners(core, throttle, { context: () => secureContext, options: tlsOptions }, { proxies, limiter });
+  const clients = new ClientListeners(core, throttle, certificate, { proxies, limiter });
   // Half the grace period for the clients' streams to close; the rest for federation and storage.
   const streamsTimeoutMs = (config.shutdown.grace_seconds * 1000) / 2;
   let draining: Promise<void> | null = null;
@@ -103,7 +109,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   };
   const controlToken = Buffer.from(persistentSecret(dataDir, 'control')).toString('hex');
   const http = new HttpListeners(core, {
-    throttle, clients, proxies, limiter, secureContext: () => secureContext, tlsOptions,
+    throttle, clients, proxies, limiter, certificate,
     drain: { token: controlToken, run: async () => (await drain(), { sessions: core.sessions.count() }) },
   });
   const ports: Record<string, number> = {};
@@ -131,8 +137,23 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })();
     return stopping;
   };
-  const reload = (next: Config): void => federation?.reload(next);
-  return { core, certificate, ports, federation, reload, drain, stop };
+  const reload = async (next: Config): Promise<void> => {
+    federation?.reload(next);
+    try {
+      const changed = await certificate.reload(certificateSource(next));
+      const { path, notAfter } = certificate.info;
+      log.info({ certificate: path.cert, not_after: notAfter.toISOString() }, changed ? 'certificate reloaded: new TLS connections get it' : 'certificate unchanged');
+    } catch (error) {
+      log.error({ err: error }, 'the certificate could not be reloaded; TLS connections still get the previous one');
+    }
+  };
+  return {
+    core,
+    get certificate() {
+      return certificate.info;
+    },
+    ports, federation, reload, drain, stop,
+  };
 }
 
 export function assembleCore(options: { config: Config; domain: string; log: Logger; metrics: Metrics; storage: Storage; fakeSaltSecret?: Uint8Array }): ServerCore {

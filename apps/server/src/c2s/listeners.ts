@@ -1,7 +1,8 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { TLSSocket, type SecureContext, type TlsOptions as TlsServerOptions } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import type { ServerCore } from '../core/core.ts';
 import { listen } from '../transport/listen.ts';
+import type { ServerCertificate } from '../tls/server-certificate.ts';
 import { ClientStream } from './client-stream.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { TcpConnection } from './tcp-connection.ts';
@@ -13,7 +14,7 @@ import type { ClientConnection } from './connection.ts';
 export class ClientListeners {
   readonly #core: ServerCore;
   readonly #throttle: LoginThrottle;
-  readonly #secureContext: () => SecureContext;
+  readonly #certificate: ServerCertificate;
   readonly #servers: Server[] = [];
   /** open client connections (whichever stream currently drives each) */
   readonly connections = new Set<ClientConnection>();
@@ -23,12 +24,12 @@ export class ClientListeners {
   constructor(
     core: ServerCore,
     throttle: LoginThrottle,
-    tls: { context: () => SecureContext; options: TlsServerOptions },
+    certificate: ServerCertificate,
     guards: { proxies: TrustedProxies; limiter: ConnectionLimiter },
   ) {
     this.#core = core;
     this.#throttle = throttle;
-    this.#secureContext = tls.context;
+    this.#certificate = certificate;
     this.#proxies = guards.proxies;
     this.#limiter = guards.limiter;
   }
@@ -70,9 +71,8 @@ export class ClientListeners {
     const handshaken = deadline(socket, timeoutMs);
     const secure = new TLSSocket(socket, {
       isServer: true,
-      secureContext: this.#secureContext(),
-      // Clients that send SNI get the current context (certificates can be replaced at run time).
-      SNICallback: (_name, callback) => callback(null, this.#secureContext()),
+      // The certificate as it is now: a reload (SIGHUP) applies to the next connection.
+      secureContext: this.#certificate.context,
       ALPNProtocols: ['xmpp-client'],
     });
     secure.on('error', () => secure.destroy());
@@ -116,7 +116,7 @@ export class ClientListeners {
 
   #accept(socket: Socket, directTls: boolean, sourceAddress: string | undefined, slot: PendingSlot): void {
     const connection = new TcpConnection(socket, {
-      secureContext: this.#secureContext(),
+      secureContext: () => this.#certificate.context,
       directTls,
       maxStanzaBytes: this.#core.config.limits.max_stanza_bytes,
       stanzaIdleMs: this.#core.config.limits.stanza_idle_seconds * 1000,

@@ -20,7 +20,8 @@ export class TcpConnection implements ClientConnection {
   readonly closed: Promise<void>;
   #resolveClosed!: () => void;
   readonly #parser: StreamParser;
-  readonly #secureContext: SecureContext;
+  /** the certificate's context when TLS starts (it may have been reloaded since the connection came in) */
+  readonly #secureContext: () => SecureContext;
   #transport: TransportKind;
   readonly #received = new ReceivedBytes();
   #closing = false;
@@ -31,7 +32,7 @@ export class TcpConnection implements ClientConnection {
   #stanzaTimer: NodeJS.Timeout | null = null;
 
   /** `stanzaIdleMs`: how long a stanza may stop half-way before the stream ends */
-  constructor(socket: Socket, options: { secureContext: SecureContext; directTls: boolean; maxStanzaBytes: number; stanzaIdleMs: number }) {
+  constructor(socket: Socket, options: { secureContext: () => SecureContext; directTls: boolean; maxStanzaBytes: number; stanzaIdleMs: number }) {
     this.#socket = socket;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#secureContext = options.secureContext;
@@ -130,7 +131,7 @@ export class TcpConnection implements ClientConnection {
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
     plain.removeAllListeners('error');
-    const secure = new TLSSocket(plain, { isServer: true, secureContext: this.#secureContext });
+    const secure = new TLSSocket(plain, { isServer: true, secureContext: this.#secureContext() });
     this.#socket = secure;
     this.#transport = 'tcp';
     this.#streamOpen = false;

@@ -7,7 +7,9 @@ import { startServer } from '../server.ts';
  * told to reconnect elsewhere, unacknowledged stanzas kept) and exits 0,
  * or 1 if that took longer than shutdown.grace_seconds.
  * SIGHUP re-reads the config file (and environment) and applies what can
- * change without a restart: the federation block and allow lists.
+ * change without a restart: the federation block and allow lists, and the
+ * TLS certificate and key (read again from their files, e.g. after a
+ * renewal: new connections get the new certificate).
  * Returns -1: the process stays up.
  */
 export async function runServe(config: Config, configFile?: string): Promise<number> {
@@ -38,11 +40,14 @@ export async function runServe(config: Config, configFile?: string): Promise<num
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => {
+    let next: Config;
     try {
-      server.reload(loadConfig({ file: configFile }));
+      next = loadConfig({ file: configFile });
     } catch (error) {
       log.error({ err: error }, 'the changed configuration was not applied');
+      return;
     }
+    void server.reload(next);
   });
   return -1;
 }

@@ -1,13 +1,13 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
-import type { SecureContext, TlsOptions } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { NS } from '@conexizan/protocol';
 import type { ServerCore } from '../core/core.ts';
 import { ClientStream } from '../c2s/client-stream.ts';
 import type { ClientListeners } from '../c2s/listeners.ts';
 import { listen } from '../transport/listen.ts';
+import type { ServerCertificate } from '../tls/server-certificate.ts';
 import type { LoginThrottle } from '../c2s/login-throttle.ts';
 import type { TrustedProxies } from '../c2s/trusted-proxies.ts';
 import { closeFailedHandshakes, deadline, type ConnectionLimiter } from '../c2s/connection-limiter.ts';
@@ -31,9 +31,7 @@ export interface HttpOptions {
   proxies: TrustedProxies;
   /** bounds connections that have not sent a request yet, per address */
   limiter: ConnectionLimiter;
-  secureContext: () => SecureContext;
-  /** certificate, key and protocol versions for clients that send no SNI */
-  tlsOptions: TlsOptions;
+  certificate: ServerCertificate;
   /** what POST /drain does (`conexizan drain`); absent: no such endpoint */
   drain?: Drain;
 }
@@ -74,14 +72,15 @@ export class HttpListeners {
     if (ports.https) {
       const server = createHttpsServer(
         {
-          ...this.#options.tlsOptions,
+          ...this.#options.certificate.options,
           requestTimeout: REQUEST_TIMEOUT_MS,
           handshakeTimeout: this.#core.config.limits.unauthenticated_seconds * 1000,
-          SNICallback: (_name, callback) => callback(null, this.#options.secureContext()),
         },
         (req, res) => void this.#request(req, res, true),
       );
       closeFailedHandshakes(server);
+      // A reloaded certificate (SIGHUP) for the connections that come after it.
+      this.#options.certificate.onChange((certificate) => server.setSecureContext(certificate.options));
       this.#guardConnections(server);
       this.#attachWebSocket(server, true);
       bound.push({ name: 'https', port: await listen(server, bind, ports.https) });

@@ -1,5 +1,5 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
+import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
 import { closeFailedHandshakes, type ConnectionLimiter } from '../c2s/connection-limiter.ts';
 import { Counter, Gauge } from 'prom-client';
 import { cloneElement, errorReply, StanzaError, tryParseJid, type Element, type StanzaErrorCondition } from '@conexizan/protocol';
@@ -8,7 +8,7 @@ import { listen } from '../transport/listen.ts';
 import type { Config } from '../config/schema.ts';
 import type { ServerCore } from '../core/core.ts';
 import type { StanzaEvent } from '../core/router.ts';
-import type { CertificateInfo } from '../tls/certificates.ts';
+import type { ServerCertificate } from '../tls/server-certificate.ts';
 import { registerBorderCommands } from './border-commands.ts';
 import { BorderPolicy } from './border-policy.ts';
 import { loadBorderState, saveBorderState, type BorderLists } from './border-state.ts';
@@ -31,7 +31,7 @@ import type { SentStanza } from './stream-acks.ts';
 export interface FederationOptions {
   /** bounds the connections one address holds open (ConnectionLimiter); none if absent */
   limiter?: ConnectionLimiter;
-  certificate: CertificateInfo;
+  certificate: ServerCertificate;
   dataDir: string;
   lookupSrv?: SrvLookup;
 }
@@ -46,14 +46,16 @@ export class Federation {
   #adminLists: BorderLists | null;
   readonly #rate: DomainRate;
   readonly #secret: Uint8Array;
-  readonly #clientTls: ConnectionOptions;
-  readonly #serverTls: { cert: string; key: string; ca: string[]; minVersion: 'TLSv1.2'; maxVersion: 'TLSv1.3' };
+  /** our certificate (current: it may be reloaded) and the roots we trust for peers, both ways */
+  #tls: SecureContextOptions;
   readonly #lookupSrv: SrvLookup;
   readonly #remotes = new Map<string, RemoteServer>();
   readonly #incoming = new Set<IncomingStream>();
   /** remote domain -> incoming bidirectional streams (XEP-0288) on which it proved itself */
   readonly #returnPaths = new Map<string, Set<IncomingStream>>();
   readonly #servers: Server[] = [];
+  /** the direct TLS listener (s2s_tls), whose certificate a reload replaces */
+  readonly #tlsServers: TlsServer[] = [];
   readonly #serviceDomains: Set<string>;
   #stopped = false;
   readonly #sweeper: NodeJS.Timeout;
@@ -86,9 +88,13 @@ export class Federation {
     this.#rate = new DomainRate(s2s.stanzas_per_second);
     this.#secret = persistentSecret(options.dataDir, 'dialback');
     const ca = trustedRoots(s2s.ca_file);
-    const tls = { cert: options.certificate.cert, key: options.certificate.key, ca, minVersion: 'TLSv1.2' as const, maxVersion: 'TLSv1.3' as const };
-    this.#clientTls = tls;
-    this.#serverTls = tls;
+    const tlsWith = (certificate: ServerCertificate) => ({ ...certificate.options, ca });
+    this.#tls = tlsWith(options.certificate);
+    // A reloaded certificate (SIGHUP) for the streams that start TLS after it, in both directions.
+    options.certificate.onChange((certificate) => {
+      this.#tls = tlsWith(certificate);
+      for (const server of this.#tlsServers) server.setSecureContext(this.#tls);
+    });
     this.#lookupSrv = options.lookupSrv ?? systemSrvLookup();
     // Services that may live outside our domain's subtree: components, and group chat if given a domain of its own.
     this.#serviceDomains = new Set([...core.config.components.map((component) => component.domain), ...(core.config.muc.enabled && core.config.muc.domain ? [core.config.muc.domain] : [])].map((domain) => domain.toLowerCase()));
@@ -128,7 +134,7 @@ export class Federation {
     if (ports.s2s_tls) {
       const server = createTlsServer(
         {
-          ...this.#serverTls,
+          ...this.#tls,
           requestCert: true,
           rejectUnauthorized: false,
           ALPNProtocols: ['xmpp-server'],
@@ -141,6 +147,7 @@ export class Federation {
       closeFailedHandshakes(server);
       bound.push({ name: 's2s_tls', port: await listen(server, bind, ports.s2s_tls) });
       this.#servers.push(server);
+      this.#tlsServers.push(server);
     }
     return bound;
   }
@@ -279,7 +286,7 @@ export class Federation {
       localDomain: this.#core.domain,
       staticHosts: s2s.hosts,
       lookupSrv: this.#lookupSrv,
-      tls: this.#clientTls,
+      tls: () => this.#tls,
       requireEncryption: s2s.require_encryption,
       requireValidCertificate: s2s.require_valid_certificates,
       maxStanzaBytes: this.#config.limits.max_stanza_bytes,
@@ -327,7 +334,7 @@ export class Federation {
     return {
       serves: (domain) => this.serves(domain),
       allows: (domain) => this.#policy.allows(domain),
-      tlsOptions: this.#serverTls,
+      tlsOptions: this.#tls,
       requireEncryption: s2s.require_encryption,
       requireValidCertificate: s2s.require_valid_certificates,
       maxStanzaBytes: this.#config.limits.max_stanza_bytes,

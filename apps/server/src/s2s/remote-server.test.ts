@@ -20,7 +20,7 @@ function settings(overrides: Partial<RemoteServerSettings>, bounced: { stanza: E
     localDomain: 'here.test',
     staticHosts: {},
     lookupSrv: async () => [],
-    tls: {},
+    tls: () => ({}),
     requireEncryption: true,
     requireValidCertificate: false,
     maxStanzaBytes: 65_536,

@@ -23,7 +23,8 @@ export interface RemoteServerSettings {
   localDomain: string;
   staticHosts: Record<string, string>;
   lookupSrv: SrvLookup;
-  tls: ConnectionOptions;
+  /** our TLS options as they are now (the certificate may have been reloaded since this link was made) */
+  tls: () => ConnectionOptions;
   requireEncryption: boolean;
   requireValidCertificate: boolean;
   maxStanzaBytes: number;
@@ -178,7 +179,7 @@ export class RemoteServer {
     for (const target of targets) {
       if (this.#stopped) return;
       try {
-        const socket = await connectTarget(target, { domain: this.domain, timeoutMs: this.#settings.connectTimeoutMs, tls: this.#settings.tls });
+        const socket = await connectTarget(target, { domain: this.domain, timeoutMs: this.#settings.connectTimeoutMs, tls: this.#settings.tls() });
         this.#attach(socket, target.directTls);
         return;
       } catch (error) {
@@ -196,7 +197,7 @@ export class RemoteServer {
         remoteDomain: this.domain,
         socket,
         directTls,
-        tls: settings.tls,
+        tls: settings.tls(),
         requireEncryption: settings.requireEncryption,
         requireValidCertificate: settings.requireValidCertificate,
         maxStanzaBytes: settings.maxStanzaBytes,

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
+import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { generate } from 'selfsigned';
 
@@ -58,7 +58,7 @@ function describe(cert: string, key: string, selfSigned: boolean, path: { cert: 
 }
 
 /** TLS 1.2 and 1.3 only. */
-export function tlsOptionsFor(certificate: CertificateInfo): TlsOptions {
+export function tlsOptionsFor(certificate: CertificateInfo): SecureContextOptions {
   return { cert: certificate.cert, key: certificate.key, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' };
 }
 
