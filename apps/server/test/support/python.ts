@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runCommand, type CommandRun } from './run-command.ts';
 
 /**
  * Runs the Python side of an interop test (Debian's python3 with
@@ -12,12 +13,8 @@ export interface Observation {
   [key: string]: unknown;
 }
 
-export interface PythonRun {
+export interface PythonRun extends CommandRun {
   observations: Observation[];
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  timedOut: boolean;
 }
 
 /** null if slixmpp can be imported by the system python, else why not. */
@@ -35,37 +32,19 @@ export async function runSlixmpp(script: string, args: string[], timeoutMs: numb
   return runPython(script, args, timeoutMs);
 }
 
-export function runPython(script: string, args: string[], timeoutMs: number): Promise<PythonRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SYSTEM_PYTHON, ['-u', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (data: string) => (stdout += data));
-    child.stderr.setEncoding('utf8').on('data', (data: string) => (stderr += data));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      const observations: Observation[] = [];
-      for (const line of stdout.split('\n')) {
-        const text = line.trim();
-        if (!text.startsWith('{')) continue;
-        try {
-          observations.push(JSON.parse(text) as Observation);
-        } catch {
-          // a half-written line from a killed process
-        }
-      }
-      resolve({ observations, stdout, stderr, exitCode, timedOut });
-    });
-  });
+export async function runPython(script: string, args: string[], timeoutMs: number): Promise<PythonRun> {
+  const run = await runCommand(SYSTEM_PYTHON, ['-u', script, ...args], { timeoutMs, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const observations: Observation[] = [];
+  for (const line of run.stdout.split('\n')) {
+    const text = line.trim();
+    if (!text.startsWith('{')) continue;
+    try {
+      observations.push(JSON.parse(text) as Observation);
+    } catch {
+      // a half-written line from a killed process
+    }
+  }
+  return { observations, ...run };
 }
 
 /** The observations of one step (optionally filtered by fields), for readable assertions. */

@@ -1,9 +1,10 @@
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.ts';
+import { runCommand } from './run-command.ts';
 
 /**
  * Runs tsung 1.7 (Debian; an Erlang load generator nobody here wrote) on a
@@ -41,7 +42,8 @@ export async function runTsung(scenario: string, timeoutMs: number): Promise<Tsu
   try {
     await writeFile(join(home, 'scenario.xml'), scenario);
     const logs = join(home, 'log');
-    const { exitCode, timedOut, output } = await run(['-n', '-f', join(home, 'scenario.xml'), '-l', logs, 'start'], env, timeoutMs);
+    const { exitCode, timedOut, stdout, stderr } = await runCommand('tsung', ['-n', '-f', join(home, 'scenario.xml'), '-l', logs, 'start'], { env, timeoutMs, ownGroup: true });
+    const output = stdout + stderr;
     const [dir] = await readdir(logs).catch(() => [] as string[]);
     if (!dir) throw new Error(`tsung wrote no logs (exit ${exitCode}${timedOut ? ', timed out' : ''}):\n${output}`);
     const [log, dump] = await Promise.all([readFile(join(logs, dir, 'tsung.log'), 'utf8'), readFile(join(logs, dir, 'tsung.dump'), 'utf8').catch(() => '')]);
@@ -50,29 +52,6 @@ export async function runTsung(scenario: string, timeoutMs: number): Promise<Tsu
     await exec('epmd', ['-port', String(epmdPort), '-kill'], { env }).catch(() => {});
     await rm(home, { recursive: true, force: true });
   }
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ exitCode: number | null; timedOut: boolean; output: string }> {
-  return new Promise((resolve, reject) => {
-    // Its own process group, so that a timeout ends the Erlang VM too.
-    const child = spawn('tsung', args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (data: string) => (output += data));
-    child.stderr.setEncoding('utf8').on('data', (data: string) => (output += data));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      process.kill(-child.pid!, 'SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ exitCode, timedOut, output });
-    });
-  });
 }
 
 /**
