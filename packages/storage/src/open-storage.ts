@@ -13,6 +13,9 @@ import { pubsubRepository } from './repositories/pubsub.ts';
 import { makeRun } from './repositories/run.ts';
 import { mucRepository } from './repositories/muc.ts';
 import { pushRepository } from './repositories/push.ts';
+import { auditRepository } from './repositories/audit.ts';
+import { reportRepository } from './repositories/reports.ts';
+import { settingsRepository } from './repositories/settings.ts';
 import { privateXmlRepository, vcardRepository } from './repositories/xml.ts';
 import { openSqlite } from './sqlite.ts';
 import type { OpenStorageOptions, Storage } from './types.ts';
@@ -38,6 +41,9 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
     push: pushRepository(backend, run),
     pubsub: pubsubRepository(backend, run),
     muc: mucRepository(backend, run),
+    reports: reportRepository(backend, run),
+    audit: auditRepository(backend, run),
+    settings: settingsRepository(backend, run),
     ping: () =>
       backend.exclusive(async () => {
         await backend.db.$queryRaw`SELECT 1`;

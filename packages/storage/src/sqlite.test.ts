@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStorage } from './index.ts';
+import { loadMigrations, migrateSqlite } from './migrate.ts';
 import { sqlitePath } from './open-storage.ts';
 import { describeStorageContract } from './storage-contract.ts';
 
@@ -34,6 +36,29 @@ describe('SQLite files', () => {
     const second = await openStorage({ dataDir });
     expect(await second.accounts.list()).toEqual(['alice']);
     await second.close();
+  });
+
+  it('keeps what an account owns through every migration after the first', async () => {
+    // The migrations run in one transaction, where PRAGMA foreign_keys cannot be
+    // turned off: a migration that redefines a table (Prisma's DROP TABLE and
+    // rename for SQLite) would cascade and empty the tables that reference it.
+    const dataDir = freshDir();
+    mkdirSync(dataDir, { recursive: true });
+    const factory = new PrismaBetterSQLite3({ url: join(dataDir, 'conexizan.sqlite') }, { timestampFormat: 'unixepoch-ms' });
+    const [first, ...rest] = loadMigrations('sqlite');
+    await migrateSqlite(factory, [first!]);
+    const connection = await factory.connect();
+    await connection.executeScript(
+      `INSERT INTO accounts (username, created_at) VALUES ('alice', 1);
+       INSERT INTO vcards (owner, xml) VALUES ('alice', '<vCard/>');
+       INSERT INTO roster_items (owner, jid, subscription, ask_subscribe, approved, groups) VALUES ('alice', 'bob@example.org', 'both', 0, 0, '[]');`,
+    );
+    await connection.dispose();
+    for (let i = 1; i <= rest.length; i++) await migrateSqlite(factory, [first!, ...rest.slice(0, i)]);
+    const storage = await openStorage({ dataDir });
+    expect(await storage.vcards.get('alice')).toBe('<vCard/>');
+    expect((await storage.roster.list('alice')).map((item) => item.jid)).toEqual(['bob@example.org']);
+    await storage.close();
   });
 
   it('survives two opens of a new file at the same time', async () => {

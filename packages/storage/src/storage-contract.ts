@@ -883,4 +883,154 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(idsOf(await storage.muc.query(other, {}, { max: 10 }))).toEqual(['q1']);
     });
   });
+
+  describe('suspension and account queries', () => {
+    it('suspends and lifts a suspension, keeping everything the account owns', async () => {
+      await populate('alice', 'bob');
+      expect(await storage.accounts.suspension('alice')).toBeNull();
+      const at = new Date(1_700_000_000_000);
+      expect(await storage.accounts.suspend('alice', { at, reason: 'spam from a bot', notice: true })).toBe(true);
+      expect(await storage.accounts.suspension('alice')).toEqual({ at, reason: 'spam from a bot', notice: true });
+      expect(await storage.accounts.suspension('bob')).toBeNull();
+      expect(await storage.accounts.suspend('nobody', { at, reason: '', notice: false })).toBe(false);
+      // a second suspension replaces the reason
+      const later = new Date(1_700_000_100_000);
+      expect(await storage.accounts.suspend('alice', { at: later, reason: 'abuse', notice: false })).toBe(true);
+      expect(await storage.accounts.suspension('alice')).toEqual({ at: later, reason: 'abuse', notice: false });
+      await storage.accounts.suspend('bob', { at, reason: '', notice: false });
+      expect(await storage.accounts.listSuspended()).toEqual([
+        { username: 'bob', at, reason: '', notice: false },
+        { username: 'alice', at: later, reason: 'abuse', notice: false },
+      ]);
+      expect(await storage.accounts.unsuspend('alice')).toBe(true);
+      expect(await storage.accounts.unsuspend('alice')).toBe(false);
+      expect(await storage.accounts.unsuspend('nobody')).toBe(false);
+      expect(await storage.accounts.suspension('alice')).toBeNull();
+      expect((await storage.accounts.listSuspended()).map((s) => s.username)).toEqual(['bob']);
+      expect(await storage.vcards.get('alice')).toContain('<FN>alice</FN>');
+      expect(await storage.archive.count('alice')).toBe(1);
+    });
+
+    it('lists accounts created since a time, oldest first, and finds usernames by a part', async () => {
+      await storage.accounts.create('old', []);
+      await sleep(20);
+      const since = new Date();
+      await storage.accounts.create('new1', []);
+      await storage.accounts.create('new2', []);
+      await storage.accounts.create('a%b', []);
+      expect((await storage.accounts.createdSince(since, 10)).map((a) => a.username)).toEqual(['new1', 'new2', 'a%b']);
+      expect((await storage.accounts.createdSince(since, 2)).map((a) => a.username)).toEqual(['new1', 'new2']);
+      expect((await storage.accounts.createdSince(since, 10))[0]?.createdAt).toBeInstanceOf(Date);
+      expect(await storage.accounts.search('new', 10)).toEqual(['new1', 'new2']);
+      expect(await storage.accounts.search('ew', 1)).toEqual(['new1']);
+      expect(await storage.accounts.search('%', 10)).toEqual(['a%b']);
+      expect(await storage.accounts.search('_', 10)).toEqual([]);
+      expect(await storage.accounts.search('nothing', 10)).toEqual([]);
+    });
+
+    it('remembers which message of the day an account was sent', async () => {
+      await storage.accounts.create('alice', []);
+      expect(await storage.accounts.motdSeen('alice')).toBeNull();
+      await storage.accounts.setMotdSeen('alice', 'motd-1');
+      expect(await storage.accounts.motdSeen('alice')).toBe('motd-1');
+      await storage.accounts.setMotdSeen('nobody', 'motd-1');
+      expect(await storage.accounts.motdSeen('nobody')).toBeNull();
+    });
+
+    it('lists all private XML of an account, sorted by key', async () => {
+      await populate('alice');
+      await storage.privateXml.set('alice', '{a:b} a', '<a xmlns="a:b"/>');
+      expect(await storage.privateXml.list('alice')).toEqual([
+        { key: '{a:b} a', xml: '<a xmlns="a:b"/>' },
+        { key: '{storage:bookmarks} storage', xml: "<storage xmlns='storage:bookmarks' owner='alice'/>" },
+      ]);
+      expect(await storage.privateXml.list('nobody')).toEqual([]);
+    });
+  });
+
+  describe('abuse reports', () => {
+    const report = (id: string, extra: Partial<{ reporter: string; offender: string; createdAt: Date }> = {}) => ({
+      id,
+      createdAt: new Date(1_700_000_000_000),
+      reporter: 'alice@localhost',
+      offender: 'spammer@example.com',
+      reason: 'spam' as const,
+      text: 'buy now',
+      messages: [{ id: 'sid-1', by: 'alice@localhost', stanza: '<message><body>buy</body></message>', at: new Date(1_699_999_999_000) }],
+      origin: 'local' as const,
+      ...extra,
+    });
+
+    it('stores reports with their messages and lists them newest first, by status and offender', async () => {
+      await storage.reports.create(report('r1'));
+      await storage.reports.create(report('r2', { createdAt: new Date(1_700_000_001_000), offender: 'other@example.com' }));
+      expect(await storage.reports.get('r1')).toEqual({ ...report('r1'), status: 'open', resolvedAt: null, resolution: null });
+      expect(await storage.reports.get('nope')).toBeNull();
+      expect((await storage.reports.list({ limit: 10 })).map((r) => r.id)).toEqual(['r2', 'r1']);
+      expect((await storage.reports.list({ limit: 1 })).map((r) => r.id)).toEqual(['r2']);
+      expect((await storage.reports.list({ offender: 'spammer@example.com', limit: 10 })).map((r) => r.id)).toEqual(['r1']);
+      expect(await storage.reports.count('open')).toBe(2);
+      expect(await storage.reports.countBy('alice@localhost', new Date(1_700_000_000_500))).toBe(1);
+      expect(await storage.reports.countBy('bob@localhost', new Date(0))).toBe(0);
+    });
+
+    it('closes a report once, and purges closed reports after a time', async () => {
+      await storage.reports.create(report('r1'));
+      await storage.reports.create(report('r2'));
+      const at = new Date(1_700_000_005_000);
+      expect(await storage.reports.close('r1', 'resolved', 'suspended the account', at)).toBe(true);
+      expect(await storage.reports.close('r1', 'dismissed', 'again', at)).toBe(false);
+      expect(await storage.reports.close('nope', 'dismissed', '', at)).toBe(false);
+      expect(await storage.reports.get('r1')).toMatchObject({ status: 'resolved', resolution: 'suspended the account', resolvedAt: at });
+      expect((await storage.reports.list({ status: 'open', limit: 10 })).map((r) => r.id)).toEqual(['r2']);
+      expect(await storage.reports.purgeClosed(at)).toBe(0);
+      expect(await storage.reports.purgeClosed(new Date(at.getTime() + 1))).toBe(1);
+      expect(await storage.reports.get('r1')).toBeNull();
+      expect(await storage.reports.get('r2')).not.toBeNull();
+    });
+
+    it('outlives the accounts it names', async () => {
+      await storage.accounts.create('alice', []);
+      await storage.reports.create(report('r1'));
+      await storage.accounts.delete('alice');
+      expect((await storage.reports.get('r1'))?.reporter).toBe('alice@localhost');
+    });
+  });
+
+  describe('audit log', () => {
+    it('appends entries and pages through them newest first', async () => {
+      for (let i = 1; i <= 5; i++) {
+        await storage.audit.append({ at: new Date(1_700_000_000_000 + i), actor: 'admin@localhost', action: 'suspend', target: `user${i}@localhost`, detail: '' });
+      }
+      const first = await storage.audit.list({ limit: 2 });
+      expect(first.map((e) => e.target)).toEqual(['user5@localhost', 'user4@localhost']);
+      expect(first[0]).toMatchObject({ at: new Date(1_700_000_000_005), actor: 'admin@localhost', action: 'suspend', detail: '' });
+      const next = await storage.audit.list({ limit: 10, before: first[1]!.id });
+      expect(next.map((e) => e.target)).toEqual(['user3@localhost', 'user2@localhost', 'user1@localhost']);
+      expect(await storage.audit.purgeOlderThan(new Date(1_700_000_000_003))).toBe(2);
+      expect((await storage.audit.list({ limit: 10 })).map((e) => e.target)).toEqual(['user5@localhost', 'user4@localhost', 'user3@localhost']);
+    });
+  });
+
+  describe('settings', () => {
+    it('gets, sets and deletes values', async () => {
+      expect(await storage.settings.get('motd')).toBeNull();
+      await storage.settings.set('motd', 'one');
+      await storage.settings.set('motd', 'two');
+      expect(await storage.settings.get('motd')).toBe('two');
+      expect(await storage.settings.delete('motd')).toBe(true);
+      expect(await storage.settings.delete('motd')).toBe(false);
+      expect(await storage.settings.get('motd')).toBeNull();
+    });
+
+    it('lets exactly one of concurrent compare-and-sets win', async () => {
+      const created = await Promise.all([1, 2, 3].map((n) => storage.settings.compareAndSet('digest', null, `v${n}`)));
+      expect(created.filter(Boolean)).toHaveLength(1);
+      const current = (await storage.settings.get('digest'))!;
+      const changed = await Promise.all([1, 2, 3].map((n) => storage.settings.compareAndSet('digest', current, `w${n}`)));
+      expect(changed.filter(Boolean)).toHaveLength(1);
+      expect(await storage.settings.compareAndSet('digest', current, 'stale')).toBe(false);
+      expect(await storage.settings.get('digest')).toMatch(/^w[123]$/);
+    });
+  });
 }

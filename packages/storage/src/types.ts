@@ -31,6 +31,15 @@ export interface Account {
   credentials: StoredScramCredential[];
 }
 
+/** Why and since when the operators keep an account out (its data stays). */
+export interface Suspension {
+  at: Date;
+  /** for the operators; '' when none was given */
+  reason: string;
+  /** whether the owner is told the reason when a login is refused */
+  notice: boolean;
+}
+
 export class AccountExistsError extends Error {
   constructor(username: string) {
     super(`account ${username} exists`);
@@ -58,6 +67,22 @@ export interface AccountRepository {
   deletedAt(username: string): Promise<Date | null>;
   /** Removes tombstones older than the given date; returns how many. */
   purgeTombstones(olderThan: Date): Promise<number>;
+  /** Suspends the account (a second call replaces the reason and time). false if no such account. */
+  suspend(username: string, suspension: Suspension): Promise<boolean>;
+  /** Lifts a suspension; false if the account was not suspended (or does not exist). */
+  unsuspend(username: string): Promise<boolean>;
+  /** The account's suspension, or null (also for an unknown account). */
+  suspension(username: string): Promise<Suspension | null>;
+  /** Every suspended account, the longest suspended first. */
+  listSuspended(): Promise<({ username: string } & Suspension)[]>;
+  /** Accounts created at or after `since`, oldest first, at most `limit`. */
+  createdSince(since: Date, limit: number): Promise<{ username: string; createdAt: Date }[]>;
+  /** Usernames that contain `text` (taken literally; usernames are lower case), sorted, at most `limit`. */
+  search(text: string, limit: number): Promise<string[]>;
+  /** The id of the message of the day the account was last sent, or null. */
+  motdSeen(username: string): Promise<string | null>;
+  /** Does nothing for an unknown account. */
+  setMotdSeen(username: string, id: string): Promise<void>;
 }
 
 export type Subscription = 'none' | 'to' | 'from' | 'both';
@@ -111,6 +136,8 @@ export interface PrivateXmlRepository {
   /** key is "{namespace} elementName" as built by the caller */
   get(username: string, key: string): Promise<string | null>;
   set(username: string, key: string, xml: string): Promise<void>;
+  /** Everything the user stored, sorted by key (an account export, XEP-0227). */
+  list(username: string): Promise<{ key: string; xml: string }[]>;
 }
 
 export interface VCardRepository {
@@ -350,6 +377,88 @@ export interface MucRepository {
   purgeOlderThan(cutoff: Date): Promise<number>;
 }
 
+export type ReportReason = 'spam' | 'abuse' | 'other';
+export type ReportStatus = 'open' | 'resolved' | 'dismissed';
+
+/** A message named in a report: its stanza id and, when the reporter's copy was readable, that copy. */
+export interface ReportedMessage {
+  /** XEP-0359 stanza id */
+  id: string;
+  /** the archive that gave the id ('by'): the reporter's account or a room */
+  by: string;
+  /** the stored stanza, null when it was not found or only ciphertext */
+  stanza: string | null;
+  at: Date | null;
+}
+
+/** An abuse report (XEP-0377) as the operators see it. */
+export interface AbuseReport {
+  /** unguessable, made by the caller */
+  id: string;
+  createdAt: Date;
+  /** bare JID of who reported: a local user, or the remote server that forwarded it */
+  reporter: string;
+  /** the reported JID as given: an account, a room occupant's full JID, a room or a domain */
+  offender: string;
+  reason: ReportReason;
+  /** what the reporter wrote; '' when nothing */
+  text: string;
+  messages: ReportedMessage[];
+  origin: 'local' | 'remote';
+  status: ReportStatus;
+  resolvedAt: Date | null;
+  /** what the operator did, in a few words */
+  resolution: string | null;
+}
+
+export interface ReportRepository {
+  create(report: Omit<AbuseReport, 'status' | 'resolvedAt' | 'resolution'>): Promise<void>;
+  get(id: string): Promise<AbuseReport | null>;
+  /** Newest first, at most `limit`; filters narrow it. */
+  list(filter: { status?: ReportStatus; offender?: string; limit: number }): Promise<AbuseReport[]>;
+  count(status: ReportStatus): Promise<number>;
+  /** How many reports this reporter made at or after `since` (for rate limits). */
+  countBy(reporter: string, since: Date): Promise<number>;
+  /** Closes an open report; false if there is no such report or it is closed already. */
+  close(id: string, status: 'resolved' | 'dismissed', resolution: string, at: Date): Promise<boolean>;
+  /** Deletes reports closed before `cutoff`; returns how many. */
+  purgeClosed(cutoff: Date): Promise<number>;
+}
+
+/** One thing an operator did: who, what, to what, when. Never an address or a message. */
+export interface AuditEntry {
+  /** increasing: a later entry has a larger id */
+  id: number;
+  at: Date;
+  /** the operator's bare JID, or a name for the command line */
+  actor: string;
+  action: string;
+  target: string;
+  detail: string;
+}
+
+export interface AuditRepository {
+  append(entry: Omit<AuditEntry, 'id'>): Promise<void>;
+  /** Newest first, at most `limit`; `before`: only entries with a smaller id (the next page). */
+  list(options: { limit: number; before?: number }): Promise<AuditEntry[]>;
+  /** Deletes entries from before `cutoff`; returns how many. */
+  purgeOlderThan(cutoff: Date): Promise<number>;
+}
+
+/** Small named values every server process shares (the message of the day, when the last digest went out). */
+export interface SettingsRepository {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  /** false if there was nothing under that key */
+  delete(key: string): Promise<boolean>;
+  /**
+   * Stores `value` only if the stored value is `expected` (null: nothing
+   * stored yet) and returns whether it did. Of concurrent callers with the
+   * same `expected`, exactly one wins.
+   */
+  compareAndSet(key: string, expected: string | null, value: string): Promise<boolean>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgresql';
   readonly accounts: AccountRepository;
@@ -364,6 +473,9 @@ export interface Storage {
   readonly push: PushRepository;
   readonly pubsub: PubsubRepository;
   readonly muc: MucRepository;
+  readonly reports: ReportRepository;
+  readonly audit: AuditRepository;
+  readonly settings: SettingsRepository;
   /** Round-trip to the database; throws if it is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

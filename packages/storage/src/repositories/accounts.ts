@@ -5,6 +5,7 @@ import {
   type AccountRepository,
   type ScramMechanism,
   type StoredScramCredential,
+  type Suspension,
 } from '../types.ts';
 
 const credentialData = (c: StoredScramCredential) => ({
@@ -14,6 +15,12 @@ const credentialData = (c: StoredScramCredential) => ({
   storedKey: c.storedKey,
   serverKey: c.serverKey,
 });
+
+const suspensionColumns = { suspendedAt: true, suspendedReason: true, suspendedNotice: true } as const;
+
+function suspensionOf(row: { suspendedAt: Date | null; suspendedReason: string | null; suspendedNotice: boolean }): Suspension | null {
+  return row.suspendedAt ? { at: row.suspendedAt, reason: row.suspendedReason ?? '', notice: row.suspendedNotice } : null;
+}
 
 export function accountRepository({ db, lockAccount }: Backend, run: Run): AccountRepository {
   return {
@@ -105,6 +112,67 @@ export function accountRepository({ db, lockAccount }: Backend, run: Run): Accou
       run('accounts.purgeTombstones', async () => {
         const { count } = await db.accountTombstone.deleteMany({ where: { deletedAt: { lt: olderThan } } });
         return count;
+      }),
+
+    suspend: (username, { at, reason, notice }) =>
+      run('accounts.suspend', async () => {
+        const { count } = await db.account.updateMany({ where: { username }, data: { suspendedAt: at, suspendedReason: reason, suspendedNotice: notice } });
+        return count === 1;
+      }),
+
+    unsuspend: (username) =>
+      run('accounts.unsuspend', async () => {
+        const { count } = await db.account.updateMany({
+          where: { username, suspendedAt: { not: null } },
+          data: { suspendedAt: null, suspendedReason: null, suspendedNotice: false },
+        });
+        return count === 1;
+      }),
+
+    suspension: (username) =>
+      run('accounts.suspension', async () => {
+        const row = await db.account.findUnique({ where: { username }, select: suspensionColumns });
+        return row ? suspensionOf(row) : null;
+      }),
+
+    listSuspended: () =>
+      run('accounts.listSuspended', async () => {
+        const rows = await db.account.findMany({
+          where: { suspendedAt: { not: null } },
+          select: { username: true, ...suspensionColumns },
+          orderBy: [{ suspendedAt: 'asc' }, { username: 'asc' }],
+        });
+        return rows.map((row) => ({ username: row.username, ...suspensionOf(row)! }));
+      }),
+
+    createdSince: (since, limit) =>
+      run('accounts.createdSince', () =>
+        db.account.findMany({
+          where: { createdAt: { gte: since } },
+          select: { username: true, createdAt: true },
+          orderBy: [{ createdAt: 'asc' }, { username: 'asc' }],
+          take: limit,
+        }),
+      ),
+
+    search: (text, limit) =>
+      run('accounts.search', async () => {
+        // LIKE wildcards in `text` may or may not be escaped by the driver: the
+        // query narrows, the exact test below decides.
+        const rows = await db.account.findMany({ where: { username: { contains: text } }, select: { username: true } });
+        return rows
+          .map((row) => row.username)
+          .filter((name) => name.includes(text))
+          .sort()
+          .slice(0, limit);
+      }),
+
+    motdSeen: (username) =>
+      run('accounts.motdSeen', async () => (await db.account.findUnique({ where: { username }, select: { motdSeen: true } }))?.motdSeen ?? null),
+
+    setMotdSeen: (username, id) =>
+      run('accounts.setMotdSeen', async () => {
+        await db.account.updateMany({ where: { username }, data: { motdSeen: id } });
       }),
   };
 }

@@ -23,6 +23,12 @@ export function privateXmlRepository(backend: Backend, run: Run): PrivateXmlRepo
           });
         }),
       ),
+
+    list: (username) =>
+      run('privateXml.list', async () => {
+        const rows = await db.privateXml.findMany({ where: { owner: username }, select: { key: true, xml: true } });
+        return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      }),
   };
 }
 
