@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDataForm, formBoolean, formType, formValue, formValues, parseDataForm } from './dataforms.ts';
+import { buildDataForm, formBoolean, formRows, formTable, formType, formValue, formValues, parseDataForm } from './dataforms.ts';
 import type { DataForm } from './dataforms.ts';
 import { StanzaError } from './errors.ts';
 import { parseXml } from './xml.ts';
@@ -78,5 +78,23 @@ describe('data forms', () => {
   it('ignores unknown field children and accepts untyped fields', () => {
     const f = parseDataForm(parseXml(`<x ${X} type="submit"><field var="a"><validate xmlns="http://jabber.org/protocol/xdata-validate"/><value>v</value></field></x>`));
     expect(f.fields).toEqual([{ var: 'a', values: ['v'] }]);
+  });
+});
+
+describe('multi-item results (XEP-0004 §3.4)', () => {
+  it('builds a table that parses back to the same rows', () => {
+    const table = formTable([{ var: 'jid', label: 'Account' }, { var: 'reason', label: 'Why' }], [
+      { jid: 'a@example.org', reason: 'spam' },
+      { jid: 'b@example.org', reason: ['two', 'lines'] },
+      { jid: 'c@example.org' },
+    ]);
+    const parsed = parseDataForm(buildDataForm({ type: 'result', fields: [], ...table }));
+    expect(parsed.reported?.map((f) => [f.var, f.label])).toEqual([['jid', 'Account'], ['reason', 'Why']]);
+    expect(formRows(parsed)).toEqual([
+      { jid: ['a@example.org'], reason: ['spam'] },
+      { jid: ['b@example.org'], reason: ['two', 'lines'] },
+      { jid: ['c@example.org'], reason: [] },
+    ]);
+    expect(formRows({ type: 'result', fields: [] })).toEqual([]);
   });
 });

@@ -164,3 +164,24 @@ export function formBoolean(form: DataForm, name: string): boolean | undefined {
 export function formType(form: DataForm): string | undefined {
   return formValue(form, 'FORM_TYPE');
 }
+
+/**
+ * A multi-item result (XEP-0004 §3.4) from columns and rows: `reported`
+ * names the columns, each row becomes an `<item/>` with one field per column.
+ */
+export function formTable(columns: { var: string; label: string }[], rows: Record<string, string | string[]>[]): Pick<DataForm, 'reported' | 'items'> {
+  return {
+    reported: columns.map((column) => ({ var: column.var, label: column.label, values: [] })),
+    items: rows.map((row) =>
+      columns.map((column) => {
+        const value = row[column.var];
+        return { var: column.var, values: value === undefined ? [] : Array.isArray(value) ? value : [value] };
+      }),
+    ),
+  };
+}
+
+/** The rows of a multi-item result, each as field name → values. */
+export function formRows(form: DataForm): Record<string, string[]>[] {
+  return (form.items ?? []).map((item) => Object.fromEntries(item.filter((field) => field.var !== undefined).map((field) => [field.var!, field.values])));
+}

@@ -6,7 +6,7 @@ import {
 import { jid, prepLocalpart, StanzaError } from '@conexizan/protocol';
 import type { Config } from '../config/schema.ts';
 import type { HookBus } from '../core/hooks.ts';
-import { AccountExistsError, type Storage, type StoredScramCredential } from '@conexizan/storage';
+import { AccountExistsError, type Storage, type StoredScramCredential, type Suspension } from '@conexizan/storage';
 
 /**
  * Accounts as the server sees them: a username and SCRAM keys, never a
@@ -15,13 +15,16 @@ import { AccountExistsError, type Storage, type StoredScramCredential } from '@c
  *
  * An account is deleted one way only, remove(): the modules hear
  * `account/deleting` first (contacts are told, uploads and caches go), then
- * the database forgets the account and everything it owns.
+ * the database forgets the account and everything it owns. Beside it,
+ * suspend() and unsuspend(): a suspended account keeps everything but
+ * cannot log in (SASL answers account-disabled) and receives nothing; the
+ * modules hear `account/suspended` and end its sessions.
  */
 export const SCRAM_HASHES: readonly ScramHash[] = ['SHA-1', 'SHA-256'];
 
 export class AccountError extends Error {
   constructor(
-    readonly reason: 'invalid-username' | 'weak-password' | 'exists' | 'reserved' | 'not-found',
+    readonly reason: 'invalid-username' | 'weak-password' | 'exists' | 'reserved' | 'not-found' | 'not-suspended',
     message: string,
   ) {
     super(message);
@@ -35,11 +38,17 @@ export class AccountError extends Error {
       case 'reserved':
         return new StanzaError('conflict', { type: 'cancel', text: this.message });
       case 'not-found':
+      case 'not-suspended':
         return new StanzaError('item-not-found', { type: 'cancel', text: this.message });
       default:
         return new StanzaError('not-acceptable', { type: 'modify', text: this.message });
     }
   }
+}
+
+/** What the owner of a suspended account is told (at login, or as its sessions end): the reason only if the operator chose so. */
+export function suspensionNotice(suspension: Pick<Suspension, 'reason' | 'notice'>): string {
+  return suspension.notice && suspension.reason ? `This account is suspended: ${suspension.reason}` : 'This account is suspended.';
 }
 
 export interface AccountPolicy {
@@ -66,6 +75,12 @@ export function accountPolicy(config: Config, fakeSaltSecret?: Uint8Array): Acco
 
 const KNOWN_FOR_MS = 5 * 60_000;
 const KNOWN_MAX = 100_000;
+/**
+ * How long whether an account is suspended is remembered: a suspension made
+ * by another server process (or the command line) stops deliveries here
+ * within this time; one made in this process, at once.
+ */
+const SUSPENSION_KNOWN_FOR_MS = 30_000;
 
 export interface AccountLifecycle {
   /** the bus the modules are set up on: remove() fires account/deleting there */
@@ -78,6 +93,8 @@ export class AccountService {
   readonly #storage: Storage;
   /** username → when it was last seen to exist */
   readonly #known = new Map<string, number>();
+  /** username → whether it was suspended, and when that was read */
+  readonly #suspended = new Map<string, { suspended: boolean; at: number }>();
   readonly #policy: AccountPolicy;
   readonly #fakeSaltSecret: Uint8Array;
   readonly #lifecycle: AccountLifecycle;
@@ -164,9 +181,61 @@ export class AccountService {
     if (!(await this.#storage.accounts.get(name))) throw new AccountError('not-found', `no account ${name}`);
     await this.#lifecycle.hooks.fireAll('account/deleting', { user: jid(name, this.#lifecycle.domain) });
     this.#known.delete(name);
+    this.#suspended.delete(name);
     // Another process (the command line beside a running server) may have been quicker: same outcome.
     if (!(await this.#storage.accounts.delete(name))) throw new AccountError('not-found', `no account ${name}`);
     return name;
+  }
+
+  /**
+   * Suspends an account: it can no longer log in and nothing reaches it,
+   * while everything it owns stays. `account/suspended` tells the modules
+   * (its sessions end, on every server process). Suspending again replaces
+   * the reason. Returns the prepared username.
+   */
+  async suspend(username: string, options: { reason: string; notice: boolean }): Promise<string> {
+    const name = this.prepareUsername(username);
+    const suspension: Suspension = { at: new Date(), reason: options.reason, notice: options.notice };
+    if (!(await this.#storage.accounts.suspend(name, suspension))) throw new AccountError('not-found', `no account ${name}`);
+    this.#rememberSuspended(name, true);
+    await this.#lifecycle.hooks.fireAll('account/suspended', { user: jid(name, this.#lifecycle.domain), reason: options.reason, notice: options.notice });
+    return name;
+  }
+
+  /** Lifts a suspension: the account logs in and receives again. Returns the prepared username. */
+  async unsuspend(username: string): Promise<string> {
+    const name = this.prepareUsername(username);
+    if (!(await this.#storage.accounts.unsuspend(name))) {
+      if (!(await this.#storage.accounts.get(name))) throw new AccountError('not-found', `no account ${name}`);
+      throw new AccountError('not-suspended', `${name} is not suspended`);
+    }
+    this.#rememberSuspended(name, false);
+    await this.#lifecycle.hooks.fireAll('account/unsuspended', { user: jid(name, this.#lifecycle.domain) });
+    return name;
+  }
+
+  /** The account's suspension as stored (read every time: a login asks this), or null. */
+  suspension(username: string): Promise<Suspension | null> {
+    return this.#storage.accounts.suspension(username);
+  }
+
+  /**
+   * Whether a delivery to this account is refused. Every stanza to a local
+   * user asks this, so the answer is remembered briefly (see
+   * SUSPENSION_KNOWN_FOR_MS).
+   */
+  async isSuspended(username: string): Promise<boolean> {
+    const known = this.#suspended.get(username);
+    if (known && Date.now() - known.at < SUSPENSION_KNOWN_FOR_MS) return known.suspended;
+    const suspended = (await this.#storage.accounts.suspension(username)) !== null;
+    this.#rememberSuspended(username, suspended);
+    return suspended;
+  }
+
+  #rememberSuspended(username: string, suspended: boolean): void {
+    this.#suspended.delete(username);
+    if (this.#suspended.size >= KNOWN_MAX) this.#suspended.delete(this.#suspended.keys().next().value!);
+    this.#suspended.set(username, { suspended, at: Date.now() });
   }
 
   /**

@@ -3,6 +3,7 @@ import {
   errorReply, NS, parseJid, prepResourcepart, saslFailure, streamErrorElement, streamHeaderProblem, tryParseJid, xml,
   type Element, type Jid, type StreamErrorCondition,
 } from '@conexizan/protocol';
+import { suspensionNotice } from '../accounts/account-service.ts';
 import type { ServerCore } from '../core/core.ts';
 import type { PreAuthStanzaEvent } from '../core/events.ts';
 import type { AuthenticatedStream, LocalSession, SessionHandle } from '../core/sessions.ts';
@@ -317,10 +318,17 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
     this.#attempt = null;
     // Only a tested password counts as a failed login (not a channel-binding refusal, see login-throttle.ts).
     await attempt?.finish(step.kind === 'success' ? 'success' : step.passwordChecked ? 'failure' : 'not-checked');
+    // RFC 6120 §6.5.1 account-disabled: the password was right, but the operators suspended the account.
+    const suspension = step.kind === 'success' ? await this.#core.accounts.suspension(step.username) : null;
     if (this.#stage === 'closed') return;
     if (step.kind === 'failure') {
       this.#core.metrics.logins.inc({ result: step.element.getChild('temporary-auth-failure') ? 'throttled' : 'failure' });
       this.#conn.send(step.element);
+      return;
+    }
+    if (suspension) {
+      this.#core.metrics.logins.inc({ result: 'suspended' });
+      this.#conn.send(saslFailure('account-disabled', suspensionNotice(suspension)));
       return;
     }
     this.#core.metrics.logins.inc({ result: 'success' });

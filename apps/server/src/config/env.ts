@@ -23,6 +23,8 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'n
   CONEXIZAN_PROXY65_HOST: { path: ['proxy65', 'host'], kind: 'string' },
   CONEXIZAN_TLS_CERT: { path: ['tls', 'cert'], kind: 'string' },
   CONEXIZAN_TLS_KEY: { path: ['tls', 'key'], kind: 'string' },
+  CONEXIZAN_REGISTRATION_DELAY_SECONDS: { path: ['registration_policy', 'delay_seconds'], kind: 'number' },
+  CONEXIZAN_REPORTS_FROM_OTHER_SERVERS: { path: ['reports', 'from_other_servers'], kind: 'string' },
   CONEXIZAN_SCRAM_ITERATIONS: { path: ['accounts', 'scram_iterations'], kind: 'number' },
   CONEXIZAN_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: { path: ['limits', 'unauthenticated_connections_per_address'], kind: 'number' },
   CONEXIZAN_CONCURRENT_LOGINS_PER_ADDRESS: { path: ['limits', 'concurrent_logins_per_address'], kind: 'number' },

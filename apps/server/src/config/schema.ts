@@ -153,6 +153,38 @@ export const configSchema = z.strictObject({
      * web (sessions over WebSocket or BOSH, i.e. browsers), always, never
      */
     password_change_needs_current: z.enum(['web', 'always', 'never']).default('web'),
+    /** a suspended account (and everything it stored) is deleted this many days after its suspension; 0: kept until an operator acts */
+    suspended_keep_days: z.number().int().min(0).default(90),
+  }).prefault({}),
+
+  /** how open registration (`registration = "open"`) is slowed and which names it refuses */
+  registration_policy: z.strictObject({
+    /** an in-band registration is answered no sooner than this many seconds after its stream began (bots pay in time; people barely notice) */
+    delay_seconds: z.number().int().min(0).max(120).default(0),
+    /** names nobody may register in-band, besides admin, abuse, support, postmaster, hostmaster, webmaster, root, security, noc, info, abuse-reports (operators may still create them) */
+    reserved_names: z.array(z.string().min(1)).default([]),
+    /** the admins get a list of new accounts every this many hours (nothing when there were none); 0: no digest */
+    digest_hours: z.number().int().min(0).max(24 * 30).default(24),
+  }).prefault({}),
+
+  /** abuse reports (XEP-0377) */
+  reports: z.strictObject({
+    /** reports one user may send per hour; more are refused with resource-constraint, the block with them, so the reporter knows */
+    per_hour: z.number().int().min(1).default(10),
+    /** reports forwarded by other servers (their `report-origin` processing): none, only from trusted_servers, or from any */
+    from_other_servers: z.enum(['none', 'trusted', 'any']).default('none'),
+    /** the servers whose forwarded reports are accepted when from_other_servers = "trusted" */
+    trusted_servers: z.array(z.string().min(1)).default([]),
+    /** reports forwarded by other servers per hour, all servers together */
+    remote_per_hour: z.number().int().min(1).default(30),
+    /** closed reports are deleted this many days after they were closed */
+    keep_closed_days: z.number().int().min(1).default(90),
+  }).prefault({}),
+
+  /** the audit log of operator actions (who, what, when; never an address) */
+  audit: z.strictObject({
+    /** entries are deleted this many days after they were written */
+    retention_days: z.number().int().min(1).default(365),
   }).prefault({}),
 
   server: z.strictObject({

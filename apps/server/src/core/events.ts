@@ -48,6 +48,25 @@ export interface AccountDeletingEvent {
   user: Jid;
 }
 
+/**
+ * An account was suspended (AccountService.suspend): it can no longer log
+ * in and nothing is delivered to it, while everything it owns stays.
+ * Handlers end its sessions (on every server process: they reach them
+ * through the SessionRegistry) and refuse what is on its way to it.
+ */
+export interface AccountSuspendedEvent {
+  user: Jid;
+  /** for the operators; '' when none was given */
+  reason: string;
+  /** whether the owner is told the reason (at login, and as its sessions end) */
+  notice: boolean;
+}
+
+/** A suspension was lifted (AccountService.unsuspend): the account works as before. */
+export interface AccountUnsuspendedEvent {
+  user: Jid;
+}
+
 /** What a pre-authentication handler (in-band registration, invitations) may see of the stream. */
 export interface UnauthenticatedStream {
   readonly secure: boolean;
@@ -100,6 +119,8 @@ export interface HookEvents extends RouterHooks {
   /** a bound session ended (after hibernation, if any); it is no longer in the registry */
   'session/closed': SessionEvent;
   'account/deleting': AccountDeletingEvent;
+  'account/suspended': AccountSuspendedEvent;
+  'account/unsuspended': AccountUnsuspendedEvent;
   'c2s/pre-auth-iq': PreAuthStanzaEvent;
   'c2s/pre-bind-element': PreBindElementEvent;
   'c2s/element': ClientElementEvent;

@@ -28,7 +28,7 @@ describe('orderModules', () => {
 describe('loadModules', () => {
   it('hands a service to the modules that depend on its provider, and to nobody else', async () => {
     const got: unknown[] = [];
-    const adhoc = { register: () => undefined };
+    const adhoc = { register: () => undefined, run: () => Promise.resolve({ notes: [], form: null }) };
     const list = [
       module('adhoc', [], { provides: ['adhoc'], setup: (ctx) => ctx.provide('adhoc', adhoc) }),
       module('admin', ['adhoc'], { setup: (ctx) => void got.push(ctx.require('adhoc')) }),
@@ -40,7 +40,7 @@ describe('loadModules', () => {
   });
 
   it('refuses a service the module did not declare, and says when the provider gave none', async () => {
-    const undeclared = module('adhoc', [], { setup: (ctx) => ctx.provide('adhoc', { register: () => undefined }) });
+    const undeclared = module('adhoc', [], { setup: (ctx) => ctx.provide('adhoc', { register: () => undefined, run: () => Promise.resolve({ notes: [], form: null }) }) });
     await expect(loadModules(core(), [undeclared])).rejects.toThrow("module adhoc provides 'adhoc' without declaring it in provides");
     const off = [module('adhoc', [], { provides: ['adhoc'] }), module('admin', ['adhoc'], { setup: (ctx) => void ctx.require('adhoc') })];
     await expect(loadModules(core(), off)).rejects.toThrow("module admin requires 'adhoc', which module adhoc did not provide (is it turned off?)");

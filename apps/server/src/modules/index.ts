@@ -1,5 +1,6 @@
 import type { ServerModule } from '../core/module.ts';
 import { adhoc } from './adhoc/index.ts';
+import { audit } from './audit/index.ts';
 import { admin } from './admin/index.ts';
 import { avatar } from './avatar/index.ts';
 import { blocking } from './blocking/index.ts';
@@ -17,6 +18,7 @@ import { lastActivity } from './last-activity/index.ts';
 import { message } from './message/index.ts';
 import { muc } from './muc/index.ts';
 import { offline } from './offline/index.ts';
+import { operators } from './operators/index.ts';
 import { pepModule } from './pep/index.ts';
 import { ping } from './ping/index.ts';
 import { presence } from './presence/index.ts';
@@ -27,6 +29,7 @@ import { register } from './register/index.ts';
 import { roster } from './roster/index.ts';
 import { session } from './session/index.ts';
 import { streamManagement } from './stream-management/index.ts';
+import { suspension } from './suspension/index.ts';
 import { time } from './time/index.ts';
 import { vcard } from './vcard/index.ts';
 import { vcard4 } from './vcard4/index.ts';
@@ -42,6 +45,8 @@ import { website } from './website/index.ts';
 export const MODULES: ServerModule[] = [
   disco, // XEP-0030, XEP-0115
   adhoc, // XEP-0050 (the frame for commands: muc, admin and federation add theirs)
+  operators, // who the operators are (`admins`, the command line) and notices to them
+  audit, // the log of what operators did
   muc, // XEP-0045 (+ XEP-0313 rooms, XEP-0421, XEP-0425, XEP-0410); first, so conference.<domain> is the first disco item
   roster, // RFC 6121 §2
   presence, // RFC 6121 §3–4
@@ -55,6 +60,7 @@ export const MODULES: ServerModule[] = [
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
   admin, // XEP-0133 for the `admins` (on adhoc)
+  suspension, // suspended accounts: sessions end, logins and deliveries refused (XEP-0133 disable-user)
   session, // RFC 3921 session
   streamManagement, // XEP-0198
   push, // XEP-0357

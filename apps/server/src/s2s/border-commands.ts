@@ -1,6 +1,8 @@
-import { formValues, tryParseJid, type DataFormField, type Jid } from '@conexizan/protocol';
+import { formValues, type DataFormField, type Jid } from '@conexizan/protocol';
 import type { ServerCore } from '../core/core.ts';
 import type { AdHoc, CommandNote, CommandResponse } from '../modules/adhoc/api.ts';
+import type { Audit } from '../modules/audit/api.ts';
+import type { Operators } from '../modules/operators/api.ts';
 import { MAX_LISTED_DOMAINS, normalizeDomain, type BorderLists } from './border-state.ts';
 
 /**
@@ -21,9 +23,8 @@ export interface BorderControl {
 
 const FORM_TYPE: DataFormField = { var: 'FORM_TYPE', type: 'hidden', values: ['https://conexizan.org/commands#federation'] };
 
-export function registerBorderCommands(core: ServerCore, adhoc: AdHoc, control: BorderControl): void {
-  const admins = new Set(core.config.admins.map((entry) => tryParseJid(entry)?.bare().toString()).filter((entry): entry is string => !!entry));
-  const allowed = (requester: Jid) => requester.domain === core.domain && admins.has(requester.bare().toString());
+export function registerBorderCommands(core: ServerCore, adhoc: AdHoc, operators: Operators, audit: Audit | undefined, control: BorderControl): void {
+  const allowed = (requester: Jid) => operators.isOperator(requester);
   const domainsForm = (title: string, instructions: string, values: string[] = []): CommandResponse => ({
     status: 'executing',
     form: { type: 'form', title, instructions: [instructions], fields: [FORM_TYPE, { var: 'domains', type: 'text-multi', label: 'Domains, one a line', values }] },
@@ -39,23 +40,24 @@ export function registerBorderCommands(core: ServerCore, adhoc: AdHoc, control: 
     }
     return domains;
   };
-  const apply = (lists: BorderLists, text: string): CommandResponse => {
+  const apply = (requester: Jid, action: string, domains: string[], lists: BorderLists, text: string): CommandResponse => {
     if (lists.blocked_domains.length > MAX_LISTED_DOMAINS || lists.allowed_domains.length > MAX_LISTED_DOMAINS) {
       return { status: 'completed', notes: [{ type: 'error', text: `at most ${MAX_LISTED_DOMAINS} domains per list` }] };
     }
     control.change(lists);
+    void audit?.record(requester, action, domains.join(', ') || '(none)').catch((error: unknown) => core.log.warn({ err: error }, 'could not write the audit log'));
     core.log.info({ blocked: lists.blocked_domains.length, allowed: lists.allowed_domains.length }, 'federation lists changed by an admin');
     return { status: 'completed', notes: [{ type: 'info', text }] };
   };
-  const command = (name: string, label: string, execute: (domains: string[] | null) => CommandResponse) =>
+  const command = (name: string, label: string, execute: (domains: string[] | null, requester: Jid) => CommandResponse) =>
     adhoc.register({
       node: FEDERATION_COMMAND_NODE(name),
       name: label,
       allowed,
-      execute: ({ form }) => {
-        if (!form) return execute(null);
+      execute: ({ form, requester }) => {
+        if (!form) return execute(null, requester);
         const domains = submitted(formValues(form, 'domains'));
-        return Array.isArray(domains) ? execute(domains) : { status: 'completed', notes: [domains] };
+        return Array.isArray(domains) ? execute(domains, requester) : { status: 'completed', notes: [domains] };
       },
     });
 
@@ -81,25 +83,25 @@ export function registerBorderCommands(core: ServerCore, adhoc: AdHoc, control: 
     },
   });
 
-  command('block', 'Block remote domains', (domains) => {
+  command('block', 'Block remote domains', (domains, requester) => {
     if (!domains) return domainsForm('Blocking domains', 'These domains and their subdomains can no longer reach this server or be reached from it. Open connections with them close now.');
     if (domains.length === 0) return { status: 'completed', notes: [{ type: 'error', text: 'no domain given' }] };
     const lists = control.lists();
     const blocked = [...lists.blocked_domains, ...domains.filter((domain) => !lists.blocked_domains.includes(domain))];
-    return apply({ ...lists, blocked_domains: blocked }, `blocked: ${domains.join(', ')}`);
+    return apply(requester, 'block-domains', domains, { ...lists, blocked_domains: blocked }, `blocked: ${domains.join(', ')}`);
   });
 
-  command('unblock', 'Unblock remote domains', (domains) => {
+  command('unblock', 'Unblock remote domains', (domains, requester) => {
     if (!domains) return domainsForm('Unblocking domains', 'These domains are taken off the block list (a blocked parent domain still blocks them).', control.lists().blocked_domains);
     if (domains.length === 0) return { status: 'completed', notes: [{ type: 'error', text: 'no domain given' }] };
     const lists = control.lists();
     const missing = domains.filter((domain) => !lists.blocked_domains.includes(domain));
     if (missing.length > 0) return { status: 'completed', notes: [{ type: 'error', text: `not on the block list: ${missing.join(', ')}` }] };
-    return apply({ ...lists, blocked_domains: lists.blocked_domains.filter((domain) => !domains.includes(domain)) }, `unblocked: ${domains.join(', ')}`);
+    return apply(requester, 'unblock-domains', domains, { ...lists, blocked_domains: lists.blocked_domains.filter((domain) => !domains.includes(domain)) }, `unblocked: ${domains.join(', ')}`);
   });
 
-  command('allow-list', 'Set the federation allow list', (domains) => {
+  command('allow-list', 'Set the federation allow list', (domains, requester) => {
     if (!domains) return domainsForm('Setting the allow list', 'Only these domains (and their subdomains) may federate with this server. Leave it empty to federate with every domain that is not blocked.', control.lists().allowed_domains);
-    return apply({ ...control.lists(), allowed_domains: domains }, domains.length > 0 ? `federating only with: ${domains.join(', ')}` : 'federating with every domain that is not blocked');
+    return apply(requester, 'set-allow-list', domains, { ...control.lists(), allowed_domains: domains }, domains.length > 0 ? `federating only with: ${domains.join(', ')}` : 'federating with every domain that is not blocked');
   });
 }

@@ -74,8 +74,9 @@ export class Federation {
     this.#policy = new BorderPolicy(this.#borderLists());
     // The operators' commands need the ad-hoc frame; a server without it is run from its config file alone.
     const adhoc = core.services.find('adhoc');
-    if (adhoc) {
-      registerBorderCommands(core, adhoc, {
+    const operators = core.services.find('operators');
+    if (adhoc && operators) {
+      registerBorderCommands(core, adhoc, operators, core.services.find('audit'), {
         lists: () => this.#borderLists(),
         source: () => (this.#adminLists ? 'admin' : 'config'),
         change: (lists) => {

@@ -141,3 +141,17 @@ describe('ad-hoc commands (XEP-0050)', () => {
     expect(errorOf(unknown)[0]).toBe('item-not-found');
   });
 });
+
+describe('running a command without a session (the command line)', () => {
+  it('goes through every stage with the given fields and returns the last answer', async () => {
+    const adhoc = h.core.services.find('adhoc')!;
+    const outcome = await adhoc.run(sam.jid, NODE, { colour: ['red'], size: ['large'] });
+    expect(outcome).toEqual({ notes: [{ type: 'info', text: 'a large red shirt' }], form: null });
+  });
+
+  it('refuses whom the command refuses, and an unknown command', async () => {
+    const adhoc = h.core.services.find('adhoc')!;
+    await expect(adhoc.run(eve.jid, NODE, {})).rejects.toMatchObject({ condition: 'forbidden' });
+    await expect(adhoc.run(sam.jid, 'no#such', {})).rejects.toMatchObject({ condition: 'item-not-found' });
+  });
+});

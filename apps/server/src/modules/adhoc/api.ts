@@ -9,6 +9,22 @@ import type { DataForm, Jid } from '@conexizan/protocol';
 export interface AdHoc {
   /** Adds a command on the server's domain; a node can be registered once. */
   register(command: AdHocCommand): void;
+  /**
+   * Runs a command to its end as `requester` without an XMPP session: for
+   * the command line, through the control channel or offline. Each form the
+   * command asks for is submitted with `fields` (values by field name; a
+   * field not named keeps the form's own value). The same checks as over
+   * XMPP apply: an unknown node is item-not-found, a requester the command
+   * does not allow is forbidden (StanzaError).
+   */
+  run(requester: Jid, node: string, fields: Record<string, string[]>): Promise<CommandOutcome>;
+}
+
+/** How a command run by AdHoc.run ended. */
+export interface CommandOutcome {
+  notes: CommandNote[];
+  /** the result form, if the command gave one */
+  form: DataForm | null;
 }
 
 export interface CommandNote {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { buildDataForm, NS, parseDataForm, StanzaError, xml, type DataForm, type Element, type Jid } from '@conexizan/protocol';
 import type { ServerCore } from '../../core/core.ts';
 import type { ServerModule } from '../../core/module.ts';
-import type { AdHoc, AdHocCommand, CommandResponse } from './api.ts';
+import type { AdHoc, AdHocCommand, CommandOutcome, CommandResponse } from './api.ts';
 // Its services and events (api.ts), so that whatever compiles the module list sees them typed.
 export type * from './api.ts';
 
@@ -32,6 +32,8 @@ interface Session {
 
 export const SESSION_TIMEOUT_MS = 10 * 60_000;
 const MAX_SESSIONS = 1000;
+/** AdHoc.run gives up on a command that keeps asking for forms. */
+const MAX_RUN_STAGES = 5;
 
 export class CommandRegistry implements AdHoc {
   readonly #commands = new Map<string, AdHocCommand>();
@@ -55,6 +57,28 @@ export class CommandRegistry implements AdHoc {
           ? { identities: [{ category: 'automation', type: 'command-node', name: command.name }], features: [NS.COMMANDS, NS.DATA_FORMS] }
           : null,
     });
+  }
+
+  async run(requester: Jid, node: string, fields: Record<string, string[]>): Promise<CommandOutcome> {
+    const command = this.#commands.get(node);
+    if (!command) throw new StanzaError('item-not-found', { type: 'cancel', text: `no such command: ${node}` });
+    const state: Record<string, unknown> = {};
+    let response = await command.execute({ requester: this.#allowedOrThrow(command, requester), action: 'execute', form: null, stage: 0, state });
+    for (let stage = 1; response.status === 'executing'; stage++) {
+      if (stage > MAX_RUN_STAGES) throw new StanzaError('bad-request', { type: 'modify', text: `${node} asked for more than ${MAX_RUN_STAGES} forms` });
+      const submitted: DataForm = {
+        type: 'submit',
+        fields: response.form.fields.filter((field) => field.var).map((field) => ({ var: field.var!, values: fields[field.var!] ?? field.values })),
+      };
+      const action = (response.actions?.length ? response.actions.at(-1)! : 'complete');
+      response = await command.execute({ requester: this.#allowedOrThrow(command, requester), action, form: submitted, stage, state });
+    }
+    return { notes: response.notes ?? [], form: response.form ?? null };
+  }
+
+  #allowedOrThrow(command: AdHocCommand, requester: Jid): Jid {
+    if (!command.allowed(requester)) throw new StanzaError('forbidden', { type: 'cancel', text: 'you may not run this command' });
+    return requester;
   }
 
   visibleTo(requester: Jid): AdHocCommand[] {

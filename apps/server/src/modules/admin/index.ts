@@ -1,4 +1,4 @@
-import { formValue, formValues, NS, tryParseJid, type DataForm, type DataFormField, type Jid } from '@conexizan/protocol';
+import { formTable, formValue, formValues, NS, tryParseJid, type DataForm, type DataFormField } from '@conexizan/protocol';
 import { AccountError } from '../../accounts/account-service.ts';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { CommandNote, CommandRequest, CommandResponse } from '../adhoc/api.ts';
@@ -15,6 +15,9 @@ import type { CommandNote, CommandRequest, CommandResponse } from '../adhoc/api.
 export const ADMIN_NODE = (command: string) => `${NS.ADMIN}#${command}`;
 /** Conexizan's own command (XEP-0401's invite command is about a user inviting a contact, not this). */
 export const CREATE_INVITATION_NODE = 'https://conexizan.org/commands#create-invitation';
+/** Conexizan's own: accounts by part of the name, with whether they are suspended or online (the admin area's user list). */
+export const FIND_USERS_NODE = 'https://conexizan.org/commands#find-users';
+const MAX_FOUND = 100;
 
 const DEFAULT_INVITE_DAYS = 7;
 const MAX_INVITE_DAYS = 366;
@@ -34,13 +37,14 @@ const result = (title: string, fields: DataFormField[]): CommandResponse => ({ s
 export const admin: ServerModule = {
   name: 'admin',
   implements: ['XEP-0133'],
-  depends: ['adhoc', 'invites', 'website'],
+  depends: ['adhoc', 'invites', 'website', 'operators', 'audit'],
   setup(ctx) {
     const adhoc = ctx.require('adhoc');
     const invites = ctx.require('invites');
     const website = ctx.require('website');
-    const admins = new Set(ctx.config.admins.map((entry) => tryParseJid(entry)?.bare().toString()).filter((entry): entry is string => !!entry));
-    const allowed = (requester: Jid) => requester.domain === ctx.domain && admins.has(requester.bare().toString());
+    const operators = ctx.require('operators');
+    const audit = ctx.require('audit');
+    const allowed = operators.isOperator;
     /** a local account's username from a submitted JID field, or an error note */
     const localUser = (value: string | undefined): string | CommandNote => {
       const parsed = tryParseJid(value);
@@ -50,7 +54,7 @@ export const admin: ServerModule = {
     const command = (node: string, name: string, execute: (request: CommandRequest) => CommandResponse | Promise<CommandResponse>) =>
       adhoc.register({ node, name, allowed, execute });
 
-    command(ADMIN_NODE('add-user'), 'Add a user', async ({ form }) => {
+    command(ADMIN_NODE('add-user'), 'Add a user', async ({ requester, form }) => {
       if (!form) {
         return oneForm('Adding a user', [
           { var: 'accountjid', type: 'jid-single', label: 'The Jabber ID for the account to be added', required: true, values: [] },
@@ -65,10 +69,11 @@ export const admin: ServerModule = {
       const name = await accountCall(() => ctx.accounts.create(user, password));
       if (typeof name !== 'string') return { status: 'completed', notes: [name] };
       ctx.log.info('account added by an admin');
+      await audit.record(requester, 'add-user', `${name}@${ctx.domain}`);
       return done('info', `${name}@${ctx.domain} has been created`);
     });
 
-    command(ADMIN_NODE('delete-user'), 'Delete a user', async ({ form }) => {
+    command(ADMIN_NODE('delete-user'), 'Delete a user', async ({ requester, form }) => {
       if (!form) {
         return oneForm('Deleting a user', [
           { var: 'accountjids', type: 'jid-multi', label: 'The Jabber ID(s) to delete', required: true, values: [] },
@@ -79,12 +84,16 @@ export const admin: ServerModule = {
       if (targets.length === 0) return done('error', 'no account given');
       for (const target of targets) {
         if (typeof target !== 'string') notes.push(target);
-        else notes.push(await deleteAccount(ctx, target));
+        else {
+          const note = await deleteAccount(ctx, target);
+          if (note.type === 'info') await audit.record(requester, 'delete-user', `${target}@${ctx.domain}`);
+          notes.push(note);
+        }
       }
       return { status: 'completed', notes };
     });
 
-    command(ADMIN_NODE('change-user-password'), 'Change user password', async ({ form }) => {
+    command(ADMIN_NODE('change-user-password'), 'Change user password', async ({ requester, form }) => {
       if (!form) {
         return oneForm('Changing a user password', [
           { var: 'accountjid', type: 'jid-single', label: 'The Jabber ID for this account', required: true, values: [] },
@@ -96,6 +105,7 @@ export const admin: ServerModule = {
       const outcome = await accountCall(() => ctx.accounts.changePassword(user, formValue(form, 'password') ?? ''));
       if (outcome !== undefined && typeof outcome !== 'string') return { status: 'completed', notes: [outcome] };
       ctx.log.info('password changed by an admin');
+      await audit.record(requester, 'change-password', `${user}@${ctx.domain}`);
       return done('info', `the password of ${user}@${ctx.domain} has been changed`);
     });
 
@@ -122,7 +132,34 @@ export const admin: ServerModule = {
       return result('List of registered users', [{ var: 'registereduserjids', type: 'jid-multi', label: 'The list of all users', values: names.map((name) => `${name}@${ctx.domain}`) }]);
     });
 
-    command(CREATE_INVITATION_NODE, 'Create an invitation', async ({ form }) => {
+    command(FIND_USERS_NODE, 'Find users', async ({ form }) => {
+      if (!form) {
+        return oneForm('Finding users', [{ var: 'query', type: 'text-single', label: 'Part of the name (empty: the first ones)', values: [] }]);
+      }
+      const query = (formValue(form, 'query') ?? '').trim().toLowerCase().replace(/@.*$/, '');
+      const names = query ? await ctx.storage.accounts.search(query, MAX_FOUND + 1) : (await ctx.accounts.list()).slice(0, MAX_FOUND + 1);
+      const suspended = new Map((await ctx.storage.accounts.listSuspended()).map((entry) => [entry.username, entry]));
+      const online = new Map<string, number>();
+      for (const session of ctx.sessions.all()) online.set(session.jid.local, (online.get(session.jid.local) ?? 0) + 1);
+      const rows = names.slice(0, MAX_FOUND).map((name) => ({
+        jid: `${name}@${ctx.domain}`,
+        suspended: suspended.has(name) ? '1' : '0',
+        reason: suspended.get(name)?.reason ?? '',
+        sessions: String(online.get(name) ?? 0),
+      }));
+      return {
+        status: 'completed',
+        form: {
+          type: 'result',
+          title: 'Users',
+          instructions: [names.length > MAX_FOUND ? `The first ${MAX_FOUND}; type more of the name to narrow it.` : `${rows.length} found.`],
+          fields: [formTypeField],
+          ...formTable([{ var: 'jid', label: 'Account' }, { var: 'suspended', label: 'Suspended' }, { var: 'reason', label: 'Reason' }, { var: 'sessions', label: 'Connected devices' }], rows),
+        },
+      };
+    });
+
+    command(CREATE_INVITATION_NODE, 'Create an invitation', async ({ requester, form }) => {
       if (!form) {
         return {
           status: 'executing',
@@ -140,6 +177,7 @@ export const admin: ServerModule = {
       if (!/^\d+(\.\d+)?$/.test(text) || !(days > 0) || days > MAX_INVITE_DAYS) return done('error', `days must be a number above 0 and at most ${MAX_INVITE_DAYS}`);
       const invite = await invites.create(days * 86_400_000);
       ctx.log.info('invitation created by an admin');
+      await audit.record(requester, 'create-invitation', ctx.domain, `valid ${days} day(s)`);
       const notes: CommandNote[] = [];
       if (ctx.config.registration === 'closed') notes.push({ type: 'warn', text: "registration is 'closed': this invitation works only once it is 'invite' or 'open'" });
       const page = website.invitationPage(invite.token);

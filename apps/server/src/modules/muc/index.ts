@@ -35,7 +35,7 @@ const PURGE_EVERY_MS = 3_600_000;
 export const muc: ServerModule = {
   name: 'muc',
   implements: ['XEP-0045', 'XEP-0313 (MUC)', 'XEP-0421', 'XEP-0425', 'XEP-0410', 'XEP-0054 (rooms)', 'XEP-0486'],
-  depends: ['adhoc'],
+  depends: ['adhoc', 'operators', 'audit'],
   provides: ['muc'],
   async setup(ctx) {
     const settings = ctx.config.muc;
@@ -46,7 +46,7 @@ export const muc: ServerModule = {
     const iq = new IqHandler(svc, retentionMs);
     await svc.load();
     ctx.features.addItem({ jid: serviceJid, name: settings.name });
-    registerOperatorCommands(ctx.require('adhoc'), svc);
+    registerOperatorCommands(ctx.require('adhoc'), svc, ctx.require('operators'), ctx.require('audit'));
     ctx.provide('muc', roomOperations(svc));
 
     const handle = async (event: StanzaEvent): Promise<void> => {

@@ -1,5 +1,7 @@
 import { formBoolean, formValue, MUC_STATUS, tryParseJid, xml, type DataFormField, type Element } from '@conexizan/protocol';
 import type { AdHoc, CommandResponse } from '../adhoc/api.ts';
+import type { Audit } from '../audit/api.ts';
+import type { Operators } from '../operators/api.ts';
 import type { OperatorRoom, RoomOperations } from './api.ts';
 import { destroyRoom } from './admin.ts';
 import type { Room } from './room.ts';
@@ -93,8 +95,8 @@ export function roomOperations(svc: MucService): RoomOperations {
   };
 }
 
-export function registerOperatorCommands(adhoc: AdHoc, svc: MucService): void {
-  const allowed = (requester: Parameters<MucService['isOperator']>[0]) => svc.isOperator(requester);
+export function registerOperatorCommands(adhoc: AdHoc, svc: MucService, operators: Operators, audit: Audit): void {
+  const allowed = (requester: Parameters<Operators['isOperator']>[0]) => operators.isOperator(requester);
   const roomField: DataFormField = { var: 'room', type: 'jid-single', label: `The room, e.g. lounge@${svc.jid}`, required: true, values: [] };
   const error = (text: string): CommandResponse => ({ status: 'completed', notes: [{ type: 'error', text }] });
 
@@ -120,7 +122,7 @@ export function registerOperatorCommands(adhoc: AdHoc, svc: MucService): void {
     node: MUC_COMMAND('close-room'),
     name: 'Close or reopen a group chat room',
     allowed,
-    execute: async ({ form }) => {
+    execute: async ({ requester, form }) => {
       if (!form) {
         return {
           status: 'executing',
@@ -132,6 +134,7 @@ export function registerOperatorCommands(adhoc: AdHoc, svc: MucService): void {
       if (typeof room === 'string') return error(room);
       const closed = formBoolean(form, 'closed') ?? true;
       await setRoomClosed(svc, room, closed);
+      await audit.record(requester, closed ? 'close-room' : 'reopen-room', room.jid.toString());
       return { status: 'completed', notes: [{ type: 'info', text: closed ? 'The room is closed.' : 'The room is open again.' }] };
     },
   });
@@ -140,7 +143,7 @@ export function registerOperatorCommands(adhoc: AdHoc, svc: MucService): void {
     node: MUC_COMMAND('destroy-room'),
     name: 'Destroy a group chat room',
     allowed,
-    execute: async ({ form }) => {
+    execute: async ({ requester, form }) => {
       if (!form) {
         return {
           status: 'executing',
@@ -155,6 +158,7 @@ export function registerOperatorCommands(adhoc: AdHoc, svc: MucService): void {
       const room = findRoom(svc, formValue(form, 'room'));
       if (typeof room === 'string') return error(room);
       await destroyRoomAsOperator(svc, room, formValue(form, 'reason'), formValue(form, 'alternate'));
+      await audit.record(requester, 'destroy-room', room.jid.toString(), formValue(form, 'reason') ?? '');
       return { status: 'completed', notes: [{ type: 'info', text: 'The room is destroyed.' }] };
     },
   });
