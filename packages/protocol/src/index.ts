@@ -14,3 +14,4 @@ export * from './muc.ts';
 export * from './bookmarks.ts';
 export * from './roster.ts';
 export * from './carbons.ts';
+export * from './reporting.ts';

@@ -132,6 +132,15 @@ export const NS = {
   PARS: 'urn:xmpp:pars:0',
   IBR_TOKEN: 'urn:xmpp:ibr-token:0',
   INVITE_LEGACY: 'urn:xmpp:invite',
+  // XEP-0377 abuse reports (0 is what slixmpp 1.8 and older clients send), XEP-0283 moved,
+  // XEP-0227 portable import/export (with its SCRAM and MAM parts)
+  REPORTING: 'urn:xmpp:reporting:1',
+  REPORTING_0: 'urn:xmpp:reporting:0',
+  JID: 'urn:xmpp:jid:0',
+  MOVED: 'urn:xmpp:moved:1',
+  PIE: 'urn:xmpp:pie:0',
+  PIE_SCRAM: 'urn:xmpp:pie:0#scram',
+  PIE_MAM: 'urn:xmpp:pie:0#mam',
   // XEP-0012 last activity, XEP-0157 contact addresses, XEP-0215 external services
   LAST: 'jabber:iq:last',
   SERVER_INFO: 'http://jabber.org/network/serverinfo',

@@ -26,6 +26,7 @@ import { privateStorage } from './private-storage/index.ts';
 import { proxy65 } from './proxy65/index.ts';
 import { push } from './push/index.ts';
 import { register } from './register/index.ts';
+import { reporting } from './reporting/index.ts';
 import { roster } from './roster/index.ts';
 import { session } from './session/index.ts';
 import { streamManagement } from './stream-management/index.ts';
@@ -55,6 +56,7 @@ export const MODULES: ServerModule[] = [
   mam, // XEP-0313, XEP-0359, XEP-0441
   carbons, // XEP-0280
   blocking, // XEP-0191
+  reporting, // XEP-0377 abuse reports in block commands, and those other servers forward
   csi, // XEP-0352
   lastActivity, // XEP-0012
   register, // XEP-0077

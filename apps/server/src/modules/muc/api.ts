@@ -11,6 +11,12 @@ export interface RoomOperations {
   list(): string[];
   /** the room a JID names, or why there is none */
   find(address: string): OperatorRoom | string;
+  /**
+   * For abuse reports: the account behind an occupant's address
+   * (room@service/nick) while it is in the room, or the one that registered
+   * the nick; null if neither is known.
+   */
+  whoIs(occupant: string): string | null;
 }
 
 export interface OperatorRoom {

@@ -92,6 +92,12 @@ export function roomOperations(svc: MucService): RoomOperations {
       const room = findRoom(svc, address);
       return typeof room === 'string' ? room : operatorRoom(room);
     },
+    whoIs: (occupant) => {
+      const address = tryParseJid(occupant);
+      const room = address?.resource && address.domain === svc.jid ? svc.rooms.get(address.local) : undefined;
+      if (!room) return null;
+      return room.occupants.get(address!.resource)?.realBare.toString() ?? room.nickOwner(address!.resource) ?? null;
+    },
   };
 }
 
