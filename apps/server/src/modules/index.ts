@@ -2,6 +2,7 @@ import type { ServerModule } from '../core/module.ts';
 import { adhoc } from './adhoc/index.ts';
 import { audit } from './audit/index.ts';
 import { admin } from './admin/index.ts';
+import { announce } from './announce/index.ts';
 import { avatar } from './avatar/index.ts';
 import { blocking } from './blocking/index.ts';
 import { bookmarks } from './bookmarks/index.ts';
@@ -62,6 +63,7 @@ export const MODULES: ServerModule[] = [
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
   admin, // XEP-0133 for the `admins` (on adhoc)
+  announce, // XEP-0133 announcements and the message of the day
   suspension, // suspended accounts: sessions end, logins and deliveries refused (XEP-0133 disable-user)
   session, // RFC 3921 session
   streamManagement, // XEP-0198
