@@ -3,10 +3,12 @@ import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { UnauthenticatedStream } from '../../core/events.ts';
 import { AccountError } from '../../accounts/account-service.ts';
 import { iqErrorReply, NO_REPLY } from '../../core/iq.ts';
+import { runPeriodically } from '../../core/periodic.ts';
 import type { Invitations } from './api.ts';
 import type { Origin } from '../../core/router.ts';
 import { CurrentPasswordGuesses, needsCurrentPassword, parsePasswordChange, passwordFormError } from './password-change.ts';
 import { registrationInstructions } from './instructions.ts';
+import { sendRegistrationDigest } from './digest.ts';
 import { RegistrationRateLimit } from './rate-limit.ts';
 // Its services and events (api.ts), so that whatever compiles the module list sees them typed.
 export type * from './api.ts';
@@ -18,12 +20,34 @@ export type * from './api.ts';
  * Honours `registration` (open / invite / closed); in 'invite' mode a stream
  * needs an invitation first: the module that hands them out plugs in through
  * the 'register' service (api.ts; XEP-0445, modules/invites).
+ *
+ * The operator's policy (`registration_policy`): names reserved for the
+ * service (admin, abuse, support… and the operator's own) cannot be taken
+ * in-band (operators may still create them); open registration may be
+ * slowed down (delay_seconds: the answer waits until that long after the
+ * stream first asked to register, so every account costs a bot that much
+ * time on one of the few connections its address may hold: a delay, no
+ * proof of being human); and the admins get a digest of new accounts
+ * (digest.ts).
  */
+export const BUILT_IN_RESERVED_NAMES = ['admin', 'abuse', 'support', 'postmaster', 'hostmaster', 'webmaster', 'root', 'security', 'noc', 'info', 'abuse-reports'];
+const HOUR_MS = 3_600_000;
+const FIRST_ASKED = 'register:first-asked';
 export const register: ServerModule = {
   name: 'register',
   implements: ['XEP-0077'],
+  depends: ['operators'],
   provides: ['register'],
   setup(ctx) {
+    const policy = ctx.config.registration_policy;
+    const reserved = new Set([...BUILT_IN_RESERVED_NAMES, ...policy.reserved_names].map((name) => safePrep(ctx, name)).filter((name): name is string => !!name));
+    // The answer must come before the stream's authentication time runs out.
+    const delayMs = Math.min(policy.delay_seconds, Math.max(0, ctx.config.limits.unauthenticated_seconds - 5)) * 1000;
+    if (delayMs < policy.delay_seconds * 1000) ctx.log.warn({ delay_seconds: delayMs / 1000 }, 'registration_policy.delay_seconds is cut to fit within limits.unauthenticated_seconds');
+    const rules: RegistrationRules = { reserved, delayMs };
+    if (policy.digest_hours > 0) {
+      runPeriodically(ctx, 'sending the registration digest', HOUR_MS / 4, () => sendRegistrationDigest(ctx, ctx.require('operators'), policy.digest_hours * HOUR_MS));
+    }
     let invitations: Invitations | null = null;
     ctx.provide('register', { useInvitations: (plugged) => void (invitations = plugged) });
     const mode = ctx.config.registration;
@@ -37,7 +61,7 @@ export const register: ServerModule = {
       const query = stanza.getChild('query', NS.REGISTER);
       if (!query) return undefined;
       try {
-        const payload = await preAuthRegistration(ctx, invitations, stanza, query, stream, (key) => rateLimit.allow(key));
+        const payload = await preAuthRegistration(ctx, invitations, stanza, query, stream, rules, (key) => rateLimit.allow(key));
         stream.send(iqResult(stanza, payload ?? undefined));
       } catch (error) {
         const stanzaError = error instanceof AccountError ? error.toStanzaError() : error;
@@ -95,6 +119,13 @@ export const register: ServerModule = {
   },
 };
 
+interface RegistrationRules {
+  /** prepared names nobody registers in-band */
+  reserved: Set<string>;
+  /** an open registration is answered no sooner than this after the stream first asked */
+  delayMs: number;
+}
+
 /** The reply already went out (see core/iq.ts). */
 const ALREADY_ANSWERED = xml(NO_REPLY);
 
@@ -116,10 +147,12 @@ async function preAuthRegistration(
   stanza: Element,
   query: Element,
   stream: UnauthenticatedStream,
+  rules: RegistrationRules,
   allow: (sourceKey: string) => boolean,
 ): Promise<Element | null> {
   const mode = ctx.config.registration;
   if (mode === 'closed') throw new StanzaError('service-unavailable', { text: 'registration is closed on this server' });
+  if (!stream.state.has(FIRST_ASKED)) stream.state.set(FIRST_ASKED, Date.now());
   if (stanza.attrs.type === 'get') {
     const invited = invitations?.accepted(stream) === true;
     const lang = typeof stanza.attrs['xml:lang'] === 'string' ? stanza.attrs['xml:lang'] : stream.lang;
@@ -132,6 +165,7 @@ async function preAuthRegistration(
   const username = query.getChildText('username');
   const password = query.getChildText('password');
   if (!username || !password) throw new StanzaError('not-acceptable', { text: 'a username and a password are required' });
+  if (rules.reserved.has(ctx.accounts.prepareUsername(username))) throw new StanzaError('conflict', { type: 'cancel', text: `the name ${username} is reserved for the service` });
   if (mode === 'invite') {
     // The invitation is the operator's consent, so the per-source limit does
     // not apply: a group onboarded together often shares one address.
@@ -140,6 +174,8 @@ async function preAuthRegistration(
     return null;
   }
   if (!allow(stream.sourceKey)) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many registrations from your address; try again later' });
+  const wait = (stream.state.get(FIRST_ASKED) as number) + rules.delayMs - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   await ctx.accounts.create(username, password);
   await invitations?.useUp(stream);
   ctx.log.info('account registered in-band');
