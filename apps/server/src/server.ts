@@ -107,10 +107,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })();
     return draining;
   };
+  // Whoever may read the data directory may drain the node and use the control channel (`conexizan` commands beside the running server).
   const controlToken = Buffer.from(persistentSecret(dataDir, 'control')).toString('hex');
   const http = new HttpListeners(core, {
     throttle, clients, proxies, limiter, certificate,
     drain: { token: controlToken, run: async () => (await drain(), { sessions: core.sessions.count() }) },
+    control: { token: controlToken },
   });
   const ports: Record<string, number> = {};
   try {

@@ -15,6 +15,7 @@ import { WebSocketConnection } from '../c2s/websocket-connection.ts';
 import { BOSH_PATH, BoshEndpoint } from './bosh.ts';
 import { hostMeta, hostMetaJson } from './host-meta.ts';
 import { handleOperations, type Drain } from './operations.ts';
+import { handleControl, type ControlOptions } from './control.ts';
 
 export const WEBSOCKET_PATH = '/xmpp-websocket';
 /**
@@ -34,6 +35,8 @@ export interface HttpOptions {
   certificate: ServerCertificate;
   /** what POST /drain does (`conexizan drain`); absent: no such endpoint */
   drain?: Drain;
+  /** the control channel for `conexizan` commands (control.ts), with the same token as drain; absent: none */
+  control?: ControlOptions;
 }
 
 /**
@@ -172,6 +175,7 @@ export class HttpListeners {
       }
       const route = this.#core.http.match(url.pathname);
       if (route) return await route({ req, res, url, secure });
+      if (this.#options.control && (await handleControl(this.#core, req, res, url, this.#options.proxies.httpClient(req), this.#options.control))) return;
       if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req), this.#options.drain)) return;
       const site = this.#core.http.siteHandler();
       if (site) return await site({ req, res, url, secure });

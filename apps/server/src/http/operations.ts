@@ -63,14 +63,14 @@ function authorised(token: string, req: IncomingMessage, client: string | undefi
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
-function tokenMatches(token: string, req: IncomingMessage): boolean {
+export function tokenMatches(token: string, req: IncomingMessage): boolean {
   const given = Buffer.from(req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '');
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** From this machine (the client, not a proxy in front): loopback, or the listener's own address (a server bound to one address). */
-function isLocal(req: IncomingMessage, client: string | undefined): boolean {
+export function isLocal(req: IncomingMessage, client: string | undefined): boolean {
   const address = client ?? '';
   return /^(::ffff:)?127\./.test(address) || address === '::1' || (address !== '' && address === req.socket.localAddress);
 }

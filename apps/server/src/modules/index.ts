@@ -33,6 +33,7 @@ import { session } from './session/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { suspension } from './suspension/index.ts';
 import { time } from './time/index.ts';
+import { transfer } from './transfer/index.ts';
 import { vcard } from './vcard/index.ts';
 import { vcard4 } from './vcard4/index.ts';
 import { version } from './version/index.ts';
@@ -77,6 +78,7 @@ export const MODULES: ServerModule[] = [
   bookmarks, // XEP-0402, XEP-0411 (on pep)
   avatar, // XEP-0398: XEP-0084 ⇄ XEP-0153 (on pep)
   vcard4, // XEP-0292 (on pep)
+  transfer, // XEP-0227 account export and import, XEP-0283 moved (on pep)
   httpUpload, // XEP-0363
   externalServices, // XEP-0215
   contactAddresses, // XEP-0157

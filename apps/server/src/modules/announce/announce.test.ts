@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { NS, type Element } from '@conexizan/protocol';
 import { runCommand } from '../../testing/commands.ts';
 import { createHarness, type Harness, type TestSession } from '../../testing/harness.ts';
 import { ANNOUNCE_ALL_NODE } from './index.ts';

@@ -18,6 +18,26 @@ export interface Pep {
   /** Publishes as the owner (creating the node with `options` if needed); returns the item id. */
   publish(owner: Jid, node: string, item: { id?: string; payload: Element }, options?: Partial<NodeConfig> | null): Promise<string>;
   retract(owner: Jid, node: string, id: string, notify?: boolean): Promise<void>;
+  /**
+   * For an account export (XEP-0227): every node with its configuration as
+   * a submitted XEP-0060 form, its items oldest first, and the affiliations
+   * its owner granted.
+   */
+  exportNodes(owner: Jid): Promise<ExportedNode[]>;
+  /**
+   * For an account import: creates the node with the configuration of such
+   * a form (an option it does not know is refused: not-acceptable), then
+   * publishes the items in order and grants the affiliations.
+   */
+  importNode(owner: Jid, node: ExportedNode): Promise<void>;
+}
+
+export interface ExportedNode {
+  node: string;
+  /** <x xmlns='jabber:x:data' type='submit'/> with the pubsub#… options, or null for the defaults */
+  config: Element | null;
+  items: { id: string; payload: Element }[];
+  affiliations: { jid: string; affiliation: 'member' | 'outcast' | 'publisher' }[];
 }
 
 /** Fired (fireAll) after an item was published or retracted, for modules that keep other data in step. */

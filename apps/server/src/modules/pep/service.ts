@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { cloneElement, hasFrom, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
+import { cloneElement, hasFrom, NS, parseXml, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ModuleContext } from '../../core/module.ts';
 import { checkAccess, mayAccess } from './access.ts';
-import type { Pep } from './api.ts';
+import type { ExportedNode, Pep } from './api.ts';
 import type { CapsCache } from './caps.ts';
-import { DEFAULT_CONFIG, effectiveMaxItems, parseStoredConfig, unmetPrecondition, type NodeConfig } from './config.ts';
+import { configForm, DEFAULT_CONFIG, effectiveMaxItems, parseConfigForm, parseStoredConfig, unmetPrecondition, type NodeConfig } from './config.ts';
 import { noSuchNode, preconditionNotMet, pubsubError } from './errors.ts';
 import { eventMessage, itemElement, itemsElement } from './notifications.ts';
 
@@ -38,6 +38,28 @@ export class PepService implements Pep {
   async config(owner: Jid, node: string): Promise<NodeConfig | null> {
     const record = await this.#ctx.storage.pubsub.getNode(owner.local, node);
     return record && parseStoredConfig(record.config);
+  }
+
+  async exportNodes(owner: Jid): Promise<ExportedNode[]> {
+    const { pubsub } = this.#ctx.storage;
+    const exported: ExportedNode[] = [];
+    for (const record of await pubsub.listNodes(owner.local)) {
+      const config = configForm(parseStoredConfig(record.config));
+      config.attrs.type = 'submit';
+      const items = (await pubsub.items(owner.local, record.node)).reverse().map((item) => ({ id: item.id, payload: parseXml(item.payload) }));
+      const affiliations = (await pubsub.affiliations(owner.local, record.node)).flatMap(({ jid, affiliation }) => (affiliation === 'owner' ? [] : [{ jid, affiliation }]));
+      exported.push({ node: record.node, config, items, affiliations });
+    }
+    return exported;
+  }
+
+  async importNode(owner: Jid, exported: ExportedNode): Promise<void> {
+    const settings = exported.config ? parseConfigForm(exported.config, NS.PUBSUB_NODE_CONFIG, (text) => new StanzaError('not-acceptable', { type: 'modify', text: `node ${exported.node}: ${text}` })) : {};
+    // A node may exist already: another module keeps it in step with one imported before (XEP-0411 bookmarks).
+    if (await this.config(owner, exported.node)) await this.configure(owner, exported.node, settings);
+    else await this.create(owner, exported.node, settings);
+    for (const item of exported.items) await this.publish(owner, exported.node, item);
+    for (const { jid, affiliation } of exported.affiliations) await this.#ctx.storage.pubsub.setAffiliation(owner.local, exported.node, jid, affiliation);
   }
 
   async #requireConfig(owner: Jid, node: string): Promise<NodeConfig> {
