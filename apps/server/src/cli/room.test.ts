@@ -8,7 +8,8 @@ import { createHarness } from '../testing/harness.ts';
 import { runRoom } from './room.ts';
 
 /**
- * `conexizan room …` on what a stopped server stored: each change is
+ * `conexizan room …` on what a stopped server stored (beside a running one it
+ * acts through the control channel, see test/interop/cli-control.test.ts): each change is
  * checked the way a user meets it, by starting the server again on the
  * same data and entering the room.
  */

@@ -1,15 +1,16 @@
 import type { Config } from '../config/schema.ts';
-import { openOfflineServer } from './offline-server.ts';
+import { operatorCommand, printAnswer, refused } from './operator-command.ts';
 
 const USAGE = 'usage: conexizan room list, or conexizan room info|lock|unlock|destroy ROOM [--reason TEXT] [--venue ROOM]\n';
+const command = (name: string) => `https://conexizan.org/commands#muc-${name}`;
 
 /**
  * `conexizan room list|info|lock|unlock|destroy`: the group chat operator
- * commands (the ad-hoc ones, through the muc module's 'muc' service) on the
- * stored rooms, with the server stopped: a running server holds its rooms
- * in memory and would write over the change. With nobody in any room there
- * is nobody to tell, so nothing is sent.
- * Operators see names, settings and who owns a room, never messages.
+ * commands (XEP-0050, modules/muc/operator.ts). With the server running
+ * they act on it through the control channel: the people in a closed or
+ * destroyed room are told and put out at once. With it stopped they act on
+ * the stored rooms, where there is nobody to tell. Operators see names,
+ * settings and who owns a room, never messages.
  */
 export async function runRoom(config: Config, args: string[], options: { reason?: string | undefined; venue?: string | undefined } = {}): Promise<number> {
   const [action, target, ...extra] = args;
@@ -23,37 +24,29 @@ export async function runRoom(config: Config, args: string[], options: { reason?
     process.stderr.write('conexizan: group chat is turned off (muc.enabled = false)\n');
     return 1;
   }
-  const server = await openOfflineServer(config);
+  // A bare room name means a room of this server's service (the commands take it so).
+  const room = target ?? '';
   try {
-    const muc = server.core.services.find('muc');
-    if (!muc) throw new Error('the muc module is not loaded');
-    if (action === 'list') {
-      const rooms = muc.list();
-      for (const line of rooms) process.stdout.write(`${line}\n`);
-      process.stdout.write(`${rooms.length} room${rooms.length === 1 ? '' : 's'}\n`);
-      return 0;
-    }
-    // A bare room name means a room of this server's service.
-    const room = muc.find(target!.includes('@') ? target! : `${target}@${muc.service}`);
-    if (typeof room === 'string') {
-      process.stderr.write(`conexizan: ${target}: ${room}\n`);
-      return 1;
-    }
     switch (action) {
-      case 'info':
-        process.stdout.write(`${room.details().join('\n')}\n`);
+      case 'list': {
+        const answer = await operatorCommand(config, command('list-rooms'), {});
+        const rooms = answer.form?.fields.find((field) => field.var === 'rooms')?.values ?? [];
+        for (const line of rooms) process.stdout.write(`${line}\n`);
+        process.stdout.write(`${rooms.length} room${rooms.length === 1 ? '' : 's'}\n`);
         return 0;
+      }
+      case 'info': {
+        const answer = await operatorCommand(config, command('room-info'), { room: [room] });
+        for (const line of answer.form?.fields.find((field) => field.var === 'details')?.values ?? []) process.stdout.write(`${line}\n`);
+        return printAnswer({ notes: answer.notes, form: null });
+      }
       case 'lock':
       case 'unlock':
-        await room.setClosed(action === 'lock');
-        process.stdout.write(`${room.jid} is ${action === 'lock' ? 'closed: nobody but operators may enter' : 'open again'}\n`);
-        return 0;
+        return printAnswer(await operatorCommand(config, command('close-room'), { room: [room], closed: [action === 'lock' ? '1' : '0'] }));
       default:
-        await room.destroy(options.reason, options.venue);
-        process.stdout.write(`${room.jid} and its archive are destroyed\n`);
-        return 0;
+        return printAnswer(await operatorCommand(config, command('destroy-room'), { room: [room], reason: [options.reason ?? ''], alternate: [options.venue ?? ''] }));
     }
-  } finally {
-    await server.close();
+  } catch (error) {
+    return refused(error);
   }
 }

@@ -1,38 +1,24 @@
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xml, type Element } from '@conexizan/protocol';
+import { cliConfigFor, conexizan as runCli } from '../support/cli.ts';
 import { fetchRaw, requestSlot } from '../support/https.ts';
 import { createAccount, login, tryLogin, XMLNS, type RawXmppConnection } from '../support/raw-xmpp.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
  * `conexizan user delete` as an operator runs it: its own process, beside
- * the running server, on the same data directory. It must run the same
- * lifecycle as a deletion from a client (AccountService.remove): the
- * contact loses the subscriptions both ways, the deleted user's uploads are
- * gone from their URLs, the account cannot log in, and running it twice is
- * harmless.
+ * the running server, on the same data directory; it acts on the running
+ * server through its control channel. It must run the same lifecycle as a
+ * deletion from a client (AccountService.remove): the contact loses the
+ * subscriptions both ways, live, the deleted user's uploads are gone from
+ * their URLs, the account cannot log in, and running it twice is harmless.
  */
-const COMMAND = fileURLToPath(new URL('../../bin/conexizan.mjs', import.meta.url));
 const PASSWORD = 'cli deletion password';
 let server: TestServer;
 let configFile: string;
 let alice: RawXmppConnection;
 
-function conexizan(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [COMMAND, '--config', configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONEXIZAN_CONFIG: undefined } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out, err }));
-  });
-}
+const conexizan = (...args: string[]) => runCli(configFile, args);
 
 const rosterItem = async (who: RawXmppConnection, contact: string): Promise<Element | undefined> => {
   const result = await who.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: XMLNS.ROSTER })));
@@ -43,9 +29,8 @@ const presence = (who: RawXmppConnection, type: string, from: string) =>
 
 beforeAll(async () => {
   server = await startTestServer();
-  configFile = join(server.dataDir, 'conexizan.toml');
   // The command line reads the same settings as the server: domain, data directory, the HTTP port the upload URLs name.
-  writeFileSync(configFile, `domain = "localhost"\ndata_dir = "${server.dataDir}"\nbind = "127.0.0.1"\n[ports]\nc2s = ${server.ports.c2s}\nhttp = ${server.ports.http}\nhttps = ${server.ports.https}\ns2s = 0\n`);
+  configFile = cliConfigFor(server);
   for (const username of ['cli-alice', 'cli-bob']) await createAccount({ port: server.ports.c2s, username, password: PASSWORD });
   alice = await login({ port: server.ports.c2s, username: 'cli-alice', password: PASSWORD });
 }, 60_000);
@@ -76,7 +61,9 @@ describe('conexizan user delete, beside a running server', () => {
     await bob.close();
 
     const deleted = await conexizan('user', 'delete', 'cli-bob@localhost');
-    expect(deleted, deleted.err).toMatchObject({ code: 0, out: 'deleted cli-bob@localhost\n' });
+    expect(deleted, deleted.err).toMatchObject({ code: 0, out: 'cli-bob@localhost has been deleted\n' });
+    // Alice, online, is told at once (the running server did it).
+    await presence(alice, 'unsubscribed', 'cli-bob@localhost');
 
     expect((await fetchRaw('GET', slot.get)).status).toBe(404);
     expect(await tryLogin({ port: server.ports.c2s, username: 'cli-bob', password: PASSWORD })).toMatchObject({ ok: false, condition: 'not-authorized' });
@@ -88,7 +75,7 @@ describe('conexizan user delete, beside a running server', () => {
 
   it('says so when the account is gone already, and changes nothing', async () => {
     const again = await conexizan('user', 'delete', 'cli-bob@localhost');
-    expect(again).toMatchObject({ code: 1, out: '', err: 'conexizan: no account cli-bob\n' });
+    expect(again).toMatchObject({ code: 1, out: '', err: 'conexizan: no account cli-bob@localhost\n' });
     expect((await conexizan('user', 'list')).out).toBe('cli-alice@localhost\n');
   });
 });

@@ -40,7 +40,14 @@ export const audit: ServerModule = {
       name: 'Show the audit log',
       allowed: (requester) => operators.isOperator(requester),
       async execute({ form }) {
-        const before = Number(formValue(form ?? { type: 'submit', fields: [] }, 'before') ?? '');
+        if (!form) {
+          return {
+            status: 'executing',
+            form: { type: 'form', title: 'Audit log', fields: [{ var: 'FORM_TYPE', type: 'hidden', values: [FORM_TYPE] }, { var: 'before', type: 'text-single', label: 'Entries older than number (empty: the newest)', values: [] }] },
+            actions: ['complete'],
+          };
+        }
+        const before = Number(formValue(form, 'before') ?? '');
         const entries = await ctx.storage.audit.list({ limit: PAGE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
         return {
           status: 'completed',

@@ -2,7 +2,7 @@ import { formBoolean, formValue, MUC_STATUS, tryParseJid, xml, type DataFormFiel
 import type { AdHoc, CommandResponse } from '../adhoc/api.ts';
 import type { Audit } from '../audit/api.ts';
 import type { Operators } from '../operators/api.ts';
-import type { OperatorRoom, RoomOperations } from './api.ts';
+import type { RoomOperations } from './api.ts';
 import { destroyRoom } from './admin.ts';
 import type { Room } from './room.ts';
 import type { MucService } from './service.ts';
@@ -12,15 +12,16 @@ import type { MucService } from './service.ts';
  * list the rooms, close a room (everyone out, nobody in) or open it again,
  * and destroy a room with its archive. Nobody else sees them. Operators
  * see room names, occupant counts and settings, never messages. The
- * command line (`conexizan room …`) uses the same functions below.
+ * command line (`conexizan room …`) runs these same commands.
  */
 export const MUC_COMMAND = (name: string) => `https://conexizan.org/commands#muc-${name}`;
 const FORM_TYPE: DataFormField = { var: 'FORM_TYPE', type: 'hidden', values: ['https://conexizan.org/commands#muc'] };
 const MAX_LISTED = 500;
 
-/** The room a JID names, or why there is none. */
+/** The room a JID (or, for this service, a bare room name) names, or why there is none. */
 export function findRoom(svc: MucService, value: string | undefined): Room | string {
-  const jid = tryParseJid(value);
+  const given = value?.trim();
+  const jid = tryParseJid(given && !given.includes('@') ? `${given}@${svc.jid}` : given);
   if (!jid || jid.domain !== svc.jid || !jid.local || jid.resource) return `expected a room such as lounge@${svc.jid}`;
   return svc.rooms.get(jid.local) ?? 'no such room';
 }
@@ -77,21 +78,10 @@ export function roomDetails(room: Room): string[] {
   ];
 }
 
-/** The 'muc' service (api.ts): what `conexizan room` does, through the functions above. */
+/** The 'muc' service (api.ts). */
 export function roomOperations(svc: MucService): RoomOperations {
-  const operatorRoom = (room: Room): OperatorRoom => ({
-    jid: room.jid.toString(),
-    details: () => roomDetails(room),
-    setClosed: (closed) => setRoomClosed(svc, room, closed),
-    destroy: (reason, venue) => destroyRoomAsOperator(svc, room, reason, venue),
-  });
   return {
     service: svc.jid,
-    list: () => sortedRooms(svc).map(roomSummary),
-    find: (address) => {
-      const room = findRoom(svc, address);
-      return typeof room === 'string' ? room : operatorRoom(room);
-    },
     whoIs: (occupant) => {
       const address = tryParseJid(occupant);
       const room = address?.resource && address.domain === svc.jid ? svc.rooms.get(address.local) : undefined;
@@ -121,6 +111,18 @@ export function registerOperatorCommands(adhoc: AdHoc, svc: MucService, operator
           fields: [FORM_TYPE, { var: 'rooms', type: 'text-multi', label: 'Rooms', values: lines }],
         },
       };
+    },
+  });
+
+  adhoc.register({
+    node: MUC_COMMAND('room-info'),
+    name: 'Show a group chat room',
+    allowed,
+    execute: ({ form }) => {
+      if (!form) return { status: 'executing', form: { type: 'form', title: 'Show a room', fields: [FORM_TYPE, roomField] }, actions: ['complete'] };
+      const room = findRoom(svc, formValue(form, 'room'));
+      if (typeof room === 'string') return error(room);
+      return { status: 'completed', form: { type: 'result', title: room.jid.toString(), fields: [FORM_TYPE, { var: 'details', type: 'text-multi', label: 'Settings and people (never messages)', values: roomDetails(room) }] } };
     },
   });
 
