@@ -93,7 +93,8 @@ export class NodeOmemoClient {
     readonly session: OmemoSession,
     readonly account: OmemoAccount,
     readonly directory: OmemoPep,
-    readonly published: { bundle: PublishOutcome; deviceList: PublishOutcome },
+    /** null when told not to publish */
+    readonly published: { bundle: PublishOutcome; deviceList: PublishOutcome } | null,
   ) {}
 
   /** Logs in, opens the account on `store` and announces the device; `prepare` runs first (to set up PEP nodes). */
@@ -105,6 +106,8 @@ export class NodeOmemoClient {
     resource: string;
     store: OmemoStore;
     prepare?: (session: OmemoSession) => Promise<void>;
+    /** false: use the device and bundle already on the server as they are (an imported account) */
+    publish?: boolean;
   }): Promise<NodeOmemoClient> {
     const { server, username, password, resource } = options;
     const session = 'service' in server ? await loginAt({ ...server, username, password, resource }) : await loginJs({ server, transport: 'starttls', username, password, resource });
@@ -112,7 +115,7 @@ export class NodeOmemoClient {
     // The package's PEP code, driven by @xmpp/client as the web client will drive it.
     const directory = new OmemoPep((iq) => session.xmpp.iqCaller.request(iq, WAIT_MS));
     const account = await OmemoAccount.open({ jid: session.bareJid, store: options.store, directory });
-    const published = await directory.publishDevice(account);
+    const published = options.publish === false ? null : await directory.publishDevice(account);
     const client = new NodeOmemoClient(session, account, directory, published);
     session.xmpp.on('stanza', (stanza: Element) => void client.onStanza(stanza));
     return client;

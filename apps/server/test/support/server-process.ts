@@ -112,6 +112,8 @@ export function federatingServerToml(o: {
   cert: { certFile: string; keyFile: string };
   caFile: string;
   logLevel?: string;
+  /** the plain HTTP listener (the control channel of `conexizan` commands); 0 or absent: off */
+  httpPort?: number;
 }): string {
   return `domain = "${o.domain}"
 data_dir = "${o.dataDir}"
@@ -119,7 +121,7 @@ bind = "${o.address}"
 [ports]
 c2s = ${o.c2sPort}
 c2s_tls = 0
-http = 0
+http = ${o.httpPort ?? 0}
 https = 0
 s2s = ${o.s2sPort}
 [tls]
