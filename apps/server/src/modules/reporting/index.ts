@@ -52,8 +52,10 @@ export const reporting: ServerModule = {
     const fromUser = async (request: IqRequest): Promise<undefined> => {
       if (request.origin.kind !== 'c2s') return undefined;
       const reporter = request.from.bare();
+      // slixmpp 1.8 (XEP-0377 0.2) puts the report beside the items, for all of them.
+      const forAll = parseReport(request.payload);
       const reports = request.payload.getChildren('item').flatMap((item) => {
-        const report = parseReport(item);
+        const report = parseReport(item) ?? forAll;
         const offender = tryParseJid(item.attrs.jid);
         return report && offender ? [{ report, offender }] : [];
       });

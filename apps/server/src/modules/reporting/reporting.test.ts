@@ -12,6 +12,8 @@ let h: Harness;
 let boss: TestSession;
 let alice: TestSession;
 let spammer: TestSession;
+let bobSession: TestSession;
+const bob = () => bobSession;
 
 beforeAll(async () => {
   h = await createHarness({ admins: ['boss@localhost'], reports: { per_hour: 3, from_other_servers: 'trusted', trusted_servers: ['friendly.example'], remote_per_hour: 2 } });
@@ -19,6 +21,7 @@ beforeAll(async () => {
   boss = await h.connect('boss');
   alice = await h.connect('alice');
   spammer = await h.connect('spammer');
+  bobSession = await h.connect('bob');
   for (const session of [boss, alice, spammer]) await session.sendStanza(xml('presence'));
 });
 afterAll(() => h.stop());
@@ -62,6 +65,13 @@ describe('a user reports (XEP-0377)', () => {
     expect(bodies).toEqual(['cheap watches at example.com', '(end-to-end encrypted: not readable by the server)', '(not found in the reporter’s archive)']);
     // The server never kept the ciphertext in the report.
     expect(JSON.stringify(await h.core.storage.reports.get(row!.id![0]!))).not.toContain('c2VjcmV0');
+  });
+
+  it('reads a report beside the items, as slixmpp 1.8 sends it (XEP-0377 0.2)', async () => {
+    const iq = xml('iq', { type: 'set' }, xml('block', { xmlns: NS.BLOCKING }, xml('item', { jid: 'old-style@elsewhere.example' }), xml('report', { xmlns: NS.REPORTING_0 }, xml('text', {}, 'old client'), xml('abuse'))));
+    expect((await bob().query(iq)).attrs.type).toBe('result');
+    const [report] = await h.core.storage.reports.list({ offender: 'old-style@elsewhere.example', limit: 1 });
+    expect(report).toMatchObject({ reporter: 'bob@localhost', reason: 'abuse', text: 'old client' });
   });
 
   it('takes a message of the reporter’s own as no evidence against the offender', async () => {
