@@ -63,6 +63,7 @@ export const MODULES: ServerModule[] = [
   lastActivity, // XEP-0012
   register, // XEP-0077
   invites, // XEP-0445 (invitations from `conexizan invite create`)
+  website, // the pages at / (landing, rules, privacy, source, XEP-0401 invitation pages) and the web client at /chat/
   admin, // XEP-0133 for the `admins` (on adhoc)
   announce, // XEP-0133 announcements and the message of the day
   suspension, // suspended accounts: sessions end, logins and deliveries refused (XEP-0133 disable-user)
@@ -84,5 +85,4 @@ export const MODULES: ServerModule[] = [
   contactAddresses, // XEP-0157
   component, // XEP-0114 (external components)
   proxy65, // XEP-0065 (SOCKS5 bytestreams proxy)
-  website, // the pages at / (landing, rules, privacy, source, XEP-0401 invitation pages) and the web client at /chat/
 ];

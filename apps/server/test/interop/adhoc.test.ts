@@ -38,7 +38,8 @@ describe('ad-hoc admin commands with slixmpp (XEP-0050, XEP-0133)', () => {
     expect(theOne(run, 'commands', { user: 'admin' }).nodes).toEqual(
       expect.arrayContaining([`${ADMIN}#add-user`, `${ADMIN}#delete-user`, `${ADMIN}#change-user-password`, `${ADMIN}#get-registered-users-num`, `${ADMIN}#get-online-users-num`]),
     );
-    expect(theOne(run, 'commands', { user: 'user' }).nodes).toEqual([]);
+    // An ordinary user sees only the commands for their own account (download it, announce a move).
+    expect(theOne(run, 'commands', { user: 'user' }).nodes).toEqual(['https://conexizan.org/commands#announce-move', 'https://conexizan.org/commands#export-account']);
   });
 
   it('adds a user in two stages with one sessionid, and the new user logs in', async () => {
