@@ -1,7 +1,8 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AuthError, createSession, savedLogin, saveLogin, siteConfig, type SavedLogin, type Session, type SiteConfig } from './session/index.ts';
+import { AccountSuspendedError, AuthError, createSession, savedLogin, saveLogin, siteConfig, type SavedLogin, type Session, type SiteConfig } from './session/index.ts';
 import { AuthView } from './views/AuthView.tsx';
+import { suspendedText } from './views/problems.ts';
 
 // The logged-in app is loaded after login (or while a saved login is restored): the first visit downloads only the login screen.
 const MainView = lazy(() => import('./views/MainView.tsx').then((module) => ({ default: module.MainView })));
@@ -64,7 +65,7 @@ export function App() {
             saveLogin(null);
             await session.logout(false);
             setActive(null);
-            setNotice(t('auth.errors.wrongPassword'));
+            setNotice(error instanceof AccountSuspendedError ? suspendedText(t, error.reason) : t('auth.errors.wrongPassword'));
             return;
           }
           await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** attempt)));
@@ -85,12 +86,12 @@ export function App() {
 
   useEffect(() => {
     if (!active) return;
-    // The server refused our password on a reconnection (changed or deleted elsewhere).
-    return active.session.on('ended', () => {
+    // The server refused our password on a reconnection (changed or deleted elsewhere), or the operators suspended us.
+    return active.session.on('ended', (why) => {
       if (leaving.current) return;
       saveLogin(null);
       setActive(null);
-      setNotice(t('auth.errors.wrongPassword'));
+      setNotice(why.suspended ? suspendedText(t, why.reason) : t('auth.errors.wrongPassword'));
     });
   }, [active, t]);
 

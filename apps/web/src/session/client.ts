@@ -20,7 +20,8 @@ export type ConnectionEvents = {
   /** an outgoing stanza was not acknowledged before the session ended */
   unacked: [Element];
   /** the server refused our credentials on a reconnection */
-  rejected: [];
+  /** the server refused our credentials for good; `suspended`: the operators suspended the account (with their words, if any) */
+  rejected: [why: { suspended: boolean; reason: string | null }];
   /** logged in with SCRAM: the SaltedPassword to keep for "stay logged in" instead of the password */
   saltedPassword: [ScramSaltedPassword];
 };
@@ -55,6 +56,27 @@ export class AuthError extends Error {
   override name = 'AuthError';
 }
 
+/**
+ * The operators suspended the account (RFC 6120 §6.5.1 account-disabled):
+ * `reason` is what they chose to tell, or null.
+ */
+export class AccountSuspendedError extends AuthError {
+  override name = 'AccountSuspendedError';
+  constructor(readonly reason: string | null) {
+    super('account-disabled');
+  }
+}
+
+/** Our error for what the server's SASL failure says, or null when it is not a refusal of the account. */
+function refusal(error: unknown): AuthError | null {
+  if (error instanceof AuthError) return error;
+  const { condition, text } = (error ?? {}) as { condition?: string; text?: string };
+  if (condition === 'not-authorized') return new AuthError('not-authorized');
+  // The server says "This account is suspended: <reason>" when the operators let it tell why.
+  if (condition === 'account-disabled') return new AccountSuspendedError(/:\s*(.+)$/s.exec(text ?? '')?.[1]?.trim() ?? null);
+  return null;
+}
+
 /** Which SASL mechanism to use: SCRAM first; PLAIN only inside TLS. */
 export function chooseMechanism(offered: string[], secure: boolean, saved?: ScramSaltedPassword | null): string | null {
   // With only a saved SaltedPassword, the mechanism it was made for is the one that can work.
@@ -74,6 +96,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   #failures = 0;
   #iqHandlers: { type: 'get' | 'set'; ns: string; name: string; handler: (stanza: Element) => unknown }[] = [];
   jid = '';
+  /** the WebSocket endpoint of the last login */
+  service = '';
 
   get status(): ConnectionStatus {
     return this.#status;
@@ -104,6 +128,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Connects and authenticates; rejects with AuthError on wrong credentials, another Error when unreachable. */
   async login(options: LoginOptions): Promise<string> {
     this.#password = undefined;
+    this.service = options.service;
     let beforeAuth = options.beforeAuth;
     const xmpp = createXmppClient({
       service: options.service,
@@ -133,8 +158,7 @@ export class Connection extends Emitter<ConnectionEvents> {
             this.emit('saltedPassword', candidate);
           }
         } catch (error) {
-          if ((error as { condition?: string }).condition === 'not-authorized') throw new AuthError('not-authorized');
-          throw error;
+          throw refusal(error) ?? error;
         }
       },
     });
@@ -152,10 +176,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       xmpp.reconnect.stop();
       await xmpp.stop().catch(() => {});
       this.#setStatus('offline');
-      if (error instanceof AuthError || (error as { condition?: string }).condition === 'not-authorized') {
-        throw new AuthError('not-authorized');
-      }
-      throw error;
+      throw refusal(error) ?? error;
     }
     return this.jid;
   }
@@ -165,8 +186,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     xmpp.on('error', (error: { condition?: string }) => {
       // Most errors surface through start() or as a disconnect that the reconnect module retries.
       // A refused password while reconnecting (changed or account deleted elsewhere) will not get better.
-      const refused = error instanceof AuthError || error?.condition === 'not-authorized';
-      if (refused && this.jid && xmpp === this.#xmpp) this.emit('rejected');
+      const refused = refusal(error);
+      if (refused && this.jid && xmpp === this.#xmpp) {
+        this.emit('rejected', { suspended: refused instanceof AccountSuspendedError, reason: refused instanceof AccountSuspendedError ? refused.reason : null });
+      }
     });
     xmpp.on('status', (status: string) => {
       if (xmpp !== this.#xmpp) return;

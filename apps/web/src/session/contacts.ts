@@ -1,4 +1,5 @@
 import { NS } from '@conexizan/protocol/namespaces';
+import { buildReport, type ReportReason } from '@conexizan/protocol/reporting';
 import { xml, type Element } from '@conexizan/protocol/xml';
 import type { Connection } from './client.ts';
 import { presenceTo, rosterRemove, rosterSet, type RosterStore } from './roster.ts';
@@ -58,6 +59,18 @@ export class ContactActions {
 
   async block(jid: string): Promise<void> {
     await this.connection.iq('set', xml('block', { xmlns: NS.BLOCKING }, xml('item', { jid })));
+    this.roster.setBlocked([jid], true);
+  }
+
+  /**
+   * XEP-0377: blocks `jid` (a contact, a room, or an occupant as room@service/nick)
+   * and reports it to our server's operators with the reason, what the user
+   * wrote and the messages concerned, named by the archive ids that hold our
+   * copies (`by`: our own account for a chat, the room for a group).
+   * Rejects like a block; with resource-constraint when we sent too many reports.
+   */
+  async report(jid: string, report: { reason: ReportReason; text: string; messages: { id: string; by: string }[] }, lang?: string): Promise<void> {
+    await this.connection.iq('set', xml('block', { xmlns: NS.BLOCKING }, xml('item', { jid }, buildReport({ reason: report.reason, text: report.text.trim(), stanzaIds: report.messages }, lang))));
     this.roster.setBlocked([jid], true);
   }
 

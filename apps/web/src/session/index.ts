@@ -23,7 +23,11 @@
  * - group chats: `groupchats` (join/leave/send…, `store` of rooms, `directory`, `moderation`, invitations);
  * - end-to-end encryption: `omemo` (per chat: `peer(jid)` state, `setMode`, `checkPeer`, trust; own devices);
  * - the account: `changePassword`, `deleteAccount`, `isPassword` (checked on this device),
- *   `get/setArchivePreference`, `logout(forget)`.
+ *   `get/setArchivePreference`, `logout(forget)`; moving it: `downloadAccount` (XEP-0227), `announceMove` (XEP-0283);
+ * - notices from our server (announcements, the message of the day): `notices` (read, `dismiss`);
+ * - reporting abuse (XEP-0377): `contacts.report` (a contact, a room, an occupant; with messages);
+ * - operators only: `loadAdmin()` resolves to the admin area's API (admin.ts: users, reports,
+ *   federation, rooms, announcements, audit log; every action the server's ad-hoc commands), or null.
  * Every network action returns a promise that rejects with an Error (with `.condition` for an XMPP
  * error) or one of the error classes exported here; none of them throws for a view to catch synchronously.
  */
@@ -31,6 +35,8 @@ import type { ScramSaltedPassword } from '@conexizan/crypto/scram';
 import type { ChatStore } from './chats.ts';
 import type { ConnectionStatus, LoginOptions } from './client.ts';
 import type { ContactActions } from './contacts.ts';
+import type { Admin } from './admin.ts';
+import type { NoticeStore } from './notices.ts';
 import type { GroupChats } from './groupchat/groupchat.ts';
 import type { RoomDirectory } from './groupchat/directory.ts';
 import type { RoomModeration } from './groupchat/moderation.ts';
@@ -44,8 +50,8 @@ export type SessionEvents = {
   change: [];
   /** a message from someone else arrived live (for notifications) */
   incoming: [ChatMessage];
-  /** the server ended the session for good (account deleted, conflict): back to the login screen */
-  ended: [];
+  /** the server ended the session for good (password changed or account deleted elsewhere, or suspended by the operators): back to the login screen */
+  ended: [why: { suspended: boolean; reason: string | null }];
   /** a login was accepted: the SCRAM SaltedPassword that "stay logged in" keeps instead of the password */
   saltedPassword: [ScramSaltedPassword];
 };
@@ -55,7 +61,9 @@ export type Chats = Pick<ChatStore, 'conversations' | 'get' | 'activePeer' | 'to
 /** The roster, presence, nicknames, avatars and the blocklist (read only; change them through `contacts`). */
 export type Roster = Readonly<Pick<RosterStore, 'items' | 'requests' | 'blocked' | 'item' | 'isBlocked' | 'avatar' | 'displayName' | 'availability' | 'version'>>;
 /** Roster and subscription actions (RFC 6121) and blocking (XEP-0191). */
-export type Contacts = Pick<ContactActions, 'add' | 'accept' | 'refuse' | 'rename' | 'remove' | 'block' | 'unblock'>;
+export type Contacts = Pick<ContactActions, 'add' | 'accept' | 'refuse' | 'rename' | 'remove' | 'block' | 'unblock' | 'report'>;
+/** Notices from our server, newest first (read), and dismissing one. */
+export type Notices = Pick<NoticeStore, 'notices' | 'dismiss'>;
 /** OMEMO as the screen sees it: what happens to messages in a chat, the devices and their trust. */
 export type Encryption = Pick<OmemoLayer, 'peer' | 'checkPeer' | 'setMode' | 'setTrust' | 'ownDevices' | 'removeOwnDevice' | 'on'>;
 /** Group chats (XEP-0045): rooms, their messages, settings, the service's directory and moderation. */
@@ -118,6 +126,13 @@ export interface Session {
   /** Rejects with PasswordChangeError ('wrong-current' when `currentPassword` is not the password). */
   changePassword(currentPassword: string, password: string): Promise<void>;
   deleteAccount(): Promise<void>;
+  readonly notices: Notices;
+  /** The admin area's API when our server lists its operator commands to us, else null (loaded on demand). */
+  loadAdmin(): Promise<Admin | null>;
+  /** Our account as a XEP-0227 file, for moving it to another server. */
+  downloadAccount(): Promise<{ file: Blob; name: string }>;
+  /** XEP-0283: announces on this account that it moved to `newJid`. */
+  announceMove(newJid: string): Promise<void>;
   getArchivePreference(): Promise<ArchivePreference>;
   setArchivePreference(value: ArchivePreference): Promise<void>;
 }
@@ -129,7 +144,11 @@ export interface Session {
 export { createSession, openSession, parseServerField, splitAddress, InvalidUsernameError } from './account.ts';
 export { siteConfig, type SiteConfig } from './site-config.ts';
 export { savedLogin, saveLogin, type SavedLogin } from './credentials.ts';
-export { AuthError, type ConnectionStatus } from './client.ts';
+export { AccountSuspendedError, AuthError, type ConnectionStatus } from './client.ts';
+// Types only: the admin API itself is loaded on demand (loadAdmin), so ordinary users never download it.
+export type { Admin, AdminInvitation, AdminReport, AdminReportDetails, AdminRoom, AdminUser, AuditEntry, FederationLists, ReportStatus, SuspendedUser } from './admin.ts';
+export type { ServiceNotice } from './notices.ts';
+export type { ReportReason } from '@conexizan/protocol/reporting';
 export { DiscoveryError, discoverWebSocket } from './discovery.ts';
 export { PasswordChangeError, RegisterError, fetchRegistrationForm, type RegistrationForm } from './register.ts';
 export { normaliseAddress } from './contacts.ts';

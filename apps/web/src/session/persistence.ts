@@ -21,11 +21,15 @@ interface Schema extends DBSchema {
 export const DB_NAME = 'conexizan';
 export const MESSAGES_PER_CHAT_ON_LOAD = 200;
 
+import type { ServiceNotice } from './notices.ts';
+
 export interface AccountMeta {
   roster?: { items: RosterItem[]; version: string | null };
   /** newest archive id we have seen: the next sync pages forward from it */
   lastArchiveId?: string;
   unread?: Record<string, number>;
+  /** notices from our server (announcements, the message of the day) not dismissed yet */
+  notices?: ServiceNotice[];
 }
 
 export class LocalStore {

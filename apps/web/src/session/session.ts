@@ -17,9 +17,14 @@ import { IdbOmemoStore, omemoDbName } from './omemo/idb-store.ts';
 import { OmemoLayer } from './omemo/layer.ts';
 import { bare, chatStateMessage, markerMessage, parseMessage, receiptMessage, unwrapCarbon } from './stanzas.ts';
 import { changePassword, deleteAccount } from './register.ts';
+import { NoticeStore } from './notices.ts';
+import type { Admin } from './admin.ts';
 import { uploadFile } from './upload.ts';
 import type { ScramSaltedPassword } from '@conexizan/crypto/scram';
 import type { Session as SessionApi, SessionEvents } from './index.ts';
+
+const EXPORT_COMMAND = 'https://conexizan.org/commands#export-account';
+const MOVE_COMMAND = 'https://conexizan.org/commands#announce-move';
 
 /** Pages of archive fetched on a fresh session before we stop catching up (the rest loads on scroll). */
 const CATCH_UP_PAGES = 10;
@@ -40,6 +45,9 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
   readonly #archive: ArchiveQueries;
   readonly #outbox: Outbox;
   readonly groupchats: GroupChats;
+  /** announcements and other notices from our server, apart from the chats */
+  readonly notices = new NoticeStore();
+  #admin: Promise<Admin | null> | null = null;
   readonly #local: LocalStore;
   /** OMEMO for one-to-one chats: decides what is encrypted, not the views */
   readonly omemo: OmemoLayer;
@@ -91,10 +99,14 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
       void this.groupchats.selfPing();
     });
     this.#connection.on('saltedPassword', (salted) => this.emit('saltedPassword', salted));
-    this.#connection.on('rejected', () => {
+    this.#connection.on('rejected', (why) => {
       // After our own account deletion the server ends the stream (XEP-0077 §3.2): expected, not a refusal.
       if (this.#deleting) return;
-      void this.logout(false).then(() => this.emit('ended'));
+      void this.logout(false).then(() => this.emit('ended', why.suspended ? { suspended: true, reason: why.reason } : { suspended: false, reason: null }));
+    });
+    this.notices.on('change', () => {
+      changed();
+      void this.#local.setMeta('notices', [...this.notices.notices]).catch(() => {});
     });
     if (typeof window !== 'undefined') {
       const lost = () => this.#connection.networkLost();
@@ -140,7 +152,8 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
 
   /** Shows what this device already knows before the network answers. */
   async loadLocal(): Promise<void> {
-    const [roster, peers, unread] = await Promise.all([this.#local.getMeta('roster'), this.#local.listPeers(), this.#local.getMeta('unread')]);
+    const [roster, peers, unread, notices] = await Promise.all([this.#local.getMeta('roster'), this.#local.listPeers(), this.#local.getMeta('unread'), this.#local.getMeta('notices')]);
+    if (notices) this.notices.setAll(notices);
     const drafts = this.#local.loadDrafts();
     if (roster) this.roster.setAll(roster.items, roster.version);
     for (const peer of peers) {
@@ -238,7 +251,8 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
   }
 
   #applyPage(page: ArchivePage, countUnread: boolean): void {
-    const messages = messagesOf(page.events);
+    // Notices from our server reached us live (or from offline storage) and are not a chat.
+    const messages = messagesOf(page.events).filter((m) => m.peer !== this.domain);
     const known = new Set(this.chats.conversations.flatMap((c) => c.messages.map((m) => m.id)));
     this.chats.addMessages(messages);
     if (countUnread) {
@@ -288,6 +302,8 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
   #messages: Promise<void> = Promise.resolve();
 
   async #routeMessage(stanza: Element): Promise<void> {
+    const notice = NoticeStore.parse(stanza, this.domain);
+    if (notice) return this.notices.add(notice);
     const unwrapped = unwrapCarbon(stanza, this.jid);
     if (!unwrapped) return;
     const message = await this.#connection.transformIncoming(unwrapped.message);
@@ -381,6 +397,40 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
       this.#deleting = false;
       throw error;
     }
+  }
+
+  /** The admin area's API if our server lists its operator commands to us (loaded on demand), else null. */
+  loadAdmin(): Promise<Admin | null> {
+    this.#admin ??= import('./admin.ts').then(({ Admin }) => Admin.open(this.#connection, this.domain)).catch((error: unknown) => {
+      this.#admin = null;
+      throw error;
+    });
+    return this.#admin;
+  }
+
+  /**
+   * The account as a XEP-0227 file (contacts, profile, bookmarks, published
+   * keys, the archive as stored), through the server's one-time download
+   * link on the same host as our WebSocket endpoint.
+   */
+  async downloadAccount(): Promise<{ file: Blob; name: string }> {
+    const reply = await this.#connection.iq('set', xml('command', { xmlns: NS.COMMANDS, node: EXPORT_COMMAND, action: 'execute' }), this.domain);
+    const x = reply.getChild('command', NS.COMMANDS)?.getChild('x', NS.DATA_FORMS);
+    const path = x?.getChildren('field').find((field) => field.attrs.var === 'path')?.getChildText('value');
+    if (!path || !path.startsWith('/')) throw new Error('the server offers no account download');
+    const origin = new URL(this.#connection.service.replace(/^ws/, 'http')).origin;
+    const response = await fetch(new URL(path, origin), { cache: 'no-store' });
+    if (!response.ok) throw new Error(`the download failed (${response.status})`);
+    return { file: await response.blob(), name: `${this.jid}.xml` };
+  }
+
+  /** XEP-0283: says on this account that it moved to `newJid`, so contacts can trust requests from there. */
+  async announceMove(newJid: string): Promise<void> {
+    const form = xml('x', { xmlns: NS.DATA_FORMS, type: 'submit' }, xml('field', { var: 'new-jid' }, xml('value', {}, newJid)));
+    const first = (await this.#connection.iq('set', xml('command', { xmlns: NS.COMMANDS, node: MOVE_COMMAND, action: 'execute' }), this.domain)).getChild('command', NS.COMMANDS);
+    const done = (await this.#connection.iq('set', xml('command', { xmlns: NS.COMMANDS, node: MOVE_COMMAND, action: 'complete', sessionid: first?.attrs.sessionid ?? '' }, form), this.domain)).getChild('command', NS.COMMANDS);
+    const error = done?.getChildren('note').find((note) => note.attrs.type === 'error');
+    if (error) throw new Error(error.getText());
   }
 
   /** XEP-0441: what the server archives for this account. */

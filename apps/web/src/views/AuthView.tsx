@@ -1,12 +1,12 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
-  AuthError, discoverWebSocket, DiscoveryError, fetchRegistrationForm, InvalidUsernameError, openSession, parseServerField, RegisterError, splitAddress,
+  AccountSuspendedError, AuthError, discoverWebSocket, DiscoveryError, fetchRegistrationForm, InvalidUsernameError, openSession, parseServerField, RegisterError, splitAddress,
   type SavedLogin, type Session, type SiteConfig,
 } from '../session/index.ts';
 import { LanguageSelect } from './LanguageSelect.tsx';
 import { minLengthFromRules, passwordStrength } from './password-strength.ts';
-import { actionProblem } from './problems.ts';
+import { actionProblem, suspendedText } from './problems.ts';
 
 export interface AuthViewProps {
   defaultDomain: string;
@@ -58,6 +58,7 @@ export function AuthView({ defaultDomain, site = null, invitation = null, startW
   /** Why it failed, in the app's own words: the server's texts are not in the user's language. */
   function explain(e: unknown): string {
     if (!secure) return t('auth.insecure');
+    if (e instanceof AccountSuspendedError) return suspendedText(t, e.reason);
     if (e instanceof AuthError) return t('auth.errors.wrongPassword');
     if (e instanceof InvalidUsernameError) return t('auth.errors.invalidUsername');
     if (e instanceof DiscoveryError) return t('auth.errors.unreachable');

@@ -7,6 +7,7 @@ import { ContactDialogs, type ContactDialog } from './ContactDialogs.tsx';
 import { Composer } from './Composer.tsx';
 import { MessageItem, type MessageActions } from './MessageItem.tsx';
 import { NewMessagesPill } from './NewMessagesPill.tsx';
+import { ReportDialog, type ReportTarget } from './ReportDialog.tsx';
 import { actionProblem } from './problems.ts';
 import { useArchivePaging } from './useArchivePaging.ts';
 import { useUploads } from './useUploads.ts';
@@ -24,6 +25,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [editing, setEditing] = useState<ChatMessage | null>(null);
   const [dialog, setDialog] = useState<ContactDialog | null>(null);
+  const [reporting, setReporting] = useState<ReportTarget | null>(null);
   const [dragging, setDragging] = useState(false);
   const uploads = useUploads(session, peer);
   const load = useCallback(() => session.loadOlder(peer), [session, peer]);
@@ -50,8 +52,10 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
       },
       retract: (m) => void session.retract(peer, m.id),
       react: (m, emojis) => void session.react(peer, m.id, emojis),
+      // Our server's archive id names our copy of the message for the operators.
+      report: (m) => setReporting({ jid: peer, name, kind: 'message', ...(m.archiveId ? { message: { id: m.archiveId, by: session.jid } } : {}) }),
     }),
-    [session, peer],
+    [session, peer, name],
   );
 
   async function send(text: string) {
@@ -106,6 +110,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
             blocked
               ? { label: t('chat.unblock'), onSelect: () => void session.contacts.unblock(peer) }
               : { label: t('chat.block'), onSelect: () => void session.contacts.block(peer), danger: true },
+            { label: t('report.contact'), onSelect: () => setReporting({ jid: peer, name, kind: 'contact' }), danger: true },
           ]}
         />
       </header>
@@ -184,6 +189,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
         }}
       />
       {dialog && <ContactDialogs which={dialog} session={session} peer={peer} onClose={() => setDialog(null)} onRemoved={onBack} />}
+      {reporting && <ReportDialog session={session} target={reporting} onClose={() => setReporting(null)} />}
     </main>
   );
 }

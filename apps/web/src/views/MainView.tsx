@@ -1,13 +1,17 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { notifyMessage, titleFor } from '../notifications.ts';
-import type { Session } from '../session/index.ts';
+import type { Admin, Session } from '../session/index.ts';
 import { ChatView } from './ChatView.tsx';
 import { ContactPanel } from './ContactPanel.tsx';
+import { Notices } from './Notices.tsx';
 import { RoomPanel } from './rooms/RoomPanel.tsx';
 import { RoomView } from './rooms/RoomView.tsx';
 import { SettingsView } from './SettingsView.tsx';
 import { useSessionVersion } from './useSession.ts';
+
+// Operators only: loaded when the admin area opens, so nobody else downloads it.
+const AdminView = lazy(() => import('./admin/AdminView.tsx').then((module) => ({ default: module.AdminView })));
 
 interface Props {
   session: Session;
@@ -23,6 +27,8 @@ export function MainView({ session, checkPassword, onLogout, onPasswordChanged, 
   useSessionVersion(session);
   const [peer, setPeer] = useState<string | null>(null);
   const [settings, setSettings] = useState(false);
+  const [admin, setAdmin] = useState<Admin | null>(null);
+  const [adminOpen, setAdminOpen] = useState(false);
   const [room, setRoom] = useState<string | null>(null);
   const status = session.status;
 
@@ -30,6 +36,16 @@ export function MainView({ session, checkPassword, onLogout, onPasswordChanged, 
     session.chats.setActive(settings || document.visibilityState !== 'visible' ? null : peer);
     session.groupchats.store.setActive(settings || document.visibilityState !== 'visible' ? null : room);
   }, [session, peer, room, settings]);
+
+  // The server lists its operator commands to operators alone: then the admin area is offered.
+  useEffect(() => {
+    if (status !== 'online' || admin) return;
+    let cancelled = false;
+    session.loadAdmin().then((found) => !cancelled && setAdmin(found), () => {});
+    return () => {
+      cancelled = true;
+    };
+  }, [session, status, admin]);
 
   const unread = session.chats.totalUnread + session.groupchats.store.totalUnread;
   useEffect(() => {
@@ -67,7 +83,7 @@ export function MainView({ session, checkPassword, onLogout, onPasswordChanged, 
 
   const statusText = status === 'online' ? t('status.online') : status === 'connecting' ? t('status.connecting') : t('status.offline');
   return (
-    <div className={`main${peer || room || settings ? ' has-chat' : ''}`}>
+    <div className={`main${peer || room || settings || adminOpen ? ' has-chat' : ''}`}>
       <header className="top" role="banner">
         <span className="brand">{t('app.name')}</span>
         <span className="self" title={t('header.you', { jid: session.jid })}>
@@ -76,7 +92,19 @@ export function MainView({ session, checkPassword, onLogout, onPasswordChanged, 
         <span role="status" className={`conn conn-${status}`}>
           {statusText}
         </span>
-        <button type="button" onClick={() => setSettings(true)} aria-pressed={settings}>
+        {admin && (
+          <button type="button" onClick={() => setAdminOpen(true)} aria-pressed={adminOpen}>
+            {t('header.admin')}
+          </button>
+        )}
+        <button
+          type="button"
+          onClick={() => {
+            setAdminOpen(false);
+            setSettings(true);
+          }}
+          aria-pressed={settings}
+        >
           {t('header.settings')}
         </button>
         <button type="button" onClick={onLogout}>
@@ -84,6 +112,7 @@ export function MainView({ session, checkPassword, onLogout, onPasswordChanged, 
         </button>
       </header>
       {status !== 'online' && <p className="offline-banner">{t('status.offlineBanner')}</p>}
+      <Notices session={session} />
       <div className="panes">
         <div className="side">
           <ContactPanel
@@ -91,6 +120,7 @@ export function MainView({ session, checkPassword, onLogout, onPasswordChanged, 
             activePeer={peer}
             onOpen={(p) => {
               setSettings(false);
+              setAdminOpen(false);
               setRoom(null);
               setPeer(p);
             }}
@@ -100,12 +130,17 @@ export function MainView({ session, checkPassword, onLogout, onPasswordChanged, 
             activeRoom={room}
             onOpen={(r) => {
               setSettings(false);
+              setAdminOpen(false);
               setPeer(null);
               setRoom(r);
             }}
           />
         </div>
-        {settings ? (
+        {adminOpen && admin ? (
+          <Suspense fallback={<p className="center muted">{t('status.connecting')}</p>}>
+            <AdminView admin={admin} onClose={() => setAdminOpen(false)} />
+          </Suspense>
+        ) : settings ? (
           <SettingsView session={session} checkPassword={checkPassword} onClose={() => setSettings(false)} onPasswordChanged={onPasswordChanged} onDeleted={onDeleted} />
         ) : room && session.groupchats.store.get(room) ? (
           <RoomView key={room} session={session} room={room} onBack={() => setRoom(null)} />

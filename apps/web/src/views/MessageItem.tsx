@@ -27,6 +27,8 @@ export interface MessageActions {
   edit(message: ChatMessage): void;
   retract(message: ChatMessage): void;
   react(message: ChatMessage, emojis: string[]): void;
+  /** XEP-0377: report someone else's message to our server's operators (absent: not offered) */
+  report?(message: ChatMessage): void;
 }
 
 interface Props {
@@ -116,6 +118,11 @@ export const MessageItem = memo(function MessageItem({ message: m, self, domain,
           {m.outgoing && (
             <button type="button" onClick={() => actions.retract(m)}>
               {t('chat.delete')}
+            </button>
+          )}
+          {!m.outgoing && actions.report && (
+            <button type="button" onClick={() => actions.report?.(m)}>
+              {t('report.message')}
             </button>
           )}
           {picking && (

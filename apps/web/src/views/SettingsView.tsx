@@ -1,6 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { PasswordChangeError, siteConfig, type ArchivePreference, type Session, type SiteConfig } from '../session/index.ts';
+import { normaliseAddress, PasswordChangeError, siteConfig, type ArchivePreference, type Session, type SiteConfig } from '../session/index.ts';
 import { Dialog } from './Dialog.tsx';
 import { LanguageSelect } from './LanguageSelect.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
@@ -51,6 +51,7 @@ export function SettingsView({ session, checkPassword, onClose, onPasswordChange
           </ul>
         )}
       </section>
+      <MoveAccount session={session} />
       <DeleteAccount session={session} checkPassword={checkPassword} onDeleted={onDeleted} />
     </main>
   );
@@ -236,6 +237,74 @@ function DeleteAccount({ session, checkPassword, onDeleted }: { session: Session
             </div>
           </form>
         </Dialog>
+      )}
+    </section>
+  );
+}
+
+/** Moving to another server: the account as a file (XEP-0227) to import there, and a note on this one that points to the new address (XEP-0283). */
+function MoveAccount({ session }: { session: Session }) {
+  const { t } = useTranslation();
+  const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  const [target, setTarget] = useState('');
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+  async function run(action: () => Promise<string>) {
+    setBusy(true);
+    setNote(null);
+    try {
+      setNote({ ok: true, text: await action() });
+    } catch (error) {
+      setNote({ ok: false, text: actionProblem(t, error) });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>{t('settings.moveTitle')}</h3>
+      <p>{t('settings.moveText')}</p>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() =>
+          void run(async () => {
+            const { file, name } = await session.downloadAccount();
+            const link = document.createElement('a');
+            link.href = URL.createObjectURL(file);
+            link.download = name;
+            link.click();
+            setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+            return t('settings.downloaded');
+          })
+        }
+      >
+        {t('settings.download')}
+      </button>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            const address = await normaliseAddress(target);
+            if (!address) throw Object.assign(new Error('not an address'), { condition: 'jid-malformed' });
+            await session.announceMove(address);
+            return t('settings.moveAnnounced', { jid: address });
+          });
+        }}
+      >
+        <div className="field">
+          <label htmlFor={id}>{t('settings.newAddress')}</label>
+          <input id={id} value={target} onChange={(e) => setTarget(e.target.value)} placeholder="name@example.org" />
+        </div>
+        <p className="muted">{t('settings.moveHint')}</p>
+        <button type="submit" disabled={busy || !target.trim()}>
+          {t('settings.announceMove')}
+        </button>
+      </form>
+      {note && (
+        <p role={note.ok ? 'status' : 'alert'} className={note.ok ? 'ok' : 'error'}>
+          {note.text}
+        </p>
       )}
     </section>
   );

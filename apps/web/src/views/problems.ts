@@ -32,3 +32,8 @@ export function actionProblem(t: TFunction, error: unknown): string {
   if (error instanceof TypeError || /offline|timeout|timed out|network|socket|disconnect/i.test(message)) return t('problems.offline');
   return t('problems.generic');
 }
+
+/** What a suspended user is told: that, and the operators' reason when they chose to give it. */
+export function suspendedText(t: TFunction, reason: string | null): string {
+  return reason ? t('auth.errors.suspendedReason', { reason }) : t('auth.errors.suspended');
+}

@@ -4,6 +4,7 @@ import { MAX_BODY_CHARS, MessageTooLongError, type RoomMessage, type Session } f
 import { Composer } from '../Composer.tsx';
 import { MessageItem, type MessageActions } from '../MessageItem.tsx';
 import { NewMessagesPill } from '../NewMessagesPill.tsx';
+import { ReportDialog, type ReportTarget } from '../ReportDialog.tsx';
 import { useArchivePaging } from '../useArchivePaging.ts';
 import { roomProblem } from './errors.ts';
 import { OccupantList } from './OccupantList.tsx';
@@ -20,6 +21,7 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
   const [editing, setEditing] = useState<RoomMessage | null>(null);
   const [dialog, setDialog] = useState<RoomDialog | null>(null);
   const [showMembers, setShowMembers] = useState(false);
+  const [reporting, setReporting] = useState<ReportTarget | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
   const [privateTo, setPrivateTo] = useState<string | null>(null);
@@ -51,6 +53,11 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
       },
       retract: (m) => act(() => chats.retractOwn(jid, m as RoomMessage)),
       react: (m, emojis) => act(() => chats.react(jid, m as RoomMessage, emojis)),
+      // The room's archive id names the message; the occupant's address names who wrote it.
+      report: (m) => {
+        const { nick, archiveId } = m as RoomMessage;
+        if (nick) setReporting({ jid: `${jid}/${nick}`, name: nick, kind: 'roomMessage', ...(archiveId ? { message: { id: archiveId, by: jid } } : {}) });
+      },
     }),
     [act, chats, jid],
   );
@@ -117,6 +124,9 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
             }}
           >
             {t('rooms.view.leave')}
+          </button>
+          <button type="button" className="danger" onClick={() => setReporting({ jid, name: title, kind: 'room' })}>
+            {t('report.room')}
           </button>
         </div>
       </header>
@@ -204,6 +214,7 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
         }}
       />
       {dialog && <RoomDialogs which={dialog} session={session} room={room} onClose={() => setDialog(null)} />}
+      {reporting && <ReportDialog session={session} target={reporting} onClose={() => setReporting(null)} />}
     </main>
   );
 }
