@@ -60,6 +60,8 @@ export interface E2eServerOptions {
   registration?: 'open' | 'invite' | 'closed';
   /** archive.retention_days (default: the server's) */
   retentionDays?: number;
+  /** bare JIDs of the operators (`admins`) */
+  admins?: string[];
 }
 
 export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2eServer> {
@@ -78,6 +80,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       `data_dir = ${JSON.stringify(dataDir)}`,
       'bind = "127.0.0.1"',
       `registration = ${JSON.stringify(options.registration ?? 'open')}`,
+      `admins = ${JSON.stringify(options.admins ?? [])}`,
       `web_root = ${JSON.stringify(inject('webRoot'))}`,
       '[ports]',
       `c2s = ${c2s}`,

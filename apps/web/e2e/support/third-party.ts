@@ -16,6 +16,8 @@ export interface ThirdParty {
   readonly jid: string;
   /** waits for the next observation of `step` whose fields match */
   next(step: string, fields?: Record<string, unknown>, ms?: number): Promise<Observation>;
+  /** one JSON command line on the script's standard input (for the scripts that take commands, such as spammer.py) */
+  send(command: Record<string, unknown>): void;
   /** ends the script (it leaves cleanly) and returns everything it printed */
   finish(): Promise<{ observations: Observation[]; stderr: string }>;
 }
@@ -53,6 +55,9 @@ export function startThirdParty(options: { c2sPort: number; user: string; passwo
     jid: `${options.user}@localhost`,
     next: (step, fields = {}, ms = 60_000) =>
       inbox.waitFor((o) => o.step === step && Object.entries(fields).every(([key, value]) => o[key] === value), `slixmpp "${step}" ${JSON.stringify(fields)}`, ms),
+    send(command) {
+      child.stdin.write(`${JSON.stringify(command)}\n`);
+    },
     async finish() {
       child.stdin.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);

@@ -9,6 +9,8 @@ export function ReportsTab({ admin }: { admin: Admin }) {
   const [status, setStatus] = useState<ReportStatus | 'all'>('open');
   const [reports, setReports] = useState<AdminReport[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
+  // What was last done to a report: it stays when the report leaves the list it was in.
+  const [done, setDone] = useState<string | null>(null);
   const task = useAdminTask();
   const { run } = task;
   const filter = useId();
@@ -36,7 +38,7 @@ export function ReportsTab({ admin }: { admin: Admin }) {
           {t('admin.refresh')}
         </button>
       </div>
-      <TaskMessage message={task.message} />
+      <TaskMessage message={task.message ?? (done ? { ok: true, text: done } : null)} />
       {reports && reports.length === 0 && <p className="muted">{t('admin.reports.none')}</p>}
       <ul className="plain admin-list" aria-label={t('admin.reports.title')}>
         {reports?.map((report) => (
@@ -52,7 +54,16 @@ export function ReportsTab({ admin }: { admin: Admin }) {
             <button type="button" aria-expanded={open === report.id} onClick={() => setOpen(open === report.id ? null : report.id)}>
               {open === report.id ? t('admin.reports.hide') : t('admin.reports.open', { offender: report.offender })}
             </button>
-            {open === report.id && <ReportDetails admin={admin} id={report.id} onChanged={() => void load()} />}
+            {open === report.id && (
+              <ReportDetails
+                admin={admin}
+                id={report.id}
+                onChanged={(text) => {
+                  setDone(text);
+                  void load();
+                }}
+              />
+            )}
           </li>
         ))}
       </ul>
@@ -60,7 +71,7 @@ export function ReportsTab({ admin }: { admin: Admin }) {
   );
 }
 
-function ReportDetails({ admin, id, onChanged }: { admin: Admin; id: string; onChanged(): void }) {
+function ReportDetails({ admin, id, onChanged }: { admin: Admin; id: string; onChanged(done: string): void }) {
   const { t, i18n } = useTranslation();
   const [report, setReport] = useState<AdminReportDetails | null>(null);
   const [note, setNote] = useState('');
@@ -78,14 +89,17 @@ function ReportDetails({ admin, id, onChanged }: { admin: Admin; id: string; onC
   if (!report) return <TaskMessage message={task.message} />;
   const account = report.account;
   const domain = report.offender.includes('@') ? report.offender.split('@')[1]!.split('/')[0]! : report.offender;
+  /** Does something about the report and closes it as resolved; the tab says what was done. */
   const act = async (action: () => Promise<void>, done: string, resolution: string) => {
     const ok = await task.run(async () => {
       await action();
+      await admin.closeReport(report.id, 'resolved', note || resolution);
       return true;
-    }, done);
-    if (ok && report.status === 'open') await task.run(() => admin.closeReport(report.id, 'resolved', note || resolution), done);
-    onChanged();
-    await load();
+    });
+    if (ok) onChanged(done);
+  };
+  const close = async (status: 'resolved' | 'dismissed', done: string) => {
+    if (await task.run(async () => (await admin.closeReport(report.id, status, note), true))) onChanged(done);
   };
   return (
     <div className="report-details">
@@ -137,11 +151,6 @@ function ReportDetails({ admin, id, onChanged }: { admin: Admin; id: string; onC
                 {t('admin.reports.suspend', { jid: account })}
               </button>
             )}
-            {account && report.accountState === 'suspended' && (
-              <button type="button" disabled={task.busy} onClick={() => void act(() => admin.unsuspend(account), t('admin.users.unsuspended', { jid: account }), 'suspension lifted')}>
-                {t('admin.users.unsuspend')}
-              </button>
-            )}
             {(report.kind === 'remote' || report.kind === 'domain') && (
               <button type="button" className="danger" disabled={task.busy} onClick={() => void act(() => admin.block([domain]), t('admin.federation.blocked', { domain }), `blocked ${domain}`)}>
                 {t('admin.reports.blockDomain', { domain })}
@@ -152,10 +161,10 @@ function ReportDetails({ admin, id, onChanged }: { admin: Admin; id: string; onC
                 {t('admin.reports.closeRoom')}
               </button>
             )}
-            <button type="button" disabled={task.busy} onClick={() => void task.run(() => admin.closeReport(report.id, 'resolved', note), t('admin.reports.resolvedDone')).then(onChanged)}>
+            <button type="button" disabled={task.busy} onClick={() => void close('resolved', t('admin.reports.resolvedDone'))}>
               {t('admin.reports.resolve')}
             </button>
-            <button type="button" disabled={task.busy} onClick={() => void task.run(() => admin.closeReport(report.id, 'dismissed', note), t('admin.reports.dismissedDone')).then(onChanged)}>
+            <button type="button" disabled={task.busy} onClick={() => void close('dismissed', t('admin.reports.dismissedDone'))}>
               {t('admin.reports.dismiss')}
             </button>
           </div>
