@@ -16,14 +16,13 @@ error). It leaves when its standard input closes.
 
     /usr/bin/python3 spammer.py --port 5222 --user spammer --password ... --peer wendy@localhost
 """
-import argparse
 import asyncio
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../server/test/interop/slixmpp'))
-from scenario import WAIT, Scenario, emit, run_story  # noqa: E402
+from scenario import WAIT, Scenario, emit, run_story, server_arguments  # noqa: E402
 
 LONG_WAIT = 150.0
 
@@ -95,14 +94,8 @@ async def story(args):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--host', default='127.0.0.1')
-    parser.add_argument('--port', type=int, required=True)
-    parser.add_argument('--domain', default='localhost')
-    parser.add_argument('--user', required=True)
-    parser.add_argument('--password', required=True)
+    parser = server_arguments()
     parser.add_argument('--peer', action='append', default=[])
-    parser.add_argument('--debug', action='store_true')
     args = parser.parse_args()
     run_story(story, args, timeout=LONG_WAIT * 3)
 

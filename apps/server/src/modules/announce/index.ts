@@ -65,36 +65,28 @@ export const announce: ServerModule = {
       return users.size;
     };
 
-    adhoc.register({
-      node: node('announce'),
-      name: 'Send an announcement to online users',
-      allowed,
-      async execute({ requester, form }) {
-        if (!form) return ask('Making an announcement', [{ var: 'subject', type: 'text-single', label: 'Subject', values: ['Announcement'] }, textField('announcement', 'Announcement')], 'Every device connected now gets it.');
-        const text = textOf(formValues(form, 'announcement'));
-        if (!text) return empty;
-        const reached = await toOnline(formValue(form, 'subject')?.trim() || 'Announcement', text);
-        await audit.record(requester, 'announce', 'online users', `${reached} account(s)`);
-        return { status: 'completed', notes: [{ type: 'info', text: `sent to ${reached} online account${reached === 1 ? '' : 's'}` }] };
-      },
-    });
-
-    adhoc.register({
-      node: ANNOUNCE_ALL_NODE,
-      name: 'Send an announcement to all users',
-      allowed,
-      async execute({ requester, form }) {
-        if (!form) return ask('Announcing to everyone', [{ var: 'subject', type: 'text-single', label: 'Subject', values: ['Announcement'] }, textField('announcement', 'Announcement')], 'Every account gets it: at once if online, otherwise at its next login.');
-        const text = textOf(formValues(form, 'announcement'));
-        if (!text) return empty;
-        const subject = formValue(form, 'subject')?.trim() || 'Announcement';
-        const users = await ctx.accounts.list();
-        // To the bare JID: the available resources get it now, the others from offline storage.
-        for (const user of users) await ctx.router.route(notice(`${user}@${ctx.domain}`, subject, text));
-        await audit.record(requester, 'announce-all', 'all users', `${users.length} account(s)`);
-        return { status: 'completed', notes: [{ type: 'info', text: `sent to ${users.length} account${users.length === 1 ? '' : 's'}` }] };
-      },
-    });
+    /** An announcement command: the form (subject, text), then `send` to whom it goes; returns how many accounts. */
+    const announcement = (command: string, label: string, title: string, instructions: string, action: string, target: string, send: (subject: string, text: string) => Promise<number>, reach: (count: number) => string) =>
+      adhoc.register({
+        node: command,
+        name: label,
+        allowed,
+        async execute({ requester, form }) {
+          if (!form) return ask(title, [{ var: 'subject', type: 'text-single', label: 'Subject', values: ['Announcement'] }, textField('announcement', 'Announcement')], instructions);
+          const text = textOf(formValues(form, 'announcement'));
+          if (!text) return empty;
+          const reached = await send(formValue(form, 'subject')?.trim() || 'Announcement', text);
+          await audit.record(requester, action, target, `${reached} account(s)`);
+          return { status: 'completed', notes: [{ type: 'info', text: reach(reached) }] };
+        },
+      });
+    announcement(node('announce'), 'Send an announcement to online users', 'Making an announcement', 'Every device connected now gets it.', 'announce', 'online users', (subject, text) => toOnline(subject, text), (n) => `sent to ${n} online account${n === 1 ? '' : 's'}`);
+    announcement(ANNOUNCE_ALL_NODE, 'Send an announcement to all users', 'Announcing to everyone', 'Every account gets it: at once if online, otherwise at its next login.', 'announce-all', 'all users', async (subject, text) => {
+      const users = await ctx.accounts.list();
+      // To the bare JID: the available resources get it now, the others from offline storage.
+      for (const user of users) await ctx.router.route(notice(`${user}@${ctx.domain}`, subject, text));
+      return users.length;
+    }, (n) => `sent to ${n} account${n === 1 ? '' : 's'}`);
 
     const setMotd = (name: 'set-motd' | 'edit-motd', label: string) =>
       adhoc.register({

@@ -356,6 +356,19 @@ async def main(make_scenario=None):
         await scenario.close_all()
 
 
+def server_arguments(*, user=True):
+    """The arguments every script takes to reach the server (and, with `user`, whom to log in as)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, required=True)
+    parser.add_argument('--domain', default='localhost')
+    if user:
+        parser.add_argument('--user', required=True)
+        parser.add_argument('--password', required=True)
+    parser.add_argument('--debug', action='store_true')
+    return parser
+
+
 def run_story(story, args, timeout=40):
     """Runs one story coroutine against the server, bounded in time, and reports
     'done' (ok, or the error with its trace) as the last observation."""
