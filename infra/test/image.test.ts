@@ -186,13 +186,16 @@ describe('a container on loopback', () => {
     expect(theOne(story, 'message', { user: 'bob', label: 'offline' })).toMatchObject({ body: 'while you were away' });
   });
 
-  it('serves the web client: the page, its scripts, and host-meta for its WebSocket', async () => {
-    const page = await fetch(`http://${HOST}:${p.http}/`);
+  it('serves the website at / and the web client at /chat/: the page, its scripts, and host-meta for its WebSocket', async () => {
+    const landing = await fetch(`http://${HOST}:${p.http}/`);
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toMatch(/href="\/chat\/[^"]*"/);
+    const page = await fetch(`http://${HOST}:${p.http}/chat/`);
     expect(page.status).toBe(200);
     const html = await page.text();
     const script = /<script[^>]+src="([^"]+\.js)"/.exec(html)?.[1];
     expect(script, html.slice(0, 500)).toBeDefined();
-    const asset = await fetch(new URL(script!, `http://${HOST}:${p.http}/`));
+    const asset = await fetch(new URL(script!, `http://${HOST}:${p.http}/chat/`));
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toMatch(/javascript/);
     expect((await asset.text()).length).toBeGreaterThan(10_000);
@@ -334,7 +337,7 @@ describe.skipIf(!postgresUrl)('on PostgreSQL behind the compose Caddyfile (Debia
   });
 
   it('serves the web client over HTTPS', async () => {
-    const page = await fetch(`https://localhost:${https}/`);
+    const page = await fetch(`https://localhost:${https}/chat/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<div id="root">/);
     expect(page.headers.get('strict-transport-security')).toMatch(/max-age=/);

@@ -31,12 +31,11 @@ export const configSchema = z.strictObject({
   admins: z.array(z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'expected bare JIDs such as admin@example.org')).default([]),
   /**
    * reverse proxies / load balancers (addresses or CIDR ranges) whose word on the client's address is believed:
-   * a PROXY protocol header (v1 or v2) on the c2s ports, X-Forwarded-For/-Proto on the HTTP ports.
-   * By default a proxy on this machine (as Prosody's default): the plain HTTP listener serves loopback
-   * only, so a reverse proxy beside the server is the usual way in, and its https visitors must not be
-   * taken for plain-http ones (redirected round to https, offered ws://).
+   * a PROXY protocol header (v1 or v2) on the c2s ports, X-Forwarded-For/-Proto (or Forwarded) on the HTTP ports.
+   * None by default, not even this machine: a trusted peer's c2s connections are first read for a PROXY
+   * header, and any local program could name any address. A reverse proxy beside the server is listed here.
    */
-  trusted_proxies: z.array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'expected addresses or CIDR ranges such as 10.0.0.0/8')).default(['127.0.0.1', '::1']),
+  trusted_proxies: z.array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'expected addresses or CIDR ranges such as 10.0.0.0/8')).default([]),
 
   ports: z.strictObject({
     c2s: port.default(5222),

@@ -57,6 +57,8 @@ describe('the website', () => {
       archive: { retention_days: 12 },
       upload: { expire_days: 9 },
       contact: { abuse: ['mailto:abuse@example.org'] },
+      // A TLS proxy beside the server (the test's own requests come from 127.0.0.1).
+      trusted_proxies: ['127.0.0.1'],
     });
   });
   afterAll(async () => {
@@ -177,7 +179,7 @@ describe('the website', () => {
     expect(byAddress.websocket).toBe(`ws://127.0.0.1:${server.ports.http}/xmpp-websocket`);
   });
 
-  it('sends pages opened over plain http on a public name to https, except behind a local TLS proxy', async () => {
+  it('sends pages opened over plain http on a public name to https, except behind a trusted TLS proxy', async () => {
     const host = { host: `chat.example.org:${server.ports.http}` };
     const landing = await get(server.ports.http, '/?lang=de', host);
     expect(landing.status).toBe(308);
