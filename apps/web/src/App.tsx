@@ -47,9 +47,16 @@ export function App() {
   useEffect(() => {
     const restored = savedLogin();
     if (!restored) return;
-    const { login: saved, saltedPassword } = restored;
+    const { login: saved } = restored;
     let cancelled = false;
     void (async () => {
+      const saltedPassword = await restored.unseal();
+      if (!saltedPassword) {
+        // The key that sealed it is gone (this browser's storage was cleared): log in again.
+        void saveLogin(null);
+        setRestoring(false);
+        return;
+      }
       const session = await createSession(saved.jid, saved.domain);
       await session.loadLocal().catch(() => {});
       if (cancelled) return;
@@ -62,7 +69,7 @@ export function App() {
           return;
         } catch (error) {
           if (error instanceof AuthError) {
-            saveLogin(null);
+            void saveLogin(null);
             await session.logout(false);
             setActive(null);
             setNotice(error instanceof AccountSuspendedError ? suspendedText(t, error.reason) : t('auth.errors.wrongPassword'));
@@ -81,7 +88,7 @@ export function App() {
   useEffect(() => {
     if (!active?.stay) return;
     // Each accepted login (also after a password change here) refreshes what this device keeps.
-    return active.session.on('saltedPassword', (salted) => saveLogin(active.login, salted));
+    return active.session.on('saltedPassword', (salted) => void saveLogin(active.login, salted));
   }, [active]);
 
   useEffect(() => {
@@ -89,7 +96,7 @@ export function App() {
     // The server refused our password on a reconnection (changed or deleted elsewhere), or the operators suspended us.
     return active.session.on('ended', (why) => {
       if (leaving.current) return;
-      saveLogin(null);
+      void saveLogin(null);
       setActive(null);
       setNotice(why.suspended ? suspendedText(t, why.reason) : t('auth.errors.wrongPassword'));
     });
@@ -98,7 +105,7 @@ export function App() {
   async function end(forget: boolean, message: string | null) {
     if (!active) return;
     leaving.current = true;
-    saveLogin(null);
+    await saveLogin(null);
     await active.session.logout(forget);
     setActive(null);
     setNotice(message);
@@ -115,7 +122,7 @@ export function App() {
         startWith={asked.register ? 'register' : 'login'}
         notice={notice}
         onSession={(session, login, stay) => {
-          saveLogin(stay ? login : null, session.saltedPassword);
+          void saveLogin(stay ? login : null, session.saltedPassword);
           // A used invitation must not show again after a reload.
           if (location.hash) history.replaceState(null, '', location.pathname + location.search);
           leaving.current = false;
@@ -133,7 +140,7 @@ export function App() {
         onLogout={() => void end(true, t('auth.loggedOut'))}
         onPasswordChanged={() => {
           // The saved SaltedPassword belongs to the old password; the next login on this connection saves a new one.
-          if (active.stay) saveLogin(null);
+          if (active.stay) void saveLogin(null);
         }}
         onDeleted={() => void end(true, t('auth.deleted'))}
       />

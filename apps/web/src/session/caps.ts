@@ -2,6 +2,8 @@ import { capsElement, capsHash, type CapsInput } from '@conexizan/protocol/caps'
 import { discoInfoResult } from '@conexizan/protocol/disco';
 import { NS } from '@conexizan/protocol/namespaces';
 import type { Element } from '@conexizan/protocol/xml';
+import { CHAT_PREFERENCES_NODE } from './omemo/chat-preferences.ts';
+import { DEVICE_INFO_NODE } from './omemo/device-info.ts';
 
 /** What this client supports (XEP-0030), announced with XEP-0115 caps so PEP sends us nicknames. */
 export const CLIENT_CAPS: CapsInput = {
@@ -22,6 +24,9 @@ export const CLIENT_CAPS: CapsInput = {
     `${NS.NICK}+notify`,
     // OMEMO device lists arrive as PEP notifications, so we encrypt for a contact's new devices
     `${NS.OMEMO_LEGACY}.devicelist+notify`,
+    // the account's own encryption choices per chat and its devices' labels, kept in sync across its devices
+    `${CHAT_PREFERENCES_NODE}+notify`,
+    `${DEVICE_INFO_NODE}+notify`,
   ],
 };
 

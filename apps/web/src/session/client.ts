@@ -36,7 +36,8 @@ export type ConnectionEvents = {
  */
 export interface StanzaTransform {
   outgoing?(stanza: Element): Promise<Element> | Element;
-  incoming?(stanza: Element): Promise<Element> | Element;
+  /** `stamp`: when the message was sent, from a carbon's or archive result's <delay/> around it */
+  incoming?(stanza: Element, context?: { stamp?: Date }): Promise<Element> | Element;
 }
 
 export interface LoginOptions {
@@ -216,12 +217,12 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /** Runs the incoming transforms on one (unwrapped) message; a failing transform leaves the stanza as it was. */
-  async transformIncoming(message: Element): Promise<Element> {
+  async transformIncoming(message: Element, context: { stamp?: Date } = {}): Promise<Element> {
     let current = message;
     for (const t of this.#transforms) {
       if (!t.incoming) continue;
       try {
-        current = await t.incoming(current);
+        current = await t.incoming(current, context);
       } catch (error) {
         console.warn('an incoming message transform failed', (error as Error).message);
       }

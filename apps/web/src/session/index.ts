@@ -23,7 +23,9 @@
  * - group chats: `groupchats` (join/leave/send…, `store` of rooms, `directory`, `moderation`, invitations);
  * - end-to-end encryption: `omemo` (per chat: `peer(jid)` state, `setMode`, `checkPeer`, trust; own devices);
  * - the account: `changePassword`, `deleteAccount`, `isPassword` (checked on this device),
- *   `get/setArchivePreference`, `logout(forget)`; moving it: `downloadAccount` (XEP-0227), `announceMove` (XEP-0283);
+ *   `get/setArchivePreference`, `logout(forget)` (forget: everything this browser keeps is deleted);
+ *   `createBackup(code)` seals this browser's keys and history, `restoreBackup(file, code)` (before
+ *   logging in) brings them into a new browser; moving it: `downloadAccount` (XEP-0227), `announceMove` (XEP-0283);
  * - notices from our server (announcements, the message of the day): `notices` (read, `dismiss`);
  * - reporting abuse (XEP-0377): `contacts.report` (a contact, a room, an occupant; with messages);
  * - operators only: `loadAdmin()` resolves to the admin area's API (admin.ts: users, reports,
@@ -65,7 +67,7 @@ export type Contacts = Pick<ContactActions, 'add' | 'accept' | 'refuse' | 'renam
 /** Notices from our server, newest first (read), and dismissing one. */
 export type Notices = Pick<NoticeStore, 'notices' | 'dismiss'>;
 /** OMEMO as the screen sees it: what happens to messages in a chat, the devices and their trust. */
-export type Encryption = Pick<OmemoLayer, 'peer' | 'checkPeer' | 'setMode' | 'setTrust' | 'ownDevices' | 'removeOwnDevice' | 'on'>;
+export type Encryption = Pick<OmemoLayer, 'peer' | 'checkPeer' | 'setMode' | 'setTrust' | 'ownDevices' | 'removeOwnDevice' | 'renameThisDevice' | 'removed' | 'useAgain' | 'deviceSince' | 'on'>;
 /** Group chats (XEP-0045): rooms, their messages, settings, the service's directory and moderation. */
 export interface GroupChatsApi
   extends Pick<
@@ -135,6 +137,8 @@ export interface Session {
   announceMove(newJid: string): Promise<void>;
   getArchivePreference(): Promise<ArchivePreference>;
   setArchivePreference(value: ArchivePreference): Promise<void>;
+  /** The encrypted backup of this browser's keys and history, sealed with a backup code (newBackupCode). */
+  createBackup(code: string): Promise<Blob>;
 }
 
 /**
@@ -155,6 +159,10 @@ export { normaliseAddress } from './contacts.ts';
 export { MAX_BODY_CHARS, MessageTooLongError } from './outbox.ts';
 export { MAX_UPLOAD_BYTES, UploadError } from './upload.ts';
 export { openEncryptedFile } from './omemo/media.ts';
+export { predatingMessages } from './omemo/predates.ts';
+export type { OwnDevice } from './omemo/layer.ts';
+export { BackupError, backupFileName, restoreBackup, type BackupSummary } from './backup.ts';
+export { generateBackupCode as newBackupCode } from '@conexizan/crypto/backup';
 export { MucJoinError, type CreateKind, type RoomInvitation } from './groupchat/groupchat.ts';
 export { roomAddress } from './groupchat/directory.ts';
 export type { ArchivePreference } from './mam.ts';

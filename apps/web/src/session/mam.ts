@@ -22,7 +22,7 @@ export interface ArchivePage {
 export async function archivePage(page: ArchiveResults, self: string, connection: Pick<Connection, 'transformIncoming'>): Promise<ArchivePage> {
   const events: MessageEvent[] = [];
   for (const result of page.results) {
-    for (const event of parseMessage(await connection.transformIncoming(result.message), { self, stamp: result.stamp ?? undefined })) {
+    for (const event of parseMessage(await connection.transformIncoming(result.message, { stamp: result.stamp ?? undefined }), { self, stamp: result.stamp ?? undefined })) {
       if (event.kind === 'message' && result.id) event.message.archiveId = result.id;
       events.push(event);
     }

@@ -68,6 +68,13 @@ export class LocalStore {
     return out.reverse();
   }
 
+  /** Every message of this account on this device (for the encrypted backup). */
+  async allMessages(): Promise<ChatMessage[]> {
+    const db = await this.#db;
+    const all = await db.getAllFromIndex('messages', 'byAccount', IDBKeyRange.only(this.account));
+    return all.map(({ account: _account, ...message }) => message);
+  }
+
   /** Everyone this account has messages with on this device (skips from one chat to the next through the index). */
   async listPeers(): Promise<string[]> {
     const db = await this.#db;

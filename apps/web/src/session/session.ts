@@ -14,6 +14,9 @@ import { LocalStore } from './persistence.ts';
 import { RosterStore, parseRosterItem, rosterGet } from './roster.ts';
 import { Outbox } from './outbox.ts';
 import { IdbOmemoStore, omemoDbName } from './omemo/idb-store.ts';
+import { forgetThisBrowser } from './forget.ts';
+import { Vault } from './vault.ts';
+import { createBackup } from './backup.ts';
 import { OmemoLayer } from './omemo/layer.ts';
 import { bare, chatStateMessage, markerMessage, parseMessage, receiptMessage, unwrapCarbon } from './stanzas.ts';
 import { changePassword, deleteAccount } from './register.ts';
@@ -52,6 +55,7 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
   /** OMEMO for one-to-one chats: decides what is encrypted, not the views */
   readonly omemo: OmemoLayer;
   readonly #omemoStore: IdbOmemoStore;
+  readonly #vault: Vault;
   #version = 0;
   #avatarHashes = new Map<string, string>();
   #metaTimer: ReturnType<typeof setTimeout> | null = null;
@@ -77,7 +81,8 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
       this.emit('change');
     };
     this.chats.on('change', changed);
-    this.#omemoStore = new IdbOmemoStore(dbName ? `${dbName}-omemo` : omemoDbName(jid));
+    this.#vault = new Vault(jid);
+    this.#omemoStore = new IdbOmemoStore(dbName ? `${dbName}-omemo` : omemoDbName(jid), this.#vault);
     this.omemo = new OmemoLayer({ connection: this.#connection, jid, store: this.#omemoStore, onSent: (peer, id, security) => this.chats.setSecurity(peer, id, security) });
     this.#connection.addTransform(this.omemo);
     this.omemo.on('change', changed);
@@ -306,7 +311,7 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
     if (notice) return this.notices.add(notice);
     const unwrapped = unwrapCarbon(stanza, this.jid);
     if (!unwrapped) return;
-    const message = await this.#connection.transformIncoming(unwrapped.message);
+    const message = await this.#connection.transformIncoming(unwrapped.message, { stamp: unwrapped.stamp });
     for (const event of parseMessage(message, { self: this.jid, stamp: unwrapped.stamp })) {
       if (event.kind === 'message' && !event.message.outgoing && this.roster.isBlocked(event.message.peer)) continue;
       this.chats.apply(event, true);
@@ -467,7 +472,13 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
     this.roster.setNick(bare(stanza.attrs.from), nick || undefined);
   }
 
-  /** Logs out; `forget` also clears what this device stored about the account. */
+  /**
+   * Logs out. `forget` (the user's "Log out") deletes what this browser
+   * keeps: messages, drafts, the OMEMO device (taken off the device list
+   * first, so nobody encrypts for it any more), the saved login and the key
+   * that sealed them; an encrypted backup (backup.ts) is the way to keep them.
+   * Without it (the server refused the saved login) only the connection ends.
+   */
   async logout(forget: boolean): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
@@ -480,7 +491,17 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
     if (forget) {
       await this.#local.wipe().catch(() => {});
       await this.#omemoStore.destroy().catch(() => {});
-    } else await this.#omemoStore.close().catch(() => {});
+      await this.#vault.destroy().catch(() => {});
+      await this.#local.close().catch(() => {});
+      await forgetThisBrowser();
+      return;
+    }
+    await this.#omemoStore.close().catch(() => {});
     await this.#local.close().catch(() => {});
+  }
+
+  /** The encrypted backup of this browser's keys and history (backup.ts), sealed with `code`. */
+  createBackup(code: string): Promise<Blob> {
+    return createBackup({ jid: this.jid, omemo: this.#omemoStore, local: this.#local }, code);
   }
 }

@@ -5,6 +5,7 @@ import {
   type SavedLogin, type Session, type SiteConfig,
 } from '../session/index.ts';
 import { LanguageSelect } from './LanguageSelect.tsx';
+import { RestoreBackup } from './encryption/RestoreBackup.tsx';
 import { minLengthFromRules, passwordStrength } from './password-strength.ts';
 import { actionProblem, suspendedText } from './problems.ts';
 
@@ -226,6 +227,14 @@ export function AuthView({ defaultDomain, site = null, invitation = null, startW
           </div>
         </details>
       </form>
+      {!registering && (
+        <RestoreBackup
+          onRestored={(jid) => {
+            setUsername(jid);
+            setError(null);
+          }}
+        />
+      )}
       <LanguageSelect />
     </main>
   );

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MAX_BODY_CHARS, MessageTooLongError, type ChatMessage, type Session } from '../session/index.ts';
+import { MAX_BODY_CHARS, MessageTooLongError, predatingMessages, type ChatMessage, type Session } from '../session/index.ts';
 import { Avatar } from './Avatar.tsx';
 import { ActionsMenu } from './ActionsMenu.tsx';
 import { ContactDialogs, type ContactDialog } from './ContactDialogs.tsx';
@@ -12,6 +12,7 @@ import { actionProblem } from './problems.ts';
 import { useArchivePaging } from './useArchivePaging.ts';
 import { useUploads } from './useUploads.ts';
 import { EncryptionBar } from './encryption/EncryptionBar.tsx';
+import { PredatesNotice } from './encryption/MessageSecurity.tsx';
 
 /** One empty list for a chat without messages, so that what depends on the list does not run again on every render. */
 const NO_MESSAGES: readonly ChatMessage[] = [];
@@ -19,7 +20,9 @@ const NO_MESSAGES: readonly ChatMessage[] = [];
 export function ChatView({ session, peer, onBack }: { session: Session; peer: string; onBack(): void }) {
   const { t } = useTranslation();
   const conversation = session.chats.get(peer);
-  const messages = conversation?.messages ?? NO_MESSAGES;
+  const allMessages = conversation?.messages ?? NO_MESSAGES;
+  const predating = useMemo(() => predatingMessages(allMessages, session.omemo.deviceSince), [allMessages, session.omemo.deviceSince]);
+  const messages = useMemo(() => (predating.size ? allMessages.filter((m) => !predating.has(m)) : allMessages), [allMessages, predating]);
   const name = session.roster.displayName(peer);
   const blocked = session.roster.isBlocked(peer);
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
@@ -131,6 +134,7 @@ export function ChatView({ session, peer, onBack }: { session: Session; peer: st
             {paging.loading ? t('chat.loading') : t('chat.loadOlder')}
           </button>
         )}
+        <PredatesNotice count={predating.size} />
         {messages.map((m) => (
           <MessageItem
             key={m.id}

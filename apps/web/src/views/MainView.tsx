@@ -7,6 +7,7 @@ import { ContactPanel } from './ContactPanel.tsx';
 import { Notices } from './Notices.tsx';
 import { RoomPanel } from './rooms/RoomPanel.tsx';
 import { RoomView } from './rooms/RoomView.tsx';
+import { LogoutDialog } from './LogoutDialog.tsx';
 import { SettingsView } from './SettingsView.tsx';
 import { useSessionVersion } from './useSession.ts';
 
@@ -30,6 +31,7 @@ export function MainView({ session, checkPassword, onLogout, onPasswordChanged, 
   const [admin, setAdmin] = useState<Admin | null>(null);
   const [adminOpen, setAdminOpen] = useState(false);
   const [room, setRoom] = useState<string | null>(null);
+  const [loggingOut, setLoggingOut] = useState(false);
   const status = session.status;
 
   useEffect(() => {
@@ -107,10 +109,11 @@ export function MainView({ session, checkPassword, onLogout, onPasswordChanged, 
         >
           {t('header.settings')}
         </button>
-        <button type="button" onClick={onLogout}>
+        <button type="button" onClick={() => setLoggingOut(true)}>
           {t('header.logout')}
         </button>
       </header>
+      {loggingOut && <LogoutDialog session={session} onLogout={onLogout} onClose={() => setLoggingOut(false)} />}
       {status !== 'online' && <p className="offline-banner">{t('status.offlineBanner')}</p>}
       <Notices session={session} />
       <div className="panes">

@@ -79,6 +79,13 @@ export interface DeviceInfo {
   active: boolean;
   fingerprint?: string;
   trust?: TrustLevel;
+  /** when the newest message this device sent us was written (ms since the epoch), as far as we have seen */
+  lastMessageAt?: number;
+}
+
+export interface DecryptOptions {
+  /** when the message was written (its delay stamp or arrival time): kept as the sending device's last activity */
+  sentAt?: number;
 }
 
 /**
@@ -155,7 +162,10 @@ export class OmemoAccount {
     const out: DeviceInfo[] = [];
     const describe = async (deviceId: number, active: boolean) => {
       const trust = await this.trustBook.get(jid, deviceId);
-      out.push(trust ? { deviceId, active, fingerprint: formatFingerprint(trust.identityKey), trust: trust.level } : { deviceId, active });
+      const info: DeviceInfo = trust ? { deviceId, active, fingerprint: formatFingerprint(trust.identityKey), trust: trust.level } : { deviceId, active };
+      const last = await this.store.get(KEY.lastActive(jid, deviceId));
+      if (typeof last === 'number') info.lastMessageAt = last;
+      out.push(info);
     };
     for (const id of lists?.active ?? []) if (!(jid === this.jid && id === this.deviceId)) await describe(id, true);
     for (const id of lists?.inactive ?? []) await describe(id, false);
@@ -230,7 +240,7 @@ export class OmemoAccount {
    * Decrypts an <encrypted/> element from senderJid (bare), live, carbon-copied
    * or from the archive alike. Throws OmemoError saying why it cannot.
    */
-  async decryptMessage(element: Element, senderJid: string): Promise<DecryptResult> {
+  async decryptMessage(element: Element, senderJid: string, options: DecryptOptions = {}): Promise<DecryptResult> {
     const message = parseEncrypted(element);
     if (senderJid === this.jid && message.sid === this.deviceId) {
       throw new OmemoError('sent-by-this-device', 'this device sent the message; it keeps no key for its own messages');
@@ -248,6 +258,10 @@ export class OmemoAccount {
       security: securityOf(trust),
       bundleChanged: false,
     };
+    if (options.sentAt !== undefined && Number.isFinite(options.sentAt)) {
+      const last = await this.store.get(KEY.lastActive(senderJid, message.sid));
+      if (typeof last !== 'number' || last < options.sentAt) await this.store.set(KEY.lastActive(senderJid, message.sid), options.sentAt);
+    }
     const unanswered = ((await this.store.get(KEY.unanswered(senderJid, message.sid))) as number | undefined) ?? 0;
     await this.store.set(KEY.unanswered(senderJid, message.sid), unanswered + 1);
     if (!message.payload) result.keyTransport = { key: keyMaterial.slice(0, 16), iv: message.iv };

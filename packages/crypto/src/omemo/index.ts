@@ -6,7 +6,7 @@ export * from './errors.ts';
 export * from './fingerprint.ts';
 export * from './store.ts';
 export type { TrustLevel, MessageSecurity } from './trust.ts';
-export { DEVICE_LIST_NODE, bundleNode, buildDeviceList, parseDeviceList, parseBundle, buildOmemoMessage, OMEMO_FALLBACK_BODY, MAX_DEVICES } from './xml.ts';
+export { DEVICE_LIST_NODE, bundleNode, buildDeviceList, parseDeviceList, parseBundle, buildOmemoMessage, isEmptyOmemoMessage, OMEMO_FALLBACK_BODY, MAX_DEVICES } from './xml.ts';
 export * from './media.ts';
 export * from './pep.ts';
 export { checkOmemoStore } from './store-contract.ts';

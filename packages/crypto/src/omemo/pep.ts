@@ -20,12 +20,24 @@ interface IqFailure {
 /** How a publish went through (Conversations' order of fallbacks). */
 export type PublishOutcome = 'published' | 'reconfigured' | 'without-publish-options';
 
-const openForm = (formType: string) =>
+/** How a node is published: who may read it, and how many items it keeps. */
+export interface PublishOptions {
+  /** item id (default "current") */
+  itemId?: string;
+  /** open: anyone (OMEMO keys); whitelist: only the account itself (XEP-0223 private data) */
+  access?: 'open' | 'whitelist';
+  /** pubsub#max_items, e.g. 'max' for one item per device or contact */
+  maxItems?: string;
+}
+
+const optionsForm = (formType: string, options: PublishOptions) =>
   buildDataForm({
     type: 'submit',
     fields: [
       { var: 'FORM_TYPE', type: 'hidden', values: [formType] },
-      { var: 'pubsub#access_model', values: ['open'] },
+      { var: 'pubsub#access_model', values: [options.access ?? 'open'] },
+      ...(options.access === 'whitelist' ? [{ var: 'pubsub#persist_items', values: ['true'] }, { var: 'pubsub#send_last_published_item', values: ['never'] }] : []),
+      ...(options.maxItems ? [{ var: 'pubsub#max_items', values: [options.maxItems] }] : []),
     ],
   });
 
@@ -39,12 +51,24 @@ export class OmemoPep implements OmemoDirectory {
 
   /** The payload of the single item of `node` at `jid`, or null if the node or item does not exist. */
   async fetchItem(jid: string, node: string): Promise<Element | null> {
+    return (await this.fetchItems(jid, node, { max: 1 }))[0]?.payload ?? null;
+  }
+
+  /**
+   * Items of `node` at `jid` (own account: jid undefined), each with its id;
+   * empty if the node does not exist. `id` asks for one item (XEP-0060 §6.5.8).
+   */
+  async fetchItems(jid: string | undefined, node: string, which: { max?: number; id?: string } = {}): Promise<{ id: string; payload: Element }[]> {
+    const items = xml('items', which.max ? { node, max_items: String(which.max) } : { node }, ...(which.id ? [xml('item', { id: which.id })] : []));
     try {
-      const reply = await this.sendIq(xml('iq', { type: 'get', to: jid }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('items', { node, max_items: '1' }))));
-      const item = reply.getChild('pubsub', NS.PUBSUB)?.getChild('items')?.getChild('item');
-      return item?.getChildElements()[0] ?? null;
+      const reply = await this.sendIq(xml('iq', jid ? { type: 'get', to: jid } : { type: 'get' }, xml('pubsub', { xmlns: NS.PUBSUB }, items)));
+      const found = reply.getChild('pubsub', NS.PUBSUB)?.getChild('items')?.getChildren('item') ?? [];
+      return found.flatMap((item) => {
+        const payload = item.getChildElements()[0];
+        return payload ? [{ id: String(item.attrs.id ?? ''), payload }] : [];
+      });
     } catch (error) {
-      if ((error as IqFailure).condition === 'item-not-found') return null;
+      if ((error as IqFailure).condition === 'item-not-found') return [];
       throw error;
     }
   }
@@ -64,7 +88,12 @@ export class OmemoPep implements OmemoDirectory {
    * repeated; if the server has no publish-options, it publishes plainly and
    * then configures the node.
    */
-  async publishOpen(node: string, payload: Element): Promise<PublishOutcome> {
+  publishOpen(node: string, payload: Element): Promise<PublishOutcome> {
+    return this.publish(node, payload, { access: 'open' });
+  }
+
+  /** Publishes one item with the given node options, by the same fallbacks as publishOpen. */
+  async publish(node: string, payload: Element, options: PublishOptions = {}): Promise<PublishOutcome> {
     const publish = (withOptions: boolean) =>
       this.sendIq(
         xml(
@@ -73,8 +102,8 @@ export class OmemoPep implements OmemoDirectory {
           xml(
             'pubsub',
             { xmlns: NS.PUBSUB },
-            xml('publish', { node }, xml('item', { id: 'current' }, payload)),
-            ...(withOptions ? [xml('publish-options', {}, openForm(`${NS.PUBSUB}#publish-options`))] : []),
+            xml('publish', { node }, xml('item', { id: options.itemId ?? 'current' }, payload)),
+            ...(withOptions ? [xml('publish-options', {}, optionsForm(`${NS.PUBSUB}#publish-options`, options))] : []),
           ),
         ),
       );
@@ -84,22 +113,27 @@ export class OmemoPep implements OmemoDirectory {
     } catch (error) {
       const failure = error as IqFailure;
       if (failure.condition === 'conflict' || failure.application?.name === 'precondition-not-met') {
-        await this.configureOpen(node);
+        await this.configure(node, options);
         await publish(true);
         return 'reconfigured';
       }
       if (failure.condition === 'feature-not-implemented' || failure.condition === 'bad-request' || failure.condition === 'not-acceptable') {
         await publish(false);
-        await this.configureOpen(node);
+        await this.configure(node, options);
         return 'without-publish-options';
       }
       throw error;
     }
   }
 
-  private async configureOpen(node: string): Promise<void> {
+  /** Removes one item of an own node (XEP-0060 §7.2). */
+  async retract(node: string, itemId: string): Promise<void> {
+    await this.sendIq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('retract', { node, notify: 'true' }, xml('item', { id: itemId })))));
+  }
+
+  private async configure(node: string, options: PublishOptions): Promise<void> {
     await this.sendIq(
-      xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS.PUBSUB_OWNER }, xml('configure', { node }, openForm(`${NS.PUBSUB}#node_config`)))),
+      xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS.PUBSUB_OWNER }, xml('configure', { node }, optionsForm(`${NS.PUBSUB}#node_config`, options)))),
     );
   }
 

@@ -20,6 +20,7 @@ export const KEY = {
   unanswered: (jid: string, deviceId: number) => `unanswered:${jid}/${deviceId}`,
   trust: (jid: string, deviceId: number) => `trust:${jid}/${deviceId}`,
   trustPrefix: (jid: string) => `trust:${jid}/`,
+  lastActive: (jid: string, deviceId: number) => `last-active:${jid}/${deviceId}`,
 } as const;
 
 interface StoredKeyPair {

@@ -116,6 +116,15 @@ export function parseEncrypted(el: Element): OmemoEncrypted {
   return message;
 }
 
+/**
+ * An OMEMO message without payload: a heartbeat or a key transport. It never
+ * carries text to show, whatever <body> the stanza around it has.
+ */
+export function isEmptyOmemoMessage(encrypted: Element): boolean {
+  const payload = encrypted.getChild('payload', NS.OMEMO_LEGACY);
+  return !payload || payload.getText().trim() === '';
+}
+
 export function buildDeviceList(deviceIds: Iterable<number>): Element {
   return xml('list', { xmlns: NS.OMEMO_LEGACY }, ...[...new Set(deviceIds)].map((id) => xml('device', { id: String(id) })));
 }

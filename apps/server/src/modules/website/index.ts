@@ -9,6 +9,7 @@ import { publicHttpBase } from '../../core/public-url.ts';
 import { fileIn, sendPage, serveFile, webClientPolicy, webPageHeaders } from './static-files.ts';
 import type { Invites } from '../invites/api.ts';
 import { CLIENT_CONFIG_PATH, clientConfig } from './client-config.ts';
+import { CLEAR_SITE_DATA_PATH, clearSiteData } from './clear-site-data.ts';
 import { pageLanguage } from './language.ts';
 import { invitePage, landingPage, needsHttpsPage, notFoundPage, type SiteFacts } from './pages.ts';
 import { privacyFacts, privacyStatement } from './privacy.ts';
@@ -72,6 +73,7 @@ export const website: ServerModule = {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache', 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
         res.end(req.method === 'HEAD' ? undefined : body);
       } },
+      { match: (path) => path === CLEAR_SITE_DATA_PATH, page: false, handle: ({ req, res }) => clearSiteData(req, res) },
       { match: (path) => path === '/chat', page: false, handle: ({ res, url }) => redirect(res, 301, `${CHAT_PATH}${url.search}`) },
       { match: (path) => path.startsWith(CHAT_PATH), page: true, handle: (request) => chat(request, webRoot, site, policy) },
       { match: (path) => path.startsWith(INVITE_PATH), page: true, handle: (request) => invite(invites, request, site, policy) },

@@ -7,32 +7,64 @@ import { chatMessage, parseMessage } from '../stanzas.ts';
 import { EncryptionRefusedError, OmemoLayer } from './layer.ts';
 import { readSecurityMark, securityMark } from './security-mark.ts';
 
-/** PEP as the server keeps it: node contents per account, readable by everyone (access model open). */
+/**
+ * PEP as the server keeps it: items per account and node, readable by
+ * everyone, and each publish or retraction notified to the layers of the
+ * same account (what +notify gets the account's own devices).
+ */
 class FakePep {
-  readonly nodes = new Map<string, Element>();
+  readonly nodes = new Map<string, Map<string, Element>>();
+  readonly layers = new Map<string, OmemoLayer[]>();
+  readonly log: string[] = [];
+
+  #notify(jid: string, node: string, child: Element): void {
+    const event = xml('message', { from: jid, to: jid }, xml('event', { xmlns: NS.PUBSUB_EVENT }, xml('items', { node }, child)));
+    for (const layer of this.layers.get(jid) ?? []) layer.onPepEvent(event);
+  }
+
   connection(jid: string, sent: Element[]): Connection {
     const iq = async (type: 'get' | 'set', payload: Element, to?: string): Promise<Element> => {
       const pubsub = payload;
       if (type === 'get') {
-        const node = pubsub.getChild('items')!.attrs.node!;
-        const item = this.nodes.get(`${to ?? jid} ${node}`);
-        if (!item) throw Object.assign(new Error('item-not-found'), { condition: 'item-not-found' });
-        return xml('iq', { type: 'result' }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('items', { node }, xml('item', { id: 'current' }, item))));
+        const itemsEl = pubsub.getChild('items')!;
+        const node = itemsEl.attrs.node!;
+        const items = this.nodes.get(`${to ?? jid} ${node}`);
+        if (!items || items.size === 0) throw Object.assign(new Error('item-not-found'), { condition: 'item-not-found' });
+        return xml('iq', { type: 'result' }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('items', { node }, ...[...items].map(([id, item]) => xml('item', { id }, item)))));
       }
       const publish = pubsub.getChild('publish');
-      if (publish) this.nodes.set(`${jid} ${publish.attrs.node}`, publish.getChild('item')!.getChildElements()[0]!);
+      if (publish) {
+        const node = publish.attrs.node!;
+        const item = publish.getChild('item')!;
+        const key = `${jid} ${node}`;
+        if (!this.nodes.has(key)) this.nodes.set(key, new Map());
+        this.nodes.get(key)!.set(item.attrs.id ?? 'current', item.getChildElements()[0]!);
+        this.log.push(`publish ${jid} ${node}`);
+        this.#notify(jid, node, xml('item', { id: item.attrs.id ?? 'current' }, item.getChildElements()[0]!));
+      }
+      const retract = pubsub.getChild('retract');
+      if (retract) {
+        const id = retract.getChild('item')!.attrs.id!;
+        if (!this.nodes.get(`${jid} ${retract.attrs.node}`)?.delete(id)) throw Object.assign(new Error('item-not-found'), { condition: 'item-not-found' });
+        this.#notify(jid, retract.attrs.node!, xml('retract', { id }));
+      }
       return xml('iq', { type: 'result' });
     };
-    return { iq, send: async (stanza: Element) => void sent.push(stanza) } as unknown as Connection;
+    const send = async (stanza: Element) => {
+      this.log.push(`send ${stanza.attrs.to}`);
+      sent.push(stanza);
+    };
+    return { iq, send } as unknown as Connection;
   }
 }
 
-function person(pep: FakePep, jid: string) {
-  const store = new MemoryOmemoStore();
+function person(pep: FakePep, jid: string, options: { store?: MemoryOmemoStore } = {}) {
+  const store = options.store ?? new MemoryOmemoStore();
   const sent: Element[] = [];
   const protections: string[] = [];
   const layer = new OmemoLayer({ connection: pep.connection(jid, sent), jid, store, preKeyCount: 3, deviceWaitMs: 0, onSent: (_peer, _id, s) => protections.push(s) });
-  return { layer, sent, protections };
+  pep.layers.set(jid, [...(pep.layers.get(jid) ?? []), layer]);
+  return { layer, sent, protections, store };
 }
 
 const read = (stanza: Element) => parseMessage(stanza, { self: 'bob@x' }).flatMap((e) => (e.kind === 'message' ? [e.message] : []));
@@ -121,6 +153,7 @@ describe('OmemoLayer', () => {
     const bob = new OmemoLayer({ connection: pep.connection('bob@x', []), jid: 'bob@x', store: slowStore, preKeyCount: 3, onSent: () => {} });
     await alice.layer.start();
     const waiting = new OmemoLayer({ connection: pep.connection('alice@x', alice.sent), jid: 'alice@x', store: new MemoryOmemoStore(), preKeyCount: 3, deviceWaitMs: 5000, onSent: () => {} });
+    await waiting.start();
     const sent = waiting.outgoing(chatMessage('bob@x', 'w1', 'welcome'));
     setTimeout(() => void bob.start(), 1200); // bob's browser finishes making keys after the message was written
     const wire = await sent;
@@ -144,5 +177,87 @@ describe('OmemoLayer', () => {
     const forged = xml('message', { type: 'chat', from: 'mallory@x/a', to: 'bob@x', id: 'f1' }, xml('body', {}, 'trust me'), securityMark({ security: 'encrypted-verified' }));
     const result = await bob.layer.incoming(forged);
     expect(readSecurityMark(result)).toEqual({ security: 'unencrypted' });
+  }, 60_000);
+
+  it('sends nothing before its own device is announced: the bundle and device list go out first', async () => {
+    const pep = new FakePep();
+    const bob = person(pep, 'bob@x');
+    await bob.layer.start();
+    const alice = person(pep, 'alice@x');
+    const sending = alice.layer.outgoing(chatMessage('bob@x', 'first', 'hello from a brand-new account'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(pep.log.filter((l) => l.startsWith('publish alice@x'))).toEqual([]);
+    void alice.layer.start();
+    await sending;
+    const aliceDevice = (await alice.layer.account()).deviceId;
+    const announced = pep.log.findIndex((l) => l === `publish alice@x ${NS.OMEMO_LEGACY}.devicelist`);
+    expect(pep.log.findIndex((l) => l === `publish alice@x ${NS.OMEMO_LEGACY}.bundles:${aliceDevice}`)).toBeLessThan(announced);
+    expect(announced).toBeGreaterThanOrEqual(0);
+    expect(alice.layer.deviceSince).toBeLessThanOrEqual(Date.now());
+    // Announced once is enough: a reload of the same device sends at once, even before announcing again.
+    const reloaded = person(pep, 'alice@x', { store: alice.store });
+    await expect(reloaded.layer.outgoing(chatMessage('bob@x', 'second', 'again'))).resolves.toBeDefined();
+  }, 60_000);
+
+  it('shows nothing for an empty OMEMO message it cannot open, nor for a key transport that carries a body', async () => {
+    const pep = new FakePep();
+    const alice = person(pep, 'alice@x');
+    const bob = person(pep, 'bob@x');
+    const bobsOtherBrowser = person(pep, 'bob@x');
+    await Promise.all([alice.layer.start(), bob.layer.start()]);
+    await bobsOtherBrowser.layer.start();
+    // Alice's pre-key message makes Bob's browser answer with a heartbeat; its carbon reaches his other browser.
+    const hello = await alice.layer.outgoing(chatMessage('bob@x', 'h1', 'hi'));
+    hello.attrs.from = 'alice@x/web';
+    await bob.layer.incoming(hello);
+    const heartbeat = bob.sent.find((s) => s.getChild('encrypted', NS.OMEMO_LEGACY) && !s.getChild('body'))!;
+    expect(heartbeat).toBeDefined();
+    const carbonCopy = xml('message', { ...heartbeat.attrs, from: 'bob@x/web' }, ...heartbeat.getChildElements());
+    const seen = await bobsOtherBrowser.layer.incoming(carbonCopy);
+    expect(parseMessage(seen, { self: 'bob@x' })).toEqual([]);
+    // A key transport with a body beside it (a forged or confused sender): the body is not believed.
+    const transport = await (await alice.layer.account()).encryptKeyTransport(['bob@x']);
+    const withBody = xml('message', { type: 'chat', from: 'alice@x/web', to: 'bob@x', id: 'kt' }, xml('body', {}, 'click here'), transport.element);
+    expect(read(await bob.layer.incoming(withBody))).toEqual([]);
+    const forOtherDevice = xml('message', { type: 'chat', from: 'alice@x/web', to: 'bob@x', id: 'kt2' }, xml('body', {}, 'click here'), (await (await alice.layer.account()).encryptKeyTransport([{ jid: 'bob@x', deviceIds: [(await bob.layer.account()).deviceId] }])).element);
+    expect(parseMessage(await bobsOtherBrowser.layer.incoming(forOtherDevice), { self: 'bob@x' })).toEqual([]);
+  }, 60_000);
+
+  it("a chat's choice of plain text holds on the account's other devices, at login and live", async () => {
+    const pep = new FakePep();
+    const phone = person(pep, 'alice@x');
+    await phone.layer.start();
+    await phone.layer.setMode('carol@x', 'plain');
+    // Stored privately on the server: only the account's own devices may read it.
+    const browser = person(pep, 'alice@x');
+    await browser.layer.start();
+    expect((await browser.layer.checkPeer('carol@x')).mode).toBe('plain');
+    await phone.layer.setMode('carol@x', 'omemo');
+    await expect.poll(async () => (await browser.layer.checkPeer('carol@x')).mode).toBe('omemo');
+    await browser.layer.setMode('dave@x', 'plain');
+    await expect.poll(async () => (await phone.layer.checkPeer('dave@x')).mode).toBe('plain');
+  }, 60_000);
+
+  it("lists the account's other devices with their names, fingerprints and last activity", async () => {
+    const pep = new FakePep();
+    const phone = person(pep, 'alice@x');
+    await phone.layer.start();
+    await phone.layer.renameThisDevice('Work laptop');
+    const browser = person(pep, 'alice@x');
+    await browser.layer.start();
+    const mine = await browser.layer.ownDevices();
+    const phoneDevice = (await phone.layer.account()).deviceId;
+    const other = mine.others.find((d) => d.deviceId === phoneDevice)!;
+    expect(other).toMatchObject({ label: 'Work laptop', active: true });
+    expect(other.lastActive).toBeGreaterThan(Date.now() - 60_000);
+    expect(mine.current.fingerprint).toMatch(/^([0-9a-f]{8} ){7}[0-9a-f]{8}$/);
+    // Removed while it is running: the phone learns it was removed on purpose and does not put itself back.
+    await browser.layer.removeOwnDevice(other.deviceId);
+    expect((await browser.layer.ownDevices()).others.filter((d) => d.active)).toEqual([]);
+    await expect.poll(() => phone.layer.removed).toBe(true);
+    await phone.layer.start();
+    expect((await browser.layer.ownDevices()).others.filter((d) => d.active)).toEqual([]);
+    await phone.layer.useAgain();
+    expect((await browser.layer.ownDevices()).others.filter((d) => d.active).map((d) => d.deviceId)).toEqual([phoneDevice]);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { NS } from '@conexizan/protocol/namespaces';
 import { xml, type Element } from '@conexizan/protocol/xml';
+import { parseXmppDateTime } from '@conexizan/protocol/stanza';
 import {
   DEVICE_LIST_NODE,
   OmemoAccount,
@@ -8,6 +9,7 @@ import {
   buildDeviceList,
   buildOmemoMessage,
   isOmemoError,
+  isEmptyOmemoMessage,
   explainOmemoError,
   parseDeviceList,
   type DecryptResult,
@@ -19,10 +21,11 @@ import {
 import type { Connection, StanzaTransform } from '../client.ts';
 import { Emitter } from '../events.ts';
 import { bare } from '../stanzas.ts';
+import { ChatPreferences, type ChatEncryption } from './chat-preferences.ts';
+import { DeviceInfoBook } from './device-info.ts';
 import { SECURITY_MARK_NS, securityMark, without } from './security-mark.ts';
 
-/** Per chat: OMEMO (the default) or plain text, which only the user can choose. */
-export type ChatEncryption = 'omemo' | 'plain';
+export type { ChatEncryption } from './chat-preferences.ts';
 
 /** What the chat view shows about one contact. */
 export interface PeerEncryption {
@@ -35,12 +38,34 @@ export interface PeerEncryption {
 /** An outgoing message the layer refuses to send, because it would have to go out unencrypted. */
 export class EncryptionRefusedError extends Error {
   override name = 'EncryptionRefusedError';
-  constructor(readonly peer: string, readonly reason: OmemoError) {
-    super(`not sent to ${peer}: ${reason.code}`);
+  /** 'removed': this browser was removed from the account's devices and may not send encrypted messages */
+  constructor(readonly peer: string, readonly reason: OmemoError | 'removed') {
+    super(`not sent to ${peer}: ${reason === 'removed' ? reason : reason.code}`);
   }
 }
 
-const MODE_KEY = 'web-chat-encryption:';
+/** When this device was first announced (ms): until then it sends nothing encrypted, and older messages cannot be for it. */
+const ANNOUNCED_KEY = 'web-announced-at';
+/** Set when the user removed this browser from the account's devices on another one; it then stays off the list. */
+const REMOVED_KEY = 'web-removed';
+
+/** One of the account's devices, as Settings lists it. */
+export interface OwnDevice extends DeviceInfo {
+  label?: string;
+  /** the newer of what the device itself last said and the last message seen from it */
+  lastActive?: number;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
 
 export interface OmemoLayerOptions {
   connection: Connection;
@@ -71,6 +96,11 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   /** device lists fetched in this session: PEP notifications keep them fresh after that */
   #fresh = new Set<string>();
   #published = false;
+  /** this page's first announcement of the device; a message waits for it (or for an earlier page's) */
+  #announced = deferred<void>();
+  #announcedAt: number | undefined;
+  readonly preferences: ChatPreferences;
+  readonly deviceInfo: DeviceInfoBook;
   /**
    * Decryptions by sender and <encrypted> element: the same message often comes twice (live and
    * from the archive the chat view loads), and a second decryption would fail
@@ -94,6 +124,42 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   constructor(private readonly options: OmemoLayerOptions) {
     super();
     this.pep = new OmemoPep((iq) => options.connection.iq(iq.attrs.type as 'get' | 'set', iq.getChildElements()[0]!, iq.attrs.to));
+    this.preferences = new ChatPreferences(options.jid, this.pep, options.store, (peer) => void this.#describe(peer).catch(() => {}));
+    this.deviceInfo = new DeviceInfoBook(options.jid, this.pep, () => this.emit('change'), (deviceId) => void this.#removedElsewhere(deviceId));
+  }
+
+  #removed = false;
+
+  /** The user removed this browser from their devices elsewhere: it no longer announces itself or receives encrypted messages. */
+  get removed(): boolean {
+    return this.#removed;
+  }
+
+  async #removedElsewhere(deviceId: number): Promise<void> {
+    const account = await this.account();
+    if (deviceId !== account.deviceId || this.#retiring) return;
+    this.#removed = true;
+    await this.options.store.set(REMOVED_KEY, true);
+    this.emit('change');
+  }
+
+  async #wasRemoved(): Promise<boolean> {
+    this.#removed = (await this.options.store.get(REMOVED_KEY)) === true;
+    return this.#removed;
+  }
+
+  /** After "removed elsewhere": the user wants this browser back among their devices. */
+  async useAgain(): Promise<void> {
+    await this.options.store.delete(REMOVED_KEY);
+    this.#removed = false;
+    await this.start();
+  }
+
+  #retiring = false;
+
+  /** When this device was first announced (undefined until it was): older encrypted messages were never for it. */
+  get deviceSince(): number | undefined {
+    return this.#announcedAt;
   }
 
   account(): Promise<OmemoAccount> {
@@ -101,15 +167,32 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     return this.#account;
   }
 
-  /** On every fresh session: announce this device (bundle, then device list) and forget which lists are current. */
+  /**
+   * On every fresh session: announce this device (bundle, then device list),
+   * forget which lists are current, and read the account's choices and
+   * device labels that other devices may have changed meanwhile.
+   */
   async start(attempts = 3): Promise<void> {
+    if (await this.#wasRemoved()) {
+      this.emit('change');
+      return;
+    }
     try {
       await this.#announce();
     } catch (error) {
-      if (attempts <= 1) throw error;
+      if (attempts <= 1) {
+        // Messages waiting for the announcement fail now (and stay queued for the next session).
+        this.#announced.reject(error);
+        this.#announced = deferred();
+        throw error;
+      }
       await new Promise((resolve) => setTimeout(resolve, 5000));
       return this.start(attempts - 1);
     }
+    await Promise.all([this.preferences.load(), this.deviceInfo.load()]).catch(() => {});
+    void this.account()
+      .then((account) => this.deviceInfo.touch(account.deviceId))
+      .catch(() => {});
   }
 
   async #announce(): Promise<void> {
@@ -119,22 +202,50 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     await this.pep.publishDevice(account);
     this.#fresh.add(this.options.jid);
     this.#published = true;
+    if ((await this.#loadAnnouncedAt()) === undefined) {
+      this.#announcedAt = Date.now();
+      await this.options.store.set(ANNOUNCED_KEY, this.#announcedAt);
+    }
+    this.#announced.resolve();
     this.emit('change');
+  }
+
+  async #loadAnnouncedAt(): Promise<number | undefined> {
+    const stored = await this.options.store.get(ANNOUNCED_KEY);
+    if (typeof stored === 'number') this.#announcedAt = stored;
+    return this.#announcedAt;
+  }
+
+  /**
+   * A device must be announced before it sends: a receiver looks the sending
+   * device up in the device list and bundle, and an independent client
+   * (python-omemo) refuses a message from a device it cannot find.
+   */
+  async #whenAnnounced(): Promise<void> {
+    if ((await this.#loadAnnouncedAt()) !== undefined) return;
+    await this.#announced.promise;
   }
 
   get published(): boolean {
     return this.#published;
   }
 
-  /** A PEP notification; true if it was an OMEMO device list (handled here). */
+  /** A PEP notification; true if it was an OMEMO device list or one of the account's own encryption records (handled here). */
   onPepEvent(stanza: Element): boolean {
+    if (this.preferences.onEvent(stanza) || this.deviceInfo.onEvent(stanza)) return true;
     const items = stanza.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
     if (items?.attrs.node !== DEVICE_LIST_NODE || !stanza.attrs.from) return false;
     const list = items.getChild('item')?.getChild('list', NS.OMEMO_LEGACY);
     const from = bare(stanza.attrs.from);
     if (list) {
       void this.account()
-        .then((account) => this.pep.onDeviceList(account, from, list))
+        .then(async (account) => {
+          const change = await account.updateDeviceList(from, list);
+          // Our device went missing from our list: another client overwrote it (put it back, as
+          // XEP-0384 asks), unless the user removed this browser from another device.
+          if (change.mustRepublish && !(await this.#wasRemoved())) await this.pep.publishOpen(DEVICE_LIST_NODE, await account.deviceListElement());
+          else if (change.mustRepublish) this.emit('change');
+        })
         .then(() => {
           this.#fresh.add(from);
           return this.#describe(from);
@@ -159,9 +270,9 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     return this.#describe(peer);
   }
 
+  /** The user's choice for this chat, kept for all of the account's devices. */
   async setMode(peer: string, mode: ChatEncryption): Promise<void> {
-    await this.options.store.set(MODE_KEY + peer, mode);
-    await this.#describe(peer);
+    await this.preferences.set(peer, mode);
   }
 
   async setTrust(jid: string, deviceId: number, level: TrustLevel): Promise<void> {
@@ -169,19 +280,32 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     await this.#describe(jid);
   }
 
-  /** This device and the account's others, as the own device list says. */
-  async ownDevices(): Promise<{ current: { deviceId: number; fingerprint: string }; others: DeviceInfo[] }> {
+  /** This device and the account's others, as the own device list says, with their labels and last activity. */
+  async ownDevices(): Promise<{ current: OwnDevice & { fingerprint: string }; others: OwnDevice[] }> {
     const account = await this.account();
     // Read the published list again: the user looks here to see what is really announced.
     this.#fresh.delete(this.options.jid);
     await this.#refresh(this.options.jid).catch(() => {});
-    return { current: { deviceId: account.deviceId, fingerprint: await account.fingerprint() }, others: await account.devices(this.options.jid) };
+    const describe = (device: DeviceInfo): OwnDevice => {
+      const info = this.deviceInfo.get(device.deviceId);
+      const lastActive = Math.max(info?.lastActive ?? 0, device.lastMessageAt ?? 0) || undefined;
+      return { ...device, ...(info?.label ? { label: info.label } : {}), ...(lastActive ? { lastActive } : {}) };
+    };
+    const current = describe({ deviceId: account.deviceId, active: true, fingerprint: await account.fingerprint() });
+    return { current: { ...current, fingerprint: current.fingerprint!, lastActive: Date.now() }, others: (await account.devices(this.options.jid)).map(describe) };
+  }
+
+  /** Names this browser in the account's device list (Settings). */
+  async renameThisDevice(label: string): Promise<void> {
+    await this.deviceInfo.rename((await this.account()).deviceId, label);
   }
 
   /** Takes one of our other devices off the published device list: contacts stop encrypting for it. */
   async removeOwnDevice(deviceId: number): Promise<void> {
     const account = await this.account();
     if (deviceId === account.deviceId) throw new Error('this device cannot remove itself');
+    // Its record goes first: a browser that is still running learns from it that it was removed on purpose.
+    await this.deviceInfo.forget(deviceId);
     const published = await this.pep.fetchDeviceList(account.jid);
     const ids = (published ? parseDeviceList(published) : []).filter((id) => id !== deviceId);
     const list = buildDeviceList([...new Set([...ids, account.deviceId])]);
@@ -193,10 +317,12 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   /** This browser forgets its keys: take it off the device list first, so nobody encrypts for it any more. */
   async retire(): Promise<void> {
     if (!this.#account) return;
+    this.#retiring = true;
     const account = await this.account();
     const published = await this.pep.fetchDeviceList(account.jid);
     const ids = (published ? parseDeviceList(published) : []).filter((id) => id !== account.deviceId);
     await this.pep.publishOpen(DEVICE_LIST_NODE, buildDeviceList(ids));
+    await this.deviceInfo.forget(account.deviceId);
   }
 
   async #refresh(jid: string): Promise<void> {
@@ -209,7 +335,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
 
   async #describe(peer: string): Promise<PeerEncryption> {
     const account = await this.account();
-    const mode = ((await this.options.store.get(MODE_KEY + peer)) as ChatEncryption | undefined) ?? 'omemo';
+    const mode = await this.preferences.get(peer);
     const devices = await account.devices(peer);
     const active = devices.filter((d) => d.active);
     const info: PeerEncryption = { mode, devices, hasDevices: this.#fresh.has(peer) ? active.length > 0 : active.length > 0 || undefined };
@@ -245,13 +371,15 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       stanza.getChild('retract', NS.RETRACT);
     if (skip) return stanza;
     const id = stanza.attrs.id ?? crypto.randomUUID();
-    if ((await this.options.store.get(MODE_KEY + to)) === 'plain') {
+    if ((await this.preferences.get(to)) === 'plain') {
       // An aesgcm:// link carries the file's key in its fragment: it never goes out in plain text.
       if (body.includes('aesgcm://')) throw new EncryptionRefusedError(to, new OmemoError('bad-media', 'an aesgcm:// link is only sent encrypted'));
       this.options.onSent(to, id, 'unencrypted');
       return stanza;
     }
     const account = await this.account();
+    if (await this.#wasRemoved()) throw new EncryptionRefusedError(to, 'removed');
+    await this.#whenAnnounced();
     await this.#refresh(to).catch(() => {});
     let result;
     try {
@@ -289,7 +417,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     return wrapper;
   }
 
-  async incoming(stanza: Element): Promise<Element> {
+  async incoming(stanza: Element, context: { stamp?: Date } = {}): Promise<Element> {
     // Our own result marks are only believed when we put them there.
     const message = without(stanza, (c) => c.getNS() === SECURITY_MARK_NS);
     const encrypted = message.getChild('encrypted', NS.OMEMO_LEGACY);
@@ -306,7 +434,9 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     let decryption = this.#decrypted.get(key);
     const first = !decryption;
     if (!decryption) {
-      decryption = this.#inTurn(() => account.decryptMessage(encrypted, sender));
+      const delay = parseXmppDateTime(message.getChild('delay', NS.DELAY)?.attrs.stamp ?? '');
+      const sentAt = (context.stamp ?? delay ?? new Date()).getTime();
+      decryption = this.#inTurn(() => account.decryptMessage(encrypted, sender, { sentAt }));
       this.#decrypted.set(key, decryption);
       if (this.#decrypted.size > 1000) this.#decrypted.delete(this.#decrypted.keys().next().value!);
     }
@@ -325,6 +455,10 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       return plain;
     } catch (error) {
       if (!isOmemoError(error)) throw error;
+      // A heartbeat or key transport has no text: failing to open one (it was
+      // for another of our devices, or a carbon of one we sent) shows nothing,
+      // and a <body> beside it is not believed either.
+      if (isEmptyOmemoMessage(encrypted)) return plain;
       // No key material in here: explainOmemoError says what happened in words.
       plain.append(xml('body', {}, explainOmemoError(error)));
       plain.append(securityMark({ security: 'encrypted', undecryptable: error.code }));

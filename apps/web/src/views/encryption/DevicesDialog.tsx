@@ -1,3 +1,4 @@
+import './encryption.css';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Session } from '../../session/index.ts';
@@ -29,8 +30,10 @@ export function DevicesDialog({ session, peer, name, onClose }: { session: Sessi
         <ul className="devices" aria-label={t('encryption.devicesTitle', { name })}>
           {devices.map((d) => (
             <li key={d.deviceId}>
-              <strong>{t('encryption.device', { id: d.deviceId })}</strong>
-              {!d.active && <span className="muted"> ({t('encryption.inactive')})</span>}
+              <span className="device-name">
+                <strong>{t('encryption.device', { id: d.deviceId })}</strong>
+                {!d.active && <span className="muted"> ({t('encryption.inactive')})</span>}
+              </span>
               <code className="fingerprint">{d.fingerprint}</code>
               <span className={`trust trust-${d.trust}`}>{t(`encryption.trust.${d.trust ?? 'blind'}`)}</span>
               <span className="device-actions">
@@ -57,7 +60,9 @@ export function DevicesDialog({ session, peer, name, onClose }: { session: Sessi
       {own && (
         <section aria-label={t('encryption.yourFingerprint')}>
           <h3>{t('encryption.yourFingerprint')}</h3>
-          <code className="fingerprint">{own.fingerprint}</code>
+          <p>
+            <code className="fingerprint">{own.fingerprint}</code>
+          </p>
           <FingerprintQr jid={session.jid} devices={[own]} />
         </section>
       )}

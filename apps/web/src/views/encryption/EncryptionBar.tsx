@@ -24,6 +24,16 @@ export function EncryptionBar({ session, peer, name }: { session: Session; peer:
     return () => clearInterval(timer);
   }, [session, peer, waiting]);
 
+  if (session.omemo.removed) {
+    return (
+      <p role="alert" className="notice encryption warning">
+        {t('encryption.removedHere')}{' '}
+        <button type="button" onClick={() => void session.omemo.useAgain().catch(() => {})}>
+          {t('encryption.useAgain')}
+        </button>
+      </p>
+    );
+  }
   if (state.mode === 'plain') {
     return (
       <p className="notice encryption plain">

@@ -5,6 +5,8 @@ import type { ChatMessage } from '../../session/index.ts';
 export function MessageSecurityLabel({ message }: { message: ChatMessage }) {
   const { t } = useTranslation();
   if (message.retracted || message.undecryptable) return null;
+  // Our message is not out yet: the encryption layer decides how it goes when it leaves (then this says so).
+  if (message.outgoing && !message.security && (message.state === 'pending' || message.state === 'failed')) return null;
   const security = message.security ?? 'unencrypted';
   const text = security === 'encrypted-verified' ? t('encryption.encryptedVerified') : security === 'encrypted' ? t('encryption.encrypted') : t('encryption.unencrypted');
   return (
@@ -20,4 +22,15 @@ export function UndecryptableNotice({ message }: { message: ChatMessage }) {
   const { t } = useTranslation();
   const reason = t(`encryption.errors.${message.undecryptable}`, { defaultValue: message.body });
   return <p className="body undecryptable">{t('encryption.undecryptable', { reason })}</p>;
+}
+
+/** Said once at the top of a chat instead of an error on each message that is older than this device. */
+export function PredatesNotice({ count }: { count: number }) {
+  const { t } = useTranslation();
+  if (count === 0) return null;
+  return (
+    <p className="muted predates" role="note">
+      {t('encryption.predates', { count })}
+    </p>
+  );
 }
