@@ -30,7 +30,8 @@ export async function launchChromium(options: { args?: string[] } = {}): Promise
 
 /** Every page open in this test file's browsers (for failure screenshots). */
 export function openPages(): Page[] {
-  return [...browsers].flatMap((browser) => browser.contexts().flatMap((context) => context.pages())).filter((page) => !page.isClosed());
+  const contexts = [...[...browsers].flatMap((browser) => browser.contexts()), ...persistent];
+  return contexts.flatMap((context) => context.pages()).filter((page) => !page.isClosed());
 }
 
 export interface PersonOptions {
@@ -66,6 +67,37 @@ export async function newPerson(browser: Browser, options: PersonOptions = {}): 
   });
   return { context, page, problems };
 }
+
+/**
+ * A person whose browser keeps its profile in `dir` (a Chromium of its own),
+ * so a test can read what the browser wrote to disk. Close its context to
+ * end that browser.
+ */
+export async function newPersistentPerson(dir: string, options: PersonOptions = {}): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const size = options.size ?? 'desktop';
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    args: FLAGS,
+    timeout: 60_000,
+    viewport: size === 'phone' ? PHONE : DESKTOP,
+    locale: options.locale ?? 'en-US',
+    acceptDownloads: true,
+    ignoreHTTPSErrors: options.acceptSelfSigned ?? false,
+  });
+  context.setDefaultTimeout(20_000);
+  context.setDefaultNavigationTimeout(30_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  persistent.add(context);
+  context.on('close', () => persistent.delete(context));
+  return { context, page, problems };
+}
+
+const persistent = new Set<BrowserContext>();
 
 /** A full-page screenshot kept under e2e/artifacts/ as <name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { newPerson, screenshot, type ScreenSize } from './browser.ts';
+import { newPersistentPerson, newPerson, screenshot, type ScreenSize } from './browser.ts';
 import { TEXT, type Lang } from './texts.ts';
 
 /**
@@ -24,7 +24,17 @@ export class Person {
   static async open(browser: Browser, url: string, options: { size?: ScreenSize; lang?: Lang; acceptSelfSigned?: boolean } = {}): Promise<Person> {
     const size = options.size ?? 'desktop';
     const lang = options.lang ?? 'en';
-    const { context, page, problems } = await newPerson(browser, { size, locale: lang === 'de' ? 'de-DE' : 'en-US', acceptSelfSigned: options.acceptSelfSigned ?? false });
+    return Person.#start(await newPerson(browser, { size, locale: lang === 'de' ? 'de-DE' : 'en-US', acceptSelfSigned: options.acceptSelfSigned ?? false }), url, size, lang);
+  }
+
+  /** Like open(), in a browser of its own whose profile (what it writes to disk) is kept in `profileDir`. */
+  static async openPersistent(profileDir: string, url: string, options: { size?: ScreenSize; lang?: Lang; acceptSelfSigned?: boolean } = {}): Promise<Person> {
+    const size = options.size ?? 'desktop';
+    const lang = options.lang ?? 'en';
+    return Person.#start(await newPersistentPerson(profileDir, { size, locale: lang === 'de' ? 'de-DE' : 'en-US', acceptSelfSigned: options.acceptSelfSigned ?? false }), url, size, lang);
+  }
+
+  static async #start({ context, page, problems }: { context: BrowserContext; page: Page; problems: string[] }, url: string, size: ScreenSize, lang: Lang): Promise<Person> {
     await page.goto(url);
     // The app has started once it shows its name; a busy machine may take a while to run the bundle.
     try {
@@ -53,10 +63,43 @@ export class Person {
     await this.waitOnline();
   }
 
-  async login(username: string, password: string): Promise<void> {
+  async login(username: string, password: string, options: { stayLoggedIn?: boolean } = {}): Promise<void> {
     await this.fillCredentials(username, password);
+    if (options.stayLoggedIn) await this.page.getByRole('checkbox', { name: this.t.stayLoggedIn }).check();
     await this.page.getByRole('button', { name: this.t.login, exact: true }).click();
     await this.waitOnline();
+  }
+
+  /**
+   * Logs out through the dialog that says what logging out deletes. With
+   * `backup`, makes the encrypted backup first and returns its code and
+   * file, as the person would write down and save them.
+   */
+  async logout(options: { backup?: boolean; beforeConfirm?: (backup: { code: string; file: Buffer } | null) => Promise<void> } = {}): Promise<{ code: string; file: Buffer } | null> {
+    await this.page.getByRole('button', { name: this.t.logout, exact: true }).click();
+    const dialog = this.page.getByRole('dialog');
+    await dialog.getByRole('button', { name: this.t.logoutConfirm, exact: true }).waitFor();
+    let backup: { code: string; file: Buffer } | null = null;
+    if (options.backup) {
+      await dialog.getByRole('button', { name: this.t.makeBackup, exact: true }).click();
+      const code = (await dialog.getByLabel(this.t.backupCode, { exact: true }).textContent({ timeout: 60_000 }))!.trim();
+      const [download] = await Promise.all([this.page.waitForEvent('download'), dialog.getByRole('link', { name: this.t.saveBackup }).click()]);
+      const path = await download.path();
+      backup = { code, file: await import('node:fs/promises').then((fs) => fs.readFile(path)) };
+    }
+    await options.beforeConfirm?.(backup);
+    await dialog.getByRole('button', { name: this.t.logoutConfirm, exact: true }).click();
+    await this.page.getByRole('heading', { name: this.t.login, exact: true }).waitFor({ timeout: 30_000 });
+    return backup;
+  }
+
+  /** On the login screen: restores an encrypted backup (the next login continues from it). */
+  async restoreBackup(backup: { code: string; file: Buffer }): Promise<void> {
+    await this.page.getByText(this.t.restoreBackup, { exact: true }).click();
+    await this.page.getByLabel(this.t.backupFile, { exact: true }).setInputFiles({ name: 'conexizan.backup', mimeType: 'application/json', buffer: backup.file });
+    await this.page.getByLabel(this.t.backupCode, { exact: true }).fill(backup.code);
+    await this.page.getByRole('button', { name: this.t.restore, exact: true }).click();
+    await this.page.getByRole('status').filter({ hasText: /Restored|wiederhergestellt/ }).waitFor({ timeout: 60_000 });
   }
 
   async fillCredentials(username: string, password: string): Promise<void> {
