@@ -81,6 +81,8 @@ export const NS = {
   // XEP-0384 v0.3 OMEMO as Conversations, Monal, Gajim, Dino, Converse.js speak it; OMEMO 2 (XEP-0384 ≥ 0.8)
   OMEMO_LEGACY: 'eu.siacs.conversations.axolotl',
   OMEMO: 'urn:xmpp:omemo:2',
+  // XEP-0420 stanza content encryption: what OMEMO 2 encrypts
+  SCE: 'urn:xmpp:sce:1',
   // XEP-0373 OpenPGP for XMPP, XEP-0027 legacy OpenPGP
   OPENPGP: 'urn:xmpp:openpgp:0',
   PGP_ENCRYPTED: 'jabber:x:encrypted',

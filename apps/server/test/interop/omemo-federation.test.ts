@@ -73,7 +73,7 @@ afterAll(async () => {
 describe('OMEMO between two servers', () => {
   it("we fetch python-omemo's device list and bundle from its server and it decrypts our pre-key message", async () => {
     const sent = await alice.sendText('bob@b.test', 'hello bob on b.test');
-    expect(sent.devices).toEqual([{ jid: 'bob@b.test', deviceId: bobReady.device_id }]);
+    expect(sent.devices).toEqual([{ jid: 'bob@b.test', deviceId: bobReady.device_id, version: '0.3' }]);
     const got = await bob.waitFor((o) => (o.step === 'received' && o.text === 'hello bob on b.test') || o.step === 'decrypt_failed', 'python-omemo on b.test to decrypt');
     expect(got).toMatchObject({ step: 'received', from: 'alice@a.test', device: alice.account.deviceId, fingerprint: await alice.account.fingerprint() });
     expect(await alice.account.devices('bob@b.test')).toEqual([expect.objectContaining({ deviceId: bobReady.device_id, fingerprint: bobReady.fingerprint })]);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { DEVICE_LIST_NODE, OmemoAccount, OmemoPep, buildOmemoMessage, findOmemoMessage, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto/omemo';
+import { DEVICE_LIST_NODE, DEVICES_NODE_2, OmemoAccount, OmemoPep, buildOmemoMessage, findOmemoMessage, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto/omemo';
 import { NS, type Element } from '@conexizan/protocol';
 import { SYSTEM_PYTHON, slixmppProblem, type Observation } from '../support/python.ts';
 import type { TestServer } from '../support/test-server.ts';
@@ -23,11 +23,13 @@ export class PythonOmemoPeer {
   stderr = '';
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
 
-  static async start(options: { host?: string; port: number; domain?: string; user: string; password: string; state: string }): Promise<{ peer: PythonOmemoPeer; ready: Observation }> {
+  /** `omemo2`: also speak OMEMO 2 (twomemo), preferring it; 'only': OMEMO 2 and nothing else. */
+  static async start(options: { host?: string; port: number; domain?: string; user: string; password: string; state: string; omemo2?: boolean | 'only' }): Promise<{ peer: PythonOmemoPeer; ready: Observation }> {
     const problem = slixmppProblem();
     if (problem) throw new Error(problem);
     const where = ['--host', options.host ?? '127.0.0.1', '--port', String(options.port), '--domain', options.domain ?? 'localhost'];
-    const child = spawn(SYSTEM_PYTHON, ['-u', PEER_SCRIPT, ...where, '--user', options.user, '--password', options.password, '--state', options.state], {
+    const versions = options.omemo2 === 'only' ? ['--only-omemo2'] : options.omemo2 ? ['--omemo2'] : [];
+    const child = spawn(SYSTEM_PYTHON, ['-u', PEER_SCRIPT, ...where, '--user', options.user, '--password', options.password, '--state', options.state, ...versions], {
       cwd: fileURLToPath(new URL('./slixmpp/', import.meta.url)),
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
     });
@@ -129,6 +131,11 @@ export class NodeOmemoClient {
       if (list) await this.directory.onDeviceList(this.account, bare(outer.attrs.from), list).catch(() => undefined);
       return;
     }
+    if (event?.attrs.node === DEVICES_NODE_2) {
+      const list = event.getChild('item')?.getChild('devices', NS.OMEMO);
+      if (list) await this.account.updateDeviceList2(bare(outer.attrs.from), list).catch(() => undefined);
+      return;
+    }
     // The package's own lookup: live, carbon (own account only) or archive result.
     const found = findOmemoMessage(outer, this.account.jid);
     if (!found) return;
@@ -165,13 +172,14 @@ export class NodeOmemoClient {
     await this.session.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('query', { xmlns: NS.MAM, queryid: 'omemo' }, form)), WAIT_MS);
   }
 
-  async sendEncrypted(to: string, encrypted: Element): Promise<void> {
+  async sendEncrypted(to: string, encrypted: Element | Element[]): Promise<void> {
     await this.session.send(buildOmemoMessage({ to, id: `omemo-${Math.random().toString(36).slice(2)}`, encrypted }));
   }
 
+  /** Encrypts and sends `text`: OMEMO 2 for devices that announce it, 0.3 for the others (one stanza). */
   async sendText(to: string, text: string) {
     const result = await this.account.encryptMessage([to], text);
-    await this.sendEncrypted(to, result.element);
+    await this.sendEncrypted(to, [result.element2, result.element].filter((e) => e !== undefined));
     return result;
   }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DEVICE_LIST_NODE, MemoryOmemoStore, OmemoAccount, aesgcmUrl, buildDeviceList, decryptFile, encryptFile, isOmemoError, parseAesgcmUrl,
+  DEVICE_LIST_NODE, DEVICES_NODE_2, MemoryOmemoStore, buildDevices2, OmemoAccount, aesgcmUrl, buildDeviceList, decryptFile, encryptFile, isOmemoError, parseAesgcmUrl,
 } from '@conexizan/crypto/omemo';
 import { NS, parseXml, xml, type Element } from '@conexizan/protocol';
 import type { Observation } from '../support/python.ts';
@@ -98,7 +98,7 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
 
   it('python-omemo decrypts our answer and shows our fingerprint', async () => {
     const sent = await alice.sendText(BOB, 'hi bob, Conexizan here');
-    expect(keyFor(sent.element, bobReady.device_id as number)!.attrs.prekey).toBeUndefined();
+    expect(keyFor(sent.element!, bobReady.device_id as number)!.attrs.prekey).toBeUndefined();
     expect(await bobReceives('hi bob, Conexizan here')).toMatchObject({ step: 'received', device: alice.account.deviceId, fingerprint: await alice.account.fingerprint() });
   });
 
@@ -106,8 +106,8 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     aliceSecond = await NodeOmemoClient.start({ server, username: 'om-alice', password: PASSWORD, resource: 'second', store: aliceSecondStore });
     await alice.account.updateDeviceList(ALICE, (await alice.directory.fetchDeviceList(ALICE))!);
     const sent = await aliceSecond.sendText(BOB, 'from my second device');
-    expect(sent.devices).toEqual(expect.arrayContaining([{ jid: BOB, deviceId: bobReady.device_id }, { jid: ALICE, deviceId: alice.account.deviceId }]));
-    expect(keyFor(sent.element, bobReady.device_id as number)!.attrs.prekey).toBe('true');
+    expect(sent.devices).toEqual(expect.arrayContaining([{ jid: BOB, deviceId: bobReady.device_id, version: '0.3' }, { jid: ALICE, deviceId: alice.account.deviceId, version: '2' }]));
+    expect(keyFor(sent.element!, bobReady.device_id as number)!.attrs.prekey).toBe('true');
     expect(await bobReceives('from my second device')).toMatchObject({ step: 'received', device: aliceSecond.account.deviceId });
     const carbon = await alice.waitFor((r) => r.via === 'carbon', 'the carbon copy on the first device');
     expect(carbon.result).toMatchObject({ plaintext: 'from my second device', senderJid: ALICE, senderDevice: aliceSecond.account.deviceId });
@@ -144,7 +144,7 @@ describe('OMEMO between @conexizan/crypto and python-omemo (oldmemo), through th
     expect(alice.account.deviceId).toBe(aliceDevice);
 
     const sent = await alice.sendText(BOB, 'after the restart');
-    expect(keyFor(sent.element, bobDevice as number)!.attrs.prekey).toBeUndefined();
+    expect(keyFor(sent.element!, bobDevice as number)!.attrs.prekey).toBeUndefined();
     expect(await bobReceives('after the restart')).toMatchObject({ step: 'received' });
     await bobSends('restarted too');
     const got = await alice.waitFor(decrypted('restarted too'), 'a message after both restarts');
@@ -196,12 +196,14 @@ describe('a device that leaves', () => {
     const gone = aliceSecond!.account.deviceId;
     aliceSecond = undefined;
     await alice.directory.publishOpen(DEVICE_LIST_NODE, buildDeviceList([alice.account.deviceId]));
+    await alice.directory.publishOpen(DEVICES_NODE_2, buildDevices2([{ id: alice.account.deviceId }]));
     expect((await alice.account.updateDeviceList(ALICE, (await alice.directory.fetchDeviceList(ALICE))!)).vanished).toEqual([gone]);
+    expect((await alice.account.updateDeviceList2(ALICE, (await alice.directory.fetchDeviceList2(ALICE))!)).vanished).toEqual([gone]);
     bob.send({ cmd: 'refresh', jid: ALICE });
     expect(await bob.waitFor((o) => o.step === 'refreshed', 'python-omemo to read our shorter list')).toMatchObject({ devices: [alice.account.deviceId], inactive: [gone] });
     expect((await bobSends('only your first device now')).devices).not.toContain(gone);
     expect((await alice.waitFor(decrypted('only your first device now'), 'the message on the remaining device')).result!.senderDevice).toBe(bobReady.device_id);
-    expect((await alice.sendText(BOB, 'and mine skips it too')).devices).toEqual([{ jid: BOB, deviceId: bobReady.device_id }]);
+    expect((await alice.sendText(BOB, 'and mine skips it too')).devices).toEqual([{ jid: BOB, deviceId: bobReady.device_id, version: '0.3' }]);
     expect(await bobReceives('and mine skips it too')).toMatchObject({ step: 'received' });
   });
 });
@@ -291,6 +293,7 @@ describe('bad input is refused with a clear error, and the session keeps working
 
   it('a device list with hundreds of entries', async () => {
     const mallory = await NodeOmemoClient.start({ server, username: 'om-mallory', password: PASSWORD, resource: 'x', store: new MemoryOmemoStore() });
+    const malloryDevice = mallory.account.deviceId;
     try {
       await mallory.directory.publishOpen(DEVICE_LIST_NODE, buildDeviceList(Array.from({ length: 300 }, (_, i) => i + 1)));
     } finally {
@@ -299,14 +302,16 @@ describe('bad input is refused with a clear error, and the session keeps working
     const list = (await alice.directory.fetchDeviceList(MALLORY))!;
     expect(list.getChildren('device')).toHaveLength(300);
     await expect(alice.account.updateDeviceList(MALLORY, list)).rejects.toSatisfy((e) => isOmemoError(e, 'bad-device-list') && /300 devices/.test(e.message));
-    await expect(alice.account.encryptMessage([MALLORY], 'hello?')).rejects.toSatisfy((e) => isOmemoError(e, 'no-devices'));
+    // Only the device Mallory's client announced in its (valid) OMEMO 2 list gets the message, none of the 300.
+    const sent = await alice.account.encryptMessage([MALLORY], 'hello?');
+    expect(sent.devices.filter((d) => d.jid === MALLORY)).toEqual([{ jid: MALLORY, deviceId: malloryDevice, version: '2' }]);
     await stillWorks('a device list with hundreds of entries');
   });
 });
 
 describe('trust', () => {
   it("shows python-omemo's device with the fingerprint python-omemo shows, blindly trusted until verified", async () => {
-    expect(await alice.account.devices(BOB)).toEqual([{ deviceId: bobReady.device_id, active: true, fingerprint: bobReady.fingerprint, trust: 'blind' }]);
+    expect(await alice.account.devices(BOB)).toEqual([{ deviceId: bobReady.device_id, active: true, versions: ['0.3'], fingerprint: bobReady.fingerprint, trust: 'blind' }]);
   });
 
   it('a distrusted device gets nothing from us and its messages are refused; verified, its messages say so', async () => {

@@ -24,6 +24,7 @@ export const CLIENT_CAPS: CapsInput = {
     `${NS.NICK}+notify`,
     // OMEMO device lists arrive as PEP notifications, so we encrypt for a contact's new devices
     `${NS.OMEMO_LEGACY}.devicelist+notify`,
+    `${NS.OMEMO}:devices+notify`,
     // the account's own encryption choices per chat and its devices' labels, kept in sync across its devices
     `${CHAT_PREFERENCES_NODE}+notify`,
     `${DEVICE_INFO_NODE}+notify`,

@@ -24,8 +24,8 @@ const flipFirst = (text: string) => (text[0] === 'A' ? 'B' : 'A') + text.slice(1
 
 /** Alice writes to bob and bob decrypts; proves the session still works after each refusal. */
 async function stillWorks(alice: OmemoAccount, bob: OmemoAccount, text: string) {
-  expect((await bob.decryptMessage((await alice.encryptMessage([BOB], text)).element, ALICE)).plaintext).toBe(text);
-  expect((await alice.decryptMessage((await bob.encryptMessage([ALICE], `re: ${text}`)).element, BOB)).plaintext).toBe(`re: ${text}`);
+  expect((await bob.decryptMessage((await alice.encryptMessage([BOB], text)).element!, ALICE)).plaintext).toBe(text);
+  expect((await alice.decryptMessage((await bob.encryptMessage([ALICE], `re: ${text}`)).element!, BOB)).plaintext).toBe(`re: ${text}`);
 }
 
 describe('bad input to OmemoAccount', () => {
@@ -43,26 +43,30 @@ describe('bad input to OmemoAccount', () => {
   it('refuses a corrupted payload, a damaged key and malformed XML, and goes on', async () => {
     const { alice, bob } = await pair();
     await stillWorks(alice, bob, 'first');
-    const sent = (await alice.encryptMessage([BOB], 'will be damaged')).element;
+    const sent = (await alice.encryptMessage([BOB], 'will be damaged')).element!;
     await expect(bob.decryptMessage(edit(sent, sent.getChildText('payload')!, flipFirst(sent.getChildText('payload')!)), ALICE)).rejects.toSatisfy(refusedWith('corrupted'));
     const key = sent.getChild('header')!.getChild('key')!.getText();
     const damagedKey = key.slice(0, 20) + (key[20] === 'A' ? 'B' : 'A') + key.slice(21);
-    await expect(bob.decryptMessage(edit((await alice.encryptMessage([BOB], 'x')).element, /<key rid="(\d+)">[^<]+</, `<key rid="${bob.deviceId}">${damagedKey}<`), ALICE)).rejects.toSatisfy(refusedWith('corrupted'));
+    await expect(bob.decryptMessage(edit((await alice.encryptMessage([BOB], 'x')).element!, /<key rid="(\d+)">[^<]+</, `<key rid="${bob.deviceId}">${damagedKey}<`), ALICE)).rejects.toSatisfy(refusedWith('corrupted'));
     for (const broken of [
       `<encrypted xmlns="eu.siacs.conversations.axolotl"/>`,
       `<encrypted xmlns="eu.siacs.conversations.axolotl"><header sid="x"><iv>AAAAAAAAAAAAAAAA</iv></header></encrypted>`,
       `<encrypted xmlns="eu.siacs.conversations.axolotl"><header sid="1"><key rid="${bob.deviceId}">not base64!</key><iv>AAAAAAAAAAAAAAAA</iv></header></encrypted>`,
       `<encrypted xmlns="eu.siacs.conversations.axolotl"><header sid="1"><key rid="${bob.deviceId}" prekey="true">AAAA</key><iv>AAAAAAAAAAAAAAAA</iv></header></encrypted>`,
-      `<encrypted xmlns="urn:xmpp:omemo:2"><header sid="1"/></encrypted>`,
+      `<encrypted xmlns="urn:xmpp:omemo:2"><header/></encrypted>`,
+      `<encrypted xmlns="urn:xmpp:omemo:2"><header sid="1"><keys jid="${BOB}"><key rid="${bob.deviceId}">not base64!</key></keys></header></encrypted>`,
+      `<encrypted xmlns="urn:xmpp:omemo:2"><header sid="1"><keys jid="${BOB}"><key rid="${bob.deviceId}" kex="true">AAAA</key></keys></header></encrypted>`,
     ]) {
       await expect(bob.decryptMessage(parseXml(broken), ALICE), broken).rejects.toSatisfy(refusedWith('corrupted'));
     }
+    // an OMEMO 2 element without a key for this device is simply not for it
+    await expect(bob.decryptMessage(parseXml(`<encrypted xmlns="urn:xmpp:omemo:2"><header sid="1"/></encrypted>`), ALICE)).rejects.toSatisfy(refusedWith('not-for-this-device'));
     await stillWorks(alice, bob, 'after the damage');
   });
 
   it('says a message was not for this device, or was sent by it', async () => {
     const { alice, bob } = await pair();
-    const sent = (await alice.encryptMessage([BOB], 'for bob only')).element;
+    const sent = (await alice.encryptMessage([BOB], 'for bob only')).element!;
     const newcomer = await OmemoAccount.open({ preKeyCount: 10, jid: BOB, store: new MemoryOmemoStore() });
     const refusal = await newcomer.decryptMessage(sent, ALICE).catch((error: unknown) => error);
     expect(isOmemoError(refusal, 'not-for-this-device')).toBe(true);
@@ -73,11 +77,11 @@ describe('bad input to OmemoAccount', () => {
 
   it('refuses a replayed pre-key message and a replayed normal message', async () => {
     const { alice, bob } = await pair();
-    const first = (await alice.encryptMessage([BOB], 'pre-key')).element;
+    const first = (await alice.encryptMessage([BOB], 'pre-key')).element!;
     await bob.decryptMessage(first, ALICE);
     await expect(bob.decryptMessage(first, ALICE)).rejects.toSatisfy(refusedWith('replayed-prekey'));
-    await alice.decryptMessage((await bob.encryptMessage([ALICE], 'answer')).element, BOB);
-    const normal = (await alice.encryptMessage([BOB], 'normal')).element;
+    await alice.decryptMessage((await bob.encryptMessage([ALICE], 'answer')).element!, BOB);
+    const normal = (await alice.encryptMessage([BOB], 'normal')).element!;
     await bob.decryptMessage(normal, ALICE);
     await expect(bob.decryptMessage(normal, ALICE)).rejects.toSatisfy(refusedWith('duplicate'));
     // The same pre-key message again after a restart: the pre-key is gone.

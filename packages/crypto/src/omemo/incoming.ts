@@ -31,7 +31,8 @@ export function findOmemoMessage(stanza: Element, ownJid: string): IncomingOmemo
     message = (carbon ?? result)!.getChild('forwarded', NS.FORWARD)?.getChild('message');
     via = carbon ? 'carbon' : 'archive';
   }
-  const encrypted = message?.getChild('encrypted', NS.OMEMO_LEGACY);
+  // OMEMO 2 first when a stanza carries both versions.
+  const encrypted = message?.getChild('encrypted', NS.OMEMO) ?? message?.getChild('encrypted', NS.OMEMO_LEGACY);
   if (!message || !encrypted) return null;
   // A live message without 'from' comes from the own account (RFC 6120 §8.1.2.1).
   return { from: message.attrs.from === undefined ? ownJid : bare(message.attrs.from), via, message, encrypted };

@@ -11,5 +11,6 @@ export * from './media.ts';
 export * from './pep.ts';
 export { checkOmemoStore } from './store-contract.ts';
 export * from './incoming.ts';
+export { DEVICES_NODE_2, BUNDLES_NODE_2, buildDevices2, parseDevices2, isEmptyOmemo2Message, type Device2 } from './v2/xml.ts';
 
 dropLibraryProcessListeners();

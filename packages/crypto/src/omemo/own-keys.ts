@@ -45,6 +45,13 @@ export class OwnKeys {
     return deviceId as number;
   }
 
+  /** The identity key pair as bytes: the 33-byte public key (0x05 + Curve25519) and the 32-byte private scalar. */
+  async identityKeyPair(): Promise<{ pub: Uint8Array; priv: Uint8Array }> {
+    const pair = decodeKeyPair(await this.store.get(KEY.identity));
+    if (!pair) throw new Error('OMEMO identity key missing from the store');
+    return { pub: new Uint8Array(pair.pubKey), priv: new Uint8Array(pair.privKey) };
+  }
+
   async identityPublicKey(): Promise<Uint8Array> {
     const pair = decodeKeyPair(await this.store.get(KEY.identity));
     if (!pair) throw new Error('OMEMO identity key missing from the store');

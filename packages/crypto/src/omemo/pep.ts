@@ -3,6 +3,7 @@ import { NS } from '@conexizan/protocol/namespaces';
 import { xml, type Element } from '@conexizan/protocol/xml';
 import type { OmemoAccount, OmemoDirectory } from './account.ts';
 import { DEVICE_LIST_NODE, bundleNode } from './xml.ts';
+import { BUNDLES_NODE_2, DEVICES_NODE_2 } from './v2/xml.ts';
 
 /**
  * Sends an IQ and resolves with the result; rejects with an error that has
@@ -81,6 +82,16 @@ export class OmemoPep implements OmemoDirectory {
     return this.fetchItem(jid, bundleNode(deviceId));
   }
 
+  fetchDeviceList2(jid: string): Promise<Element | null> {
+    return this.fetchItem(jid, DEVICES_NODE_2);
+  }
+
+  /** One device's OMEMO 2 bundle: the item with its id in the shared bundles node (XEP-0060 §6.5.8). */
+  async fetchBundle2(jid: string, deviceId: number): Promise<Element | null> {
+    const items = await this.fetchItems(jid, BUNDLES_NODE_2, { id: String(deviceId) });
+    return items.find((item) => item.id === String(deviceId))?.payload ?? null;
+  }
+
   /**
    * Publishes `payload` as item "current" of the own `node`, world-readable:
    * with publish-options access_model=open; if the node exists with another
@@ -142,17 +153,27 @@ export class OmemoPep implements OmemoDirectory {
    * device without keys), then the device list as published now plus this
    * device.
    */
-  async publishDevice(account: OmemoAccount): Promise<{ bundle: PublishOutcome; deviceList: PublishOutcome }> {
+  async publishDevice(account: OmemoAccount, label?: string): Promise<{ bundle: PublishOutcome; deviceList: PublishOutcome }> {
     const published = await this.fetchDeviceList(account.jid);
     if (published) await account.updateDeviceList(account.jid, published).catch(() => undefined);
     const bundle = await this.publishOpen(bundleNode(account.deviceId), await account.bundleElement());
     const deviceList = await this.publishOpen(DEVICE_LIST_NODE, await account.deviceListElement());
+    // OMEMO 2 beside it (XEP-0384 v0.8: one bundles node, an item per device, max_items=max).
+    const published2 = await this.fetchDeviceList2(account.jid);
+    if (published2) await account.updateDeviceList2(account.jid, published2).catch(() => undefined);
+    await this.publishBundle2(account);
+    await this.publishOpen(DEVICES_NODE_2, await account.devices2Element(label));
     return { bundle, deviceList };
   }
 
-  /** Publishes the bundle again (after pre-keys were used up and replaced). */
+  /** Publishes the bundles again (after pre-keys were used up and replaced). */
   async publishBundle(account: OmemoAccount): Promise<PublishOutcome> {
+    await this.publishBundle2(account);
     return this.publishOpen(bundleNode(account.deviceId), await account.bundleElement());
+  }
+
+  publishBundle2(account: OmemoAccount): Promise<PublishOutcome> {
+    return account.bundle2Element().then((bundle) => this.publish(BUNDLES_NODE_2, bundle, { itemId: String(account.deviceId), access: 'open', maxItems: 'max' }));
   }
 
   /**

@@ -17,6 +17,7 @@ export const KEY = {
   sessionPrefix: 'session:',
   devices: (jid: string) => `devices:${jid}`,
   devicesPrefix: 'devices:',
+  devices2: (jid: string) => `v2:devices:${jid}`,
   unanswered: (jid: string, deviceId: number) => `unanswered:${jid}/${deviceId}`,
   trust: (jid: string, deviceId: number) => `trust:${jid}/${deviceId}`,
   trustPrefix: (jid: string) => `trust:${jid}/`,

@@ -37,22 +37,22 @@ describe('trust: blind trust before verification', () => {
     const { directory, alice, bobs } = await accounts(1);
     const [phone] = bobs;
     const first = await alice.encryptMessage([BOB], 'hi');
-    expect(first.devices).toEqual([{ jid: BOB, deviceId: phone!.deviceId }]);
-    expect(await alice.devices(BOB)).toEqual([{ deviceId: phone!.deviceId, active: true, trust: 'blind', fingerprint: await phone!.fingerprint() }]);
-    expect((await phone!.decryptMessage(first.element, ALICE)).security).toBe('encrypted');
+    expect(first.devices).toEqual([{ jid: BOB, deviceId: phone!.deviceId, version: '0.3' }]);
+    expect(await alice.devices(BOB)).toEqual([{ deviceId: phone!.deviceId, active: true, versions: ['0.3'], trust: 'blind', fingerprint: await phone!.fingerprint() }]);
+    expect((await phone!.decryptMessage(first.element!, ALICE)).security).toBe('encrypted');
 
     await alice.setTrust(BOB, phone!.deviceId, 'verified');
     const verified = await alice.encryptMessage([BOB], 'verified');
-    expect((await phone!.decryptMessage(verified.element, ALICE)).security).toBe('encrypted');
+    expect((await phone!.decryptMessage(verified.element!, ALICE)).security).toBe('encrypted');
     const back = await phone!.encryptMessage([ALICE], 'from a verified device');
-    expect(await alice.decryptMessage(back.element, BOB)).toMatchObject({ trust: 'verified', security: 'encrypted-verified' });
+    expect(await alice.decryptMessage(back.element!, BOB)).toMatchObject({ trust: 'verified', security: 'encrypted-verified' });
 
     // bob adds a laptop: since alice verified bob's phone, the laptop is not trusted blindly.
     const laptop = await OmemoAccount.open({ preKeyCount: 10, jid: BOB, store: new MemoryOmemoStore(), directory });
     await directory.publish(laptop);
     await alice.updateDeviceList(BOB, directory.lists.get(BOB)!);
     const next = await alice.encryptMessage([BOB], 'who is the laptop?');
-    expect(next.devices).toEqual([{ jid: BOB, deviceId: phone!.deviceId }]);
+    expect(next.devices).toEqual([{ jid: BOB, deviceId: phone!.deviceId, version: '0.3' }]);
     expect(next.skipped).toEqual([expect.objectContaining({ deviceId: laptop.deviceId, reason: 'untrusted' })]);
     await alice.setTrust(BOB, laptop.deviceId, 'verified');
     expect((await alice.encryptMessage([BOB], 'now both')).devices).toHaveLength(2);
@@ -61,12 +61,12 @@ describe('trust: blind trust before verification', () => {
   it('sends nothing to a distrusted device and refuses its messages', async () => {
     const { alice, bobs } = await accounts(1);
     const bob = bobs[0]!;
-    await bob.decryptMessage((await alice.encryptMessage([BOB], 'hello')).element, ALICE);
+    await bob.decryptMessage((await alice.encryptMessage([BOB], 'hello')).element!, ALICE);
     await alice.setTrust(BOB, bob.deviceId, 'distrusted');
     await expect(alice.encryptMessage([BOB], 'secret')).rejects.toSatisfy((e) => isOmemoError(e, 'no-devices'));
-    await expect(alice.decryptMessage((await bob.encryptMessage([ALICE], 'me again')).element, BOB)).rejects.toSatisfy((e) => isOmemoError(e, 'untrusted'));
+    await expect(alice.decryptMessage((await bob.encryptMessage([ALICE], 'me again')).element!, BOB)).rejects.toSatisfy((e) => isOmemoError(e, 'untrusted'));
     await alice.setTrust(BOB, bob.deviceId, 'blind');
-    expect((await alice.decryptMessage((await bob.encryptMessage([ALICE], 'trusted again')).element, BOB)).plaintext).toBe('trusted again');
+    expect((await alice.decryptMessage((await bob.encryptMessage([ALICE], 'trusted again')).element!, BOB)).plaintext).toBe('trusted again');
   });
 });
 
@@ -74,7 +74,7 @@ describe('identity keys', () => {
   it('refuses a device id that comes back with another identity key', async () => {
     const { directory, alice, bobs } = await accounts(1);
     const bob = bobs[0]!;
-    await bob.decryptMessage((await alice.encryptMessage([BOB], 'hello')).element, ALICE);
+    await bob.decryptMessage((await alice.encryptMessage([BOB], 'hello')).element!, ALICE);
     // Someone publishes a new bundle under bob's device id.
     const impostor = await OmemoAccount.open({ preKeyCount: 10, jid: BOB, store: new MemoryOmemoStore(), directory });
     const forged = await impostor.bundleElement();
@@ -93,9 +93,9 @@ describe('device lists', () => {
 
     const change = await alice.updateDeviceList(BOB, (await import('./xml.ts')).buildDeviceList([phone.deviceId]));
     expect(change).toMatchObject({ vanished: [laptop.deviceId], added: [], mustRepublish: false });
-    expect((await alice.encryptMessage([BOB], 'to the phone')).devices).toEqual([{ jid: BOB, deviceId: phone.deviceId }]);
+    expect((await alice.encryptMessage([BOB], 'to the phone')).devices).toEqual([{ jid: BOB, deviceId: phone.deviceId, version: '0.3' }]);
     expect(await alice.devices(BOB)).toEqual(expect.arrayContaining([expect.objectContaining({ deviceId: laptop.deviceId, active: false })]));
-    expect((await alice.decryptMessage(before.element, BOB)).plaintext).toBe('sent before vanishing');
+    expect((await alice.decryptMessage(before.element!, BOB)).plaintext).toBe('sent before vanishing');
   });
 
   it('skips a listed device that has no bundle, and says so', async () => {
@@ -103,7 +103,7 @@ describe('device lists', () => {
     const [phone, laptop] = bobs as [OmemoAccount, OmemoAccount];
     directory.bundles.delete(`${BOB}/${laptop.deviceId}`);
     const sent = await alice.encryptMessage([BOB], 'to whoever has keys');
-    expect(sent.devices).toEqual([{ jid: BOB, deviceId: phone.deviceId }]);
+    expect(sent.devices).toEqual([{ jid: BOB, deviceId: phone.deviceId, version: '0.3' }]);
     expect(sent.skipped).toEqual([expect.objectContaining({ jid: BOB, deviceId: laptop.deviceId, reason: 'bad-bundle' })]);
   });
 
@@ -124,12 +124,12 @@ describe('keeping sessions healthy', () => {
   it('answers a one-sided conversation with an empty message after enough messages', async () => {
     const { alice, bobs } = await accounts(1);
     const bob = bobs[0]!;
-    const first = await bob.decryptMessage((await alice.encryptMessage([BOB], 'm0')).element, ALICE);
+    const first = await bob.decryptMessage((await alice.encryptMessage([BOB], 'm0')).element!, ALICE);
     expect(first.heartbeat).toBeDefined();
     await alice.decryptMessage(first.heartbeat!, BOB);
     let heartbeats = 0;
     for (let i = 1; i <= STALE_AFTER; i++) {
-      const got = await bob.decryptMessage((await alice.encryptMessage([BOB], `m${i}`)).element, ALICE);
+      const got = await bob.decryptMessage((await alice.encryptMessage([BOB], `m${i}`)).element!, ALICE);
       if (got.heartbeat) heartbeats++;
     }
     expect(heartbeats).toBe(1);
@@ -138,7 +138,7 @@ describe('keeping sessions healthy', () => {
   it('replaces used pre-keys and a week-old signed pre-key, and old bundles still work', async () => {
     const { directory, alice, bobs } = await accounts(1);
     const bob = bobs[0]!;
-    const got = await bob.decryptMessage((await alice.encryptMessage([BOB], 'uses a pre-key')).element, ALICE);
+    const got = await bob.decryptMessage((await alice.encryptMessage([BOB], 'uses a pre-key')).element!, ALICE);
     expect(got.bundleChanged).toBe(true);
     // Fetched by someone before the rotation (after the used pre-key was replaced).
     const oldBundle = await bob.bundleElement();
@@ -149,7 +149,7 @@ describe('keeping sessions healthy', () => {
     // A device that fetched the bundle before the rotation can still start a session.
     const carol = await OmemoAccount.open({ preKeyCount: 10, jid: 'carol@example.org', store: new MemoryOmemoStore(), directory });
     await carol.processBundle(BOB, bob.deviceId, oldBundle);
-    expect((await bob.decryptMessage((await carol.encryptMessage([{ jid: BOB, deviceIds: [bob.deviceId] }], 'from the old bundle')).element, 'carol@example.org')).plaintext).toBe(
+    expect((await bob.decryptMessage((await carol.encryptMessage([{ jid: BOB, deviceIds: [bob.deviceId] }], 'from the old bundle')).element!, 'carol@example.org')).plaintext).toBe(
       'from the old bundle',
     );
   });

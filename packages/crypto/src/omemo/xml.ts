@@ -192,14 +192,15 @@ export const OMEMO_FALLBACK_BODY = 'I sent you an OMEMO encrypted message but yo
  * (none for empty messages), the XEP-0380 marker naming OMEMO, and the
  * XEP-0334 store hint so that archives keep messages without a real body.
  */
-export function buildOmemoMessage(options: { to: string; id: string; type?: 'chat' | 'groupchat'; encrypted: Element }): Element {
-  const empty = !options.encrypted.getChild('payload', NS.OMEMO_LEGACY);
+export function buildOmemoMessage(options: { to: string; id: string; type?: 'chat' | 'groupchat'; encrypted: Element | Element[] }): Element {
+  const elements = Array.isArray(options.encrypted) ? options.encrypted : [options.encrypted];
+  const empty = elements.every((el) => !el.getChild('payload', el.getNS()));
   return xml(
     'message',
     { to: options.to, id: options.id, type: options.type ?? 'chat' },
     ...(empty ? [] : [xml('body', {}, OMEMO_FALLBACK_BODY)]),
-    options.encrypted,
-    ...(empty ? [] : [xml('encryption', { xmlns: NS.EME, namespace: NS.OMEMO_LEGACY, name: 'OMEMO' })]),
+    ...elements,
+    ...(empty ? [] : elements.map((el) => xml('encryption', { xmlns: NS.EME, namespace: el.getNS(), name: el.getNS() === NS.OMEMO ? 'OMEMO 2' : 'OMEMO' }))),
     xml('store', { xmlns: NS.HINTS }),
   );
 }

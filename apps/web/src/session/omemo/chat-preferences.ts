@@ -1,4 +1,5 @@
-import { NS, xml, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import type { OmemoPep, OmemoStore } from '@conexizan/crypto/omemo';
 import { bare } from '../stanzas.ts';
 

@@ -1,4 +1,6 @@
-import { NS, parseXmppDateTime, xml, xmppDateTime, type Element } from '@conexizan/protocol';
+import { NS } from '@conexizan/protocol/namespaces';
+import { parseXmppDateTime, xmppDateTime } from '@conexizan/protocol/stanza';
+import { xml, type Element } from '@conexizan/protocol/xml';
 import type { OmemoPep } from '@conexizan/crypto/omemo';
 import { bare } from '../stanzas.ts';
 

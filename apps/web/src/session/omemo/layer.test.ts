@@ -67,6 +67,9 @@ function person(pep: FakePep, jid: string, options: { store?: MemoryOmemoStore }
   return { layer, sent, protections, store };
 }
 
+/** The OMEMO element of a stanza, whichever version. */
+const encryptedOf = (stanza: Element) => stanza.getChild('encrypted', NS.OMEMO) ?? stanza.getChild('encrypted', NS.OMEMO_LEGACY);
+
 const read = (stanza: Element) => parseMessage(stanza, { self: 'bob@x' }).flatMap((e) => (e.kind === 'message' ? [e.message] : []));
 
 describe('OmemoLayer', () => {
@@ -79,7 +82,9 @@ describe('OmemoLayer', () => {
     const wire = await alice.layer.outgoing(chatMessage('bob@x/web', 'm1', 'meet at noon'));
     expect(wire.toString()).not.toContain('meet at noon');
     expect(wire.getChildText('body')).toBe(OMEMO_FALLBACK_BODY);
-    expect(wire.getChild('encrypted', NS.OMEMO_LEGACY)).toBeDefined();
+    // Two web clients speak OMEMO 2 (urn:xmpp:omemo:2) with each other.
+    expect(wire.getChild('encrypted', NS.OMEMO)).toBeDefined();
+    expect(wire.getChild('encrypted', NS.OMEMO_LEGACY)).toBeUndefined();
     expect(wire.getChild('origin-id', NS.SID)?.attrs.id).toBe('m1');
     expect(alice.protections).toEqual(['encrypted']);
 
@@ -89,7 +94,7 @@ describe('OmemoLayer', () => {
     expect(message).toMatchObject({ id: 'm1', body: 'meet at noon', security: 'encrypted' });
     expect(archived).toMatchObject({ id: 'm1', body: 'meet at noon', security: 'encrypted' });
     // Bob's answer completes the session Alice started with a pre-key message.
-    expect(bob.sent.some((s) => s.getChild('encrypted', NS.OMEMO_LEGACY) && !s.getChild('body'))).toBe(true);
+    expect(bob.sent.some((s) => encryptedOf(s) && !s.getChild('body'))).toBe(true);
   }, 60_000);
 
   it('a file link travels inside the encryption only, and the receiver still sees it as a file', async () => {
@@ -122,7 +127,7 @@ describe('OmemoLayer', () => {
     await bob.layer.incoming(first);
     const damaged = await alice.layer.outgoing(chatMessage('bob@x', 'm2', 'two'));
     damaged.attrs.from = 'alice@x/web';
-    const payload = damaged.getChild('encrypted', NS.OMEMO_LEGACY)!.getChild('payload')!;
+    const payload = encryptedOf(damaged)!.getChild('payload')!;
     const text = payload.getText();
     payload.children = [`${text[0] === 'A' ? 'B' : 'A'}${text.slice(1)}`];
     const [broken] = read(await bob.layer.incoming(damaged));
@@ -157,7 +162,7 @@ describe('OmemoLayer', () => {
     const sent = waiting.outgoing(chatMessage('bob@x', 'w1', 'welcome'));
     setTimeout(() => void bob.start(), 1200); // bob's browser finishes making keys after the message was written
     const wire = await sent;
-    expect(wire.getChild('encrypted', NS.OMEMO_LEGACY)).toBeTruthy();
+    expect(encryptedOf(wire)).toBeTruthy();
   }, 60_000);
 
   it('leaves a private message to a group chat occupant alone (the room address has no devices)', async () => {
@@ -168,7 +173,7 @@ describe('OmemoLayer', () => {
     pm.append(xml('x', { xmlns: NS.MUC_USER }));
     const wire = await alice.layer.outgoing(pm);
     expect(wire.getChildText('body')).toBe('psst');
-    expect(wire.getChild('encrypted', NS.OMEMO_LEGACY)).toBeUndefined();
+    expect(encryptedOf(wire)).toBeUndefined();
   }, 60_000);
 
   it('marks plain messages as unencrypted and drops a forged mark', async () => {
@@ -210,7 +215,7 @@ describe('OmemoLayer', () => {
     const hello = await alice.layer.outgoing(chatMessage('bob@x', 'h1', 'hi'));
     hello.attrs.from = 'alice@x/web';
     await bob.layer.incoming(hello);
-    const heartbeat = bob.sent.find((s) => s.getChild('encrypted', NS.OMEMO_LEGACY) && !s.getChild('body'))!;
+    const heartbeat = bob.sent.find((s) => encryptedOf(s) && !s.getChild('body'))!;
     expect(heartbeat).toBeDefined();
     const carbonCopy = xml('message', { ...heartbeat.attrs, from: 'bob@x/web' }, ...heartbeat.getChildElements());
     const seen = await bobsOtherBrowser.layer.incoming(carbonCopy);

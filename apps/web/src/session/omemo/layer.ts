@@ -2,16 +2,15 @@ import { NS } from '@conexizan/protocol/namespaces';
 import { xml, type Element } from '@conexizan/protocol/xml';
 import { parseXmppDateTime } from '@conexizan/protocol/stanza';
 import {
-  DEVICE_LIST_NODE,
   OmemoAccount,
   OmemoError,
   OmemoPep,
-  buildDeviceList,
+  DEVICES_NODE_2,
   buildOmemoMessage,
   isOmemoError,
   isEmptyOmemoMessage,
+  isEmptyOmemo2Message,
   explainOmemoError,
-  parseDeviceList,
   type DecryptResult,
   type DeviceInfo,
   type MessageSecurity,
@@ -22,7 +21,8 @@ import type { Connection, StanzaTransform } from '../client.ts';
 import { Emitter } from '../events.ts';
 import { bare } from '../stanzas.ts';
 import { ChatPreferences, type ChatEncryption } from './chat-preferences.ts';
-import { DeviceInfoBook } from './device-info.ts';
+import { DeviceInfoBook, describeBrowser } from './device-info.ts';
+import { DeviceListBook } from './device-lists.ts';
 import { SECURITY_MARK_NS, securityMark, without } from './security-mark.ts';
 
 export type { ChatEncryption } from './chat-preferences.ts';
@@ -93,8 +93,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   readonly pep: OmemoPep;
   #account: Promise<OmemoAccount> | null = null;
   #peers = new Map<string, PeerEncryption>();
-  /** device lists fetched in this session: PEP notifications keep them fresh after that */
-  #fresh = new Set<string>();
+  readonly #lists: DeviceListBook;
   #published = false;
   /** this page's first announcement of the device; a message waits for it (or for an earlier page's) */
   #announced = deferred<void>();
@@ -126,7 +125,16 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     this.pep = new OmemoPep((iq) => options.connection.iq(iq.attrs.type as 'get' | 'set', iq.getChildElements()[0]!, iq.attrs.to));
     this.preferences = new ChatPreferences(options.jid, this.pep, options.store, (peer) => void this.#describe(peer).catch(() => {}));
     this.deviceInfo = new DeviceInfoBook(options.jid, this.pep, () => this.emit('change'), (deviceId) => void this.#removedElsewhere(deviceId));
+    this.#lists = new DeviceListBook(this.pep, () => this.account(), () => this.#wasRemoved());
   }
+
+  /** This browser's name as its OMEMO 2 device list entry carries it. */
+  #label(): string {
+    const own = this.#account ? this.deviceInfo.get(this.#ownId ?? -1)?.label : undefined;
+    return own ?? describeBrowser();
+  }
+
+  #ownId: number | undefined;
 
   #removed = false;
 
@@ -196,11 +204,12 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   }
 
   async #announce(): Promise<void> {
-    this.#fresh.clear();
+    this.#lists.forget();
     const account = await this.account();
+    this.#ownId = account.deviceId;
     if (await account.rotateSignedPreKeyIfDue()) this.#published = false;
-    await this.pep.publishDevice(account);
-    this.#fresh.add(this.options.jid);
+    await this.pep.publishDevice(account, this.#label());
+    this.#lists.markFresh(this.options.jid);
     this.#published = true;
     if ((await this.#loadAnnouncedAt()) === undefined) {
       this.#announcedAt = Date.now();
@@ -233,25 +242,12 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   /** A PEP notification; true if it was an OMEMO device list or one of the account's own encryption records (handled here). */
   onPepEvent(stanza: Element): boolean {
     if (this.preferences.onEvent(stanza) || this.deviceInfo.onEvent(stanza)) return true;
-    const items = stanza.getChild('event', NS.PUBSUB_EVENT)?.getChild('items');
-    if (items?.attrs.node !== DEVICE_LIST_NODE || !stanza.attrs.from) return false;
-    const list = items.getChild('item')?.getChild('list', NS.OMEMO_LEGACY);
-    const from = bare(stanza.attrs.from);
-    if (list) {
-      void this.account()
-        .then(async (account) => {
-          const change = await account.updateDeviceList(from, list);
-          // Our device went missing from our list: another client overwrote it (put it back, as
-          // XEP-0384 asks), unless the user removed this browser from another device.
-          if (change.mustRepublish && !(await this.#wasRemoved())) await this.pep.publishOpen(DEVICE_LIST_NODE, await account.deviceListElement());
-          else if (change.mustRepublish) this.emit('change');
-        })
-        .then(() => {
-          this.#fresh.add(from);
-          return this.#describe(from);
-        })
-        .catch(() => {});
-    }
+    const node = stanza.getChild('event', NS.PUBSUB_EVENT)?.getChild('items')?.attrs.node;
+    if (!node || !/^(eu\.siacs\.conversations\.axolotl\.devicelist|urn:xmpp:omemo:2:devices)$/.test(node)) return false;
+    void this.#lists
+      .onEvent(stanza, () => this.#label())
+      .then((from) => (from ? this.#describe(from) : undefined))
+      .catch(() => {});
     return true;
   }
 
@@ -265,8 +261,8 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
    * chat can warn before anything is sent.
    */
   async checkPeer(peer: string, again = false): Promise<PeerEncryption> {
-    if (again && this.#peers.get(peer)?.hasDevices !== true) this.#fresh.delete(peer);
-    await this.#refresh(peer).catch(() => {});
+    if (again && this.#peers.get(peer)?.hasDevices !== true) this.#lists.forget(peer);
+    await this.#lists.refresh(peer).catch(() => {});
     return this.#describe(peer);
   }
 
@@ -283,21 +279,25 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   /** This device and the account's others, as the own device list says, with their labels and last activity. */
   async ownDevices(): Promise<{ current: OwnDevice & { fingerprint: string }; others: OwnDevice[] }> {
     const account = await this.account();
-    // Read the published list again: the user looks here to see what is really announced.
-    this.#fresh.delete(this.options.jid);
-    await this.#refresh(this.options.jid).catch(() => {});
+    // Read the published lists again: the user looks here to see what is really announced.
+    this.#lists.forget(this.options.jid);
+    await this.#lists.refresh(this.options.jid).catch(() => {});
     const describe = (device: DeviceInfo): OwnDevice => {
       const info = this.deviceInfo.get(device.deviceId);
       const lastActive = Math.max(info?.lastActive ?? 0, device.lastMessageAt ?? 0) || undefined;
-      return { ...device, ...(info?.label ? { label: info.label } : {}), ...(lastActive ? { lastActive } : {}) };
+      const label = info?.label ?? device.label;
+      return { ...device, ...(label ? { label } : {}), ...(lastActive ? { lastActive } : {}) };
     };
-    const current = describe({ deviceId: account.deviceId, active: true, fingerprint: await account.fingerprint() });
+    const current = describe({ deviceId: account.deviceId, active: true, versions: ['0.3', '2'], fingerprint: await account.fingerprint() });
     return { current: { ...current, fingerprint: current.fingerprint!, lastActive: Date.now() }, others: (await account.devices(this.options.jid)).map(describe) };
   }
 
   /** Names this browser in the account's device list (Settings). */
   async renameThisDevice(label: string): Promise<void> {
-    await this.deviceInfo.rename((await this.account()).deviceId, label);
+    const account = await this.account();
+    await this.deviceInfo.rename(account.deviceId, label);
+    // OMEMO 2 device lists carry names too, so other clients show this one.
+    await this.pep.publishOpen(DEVICES_NODE_2, await account.devices2Element(this.#label()));
   }
 
   /** Takes one of our other devices off the published device list: contacts stop encrypting for it. */
@@ -306,11 +306,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     if (deviceId === account.deviceId) throw new Error('this device cannot remove itself');
     // Its record goes first: a browser that is still running learns from it that it was removed on purpose.
     await this.deviceInfo.forget(deviceId);
-    const published = await this.pep.fetchDeviceList(account.jid);
-    const ids = (published ? parseDeviceList(published) : []).filter((id) => id !== deviceId);
-    const list = buildDeviceList([...new Set([...ids, account.deviceId])]);
-    await this.pep.publishOpen(DEVICE_LIST_NODE, list);
-    await account.updateDeviceList(account.jid, list);
+    await this.#lists.without(deviceId, true);
     this.emit('change');
   }
 
@@ -319,18 +315,8 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     if (!this.#account) return;
     this.#retiring = true;
     const account = await this.account();
-    const published = await this.pep.fetchDeviceList(account.jid);
-    const ids = (published ? parseDeviceList(published) : []).filter((id) => id !== account.deviceId);
-    await this.pep.publishOpen(DEVICE_LIST_NODE, buildDeviceList(ids));
+    await this.#lists.without(account.deviceId, false);
     await this.deviceInfo.forget(account.deviceId);
-  }
-
-  async #refresh(jid: string): Promise<void> {
-    if (this.#fresh.has(jid)) return;
-    const account = await this.account();
-    const list = await this.pep.fetchDeviceList(jid);
-    await account.updateDeviceList(jid, list ?? buildDeviceList([]));
-    this.#fresh.add(jid);
   }
 
   async #describe(peer: string): Promise<PeerEncryption> {
@@ -338,7 +324,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     const mode = await this.preferences.get(peer);
     const devices = await account.devices(peer);
     const active = devices.filter((d) => d.active);
-    const info: PeerEncryption = { mode, devices, hasDevices: this.#fresh.has(peer) ? active.length > 0 : active.length > 0 || undefined };
+    const info: PeerEncryption = { mode, devices, hasDevices: this.#lists.isFresh(peer) ? active.length > 0 : active.length > 0 || undefined };
     this.#peers.set(peer, info);
     this.emit('change');
     return info;
@@ -364,6 +350,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       !to ||
       to === this.options.jid ||
       stanza.getChild('encrypted', NS.OMEMO_LEGACY) ||
+      stanza.getChild('encrypted', NS.OMEMO) ||
       // a private message to a group chat occupant: the room address has no
       // OMEMO devices of its own, so encrypting it would refuse every one
       stanza.getChild('x', NS.MUC_USER) ||
@@ -380,19 +367,23 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     const account = await this.account();
     if (await this.#wasRemoved()) throw new EncryptionRefusedError(to, 'removed');
     await this.#whenAnnounced();
-    await this.#refresh(to).catch(() => {});
+    await this.#lists.refresh(to).catch(() => {});
+    // OMEMO 2 encrypts the stanza's content (XEP-0420): the text and a file link beside it.
+    const oob = stanza.getChild('x', NS.OOB);
+    const content = [xml('body', { xmlns: NS.CLIENT }, body), ...(oob ? [oob] : [])];
+    const encrypt = () => account.encryptMessage([to], body, { content, to });
     let result;
     try {
-      result = await this.#inTurn(() => account.encryptMessage([to], body)).catch(async (error: unknown) => {
+      result = await this.#inTurn(encrypt).catch(async (error: unknown) => {
         if (!isOmemoError(error, 'no-devices')) throw error;
         // The list we have may predate the contact's first login, or the contact is still
         // making their keys: look again for a few seconds before refusing.
         const deadline = Date.now() + (this.options.deviceWaitMs ?? 8000);
         for (;;) {
-          this.#fresh.delete(to);
-          await this.#refresh(to).catch(() => {});
+          this.#lists.forget(to);
+          await this.#lists.refresh(to).catch(() => {});
           try {
-            return await this.#inTurn(() => account.encryptMessage([to], body));
+            return await this.#inTurn(encrypt);
           } catch (again) {
             if (!isOmemoError(again, 'no-devices') || Date.now() >= deadline) throw again;
             await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -412,7 +403,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     this.options.onSent(to, id, verified ? 'encrypted-verified' : 'encrypted');
     // The body, and a file link beside it (XEP-0066), would give the text away: only the ciphertext goes out.
     const rest = without(stanza, (c) => c.name === 'body' || (c.name === 'x' && c.getNS() === NS.OOB) || (c.name === 'store' && c.getNS() === NS.HINTS));
-    const wrapper = buildOmemoMessage({ to: stanza.attrs.to!, id, encrypted: result.element });
+    const wrapper = buildOmemoMessage({ to: stanza.attrs.to!, id, encrypted: [result.element2, result.element].filter((e) => e !== undefined) });
     for (const child of rest.getChildElements()) wrapper.append(child);
     return wrapper;
   }
@@ -420,15 +411,17 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   async incoming(stanza: Element, context: { stamp?: Date } = {}): Promise<Element> {
     // Our own result marks are only believed when we put them there.
     const message = without(stanza, (c) => c.getNS() === SECURITY_MARK_NS);
-    const encrypted = message.getChild('encrypted', NS.OMEMO_LEGACY);
-    if (!encrypted) {
+    if (!message.getChild('encrypted', NS.OMEMO) && !message.getChild('encrypted', NS.OMEMO_LEGACY)) {
       if (message.getChildText('body')) message.append(securityMark({ security: 'unencrypted' }));
       return message;
     }
-    const sender = bare(message.attrs.from ?? this.options.jid);
     const account = await this.account();
+    const encrypted = pickEncrypted(message, this.options.jid, account.deviceId)!;
+    const sender = bare(message.attrs.from ?? this.options.jid);
+    // The <to> affix of OMEMO 2: us, or, for a copy of a message we sent, whom we sent it to.
+    const affixTo = [this.options.jid, ...(sender === this.options.jid && message.attrs.to ? [bare(message.attrs.to)] : [])];
     // A file link outside the encryption is not believed: the sender's link is inside it.
-    const plain = without(message, (c) => c.name === 'body' || c.name === 'encrypted' || (c.name === 'encryption' && c.getNS() === NS.EME) || (c.name === 'x' && c.getNS() === NS.OOB));
+    const plain = without(message, (c) => c.name === 'body' || c.name === 'encrypted' || (c.name === 'encryption' && c.getNS() === NS.EME) || (c.name === 'x' && c.getNS() === NS.OOB) || c.getNS() === NS.SCE);
     // The whole element, not just its IV: a different message reusing an IV must not borrow another's result.
     const key = `${sender} ${encrypted.toString()}`;
     let decryption = this.#decrypted.get(key);
@@ -436,7 +429,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     if (!decryption) {
       const delay = parseXmppDateTime(message.getChild('delay', NS.DELAY)?.attrs.stamp ?? '');
       const sentAt = (context.stamp ?? delay ?? new Date()).getTime();
-      decryption = this.#inTurn(() => account.decryptMessage(encrypted, sender, { sentAt }));
+      decryption = this.#inTurn(() => account.decryptMessage(encrypted, sender, { sentAt, to: affixTo }));
       this.#decrypted.set(key, decryption);
       if (this.#decrypted.size > 1000) this.#decrypted.delete(this.#decrypted.keys().next().value!);
     }
@@ -449,8 +442,10 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       // An empty OMEMO message (heartbeat, key transport) has nothing to show.
       if (result.plaintext === null) return plain;
       plain.append(xml('body', {}, result.plaintext));
-      // OMEMO 0.3 encrypts only the body, so senders leave XEP-0066 out and a lone link is the file (as in Conversations).
-      if (/^(https?|aesgcm):\/\/\S+$/.test(result.plaintext)) plain.append(xml('x', { xmlns: NS.OOB }, xml('url', {}, result.plaintext)));
+      // OMEMO 0.3 encrypts only the body, so senders leave XEP-0066 out and a lone link is the file (as in
+      // Conversations); OMEMO 2 may carry the link inside its encrypted content.
+      const url = result.content?.getChild('x', NS.OOB)?.getChildText('url');
+      if (url || /^(https?|aesgcm):\/\/\S+$/.test(result.plaintext)) plain.append(xml('x', { xmlns: NS.OOB }, xml('url', {}, url ?? result.plaintext)));
       plain.append(securityMark({ security: result.security }));
       return plain;
     } catch (error) {
@@ -458,11 +453,27 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       // A heartbeat or key transport has no text: failing to open one (it was
       // for another of our devices, or a carbon of one we sent) shows nothing,
       // and a <body> beside it is not believed either.
-      if (isEmptyOmemoMessage(encrypted)) return plain;
+      if (encrypted.getNS() === NS.OMEMO ? isEmptyOmemo2Message(encrypted) : isEmptyOmemoMessage(encrypted)) return plain;
       // No key material in here: explainOmemoError says what happened in words.
       plain.append(xml('body', {}, explainOmemoError(error)));
       plain.append(securityMark({ security: 'encrypted', undecryptable: error.code }));
       return plain;
     }
   }
+}
+
+/**
+ * The <encrypted/> to open when a stanza carries OMEMO 2 and 0.3 both: the
+ * one with a key for this device (OMEMO 2 first); else one of them, so the
+ * message can say it was not encrypted for this device.
+ */
+export function pickEncrypted(message: Element, ownJid: string, deviceId: number): Element | undefined {
+  const v2 = message.getChild('encrypted', NS.OMEMO);
+  const v03 = message.getChild('encrypted', NS.OMEMO_LEGACY);
+  const rid = String(deviceId);
+  const forUs2 = v2?.getChild('header')?.getChildren('keys').some((keys) => bare(String(keys.attrs.jid ?? '')) === ownJid && keys.getChildren('key').some((k) => k.attrs.rid === rid));
+  if (v2 && forUs2) return v2;
+  const forUs03 = v03?.getChild('header')?.getChildren('key').some((k) => k.attrs.rid === rid);
+  if (v03 && forUs03) return v03;
+  return v2 ?? v03;
 }
