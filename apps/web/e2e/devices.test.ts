@@ -43,7 +43,7 @@ describe('several browsers of one person', () => {
     (watcher?.inbox.received ?? []).filter((el: Element) => {
       const carbon = el.getChild('sent', NS.CARBONS) ?? el.getChild('received', NS.CARBONS);
       const message = carbon?.getChild('forwarded', NS.FORWARD)?.getChild('message') ?? el;
-      const encrypted = message.getChild('encrypted', NS.OMEMO2) ?? message.getChild('encrypted', NS.OMEMO_LEGACY);
+      const encrypted = message.getChild('encrypted', NS.OMEMO) ?? message.getChild('encrypted', NS.OMEMO_LEGACY);
       return encrypted !== undefined && !encrypted.getChild('payload');
     }).length;
 
