@@ -1,6 +1,7 @@
 import { cloneElement, mamAnswer, moderatedElement, NS, parseMamQuery, parseModerateRequest, parseXml, xml, xmppDateTime, type Element, type Jid } from '@conexizan/protocol';
 import type { Room } from './room.ts';
 import { fail, type MucService } from './service.ts';
+import { forViewer } from './real-jids.ts';
 
 /**
  * The room archive (XEP-0313 §6 for MUC): anyone who may enter the room
@@ -27,7 +28,12 @@ export async function queryRoomArchive(svc: MucService, room: Room, requester: J
   const result = await svc.ctx.storage.muc.query(room.jid.toString(), query.filter, query.page);
   if (!result) throw fail('item-not-found', 'cancel', 'no such message in the archive');
   const { messages, fin } = mamAnswer(result, query, { from: room.jid.toString(), to: requester.toString() });
-  for (const message of messages) await svc.send(message);
+  const viewer = room.occupantOf(requester);
+  for (const message of messages) {
+    const original = message.getChild('result', NS.MAM)?.getChild('forwarded', NS.FORWARD)?.getChild('message');
+    if (original) forViewer(room, viewer, original);
+    await svc.send(message);
+  }
   return fin;
 }
 

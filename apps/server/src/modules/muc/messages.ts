@@ -5,6 +5,7 @@ import { leaveSession } from './presence.ts';
 import type { Occupant, Room } from './room.ts';
 import { fail, type MucService } from './service.ts';
 import { announceAffiliation, grantRole } from './roles.ts';
+import { annotateSender } from './real-jids.ts';
 
 /**
  * Messages to a room (XEP-0045 §7.4 groupchat, §8.1 subject, §7.8
@@ -59,6 +60,7 @@ function asOccupantMessage(room: Room, sender: Occupant, stanza: Element): Eleme
   delete out.attrs.xmlns;
   out.children = out.children.filter((child) => typeof child === 'string' || !(child.attrs.xmlns === NS.OCCUPANT_ID || (child.name === 'stanza-id' && child.attrs.xmlns === NS.SID && child.attrs.by === room.jid.toString())));
   out.append(occupantIdElement(room.occupantId(sender.realBare)));
+  annotateSender(room, sender, out);
   return out;
 }
 

@@ -199,6 +199,34 @@ describe('group chat service (XEP-0045)', () => {
     expect(members.getChild('query')!.getChildren('item').map((i) => i.attrs.jid)).toEqual(['bob@localhost']);
   });
 
+  it("tells members of a non-anonymous room who wrote each message, live, in history and in the archive, and never believes a sender's own claim", async () => {
+    const alice = await session('alice');
+    const bob = await session('bob');
+    await createRoom(alice, room('omemo-senders'), 'Alice', { 'muc#roomconfig_membersonly': '1', 'muc#roomconfig_whois': 'anyone' });
+    await alice.query(xml('iq', { type: 'set', to: room('omemo-senders') }, xml('query', { xmlns: `${NS.MUC}#admin` }, xml('item', { affiliation: 'member', jid: 'bob@localhost' }))));
+    await enter(bob, room('omemo-senders'), 'Bob');
+    const live = bob.next(isMessageFrom(`${room('omemo-senders')}/Alice`));
+    // Alice's client claims to be Mallory: the room replaces that with who she is.
+    await alice.sendStanza(xml('message', { to: room('omemo-senders'), type: 'groupchat' }, xml('body', {}, 'who am I?'), xml('x', { xmlns: NS.MUC_USER }, xml('item', { jid: 'mallory@localhost' }))));
+    const seen = await live;
+    expect(seen.getChildren('x', NS.MUC_USER).map((x) => x.getChild('item')?.attrs.jid)).toEqual(['alice@localhost']);
+    const carol = await session('carol');
+    await alice.query(xml('iq', { type: 'set', to: room('omemo-senders') }, xml('query', { xmlns: `${NS.MUC}#admin` }, xml('item', { affiliation: 'member', jid: 'carol@localhost' }))));
+    const history = carol.next(isMessageFrom(`${room('omemo-senders')}/Alice`));
+    await enter(carol, room('omemo-senders'), 'Carol');
+    expect(item(await history).jid).toBe('alice@localhost');
+  });
+
+  it('keeps real JIDs off the messages of a semi-anonymous room', async () => {
+    const alice = await session('alice');
+    const bob = await session('bob');
+    await createRoom(alice, room('semi-senders'), 'Alice', { 'muc#roomconfig_whois': 'moderators' });
+    await enter(bob, room('semi-senders'), 'Bob');
+    const live = bob.next(isMessageFrom(`${room('semi-senders')}/Alice`));
+    await alice.sendStanza(xml('message', { to: room('semi-senders'), type: 'groupchat' }, xml('body', {}, 'hidden'), xml('x', { xmlns: NS.MUC_USER }, xml('item', { jid: 'mallory@localhost' }))));
+    expect((await live).getChild('x', NS.MUC_USER)).toBeUndefined();
+  });
+
   it('refuses a room when it is full (service-unavailable)', async () => {
     const alice = await session('alice');
     const bob = await session('bob');

@@ -2,6 +2,7 @@ import { cloneElement, delayElement, MUC_STATUS, NS, parseHistoryRequest, xml, t
 import type { StanzaEvent } from '../../core/router.ts';
 import { Occupant, Room, type HistoryEntry } from './room.ts';
 import { fail, type MucService } from './service.ts';
+import { forViewer } from './real-jids.ts';
 
 /**
  * Presence to an occupant JID (room@service/nick), XEP-0045 §7.1–7.6 and
@@ -132,8 +133,9 @@ async function sendHistory(svc: MucService, room: Room, to: Jid, history: Elemen
     }
     entries = kept;
   }
+  const viewer = room.occupantOf(to);
   for (const entry of entries) {
-    const message = cloneElement(entry.stanza);
+    const message = forViewer(room, viewer, cloneElement(entry.stanza));
     message.attrs.to = to.toString();
     message.append(delayElement(room.jid.toString(), entry.at));
     await svc.send(message);
