@@ -15,6 +15,11 @@ export const ENCRYPTION_TEXT = {
     predates: /earlier messages? (was|were) encrypted before this browser was set up/,
     removedHere: /This browser was removed from your devices/,
     chatPlain: 'You chose to send messages in this chat unencrypted.',
+    groupEncrypted: /^Messages in this group are end-to-end encrypted \(OMEMO\) for its \d+ members?\./,
+    groupNobodyCanRead: /nobody else in it can receive encrypted messages yet/,
+    groupSendPlain: 'Send unencrypted in this group',
+    groupPlainChosen: /You chose to send messages in this group unencrypted/,
+    groupPublic: /This group is not end-to-end encrypted: anyone may join it/,
     chatEncrypted: 'Messages in this chat are end-to-end encrypted (OMEMO).',
     noDevices: /has no device that can receive encrypted messages/,
     fingerprints: 'Fingerprints',
@@ -32,6 +37,11 @@ export const ENCRYPTION_TEXT = {
     predates: /ältere Nachrichten? (wurde|wurden) verschlüsselt, bevor dieser Browser eingerichtet war/,
     removedHere: /Dieser Browser wurde auf einem anderen Gerät aus deinen Geräten entfernt/,
     chatPlain: 'Du hast entschieden, in diesem Chat unverschlüsselt zu schreiben.',
+    groupEncrypted: /^Nachrichten in dieser Gruppe sind für ihre? \d+ Mitglieder? Ende-zu-Ende-verschlüsselt \(OMEMO\)\./,
+    groupNobodyCanRead: /noch niemand sonst in ihr kann verschlüsselte Nachrichten empfangen/,
+    groupSendPlain: 'In dieser Gruppe unverschlüsselt senden',
+    groupPlainChosen: /Du hast entschieden, in dieser Gruppe unverschlüsselt zu schreiben/,
+    groupPublic: /Diese Gruppe ist nicht Ende-zu-Ende-verschlüsselt: Jeder kann ihr beitreten/,
     chatEncrypted: 'Nachrichten in diesem Chat sind Ende-zu-Ende-verschlüsselt (OMEMO).',
     noDevices: /hat kein Gerät, das verschlüsselte Nachrichten empfangen kann/,
     fingerprints: 'Fingerabdrücke',
@@ -56,6 +66,18 @@ export async function choosePlainText(person: Person, timeout = 30_000): Promise
   await warning.waitFor({ timeout });
   await warning.getByRole('button', { name: text.sendPlain, exact: true }).click();
   await warning.waitFor({ state: 'detached', timeout });
+}
+
+/**
+ * In an open private group where nobody else can read encrypted messages:
+ * waits for the warning and chooses plain text for this group.
+ */
+export async function choosePlainTextInGroup(person: Person, timeout = 30_000): Promise<void> {
+  const text = encryptionText(person);
+  const warning = person.page.getByRole('alert').filter({ hasText: text.groupNobodyCanRead });
+  await warning.waitFor({ timeout });
+  await warning.getByRole('button', { name: text.groupSendPlain, exact: true }).click();
+  await person.page.getByText(text.groupPlainChosen).waitFor({ timeout });
 }
 
 /** The protection one message shows ("Encrypted", "Not encrypted", …). */

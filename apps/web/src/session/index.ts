@@ -67,7 +67,7 @@ export type Contacts = Pick<ContactActions, 'add' | 'accept' | 'refuse' | 'renam
 /** Notices from our server, newest first (read), and dismissing one. */
 export type Notices = Pick<NoticeStore, 'notices' | 'dismiss'>;
 /** OMEMO as the screen sees it: what happens to messages in a chat, the devices and their trust. */
-export type Encryption = Pick<OmemoLayer, 'peer' | 'checkPeer' | 'setMode' | 'setTrust' | 'ownDevices' | 'removeOwnDevice' | 'renameThisDevice' | 'removed' | 'useAgain' | 'deviceSince' | 'on'>;
+export type Encryption = Pick<OmemoLayer, 'peer' | 'checkPeer' | 'setMode' | 'setTrust' | 'ownDevices' | 'removeOwnDevice' | 'renameThisDevice' | 'removed' | 'useAgain' | 'deviceSince' | 'room' | 'setRoomMode' | 'on'>;
 /** Group chats (XEP-0045): rooms, their messages, settings, the service's directory and moderation. */
 export interface GroupChatsApi
   extends Pick<
@@ -160,7 +160,7 @@ export { MAX_BODY_CHARS, MessageTooLongError } from './outbox.ts';
 export { MAX_UPLOAD_BYTES, UploadError } from './upload.ts';
 export { openEncryptedFile } from './omemo/media.ts';
 export { predatingMessages } from './omemo/predates.ts';
-export type { OwnDevice } from './omemo/layer.ts';
+export type { OwnDevice, RoomEncryption } from './omemo/layer.ts';
 export { BackupError, backupFileName, restoreBackup, type BackupSummary } from './backup.ts';
 export { generateBackupCode as newBackupCode } from '@conexizan/crypto/backup';
 export { MucJoinError, type CreateKind, type RoomInvitation } from './groupchat/groupchat.ts';

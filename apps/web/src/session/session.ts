@@ -83,8 +83,15 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
     this.chats.on('change', changed);
     this.#vault = new Vault(jid);
     this.#omemoStore = new IdbOmemoStore(dbName ? `${dbName}-omemo` : omemoDbName(jid), this.#vault);
-    this.omemo = new OmemoLayer({ connection: this.#connection, jid, store: this.#omemoStore, onSent: (peer, id, security) => this.chats.setSecurity(peer, id, security) });
+    this.omemo = new OmemoLayer({
+      connection: this.#connection,
+      jid,
+      store: this.#omemoStore,
+      onSent: (peer, id, security) => this.chats.setSecurity(peer, id, security),
+      onRoomSent: (room, id, security) => this.groupchats.store.setSecurity(room, id, security),
+    });
     this.#connection.addTransform(this.omemo);
+    this.groupchats.useEncryption(this.omemo.rooms);
     this.omemo.on('change', changed);
     this.roster.on('change', changed);
     this.groupchats.on('change', changed);

@@ -16,6 +16,7 @@ import {
   splitOccupantJid,
   subjectMessage,
   type Invitation,
+  type OccupantPresence,
   type RoomSettings,
 } from '@conexizan/protocol/muc';
 import { NS } from '@conexizan/protocol/namespaces';
@@ -72,6 +73,24 @@ type PendingJoin = { nick: string; create?: CreateKind; settings?: RoomSettings;
 export type GroupChatEvents = { change: [] };
 
 /**
+ * End-to-end encryption of group messages (session/omemo/rooms.ts), kept
+ * behind this interface so group chat works without it: told which rooms we
+ * are in and who belongs, and handed each group message to decrypt (or to
+ * mark as unencrypted) before it is shown.
+ */
+export interface GroupEncryption {
+  joined(room: string): void;
+  left(room: string): void;
+  presence(room: string, presence: OccupantPresence): void;
+  /** a room's notice of someone's affiliation (not in the room); true if it was one */
+  notice(room: string, stanza: Element): boolean;
+  /** a plain message comes back at once, an encrypted one when decrypted */
+  incoming(room: string, stanza: Element, sender: { jid?: string; outgoing: boolean; stamp?: Date }): Element | Promise<Element>;
+  /** whether files for this room are sealed before upload */
+  encrypts(room: string): Promise<boolean>;
+}
+
+/**
  * Group chat (XEP-0045) for the web client: entering, creating and leaving
  * rooms, their messages (through the same parser as one-to-one chats),
  * occupants, the room archive (XEP-0313), bookmarks (XEP-0402) so rooms come
@@ -84,6 +103,10 @@ export class GroupChats extends Emitter<GroupChatEvents> {
   readonly directory: RoomDirectory;
   readonly moderation: RoomModeration;
   #invitations: RoomInvitation[] = [];
+  #encryption: GroupEncryption | null = null;
+  /** group messages are shown in the order they came, however long each one's decryption takes */
+  #queue: Promise<void> = Promise.resolve();
+  #waiting = 0;
 
   constructor(
     private readonly connection: Connection,
@@ -96,6 +119,12 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     this.directory = new RoomDirectory(connection, domain);
     this.moderation = new RoomModeration(connection);
     this.store.on('change', () => this.emit('change'));
+  }
+
+  /** Plugs in end-to-end encryption (done by the session once OMEMO is loaded). */
+  useEncryption(encryption: GroupEncryption): void {
+    this.#encryption = encryption;
+    for (const r of this.store.rooms) if (r.state === 'joined') encryption.joined(r.jid);
   }
 
   get invitations(): RoomInvitation[] {
@@ -133,8 +162,9 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     }
     if (from.room === this.self && this.#bookmarkEvent(stanza)) return true;
     if (!known) return false;
+    if (stanza.attrs.type !== 'groupchat' && stanza.attrs.type !== 'error' && from.nick === '' && this.#encryption?.notice(from.room, stanza)) return true;
     if (stanza.attrs.type === 'groupchat' || (stanza.attrs.type === 'error' && from.nick === '')) {
-      this.#roomMessage(stanza, from.room, undefined, true);
+      this.#deliver(stanza, from.room);
       return true;
     }
     if (from.nick && (stanza.attrs.type === 'chat' || stanza.attrs.type === undefined || stanza.attrs.type === 'normal') && stanza.getChild('body')) {
@@ -159,7 +189,10 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     const presence = parseOccupantPresence(stanza);
     if (!presence) return;
     const own = presence.codes.includes(MUC_STATUS.SELF) || (nick === this.store.get(room)?.nick && !!pending);
-    if (!own) return this.store.applyOccupant(presence);
+    if (!own) {
+      this.#encryption?.presence(room, presence);
+      return this.store.applyOccupant(presence);
+    }
     if (presence.unavailable) {
       if (presence.newNick) {
         this.store.update(room, (r) => ({ ...r, nick: presence.newNick! }));
@@ -195,6 +228,36 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     const r = this.store.get(room);
     if (r) await this.#bookmarks.save({ room, name: r.name || undefined, nick: r.nick, password: r.password, autojoin: true });
     if (r && !r.name) void this.#fetchName(room);
+    // Only now: a room we just created became a private group in the configuration above.
+    this.#encryption?.joined(room);
+  }
+
+  /** A live group message into the room's log, after any still being decrypted (in arrival order). */
+  #deliver(stanza: Element, room: string): void {
+    const opened = this.#waiting === 0 ? this.#open(stanza, room, undefined) : null;
+    if (opened && !(opened instanceof Promise)) return this.#roomMessage(opened, room, undefined, true);
+    this.#waiting++;
+    this.#queue = this.#queue
+      .then(async () => this.#roomMessage(await (opened ?? this.#open(stanza, room, undefined)), room, undefined, true))
+      .catch(() => {})
+      .finally(() => void this.#waiting--);
+  }
+
+  /**
+   * A group message as it is shown: decrypted when it carries OMEMO. The
+   * sender's real JID comes from the room's <item jid/> on it (history and
+   * archive) or from the occupant's presence; ours when we wrote it.
+   */
+  #open(stanza: Element, room: string, stamp: Date | undefined): Element | Promise<Element> {
+    if (!this.#encryption || stanza.attrs.type === 'error') return stanza;
+    const r = this.store.get(room);
+    const { nick } = splitOccupantJid(stanza.attrs.from ?? '');
+    const occupantId = occupantIdOf(stanza);
+    const outgoing = nick !== '' && !!r && (occupantId && r.ownOccupantId ? occupantId === r.ownOccupantId : nick === r.nick);
+    const occupant = r?.occupants.find((o) => (occupantId && o.occupantId ? o.occupantId === occupantId : o.nick === nick));
+    const told = stanza.getChild('x', NS.MUC_USER)?.getChild('item')?.attrs.jid;
+    const jid = told ?? occupant?.jid;
+    return this.#encryption.incoming(room, stanza, { jid: jid ? splitOccupantJid(jid).room : undefined, outgoing, stamp });
   }
 
   #roomMessage(stanza: Element, room: string, stamp: Date | undefined, live: boolean, pm?: { privateWith: string }): void {
@@ -288,6 +351,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     this.#pending.delete(room);
     if (r && this.connection.status === 'online' && (r.state === 'joined' || r.state === 'joining')) await this.connection.send(leavePresence(room, r.nick)).catch(() => {});
     this.store.remove(room);
+    this.#encryption?.left(room);
     await this.#bookmarks.forget(room);
   }
 
@@ -362,7 +426,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
 
   /** XEP-0363 as in one-to-one chats (never sealed: a room is not end-to-end encrypted): upload, then a message whose body is the link. */
   async sendFile(room: string, file: File): Promise<void> {
-    const ref = await uploadFile(this.connection, this.domain, file, { encrypt: false });
+    const ref = await uploadFile(this.connection, this.domain, file, { encrypt: (await this.#encryption?.encrypts(room)) ?? false });
     await this.send(room, ref.url, { file: ref });
   }
 
@@ -412,7 +476,7 @@ export class GroupChats extends Emitter<GroupChatEvents> {
     for (const { id, message, stamp } of page.results) {
       // The archive's id is the room's stanza id: what retractions and reactions point at.
       if (id && !message.getChildren('stanza-id', NS.SID).some((s) => s.attrs.by === room)) message.append(xml('stanza-id', { xmlns: NS.SID, by: room, id }));
-      this.#roomMessage(message, room, stamp ?? undefined, false);
+      this.#roomMessage(await this.#open(message, room, stamp ?? undefined), room, stamp ?? undefined, false);
     }
     if (page.complete || page.results.length === 0) this.store.update(room, (x) => ({ ...x, historyComplete: true }));
     return (this.store.get(room)?.messages.length ?? 0) - countBefore;
@@ -433,6 +497,8 @@ export class GroupChats extends Emitter<GroupChatEvents> {
 
   async configure(room: string, settings: RoomSettings): Promise<void> {
     await this.connection.iq('set', roomConfigSubmit(settings), room);
+    // Members-only or non-anonymous may have changed: whether the group is encrypted is decided again.
+    this.#encryption?.joined(room);
     this.store.update(room, (r) => ({ ...r, settings: { ...r.settings, ...settings }, name: settings.name ?? r.name, password: settings.password ?? r.password }));
     const r = this.store.get(room);
     if (r && settings.name !== undefined) await this.#bookmarks.save({ room, name: settings.name || undefined, nick: r.nick, password: r.password, autojoin: true }).catch(() => {});

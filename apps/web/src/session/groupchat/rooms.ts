@@ -139,6 +139,11 @@ export class RoomStore extends Emitter<RoomStoreEvents> {
     this.#patch(jid, (m) => m.outgoing && m.id === id, (m) => ({ ...m, state }));
   }
 
+  /** How one of our messages went out (OMEMO or plain), once the encryption layer has decided. */
+  setSecurity(jid: string, id: string, security: NonNullable<ChatMessage['security']>): void {
+    this.#patch(jid, (m) => m.outgoing && m.id === id, (m) => ({ ...m, security }));
+  }
+
   /**
    * Corrections, retractions and reactions inside a room. Only the same
    * sender may correct or retract (same occupant id, else same nickname);

@@ -28,6 +28,9 @@ function modeOf(payload: Element | undefined): ChatEncryption | undefined {
 }
 
 export class ChatPreferences {
+  /** what the local store says, for reading without waiting (filled by load, set and notifications) */
+  readonly #cache = new Map<string, ChatEncryption>();
+
   constructor(
     private readonly own: string,
     private readonly pep: OmemoPep,
@@ -37,10 +40,18 @@ export class ChatPreferences {
   ) {}
 
   async get(peer: string): Promise<ChatEncryption> {
-    return ((await this.local.get(LOCAL_KEY + peer)) as ChatEncryption | undefined) ?? 'omemo';
+    const mode = ((await this.local.get(LOCAL_KEY + peer)) as ChatEncryption | undefined) ?? 'omemo';
+    this.#cache.set(peer, mode);
+    return mode;
+  }
+
+  /** The last known choice, without waiting for storage ('omemo' until known otherwise). */
+  cached(peer: string): ChatEncryption {
+    return this.#cache.get(peer) ?? 'omemo';
   }
 
   async set(peer: string, mode: ChatEncryption): Promise<void> {
+    this.#cache.set(peer, mode);
     await this.local.set(LOCAL_KEY + peer, mode);
     this.changed(peer);
     // The default is no item at all: the server keeps only exceptions.
@@ -62,6 +73,7 @@ export class ChatPreferences {
       if (!remote.has(peer) && (await this.local.get(key)) !== 'omemo') await this.#apply(peer, 'omemo');
     }
     for (const [peer, mode] of remote) await this.#apply(peer, mode);
+    for (const key of await this.local.keys(LOCAL_KEY)) await this.get(key.slice(LOCAL_KEY.length));
   }
 
   /** A PEP notification; true if it was ours (only believed from the own account). */
@@ -79,6 +91,7 @@ export class ChatPreferences {
 
   async #apply(peer: string, mode: ChatEncryption): Promise<void> {
     if ((await this.get(peer)) === mode) return;
+    this.#cache.set(peer, mode);
     await this.local.set(LOCAL_KEY + peer, mode);
     this.changed(peer);
   }

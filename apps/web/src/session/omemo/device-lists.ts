@@ -20,8 +20,8 @@ import { bare } from '../stanzas.ts';
  * a device taken off both lists when the user removes it.
  */
 export class DeviceListBook {
-  /** lists fetched in this session */
-  readonly #fresh = new Set<string>();
+  /** lists fetched in this session, and when */
+  readonly #fetchedAt = new Map<string, number>();
 
   constructor(
     private readonly pep: OmemoPep,
@@ -31,27 +31,32 @@ export class DeviceListBook {
   ) {}
 
   isFresh(jid: string): boolean {
-    return this.#fresh.has(jid);
+    return this.#fetchedAt.has(jid);
   }
 
   /** Forget which lists are current (a new session), or only `jid`'s (to look again). */
   forget(jid?: string): void {
-    if (jid === undefined) this.#fresh.clear();
-    else this.#fresh.delete(jid);
+    if (jid === undefined) this.#fetchedAt.clear();
+    else this.#fetchedAt.delete(jid);
   }
 
   markFresh(jid: string): void {
-    this.#fresh.add(jid);
+    this.#fetchedAt.set(jid, Date.now());
   }
 
-  /** Reads jid's lists of both versions, unless read already in this session. */
-  async refresh(jid: string): Promise<void> {
-    if (this.#fresh.has(jid)) return;
+  /**
+   * Reads jid's lists of both versions, unless read in this session (and,
+   * with `maxAgeMs`, recently): a contact's changes arrive as notifications,
+   * but a fellow group member who is no contact sends none.
+   */
+  async refresh(jid: string, maxAgeMs = Infinity): Promise<void> {
+    const at = this.#fetchedAt.get(jid);
+    if (at !== undefined && Date.now() - at < maxAgeMs) return;
     const account = await this.account();
     const [list, list2] = await Promise.all([this.pep.fetchDeviceList(jid), this.pep.fetchDeviceList2(jid).catch(() => null)]);
     await account.updateDeviceList(jid, list ?? buildDeviceList([]));
     await account.updateDeviceList2(jid, list2 ?? buildDevices2([])).catch(() => undefined);
-    this.#fresh.add(jid);
+    this.#fetchedAt.set(jid, Date.now());
   }
 
   /**
@@ -77,7 +82,7 @@ export class DeviceListBook {
       const change = await account.updateDeviceList2(from, list);
       if (change.mustRepublish && !(await this.stayOff())) await this.pep.publishOpen(DEVICES_NODE_2, await account.devices2Element(label()));
     }
-    this.#fresh.add(from);
+    this.#fetchedAt.set(from, Date.now());
     return from;
   }
 

@@ -23,6 +23,8 @@ import { bare } from '../stanzas.ts';
 import { ChatPreferences, type ChatEncryption } from './chat-preferences.ts';
 import { DeviceInfoBook, describeBrowser } from './device-info.ts';
 import { DeviceListBook } from './device-lists.ts';
+import { EncryptionRefusedError } from './errors.ts';
+import { RoomCrypto, type RoomEncryption } from './rooms.ts';
 import { SECURITY_MARK_NS, securityMark, without } from './security-mark.ts';
 
 export type { ChatEncryption } from './chat-preferences.ts';
@@ -35,19 +37,16 @@ export interface PeerEncryption {
   devices: DeviceInfo[];
 }
 
-/** An outgoing message the layer refuses to send, because it would have to go out unencrypted. */
-export class EncryptionRefusedError extends Error {
-  override name = 'EncryptionRefusedError';
-  /** 'removed': this browser was removed from the account's devices and may not send encrypted messages */
-  constructor(readonly peer: string, readonly reason: OmemoError | 'removed') {
-    super(`not sent to ${peer}: ${reason === 'removed' ? reason : reason.code}`);
-  }
-}
+export { EncryptionRefusedError } from './errors.ts';
+export type { RoomEncryption } from './rooms.ts';
 
 /** When this device was first announced (ms): until then it sends nothing encrypted, and older messages cannot be for it. */
 const ANNOUNCED_KEY = 'web-announced-at';
 /** Set when the user removed this browser from the account's devices on another one; it then stays off the list. */
 const REMOVED_KEY = 'web-removed';
+/** Texts of group messages this device sent or read, by room, message id and sender (see remember). */
+const SENT_KEY = 'web-group-text:';
+const MAX_SENT_KEPT = 2000;
 
 /** One of the account's devices, as Settings lists it. */
 export interface OwnDevice extends DeviceInfo {
@@ -73,6 +72,8 @@ export interface OmemoLayerOptions {
   store: OmemoStore;
   /** our own message `id` to `peer` went out with this protection */
   onSent(peer: string, id: string, security: MessageSecurity): void;
+  /** our message `id` to the group `room` went out with this protection */
+  onRoomSent?(room: string, id: string, security: MessageSecurity): void;
   preKeyCount?: number;
   /**
    * How long a message to a contact without devices waits for one to appear
@@ -100,6 +101,8 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   #announcedAt: number | undefined;
   readonly preferences: ChatPreferences;
   readonly deviceInfo: DeviceInfoBook;
+  /** OMEMO in group chats: GroupChats tells it about rooms and hands it their messages */
+  readonly rooms: RoomCrypto;
   /**
    * Decryptions by sender and <encrypted> element: the same message often comes twice (live and
    * from the archive the chat view loads), and a second decryption would fail
@@ -126,6 +129,20 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     this.preferences = new ChatPreferences(options.jid, this.pep, options.store, (peer) => void this.#describe(peer).catch(() => {}));
     this.deviceInfo = new DeviceInfoBook(options.jid, this.pep, () => this.emit('change'), (deviceId) => void this.#removedElsewhere(deviceId));
     this.#lists = new DeviceListBook(this.pep, () => this.account(), () => this.#wasRemoved());
+    this.rooms = new RoomCrypto({
+      jid: options.jid,
+      connection: options.connection,
+      account: () => this.account(),
+      lists: this.#lists,
+      preferences: this.preferences,
+      inTurn: (work) => this.#inTurn(work),
+      whenAnnounced: () => this.#whenAnnounced(),
+      removed: () => this.#wasRemoved(),
+      remember: (key, text) => this.remember(key, text),
+      open: (message, opts) => this.open(message, opts),
+      onSent: (room, id, security) => options.onRoomSent?.(room, id, security),
+    });
+    this.rooms.on('change', () => this.emit('change'));
   }
 
   /** This browser's name as its OMEMO 2 device list entry carries it. */
@@ -271,6 +288,16 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     await this.preferences.set(peer, mode);
   }
 
+  /** Whether a group is end-to-end encrypted, and why not (for its banner). */
+  room(room: string): RoomEncryption {
+    return this.rooms.state(room);
+  }
+
+  /** The user's choice for a group: encrypted (the default in private groups) or plain text. */
+  setRoomMode(room: string, mode: ChatEncryption): Promise<void> {
+    return this.rooms.setMode(room, mode);
+  }
+
   async setTrust(jid: string, deviceId: number, level: TrustLevel): Promise<void> {
     await (await this.account()).setTrust(jid, deviceId, level);
     await this.#describe(jid);
@@ -342,6 +369,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   }
 
   async #outgoing(stanza: Element): Promise<Element> {
+    if (stanza.attrs.type === 'groupchat') return this.rooms.outgoing(stanza);
     const to = bare(stanza.attrs.to ?? '');
     const body = stanza.getChildText('body');
     const skip =
@@ -415,21 +443,35 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       if (message.getChildText('body')) message.append(securityMark({ security: 'unencrypted' }));
       return message;
     }
-    const account = await this.account();
-    const encrypted = pickEncrypted(message, this.options.jid, account.deviceId)!;
     const sender = bare(message.attrs.from ?? this.options.jid);
     // The <to> affix of OMEMO 2: us, or, for a copy of a message we sent, whom we sent it to.
-    const affixTo = [this.options.jid, ...(sender === this.options.jid && message.attrs.to ? [bare(message.attrs.to)] : [])];
+    const to = [this.options.jid, ...(sender === this.options.jid && message.attrs.to ? [bare(message.attrs.to)] : [])];
+    return this.open(message, { sender, to, stamp: context.stamp });
+  }
+
+  /**
+   * Decrypts the OMEMO element of `message` (from a chat or a group) sent
+   * by `sender` (a bare JID); returns the message with the text as its body
+   * and a security mark, or with a sentence saying why it cannot be read.
+   * `remember` names a group message whose text is kept once read (or sent
+   * by us): a group's history comes back from the room after a reload, and
+   * a message already decrypted cannot be decrypted again (its key is
+   * spent), nor can one this device sent.
+   */
+  async open(message: Element, options: { sender: string; to?: string[]; requireTo?: boolean; stamp?: Date; remember?: string }): Promise<Element> {
+    const account = await this.account();
+    const encrypted = pickEncrypted(message, this.options.jid, account.deviceId)!;
+    const sender = options.sender;
     // A file link outside the encryption is not believed: the sender's link is inside it.
-    const plain = without(message, (c) => c.name === 'body' || c.name === 'encrypted' || (c.name === 'encryption' && c.getNS() === NS.EME) || (c.name === 'x' && c.getNS() === NS.OOB) || c.getNS() === NS.SCE);
+    const plain = without(message, (c) => c.name === 'body' || c.name === 'encrypted' || (c.name === 'encryption' && c.getNS() === NS.EME) || (c.name === 'x' && c.getNS() === NS.OOB) || c.getNS() === NS.SCE || c.getNS() === SECURITY_MARK_NS);
     // The whole element, not just its IV: a different message reusing an IV must not borrow another's result.
     const key = `${sender} ${encrypted.toString()}`;
     let decryption = this.#decrypted.get(key);
     const first = !decryption;
     if (!decryption) {
       const delay = parseXmppDateTime(message.getChild('delay', NS.DELAY)?.attrs.stamp ?? '');
-      const sentAt = (context.stamp ?? delay ?? new Date()).getTime();
-      decryption = this.#inTurn(() => account.decryptMessage(encrypted, sender, { sentAt, to: affixTo }));
+      const sentAt = (options.stamp ?? delay ?? new Date()).getTime();
+      decryption = this.#inTurn(() => account.decryptMessage(encrypted, sender, { sentAt, to: options.to, requireTo: options.requireTo }));
       this.#decrypted.set(key, decryption);
       if (this.#decrypted.size > 1000) this.#decrypted.delete(this.#decrypted.keys().next().value!);
     }
@@ -441,25 +483,52 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       if (first && result.bundleChanged) void this.pep.publishBundle(account).catch(() => {});
       // An empty OMEMO message (heartbeat, key transport) has nothing to show.
       if (result.plaintext === null) return plain;
-      plain.append(xml('body', {}, result.plaintext));
+      if (first && options.remember) await this.remember(options.remember, result.plaintext, result.security);
       // OMEMO 0.3 encrypts only the body, so senders leave XEP-0066 out and a lone link is the file (as in
       // Conversations); OMEMO 2 may carry the link inside its encrypted content.
-      const url = result.content?.getChild('x', NS.OOB)?.getChildText('url');
-      if (url || /^(https?|aesgcm):\/\/\S+$/.test(result.plaintext)) plain.append(xml('x', { xmlns: NS.OOB }, xml('url', {}, url ?? result.plaintext)));
-      plain.append(securityMark({ security: result.security }));
-      return plain;
+      return withText(plain, result.plaintext, result.security, result.content?.getChild('x', NS.OOB)?.getChildText('url') ?? undefined);
     } catch (error) {
       if (!isOmemoError(error)) throw error;
       // A heartbeat or key transport has no text: failing to open one (it was
       // for another of our devices, or a carbon of one we sent) shows nothing,
       // and a <body> beside it is not believed either.
       if (encrypted.getNS() === NS.OMEMO ? isEmptyOmemo2Message(encrypted) : isEmptyOmemoMessage(encrypted)) return plain;
+      if ((error.code === 'sent-by-this-device' || error.code === 'duplicate' || error.code === 'replayed-prekey') && options.remember) {
+        const kept = (await this.options.store.get(SENT_KEY + options.remember)) as { text: string; security?: MessageSecurity } | undefined;
+        if (kept) return withText(plain, kept.text, kept.security ?? 'encrypted');
+      }
       // No key material in here: explainOmemoError says what happened in words.
       plain.append(xml('body', {}, explainOmemoError(error)));
       plain.append(securityMark({ security: 'encrypted', undecryptable: error.code }));
       return plain;
     }
   }
+
+  /**
+   * Keeps the text of a group message this device sent or read: the room
+   * sends it back (and its archive keeps it) encrypted, and it cannot be
+   * decrypted twice. Sealed in the OMEMO store like everything else; the
+   * oldest go first.
+   */
+  async remember(key: string, text: string, security: MessageSecurity = 'encrypted'): Promise<void> {
+    await this.options.store.set(SENT_KEY + key, { text, security, at: Date.now() });
+    if (++this.#sentSinceTrim < 100) return;
+    this.#sentSinceTrim = 0;
+    const keys = await this.options.store.keys(SENT_KEY);
+    if (keys.length <= MAX_SENT_KEPT) return;
+    const dated = await Promise.all(keys.map(async (k) => [k, ((await this.options.store.get(k)) as { at?: number } | undefined)?.at ?? 0] as const));
+    for (const [k] of dated.sort((a, b) => a[1] - b[1]).slice(0, keys.length - MAX_SENT_KEPT)) await this.options.store.delete(k);
+  }
+
+  #sentSinceTrim = 0;
+}
+
+/** A message with its decrypted text as the body, a file link as XEP-0066, and how it travelled. */
+function withText(plain: Element, text: string, security: MessageSecurity, url?: string): Element {
+  plain.append(xml('body', {}, text));
+  if (url || /^(https?|aesgcm):\/\/\S+$/.test(text)) plain.append(xml('x', { xmlns: NS.OOB }, xml('url', {}, url ?? text)));
+  plain.append(securityMark({ security }));
+  return plain;
 }
 
 /**

@@ -32,7 +32,9 @@ export function JoinRoomDialog({ session, initialRoom, initialPassword, onClose,
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const room = roomAddress(address, service);
+    // A name without @ needs the group service, which may still be being looked up (a busy first login).
+    const known = service ?? (address.includes('@') ? null : await session.groupchats.directory.service());
+    const room = roomAddress(address, known);
     if (!room) return setError(t('rooms.join.invalidAddress'));
     const nickname = nick.trim();
     if (!nickname || nickname.length > 100) return setError(t('rooms.join.invalidNick'));

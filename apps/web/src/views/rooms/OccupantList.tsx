@@ -49,6 +49,11 @@ export function OccupantList({ session, room, onAction, onPrivate }: { session: 
                   <button type="button" aria-label={t('rooms.view.kick', { nick: o.nick })} onClick={() => onAction(() => chats.moderation.setRole(room.jid, o.nick, 'none'))}>
                     {t('rooms.view.kick', { nick: o.nick })}
                   </button>
+                  {admin && o.jid && room.settings?.membersOnly !== false && o.affiliation === 'member' && (
+                    <button type="button" aria-label={t('rooms.view.unmember', { nick: o.nick })} onClick={() => onAction(() => chats.moderation.setAffiliation(room.jid, o.jid!.split('/')[0]!, 'none'))}>
+                      {t('rooms.view.unmember', { nick: o.nick })}
+                    </button>
+                  )}
                   {admin && o.jid && (
                     <button type="button" aria-label={t('rooms.view.ban', { nick: o.nick })} onClick={() => onAction(() => chats.moderation.setAffiliation(room.jid, o.jid!.split('/')[0]!, 'outcast'))}>
                       {t('rooms.view.ban', { nick: o.nick })}

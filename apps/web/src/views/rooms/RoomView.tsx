@@ -7,6 +7,7 @@ import { NewMessagesPill } from '../NewMessagesPill.tsx';
 import { ReportDialog, type ReportTarget } from '../ReportDialog.tsx';
 import { useArchivePaging } from '../useArchivePaging.ts';
 import { roomProblem } from './errors.ts';
+import { RoomEncryptionBar } from '../encryption/RoomEncryptionBar.tsx';
 import { OccupantList } from './OccupantList.tsx';
 import { RoomDialogs, type RoomDialog } from './RoomDialogs.tsx';
 import './i18n.ts';
@@ -130,6 +131,7 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
           </button>
         </div>
       </header>
+      {room.state === 'joined' && <RoomEncryptionBar session={session} room={jid} />}
       {room.state !== 'joined' && (
         <p className="notice" role="status">
           {room.state === 'joining' ? t('rooms.joining') : room.problem ? roomProblem(t, room.problem) : t('rooms.view.notJoined')}{' '}

@@ -3,7 +3,7 @@ import { MucJoinError } from '../../session/index.ts';
 
 const KNOWN = new Set([
   'conflict', 'not-authorized', 'registration-required', 'forbidden', 'service-unavailable', 'item-not-found', 'not-allowed', 'not-acceptable',
-  'jid-malformed', 'remote-server-not-found', 'remote-server-timeout', 'exists', 'kicked', 'banned', 'removed', 'shutdown', 'offline',
+  'jid-malformed', 'remote-server-not-found', 'remote-server-timeout', 'exists', 'kicked', 'banned', 'removed', 'shutdown', 'offline', 'encryption-refused',
 ]);
 
 /** A sentence for why entering or acting in a room failed, from the XMPP error condition. */
