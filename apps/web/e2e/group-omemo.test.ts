@@ -4,6 +4,7 @@ import en from '../src/views/rooms/en.json' with { type: 'json' };
 import { createAccount, login } from '../../server/test/support/raw-xmpp.ts';
 import { xml } from '@conexizan/protocol/xml';
 import { launchChromium } from './support/browser.ts';
+import { ConverseUser } from './support/converse.ts';
 import { encryptionText, everythingStoredIn } from './support/encryption.ts';
 import { Person } from './support/person.ts';
 import { createRoom, joinRoom, roomLog, sendInRoom, texts } from './support/rooms.ts';
@@ -11,9 +12,9 @@ import { startE2eServer, type E2eServer } from './support/server.ts';
 
 /**
  * OMEMO in a private group (members-only, non-anonymous), on by default:
- * Ada (desktop, English) creates it and invites Ben (phone, German) and
- * Cleo (desktop, English). Every message is readable by every member and
- * says so; the server's data directory (SQLite and its WAL, the room
+ * Ada (desktop, English) creates it and invites Ben (phone, German), Cleo
+ * (desktop, English) and Dora, who uses Converse.js 14 (npm, in Chromium).
+ * Every message is readable by every member and says so; the server's data directory (SQLite and its WAL, the room
  * archive) holds none of the texts. A member taken off the member list
  * cannot read what follows. A public group says plainly that it is not
  * encrypted. A stranger's forged message never shows.
@@ -24,8 +25,10 @@ describe('a private group is end-to-end encrypted for its members', () => {
   let ada: Person;
   let ben: Person;
   let cleo: Person;
+  let dora: ConverseUser;
+  const DORA = 'dora@localhost';
   const ROOM = 'newsroom@conference.localhost';
-  const SECRETS = ['the source meets us at the harbour', 'Ich bringe die Aufnahmen mit', 'I will check the documents twice'];
+  const SECRETS = ['the source meets us at the harbour', 'Ich bringe die Aufnahmen mit', 'I will check the documents twice', 'Converse here: I booked the room'];
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
@@ -37,8 +40,11 @@ describe('a private group is end-to-end encrypted for its members', () => {
     await ada.register('ada', 'ada group password 1', { stayLoggedIn: true });
     await ben.register('ben', 'ben group password 2');
     await cleo.register('cleo', 'cleo group password 3');
+    await createAccount({ port: server.c2sPort, username: 'dora', password: 'dora uses converse' });
+    dora = await ConverseUser.open(browser, { websocket: `ws://localhost:${server.httpPort}/xmpp-websocket`, jid: DORA, password: 'dora uses converse' });
   });
   afterAll(async () => {
+    await dora?.close();
     await browser?.close();
     await server?.dispose();
   });
@@ -65,13 +71,17 @@ describe('a private group is end-to-end encrypted for its members', () => {
     return person.page.getByText(encryptionText(person).groupEncrypted).filter({ hasText: String(members) });
   }
 
-  it('Ada creates a private group and invites Ben and Cleo; each sees that it is encrypted for its three members', async () => {
+  it('Ada creates a private group and invites Ben, Cleo and Dora; each sees that it is encrypted for its four members', async () => {
     await createRoom(ada, 'Newsroom', 'private');
     await invite(ada, 'ben@localhost');
     await invite(ada, 'cleo@localhost');
+    await invite(ada, DORA);
     await acceptInvitation(ben, ROOM);
     await acceptInvitation(cleo, ROOM);
-    for (const person of [ada, ben, cleo]) await encryptedBanner(person, 3).waitFor({ timeout: 60_000 });
+    await dora.enterRoom(ROOM, 'Dora');
+    for (const person of [ada, ben, cleo]) await encryptedBanner(person, 4).waitFor({ timeout: 60_000 });
+    // Converse.js decides the same on its own: a members-only, non-anonymous group gets OMEMO.
+    await expect.poll(() => dora.omemoActive(ROOM), { timeout: 60_000 }).toBe(true);
     await ben.shot('group-encrypted');
     expect(await ben.horizontalOverflow()).toBe(0);
   });
@@ -83,9 +93,14 @@ describe('a private group is end-to-end encrypted for its members', () => {
     }
     await sendInRoom(ben, SECRETS[1]!);
     await sendInRoom(cleo, SECRETS[2]!);
+    await dora.sendToRoom(ROOM, SECRETS[3]!);
     for (const person of [ada, ben, cleo]) {
       for (const secret of SECRETS) await roomLog(person).getByRole('article').filter({ hasText: secret }).getByText(encryptionText(person).encrypted, { exact: true }).waitFor({ timeout: 60_000 });
       expect(await roomLog(person).getByRole('article').filter({ hasText: encryptionText(person).undecryptable }).count()).toBe(0);
+    }
+    // Converse.js decrypted everything the web users wrote.
+    for (const secret of SECRETS.slice(0, 3)) {
+      await expect.poll(async () => (await dora.messages(ROOM)).find((m) => m.body === secret), { timeout: 60_000 }).toMatchObject({ encrypted: true });
     }
     expect(await ben.unnamedControls()).toEqual([]);
   });
@@ -93,7 +108,7 @@ describe('a private group is end-to-end encrypted for its members', () => {
   it("the server's stored data (the room archive included) holds none of the texts", async () => {
     await expect.poll(async () => (await everythingStoredIn(server.dataDir)).includes('I sent you an OMEMO encrypted message'), { timeout: 20_000 }).toBe(true);
     const stored = await everythingStoredIn(server.dataDir);
-    for (const secret of [...SECRETS, 'harbour', 'Aufnahmen']) expect(stored.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
+    for (const secret of [...SECRETS, 'harbour', 'Aufnahmen', 'booked']) expect(stored.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
   });
 
   it('after a reload, the group history (from the room) is readable again, our own messages included', async () => {
@@ -104,22 +119,23 @@ describe('a private group is end-to-end encrypted for its members', () => {
   });
 
   it('a member taken off the member list cannot read what follows', async () => {
-    await ada.page.getByRole('button', { name: /^Members \(3\)$/ }).click();
+    await ada.page.getByRole('button', { name: /^Members \(4\)$/ }).click();
     const members = ada.page.getByRole('complementary', { name: en.rooms.view.membersTitle });
     await members.getByRole('button', { name: en.rooms.view.unmember.replace('{{nick}}', 'cleo'), exact: true }).click();
     await cleo.page.getByText(en.rooms.errors.removed).first().waitFor({ timeout: 30_000 });
-    await encryptedBanner(ada, 2).waitFor({ timeout: 30_000 });
-    await encryptedBanner(ben, 2).waitFor({ timeout: 30_000 });
+    await encryptedBanner(ada, 3).waitFor({ timeout: 30_000 });
+    await encryptedBanner(ben, 3).waitFor({ timeout: 30_000 });
     const after = 'after Cleo left: new meeting point';
     await sendInRoom(ada, after);
     await roomLog(ben).getByRole('article').filter({ hasText: after }).waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await dora.messages(ROOM)).find((m) => m.body === after), { timeout: 60_000 }).toMatchObject({ encrypted: true });
     // Ada takes Cleo back: the message from while she was out was never encrypted for her.
     await invite(ada, 'cleo@localhost');
     await acceptInvitation(cleo, ROOM);
     await roomLog(cleo).getByRole('article').filter({ hasText: encryptionText(cleo).notForThisDevice }).first().waitFor({ timeout: 60_000 });
     expect(await roomLog(cleo).getByText(after).count()).toBe(0);
     const back = 'welcome back, Cleo';
-    await encryptedBanner(ada, 3).waitFor({ timeout: 30_000 });
+    await encryptedBanner(ada, 4).waitFor({ timeout: 30_000 });
     await sendInRoom(ada, back);
     await roomLog(cleo).getByRole('article').filter({ hasText: back }).waitFor({ timeout: 60_000 });
   });

@@ -47,14 +47,15 @@ export async function openPayload2(payload: Uint8Array, keyMaterial: Uint8Array)
 export function buildEnvelope(content: Element[], affixes: { from: string; to: string }): Element {
   // 0–200 bytes of padding hide the length of short messages.
   const padding = randomBytes(globalThis.crypto.getRandomValues(new Uint8Array(1))[0]! % 201);
+  // The affixes repeat their namespace: Converse.js looks them up by an explicit xmlns attribute.
   return xml(
     'envelope',
     { xmlns: NS.SCE },
     xml('content', {}, ...content),
-    xml('rpad', {}, base64Encode(padding)),
-    xml('time', { stamp: xmppDateTime(new Date()) }),
-    xml('to', { jid: affixes.to }),
-    xml('from', { jid: affixes.from }),
+    xml('rpad', { xmlns: NS.SCE }, base64Encode(padding)),
+    xml('time', { xmlns: NS.SCE, stamp: xmppDateTime(new Date()) }),
+    xml('to', { xmlns: NS.SCE, jid: affixes.to }),
+    xml('from', { xmlns: NS.SCE, jid: affixes.from }),
   );
 }
 
