@@ -5,6 +5,10 @@ import { createAccount, login } from '../../server/test/support/raw-xmpp.ts';
 import { xml } from '@conexizan/protocol/xml';
 import { launchChromium } from './support/browser.ts';
 import { ConverseUser } from './support/converse.ts';
+import { Profanity } from './support/profanity.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encryptionText, everythingStoredIn } from './support/encryption.ts';
 import { Person } from './support/person.ts';
 import { createRoom, joinRoom, roomLog, sendInRoom, texts } from './support/rooms.ts';
@@ -13,7 +17,8 @@ import { startE2eServer, type E2eServer } from './support/server.ts';
 /**
  * OMEMO in a private group (members-only, non-anonymous), on by default:
  * Ada (desktop, English) creates it and invites Ben (phone, German), Cleo
- * (desktop, English) and Dora, who uses Converse.js 14 (npm, in Chromium).
+ * (desktop, English), Dora, who uses Converse.js 14 (npm, in Chromium), and
+ * Finn, who uses profanity (Debian, in tmux).
  * Every message is readable by every member and says so; the server's data directory (SQLite and its WAL, the room
  * archive) holds none of the texts. A member taken off the member list
  * cannot read what follows. A public group says plainly that it is not
@@ -26,9 +31,12 @@ describe('a private group is end-to-end encrypted for its members', () => {
   let ben: Person;
   let cleo: Person;
   let dora: ConverseUser;
+  let finn: Profanity;
+  let finnHome = '';
   const DORA = 'dora@localhost';
+  const FINN = 'finn@localhost';
   const ROOM = 'newsroom@conference.localhost';
-  const SECRETS = ['the source meets us at the harbour', 'Ich bringe die Aufnahmen mit', 'I will check the documents twice', 'Converse here: I booked the room'];
+  const SECRETS = ['the source meets us at the harbour', 'Ich bringe die Aufnahmen mit', 'I will check the documents twice', 'Converse here: I booked the room', 'profanity here: bring the drive'];
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer(), launchChromium()]);
@@ -42,8 +50,18 @@ describe('a private group is end-to-end encrypted for its members', () => {
     await cleo.register('cleo', 'cleo group password 3');
     await createAccount({ port: server.c2sPort, username: 'dora', password: 'dora uses converse' });
     dora = await ConverseUser.open(browser, { websocket: `ws://localhost:${server.httpPort}/xmpp-websocket`, jid: DORA, password: 'dora uses converse' });
+    await createAccount({ port: server.c2sPort, username: 'finn', password: 'finn uses profanity' });
+    finnHome = await mkdtemp(join(tmpdir(), 'conexizan-e2e-profanity-'));
+    finn = await Profanity.start({ home: finnHome, user: 'finn', password: 'finn uses profanity', port: server.c2sPort });
+    await finn.type('/omemo gen');
+    await finn.waitForScreen(/OMEMO crytographic materials generated/, 'profanity to make its OMEMO keys');
+    // Trust first use, as the web client and Converse.js do.
+    await finn.type('/omemo trustmode blind');
+
   });
   afterAll(async () => {
+    await finn?.quit();
+    if (finnHome) await rm(finnHome, { recursive: true, force: true });
     await dora?.close();
     await browser?.close();
     await server?.dispose();
@@ -71,15 +89,19 @@ describe('a private group is end-to-end encrypted for its members', () => {
     return person.page.getByText(encryptionText(person).groupEncrypted).filter({ hasText: String(members) });
   }
 
-  it('Ada creates a private group and invites Ben, Cleo and Dora; each sees that it is encrypted for its four members', async () => {
+  it('Ada creates a private group and invites Ben, Cleo, Dora and Finn; each sees that it is encrypted for its five members', async () => {
     await createRoom(ada, 'Newsroom', 'private');
     await invite(ada, 'ben@localhost');
     await invite(ada, 'cleo@localhost');
     await invite(ada, DORA);
+    await invite(ada, FINN);
     await acceptInvitation(ben, ROOM);
     await acceptInvitation(cleo, ROOM);
     await dora.enterRoom(ROOM, 'Dora');
-    for (const person of [ada, ben, cleo]) await encryptedBanner(person, 4).waitFor({ timeout: 60_000 });
+    await finn.type(`/join ${ROOM} nick Finn`);
+    await finn.waitForScreen(/-> You have joined the room/, 'profanity to enter the group');
+    await finn.startOmemo();
+    for (const person of [ada, ben, cleo]) await encryptedBanner(person, 5).waitFor({ timeout: 60_000 });
     // Converse.js decides the same on its own: a members-only, non-anonymous group gets OMEMO.
     await expect.poll(() => dora.omemoActive(ROOM), { timeout: 60_000 }).toBe(true);
     await ben.shot('group-encrypted');
@@ -94,21 +116,23 @@ describe('a private group is end-to-end encrypted for its members', () => {
     await sendInRoom(ben, SECRETS[1]!);
     await sendInRoom(cleo, SECRETS[2]!);
     await dora.sendToRoom(ROOM, SECRETS[3]!);
+    await finn.type(SECRETS[4]!);
     for (const person of [ada, ben, cleo]) {
       for (const secret of SECRETS) await roomLog(person).getByRole('article').filter({ hasText: secret }).getByText(encryptionText(person).encrypted, { exact: true }).waitFor({ timeout: 60_000 });
       expect(await roomLog(person).getByRole('article').filter({ hasText: encryptionText(person).undecryptable }).count()).toBe(0);
     }
-    // Converse.js decrypted everything the web users wrote.
-    for (const secret of SECRETS.slice(0, 3)) {
+    // Converse.js and profanity decrypted everything the others wrote.
+    for (const secret of SECRETS.filter((s) => s !== SECRETS[3])) {
       await expect.poll(async () => (await dora.messages(ROOM)).find((m) => m.body === secret), { timeout: 60_000 }).toMatchObject({ encrypted: true });
     }
+    for (const secret of SECRETS.filter((s) => s !== SECRETS[4])) await finn.waitForEncrypted(secret, `profanity to decrypt "${secret}"`);
     expect(await ben.unnamedControls()).toEqual([]);
   });
 
   it("the server's stored data (the room archive included) holds none of the texts", async () => {
     await expect.poll(async () => (await everythingStoredIn(server.dataDir)).includes('I sent you an OMEMO encrypted message'), { timeout: 20_000 }).toBe(true);
     const stored = await everythingStoredIn(server.dataDir);
-    for (const secret of [...SECRETS, 'harbour', 'Aufnahmen', 'booked']) expect(stored.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
+    for (const secret of [...SECRETS, 'harbour', 'Aufnahmen', 'booked', 'drive']) expect(stored.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
   });
 
   it('after a reload, the group history (from the room) is readable again, our own messages included', async () => {
@@ -119,23 +143,24 @@ describe('a private group is end-to-end encrypted for its members', () => {
   });
 
   it('a member taken off the member list cannot read what follows', async () => {
-    await ada.page.getByRole('button', { name: /^Members \(4\)$/ }).click();
+    await ada.page.getByRole('button', { name: /^Members \(5\)$/ }).click();
     const members = ada.page.getByRole('complementary', { name: en.rooms.view.membersTitle });
     await members.getByRole('button', { name: en.rooms.view.unmember.replace('{{nick}}', 'cleo'), exact: true }).click();
     await cleo.page.getByText(en.rooms.errors.removed).first().waitFor({ timeout: 30_000 });
-    await encryptedBanner(ada, 3).waitFor({ timeout: 30_000 });
-    await encryptedBanner(ben, 3).waitFor({ timeout: 30_000 });
+    await encryptedBanner(ada, 4).waitFor({ timeout: 30_000 });
+    await encryptedBanner(ben, 4).waitFor({ timeout: 30_000 });
     const after = 'after Cleo left: new meeting point';
     await sendInRoom(ada, after);
     await roomLog(ben).getByRole('article').filter({ hasText: after }).waitFor({ timeout: 60_000 });
     await expect.poll(async () => (await dora.messages(ROOM)).find((m) => m.body === after), { timeout: 60_000 }).toMatchObject({ encrypted: true });
+    await finn.waitForEncrypted(after, 'profanity to decrypt the message after Cleo left');
     // Ada takes Cleo back: the message from while she was out was never encrypted for her.
     await invite(ada, 'cleo@localhost');
     await acceptInvitation(cleo, ROOM);
     await roomLog(cleo).getByRole('article').filter({ hasText: encryptionText(cleo).notForThisDevice }).first().waitFor({ timeout: 60_000 });
     expect(await roomLog(cleo).getByText(after).count()).toBe(0);
     const back = 'welcome back, Cleo';
-    await encryptedBanner(ada, 4).waitFor({ timeout: 30_000 });
+    await encryptedBanner(ada, 5).waitFor({ timeout: 30_000 });
     await sendInRoom(ada, back);
     await roomLog(cleo).getByRole('article').filter({ hasText: back }).waitFor({ timeout: 60_000 });
   });

@@ -474,7 +474,9 @@ export class OmemoAccount {
         const list = await fetch(jid);
         if (list) out[version] = (await (version === '2' ? this.updateDeviceList2(jid, list) : this.updateDeviceList(jid, list))).devices;
       } catch (error) {
-        if (own || error instanceof OmemoError || version === '2') continue;
+        // An error answer (a device list only contacts may read: presence access) means no device we can use;
+        // no answer at all (a timeout, the connection gone) is passed on.
+        if (own || error instanceof OmemoError || version === '2' || typeof (error as { condition?: unknown }).condition === 'string') continue;
         throw error;
       }
     }

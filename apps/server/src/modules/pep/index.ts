@@ -36,6 +36,9 @@ export const pepModule: ServerModule = {
 
     ctx.features.addIdentity('account', { category: 'pubsub', type: 'pep' });
     ctx.features.addFeature('account', NS.PUBSUB, ...PUBSUB_FEATURES.map((feature) => `${NS.PUBSUB}#${feature}`));
+    // profanity looks for publish-options on the server's own disco#info only; without it, it publishes
+    // its OMEMO keys readable by contacts alone, and people in a group who are no contacts cannot encrypt to it.
+    ctx.features.addFeature('server', `${NS.PUBSUB}#publish-options`);
     registerHandlers(ctx, service);
 
     // Our own users' resources: their caps, and the last items they want.

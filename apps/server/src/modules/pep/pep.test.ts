@@ -91,6 +91,12 @@ describe('PEP discovery (XEP-0163 §6)', () => {
       expect(features).toContain(`${NS.PUBSUB}#${f}`);
     }
   });
+
+  it("names publish-options on the server's own disco#info too, where profanity looks before publishing its OMEMO keys world-readable", async () => {
+    const alice = await h.connect('alice', 'disco-server');
+    const reply = await alice.query(xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS.DISCO_INFO })));
+    expect(reply.getChild('query')!.getChildren('feature').map((f) => f.attrs.var)).toContain(`${NS.PUBSUB}#publish-options`);
+  });
 });
 
 describe('the OMEMO publish flow (XEP-0060 §7.1.5, §8.2, §8.4)', () => {

@@ -487,8 +487,10 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       // OMEMO 0.3 encrypts only the body, so senders leave XEP-0066 out and a lone link is the file (as in
       // Conversations); OMEMO 2 may carry the link inside its encrypted content.
       return withText(plain, result.plaintext, result.security, result.content?.getChild('x', NS.OOB)?.getChildText('url') ?? undefined);
-    } catch (error) {
-      if (!isOmemoError(error)) throw error;
+    } catch (thrown) {
+      // Whatever went wrong, the message stays, saying it could not be read (nothing is silently dropped).
+      if (!isOmemoError(thrown)) console.warn('OMEMO decryption failed unexpectedly:', (thrown as Error)?.message);
+      const error = isOmemoError(thrown) ? thrown : new OmemoError('corrupted', 'the message could not be decrypted', { cause: thrown });
       // A heartbeat or key transport has no text: failing to open one (it was
       // for another of our devices, or a carbon of one we sent) shows nothing,
       // and a <body> beside it is not believed either.
