@@ -179,6 +179,17 @@ describe('the website', () => {
     expect(byAddress.websocket).toBe(`ws://127.0.0.1:${server.ports.http}/xmpp-websocket`);
   });
 
+  it('asks the browser to erase what the web client stored, when it logs out (POST only)', async () => {
+    const cleared = await get(server.ports.http, '/clear-site-data', {}, 'POST');
+    expect(cleared.status).toBe(204);
+    expect(cleared.headers['clear-site-data']).toBe('"storage"');
+    expect(cleared.headers['cache-control']).toBe('no-store');
+    // A link or an image elsewhere cannot log anyone out.
+    const linked = await get(server.ports.http, '/clear-site-data');
+    expect(linked.status).toBe(405);
+    expect(linked.headers['clear-site-data']).toBeUndefined();
+  });
+
   it('sends pages opened over plain http on a public name to https, except behind a trusted TLS proxy', async () => {
     const host = { host: `chat.example.org:${server.ports.http}` };
     const landing = await get(server.ports.http, '/?lang=de', host);
