@@ -1,7 +1,7 @@
 /**
  * Backup codes as XEP-0373 §5.4 defines them for the OpenPGP secret key
- * backup: 24 characters from a 32-letter alphabet of capitals and digits
- * without the look-alikes 0/O and 1/I, in six groups of four joined by
+ * backup: 24 characters from a 34-letter alphabet of capitals and digits
+ * without the look-alikes 0 and O, in six groups of four joined by
  * dashes (about 120 bits). Generated, never chosen: a person cannot pick a
  * passphrase this strong, and the backup's protection rests on it alone.
  * The same codes open the web client's encrypted backup file (file.ts).
