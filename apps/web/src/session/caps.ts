@@ -28,6 +28,8 @@ export const CLIENT_CAPS: CapsInput = {
     // the account's own encryption choices per chat and its devices' labels, kept in sync across its devices
     `${CHAT_PREFERENCES_NODE}+notify`,
     `${DEVICE_INFO_NODE}+notify`,
+    // contacts' OpenPGP keys (XEP-0373 §4.5)
+    `${NS.OPENPGP}:public-keys+notify`,
   ],
 };
 

@@ -141,8 +141,8 @@ export class ChatStore extends Emitter<ChatStoreEvents> {
   }
 
   /** How one of our messages went out (OMEMO or plain), once the encryption layer has decided. */
-  setSecurity(peer: string, id: string, security: MessageSecurity): void {
-    this.#patch(peer, (m) => m.id === id && m.outgoing, (m) => (m.security === security ? null : { ...m, security }));
+  setSecurity(peer: string, id: string, security: MessageSecurity, method?: 'openpgp'): void {
+    this.#patch(peer, (m) => m.id === id && m.outgoing, (m) => (m.security === security && m.method === method ? null : { ...m, security, ...(method ? { method } : {}) }));
   }
 
   /** A chat marker or receipt for one message also covers the earlier ones (XEP-0333 §4). */

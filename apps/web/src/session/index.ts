@@ -21,7 +21,8 @@
  * - contacts: `roster` (read: items, requests, presence, names, avatars, blocked) and `contacts`
  *   (add, accept, refuse, rename, remove, block, unblock);
  * - group chats: `groupchats` (join/leave/send…, `store` of rooms, `directory`, `moderation`, invitations);
- * - end-to-end encryption: `omemo` (per chat: `peer(jid)` state, `setMode`, `checkPeer`, trust; own devices);
+ * - end-to-end encryption: `omemo` (per chat: `peer(jid)` state, `setMode` ('omemo' | 'openpgp' | 'plain'),
+ *   `checkPeer`, trust; own devices) and `openpgp` (the account's OpenPGP key, contacts' keys);
  * - the account: `changePassword`, `deleteAccount`, `isPassword` (checked on this device),
  *   `get/setArchivePreference`, `logout(forget)` (forget: everything this browser keeps is deleted);
  *   `createBackup(code)` seals this browser's keys and history, `restoreBackup(file, code)` (before
@@ -46,6 +47,7 @@ import type { RoomStore } from './groupchat/rooms.ts';
 import type { ArchivePreference } from './mam.ts';
 import type { ChatMessage } from './model.ts';
 import type { OmemoLayer } from './omemo/layer.ts';
+import type { OpenPgpLayer } from './openpgp/layer.ts';
 import type { RosterStore } from './roster.ts';
 
 export type SessionEvents = {
@@ -68,6 +70,12 @@ export type Contacts = Pick<ContactActions, 'add' | 'accept' | 'refuse' | 'renam
 export type Notices = Pick<NoticeStore, 'notices' | 'dismiss'>;
 /** OMEMO as the screen sees it: what happens to messages in a chat, the devices and their trust. */
 export type Encryption = Pick<OmemoLayer, 'peer' | 'checkPeer' | 'setMode' | 'setTrust' | 'ownDevices' | 'removeOwnDevice' | 'renameThisDevice' | 'removed' | 'useAgain' | 'deviceSince' | 'room' | 'setRoomMode' | 'on'>;
+/**
+ * OpenPGP for XMPP (XEP-0373/0374) as the screen sees it: the account's key (make, import, back up on the
+ * server with a backup code shown once, restore), contacts' keys and their verification. A chat uses it when
+ * `omemo.setMode(peer, 'openpgp')` chose it.
+ */
+export type OpenPgp = Pick<OpenPgpLayer, 'state' | 'generate' | 'importKey' | 'backUp' | 'serverBackup' | 'restore' | 'peer' | 'checkPeer' | 'setVerified' | 'on'>;
 /** Group chats (XEP-0045): rooms, their messages, settings, the service's directory and moderation. */
 export interface GroupChatsApi
   extends Pick<
@@ -105,6 +113,7 @@ export interface Session {
   readonly contacts: Contacts;
   readonly groupchats: GroupChatsApi;
   readonly omemo: Encryption;
+  readonly openpgp: OpenPgp;
 
   /** Shown at once as pending; sent when online; a body over MAX_BODY_CHARS rejects with MessageTooLongError. */
   send(peer: string, text: string, options?: { replyTo?: ChatMessage }): Promise<ChatMessage>;

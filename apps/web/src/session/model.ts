@@ -1,4 +1,5 @@
 import type { MessageSecurity, OmemoErrorCode } from '@conexizan/crypto/omemo';
+import type { OxErrorCode } from '@conexizan/crypto/openpgp';
 
 /** The session layer's data: plain objects, replaced (never mutated) when they change. */
 export type DeliveryState = 'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
@@ -32,8 +33,10 @@ export interface ChatMessage {
   markable?: boolean;
   /** how it travelled (OMEMO, see omemo/layer.ts); absent means not encrypted */
   security?: MessageSecurity;
-  /** why an encrypted message could not be decrypted (an OmemoError code); body then holds the explanation */
-  undecryptable?: OmemoErrorCode;
+  /** why an encrypted message could not be decrypted (an OmemoError or OxError code); body then holds the explanation */
+  undecryptable?: OmemoErrorCode | OxErrorCode;
+  /** it travelled with OpenPGP for XMPP (XEP-0374) rather than OMEMO */
+  method?: 'openpgp';
 }
 
 export interface RosterItem {

@@ -18,6 +18,7 @@ import { forgetThisBrowser } from './forget.ts';
 import { Vault } from './vault.ts';
 import { createBackup } from './backup.ts';
 import { OmemoLayer } from './omemo/layer.ts';
+import { OpenPgpLayer } from './openpgp/layer.ts';
 import { bare, chatStateMessage, markerMessage, parseMessage, receiptMessage, unwrapCarbon } from './stanzas.ts';
 import { changePassword, deleteAccount } from './register.ts';
 import { NoticeStore } from './notices.ts';
@@ -54,6 +55,7 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
   readonly #local: LocalStore;
   /** OMEMO for one-to-one chats: decides what is encrypted, not the views */
   readonly omemo: OmemoLayer;
+  readonly openpgp: OpenPgpLayer;
   readonly #omemoStore: IdbOmemoStore;
   readonly #vault: Vault;
   #version = 0;
@@ -90,9 +92,17 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
       onSent: (peer, id, security) => this.chats.setSecurity(peer, id, security),
       onRoomSent: (room, id, security) => this.groupchats.store.setSecurity(room, id, security),
     });
+    this.openpgp = new OpenPgpLayer({
+      jid,
+      pep: this.omemo.pep,
+      store: this.#omemoStore,
+      onSent: (peer, id, security) => this.chats.setSecurity(peer, id, security, 'openpgp'),
+    });
+    this.omemo.useOpenPgp(this.openpgp);
     this.#connection.addTransform(this.omemo);
     this.groupchats.useEncryption(this.omemo.rooms);
     this.omemo.on('change', changed);
+    this.openpgp.on('change', changed);
     this.roster.on('change', changed);
     this.groupchats.on('change', changed);
     this.#connection.on('status', (status) => {
@@ -201,6 +211,7 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
       void this.groupchats.rejoinAll();
       // Announcing our OMEMO device runs beside the sync: catching up decrypts with the same keys meanwhile.
       void this.omemo.start().catch((error: Error) => console.warn('OMEMO device not published:', error.message));
+      void this.openpgp.start().catch((error: Error) => console.warn('OpenPGP key not announced:', error.message));
       await c.iq('set', xml('enable', { xmlns: NS.CARBONS })).catch(() => {});
       await this.contacts.loadBlocklist().catch(() => {});
       await this.#outbox.flush();
@@ -306,7 +317,7 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
       return;
     }
     if (stanza.name !== 'message') return;
-    if (stanza.getChild('event', NS.PUBSUB_EVENT)) return this.omemo.onPepEvent(stanza) ? undefined : this.#nickFromPep(stanza);
+    if (stanza.getChild('event', NS.PUBSUB_EVENT)) return this.omemo.onPepEvent(stanza) || this.openpgp.onPepEvent(stanza) ? undefined : this.#nickFromPep(stanza);
     // One at a time, in arrival order, even when a transform (decryption) takes a while.
     this.#messages = this.#messages.then(() => this.#routeMessage(stanza)).catch(() => {});
   }
@@ -367,10 +378,10 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
     return this.#outbox.react(peer, this.jid, id, emojis);
   }
 
-  /** Uploads a file (sealed when the chat is OMEMO-encrypted and the page is https) and sends its link. */
+  /** Uploads a file (sealed when the chat is end-to-end encrypted and the page is https) and sends its link. */
   async sendFile(peer: string, file: File, options: { onProgress?(fraction: number): void; signal?: AbortSignal } = {}): Promise<void> {
-    // The aesgcm:// link of a sealed file needs an https:// download URL.
-    const encrypt = this.omemo.peer(peer).mode === 'omemo' && globalThis.location?.protocol === 'https:';
+    // The aesgcm:// link of a sealed file needs an https:// download URL; its key travels inside the encrypted message.
+    const encrypt = this.omemo.peer(peer).mode !== 'plain' && globalThis.location?.protocol === 'https:';
     const ref = await uploadFile(this.#connection, this.domain, file, { encrypt, ...options });
     await this.#outbox.send(peer, ref.url, { file: ref });
   }

@@ -12,6 +12,8 @@ export type OxErrorCode =
   | 'wrong-account'
   /** the contact has published no usable key */
   | 'no-key'
+  /** this device has no secret key of the account (OpenPGP is not set up here) */
+  | 'no-secret-key'
   /** none of our keys can open the message: it was not encrypted for us */
   | 'not-for-us'
   /** the message is not signed by the sender's published key (forged, or signed by another key) */

@@ -3,8 +3,8 @@ import { xml, type Element } from '@conexizan/protocol/xml';
 import type { OmemoPep, OmemoStore } from '@conexizan/crypto/omemo';
 import { bare } from '../stanzas.ts';
 
-/** Per chat: OMEMO (the default) or plain text, which only the user can choose. */
-export type ChatEncryption = 'omemo' | 'plain';
+/** Per chat: OMEMO (the default), OpenPGP for XMPP, or plain text; only the user chooses other than OMEMO. */
+export type ChatEncryption = 'omemo' | 'openpgp' | 'plain';
 
 /**
  * Where the choices live on the server: a private PEP node of the account
@@ -16,7 +16,7 @@ export type ChatEncryption = 'omemo' | 'plain';
 export const CHAT_PREFERENCES_NODE = 'urn:conexizan:chat-encryption:0';
 
 const LOCAL_KEY = 'web-chat-encryption:';
-const MODES: ChatEncryption[] = ['omemo', 'plain'];
+const MODES: ChatEncryption[] = ['omemo', 'openpgp', 'plain'];
 
 export function chatPreferenceElement(mode: ChatEncryption): Element {
   return xml('chat', { xmlns: CHAT_PREFERENCES_NODE, encryption: mode });

@@ -2,61 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { NS } from '@conexizan/protocol/namespaces';
 import { xml, type Element } from '@conexizan/protocol/xml';
 import { MemoryOmemoStore, OMEMO_FALLBACK_BODY, explainOmemoError, OmemoError } from '@conexizan/crypto/omemo';
-import type { Connection } from '../client.ts';
+import { FakePep } from '../testing.ts';
 import { chatMessage, parseMessage } from '../stanzas.ts';
 import { EncryptionRefusedError, OmemoLayer } from './layer.ts';
 import { readSecurityMark, securityMark } from './security-mark.ts';
-
-/**
- * PEP as the server keeps it: items per account and node, readable by
- * everyone, and each publish or retraction notified to the layers of the
- * same account (what +notify gets the account's own devices).
- */
-class FakePep {
-  readonly nodes = new Map<string, Map<string, Element>>();
-  readonly layers = new Map<string, OmemoLayer[]>();
-  readonly log: string[] = [];
-
-  #notify(jid: string, node: string, child: Element): void {
-    const event = xml('message', { from: jid, to: jid }, xml('event', { xmlns: NS.PUBSUB_EVENT }, xml('items', { node }, child)));
-    for (const layer of this.layers.get(jid) ?? []) layer.onPepEvent(event);
-  }
-
-  connection(jid: string, sent: Element[]): Connection {
-    const iq = async (type: 'get' | 'set', payload: Element, to?: string): Promise<Element> => {
-      const pubsub = payload;
-      if (type === 'get') {
-        const itemsEl = pubsub.getChild('items')!;
-        const node = itemsEl.attrs.node!;
-        const items = this.nodes.get(`${to ?? jid} ${node}`);
-        if (!items || items.size === 0) throw Object.assign(new Error('item-not-found'), { condition: 'item-not-found' });
-        return xml('iq', { type: 'result' }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('items', { node }, ...[...items].map(([id, item]) => xml('item', { id }, item)))));
-      }
-      const publish = pubsub.getChild('publish');
-      if (publish) {
-        const node = publish.attrs.node!;
-        const item = publish.getChild('item')!;
-        const key = `${jid} ${node}`;
-        if (!this.nodes.has(key)) this.nodes.set(key, new Map());
-        this.nodes.get(key)!.set(item.attrs.id ?? 'current', item.getChildElements()[0]!);
-        this.log.push(`publish ${jid} ${node}`);
-        this.#notify(jid, node, xml('item', { id: item.attrs.id ?? 'current' }, item.getChildElements()[0]!));
-      }
-      const retract = pubsub.getChild('retract');
-      if (retract) {
-        const id = retract.getChild('item')!.attrs.id!;
-        if (!this.nodes.get(`${jid} ${retract.attrs.node}`)?.delete(id)) throw Object.assign(new Error('item-not-found'), { condition: 'item-not-found' });
-        this.#notify(jid, retract.attrs.node!, xml('retract', { id }));
-      }
-      return xml('iq', { type: 'result' });
-    };
-    const send = async (stanza: Element) => {
-      this.log.push(`send ${stanza.attrs.to}`);
-      sent.push(stanza);
-    };
-    return { iq, send } as unknown as Connection;
-  }
-}
 
 function person(pep: FakePep, jid: string, options: { store?: MemoryOmemoStore } = {}) {
   const store = options.store ?? new MemoryOmemoStore();

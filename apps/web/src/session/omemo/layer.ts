@@ -25,6 +25,7 @@ import { DeviceInfoBook, describeBrowser } from './device-info.ts';
 import { DeviceListBook } from './device-lists.ts';
 import { EncryptionRefusedError } from './errors.ts';
 import { RoomCrypto, type RoomEncryption } from './rooms.ts';
+import type { OpenPgpLayer } from '../openpgp/layer.ts';
 import { SECURITY_MARK_NS, securityMark, without } from './security-mark.ts';
 
 export type { ChatEncryption } from './chat-preferences.ts';
@@ -182,6 +183,13 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
 
   #retiring = false;
 
+  #openpgp: OpenPgpLayer | null = null;
+
+  /** OpenPGP for XMPP, for the chats whose user chose it (and to read what contacts send with it). */
+  useOpenPgp(openpgp: OpenPgpLayer): void {
+    this.#openpgp = openpgp;
+  }
+
   /** When this device was first announced (undefined until it was): older encrypted messages were never for it. */
   get deviceSince(): number | undefined {
     return this.#announcedAt;
@@ -294,7 +302,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   }
 
   /** The user's choice for a group: encrypted (the default in private groups) or plain text. */
-  setRoomMode(room: string, mode: ChatEncryption): Promise<void> {
+  setRoomMode(room: string, mode: 'omemo' | 'plain'): Promise<void> {
     return this.rooms.setMode(room, mode);
   }
 
@@ -379,6 +387,7 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       to === this.options.jid ||
       stanza.getChild('encrypted', NS.OMEMO_LEGACY) ||
       stanza.getChild('encrypted', NS.OMEMO) ||
+      stanza.getChild('openpgp', NS.OPENPGP) ||
       // a private message to a group chat occupant: the room address has no
       // OMEMO devices of its own, so encrypting it would refuse every one
       stanza.getChild('x', NS.MUC_USER) ||
@@ -386,7 +395,9 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
       stanza.getChild('retract', NS.RETRACT);
     if (skip) return stanza;
     const id = stanza.attrs.id ?? crypto.randomUUID();
-    if ((await this.preferences.get(to)) === 'plain') {
+    const mode = await this.preferences.get(to);
+    if (mode === 'openpgp' && this.#openpgp) return this.#openpgp.seal(stanza, to, id);
+    if (mode === 'plain') {
       // An aesgcm:// link carries the file's key in its fragment: it never goes out in plain text.
       if (body.includes('aesgcm://')) throw new EncryptionRefusedError(to, new OmemoError('bad-media', 'an aesgcm:// link is only sent encrypted'));
       this.options.onSent(to, id, 'unencrypted');
@@ -439,6 +450,12 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
   async incoming(stanza: Element, context: { stamp?: Date } = {}): Promise<Element> {
     // Our own result marks are only believed when we put them there.
     const message = without(stanza, (c) => c.getNS() === SECURITY_MARK_NS);
+    if (this.#openpgp && message.getChild('openpgp', NS.OPENPGP) && !message.getChild('encrypted', NS.OMEMO) && !message.getChild('encrypted', NS.OMEMO_LEGACY)) {
+      const sender = bare(message.attrs.from ?? this.options.jid);
+      // The <to/> inside: us, or, for a copy of a message we sent, whom we sent it to.
+      const recipients = [this.options.jid, ...(sender === this.options.jid && message.attrs.to ? [bare(message.attrs.to)] : [])];
+      return this.#openpgp.open(message, { sender, recipients });
+    }
     if (!message.getChild('encrypted', NS.OMEMO) && !message.getChild('encrypted', NS.OMEMO_LEGACY)) {
       if (message.getChildText('body')) message.append(securityMark({ security: 'unencrypted' }));
       return message;

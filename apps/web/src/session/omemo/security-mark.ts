@@ -1,5 +1,6 @@
 import { xml, type Element } from '@conexizan/protocol/xml';
 import type { MessageSecurity, OmemoErrorCode } from '@conexizan/crypto/omemo';
+import type { OxErrorCode } from '@conexizan/crypto/openpgp';
 
 /**
  * How the OMEMO layer tells the message parser what it found: a child element
@@ -11,12 +12,14 @@ export const SECURITY_MARK_NS = 'urn:conexizan:web:omemo-result';
 
 export interface SecurityMark {
   security: MessageSecurity;
-  /** the OmemoError code when the message could not be decrypted */
-  undecryptable?: OmemoErrorCode;
+  /** the OmemoError (or OxError) code when the message could not be decrypted */
+  undecryptable?: OmemoErrorCode | OxErrorCode;
+  /** set when it travelled with OpenPGP for XMPP instead of OMEMO */
+  method?: 'openpgp';
 }
 
 export function securityMark(mark: SecurityMark): Element {
-  return xml('security', { xmlns: SECURITY_MARK_NS, level: mark.security, ...(mark.undecryptable ? { error: mark.undecryptable } : {}) });
+  return xml('security', { xmlns: SECURITY_MARK_NS, level: mark.security, ...(mark.undecryptable ? { error: mark.undecryptable } : {}), ...(mark.method ? { method: mark.method } : {}) });
 }
 
 const LEVELS: MessageSecurity[] = ['encrypted-verified', 'encrypted', 'unencrypted'];
@@ -25,7 +28,10 @@ export function readSecurityMark(stanza: Element): SecurityMark | undefined {
   const el = stanza.getChild('security', SECURITY_MARK_NS);
   const level = el?.attrs.level as MessageSecurity | undefined;
   if (!el || !level || !LEVELS.includes(level)) return undefined;
-  return el.attrs.error ? { security: level, undecryptable: el.attrs.error as OmemoErrorCode } : { security: level };
+  const mark: SecurityMark = { security: level };
+  if (el.attrs.error) mark.undecryptable = el.attrs.error as SecurityMark['undecryptable'];
+  if (el.attrs.method === 'openpgp') mark.method = 'openpgp';
+  return mark;
 }
 
 /** A copy of `stanza` without the children `drop` selects. */
