@@ -145,6 +145,14 @@ export class ChatStore extends Emitter<ChatStoreEvents> {
     this.#patch(peer, (m) => m.id === id && m.outgoing, (m) => (m.security === security && m.method === method ? null : { ...m, security, ...(method ? { method } : {}) }));
   }
 
+  /** A message that could not be read before now can (the key came): its text and how it travelled. */
+  reopened(peer: string, id: string, changes: Pick<ChatMessage, 'body' | 'security' | 'method' | 'undecryptable'>): void {
+    this.#patch(peer, (m) => m.id === id && m.sealed !== undefined, (m) => {
+      const { sealed: _opened, undecryptable: _was, ...rest } = m;
+      return { ...rest, ...changes };
+    });
+  }
+
   /** A chat marker or receipt for one message also covers the earlier ones (XEP-0333 §4). */
   markUpTo(peer: string, id: string, state: 'delivered' | 'read'): void {
     const c = this.#conversations.get(peer);

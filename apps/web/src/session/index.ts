@@ -75,7 +75,7 @@ export type Encryption = Pick<OmemoLayer, 'peer' | 'checkPeer' | 'setMode' | 'se
  * server with a backup code shown once, restore), contacts' keys and their verification. A chat uses it when
  * `omemo.setMode(peer, 'openpgp')` chose it.
  */
-export type OpenPgp = Pick<OpenPgpLayer, 'state' | 'generate' | 'importKey' | 'backUp' | 'serverBackup' | 'restore' | 'peer' | 'checkPeer' | 'setVerified' | 'on'>;
+export type OpenPgp = Pick<OpenPgpLayer, 'state' | 'load' | 'generate' | 'importKey' | 'backUp' | 'serverBackup' | 'restore' | 'peer' | 'checkPeer' | 'setVerified' | 'on'>;
 /** Group chats (XEP-0045): rooms, their messages, settings, the service's directory and moderation. */
 export interface GroupChatsApi
   extends Pick<

@@ -37,6 +37,8 @@ export interface ChatMessage {
   undecryptable?: OmemoErrorCode | OxErrorCode;
   /** it travelled with OpenPGP for XMPP (XEP-0374) rather than OMEMO */
   method?: 'openpgp';
+  /** an OpenPGP message not opened yet for want of the account's key in this browser (Base64); opened when it comes */
+  sealed?: string;
 }
 
 export interface RosterItem {

@@ -103,6 +103,7 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
     this.groupchats.useEncryption(this.omemo.rooms);
     this.omemo.on('change', changed);
     this.openpgp.on('change', changed);
+    this.openpgp.on('key', () => void this.#openSealed().catch(() => {}));
     this.roster.on('change', changed);
     this.groupchats.on('change', changed);
     this.#connection.on('status', (status) => {
@@ -323,6 +324,17 @@ export class Session extends Emitter<SessionEvents> implements SessionApi {
   }
 
   #messages: Promise<void> = Promise.resolve();
+
+  /** The account's OpenPGP key came to this browser (restored): the OpenPGP messages it could not read yet are opened. */
+  async #openSealed(): Promise<void> {
+    for (const conversation of this.chats.conversations) {
+      for (const message of conversation.messages) {
+        if (!message.sealed) continue;
+        const opened = await this.openpgp.reopen(message);
+        if (opened) this.chats.reopened(conversation.peer, message.id, { ...opened, method: 'openpgp' });
+      }
+    }
+  }
 
   async #routeMessage(stanza: Element): Promise<void> {
     const notice = NoticeStore.parse(stanza, this.domain);

@@ -6,6 +6,7 @@ import { LanguageSelect } from './LanguageSelect.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
 import { ShareAddress } from './ShareAddress.tsx';
 import { OwnDevices } from './encryption/OwnDevices.tsx';
+import { OpenPgpSettings } from './encryption/OpenPgpSettings.tsx';
 import { actionProblem } from './problems.ts';
 
 interface Props {
@@ -33,6 +34,7 @@ export function SettingsView({ session, checkPassword, onClose, onPasswordChange
       <ArchiveSettings session={session} />
       <NotificationSettings />
       <OwnDevices session={session} />
+      <OpenPgpSettings session={session} />
       <PasswordSettings session={session} onChanged={onPasswordChanged} />
       <section aria-labelledby="blocked-title">
         <h3 id="blocked-title">{t('settings.blockedTitle')}</h3>

@@ -114,12 +114,17 @@ export async function openSigncrypt(openpgpElement: Element, options: OpenOption
   }
   if (signcrypt.name !== 'signcrypt' || signcrypt.getNS() !== NS.OPENPGP) throw new OxError('malformed', 'the content is not a <signcrypt/> element');
   const times = signcrypt.getChildren('time');
-  const time = times.length === 1 ? parseXmppDateTime(String(times[0]!.attrs.stamp ?? '')) : null;
+  const time = times.length === 1 ? parseStamp(String(times[0]!.attrs.stamp ?? '')) : null;
   const payloads = signcrypt.getChildren('payload');
   if (!time || payloads.length !== 1) throw new OxError('malformed', 'the content needs exactly one <time/> and one <payload/>');
   const to = signcrypt.getChildren('to').map((t) => bareOf(String(t.attrs.jid ?? '')));
   if (!to.some((jid) => options.recipients.includes(jid))) throw new OxError('wrong-recipient', 'the signed content is addressed to someone else');
   return { payload: payloads[0]!.getChildElements(), time, signedBy };
+}
+
+/** XEP-0082 time; profanity writes the offset without its colon ("+0100", strftime's %z), which is read too. */
+function parseStamp(stamp: string): Date | null {
+  return parseXmppDateTime(stamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
 }
 
 function bareOf(jid: string): string {

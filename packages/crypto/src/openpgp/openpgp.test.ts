@@ -127,7 +127,8 @@ describe('OpenPGP for XMPP with GnuPG', () => {
     expect(plain).toContain('<body xmlns="jabber:client">from the browser</body>');
     expect(execFileSync('cat', [status]).toString()).toContain(`VALIDSIG ${web.fingerprint}`);
 
-    const signcrypt = `<signcrypt xmlns='urn:xmpp:openpgp:0'><to jid='ada@example.org'/><time stamp='${new Date().toISOString()}'/><rpad>xyz</rpad><payload><body xmlns='jabber:client'>from GnuPG</body></payload></signcrypt>`;
+    // As profanity writes it: the time's offset without a colon (strftime's %z).
+    const signcrypt = `<signcrypt xmlns='urn:xmpp:openpgp:0'><to jid='ada@example.org'/><time stamp='${new Date().toISOString().slice(0, 19)}+0000'/><rpad>xyz</rpad><payload><body xmlns='jabber:client'>from GnuPG</body></payload></signcrypt>`;
     const file = join(home, 'signcrypt.xml');
     writeFileSync(file, signcrypt);
     const encrypted = new Uint8Array(gpg(['--sign', '--encrypt', '--local-user', gpgFingerprint, '--recipient', web.fingerprint, '--recipient', gpgFingerprint, '--output', '-', file]));

@@ -16,10 +16,12 @@ export interface SecurityMark {
   undecryptable?: OmemoErrorCode | OxErrorCode;
   /** set when it travelled with OpenPGP for XMPP instead of OMEMO */
   method?: 'openpgp';
+  /** an OpenPGP message this browser has no key for yet (its Base64): opened once the account's key is restored here */
+  sealed?: string;
 }
 
 export function securityMark(mark: SecurityMark): Element {
-  return xml('security', { xmlns: SECURITY_MARK_NS, level: mark.security, ...(mark.undecryptable ? { error: mark.undecryptable } : {}), ...(mark.method ? { method: mark.method } : {}) });
+  return xml('security', { xmlns: SECURITY_MARK_NS, level: mark.security, ...(mark.undecryptable ? { error: mark.undecryptable } : {}), ...(mark.method ? { method: mark.method } : {}), ...(mark.sealed ? { sealed: mark.sealed } : {}) });
 }
 
 const LEVELS: MessageSecurity[] = ['encrypted-verified', 'encrypted', 'unencrypted'];
@@ -31,6 +33,7 @@ export function readSecurityMark(stanza: Element): SecurityMark | undefined {
   const mark: SecurityMark = { security: level };
   if (el.attrs.error) mark.undecryptable = el.attrs.error as SecurityMark['undecryptable'];
   if (el.attrs.method === 'openpgp') mark.method = 'openpgp';
+  if (el.attrs.sealed) mark.sealed = String(el.attrs.sealed);
   return mark;
 }
 

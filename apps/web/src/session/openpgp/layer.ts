@@ -66,7 +66,7 @@ export interface OpenPgpLayerOptions {
   onSent(peer: string, id: string, security: MessageSecurity): void;
 }
 
-export class OpenPgpLayer extends Emitter<{ change: [] }> {
+export class OpenPgpLayer extends Emitter<{ change: []; key: [] }> {
   #own: StoredKey | null | undefined;
   #backedUp = false;
   #peers = new Map<string, OpenPgpPeer>();
@@ -76,15 +76,31 @@ export class OpenPgpLayer extends Emitter<{ change: [] }> {
     super();
   }
 
+  #state: OpenPgpState = { backedUp: false };
+
+  /** The same object until something changes (React reads it as a snapshot). */
   get state(): OpenPgpState {
-    return { fingerprint: this.#own === undefined ? undefined : (this.#own?.fingerprint ?? null), backedUp: this.#backedUp };
+    return this.#state;
+  }
+
+  #changed(): void {
+    const fingerprint = this.#own === undefined ? undefined : (this.#own?.fingerprint ?? null);
+    if (fingerprint !== this.#state.fingerprint || this.#backedUp !== this.#state.backedUp) this.#state = { fingerprint, backedUp: this.#backedUp };
+    this.emit('change');
+  }
+
+  /** Reads this browser's key (if any) so that `state` says whether there is one. */
+  async load(): Promise<void> {
+    await this.#ownKey();
   }
 
   async #ownKey(): Promise<StoredKey | null> {
     if (this.#own === undefined) {
-      this.#own = ((await this.options.store.get(OWN_KEY)) as StoredKey | undefined) ?? null;
-      this.#backedUp = !!this.#own && (await this.options.store.get(BACKED_UP_KEY)) === this.#own.fingerprint;
-      this.emit('change');
+      const own = ((await this.options.store.get(OWN_KEY)) as StoredKey | undefined) ?? null;
+      this.#backedUp = !!own && (await this.options.store.get(BACKED_UP_KEY)) === own.fingerprint;
+      // another call may have set it meanwhile (a key just made)
+      if (this.#own === undefined) this.#own = own;
+      this.#changed();
     }
     return this.#own;
   }
@@ -116,8 +132,9 @@ export class OpenPgpLayer extends Emitter<{ change: [] }> {
     await this.options.store.set(OWN_KEY, stored);
     this.#own = stored;
     this.#backedUp = (await this.options.store.get(BACKED_UP_KEY)) === stored.fingerprint;
+    this.#changed();
+    this.emit('key');
     await this.#announce(stored);
-    this.emit('change');
     return stored.fingerprint;
   }
 
@@ -143,7 +160,7 @@ export class OpenPgpLayer extends Emitter<{ change: [] }> {
     await this.options.pep.publish(SECRET_KEY_NODE, secretKeyElement(backup), { access: 'whitelist' });
     await this.options.store.set(BACKED_UP_KEY, own.fingerprint);
     this.#backedUp = true;
-    this.emit('change');
+    this.#changed();
     return code;
   }
 
@@ -177,6 +194,12 @@ export class OpenPgpLayer extends Emitter<{ change: [] }> {
 
   /** The user compared the contact's fingerprint (in person, by QR code…): their messages say so. */
   async setVerified(jid: string, fingerprint: string, verified: boolean): Promise<void> {
+    // Shown at once; kept below.
+    const current = this.#peers.get(jid);
+    if (current?.fingerprint === fingerprint) {
+      this.#peers.set(jid, { ...current, verified });
+      this.emit('change');
+    }
     const stored = (await this.options.store.get(PEER_KEY + jid)) as StoredPeer | undefined;
     if (!stored || stored.fingerprint !== fingerprint) return;
     await this.options.store.set(PEER_KEY + jid, { ...stored, verified });
@@ -289,9 +312,21 @@ export class OpenPgpLayer extends Emitter<{ change: [] }> {
       const code: OxErrorCode = thrown instanceof OxErrorClass ? thrown.code : 'malformed';
       if (!(thrown instanceof OxErrorClass)) console.warn('OpenPGP decryption failed unexpectedly:', (thrown as Error)?.message);
       plain.append(xml('body', {}, EXPLANATIONS[code] ?? EXPLANATIONS.malformed!));
-      plain.append(securityMark({ security: 'encrypted', undecryptable: code, method: 'openpgp' }));
+      // Without the account's key here yet, the ciphertext is kept to open once it comes (restored from the backup).
+      plain.append(securityMark({ security: 'encrypted', undecryptable: code, method: 'openpgp', ...(code === 'no-secret-key' ? { sealed: element.getText().replace(/\s+/g, '') } : {}) }));
       return plain;
     }
+  }
+
+  /** Opens a message kept sealed (see open) now that the key is here; null while it still cannot be read. */
+  async reopen(message: { peer: string; outgoing: boolean; sealed?: string }): Promise<{ body: string; security: MessageSecurity; undecryptable?: OxErrorCode } | null> {
+    if (!message.sealed) return null;
+    const own = this.options.jid;
+    const stanza = xml('message', { from: message.outgoing ? own : message.peer, to: message.outgoing ? message.peer : own, type: 'chat' }, xml('openpgp', { xmlns: NS.OPENPGP }, message.sealed));
+    const opened = await this.open(stanza, { sender: message.outgoing ? own : message.peer, recipients: message.outgoing ? [own, message.peer] : [own] });
+    const mark = opened.getChild('security', SECURITY_MARK_NS);
+    if (!mark || mark.attrs.error === 'no-secret-key') return null;
+    return { body: opened.getChildText('body') ?? '', security: mark.attrs.level as MessageSecurity, ...(mark.attrs.error ? { undecryptable: mark.attrs.error as OxErrorCode } : {}) };
   }
 }
 

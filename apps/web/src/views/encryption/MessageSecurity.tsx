@@ -8,7 +8,9 @@ export function MessageSecurityLabel({ message }: { message: ChatMessage }) {
   // Our message is not out yet: the encryption layer decides how it goes when it leaves (then this says so).
   if (message.outgoing && !message.security && (message.state === 'pending' || message.state === 'failed')) return null;
   const security = message.security ?? 'unencrypted';
-  const text = security === 'encrypted-verified' ? t('encryption.encryptedVerified') : security === 'encrypted' ? t('encryption.encrypted') : t('encryption.unencrypted');
+  const openpgp = message.method === 'openpgp';
+  const text =
+    security === 'encrypted-verified' ? t(openpgp ? 'openpgp.encryptedVerified' : 'encryption.encryptedVerified') : security === 'encrypted' ? t(openpgp ? 'openpgp.encrypted' : 'encryption.encrypted') : t('encryption.unencrypted');
   return (
     <span className={`security security-${security}`}>
       {' · '}
