@@ -155,7 +155,7 @@ describe('two web users chat with OMEMO', () => {
     for (const secret of ['encrypted in a browser', 'python-omemo answering']) expect(stored.includes(Buffer.from(secret, 'utf8')), secret).toBe(false);
   });
 
-  it('bad OMEMO messages are explained on the message, and the chat keeps working', async () => {
+  it('bad OMEMO messages are explained on the message (a key transport with a body shows nothing), and the chat keeps working', async () => {
     await olga.page.getByRole('button', { name: olga.t.settings, exact: true }).click();
     const deviceText = await olga.page.getByText(/^This browser is device \d+\.$/).textContent({ timeout: 30_000 });
     const olgaDevice = deviceText!.match(/\d+/)![0];
@@ -171,13 +171,23 @@ describe('two web users chat with OMEMO', () => {
         xml('encrypted', { xmlns: 'eu.siacs.conversations.axolotl' }, xml('header', { sid: '4242' }, xml('key', { rid, ...(prekey ? { prekey: 'true' } : {}) }, Buffer.from('not a signal message at all').toString('base64')), xml('iv', {}, Buffer.alloc(12, 7).toString('base64'))), xml('payload', {}, Buffer.from('garbage').toString('base64'))),
         xml('store', { xmlns: 'urn:xmpp:hints' }),
       );
+    // A key transport (an OMEMO element without a payload) that carries a <body> beside it: the body is not believed.
+    const keyTransport = xml(
+      'message',
+      { to: OLGA, type: 'chat', id: 'bad-key-transport' },
+      xml('body', {}, 'key transport with a body: transfer the money now'),
+      xml('encrypted', { xmlns: 'eu.siacs.conversations.axolotl' }, xml('header', { sid: '4242' }, xml('key', { rid: olgaDevice }, Buffer.from('no signal message').toString('base64')), xml('iv', {}, Buffer.alloc(12, 3).toString('base64')))),
+    );
     try {
+      raw.send(keyTransport);
       raw.send(bogus('bad-corrupt', olgaDevice, true));
       raw.send(bogus('bad-other-device', '12345', false));
       const text = encryptionText(olga);
       const explained = olga.messageLog().getByRole('article').filter({ hasText: text.undecryptable });
       await expect.poll(() => explained.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
       await olga.messageLog().getByRole('article').filter({ hasText: text.notForThisDevice }).last().waitFor();
+      // Sent before those two, so handled before them (messages are handled in order): nothing of it shows.
+      expect(await olga.messages('transfer the money').count()).toBe(0);
     } finally {
       await raw.close();
     }
