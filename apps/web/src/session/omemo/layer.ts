@@ -271,7 +271,11 @@ export class OmemoLayer extends Emitter<{ change: [] }> implements StanzaTransfo
     if (!node || !/^(eu\.siacs\.conversations\.axolotl\.devicelist|urn:xmpp:omemo:2:devices)$/.test(node)) return false;
     void this.#lists
       .onEvent(stanza, () => this.#label())
-      .then((from) => (from ? this.#describe(from) : undefined))
+      .then((from) => {
+        if (!from) return undefined;
+        this.rooms.devicesChanged(from);
+        return this.#describe(from);
+      })
       .catch(() => {});
     return true;
   }

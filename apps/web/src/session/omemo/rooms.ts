@@ -119,6 +119,11 @@ export class RoomCrypto extends Emitter<{ change: [] }> {
     if (!presence.unavailable && r.members.has(jid) && jid !== this.ctx.jid) void this.#lookForKeys(room, r, [jid], true);
   }
 
+  /** Someone published a new device list: the private groups they are a member of look at their keys again. */
+  devicesChanged(jid: string): void {
+    for (const [room, r] of this.#rooms) if (r.members.has(jid) && jid !== this.ctx.jid) void this.#lookForKeys(room, r, [jid]);
+  }
+
   /** A room's message without body announcing the affiliation of someone who is not in it (XEP-0045 §9); true if it was one. */
   notice(room: string, stanza: Element): boolean {
     const r = this.#rooms.get(room);
