@@ -3,9 +3,8 @@
 set -euo pipefail
 # prosody + lua-unbound: the federation peer; chromium: the web client end-to-end tests;
 # python3-omemo + oldmemo + twomemo (+ xmlschema for its etree helpers): the independent OMEMO implementation (0.3 and OMEMO 2);
-packages=(python3-slixmpp python3-aiohttp coturn prosody prosody-modules lua-unbound chromium fonts-dejavu-core python3-omemo python3-oldmemo python3-twomemo python3-xmlschema python3-cryptography openssl
-  go-sendxmpp profanity tmux gnupg poezio tsung
-  podman runc debootstrap podman-compose caddy postgresql-client)
+# python3-cryptography: AES-GCM that opens the web client's encrypted uploads (XEP-0454) in the e2e test;
+# gnupg: profanity's keys for OpenPGP for XMPP (/ox), the independent peer for it and for group OMEMO;
 # openssl: the throwaway CA of the federation tests (certificate authentication between servers);
 # go-sendxmpp: a one-shot client that sends a newline between the XML declaration and the stream header;
 # profanity (driven in tmux), poezio, tsung: the clients of the compatibility tests (MAM history, bookmark storage,
