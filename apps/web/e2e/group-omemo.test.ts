@@ -5,7 +5,7 @@ import { createAccount, login } from '../../server/test/support/raw-xmpp.ts';
 import { xml } from '@conexizan/protocol/xml';
 import { launchChromium } from './support/browser.ts';
 import { ConverseUser } from './support/converse.ts';
-import { Profanity } from './support/profanity.ts';
+import { ProfanityPeer } from './support/profanity.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ describe('a private group is end-to-end encrypted for its members', () => {
   let ben: Person;
   let cleo: Person;
   let dora: ConverseUser;
-  let finn: Profanity;
+  let finn: ProfanityPeer;
   let finnHome = '';
   const DORA = 'dora@localhost';
   const FINN = 'finn@localhost';
@@ -52,7 +52,7 @@ describe('a private group is end-to-end encrypted for its members', () => {
     dora = await ConverseUser.open(browser, { websocket: `ws://localhost:${server.httpPort}/xmpp-websocket`, jid: DORA, password: 'dora uses converse' });
     await createAccount({ port: server.c2sPort, username: 'finn', password: 'finn uses profanity' });
     finnHome = await mkdtemp(join(tmpdir(), 'conexizan-e2e-profanity-'));
-    finn = await Profanity.start({ home: finnHome, user: 'finn', password: 'finn uses profanity', port: server.c2sPort });
+    finn = await ProfanityPeer.start({ home: finnHome, user: 'finn', password: 'finn uses profanity', port: server.c2sPort });
     await finn.type('/omemo gen');
     await finn.waitForScreen(/OMEMO crytographic materials generated/, 'profanity to make its OMEMO keys');
     // Trust first use, as the web client and Converse.js do.

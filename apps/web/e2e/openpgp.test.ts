@@ -13,7 +13,7 @@ import de from '../src/i18n/de.json' with { type: 'json' };
 import { launchChromium } from './support/browser.ts';
 import { everythingStoredIn } from './support/encryption.ts';
 import { makeContacts, Person } from './support/person.ts';
-import { Profanity } from './support/profanity.ts';
+import { ProfanityPeer } from './support/profanity.ts';
 import { startE2eServer, type E2eServer } from './support/server.ts';
 
 /**
@@ -32,7 +32,7 @@ describe('OpenPGP for XMPP between browsers and profanity', () => {
   let browser: Browser;
   let ada: Person;
   let bea: Person;
-  let finn: Profanity | undefined;
+  let finn: ProfanityPeer | undefined;
   let home = '';
   const ADA = 'ada@localhost';
   const BEA = 'bea@localhost';
@@ -133,7 +133,7 @@ describe('OpenPGP for XMPP between browsers and profanity', () => {
     const keyFile = join(finnHome, 'finn.gpg');
     gpgIn(gnupg)(['--export', '--export-options', 'export-minimal', '--output', keyFile, `xmpp:${FINN}`]);
     await createAccount({ port: server.c2sPort, username: 'finn', password: 'finn uses profanity' });
-    finn = await Profanity.start({ home: finnHome, user: 'finn', password: 'finn uses profanity', port: server.c2sPort });
+    finn = await ProfanityPeer.start({ home: finnHome, user: 'finn', password: 'finn uses profanity', port: server.c2sPort });
     await finn.type(`/ox announce ${keyFile}`);
     // Contacts both ways: profanity's key nodes are readable by contacts.
     await ada.addContact(FINN);
