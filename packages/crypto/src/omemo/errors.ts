@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error.ts';
+
 /**
  * Why an OMEMO operation was refused. Each code is something a client can
  * show to its user ("this message was not encrypted for this device") without
@@ -32,15 +34,8 @@ export type OmemoErrorCode =
   /** the aesgcm:// URL or the file is malformed */
   | 'bad-media';
 
-export class OmemoError extends Error {
+export class OmemoError extends CodedError<OmemoErrorCode> {
   override readonly name = 'OmemoError';
-  constructor(
-    readonly code: OmemoErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export function isOmemoError(error: unknown, code?: OmemoErrorCode): error is OmemoError {

@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error.ts';
+
 /**
  * Why an OpenPGP for XMPP (XEP-0373/0374) operation was refused, as a code a
  * client can put in its user's words; `message` says it in English and never
@@ -27,15 +29,8 @@ export type OxErrorCode =
   /** the account has no secret key backup on the server */
   | 'no-backup';
 
-export class OxError extends Error {
+export class OxError extends CodedError<OxErrorCode> {
   override readonly name = 'OxError';
-  constructor(
-    readonly code: OxErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export function isOxError(error: unknown, code?: OxErrorCode): error is OxError {
