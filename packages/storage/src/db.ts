@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from './generated/sqlite/client/client.ts';
+import type { SqlClient } from './sql/client.ts';
 
 /**
  * The client type the repositories are written against, once for both backends.
@@ -14,6 +15,8 @@ export type Tx = Prisma.TransactionClient;
 export interface Backend {
   readonly kind: 'sqlite' | 'postgresql';
   readonly db: Db;
+  /** The lean path for hot calls (sql/client.ts), on the same database. */
+  readonly sql: SqlClient;
   /** Runs a repository call, exclusively where the driver needs that (SQLite). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /**

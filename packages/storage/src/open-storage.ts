@@ -27,6 +27,7 @@ import type { OpenStorageOptions, Storage } from './types.ts';
 export async function openStorage(options: OpenStorageOptions): Promise<Storage> {
   const backend = await openBackend(options);
   const run = makeRun(backend, options.onQuery);
+  const archive = archiveRepository(backend, run);
   return {
     kind: backend.kind,
     accounts: accountRepository(backend, run),
@@ -37,7 +38,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
     invites: inviteRepository(backend, run),
     blocklist: blocklistRepository(backend, run),
     lastActivity: lastActivityRepository(backend, run),
-    archive: archiveRepository(backend, run),
+    archive,
     push: pushRepository(backend, run),
     pubsub: pubsubRepository(backend, run),
     muc: mucRepository(backend, run),
@@ -48,7 +49,11 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
       backend.exclusive(async () => {
         await backend.db.$queryRaw`SELECT 1`;
       }),
-    close: () => backend.close(),
+    close: async () => {
+      // Archive writes already accepted are committed before the connection goes.
+      await archive.flushed();
+      await backend.close();
+    },
   };
 }
 

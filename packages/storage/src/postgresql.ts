@@ -1,7 +1,9 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/postgresql/client/client.ts';
 import type { Backend, Db } from './db.ts';
 import { loadMigrations, migratePostgresql } from './migrate.ts';
+import { pgClient } from './sql/pg-client.ts';
 
 /**
  * `url` may carry Prisma's `?schema=name` (default "public"); the tables live
@@ -17,22 +19,25 @@ export async function openPostgresql(url: string): Promise<Backend> {
   await migratePostgresql({ connectionString }, schema, loadMigrations('postgresql'));
 
   // The adapter qualifies Prisma's queries with the schema; search_path covers
-  // the few raw statements below.
-  const adapter = new PrismaPg(
-    { connectionString, options: `-c search_path=${schema}` },
-    { schema },
-  );
+  // the raw statements below and the lean path's (sql/pg-client.ts), which
+  // shares the adapter's pool.
+  const pool = new pg.Pool({ connectionString, options: `-c search_path=${schema}` });
+  const adapter = new PrismaPg(pool, { schema });
   // See db.ts for why the repositories can use this client through the SQLite type.
   const db = new PrismaClient({ adapter }) as unknown as Db;
   await db.$connect();
   return {
     kind: 'postgresql',
     db,
+    sql: pgClient(pool),
     exclusive: (fn) => fn(),
     lockAccount: async (tx, username) => {
       const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "accounts" WHERE "username" = ${username} FOR UPDATE`;
       return rows.length > 0;
     },
-    close: () => db.$disconnect(),
+    close: async () => {
+      await db.$disconnect();
+      await pool.end();
+    },
   };
 }

@@ -8,13 +8,18 @@ import { loadMigrations, migrateSqlite } from './migrate.ts';
 import { sqlitePath } from './open-storage.ts';
 import { describeStorageContract } from './storage-contract.ts';
 
+// Stored times are UTC whatever the server's zone: run in one far from UTC, so a
+// local-time reading or writing anywhere (Prisma's or the lean path) shows.
+process.env.TZ = 'America/St_Johns';
+
 const root = mkdtempSync(join(tmpdir(), 'conexizan-storage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(root, `t${++n}`, 'data');
 
 describe('SQLite storage', () => {
-  describeStorageContract('sqlite', (onQuery) => openStorage({ dataDir: freshDir(), onQuery }));
+  let dir = '';
+  describeStorageContract('sqlite', (onQuery, again) => openStorage({ dataDir: again ? dir : (dir = freshDir()), onQuery }));
 });
 
 describe('SQLite files', () => {

@@ -4,6 +4,7 @@ import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from './generated/sqlite/client/client.ts';
 import { type Backend, Mutex } from './db.ts';
 import { loadMigrations, migrateSqlite } from './migrate.ts';
+import { openSqliteClient } from './sql/sqlite-client.ts';
 
 /**
  * One turn-taking lock per file, shared by every storage opened on it in this
@@ -31,6 +32,7 @@ export async function openSqlite(file: string): Promise<Backend> {
   // a power cut may lose the last commits but never corrupts the file.
   await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
   await db.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
+  const sql = openSqliteClient(path);
 
   // Also, the adapter has one connection. Its transactions hold a lock, but
   // plain queries do not wait for it and would run inside another caller's
@@ -39,11 +41,16 @@ export async function openSqlite(file: string): Promise<Backend> {
   return {
     kind: 'sqlite',
     db,
+    sql,
     exclusive: (fn) => mutex.run(fn),
     // Nothing to lock: calls are exclusive within this process, and SQLite
     // serialises writers across processes.
     lockAccount: async (tx, username) => (await tx.account.count({ where: { username } })) > 0,
     // In turn, so calls already made finish first.
-    close: () => mutex.run(() => db.$disconnect()),
+    close: () =>
+      mutex.run(async () => {
+        await sql.close();
+        await db.$disconnect();
+      }),
   };
 }

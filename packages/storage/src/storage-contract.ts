@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountExistsError, type ArchiveFilter, type ArchivePageRequest, type RosterItem, type Storage, type StoredScramCredential } from './types.ts';
 
-export type OpenFresh = (onQuery?: (operation: string, ms: number) => void) => Promise<Storage>;
+/** Opens a fresh, empty storage; with `again`, the same database as the previous call (after a close). */
+export type OpenFresh = (onQuery?: (operation: string, ms: number) => void, again?: boolean) => Promise<Storage>;
 
 const sha1: StoredScramCredential = {
   mechanism: 'SCRAM-SHA-1',
@@ -277,6 +278,18 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       expect(await storage.roster.pendingIn('alice')).toHaveLength(1);
       // requests are not roster changes
       expect(await storage.roster.version('alice')).toBe('0');
+    });
+
+    it('loads the version and the items together, in one query', async () => {
+      expect(await storage.roster.load('alice')).toEqual({ version: '0', items: [] });
+      expect(await storage.roster.load('nobody')).toEqual({ version: '0', items: [] });
+      const romeo = item('romeo@example.net', { name: 'R', subscription: 'both', askSubscribe: true, approved: true, groups: ['a', 'b'] });
+      await storage.roster.put('alice', romeo);
+      await storage.roster.put('alice', item('juliet@example.com'));
+      await storage.roster.put('bob', item('eve@example.org'));
+      queries.length = 0;
+      expect(await storage.roster.load('alice')).toEqual({ version: '2', items: [item('juliet@example.com'), romeo] });
+      expect(queries).toEqual(['roster.load']);
     });
 
     it("never shows one user's roster through another's name", async () => {
@@ -611,6 +624,38 @@ export function describeStorageContract(kind: Storage['kind'], openFresh: OpenFr
       for (const [filter, page] of queries) expect(await storage.archive.query('alice', filter, page)).toBeNull();
       expect(idsOf(await storage.archive.query('bob', {}, { max: 10 }))).toEqual(bobs);
       expect(await storage.archive.query('nobody', {}, { max: 10 })).toEqual({ items: [], count: 0, firstIndex: null, complete: true });
+    });
+
+    it('stores copies appended at the same moment together, each acknowledged once it is stored', async () => {
+      // Many at once, as under load: they are written in batches (group commit).
+      const appends = Array.from({ length: 600 }, (_, i) => {
+        const owner = i % 100 === 7 ? 'nobody' : i % 2 === 0 ? 'alice' : 'bob';
+        return { owner, entry: { id: `burst${i}`, peer: 'carol@example.org', peerResource: null, stanza: `<message><body>${i}</body></message>`, storedAt: new Date(1_700_000_000_000 + i) } };
+      });
+      const results = await Promise.all(appends.map(({ owner, entry }) => storage.archive.append(owner, entry)));
+      expect(results).toEqual(appends.map(({ owner }) => owner !== 'nobody'));
+      // Every copy that was acknowledged is there, in the order appended.
+      const expected = (owner: string) => appends.filter((a) => a.owner === owner).map((a) => a.entry.id);
+      expect(idsOf(await storage.archive.query('alice', {}, { max: 1000 }))).toEqual(expected('alice'));
+      expect(idsOf(await storage.archive.query('bob', {}, { max: 1000 }))).toEqual(expected('bob'));
+      expect((await storage.archive.query('alice', { ids: ['burst598'] }, { max: 1 }))?.items[0]?.storedAt).toEqual(new Date(1_700_000_000_598));
+    });
+
+    it('refuses a copy whose id is taken without failing the copies written with it', async () => {
+      await fill(1);
+      const entry = (id: string) => ({ id, peer: 'carol@example.org', peerResource: null, stanza: '<message/>', storedAt: new Date() });
+      const results = await Promise.allSettled([storage.archive.append('bob', entry('b-first')), storage.archive.append('bob', entry('a0')), storage.archive.append('alice', entry('a-second'))]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(idsOf(await storage.archive.query('bob', {}, { max: 10 }))).toEqual(['b-first']);
+      expect(idsOf(await storage.archive.query('alice', {}, { max: 10 }))).toEqual(['a0', 'a-second']);
+    });
+
+    it('commits appends already accepted before the storage closes', async () => {
+      const pending = Array.from({ length: 50 }, (_, i) => storage.archive.append('alice', { id: `late${i}`, peer: 'bob@example.org', peerResource: null, stanza: '<message/>', storedAt: new Date() }));
+      await storage.close();
+      expect(await Promise.all(pending)).toEqual(pending.map(() => true));
+      storage = await openFresh(undefined, true);
+      expect(await storage.archive.count('alice')).toBe(50);
     });
 
     it('stores nothing for an unknown account', async () => {

@@ -103,6 +103,8 @@ export interface RosterRepository {
   /** Current roster version, a decimal string; "0" for an empty, never-changed roster. */
   version(username: string): Promise<string>;
   list(username: string): Promise<RosterItem[]>;
+  /** The version and the items together (one query, so they agree): what a roster get (RFC 6121 §2.1.3) needs. */
+  load(username: string): Promise<{ version: string; items: RosterItem[] }>;
   get(username: string, jid: string): Promise<RosterItem | null>;
   /** Insert or replace; bumps and returns the new roster version. */
   put(username: string, item: RosterItem): Promise<string>;
@@ -240,7 +242,10 @@ export interface ArchivePage {
  * another archive name nothing here.
  */
 export interface ArchiveRepository {
-  /** One insert. Returns false (and stores nothing) if there is no such account. */
+  /**
+   * Stores one copy; resolves once it is committed (written together with the
+   * copies appended meanwhile). Returns false (and stores nothing) if there is no such account.
+   */
   append(owner: string, entry: ArchiveEntry): Promise<boolean>;
   /** null if an id the filter or page names is not in this owner's archive */
   query(owner: string, filter: ArchiveFilter, page: ArchivePageRequest): Promise<ArchivePage | null>;

@@ -1,4 +1,6 @@
 import { type Backend, Rollback, isNotFound, isUniqueViolation, transaction } from '../db.ts';
+import { statement } from '../sql/client.ts';
+import { asDate, asNumber } from '../sql/values.ts';
 import type { Run } from './run.ts';
 import {
   AccountExistsError,
@@ -22,7 +24,23 @@ function suspensionOf(row: { suspendedAt: Date | null; suspendedReason: string |
   return row.suspendedAt ? { at: row.suspendedAt, reason: row.suspendedReason ?? '', notice: row.suspendedNotice } : null;
 }
 
-export function accountRepository({ db, lockAccount }: Backend, run: Run): AccountRepository {
+// The account and its credentials in one query (one row per mechanism, one row of nulls without any).
+const GET = statement(
+  'accounts.get',
+  'SELECT a."created_at", c."mechanism", c."salt", c."iterations", c."stored_key", c."server_key" ' +
+    'FROM "accounts" a LEFT JOIN "scram_credentials" c ON c."owner" = a."username" WHERE a."username" = $1',
+);
+
+interface AccountRow {
+  created_at: unknown;
+  mechanism: string | null;
+  salt: string;
+  iterations: unknown;
+  stored_key: string;
+  server_key: string;
+}
+
+export function accountRepository({ db, sql, lockAccount }: Backend, run: Run): AccountRepository {
   return {
     create: (username, credentials) =>
       run('accounts.create', async () => {
@@ -43,22 +61,20 @@ export function accountRepository({ db, lockAccount }: Backend, run: Run): Accou
 
     get: (username) =>
       run('accounts.get', async () => {
-        const row = await db.account.findUnique({
-          where: { username },
-          include: { credentials: { orderBy: { mechanism: 'asc' } } },
-        });
-        if (!row) return null;
-        return {
-          username: row.username,
-          createdAt: row.createdAt,
-          credentials: row.credentials.map((c) => ({
+        const rows = await sql.all<AccountRow>(GET, [username]);
+        if (rows.length === 0) return null;
+        const credentials = rows
+          .filter((c) => c.mechanism !== null)
+          .map((c) => ({
             mechanism: c.mechanism as ScramMechanism,
             salt: c.salt,
-            iterations: c.iterations,
-            storedKey: c.storedKey,
-            serverKey: c.serverKey,
-          })),
-        };
+            iterations: asNumber(c.iterations),
+            storedKey: c.stored_key,
+            serverKey: c.server_key,
+          }))
+          // By mechanism name, in UTF-16 code units, whatever the database's collation.
+          .sort((a, b) => (a.mechanism < b.mechanism ? -1 : a.mechanism > b.mechanism ? 1 : 0));
+        return { username, createdAt: asDate(rows[0]!.created_at), credentials };
       }),
 
     setCredentials: (username, credentials) =>

@@ -1,5 +1,7 @@
-import { type Backend, isForeignKeyViolation, transaction } from '../db.ts';
+import { type Backend, transaction } from '../db.ts';
 import type { Prisma } from '../generated/sqlite/client/client.ts';
+import { isForeignKeyViolation, type SqlClient, statement } from '../sql/client.ts';
+import { GroupCommit } from '../sql/group-commit.ts';
 import type { ArchiveDefault, ArchiveEntry, ArchiveFilter, ArchivePage, ArchivePageRequest, ArchivePrefs, ArchiveRepository } from '../types.ts';
 import { requireAccount } from './require-account.ts';
 import type { Run } from './run.ts';
@@ -92,21 +94,91 @@ export async function queryArchive(table: ArchiveTable, owner: string, filter: A
   return { items: inPage.map(entry), count, firstIndex, complete } satisfies ArchivePage;
 }
 
-export function archiveRepository(backend: Backend, run: Run): ArchiveRepository {
-  const { db } = backend;
+const GET_PREFS = statement('archive.getPrefs', 'SELECT "mode", "always", "never" FROM "archive_prefs" WHERE "owner" = $1');
+
+/** One archived copy on its way to the database. */
+interface Append {
+  owner: string;
+  entry: ArchiveEntry;
+  seq: bigint;
+}
+
+/** Inserted, or false when the owner's account is gone; an Error fails this one append only. */
+type AppendResult = boolean | Error;
+
+const COLUMNS = '"id", "owner", "peer", "peer_resource", "seq", "stored_at", "stanza"';
+const INSERT_ONE = statement('archive.insert', `INSERT INTO "archive" (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`);
+// PostgreSQL: a whole batch in one statement and one round trip, skipping
+// owners without an account (the ids it returns are the rows inserted).
+const INSERT_MANY = statement(
+  'archive.insertMany',
+  `INSERT INTO "archive" (${COLUMNS}) SELECT u.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamp(3)[], $7::text[]) ` +
+    'AS u("id", "owner", "peer", "peer_resource", "seq", "stored_at", "stanza") ' +
+    'WHERE EXISTS (SELECT 1 FROM "accounts" a WHERE a."username" = u."owner") RETURNING "id"',
+);
+/** Rows per transaction: enough to absorb a burst, few enough to keep the transaction short. */
+const MAX_BATCH = 256;
+
+const params = ({ owner, entry, seq }: Append) => [entry.id, owner, entry.peer, entry.peerResource, seq, entry.storedAt, entry.stanza];
+
+/** SQLite: one insert per row inside one transaction; a failing row fails alone. */
+function insertEach(sql: SqlClient, appends: Append[]): Promise<AppendResult[]> {
+  return sql.transaction(async (tx) => {
+    const results: AppendResult[] = [];
+    for (const append of appends) {
+      try {
+        await tx.run(INSERT_ONE, params(append));
+        results.push(true);
+      } catch (error) {
+        // The account is gone (or never was): its archive cannot hold anything.
+        results.push(isForeignKeyViolation(error) ? false : (error as Error));
+      }
+    }
+    return results;
+  });
+}
+
+/** PostgreSQL: the batch in one statement; should it fail (an account deleted meanwhile), row by row. */
+async function insertMany(sql: SqlClient, appends: Append[]): Promise<AppendResult[]> {
+  const insert = async (batch: Append[]) => {
+    const values = batch.map(params);
+    const columns = Array.from({ length: 7 }, (_, c) => values.map((row) => row[c]!));
+    const inserted = new Set((await sql.all<{ id: string }>(INSERT_MANY, columns)).map((row) => row.id));
+    return batch.map((append) => inserted.has(append.entry.id));
+  };
+  try {
+    return await insert(appends);
+  } catch (error) {
+    if (appends.length === 1) return [isForeignKeyViolation(error) ? false : (error as Error)];
+  }
+  const results: AppendResult[] = [];
+  for (const append of appends) {
+    try {
+      results.push(...(await insert([append])));
+    } catch (error) {
+      results.push(isForeignKeyViolation(error) ? false : (error as Error));
+    }
+  }
+  return results;
+}
+
+export function archiveRepository(backend: Backend, run: Run): ArchiveRepository & { flushed(): Promise<void> } {
+  const { db, sql } = backend;
+  // The copies appended while a batch is written, from every session, go in the next
+  // transaction together (group commit); each append returns once its row is committed.
+  const writer = new GroupCommit<Append, AppendResult>({
+    write: (appends) => (sql.dialect === 'postgresql' ? insertMany(sql, appends) : insertEach(sql, appends)),
+    maxBatch: MAX_BATCH,
+    turn: backend.exclusive,
+  });
   return {
+    flushed: () => writer.flushed(),
+
     append: (owner, item) =>
-      run('archive.append', async () => {
-        try {
-          await db.archivedMessage.create({
-            data: { id: item.id, owner, peer: item.peer, peerResource: item.peerResource, seq: nextSeq(), storedAt: item.storedAt, stanza: item.stanza },
-          });
-          return true;
-        } catch (error) {
-          // The account is gone (or never was): its archive cannot hold anything.
-          if (isForeignKeyViolation(error)) return false;
-          throw error;
-        }
+      run.timed('archive.append', async () => {
+        const result = await writer.add({ owner, entry: item, seq: nextSeq() });
+        if (result instanceof Error) throw result;
+        return result;
       }),
 
     query: (owner, filter, page) => run('archive.query', () => queryArchive(db.archivedMessage, owner, filter, page)),
@@ -126,7 +198,7 @@ export function archiveRepository(backend: Backend, run: Run): ArchiveRepository
 
     getPrefs: (owner) =>
       run('archive.getPrefs', async () => {
-        const row = await db.archivePrefs.findUnique({ where: { owner } });
+        const row = await sql.get<{ mode: string; always: string; never: string }>(GET_PREFS, [owner]);
         if (!row || !DEFAULTS.includes(row.mode)) return null;
         return { default: row.mode as ArchiveDefault, always: jidList(row.always), never: jidList(row.never) } satisfies ArchivePrefs;
       }),

@@ -1,14 +1,15 @@
 import { type Backend, transaction } from '../db.ts';
+import { statement } from '../sql/client.ts';
 import type { BlocklistRepository } from '../types.ts';
 import { requireAccount } from './require-account.ts';
 import type { Run } from './run.ts';
 
+const LIST = statement('blocklist.list', 'SELECT "jid" FROM "blocklist" WHERE "owner" = $1 ORDER BY "jid"');
+
 export function blocklistRepository(backend: Backend, run: Run): BlocklistRepository {
-  const { db } = backend;
-  const listOf = async (username: string) =>
-    (await db.blockedJid.findMany({ where: { owner: username }, select: { jid: true }, orderBy: { jid: 'asc' } })).map((row) => row.jid);
+  const { db, sql } = backend;
   return {
-    list: (username) => run('blocklist.list', () => listOf(username)),
+    list: (username) => run('blocklist.list', async () => (await sql.all<{ jid: string }>(LIST, [username])).map((row) => row.jid)),
 
     add: (username, jids, limit) =>
       run('blocklist.add', () =>

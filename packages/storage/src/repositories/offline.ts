@@ -1,11 +1,14 @@
 import { type Backend, transaction } from '../db.ts';
+import { statement } from '../sql/client.ts';
+import { asBigInt, asDate } from '../sql/values.ts';
 import type { OfflineRepository } from '../types.ts';
 import type { Run } from './run.ts';
 
 const MAX_INT64 = 2n ** 63n - 1n;
+const LIST = statement('offline.list', 'SELECT "seq", "stanza", "stored_at" FROM "offline_messages" WHERE "owner" = $1 ORDER BY "seq"');
 
 export function offlineRepository(backend: Backend, run: Run): OfflineRepository {
-  const { db } = backend;
+  const { db, sql } = backend;
   return {
     store: (username, stanza, limit) =>
       run('offline.store', () =>
@@ -26,8 +29,8 @@ export function offlineRepository(backend: Backend, run: Run): OfflineRepository
 
     list: (username) =>
       run('offline.list', async () => {
-        const rows = await db.offlineMessage.findMany({ where: { owner: username }, orderBy: { seq: 'asc' } });
-        return rows.map((row) => ({ id: row.seq.toString(), stanza: row.stanza, storedAt: row.storedAt }));
+        const rows = await sql.all<{ seq: unknown; stanza: string; stored_at: unknown }>(LIST, [username]);
+        return rows.map((row) => ({ id: asBigInt(row.seq).toString(), stanza: row.stanza, storedAt: asDate(row.stored_at) }));
       }),
 
     count: (username) => run('offline.count', () => db.offlineMessage.count({ where: { owner: username } })),

@@ -1,4 +1,6 @@
 import { type Backend, type Tx, transaction } from '../db.ts';
+import { statement } from '../sql/client.ts';
+import { asDate } from '../sql/values.ts';
 import type { PubsubAffiliation, PubsubItemRecord, PubsubNodeRecord, PubsubRepository } from '../types.ts';
 import { requireAccount } from './require-account.ts';
 import type { Run } from './run.ts';
@@ -30,14 +32,16 @@ async function trimNode(tx: Tx, owner: string, node: string, maxItems: number): 
   return ids;
 }
 
+const GET_NODE = statement('pubsub.getNode', 'SELECT "config", "created_at" FROM "pubsub_nodes" WHERE "owner" = $1 AND "name" = $2');
+
 export function pubsubRepository(backend: Backend, run: Run): PubsubRepository {
-  const { db } = backend;
+  const { db, sql } = backend;
   const nodeKey = (owner: string, node: string) => ({ owner_name: { owner, name: node } });
   return {
     getNode: (owner, node) =>
       run('pubsub.getNode', async () => {
-        const row = await db.pubsubNode.findUnique({ where: nodeKey(owner, node) });
-        return row && toNode(row);
+        const row = await sql.get<{ config: string; created_at: unknown }>(GET_NODE, [owner, node]);
+        return row ? { node, config: row.config, createdAt: asDate(row.created_at) } : null;
       }),
 
     listNodes: (owner) =>

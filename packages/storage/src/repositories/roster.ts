@@ -1,23 +1,37 @@
 import { type Backend, Rollback, type Tx, transaction } from '../db.ts';
+import { statement } from '../sql/client.ts';
+import { asBigInt, asBoolean } from '../sql/values.ts';
 import type { RosterItem, RosterRepository, Subscription } from '../types.ts';
 import { requireAccount } from './require-account.ts';
 import type { Run } from './run.ts';
 
-interface RosterRow {
+/** A row as the lean path reads it (column names, the backend's value types). */
+interface RosterSqlRow {
   jid: string;
   name: string | null;
   subscription: string;
-  askSubscribe: boolean;
-  approved: boolean;
+  ask_subscribe: unknown;
+  approved: unknown;
   groups: string;
 }
 
-const toItem = (row: RosterRow): RosterItem => ({
+const ITEM_COLUMNS = 'r."jid", r."name", r."subscription", r."ask_subscribe", r."approved", r."groups"';
+const VERSION = statement('roster.version', 'SELECT "roster_version" FROM "accounts" WHERE "username" = $1');
+const LIST = statement('roster.list', `SELECT ${ITEM_COLUMNS} FROM "roster_items" r WHERE r."owner" = $1 ORDER BY r."jid"`);
+const GET = statement('roster.get', `SELECT ${ITEM_COLUMNS} FROM "roster_items" r WHERE r."owner" = $1 AND r."jid" = $2`);
+// The version and every item in one query; no account row means version 0 and no items.
+const LOAD = statement(
+  'roster.load',
+  `SELECT a."roster_version", ${ITEM_COLUMNS} FROM "accounts" a LEFT JOIN "roster_items" r ON r."owner" = a."username" WHERE a."username" = $1 ORDER BY r."jid"`,
+);
+const PENDING_IN = statement('roster.pendingIn', 'SELECT "jid", "stanza" FROM "pending_subscriptions" WHERE "owner" = $1 ORDER BY "jid"');
+
+const toItem = (row: RosterSqlRow): RosterItem => ({
   jid: row.jid,
   name: row.name,
   subscription: row.subscription as Subscription,
-  askSubscribe: row.askSubscribe,
-  approved: row.approved,
+  askSubscribe: asBoolean(row.ask_subscribe),
+  approved: asBoolean(row.approved),
   groups: JSON.parse(row.groups) as string[],
 });
 
@@ -32,23 +46,30 @@ async function bumpVersion(tx: Tx, username: string): Promise<string> {
 }
 
 export function rosterRepository(backend: Backend, run: Run): RosterRepository {
-  const { db } = backend;
+  const { db, sql } = backend;
   return {
     version: (username) =>
       run('roster.version', async () => {
-        const row = await db.account.findUnique({ where: { username }, select: { rosterVersion: true } });
-        return (row?.rosterVersion ?? 0n).toString();
+        const row = await sql.get<{ roster_version: unknown }>(VERSION, [username]);
+        return row ? asBigInt(row.roster_version).toString() : '0';
       }),
 
-    list: (username) =>
-      run('roster.list', async () =>
-        (await db.rosterItem.findMany({ where: { owner: username }, orderBy: { jid: 'asc' } })).map(toItem),
-      ),
+    list: (username) => run('roster.list', async () => (await sql.all<RosterSqlRow>(LIST, [username])).map(toItem)),
+
+    load: (username) =>
+      run('roster.load', async () => {
+        const rows = await sql.all<RosterSqlRow & { roster_version: unknown }>(LOAD, [username]);
+        return {
+          version: rows[0] ? asBigInt(rows[0].roster_version).toString() : '0',
+          // An account without items is one row of nulls.
+          items: rows.filter((row) => row.jid !== null).map(toItem),
+        };
+      }),
 
     get: (username, jid) =>
       run('roster.get', async () => {
-        const row = await db.rosterItem.findUnique({ where: { owner_jid: { owner: username, jid } } });
-        return row && toItem(row);
+        const row = await sql.get<RosterSqlRow>(GET, [username, jid]);
+        return row ? toItem(row) : null;
       }),
 
     put: (username, item) =>
@@ -81,14 +102,7 @@ export function rosterRepository(backend: Backend, run: Run): RosterRepository {
         }),
       ),
 
-    pendingIn: (username) =>
-      run('roster.pendingIn', () =>
-        db.pendingSubscription.findMany({
-          where: { owner: username },
-          orderBy: { jid: 'asc' },
-          select: { jid: true, stanza: true },
-        }),
-      ),
+    pendingIn: (username) => run('roster.pendingIn', () => sql.all<{ jid: string; stanza: string }>(PENDING_IN, [username])),
 
     addPendingIn: (username, jid, stanza) =>
       run('roster.addPendingIn', () =>
