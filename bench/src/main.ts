@@ -18,19 +18,20 @@ import { parseOptions, type Options } from './options.ts';
 import { formatSummary } from './profile/summary.ts';
 import { progress, runAgainst, type Running } from './run.ts';
 import { makeCertificate } from './targets/certificate.ts';
-import { ConexizanTarget } from './targets/conexizan.ts';
+import { ConexizanTarget, postgresUrlFor } from './targets/conexizan.ts';
 import { EjabberdTarget } from './targets/ejabberd.ts';
 import { ensurePeerInstalled } from './targets/peers.ts';
 import { ProsodyTarget } from './targets/prosody.ts';
-import { readCpuSeconds } from './metrics/proc.ts';
+import { serverHandle, type ServerHandle } from './metrics/proc.ts';
 import { serverFilesBase, sleep } from './targets/server-process.ts';
 import type { Target, TargetSettings } from './targets/target.ts';
 
 /** Each server its own loopback address (Prosody and ejabberd would otherwise clash on defaults). */
-const SERVER_HOSTS: Record<string, string> = { conexizan: '127.0.0.11', prosody: '127.0.0.12', ejabberd: '127.0.0.13' };
+const SERVER_HOSTS: Record<string, string> = { conexizan: '127.0.0.11', prosody: '127.0.0.12', ejabberd: '127.0.0.13', 'conexizan-postgresql': '127.0.0.14' };
 
-function makeTarget(name: string, settings: TargetSettings): Target {
+function makeTarget(name: string, settings: TargetSettings, options: Options): Target {
   if (name === 'conexizan') return new ConexizanTarget(settings);
+  if (name === 'conexizan-postgresql') return new ConexizanTarget(settings, postgresUrlFor(options.postgresUrl));
   if (name === 'prosody') return new ProsodyTarget(settings);
   if (name === 'ejabberd') return new EjabberdTarget(settings);
   throw new Error(`unknown server ${name}`);
@@ -123,16 +124,16 @@ async function main(): Promise<number> {
   for (const archive of options.archiveSettings) {
     for (const name of options.servers) {
       const host = SERVER_HOSTS[name]!;
-      const missing = name === 'conexizan' ? null : ensurePeerInstalled(name, options.install, progress);
+      const missing = name.startsWith('conexizan') ? null : ensurePeerInstalled(name, options.install, progress);
       if (missing) {
         progress(`${name}: not measured: ${missing}`);
         runs.push({ ...emptyReport({ name, version: 'not installed', notes: [] }, options, archive, host), notMeasured: missing });
         continue;
       }
-      const settings: TargetSettings = { host, scramIterations: options.scramIterations, archive, ...cert, openFiles: options.openFiles, profileDir: name === 'conexizan' ? options.profileDir : undefined };
+      const settings: TargetSettings = { host, scramIterations: options.scramIterations, archive, ...cert, openFiles: options.openFiles, profileDir: name.startsWith('conexizan') ? options.profileDir : undefined };
       let target: Target;
       try {
-        target = makeTarget(name, settings);
+        target = makeTarget(name, settings, options);
       } catch (error) {
         progress(`${name}: not measured: ${(error as Error).message}`);
         runs.push({ ...emptyReport({ name, version: '?', notes: [] }, options, archive, host), notMeasured: (error as Error).message });
@@ -155,9 +156,12 @@ async function main(): Promise<number> {
       if (!report.error && running.pool) {
         // Log everybody out first and let the server finish that work, so that the
         // SIGTERM below measures shutdown alone; the logout work is a figure of its own.
+        // From before the first close: a server may finish much of the work while the clients are still closing.
+        const server = serverHandle(target);
+        const from = { at: performance.now(), cpuSeconds: server.cpuSeconds() };
         await running.pool.close();
         running.pool = null;
-        report.logout = await settle(target.pid, Math.max(30, options.run.sessions * 0.02));
+        report.logout = await settle(server, Math.max(30, options.run.sessions * 0.02), from);
       }
       report.shutdown = await stopCurrent(keep);
       if (keep) progress(`${name}: server files kept in ${target.filesDir}`);
@@ -177,19 +181,22 @@ async function main(): Promise<number> {
     writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
     progress(`JSON written to ${options.json}`);
   }
-  const ours = runs.filter((r) => r.target.name === 'conexizan');
+  const ours = runs.filter((r) => r.target.name.startsWith('conexizan'));
   return ours.every((r) => r.ok) && runs.every((r) => r.notMeasured || !r.error) ? 0 : 1;
 }
 
-/** Waits (≤ limit) until the server has used under 5 % of a core for a second; returns how long it was busy. */
-async function settle(pid: number, limitSeconds: number): Promise<{ seconds: number; serverCpuSeconds: number }> {
-  const started = performance.now();
-  const cpuAtStart = readCpuSeconds(pid);
+/**
+ * Waits (≤ limit) until the server has used under 5 % of a core for a
+ * second; returns how long it was busy and the CPU it used, counted from `from`.
+ */
+async function settle(server: ServerHandle, limitSeconds: number, from: { at: number; cpuSeconds: number }): Promise<{ seconds: number; serverCpuSeconds: number }> {
+  const started = from.at;
+  const cpuAtStart = from.cpuSeconds;
   let quietSince = performance.now();
-  let last = cpuAtStart;
+  let last = server.cpuSeconds();
   while (performance.now() - started < limitSeconds * 1000) {
     await sleep(250);
-    const now = readCpuSeconds(pid);
+    const now = server.cpuSeconds();
     if (now - last > 0.25 * 0.05) quietSince = performance.now();
     last = now;
     if (performance.now() - quietSince >= 1000) break;

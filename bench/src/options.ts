@@ -8,7 +8,8 @@ import type { RunOptions } from './run.ts';
 export const USAGE = `usage: pnpm --filter @conexizan/bench bench -- [options]
 
   --servers LIST         servers to compare, in this order (default conexizan,prosody,ejabberd);
-                         a missing Prosody or ejabberd is installed with apt-get (as root), or reported "not measured"
+                         a missing Prosody or ejabberd is installed with apt-get (as root), or reported "not measured";
+                         conexizan-postgresql is Conexizan with PostgreSQL as its store (see --postgres-url)
   --sessions N           concurrent users logged in (default 1000)
   --transport T          direct-tls (XEP-0368, default), starttls, or websocket (wss, RFC 7395)
   --roster N             contacts in each user's roster, mutual subscriptions (default 10; even)
@@ -22,6 +23,10 @@ export const USAGE = `usage: pnpm --filter @conexizan/bench bench -- [options]
   --duration S           seconds of steady messaging per rate (default 15; 0 skips the phase)
   --drain S              longest wait for in-flight messages after each rate (default 20)
   --p99-goal MS          p99 delivery latency a rate must stay under to count as sustained (default 50)
+  --reconnect R          after the messages, cut every client's connection at once (a network outage) and let all log
+                         in again at once: resume (offering their TLS sessions, default), full (no resumption) or off
+  --reconnect-concurrency N
+                         reconnecting logins in flight at once (default 0: all at once)
   --scram H              sha-1 (default; Prosody 0.12 and ejabberd's SCRAM store offer it) or sha-256 (Conexizan only)
   --scram-iterations N   PBKDF2 iterations of the accounts, on all servers (default 4096, ejabberd's fixed count)
   --workers N            client worker threads (default 2)
@@ -32,10 +37,14 @@ export const USAGE = `usage: pnpm --filter @conexizan/bench bench -- [options]
   --keep-data            keep the servers' temporary data dirs and logs
   --profile DIR          profile Conexizan (V8 inspector) over the login storm and the message phase, write the
                          .cpuprofile into DIR and summarise it by area (XML, routing, storage, TLS…)
+  --postgres-url URL     PostgreSQL for conexizan-postgresql (default: CONEXIZAN_TEST_POSTGRES_URL, else the
+                         cluster scripts/ensure-postgres.sh starts); each run gets a schema of its own, dropped after
   --no-install           do not apt-get install a missing peer
 `;
 
 const SERVERS = ['conexizan', 'prosody', 'ejabberd'];
+/** may be named in --servers, not run by default */
+const OPTIONAL_SERVERS = ['conexizan-postgresql'];
 
 export function parseOptions(argv: string[]) {
   // pnpm passes a literal "--" through to the script; it is not an option terminator here.
@@ -55,6 +64,8 @@ export function parseOptions(argv: string[]) {
       duration: { type: 'string', default: '15' },
       drain: { type: 'string', default: '20' },
       'p99-goal': { type: 'string', default: '50' },
+      reconnect: { type: 'string', default: 'resume' },
+      'reconnect-concurrency': { type: 'string', default: '0' },
       scram: { type: 'string', default: 'sha-1' },
       'scram-iterations': { type: 'string', default: '4096' },
       workers: { type: 'string', default: '2' },
@@ -64,6 +75,7 @@ export function parseOptions(argv: string[]) {
       json: { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
       profile: { type: 'string' },
+      'postgres-url': { type: 'string' },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -80,14 +92,16 @@ export function parseOptions(argv: string[]) {
   const num = (name: keyof typeof values, min: number, max: number) => number(name, values[name] as string | undefined, min, max);
 
   const servers = String(values.servers).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of servers) if (!SERVERS.includes(s)) throw new Error(`--servers: unknown server ${s} (known: ${SERVERS.join(', ')})`);
+  const known = [...SERVERS, ...OPTIONAL_SERVERS];
+  for (const s of servers) if (!known.includes(s)) throw new Error(`--servers: unknown server ${s} (known: ${known.join(', ')})`);
   if (servers.length === 0 || new Set(servers).size !== servers.length) throw new Error('--servers must name each server once');
   if (!TRANSPORTS.includes(values.transport as Transport)) throw new Error(`--transport must be one of ${TRANSPORTS.join(', ')}`);
   const archiveSettings = { on: [true], off: [false], both: [true, false] }[values.archive as 'on'] as boolean[] | undefined;
   if (!archiveSettings) throw new Error('--archive must be on, off or both');
   const scramHash = ({ 'sha-1': 'SHA-1', 'sha-256': 'SHA-256' } as Record<string, ScramHash>)[String(values.scram)];
   if (!scramHash) throw new Error('--scram must be sha-1 or sha-256');
-  if (scramHash === 'SHA-256' && servers.some((s) => s !== 'conexizan')) throw new Error('--scram sha-256: Prosody 0.12 and this ejabberd setup offer SCRAM-SHA-1 only; use it with --servers conexizan');
+  if (scramHash === 'SHA-256' && servers.some((s) => !s.startsWith('conexizan'))) throw new Error('--scram sha-256: Prosody 0.12 and this ejabberd setup offer SCRAM-SHA-1 only; use it with --servers conexizan');
+  if (!['resume', 'full', 'off'].includes(String(values.reconnect))) throw new Error('--reconnect must be resume, full or off');
   const rates = String(values.rate).split(',').map((r) => number('rate', r, 1, 100_000));
 
   // Upper bounds keep a typo from turning into an unbounded run.
@@ -109,9 +123,12 @@ export function parseOptions(argv: string[]) {
     workers: num('workers', 1, 16),
     localAddresses: sessions > 20_000 || values['source-addresses'] ? Array.from({ length: sourceAddresses }, (_, i) => `127.0.1.${i + 1}`) : [],
     p99GoalMs: num('p99-goal', 1, 60_000),
+    reconnect: values.reconnect as 'resume' | 'full' | 'off',
+    reconnectConcurrency: num('reconnect-concurrency', 0, 120_000),
     profile: values.profile !== undefined,
   };
-  const perServerSeconds = 120 + sessions * 0.08 + sessions * run.rosterSize * 0.003 + run.holdSeconds + rates.length * (run.durationSeconds + run.drainSeconds + 5);
+  const perServerSeconds =
+    120 + sessions * 0.08 + sessions * run.rosterSize * 0.003 + run.holdSeconds + rates.length * (run.durationSeconds + run.drainSeconds + 5) + (run.reconnect === 'off' ? 0 : reconnectGiveUpSeconds(sessions) + 10);
   const runsCount = servers.length * archiveSettings.length;
   return {
     command: ['pnpm --filter @conexizan/bench bench', ...(args.length ? ['--', ...args] : [])].join(' '),
@@ -126,8 +143,14 @@ export function parseOptions(argv: string[]) {
     keepData: values['keep-data'],
     profileDir: values.profile ? resolve(base, values.profile) : undefined,
     install: !values['no-install'],
+    postgresUrl: values['postgres-url'] ?? process.env.CONEXIZAN_TEST_POSTGRES_URL,
     timeoutSeconds: values.timeout ? num('timeout', 10, 86_400) : Math.ceil(runsCount * perServerSeconds),
   };
 }
 
 export type Options = ReturnType<typeof parseOptions>;
+
+/** How long reconnecting clients keep retrying: a minute, and more for many clients. */
+export function reconnectGiveUpSeconds(sessions: number): number {
+  return 60 + sessions * 0.02;
+}

@@ -7,10 +7,12 @@ import { readFileSync } from 'node:fs';
 import type { ScramHash } from '@conexizan/crypto';
 import type { Transport } from './load/client.ts';
 import { loginStorm } from './load/login.ts';
+import { reconnectStorm } from './load/reconnect.ts';
+import { reconnectGiveUpSeconds } from './options.ts';
 import { steadyMessages } from './load/messages.ts';
 import { ClientPool } from './load/pool.ts';
 import { rosterContacts } from './load/rosters.ts';
-import { CpuWindow, readMemory } from './metrics/proc.ts';
+import { CpuWindow, readMemory, serverHandle } from './metrics/proc.ts';
 import { summariseProfile, type CpuProfile } from './profile/summary.ts';
 import { cpuWarnings, type BenchReport } from './metrics/report.ts';
 import { sleep } from './targets/server-process.ts';
@@ -35,6 +37,10 @@ export interface RunOptions {
   p99GoalMs: number;
   /** profile the server during the message phase (targets that can) */
   profile: boolean;
+  /** the reconnect storm after the messages: with TLS resumption offered, without, or none */
+  reconnect: 'resume' | 'full' | 'off';
+  /** reconnecting logins in flight at once; 0: all */
+  reconnectConcurrency: number;
 }
 
 export const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -60,6 +66,7 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   await target.start();
   report.setup.startupSeconds = (performance.now() - t0) / 1000;
   const pid = target.pid;
+  const server = serverHandle(target);
 
   const pool = new ClientPool(options.workers, {
     endpoint: target.endpoint,
@@ -73,13 +80,13 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   // server that has served. One at a time: their latency is that of a login on an idle server.
   if (options.warmup > 0) {
     progress(`${label}: warm-up, ${options.warmup} logins one at a time…`);
-    const warm = await loginStorm(pool, indexed.slice(0, options.warmup), { concurrency: 1, serverPid: pid, localAddresses: options.localAddresses });
+    const warm = await loginStorm(pool, indexed.slice(0, options.warmup), { concurrency: 1, server, localAddresses: options.localAddresses });
     if (warm.result.failed > 0) throw new Error(`warm-up login failed: ${warm.result.firstError}`);
     // A few messages too: they load the message path (and start ejabberd's SQL pool,
     // which otherwise drops the archiving of the first messages).
     if (options.durationSeconds > 0 && warm.online.length >= 2) {
       const perWorker = Array.from({ length: pool.size }, (_, w) => warm.online.filter((i) => i % pool.size === w).length);
-      const m = await steadyMessages(pool, warm.online, perWorker, { rate: 20, durationSeconds: 2, drainSeconds: 10, seed: options.seed, serverPid: pid });
+      const m = await steadyMessages(pool, warm.online, perWorker, { rate: 20, durationSeconds: 2, drainSeconds: 10, seed: options.seed, server });
       if (m.lost > 0) report.warnings.push(`warm-up: ${m.lost} of ${m.sent} messages were not delivered`);
     }
     await pool.all({ type: 'close' });
@@ -92,7 +99,7 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   progress(`${label}: phase 1, login storm over ${options.transport}, ${accounts.length} users, ${options.loginConcurrency} at a time…`);
   const profiling = options.profile && target.startProfile !== undefined;
   if (profiling) await target.startProfile!();
-  const storm = await loginStorm(pool, indexed, { concurrency: options.loginConcurrency, serverPid: pid, localAddresses: options.localAddresses });
+  const storm = await loginStorm(pool, indexed, { concurrency: options.loginConcurrency, server, localAddresses: options.localAddresses });
   if (profiling) await saveProfile(target, report, 'login storm', 'logins');
   report.login = storm.result;
   report.serverCounters.login = delta(beforeLogins, await target.extraStats());
@@ -105,7 +112,7 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   const online = storm.online;
 
   progress(`${label}: phase 2, holding ${online.length} idle sessions for ${options.holdSeconds} s…`);
-  const holdCpu = new CpuWindow(pid);
+  const holdCpu = new CpuWindow(server);
   await sleep(options.holdSeconds * 1000);
   const memory = readMemory(pid);
   const heap = (await target.extraStats()).heapUsedBytes ?? null;
@@ -128,7 +135,7 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
     for (const rate of options.rates) {
       progress(`${label}: phase 3, ${rate} messages/s for ${options.durationSeconds} s between random pairs…`);
       const before = await target.extraStats();
-      const messages = await steadyMessages(pool, online, perWorker, { rate, durationSeconds: options.durationSeconds, drainSeconds: options.drainSeconds, seed: options.seed, serverPid: pid });
+      const messages = await steadyMessages(pool, online, perWorker, { rate, durationSeconds: options.durationSeconds, drainSeconds: options.drainSeconds, seed: options.seed, server });
       const counters = delta(before, await target.extraStats());
       report.messages.push({ ...messages, serverCounters: counters });
       const step = `messages at ${rate}/s`;
@@ -143,6 +150,18 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
       await sleep(1000);
     }
     if (profiling) await saveProfile(target, report, 'message phase', 'messages');
+  }
+
+  if (options.reconnect !== 'off' && online.length > 0) {
+    await sleep(2000);
+    progress(`${label}: phase 4, cutting all ${online.length} connections at once; every client logs in again${options.reconnect === 'resume' ? ', offering its TLS session' : ''}…`);
+    const before = await target.extraStats();
+    const giveUpSeconds = reconnectGiveUpSeconds(online.length);
+    const { online: _back, ...result } = await reconnectStorm(pool, { concurrency: options.reconnectConcurrency, resume: options.reconnect === 'resume', giveUpSeconds, localAddresses: options.localAddresses, server });
+    report.reconnect = { ...result, serverCounters: delta(before, await target.extraStats()) };
+    report.warnings.push(...cpuWarnings('reconnect storm', result.cpu, report.machine.cpus));
+    if (result.back < result.dropped) report.warnings.push(`reconnect storm: ${result.dropped - result.back} of ${result.dropped} clients were not back within ${giveUpSeconds} s`);
+    if (result.refusedFirstTry > 0) report.warnings.push(`reconnect storm: ${result.refusedFirstTry} first attempts failed: ${JSON.stringify(result.errors)}`);
   }
 }
 

@@ -16,6 +16,8 @@ export interface LoginSettings {
   timeoutMs: number;
   /** source address for this client's connection */
   localAddress?: string | undefined;
+  /** a TLS session of an earlier connection, offered for resumption */
+  tlsSession?: Buffer | null | undefined;
 }
 
 /**
@@ -62,13 +64,13 @@ export class XmppClient {
       let features: Element;
       if (settings.transport === 'websocket') {
         this.#framed = true;
-        this.#link = await WebSocketLink.connect(endpoint.websocketUrl, domain, settings.localAddress, events);
+        this.#link = await WebSocketLink.connect(endpoint.websocketUrl, domain, settings.localAddress, events, settings.tlsSession);
         features = await this.#openStream(domain);
       } else if (settings.transport === 'direct-tls') {
-        this.#link = await TcpLink.connect({ host: endpoint.host, port: endpoint.directTlsPort, domain, localAddress: settings.localAddress }, true, events);
+        this.#link = await TcpLink.connect({ host: endpoint.host, port: endpoint.directTlsPort, domain, localAddress: settings.localAddress, tlsSession: settings.tlsSession }, true, events);
         features = await this.#openStream(domain);
       } else {
-        const link = await TcpLink.connect({ host: endpoint.host, port: endpoint.starttlsPort, domain, localAddress: settings.localAddress }, false, events);
+        const link = await TcpLink.connect({ host: endpoint.host, port: endpoint.starttlsPort, domain, localAddress: settings.localAddress, tlsSession: settings.tlsSession }, false, events);
         this.#link = link;
         features = await this.#openStream(domain);
         if (!features.getChild('starttls', NS.TLS)) throw new Error('STARTTLS not offered');
@@ -139,6 +141,21 @@ export class XmppClient {
 
   destroy(): void {
     this.#link?.destroy();
+  }
+
+  /** Cuts the connection as a network outage would, without closing the stream. */
+  drop(): void {
+    this.#link?.drop();
+  }
+
+  /** the TLS session to offer when this user reconnects */
+  get tlsSession(): Buffer | null {
+    return this.#link?.tlsSession ?? null;
+  }
+
+  /** whether this connection resumed an earlier TLS session */
+  get tlsResumed(): boolean {
+    return this.#link?.tlsResumed ?? false;
   }
 
   /** Sends a stream header and returns the features of the stream the server opens in reply. */

@@ -16,7 +16,13 @@ export interface Link {
   /** ends the stream politely; resolves when the connection is gone (bounded) */
   close(timeoutMs: number): Promise<void>;
   destroy(): void;
+  /** Drops the connection as a network outage would: the socket goes without the stream being closed. */
+  drop(): void;
   readonly closed: boolean;
+  /** the latest TLS session the server gave (a TLS 1.3 ticket), for resuming on the next connection */
+  readonly tlsSession: Buffer | null;
+  /** this connection's TLS handshake resumed an earlier session */
+  readonly tlsResumed: boolean;
 }
 
 export interface LinkEvents {
@@ -31,12 +37,16 @@ export interface TcpTarget {
   domain: string;
   /** source address to connect from (several loopback addresses give more than ~28k ports) */
   localAddress?: string | undefined;
+  /** a TLS session from an earlier connection to offer for resumption */
+  tlsSession?: Buffer | null | undefined;
 }
 
-const tlsOptions = (domain: string) => ({
+const tlsOptions = (domain: string, session?: Buffer | null) => ({
   // Our own loopback servers with a certificate the bench made: not verified.
   servername: domain,
   rejectUnauthorized: false,
+  // Resumption, as a client reconnecting after a network outage would offer it.
+  ...(session ? { session } : {}),
 });
 // XEP-0368 direct TLS names the protocol; an HTTPS server for WebSocket would refuse it.
 const xmppAlpn = { ALPNProtocols: ['xmpp-client'] };
@@ -48,17 +58,21 @@ export class TcpLink implements Link {
   #events: LinkEvents;
   #failed = false;
   #closing: Promise<void> | null = null;
+  #tlsSession: Buffer | null = null;
+  readonly #offered: Buffer | null;
 
-  private constructor(socket: Socket | TLSSocket, events: LinkEvents) {
+  private constructor(socket: Socket | TLSSocket, events: LinkEvents, offered: Buffer | null) {
     this.#socket = socket;
     this.#events = events;
+    this.#offered = offered;
     this.#adopt(socket);
   }
 
   static async connect(target: TcpTarget, directTls: boolean, events: LinkEvents): Promise<TcpLink> {
     const where = { host: target.host, port: target.port, localAddress: target.localAddress };
-    const socket = directTls ? tlsConnect({ ...where, ...tlsOptions(target.domain), ...xmppAlpn }) : tcpConnect(where);
-    const link = new TcpLink(socket, events);
+    const offered = target.tlsSession ?? null;
+    const socket = directTls ? tlsConnect({ ...where, ...tlsOptions(target.domain, offered), ...xmppAlpn }) : tcpConnect(where);
+    const link = new TcpLink(socket, events, offered);
     await link.#ready(directTls ? 'secureConnect' : 'connect');
     return link;
   }
@@ -67,10 +81,18 @@ export class TcpLink implements Link {
     return this.#failed || this.#socket.destroyed;
   }
 
+  get tlsSession(): Buffer | null {
+    return this.#tlsSession;
+  }
+
+  get tlsResumed(): boolean {
+    return 'isSessionReused' in this.#socket && this.#socket.isSessionReused();
+  }
+
   async startTls(domain: string): Promise<void> {
     const plain = this.#socket;
     for (const event of ['data', 'error', 'close']) plain.removeAllListeners(event);
-    this.#socket = tlsConnect({ socket: plain, ...tlsOptions(domain) });
+    this.#socket = tlsConnect({ socket: plain, ...tlsOptions(domain, this.#offered) });
     this.#adopt(this.#socket);
     await this.#ready('secureConnect');
   }
@@ -111,7 +133,13 @@ export class TcpLink implements Link {
     this.#socket.destroy();
   }
 
+  drop(): void {
+    this.#failed = true; // not a failure to report: we cut it
+    this.#socket.destroy();
+  }
+
   #adopt(socket: Socket): void {
+    socket.on('session', (session: Buffer) => (this.#tlsSession = session));
     socket.setNoDelay(true);
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.#parser?.write(chunk));
@@ -142,10 +170,19 @@ export class WebSocketLink implements Link {
   #events: LinkEvents;
   #failed = false;
   #closing: Promise<void> | null = null;
+  #tlsSession: Buffer | null = null;
+  #tlsResumed = false;
 
   private constructor(ws: WebSocket, events: LinkEvents) {
     this.#ws = ws;
     this.#events = events;
+    // The TLS socket under the upgrade: its session for the next connection, and whether this one resumed.
+    ws.once('upgrade', (response) => {
+      const socket = response.socket as TLSSocket;
+      this.#tlsResumed = socket.isSessionReused();
+      this.#tlsSession = socket.getSession() ?? null;
+      socket.on('session', (session: Buffer) => (this.#tlsSession = session));
+    });
     ws.on('message', (data) => {
       try {
         this.#events.element(parseXml(String(data)));
@@ -157,8 +194,8 @@ export class WebSocketLink implements Link {
     ws.on('close', () => this.#fail(new Error('connection closed')));
   }
 
-  static connect(url: string, domain: string, localAddress: string | undefined, events: LinkEvents): Promise<WebSocketLink> {
-    const ws = new WebSocket(url, 'xmpp', { ...tlsOptions(domain), localAddress, perMessageDeflate: false });
+  static connect(url: string, domain: string, localAddress: string | undefined, events: LinkEvents, tlsSession?: Buffer | null): Promise<WebSocketLink> {
+    const ws = new WebSocket(url, 'xmpp', { ...tlsOptions(domain, tlsSession), localAddress, perMessageDeflate: false });
     const link = new WebSocketLink(ws, events);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(link));
@@ -198,6 +235,19 @@ export class WebSocketLink implements Link {
   }
 
   destroy(): void {
+    this.#ws.terminate();
+  }
+
+  get tlsSession(): Buffer | null {
+    return this.#tlsSession;
+  }
+
+  get tlsResumed(): boolean {
+    return this.#tlsResumed;
+  }
+
+  drop(): void {
+    this.#failed = true;
     this.#ws.terminate();
   }
 

@@ -1,5 +1,5 @@
 import { LatencyRecorder, type LatencySummary } from '../metrics/latency.ts';
-import { CpuWindow, readMemory, type CpuUsage } from '../metrics/proc.ts';
+import { CpuWindow, readMemory, type CpuUsage, type ServerHandle } from '../metrics/proc.ts';
 import type { Account } from '../targets/target.ts';
 import type { ClientPool } from './pool.ts';
 import type { LoginShareResult } from './protocol.ts';
@@ -7,7 +7,7 @@ import type { LoginShareResult } from './protocol.ts';
 export interface LoginOptions {
   /** logins in flight at once, all workers together; the rest queue in the generator */
   concurrency: number;
-  serverPid: number;
+  server: ServerHandle;
   /** source addresses for the clients, round robin (empty: the system's choice) */
   localAddresses: string[];
 }
@@ -38,7 +38,7 @@ export interface LoginResult {
  * Returns the global indices now online.
  */
 export async function loginStorm(pool: ClientPool, accounts: { index: number; account: Account }[], options: LoginOptions): Promise<{ online: number[]; result: LoginResult }> {
-  const cpu = new CpuWindow(options.serverPid);
+  const cpu = new CpuWindow(options.server);
   const started = performance.now();
   const lanes = Math.max(1, Math.ceil(options.concurrency / pool.size));
   const shares = await pool.all<LoginShareResult>((w) => ({
@@ -76,7 +76,7 @@ export async function loginStorm(pool: ClientPool, accounts: { index: number; ac
       latencyMs: latency.summary(),
       cpu: usage,
       serverCpuMsPerLogin: online.length > 0 ? (1000 * usage.serverCpuSeconds) / online.length : 0,
-      serverRssBytes: readMemory(options.serverPid).rss,
+      serverRssBytes: readMemory(options.server.pid).rss,
       rosterItems: { min: rosterSizes.reduce((a, b) => Math.min(a, b), rosterSizes[0] ?? 0), max: rosterSizes.reduce((a, b) => Math.max(a, b), 0) },
       scramIterations: [...iterations].sort((a, b) => a - b),
     },

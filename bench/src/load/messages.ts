@@ -1,5 +1,5 @@
 import { LatencyRecorder, nowMs, type LatencySummary } from '../metrics/latency.ts';
-import { CpuWindow, readCpuSeconds, readMemory, type CpuUsage } from '../metrics/proc.ts';
+import { CpuWindow, readMemory, type CpuUsage, type ServerHandle } from '../metrics/proc.ts';
 import { sleep } from '../targets/server-process.ts';
 import type { ClientPool } from './pool.ts';
 import type { CollectResult } from './protocol.ts';
@@ -12,7 +12,7 @@ export interface MessageOptions {
   drainSeconds: number;
   /** PRNG seed for the sender/recipient pairs, so runs are repeatable */
   seed: number;
-  serverPid: number;
+  server: ServerHandle;
 }
 
 export interface TimelinePoint {
@@ -58,9 +58,9 @@ export interface MessageResult {
 export async function steadyMessages(pool: ClientPool, online: number[], perWorkerOnline: number[], options: MessageOptions): Promise<MessageResult> {
   if (online.length < 2) throw new Error('the message phase needs at least two online users');
   pool.resetProgress();
-  const cpu = new CpuWindow(options.serverPid);
+  const cpu = new CpuWindow(options.server);
   const timeline: TimelinePoint[] = [];
-  const sampler = startSampler(options.serverPid, timeline, () => pool.progress());
+  const sampler = startSampler(options.server, timeline, () => pool.progress());
   // All workers start on the same clock a moment from now, so their schedules add up.
   const startAt = nowMs() + 200;
   await pool.all((w) => ({
@@ -132,17 +132,17 @@ function summarise(shares: CollectResult[], options: MessageOptions, startAt: nu
     latencyMs: latency.summary(),
     cpu: usage,
     serverCpuSecondsPer1000: sent > 0 ? (1000 * usage.serverCpuSeconds) / sent : 0,
-    serverRssBytes: readMemory(options.serverPid).rss,
+    serverRssBytes: readMemory(options.server.pid).rss,
     timeline,
   };
 }
 
 /** Once a second: progress and the server's CPU and RSS, for the JSON timeline. */
-function startSampler(pid: number, timeline: TimelinePoint[], counts: () => { sent: number; received: number }) {
-  let lastCpu = readCpuSeconds(pid);
+function startSampler(server: ServerHandle, timeline: TimelinePoint[], counts: () => { sent: number; received: number }) {
+  let lastCpu = server.cpuSeconds();
   let lastAt = performance.now();
   const timer = setInterval(() => {
-    const cpu = readCpuSeconds(pid);
+    const cpu = server.cpuSeconds();
     const at = performance.now();
     const { sent, received } = counts();
     timeline.push({
@@ -150,7 +150,7 @@ function startSampler(pid: number, timeline: TimelinePoint[], counts: () => { se
       sent,
       received,
       serverCorePercent: Math.round((100 * (cpu - lastCpu)) / ((at - lastAt) / 1000)),
-      serverRssBytes: readMemory(pid).rss,
+      serverRssBytes: readMemory(server.pid).rss,
     });
     lastCpu = cpu;
     lastAt = at;

@@ -17,6 +17,7 @@ export interface WorkerInit {
 export type WorkerRequest =
   | { id: number; type: 'login'; accounts: { index: number; account: Account }[]; concurrency: number; localAddresses: string[] }
   | { id: number; type: 'messages'; online: number[]; rate: number; durationSeconds: number; startAt: number; seed: number }
+  | { id: number; type: 'reconnect'; startAt: number; concurrency: number; resume: boolean; localAddresses: string[]; giveUpAt: number }
   | { id: number; type: 'collect' }
   | { id: number; type: 'close' };
 
@@ -28,6 +29,22 @@ export interface LoginShareResult {
   latencies: Float64Array;
   rosterSizes: number[];
   scramIterations: number[];
+}
+
+export interface ReconnectShareResult {
+  /** clients whose connection was dropped */
+  dropped: number;
+  /** global indices logged in again */
+  back: number[];
+  /** per client back: ms from the drop until its login completed */
+  latencies: Float64Array;
+  /** clients whose first attempt failed (refused, reset, timed out, or an error from the server) */
+  refusedFirstTry: number;
+  attempts: number;
+  /** why attempts failed: a short reason → how often */
+  errors: Record<string, number>;
+  /** logins back whose TLS handshake resumed the earlier session */
+  resumed: number;
 }
 
 export interface CollectResult {

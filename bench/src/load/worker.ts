@@ -9,11 +9,13 @@ import { LatencyRecorder, nowMs } from '../metrics/latency.ts';
 import { mulberry32 } from './random.ts';
 import { XmppClient } from './client.ts';
 import type { Account } from '../targets/target.ts';
-import type { CollectResult, LoginShareResult, WorkerInit, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { CollectResult, LoginShareResult, ReconnectShareResult, WorkerInit, WorkerReply, WorkerRequest } from './protocol.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const clients = new Map<number, XmppClient>(); // global index → online client
+/** The reason of a failed attempt without the account's name, so that alike failures count together. */
+const reasonOf = (error: unknown) => (error as Error).message.replace(/bench\d+/g, 'USER').slice(0, 120);
 const TICK_MS = 5;
 
 let messages: MessageState | null = null;
@@ -61,6 +63,58 @@ async function login(accounts: { index: number; account: Account }[], concurrenc
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, accounts.length)) }, lane));
   return { online, failed, firstError, latencies: latency.samples(), rosterSizes, scramIterations: [...iterations] };
+}
+
+/**
+ * The network goes away and comes back: every online client's connection is
+ * cut at `startAt` (no closing of the stream), then each logs in again at
+ * once (`concurrency` 0) or that many at a time, offering its TLS session
+ * when `resume`, and retrying after a failure (1 s, 2 s… up to 5 s, as
+ * clients back off) until `giveUpAt`.
+ */
+async function reconnect(request: Extract<WorkerRequest, { type: 'reconnect' }>): Promise<ReconnectShareResult> {
+  const before = [...clients.entries()].map(([index, client]) => ({ index, account: client.account, session: request.resume ? client.tlsSession : null }));
+  const wait = request.startAt - nowMs();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const droppedAt = nowMs();
+  for (const client of clients.values()) client.drop();
+  clients.clear();
+
+  const latency = new LatencyRecorder();
+  const back: number[] = [];
+  const errors: Record<string, number> = {};
+  let refusedFirstTry = 0;
+  let attempts = 0;
+  let resumed = 0;
+  let next = 0;
+  const lane = async () => {
+    while (next < before.length) {
+      const { index, account, session } = before[next++]!;
+      const localAddress = request.localAddresses.length > 0 ? request.localAddresses[index % request.localAddresses.length] : undefined;
+      for (let attempt = 1; ; attempt++) {
+        attempts++;
+        const client = new XmppClient(account);
+        try {
+          await client.login(init.endpoint, { ...init.settings, localAddress, tlsSession: session });
+          latency.record(nowMs() - droppedAt);
+          if (client.tlsResumed) resumed++;
+          clients.set(index, client);
+          back.push(index);
+          break;
+        } catch (error) {
+          client.destroy();
+          if (attempt === 1) refusedFirstTry++;
+          const reason = reasonOf(error);
+          errors[reason] = (errors[reason] ?? 0) + 1;
+          if (nowMs() >= request.giveUpAt) break;
+          await new Promise((r) => setTimeout(r, Math.min(5000, 1000 * attempt) * (0.5 + Math.random())));
+        }
+      }
+    }
+  };
+  const lanes = request.concurrency > 0 ? Math.min(request.concurrency, before.length) : before.length;
+  await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane));
+  return { dropped: before.length, back, latencies: latency.samples(), refusedFirstTry, attempts, errors, resumed };
 }
 
 /** Records a chat message delivered to `receiver`: body is "<worker>.<seq> <sentAt> <senderIndex>". */
@@ -141,6 +195,8 @@ port.on('message', (request: WorkerRequest) => {
         void sendMessages(request);
         return null;
       }
+      case 'reconnect':
+        return reconnect(request);
       case 'collect':
         return collect();
       case 'close':

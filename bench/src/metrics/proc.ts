@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 /**
@@ -41,6 +41,43 @@ export function readCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
 
+/**
+ * User + system CPU seconds of a process and its children so far, those that
+ * ended included (the kernel adds them to the parent's cutime/cstime when it
+ * reaps them): a PostgreSQL cluster is its postmaster and the backends it forks.
+ */
+export function readTreeCpuSeconds(rootPid: number): number {
+  const fields = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
+  // utime, stime, cutime, cstime are fields 14–17; ppid is field 4.
+  const own = (f: string[]) => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  let ticks = own(fields(rootPid));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === rootPid) continue;
+    try {
+      const f = fields(Number(entry));
+      if (Number(f[1]) === rootPid) ticks += own(f);
+    } catch {
+      // ended meanwhile: its time is in the parent's cutime now
+    }
+  }
+  return ticks / ticksPerSecond();
+}
+
+/** The server as the figures see it: its process (memory) and the CPU it costs, helpers (a database server) included. */
+export interface ServerHandle {
+  pid: number;
+  cpuSeconds(): number;
+}
+
+/** The handle for a target: its own CPU, or what it reports with its helpers. */
+export function serverHandle(target: { pid: number; cpuSeconds?(): number }): ServerHandle {
+  const pid = target.pid;
+  return { pid, cpuSeconds: () => target.cpuSeconds?.() ?? readCpuSeconds(pid) };
+}
+
 /** This process's own CPU seconds (getrusage: every thread, libuv's pool for WebCrypto included). */
 export function selfCpuSeconds(): number {
   const { user, system } = process.cpuUsage();
@@ -58,17 +95,17 @@ export function readMachineCpu(): { busy: number; total: number } {
 
 /** CPU use between two points in time: server, generator and machine, as shares of one core / of the machine. */
 export class CpuWindow {
-  readonly #pid: number;
+  readonly #server: ServerHandle;
   readonly #start: { wall: number; server: number; self: number; machine: { busy: number; total: number } };
 
-  constructor(serverPid: number) {
-    this.#pid = serverPid;
-    this.#start = { wall: performance.now(), server: readCpuSeconds(serverPid), self: selfCpuSeconds(), machine: readMachineCpu() };
+  constructor(server: ServerHandle) {
+    this.#server = server;
+    this.#start = { wall: performance.now(), server: server.cpuSeconds(), self: selfCpuSeconds(), machine: readMachineCpu() };
   }
 
   end(): CpuUsage {
     const wall = (performance.now() - this.#start.wall) / 1000;
-    const server = readCpuSeconds(this.#pid) - this.#start.server;
+    const server = this.#server.cpuSeconds() - this.#start.server;
     const generator = selfCpuSeconds() - this.#start.self;
     const machine = readMachineCpu();
     const total = machine.total - this.#start.machine.total;

@@ -1,5 +1,6 @@
 import type { LoginResult } from '../load/login.ts';
 import type { MessageResult } from '../load/messages.ts';
+import type { ReconnectResult } from '../load/reconnect.ts';
 import type { StopResult } from '../targets/target.ts';
 import type { LatencySummary } from './latency.ts';
 import type { ProfileSummary } from '../profile/summary.ts';
@@ -40,6 +41,8 @@ export interface BenchReport {
   } | null;
   /** one entry per message rate step, in the order run */
   messages: (MessageResult & { serverCounters: Record<string, number> })[];
+  /** every connection cut at once, every client logging in again (after the messages) */
+  reconnect?: Omit<ReconnectResult, 'online'> & { serverCounters: Record<string, number> };
   /** growth of the target's own counters (extraStats) during the login storm */
   serverCounters: { login?: Record<string, number> };
   /** after every client closed its stream: how long the server stayed busy, and its CPU meanwhile */
@@ -93,5 +96,5 @@ export function sustainedRate(r: BenchReport, p99GoalMs: number): number {
 
 export function runOk(r: BenchReport): boolean {
   const s = r.shutdown;
-  return !r.error && r.login !== null && r.login.failed === 0 && r.messages.every((m) => m.lost === 0 && m.duplicates === 0 && m.misrouted === 0) && s !== null && !s.exitedEarly && (s.exitCode === 0 || s.signal === 'SIGTERM');
+  return !r.error && r.login !== null && r.login.failed === 0 && (!r.reconnect || r.reconnect.back === r.reconnect.dropped) && r.messages.every((m) => m.lost === 0 && m.duplicates === 0 && m.misrouted === 0) && s !== null && !s.exitedEarly && (s.exitCode === 0 || s.signal === 'SIGTERM');
 }

@@ -1,8 +1,11 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import pg from 'pg';
+import { readCpuSeconds, readTreeCpuSeconds } from '../metrics/proc.ts';
 import { InspectorProfiler } from '../profile/inspector.ts';
 import { freeLoopbackPorts, serverFilesBase, ServerProcess, sleep } from './server-process.ts';
 import type { Account, Endpoint, RosterOf, StopResult, Target, TargetSettings } from './target.ts';
@@ -18,22 +21,39 @@ const SEED_SCRIPT = join(HERE, 'conexizan-seed.ts');
 /**
  * Conexizan from this checkout, as its operators run it: `conexizan serve`
  * configured through CONEXIZAN_* variables, a fresh data dir, loopback only.
+ * With `postgresUrl` ('conexizan-postgresql') its store is PostgreSQL, in a
+ * schema of its own that stop() drops.
  */
 export class ConexizanTarget implements Target {
-  readonly name = 'conexizan';
+  readonly name: string;
   readonly version = conexizanVersion();
   readonly notes: string[];
   readonly #options: TargetSettings;
+  readonly #databaseUrl: string | null = null;
+  /** the local PostgreSQL cluster's postmaster, whose CPU counts as the server's */
+  readonly #postmasterPid: number | null = null;
   readonly #dataDir = mkdtempSync(join(serverFilesBase(), 'conexizan-bench-'));
   readonly #process = new ServerProcess(join(this.#dataDir, 'server.log'));
   #ports: { c2s: number; c2sTls: number; http: number; https: number } | null = null;
   #profiler: InspectorProfiler | null = null;
   readonly #seeding = new AbortController();
 
-  constructor(options: TargetSettings) {
+  constructor(options: TargetSettings, postgresUrl?: string) {
     this.#options = options;
+    this.name = postgresUrl ? 'conexizan-postgresql' : 'conexizan';
+    let storageNote = 'SQLite storage (the default), every module of the default configuration';
+    if (postgresUrl) {
+      const url = new URL(postgresUrl);
+      url.searchParams.set('schema', `bench_${randomBytes(4).toString('hex')}`);
+      this.#databaseUrl = url.toString();
+      const cluster = localCluster(url);
+      this.#postmasterPid = cluster?.postmasterPid ?? null;
+      storageNote = cluster
+        ? `PostgreSQL ${cluster.version} storage (data on ${cluster.disk}, default settings: a WAL sync at each commit); server CPU includes every process of that cluster (its other users too)`
+        : 'PostgreSQL storage, not on this machine: its CPU is not in the figures';
+    }
     this.notes = [
-      'SQLite storage (the default), every module of the default configuration',
+      storageNote,
       `archive.default_preference = ${options.archive ? 'always' : 'never'}`,
     ];
   }
@@ -46,6 +66,16 @@ export class ConexizanTarget implements Target {
 
   get pid(): number {
     return this.#process.pid;
+  }
+
+  cpuSeconds(): number {
+    const own = readCpuSeconds(this.#process.pid);
+    if (this.#postmasterPid === null) return own;
+    try {
+      return own + readTreeCpuSeconds(this.#postmasterPid);
+    } catch {
+      return own; // the cluster stopped: what it used is no longer readable
+    }
   }
 
   get filesDir(): string {
@@ -139,7 +169,10 @@ export class ConexizanTarget implements Target {
   async stop(keepFiles: boolean): Promise<StopResult> {
     this.#seeding.abort();
     const result = await this.#process.stop();
-    if (!keepFiles) rmSync(this.#dataDir, { recursive: true, force: true });
+    if (!keepFiles) {
+      rmSync(this.#dataDir, { recursive: true, force: true });
+      await this.#dropSchema();
+    }
     return result;
   }
 
@@ -150,6 +183,22 @@ export class ConexizanTarget implements Target {
 
   logTail(): string {
     return this.#process.logTail();
+  }
+
+  async #dropSchema(): Promise<void> {
+    if (!this.#databaseUrl) return;
+    const url = new URL(this.#databaseUrl);
+    const schema = url.searchParams.get('schema')!;
+    url.searchParams.delete('schema');
+    const client = new pg.Client({ connectionString: url.toString() });
+    try {
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+    } catch {
+      // Not there (never created) or unreachable: nothing to drop from here.
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   #requirePorts() {
@@ -165,6 +214,7 @@ export class ConexizanTarget implements Target {
       ...env,
       CONEXIZAN_DOMAIN: 'localhost',
       CONEXIZAN_DATA_DIR: this.#dataDir,
+      ...(this.#databaseUrl ? { CONEXIZAN_DATABASE_URL: this.#databaseUrl } : {}),
       CONEXIZAN_BIND: this.#options.host,
       CONEXIZAN_C2S_PORT: String(ports.c2s),
       CONEXIZAN_C2S_TLS_PORT: String(ports.c2sTls),
@@ -183,6 +233,35 @@ export class ConexizanTarget implements Target {
       // In-band registration is not used (accounts are made beforehand); keep the setup closed.
       CONEXIZAN_REGISTRATION: 'closed',
     };
+  }
+}
+
+/** The URL of a PostgreSQL to use: the given one, or the cluster the project's script starts (as root). */
+export function postgresUrlFor(given: string | undefined): string {
+  if (given) return given;
+  const out = execFileSync('bash', [join(REPO, 'scripts/ensure-postgres.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').at(-1)!;
+}
+
+/**
+ * The cluster of Debian's postgresql-common that listens on the URL's port,
+ * if it runs here: its version, the file system under its data, its postmaster.
+ */
+function localCluster(url: URL): { version: string; disk: string; postmasterPid: number } | null {
+  if (!['127.0.0.1', 'localhost', '::1'].includes(url.hostname)) return null;
+  try {
+    const port = url.port || '5432';
+    const line = execFileSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .find((f) => f[2] === port && f[3] === 'online');
+    if (!line) return null;
+    const [version, , , , , dataDir] = line as [string, string, string, string, string, string];
+    const fsType = execFileSync('df', ['--output=fstype', dataDir], { encoding: 'utf8' }).trim().split('\n').at(-1)!.trim();
+    const postmasterPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+    return { version, disk: fsType === 'tmpfs' ? 'tmpfs' : `a disk (${fsType})`, postmasterPid };
+  } catch {
+    return null;
   }
 }
 

@@ -62,6 +62,11 @@ export interface Target {
   readonly endpoint: Endpoint;
   /** the server's process id, for /proc figures */
   readonly pid: number;
+  /**
+   * CPU seconds the server has used so far, with the helper processes it
+   * needs (a database server); without this, its own process's.
+   */
+  cpuSeconds?(): number;
   /** Server-specific figures the target can read itself (e.g. heap used from /metrics); may be empty. */
   extraStats(): Promise<Record<string, number>>;
   /** How the server ended if it stopped on its own before stop(), else null. */
