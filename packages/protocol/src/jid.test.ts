@@ -247,6 +247,13 @@ describe('prepDomainpart', () => {
   ])('rejects %j', (input) => {
     expect(() => prepDomainpart(input)).toThrow(JidMalformedError);
   });
+  it('answers repeated and many different domains alike (the prepared ones are remembered, within a bound)', () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 3000; i++) expect(prepDomainpart(`Host${i}.Example`)).toBe(`host${i}.example`);
+      expect(prepDomainpart('BÜCHER.example')).toBe('bücher.example');
+      expect(() => prepDomainpart('a_b')).toThrow(JidMalformedError);
+    }
+  });
   it('domainToAscii gives A-labels', () => {
     expect(domainToAscii('bücher.example')).toBe('xn--bcher-kva.example');
     expect(domainToAscii('example.com')).toBe('example.com');
