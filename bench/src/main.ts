@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { comparisonTable, goalLines } from './metrics/compare.ts';
 import { runOk, type BenchReport, type MachineInfo } from './metrics/report.ts';
 import { parseOptions, type Options } from './options.ts';
+import { formatHeapGrowth } from './profile/heap.ts';
 import { formatSummary } from './profile/summary.ts';
 import { progress, runAgainst, type Running } from './run.ts';
 import { makeCertificate } from './targets/certificate.ts';
@@ -130,7 +131,7 @@ async function main(): Promise<number> {
         runs.push({ ...emptyReport({ name, version: 'not installed', notes: [] }, options, archive, host), notMeasured: missing });
         continue;
       }
-      const settings: TargetSettings = { host, scramIterations: options.scramIterations, archive, ...cert, openFiles: options.openFiles, profileDir: name.startsWith('conexizan') ? options.profileDir : undefined };
+      const settings: TargetSettings = { host, scramIterations: options.scramIterations, archive, ...cert, openFiles: options.openFiles, profileDir: name.startsWith('conexizan') ? options.profileDir : undefined, heapSnapshotDir: name.startsWith('conexizan') ? options.heapSnapshotDir : undefined };
       let target: Target;
       try {
         target = makeTarget(name, settings, options);
@@ -222,6 +223,7 @@ function formatAll(runs: BenchReport[], options: Options): string {
     for (const line of goalLines(group, o.p99GoalMs)) out.push(`- ${line}`);
   }
   for (const r of runs) {
+    if (r.heap) out.push('', `## What one idle session of ${r.target.name} holds on the JS heap (archive ${r.target.archive ? 'on' : 'off'}; ${r.heap.files.join(', ')})`, '', formatHeapGrowth(r.heap.growth));
     for (const p of r.profiles ?? []) {
       out.push('', `## Where ${r.target.name}'s main thread spent the ${p.phase} (archive ${r.target.archive ? 'on' : 'off'}; ${p.file})`, '', formatSummary(p.summary));
     }

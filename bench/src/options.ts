@@ -37,6 +37,9 @@ export const USAGE = `usage: pnpm --filter @conexizan/bench bench -- [options]
   --keep-data            keep the servers' temporary data dirs and logs
   --profile DIR          profile Conexizan (V8 inspector) over the login storm and the message phase, write the
                          .cpuprofile into DIR and summarise it by area (XML, routing, storage, TLS…)
+  --heap-snapshot DIR    take heap snapshots of Conexizan (V8 inspector) before the logins and with the sessions idle,
+                         write them into DIR and show what one session holds, by kind of object; RSS figures of
+                         such a run include the snapshots' own memory
   --postgres-url URL     PostgreSQL for conexizan-postgresql (default: CONEXIZAN_TEST_POSTGRES_URL, else the
                          cluster scripts/ensure-postgres.sh starts); each run gets a schema of its own, dropped after
   --no-install           do not apt-get install a missing peer
@@ -75,6 +78,7 @@ export function parseOptions(argv: string[]) {
       json: { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
       profile: { type: 'string' },
+      'heap-snapshot': { type: 'string' },
       'postgres-url': { type: 'string' },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -126,6 +130,7 @@ export function parseOptions(argv: string[]) {
     reconnect: values.reconnect as 'resume' | 'full' | 'off',
     reconnectConcurrency: num('reconnect-concurrency', 0, 120_000),
     profile: values.profile !== undefined,
+    heapSnapshots: values['heap-snapshot'] !== undefined,
   };
   const perServerSeconds =
     120 + sessions * 0.08 + sessions * run.rosterSize * 0.003 + run.holdSeconds + rates.length * (run.durationSeconds + run.drainSeconds + 5) + (run.reconnect === 'off' ? 0 : reconnectGiveUpSeconds(sessions) + 10);
@@ -142,6 +147,7 @@ export function parseOptions(argv: string[]) {
     json: values.json ? resolve(base, values.json) : undefined,
     keepData: values['keep-data'],
     profileDir: values.profile ? resolve(base, values.profile) : undefined,
+    heapSnapshotDir: values['heap-snapshot'] ? resolve(base, values['heap-snapshot']) : undefined,
     install: !values['no-install'],
     postgresUrl: values['postgres-url'] ?? process.env.CONEXIZAN_TEST_POSTGRES_URL,
     timeoutSeconds: values.timeout ? num('timeout', 10, 86_400) : Math.ceil(runsCount * perServerSeconds),

@@ -13,6 +13,7 @@ import { steadyMessages } from './load/messages.ts';
 import { ClientPool } from './load/pool.ts';
 import { rosterContacts } from './load/rosters.ts';
 import { CpuWindow, readMemory, serverHandle } from './metrics/proc.ts';
+import { heapGrowth, heapKinds } from './profile/heap.ts';
 import { summariseProfile, type CpuProfile } from './profile/summary.ts';
 import { cpuWarnings, type BenchReport } from './metrics/report.ts';
 import { sleep } from './targets/server-process.ts';
@@ -37,6 +38,8 @@ export interface RunOptions {
   p99GoalMs: number;
   /** profile the server during the message phase (targets that can) */
   profile: boolean;
+  /** heap snapshots before the logins and with the sessions idle (targets that can) */
+  heapSnapshots: boolean;
   /** the reconnect storm after the messages: with TLS resumption offered, without, or none */
   reconnect: 'resume' | 'full' | 'off';
   /** reconnecting logins in flight at once; 0: all */
@@ -95,6 +98,9 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   await sleep(2000); // let the server finish closing those sessions
   const beforeLogins = await target.extraStats();
   report.baseline = { rssBytes: readMemory(pid).rss, heapUsedBytes: beforeLogins.heapUsedBytes ?? null };
+  const snapshots = options.heapSnapshots && target.heapSnapshot !== undefined;
+  const snapshotName = (when: string) => `${target.name}-archive-${report.target.archive ? 'on' : 'off'}-${when}`;
+  const heapBefore = snapshots ? await target.heapSnapshot!(snapshotName('before-logins')) : null;
 
   progress(`${label}: phase 1, login storm over ${options.transport}, ${accounts.length} users, ${options.loginConcurrency} at a time…`);
   const profiling = options.profile && target.startProfile !== undefined;
@@ -127,6 +133,12 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
     heapPerSessionBytes: heap !== null && report.baseline.heapUsedBytes !== null ? (heap - report.baseline.heapUsedBytes) / n : null,
     cpu: holdCpu.end(),
   };
+  if (heapBefore) {
+    const heapIdle = await target.heapSnapshot!(snapshotName('idle'));
+    const growth = heapGrowth(heapKinds(readFileSync(heapBefore, 'utf8')), heapKinds(readFileSync(heapIdle, 'utf8')), n);
+    report.heap = { files: [heapBefore, heapIdle], growth };
+    report.warnings.push('heap snapshots were taken: the RSS figures include the memory the snapshots themselves took');
+  }
 
   if (options.durationSeconds > 0 && online.length >= 2) {
     // How many of the online users each worker holds (accounts went round robin by index).

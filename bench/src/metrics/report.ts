@@ -4,6 +4,7 @@ import type { ReconnectResult } from '../load/reconnect.ts';
 import type { StopResult } from '../targets/target.ts';
 import type { LatencySummary } from './latency.ts';
 import type { ProfileSummary } from '../profile/summary.ts';
+import type { HeapGrowth } from '../profile/heap.ts';
 import type { CpuUsage } from './proc.ts';
 
 /**
@@ -55,6 +56,8 @@ export interface BenchReport {
   error?: string;
   /** CPU profiles of the server over the login storm and the message phase, summarised by area */
   profiles?: { phase: string; file: string; summary: ProfileSummary }[];
+  /** heap snapshots before the logins and with the sessions idle, and what grew per session */
+  heap?: { files: string[]; growth: HeapGrowth };
   /** the server could not be measured at all (e.g. not installable) */
   notMeasured?: string;
 }

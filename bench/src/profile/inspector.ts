@@ -4,18 +4,21 @@ import WebSocket from 'ws';
  * A V8 CPU profile of a running Node process over the inspector protocol
  * (Chrome DevTools Protocol: Profiler.start / Profiler.stop), so that a
  * profile covers exactly one phase instead of the whole process lifetime
- * that `--cpu-prof` records. The process is started with --inspect on a
+ * that `--cpu-prof` records; and heap snapshots (HeapProfiler) at chosen moments. The process is started with --inspect on a
  * loopback address; its "Debugger listening on ws://…" line gives the URL.
  */
 export class InspectorProfiler {
   readonly #ws: WebSocket;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** the heap snapshot being taken, as its chunks arrive */
+  #snapshot: string[] | null = null;
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
     ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string } };
+      const message = JSON.parse(String(data)) as { id?: number; method?: string; params?: { chunk?: string }; result?: unknown; error?: { message: string } };
+      if (message.method === 'HeapProfiler.addHeapSnapshotChunk') this.#snapshot?.push(message.params!.chunk!);
       if (message.id === undefined) return;
       const pending = this.#pending.get(message.id);
       this.#pending.delete(message.id);
@@ -47,6 +50,20 @@ export class InspectorProfiler {
   async stop(): Promise<unknown> {
     const result = (await this.#call('Profiler.stop')) as { profile: unknown };
     return result.profile;
+  }
+
+  /** A heap snapshot (the .heapsnapshot JSON DevTools opens), after a full garbage collection. */
+  async heapSnapshot(): Promise<string> {
+    await this.#call('HeapProfiler.enable');
+    await this.#call('HeapProfiler.collectGarbage');
+    this.#snapshot = [];
+    try {
+      await this.#call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      return this.#snapshot.join('');
+    } finally {
+      this.#snapshot = null;
+      await this.#call('HeapProfiler.disable');
+    }
   }
 
   close(): void {

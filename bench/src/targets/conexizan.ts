@@ -104,7 +104,7 @@ export class ConexizanTarget implements Target {
     // cwd is the data dir (for the seeding too) so that a conexizan.toml lying in the checkout cannot change the setup.
     // With a profile dir, the inspector listens on the server's loopback address (a free port) so
     // that the bench can profile exactly the message phase (Profiler.start/stop).
-    const inspect = this.#options.profileDir ? [`--inspect=${this.#options.host}:0`] : [];
+    const inspect = this.#options.profileDir || this.#options.heapSnapshotDir ? [`--inspect=${this.#options.host}:0`] : [];
     this.#process.spawn(process.execPath, [...inspect, SERVER_BIN, 'serve'], { cwd: this.#dataDir, env: this.#env(), openFiles: this.#options.openFiles });
     const host = this.#options.host;
     await this.#process.waitForPort(host, ports.c2sTls, 60_000);
@@ -140,14 +140,32 @@ export class ConexizanTarget implements Target {
 
   async startProfile(): Promise<void> {
     if (!this.#options.profileDir) return;
+    this.#profiler = await this.#attachInspector();
+    await this.#profiler.start();
+  }
+
+  async heapSnapshot(name: string): Promise<string> {
+    const dir = this.#options.heapSnapshotDir;
+    if (!dir) throw new Error('no heap snapshot dir');
+    const inspector = await this.#attachInspector();
+    try {
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${name}.heapsnapshot`);
+      writeFileSync(file, await inspector.heapSnapshot());
+      return file;
+    } finally {
+      inspector.close();
+    }
+  }
+
+  async #attachInspector(): Promise<InspectorProfiler> {
     let url: string | null = null;
     for (let i = 0; i < 50 && !url; i++) {
       url = InspectorProfiler.urlFrom(this.#process.logTail(200));
       if (!url) await sleep(100);
     }
     if (!url) throw new Error('the server did not print its inspector URL');
-    this.#profiler = await InspectorProfiler.attach(url);
-    await this.#profiler.start();
+    return InspectorProfiler.attach(url);
   }
 
   async stopProfile(name: string): Promise<string> {

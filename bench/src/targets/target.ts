@@ -23,6 +23,8 @@ export interface TargetSettings {
   openFiles: number;
   /** the server writes a V8 CPU profile there (Conexizan only) */
   profileDir?: string | undefined;
+  /** heap snapshots of the server go there (Conexizan only) */
+  heapSnapshotDir?: string | undefined;
 }
 
 /** Each user's roster, as indices into the account list (mutual subscriptions). */
@@ -82,6 +84,8 @@ export interface Target {
   startProfile?(): Promise<void>;
   /** Stops the profile and writes it as `<name>.cpuprofile` into the profile dir; returns the file. */
   stopProfile?(name: string): Promise<string>;
+  /** Takes a heap snapshot of the server into the heap snapshot dir as `<name>.heapsnapshot`; returns the file. */
+  heapSnapshot?(name: string): Promise<string>;
   /** the end of the server's output, shown when something goes wrong */
   logTail(): string;
   /** where the server's files (log, data) are, for a reader chasing a failure */
