@@ -204,6 +204,18 @@ describe('prepResourcepart', () => {
   });
 });
 
+describe('parseJid, again and again', () => {
+  it('answers a JID parsed before like the first time, also after many others (recent ones are remembered, within a bound)', () => {
+    const first = parseJid('Juliet@Example.COM/balcony');
+    for (let i = 0; i < 25_000; i++) expect(parseJid(`user${i}@example.com/r`).local).toBe(`user${i}`);
+    for (const again of [parseJid('Juliet@Example.COM/balcony'), parseJid('Juliet@Example.COM/balcony')]) {
+      expect(again.equals(first)).toBe(true);
+      expect(again.toString()).toBe('juliet@example.com/balcony');
+    }
+    for (let i = 0; i < 2; i++) expect(() => parseJid('juliet@exa mple.com')).toThrow(JidMalformedError);
+  });
+});
+
 describe('prepDomainpart', () => {
   it.each([
     ['Example.COM', 'example.com'],
