@@ -111,3 +111,10 @@ export function randomBytes(n: number): Uint8Array {
 export const base64 = { encode: base64Encode, decode: base64Decode } as const;
 /** utf8.encode / utf8.decode (same as utf8Encode / utf8Decode). */
 export const utf8 = { encode: utf8Encode, decode: utf8Decode } as const;
+
+/** A copy over a fresh ArrayBuffer: WebCrypto wants a BufferSource over an ArrayBuffer, not any Uint8Array. */
+export function arrayBufferCopy(b: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}

@@ -1,7 +1,10 @@
 // SCRAM (RFC 5802) with SHA-1 and SHA-256 (RFC 7677), and the -PLUS variants
 // with channel binding types tls-exporter (RFC 9266) and tls-server-end-point
-// (RFC 5929). WebCrypto only; works in Node and browsers.
+// (RFC 5929). Works in Node and browsers: HMAC and digests come from "#hash"
+// (node:crypto on Node, WebCrypto elsewhere), PBKDF2 from WebCrypto.
+import { digest, hmac } from '#hash';
 import {
+  arrayBufferCopy as buf,
   base64Decode,
   base64Encode,
   concatBytes,
@@ -98,23 +101,7 @@ export function prepPassword(s: string): string {
   return out;
 }
 
-// Copies into a fresh ArrayBuffer-backed array (WebCrypto wants BufferSource over ArrayBuffer).
-function buf(b: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(b.length);
-  out.set(b);
-  return out;
-}
-
 const subtle = () => globalThis.crypto.subtle;
-
-async function hmac(hash: ScramHash, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const k = await subtle().importKey('raw', buf(key), { name: 'HMAC', hash }, false, ['sign']);
-  return new Uint8Array(await subtle().sign('HMAC', k, buf(data)));
-}
-
-async function digest(hash: ScramHash, data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().digest(hash, buf(data)));
-}
 
 /** Hi() of RFC 5802 = PBKDF2 with HMAC-hash, output length = hash length. */
 async function hi(hash: ScramHash, password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
