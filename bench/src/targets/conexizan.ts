@@ -88,6 +88,11 @@ export class ConexizanTarget implements Target {
     // One child process creates every account through the server's own
     // AccountService and the rosters through storage; `conexizan user add`
     // would cost a process per account.
+    // The load comes from a few loopback addresses, and each login in flight holds a token of its
+    // address's failed-login budget until its password is checked: the budget must cover the
+    // logins in flight (the variables below raise the other per-address limits). Read from the
+    // data dir, the server's working directory.
+    writeFileSync(join(this.#dataDir, 'conexizan.toml'), '[limits]\nfailed_logins_per_address = 1000000\n');
     const file = join(this.#dataDir, 'accounts.json');
     writeFileSync(file, JSON.stringify(accounts.map((a, i) => ({ ...a, contacts: rosterOf(i).map((c) => accounts[c]!.username) }))));
     await promisify(execFile)(process.execPath, ['--import', TSX, SEED_SCRIPT, file], {
