@@ -12,7 +12,7 @@ import { serverEndPointHashName } from './signature-hash.ts';
 export function channelBindingTypes(socket: TLSSocket): string[] {
   const types: string[] = [];
   if (socket.getProtocol() === 'TLSv1.3') types.push('tls-exporter');
-  if (serverEndPointHash(socket)) types.push('tls-server-end-point');
+  if (serverEndPoint(socket)) types.push('tls-server-end-point');
   return types;
 }
 
@@ -21,29 +21,31 @@ export function channelBinding(socket: TLSSocket, type: string): Uint8Array | nu
     if (socket.getProtocol() !== 'TLSv1.3') return null;
     return new Uint8Array(socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0)));
   }
-  if (type === 'tls-server-end-point') {
-    const raw = socket.getCertificate();
-    const der = raw && 'raw' in raw ? raw.raw : null;
-    const hash = serverEndPointHash(socket);
-    if (!der || !hash) return null;
-    return new Uint8Array(createHash(hash).update(der).digest());
-  }
+  if (type === 'tls-server-end-point') return serverEndPoint(socket);
   return null;
 }
 
-const hashByCertificate = new WeakMap<object, string | null>();
+/**
+ * The tls-server-end-point data of each connection, worked out once: our
+ * certificate as the socket reports it is a new object (parsed from the
+ * TLS library) at every getCertificate(), ~0.1 ms, and a login asks several
+ * times (stream features, the SCRAM exchange). null: none can be given.
+ */
+const endPoints = new WeakMap<TLSSocket, Uint8Array | null>();
 
-function serverEndPointHash(socket: TLSSocket): string | null {
+function serverEndPoint(socket: TLSSocket): Uint8Array | null {
+  const known = endPoints.get(socket);
+  if (known !== undefined) return known;
+  let data: Uint8Array | null = null;
   const certificate = socket.getCertificate();
-  if (!certificate || !('raw' in certificate)) return null;
-  const cached = hashByCertificate.get(certificate.raw);
-  if (cached !== undefined) return cached;
-  let hash: string | null;
-  try {
-    hash = serverEndPointHashName(new Uint8Array(certificate.raw));
-  } catch {
-    hash = null;
+  if (certificate && 'raw' in certificate) {
+    try {
+      const hash = serverEndPointHashName(new Uint8Array(certificate.raw));
+      data = new Uint8Array(createHash(hash).update(certificate.raw).digest());
+    } catch {
+      data = null;
+    }
   }
-  hashByCertificate.set(certificate.raw, hash);
-  return hash;
+  endPoints.set(socket, data);
+  return data;
 }
