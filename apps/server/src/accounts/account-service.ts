@@ -247,11 +247,14 @@ export class AccountService {
     const seen = this.#known.get(username);
     if (seen !== undefined && Date.now() - seen < KNOWN_FOR_MS) return true;
     const found = (await this.#storage.accounts.get(username)) !== null;
-    if (found) {
-      if (this.#known.size >= KNOWN_MAX) this.#known.delete(this.#known.keys().next().value!);
-      this.#known.set(username, Date.now());
-    } else this.#known.delete(username);
+    if (found) this.#remember(username);
+    else this.#known.delete(username);
     return found;
+  }
+
+  #remember(username: string): void {
+    if (this.#known.size >= KNOWN_MAX) this.#known.delete(this.#known.keys().next().value!);
+    this.#known.set(username, Date.now());
   }
 
   async list(): Promise<string[]> {
@@ -267,6 +270,8 @@ export class AccountService {
   /** SCRAM credentials for SASL; null for an unknown user or mechanism. */
   async scramCredentials(username: string, hash: ScramHash): Promise<ScramCredentials | null> {
     const account = await this.#storage.accounts.get(username);
+    // A login looks it up anyway: the messages and presence that follow need not ask again.
+    if (account) this.#remember(account.username);
     const stored = account?.credentials.find((c) => c.mechanism === `SCRAM-${hash}`);
     if (!stored) return null;
     return {

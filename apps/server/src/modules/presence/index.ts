@@ -86,15 +86,17 @@ async function broadcast(ctx: PresenceContext, event: StanzaEvent, directed: Map
   const initial = !session.available;
   const copy = cloneWithout(stanza);
   session.update({ available: true, priority, presence: copy });
-  await sendFromResource(ctx, session, copy, directed.get(session.id));
-  if (initial) await onInitialPresence(ctx, session);
+  // Read once for the broadcast and the probes: sending presence changes no roster.
+  const roster = await ctx.storage.roster.list(session.jid.local);
+  await sendFromResource(ctx, session, copy, directed.get(session.id), roster);
+  if (initial) await onInitialPresence(ctx, session, roster);
   return true;
 }
 
-async function onInitialPresence(ctx: PresenceContext, session: SessionHandle): Promise<void> {
+async function onInitialPresence(ctx: PresenceContext, session: SessionHandle, roster: RosterItem[]): Promise<void> {
   const user = session.jid.bare();
   // §4.2.2: probe the contacts whose presence the user may see.
-  for (const item of await ctx.storage.roster.list(user.local)) {
+  for (const item of roster) {
     if (sub.hasTo(item.subscription)) await ctx.router.route(xml('presence', { type: 'probe', from: user.toString(), to: item.jid }));
   }
   // §3.1.3: requests that arrived while the user was away.
@@ -105,10 +107,10 @@ async function onInitialPresence(ctx: PresenceContext, session: SessionHandle): 
 }
 
 /** Sends a resource's presence to its subscribers, its own resources and directed targets. */
-async function sendFromResource(ctx: PresenceContext, session: SessionHandle, stanza: Element, directedTargets?: Set<string>): Promise<void> {
+async function sendFromResource(ctx: PresenceContext, session: SessionHandle, stanza: Element, directedTargets?: Set<string>, roster?: RosterItem[]): Promise<void> {
   const user = session.jid.bare();
   const recipients = new Set<string>();
-  for (const item of await ctx.storage.roster.list(user.local)) if (sub.hasFrom(item.subscription)) recipients.add(item.jid);
+  for (const item of roster ?? (await ctx.storage.roster.list(user.local))) if (sub.hasFrom(item.subscription)) recipients.add(item.jid);
   for (const target of directedTargets ?? []) recipients.add(target);
   for (const to of recipients) {
     const copy = cloneElement(stanza);
@@ -193,6 +195,11 @@ async function inboundToBare(ctx: PresenceContext, event: StanzaEvent): Promise<
     if (type === 'subscribe') await ctx.router.route(xml('presence', { type: 'unsubscribed', from: user.toString(), to: contact }));
     return true;
   }
+  if (type === 'available' || type === 'unavailable') {
+    // Needs no roster item: a contact's every presence change, and every logout, costs no storage call.
+    await deliverToAvailable(ctx, user, stanza);
+    return true;
+  }
   const item = await ctx.storage.roster.get(user.local, contact);
   switch (type) {
     case 'subscribe': {
@@ -234,10 +241,6 @@ async function inboundToBare(ctx: PresenceContext, event: StanzaEvent): Promise<
     }
     case 'probe':
       await answerProbe(ctx, user, event.from, item);
-      return true;
-    case 'available':
-    case 'unavailable':
-      await deliverToAvailable(ctx, user, stanza);
       return true;
     default:
       return true; // presence errors and unknown types are dropped (§4.x)

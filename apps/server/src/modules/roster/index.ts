@@ -23,11 +23,11 @@ export const roster: ServerModule = {
 
     ctx.iq.on('get', 'self', NS.ROSTER, 'query', async ({ from, payload, origin }) => {
       if (origin.kind === 'c2s') origin.session.update({ interested: true });
-      const version = await ctx.storage.roster.version(from.local);
       const known = payload.attrs.ver as string | undefined;
       // §2.6.3: the client's copy is current; the result is empty and pushes follow.
-      if (known !== undefined && known === version) return true;
-      const items = await ctx.storage.roster.list(from.local);
+      if (known !== undefined && known === (await ctx.storage.roster.version(from.local))) return true;
+      // The version and the items in one query, so that they agree.
+      const { version, items } = await ctx.storage.roster.load(from.local);
       return xml('query', { xmlns: NS.ROSTER, ver: version }, ...items.map(rosterItemElement));
     });
 
