@@ -51,6 +51,39 @@ describe('HookBus', () => {
     expect(await bus.fire('server/stopping', {})).toBeUndefined();
   });
 
+  it('lets a handler add and remove handlers while the hook runs; the change counts from the next run', async () => {
+    const bus = new HookBus();
+    const calls: string[] = [];
+    const removeFirst = bus.on('server/started', () => {
+      calls.push('first');
+      removeSecond();
+      bus.on('server/started', () => void calls.push('added'));
+    });
+    const removeSecond = bus.on('server/started', () => void calls.push('second'));
+    await bus.fireAll('server/started', {});
+    expect(calls).toEqual(['first', 'second']);
+    removeFirst();
+    await bus.fireAll('server/started', {});
+    expect(calls).toEqual(['first', 'second', 'added']);
+  });
+
+  it('waits for a handler that answers later, and takes a falsy answer that is not undefined as a claim', async () => {
+    const bus = new HookBus();
+    const calls: string[] = [];
+    bus.on('account/deleting', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      calls.push('slow');
+      return undefined;
+    }, 'policy');
+    bus.on('account/deleting', () => {
+      calls.push('sync');
+      return 0;
+    });
+    bus.on('account/deleting', () => void calls.push('never'), 'deliver');
+    expect(await bus.fire('account/deleting', deleting)).toBe(0);
+    expect(calls).toEqual(['slow', 'sync']);
+  });
+
   it('types hook names and their events (these lines must fail the type check)', () => {
     const bus = new HookBus();
     // @ts-expect-error a misspelt hook

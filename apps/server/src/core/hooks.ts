@@ -21,16 +21,15 @@ export class HookBus {
 
   /** Returns a function that removes the handler again. */
   on<N extends HookName>(name: N, handler: HookHandler<HookEvents[N]>, band: Band = 'handle'): () => void {
-    const list = this.#hooks.get(name) ?? [];
     const registration: Registration = { handler: handler as HookHandler<never>, priority: BANDS[band], order: this.#order++ };
-    list.push(registration);
+    // A new array each time (copy on write): fire() goes through the one it found, so a
+    // handler may add or remove handlers while a hook runs, without fire() copying for every stanza.
+    const list = [...(this.#hooks.get(name) ?? []), registration];
     list.sort((a, b) => b.priority - a.priority || a.order - b.order);
     this.#hooks.set(name, list);
     return () => {
       const current = this.#hooks.get(name);
-      if (!current) return;
-      const index = current.indexOf(registration);
-      if (index >= 0) current.splice(index, 1);
+      if (current?.includes(registration)) this.#hooks.set(name, current.filter((r) => r !== registration));
     };
   }
 
@@ -38,13 +37,17 @@ export class HookBus {
     return (this.#hooks.get(name)?.length ?? 0) > 0;
   }
 
-  /** Runs handlers until one returns a value; returns that value (or undefined). */
+  /**
+   * Runs handlers until one returns a value; returns that value (or undefined).
+   * A handler's result is awaited only when it is a promise: most handlers
+   * decline at once, and every await costs a turn of the microtask queue.
+   */
   async fire<N extends HookName>(name: N, event: HookEvents[N]): Promise<unknown> {
     const list = this.#hooks.get(name);
     if (!list) return undefined;
-    // Copy: a handler may unregister itself or others while we iterate.
-    for (const { handler } of [...list]) {
-      const result = await (handler as HookHandler<HookEvents[N]>)(event);
+    for (const { handler } of list) {
+      let result = (handler as HookHandler<HookEvents[N]>)(event);
+      if (isPromise(result)) result = await result;
       if (result !== undefined) return result;
     }
     return undefined;
@@ -59,13 +62,18 @@ export class HookBus {
     const list = this.#hooks.get(name);
     if (!list) return;
     let failure: { error: unknown } | null = null;
-    for (const { handler } of [...list]) {
+    for (const { handler } of list) {
       try {
-        await (handler as HookHandler<HookEvents[N]>)(event);
+        const result = (handler as HookHandler<HookEvents[N]>)(event);
+        if (isPromise(result)) await result;
       } catch (error) {
         failure ??= { error };
       }
     }
     if (failure) throw failure.error;
   }
+}
+
+function isPromise(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

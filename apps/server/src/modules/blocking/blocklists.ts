@@ -11,6 +11,8 @@ export class Blocklists {
   readonly #storage: Storage;
   readonly #capacity: number;
   readonly #cache = new Map<string, Promise<ReadonlySet<string>>>();
+  /** the lists of #cache that have been read: answered without waiting */
+  readonly #ready = new Map<string, ReadonlySet<string>>();
 
   constructor(storage: Storage, capacity = 10_000) {
     this.#storage = storage;
@@ -20,26 +22,44 @@ export class Blocklists {
   of(username: string): Promise<ReadonlySet<string>> {
     let entry = this.#cache.get(username);
     if (!entry) {
-      entry = this.#storage.blocklist.list(username).then((jids) => new Set(jids));
-      entry.catch(() => this.#cache.delete(username));
-      this.#cache.set(username, entry);
-      if (this.#cache.size > this.#capacity) this.#cache.delete(this.#cache.keys().next().value!);
+      const loading = this.#storage.blocklist.list(username).then((jids) => {
+        const list = new Set(jids);
+        // Still the current entry (not reloaded or forgotten meanwhile): answer from memory from now on.
+        if (this.#cache.get(username) === loading) this.#ready.set(username, list);
+        return list;
+      });
+      loading.catch(() => this.#cache.delete(username));
+      this.#cache.set(username, loading);
+      if (this.#cache.size > this.#capacity) this.#forget(this.#cache.keys().next().value!);
+      entry = loading;
     }
     return entry;
   }
 
   /** After a change in storage: read the list again. */
   async reload(username: string): Promise<ReadonlySet<string>> {
-    this.#cache.delete(username);
+    this.#forget(username);
     return this.of(username);
   }
 
   forget(username: string): void {
-    this.#cache.delete(username);
+    this.#forget(username);
   }
 
-  async blocks(username: string, other: Jid): Promise<boolean> {
-    return matches(await this.of(username), other);
+  #forget(username: string): void {
+    this.#cache.delete(username);
+    this.#ready.delete(username);
+  }
+
+  /**
+   * Whether `username` blocks `other`: at once (no promise) when the list is
+   * in memory, as for every active user, since every stanza to or from a
+   * local user asks twice.
+   */
+  blocks(username: string, other: Jid): boolean | Promise<boolean> {
+    const ready = this.#ready.get(username);
+    if (ready) return matches(ready, other);
+    return this.of(username).then((list) => matches(list, other));
   }
 }
 

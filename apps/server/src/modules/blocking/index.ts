@@ -82,16 +82,19 @@ export const blocking: ServerModule = {
     // What the user sends to a blocked JID: refused before anything else sees it (carbons, delivery).
     for (const kind of KINDS) {
       for (const toType of ['bare', 'full', 'remote'] as const) {
-        ctx.hooks.on(`pre-${kind}/${toType}`, async (event) => {
-          if (event.origin.kind !== 'c2s' || event.type === 'error') return undefined;
-          if (event.to.bareEquals(event.from) || !(await lists.blocks(event.from.local, event.to))) return undefined;
-          if (kind === 'message' || (kind === 'iq' && (event.type === 'get' || event.type === 'set'))) {
-            const error = new StanzaError('not-acceptable', { type: 'cancel', appCondition: xml('blocked', { xmlns: NS.BLOCKING_ERRORS }) });
-            const reply = errorReplyFrom(event.stanza, error);
-            reply.attrs.to = event.origin.session.jid.toString();
-            event.origin.session.send(reply);
-          }
-          return true; // presence and iq answers to a blocked JID are dropped
+        ctx.hooks.on(`pre-${kind}/${toType}`, (event) => {
+          if (event.origin.kind !== 'c2s' || event.type === 'error' || event.to.bareEquals(event.from)) return undefined;
+          const session = event.origin.session;
+          return whenKnown(lists.blocks(event.from.local, event.to), (blocked) => {
+            if (!blocked) return undefined;
+            if (kind === 'message' || (kind === 'iq' && (event.type === 'get' || event.type === 'set'))) {
+              const error = new StanzaError('not-acceptable', { type: 'cancel', appCondition: xml('blocked', { xmlns: NS.BLOCKING_ERRORS }) });
+              const reply = errorReplyFrom(event.stanza, error);
+              reply.attrs.to = session.jid.toString();
+              session.send(reply);
+            }
+            return true; // presence and iq answers to a blocked JID are dropped
+          });
         }, 'policy');
       }
     }
@@ -103,23 +106,31 @@ export const blocking: ServerModule = {
         ctx.hooks.on(`${kind}/${toType}`, (event) => filterDelivery(ctx, lists, letThrough, event), 'policy');
       }
     }
-    ctx.hooks.on('route/remote', async (event) => {
+    ctx.hooks.on('route/remote', (event) => {
       if (letThrough.has(event.stanza) || event.origin.kind === 'c2s' || !ctx.router.isLocal(event.from) || !event.from.local) return undefined;
-      return (await lists.blocks(event.from.local, event.to)) ? true : undefined;
+      return whenKnown(lists.blocks(event.from.local, event.to), (blocked) => (blocked ? true : undefined));
     }, 'policy');
   },
 };
 
-async function filterDelivery(ctx: ModuleContext, lists: Blocklists, letThrough: WeakSet<Element>, event: StanzaEvent): Promise<true | undefined> {
+/** Answers without a promise when the lists are in memory (the usual case): it runs for every stanza delivered. */
+function filterDelivery(ctx: ModuleContext, lists: Blocklists, letThrough: WeakSet<Element>, event: StanzaEvent): true | undefined | Promise<true | undefined> {
   const { from, to, kind, type } = event;
   if (letThrough.has(event.stanza) || from.bareEquals(to)) return undefined;
-  if (await lists.blocks(to.local, from)) {
-    // §3.3: as if there were no such account.
-    if (type === 'error' || kind === 'presence' || (kind === 'iq' && type !== 'get' && type !== 'set')) return true;
-    throw new StanzaError('service-unavailable', { type: 'cancel' });
-  }
-  if (event.origin.kind !== 'c2s' && from.local && ctx.router.isLocal(from) && (await lists.blocks(from.local, to))) return true;
-  return undefined;
+  return whenKnown(lists.blocks(to.local, from), (blocked) => {
+    if (blocked) {
+      // §3.3: as if there were no such account.
+      if (type === 'error' || kind === 'presence' || (kind === 'iq' && type !== 'get' && type !== 'set')) return true;
+      throw new StanzaError('service-unavailable', { type: 'cancel' });
+    }
+    if (event.origin.kind !== 'c2s' && from.local && ctx.router.isLocal(from)) return whenKnown(lists.blocks(from.local, to), (own) => (own ? true : undefined));
+    return undefined;
+  });
+}
+
+/** `then` on a value that may still be coming: at once when it is already there. */
+function whenKnown<T, R>(value: T | Promise<T>, then: (value: T) => R | Promise<R>): R | Promise<R> {
+  return value instanceof Promise ? value.then(then) : then(value);
 }
 
 /** Only a client of the account itself manages its blocklist. */
