@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { comparisonTable, goalLines } from './metrics/compare.ts';
 import { runOk, type BenchReport, type MachineInfo } from './metrics/report.ts';
 import { parseOptions, type Options } from './options.ts';
+import { formatAllocations } from './profile/allocations.ts';
 import { formatHeapGrowth } from './profile/heap.ts';
 import { formatSummary } from './profile/summary.ts';
 import { progress, runAgainst, type Running } from './run.ts';
@@ -226,6 +227,7 @@ function formatAll(runs: BenchReport[], options: Options): string {
     if (r.heap) out.push('', `## What one idle session of ${r.target.name} holds on the JS heap (archive ${r.target.archive ? 'on' : 'off'}; ${r.heap.files.join(', ')})`, '', formatHeapGrowth(r.heap.growth));
     for (const p of r.profiles ?? []) {
       out.push('', `## Where ${r.target.name}'s main thread spent the ${p.phase} (archive ${r.target.archive ? 'on' : 'off'}; ${p.file})`, '', formatSummary(p.summary));
+      if (p.allocations) out.push('', formatAllocations(p.allocations));
     }
   }
   out.push('', 'Setups:');

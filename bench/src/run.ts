@@ -13,6 +13,7 @@ import { steadyMessages } from './load/messages.ts';
 import { ClientPool } from './load/pool.ts';
 import { rosterContacts } from './load/rosters.ts';
 import { CpuWindow, readMemory, serverHandle } from './metrics/proc.ts';
+import { summariseAllocations, type SamplingHeapProfile } from './profile/allocations.ts';
 import { heapGrowth, heapKinds } from './profile/heap.ts';
 import { summariseProfile, type CpuProfile } from './profile/summary.ts';
 import { cpuWarnings, type BenchReport } from './metrics/report.ts';
@@ -106,7 +107,7 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   const profiling = options.profile && target.startProfile !== undefined;
   if (profiling) await target.startProfile!();
   const storm = await loginStorm(pool, indexed, { concurrency: options.loginConcurrency, server, localAddresses: options.localAddresses });
-  if (profiling) await saveProfile(target, report, 'login storm', 'logins');
+  if (profiling) await saveProfile(target, report, 'login storm', 'logins', storm.result.succeeded, 'login');
   report.login = storm.result;
   report.serverCounters.login = delta(beforeLogins, await target.extraStats());
   report.warnings.push(...cpuWarnings('login storm', storm.result.cpu, report.machine.cpus));
@@ -161,7 +162,7 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
       }
       await sleep(1000);
     }
-    if (profiling) await saveProfile(target, report, 'message phase', 'messages');
+    if (profiling) await saveProfile(target, report, 'message phase', 'messages', report.messages.reduce((n, m) => n + m.sent, 0), 'message');
   }
 
   if (options.reconnect !== 'off' && online.length > 0) {
@@ -177,10 +178,15 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   }
 }
 
-async function saveProfile(target: Target, report: BenchReport, phase: string, name: string): Promise<void> {
-  const file = await target.stopProfile!(`${target.name}-archive-${report.target.archive ? 'on' : 'off'}-${name}`);
-  (report.profiles ??= []).push({ phase, file, summary: summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile) });
-  progress(`${target.name}: CPU profile of the ${phase} written to ${file}`);
+async function saveProfile(target: Target, report: BenchReport, phase: string, name: string, units: number, unit: string): Promise<void> {
+  const files = await target.stopProfile!(`${target.name}-archive-${report.target.archive ? 'on' : 'off'}-${name}`);
+  (report.profiles ??= []).push({
+    phase,
+    file: files.cpu,
+    summary: summariseProfile(JSON.parse(readFileSync(files.cpu, 'utf8')) as CpuProfile),
+    allocations: summariseAllocations(JSON.parse(readFileSync(files.allocations, 'utf8')) as SamplingHeapProfile, units, unit),
+  });
+  progress(`${target.name}: CPU profile and allocations of the ${phase} written to ${files.cpu} and ${files.allocations}`);
 }
 
 /** How much each counter the target reports grew during a phase. */

@@ -5,6 +5,7 @@ import type { StopResult } from '../targets/target.ts';
 import type { LatencySummary } from './latency.ts';
 import type { ProfileSummary } from '../profile/summary.ts';
 import type { HeapGrowth } from '../profile/heap.ts';
+import type { AllocationSummary } from '../profile/allocations.ts';
 import type { CpuUsage } from './proc.ts';
 
 /**
@@ -54,8 +55,8 @@ export interface BenchReport {
   /** no failed login, no lost message, clean shutdown */
   ok: boolean;
   error?: string;
-  /** CPU profiles of the server over the login storm and the message phase, summarised by area */
-  profiles?: { phase: string; file: string; summary: ProfileSummary }[];
+  /** CPU profiles of the server over the login storm and the message phase, summarised by area, and the allocations meanwhile */
+  profiles?: { phase: string; file: string; summary: ProfileSummary; allocations?: AllocationSummary }[];
   /** heap snapshots before the logins and with the sessions idle, and what grew per session */
   heap?: { files: string[]; growth: HeapGrowth };
   /** the server could not be measured at all (e.g. not installable) */

@@ -66,6 +66,17 @@ export class InspectorProfiler {
     }
   }
 
+  /** Samples allocations (one per 4 KiB on average), the garbage collected meanwhile included. */
+  async startSampling(): Promise<void> {
+    await this.#call('HeapProfiler.enable');
+    await this.#call('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+
+  /** Stops sampling and returns the sampling heap profile (.heapprofile, which DevTools opens). */
+  async stopSampling(): Promise<unknown> {
+    return ((await this.#call('HeapProfiler.stopSampling')) as { profile: unknown }).profile;
+  }
+
   close(): void {
     this.#ws.close();
   }

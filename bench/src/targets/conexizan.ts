@@ -147,6 +147,7 @@ export class ConexizanTarget implements Target {
     if (!this.#options.profileDir) return;
     this.#profiler = await this.#attachInspector();
     await this.#profiler.start();
+    await this.#profiler.startSampling();
   }
 
   async heapSnapshot(name: string): Promise<string> {
@@ -173,16 +174,18 @@ export class ConexizanTarget implements Target {
     return InspectorProfiler.attach(url);
   }
 
-  async stopProfile(name: string): Promise<string> {
+  async stopProfile(name: string): Promise<{ cpu: string; allocations: string }> {
     const profiler = this.#profiler;
     if (!profiler || !this.#options.profileDir) throw new Error('no profile running');
     this.#profiler = null;
     const profile = await profiler.stop();
+    const allocations = await profiler.stopSampling();
     profiler.close();
     mkdirSync(this.#options.profileDir, { recursive: true });
-    const file = join(this.#options.profileDir, `${name}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    return file;
+    const files = { cpu: join(this.#options.profileDir, `${name}.cpuprofile`), allocations: join(this.#options.profileDir, `${name}.heapprofile`) };
+    writeFileSync(files.cpu, JSON.stringify(profile));
+    writeFileSync(files.allocations, JSON.stringify(allocations));
+    return files;
   }
 
   unexpectedExit(): string | null {

@@ -82,8 +82,11 @@ export interface Target {
   killNow(): void;
   /** Starts a CPU profile of the server, where the target can (Conexizan, with a profile dir). */
   startProfile?(): Promise<void>;
-  /** Stops the profile and writes it as `<name>.cpuprofile` into the profile dir; returns the file. */
-  stopProfile?(name: string): Promise<string>;
+  /**
+   * Stops the profile and writes it as `<name>.cpuprofile` into the profile
+   * dir, with the allocations sampled meanwhile as `<name>.heapprofile`; returns the files.
+   */
+  stopProfile?(name: string): Promise<{ cpu: string; allocations: string }>;
   /** Takes a heap snapshot of the server into the heap snapshot dir as `<name>.heapsnapshot`; returns the file. */
   heapSnapshot?(name: string): Promise<string>;
   /** the end of the server's output, shown when something goes wrong */
