@@ -7,7 +7,7 @@ import { suspensionNotice } from '../accounts/account-service.ts';
 import type { ServerCore } from '../core/core.ts';
 import type { PreAuthStanzaEvent } from '../core/events.ts';
 import type { AuthenticatedStream, LocalSession, SessionHandle } from '../core/sessions.ts';
-import type { ClientConnection } from './connection.ts';
+import type { ClientConnection, ConnectionEvents } from './connection.ts';
 import type { PendingSlot } from './connection-limiter.ts';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
 import { ByteRate } from '../transport/byte-rate.ts';
@@ -29,7 +29,8 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
   readonly #throttle: LoginThrottle;
   readonly sourceKey: string;
   #stage: Stage = 'header';
-  #sasl: SaslNegotiation;
+  /** until authenticated: then what it held (the SCRAM exchange) is let go */
+  #sasl: SaslNegotiation | null;
   /** the SASL exchange under way, as the login throttle counts it */
   #attempt: LoginAttempt | null = null;
   #username: string | null = null;
@@ -41,7 +42,8 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
   #bytesCounted = 0;
   /** stanzas received from the client and handled, for stream management's 'h' */
   stanzasReceived = 0;
-  readonly #preAuthState = new Map<string, unknown>();
+  /** made when a pre-authentication handler first needs it, let go once authenticated */
+  #preAuthState: Map<string, unknown> | null = null;
 
   /** settles when the session has ended and every module has done its part (presence, archive…) */
   readonly ended: Promise<void>;
@@ -77,32 +79,58 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
     this.#connection = connection;
     connection.owner = this;
     this.#core.metrics.connections.inc({ transport: connection.transport });
-    connection.setEvents({
-      streamStart: (attrs, name) => this.#enqueue(() => this.#onStreamStart(attrs, name)),
-      element: (element) => {
-        // Before authentication each element is answered before the next is parsed: a stream
-        // restart pipelined behind <auth/> belongs to the stream after the outcome (tsung sends it
-        // so), and plaintext behind <starttls/> is dropped, never parsed.
-        const hold = this.#username === null;
-        if (hold) connection.holdInput();
-        this.#enqueue(async () => {
-          try {
-            await this.#onElement(element);
-          } finally {
-            if (hold) connection.releaseInput();
-          }
-        });
-      },
-      streamEnd: () => this.#enqueue(async () => this.close()),
-      error: (condition, text) => this.closeWithError(condition as StreamErrorCondition, text),
-      closed: () => {
-        this.#core.metrics.connections.dec({ transport: connection.transport });
-        if (connection !== this.#connection) return; // handed over to a resumed session
-        this.#resolveTransportClosed();
-        void this.#onTransportLost();
-      },
-    });
+    connection.setEvents(new ClientStream.#ConnectionEvents(this, connection));
   }
+
+  /**
+   * What its connection reports, for the stream that owns it: one small
+   * object per connection with its methods shared, rather than a closure
+   * per event and stream (each held for the session's lifetime).
+   */
+  static readonly #ConnectionEvents = class implements ConnectionEvents {
+    constructor(
+      readonly stream: ClientStream,
+      readonly connection: ClientConnection,
+    ) {}
+
+    streamStart(attrs: Record<string, string>, name: string): void {
+      const stream = this.stream;
+      stream.#enqueue(() => stream.#onStreamStart(attrs, name));
+    }
+
+    element(element: Element): void {
+      const { stream, connection } = this;
+      // Before authentication each element is answered before the next is parsed: a stream
+      // restart pipelined behind <auth/> belongs to the stream after the outcome (tsung sends it
+      // so), and plaintext behind <starttls/> is dropped, never parsed.
+      const hold = stream.#username === null;
+      if (hold) connection.holdInput();
+      stream.#enqueue(async () => {
+        try {
+          await stream.#onElement(element);
+        } finally {
+          if (hold) connection.releaseInput();
+        }
+      });
+    }
+
+    streamEnd(): void {
+      const stream = this.stream;
+      stream.#enqueue(async () => stream.close());
+    }
+
+    error(condition: string, text: string): void {
+      this.stream.closeWithError(condition as StreamErrorCondition, text);
+    }
+
+    closed(): void {
+      const { stream, connection } = this;
+      stream.#core.metrics.connections.dec({ transport: connection.transport });
+      if (connection !== stream.#connection) return; // handed over to a resumed session
+      stream.#resolveTransportClosed();
+      void stream.#onTransportLost();
+    }
+  };
 
   get jid(): Jid {
     if (!this.#jid) throw new Error('stream is not bound');
@@ -243,7 +271,7 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
         features.push(xml('starttls', { xmlns: NS.TLS }, xml('required')));
         this.#stage = 'tls';
       } else {
-        features.push(...this.#sasl.features());
+        features.push(...this.#sasl!.features());
         features.push(...this.#core.features.streamFeatures({ stage: 'pre-auth', secure, authenticated: false }));
         this.#stage = 'auth';
       }
@@ -295,13 +323,15 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
   }
 
   async #onPreAuthIq(element: Element): Promise<void> {
-    const event: PreAuthStanzaEvent = { stanza: element, stream: { secure: this.#conn.secure, sourceKey: this.sourceKey, lang: this.#lang, state: this.#preAuthState, send: (el) => this.send(el) } };
+    const event: PreAuthStanzaEvent = { stanza: element, stream: { secure: this.#conn.secure, sourceKey: this.sourceKey, lang: this.#lang, state: (this.#preAuthState ??= new Map()), send: (el) => this.send(el) } };
     const handled = await this.#core.hooks.fire('c2s/pre-auth-iq', event);
     if (handled === undefined) this.send(errorReply(element, 'not-authorized', { type: 'auth', text: 'authenticate first' }));
   }
 
   async #onSasl(element: Element): Promise<void> {
-    if (element.name === 'auth' && !this.#attempt && !this.#sasl.inProgress) {
+    const sasl = this.#sasl;
+    if (!sasl) return; // authenticated already: the stage is past SASL
+    if (element.name === 'auth' && !this.#attempt && !sasl.inProgress) {
       this.#attempt = await this.#throttle.begin(this.sourceKey);
       if (!this.#attempt) {
         this.#core.metrics.logins.inc({ result: 'throttled' });
@@ -310,7 +340,7 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
       }
     }
     const attempt = this.#attempt;
-    const step = await this.#sasl.handle(element, (username) => (attempt ? attempt.admit(username) : Promise.resolve(null)));
+    const step = await sasl.handle(element, (username) => (attempt ? attempt.admit(username) : Promise.resolve(null)));
     if (step.kind === 'challenge') {
       this.#conn.send(step.element);
       return;
@@ -332,6 +362,8 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
       return;
     }
     this.#core.metrics.logins.inc({ result: 'success' });
+    this.#sasl = null;
+    this.#preAuthState = null;
     this.#username = step.username;
     this.#conn.limitUnauthenticatedBytes(null);
     this.#pendingSlot?.release();

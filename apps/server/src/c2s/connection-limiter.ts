@@ -47,6 +47,8 @@ export class ConnectionLimiter {
     const release = () => {
       if (released) return;
       released = true;
+      // Once logged in, the session's socket keeps nothing of its pending slot.
+      socket.off('close', release);
       const left = (this.#pending.get(key) ?? 1) - 1;
       if (left > 0) this.#pending.set(key, left);
       else this.#pending.delete(key);
@@ -60,8 +62,13 @@ export class ConnectionLimiter {
 export function deadline(socket: Socket, ms: number): () => void {
   const timer = setTimeout(() => socket.destroy(), ms);
   timer.unref();
-  socket.once('close', () => clearTimeout(timer));
-  return () => clearTimeout(timer);
+  // Done, the socket holds neither the timer nor this listener for the rest of its life.
+  const done = () => {
+    clearTimeout(timer);
+    socket.off('close', done);
+  };
+  socket.once('close', done);
+  return done;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { NS, STREAM_END, streamHeader, type Element } from '@conexizan/protocol';
-import { StreamParser } from '../transport/stream-parser.ts';
+import { StreamParser, type StreamParserErrorCondition, type StreamParserEvents } from '../transport/stream-parser.ts';
 import { channelBinding, channelBindingTypes } from '../tls/channel-binding.ts';
 import { ReceivedBytes } from '../transport/received-bytes.ts';
 import type { ClientConnection, ConnectionEvents, TransportKind } from './connection.ts';
@@ -38,21 +38,33 @@ export class TcpConnection implements ClientConnection {
     this.#secureContext = options.secureContext;
     this.#transport = options.directTls ? 'tls' : 'tcp';
     this.#stanzaIdleMs = options.stanzaIdleMs;
-    this.#parser = new StreamParser(
-      {
-        streamStart: (attrs, name) => this.#events?.streamStart(attrs, name),
-        element: (element) => this.#events?.element(element),
-        streamEnd: () => {
-          this.#peerClosedStream = true;
-          if (this.#closing) this.#socket.end();
-          this.#events?.streamEnd();
-        },
-        error: (condition, text) => this.#events?.error(condition, text),
-      },
-      { maxStanzaBytes: options.maxStanzaBytes },
-    );
+    this.#parser = new StreamParser(new TcpConnection.#ParserEvents(this), { maxStanzaBytes: options.maxStanzaBytes });
     this.#attach(socket);
   }
+
+  /**
+   * What the parser finds goes to the stream that owns the connection. One
+   * small object per connection with its methods shared, rather than a
+   * closure per event and connection (each held for the session's lifetime).
+   */
+  static readonly #ParserEvents = class implements StreamParserEvents {
+    constructor(readonly connection: TcpConnection) {}
+    streamStart(attrs: Record<string, string>, name: string): void {
+      this.connection.#events?.streamStart(attrs, name);
+    }
+    element(element: Element): void {
+      this.connection.#events?.element(element);
+    }
+    streamEnd(): void {
+      const connection = this.connection;
+      connection.#peerClosedStream = true;
+      if (connection.#closing) connection.#socket.end();
+      connection.#events?.streamEnd();
+    }
+    error(condition: StreamParserErrorCondition, text: string): void {
+      this.connection.#events?.error(condition, text);
+    }
+  };
 
   get transport(): TransportKind {
     return this.#transport;

@@ -35,7 +35,8 @@ export class StreamParser {
   readonly #limits: StreamParserLimits;
   #parser!: InstanceType<typeof Parser>;
   #scanner!: RestrictedXmlScanner;
-  #decoder = new TextDecoder('utf-8', { fatal: true });
+  /** for byte input only (a WebSocket, BOSH): made when bytes first come, TCP streams read text */
+  #decoder: InstanceType<typeof TextDecoder> | null = null;
   #bytesSinceElement = 0;
   #failed = false;
   #paused = false;
@@ -104,7 +105,7 @@ export class StreamParser {
     this.#held = '';
     this.#heldBytes = 0;
     this.#paused = false;
-    this.#decoder = new TextDecoder('utf-8', { fatal: true });
+    this.#decoder = null;
   }
 
   /**
@@ -119,7 +120,7 @@ export class StreamParser {
     if (typeof data === 'string') text = data;
     else {
       try {
-        text = this.#decoder.decode(data, { stream: true });
+        text = (this.#decoder ??= new TextDecoder('utf-8', { fatal: true })).decode(data, { stream: true });
       } catch {
         this.#fail('unsupported-encoding', 'the stream is not valid UTF-8');
         return;
