@@ -17,6 +17,7 @@ export const USAGE = `usage: pnpm --filter @conexizan/bench bench -- [options]
   --login-concurrency N  logins in flight at once during the storm, all workers together (default 100)
   --warmup N             logins done one at a time and closed before the baseline (default 10)
   --hold S               seconds to hold the idle sessions before measuring memory (default 10)
+  --settle S             read memory again this many seconds after the logins (default 30; 0: not again)
   --rate LIST            1:1 messages per second, all users together; several rates run one after the
                          other and stop after the first whose p99 misses --p99-goal or that loses a message
                          (default 125,250,500,1000,2000)
@@ -63,6 +64,7 @@ export function parseOptions(argv: string[]) {
       'login-concurrency': { type: 'string', default: '100' },
       warmup: { type: 'string', default: '10' },
       hold: { type: 'string', default: '10' },
+      settle: { type: 'string', default: '30' },
       rate: { type: 'string', default: '125,250,500,1000,2000' },
       duration: { type: 'string', default: '15' },
       drain: { type: 'string', default: '20' },
@@ -120,6 +122,7 @@ export function parseOptions(argv: string[]) {
     scramHash,
     rosterSize: num('roster', 0, 1_000),
     holdSeconds: num('hold', 0, 3_600),
+    settleSeconds: num('settle', 0, 3_600),
     rates,
     durationSeconds: num('duration', 0, 3_600),
     drainSeconds: num('drain', 0, 600),
@@ -133,7 +136,7 @@ export function parseOptions(argv: string[]) {
     heapSnapshots: values['heap-snapshot'] !== undefined,
   };
   const perServerSeconds =
-    120 + sessions * 0.08 + sessions * run.rosterSize * 0.003 + run.holdSeconds + rates.length * (run.durationSeconds + run.drainSeconds + 5) + (run.reconnect === 'off' ? 0 : reconnectGiveUpSeconds(sessions) + 10);
+    120 + sessions * 0.08 + sessions * run.rosterSize * 0.003 + Math.max(run.holdSeconds, run.settleSeconds) + rates.length * (run.durationSeconds + run.drainSeconds + 5) + (run.reconnect === 'off' ? 0 : reconnectGiveUpSeconds(sessions) + 10);
   const runsCount = servers.length * archiveSettings.length;
   return {
     command: ['pnpm --filter @conexizan/bench bench', ...(args.length ? ['--', ...args] : [])].join(' '),

@@ -28,6 +28,8 @@ export interface RunOptions {
   scramHash: ScramHash;
   rosterSize: number;
   holdSeconds: number;
+  /** a second reading of memory this long after the logins (0: none) */
+  settleSeconds: number;
   /** message rates to run one after the other; stops after the first that misses the latency goal */
   rates: number[];
   durationSeconds: number;
@@ -134,6 +136,13 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
     heapPerSessionBytes: heap !== null && report.baseline.heapUsedBytes !== null ? (heap - report.baseline.heapUsedBytes) / n : null,
     cpu: holdCpu.end(),
   };
+  if (options.settleSeconds > options.holdSeconds) {
+    // Garbage from the storm is still in the first reading of a garbage-collected server
+    // (V8's memory reducer runs after the allocations have stopped for a while); read again later.
+    await sleep((options.settleSeconds - options.holdSeconds) * 1000);
+    const settled = readMemory(pid).rss;
+    report.hold.settled = { seconds: options.settleSeconds, rssBytes: settled, memoryPerSessionBytes: (settled - report.baseline.rssBytes) / n };
+  }
   if (heapBefore) {
     const heapIdle = await target.heapSnapshot!(snapshotName('idle'));
     const growth = heapGrowth(heapKinds(readFileSync(heapBefore, 'utf8')), heapKinds(readFileSync(heapIdle, 'utf8')), n);

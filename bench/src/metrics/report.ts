@@ -40,6 +40,8 @@ export interface BenchReport {
     memoryPerSessionBytes: number;
     heapPerSessionBytes: number | null;
     cpu: CpuUsage;
+    /** the same reading once the sessions have been idle for longer (--settle) */
+    settled?: { seconds: number; rssBytes: number; memoryPerSessionBytes: number };
   } | null;
   /** one entry per message rate step, in the order run */
   messages: (MessageResult & { serverCounters: Record<string, number> })[];
