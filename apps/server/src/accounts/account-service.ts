@@ -215,8 +215,11 @@ export class AccountService {
   }
 
   /** The account's suspension as stored (read every time: a login asks this), or null. */
-  suspension(username: string): Promise<Suspension | null> {
-    return this.#storage.accounts.suspension(username);
+  async suspension(username: string): Promise<Suspension | null> {
+    const suspension = await this.#storage.accounts.suspension(username);
+    // What a login has just read answers the deliveries that follow (isSuspended).
+    this.#rememberSuspended(username, suspension !== null);
+    return suspension;
   }
 
   /**

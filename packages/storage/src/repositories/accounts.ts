@@ -1,6 +1,6 @@
 import { type Backend, Rollback, isNotFound, isUniqueViolation, transaction } from '../db.ts';
 import { statement } from '../sql/client.ts';
-import { asDate, asNumber } from '../sql/values.ts';
+import { asBoolean, asDate, asNumber } from '../sql/values.ts';
 import type { Run } from './run.ts';
 import {
   AccountExistsError,
@@ -30,6 +30,9 @@ const GET = statement(
   'SELECT a."created_at", c."mechanism", c."salt", c."iterations", c."stored_key", c."server_key" ' +
     'FROM "accounts" a LEFT JOIN "scram_credentials" c ON c."owner" = a."username" WHERE a."username" = $1',
 );
+
+// Asked at every login: the lean path.
+const SUSPENSION = statement('accounts.suspension', 'SELECT "suspended_at", "suspended_reason", "suspended_notice" FROM "accounts" WHERE "username" = $1');
 
 interface AccountRow {
   created_at: unknown;
@@ -147,8 +150,9 @@ export function accountRepository({ db, sql, lockAccount }: Backend, run: Run): 
 
     suspension: (username) =>
       run('accounts.suspension', async () => {
-        const row = await db.account.findUnique({ where: { username }, select: suspensionColumns });
-        return row ? suspensionOf(row) : null;
+        const row = await sql.get<{ suspended_at: unknown; suspended_reason: string | null; suspended_notice: unknown }>(SUSPENSION, [username]);
+        if (!row) return null;
+        return suspensionOf({ suspendedAt: row.suspended_at === null ? null : asDate(row.suspended_at), suspendedReason: row.suspended_reason, suspendedNotice: asBoolean(row.suspended_notice) });
       }),
 
     listSuspended: () =>
