@@ -1,10 +1,14 @@
 import { type Backend, isUniqueViolation } from '../db.ts';
+import { statement } from '../sql/client.ts';
 import type { SettingsRepository } from '../types.ts';
 import type { Run } from './run.ts';
 
-export function settingsRepository({ db }: Backend, run: Run): SettingsRepository {
+// Read at every login (the message of the day): the lean path.
+const GET = statement('settings.get', 'SELECT "value" FROM "server_settings" WHERE "key" = $1');
+
+export function settingsRepository({ db, sql }: Backend, run: Run): SettingsRepository {
   return {
-    get: (key) => run('settings.get', async () => (await db.serverSetting.findUnique({ where: { key } }))?.value ?? null),
+    get: (key) => run('settings.get', async () => (await sql.get<{ value: string }>(GET, [key]))?.value ?? null),
 
     set: (key, value) =>
       run('settings.set', async () => {
