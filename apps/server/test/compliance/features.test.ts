@@ -72,6 +72,8 @@ const CLAIMS: Claim[] = [
   { spec: 'XEP-0359', where: 'account', feature: NS.SID, provenBy: [['test/interop/mam.test.ts', 'stanza']] },
   { spec: 'XEP-0163', where: 'account-identity', feature: 'pubsub/pep', provenBy: [['test/interop/pep.test.ts', 'stranger']] },
   { spec: 'XEP-0060', where: 'account', feature: PUBSUB, provenBy: [['test/interop/pep.test.ts', 'open']] },
+  // profanity reads publish-options on the server's own disco#info only (its group OMEMO needs it, web e2e with profanity).
+  { spec: 'XEP-0060 §7.1.5', where: 'server', feature: `${PUBSUB}#publish-options`, provenBy: [['test/interop/pep.test.ts', 'precondition'], ['../web/e2e/group-omemo.test.ts', 'profanity to enter the group']] },
   { spec: 'XEP-0060', where: 'account', feature: `${PUBSUB}#*`, provenBy: [['src/modules/pep/pep.test.ts', 'publish-options'], ['test/interop/pep.test.ts', 'precondition']] },
   { spec: 'XEP-0292', where: 'account', feature: 'urn:ietf:params:xml:ns:vcard-4.0', provenBy: [['src/modules/vcard4/vcard4.test.ts', 'vcard']] },
   { spec: 'XEP-0402', where: 'account', feature: 'urn:xmpp:bookmarks:1#compat', provenBy: [['src/modules/bookmarks/bookmarks.test.ts', 'bookmark']] },
