@@ -4,7 +4,7 @@ import de from '../src/views/rooms/de.json' with { type: 'json' };
 import en from '../src/views/rooms/en.json' with { type: 'json' };
 import { launchChromium } from './support/browser.ts';
 import { choosePlainTextInGroup } from './support/encryption.ts';
-import { createRoom, joinRoom, openRoomDialog, roomLog, sendInRoom } from './support/rooms.ts';
+import { createRoom, groupAction, joinRoom, openRoomDialog, roomLog, sendInRoom } from './support/rooms.ts';
 import { Person } from './support/person.ts';
 import { startE2eServer, type E2eServer } from './support/server.ts';
 import { startThirdParty, type ThirdParty } from './support/third-party.ts';
@@ -107,7 +107,7 @@ describe('group chat between the web client and a slixmpp user', () => {
 
   it('moderation from the browser: a new nickname, silence and voice, a message removed for everyone, and a kick', async () => {
     const r = de.rooms;
-    await emil.page.getByRole('button', { name: r.view.changeNick, exact: true }).click();
+    await groupAction(emil, r.view.changeNick);
     const nickDialog = emil.page.getByRole('dialog');
     await nickDialog.getByRole('textbox', { name: r.nick.field, exact: true }).fill('Emil B');
     await nickDialog.getByRole('button', { name: r.nick.save, exact: true }).click();

@@ -162,6 +162,28 @@ describe('a newcomer’s first ten minutes', () => {
     await accessible(lou, 'group');
   });
 
+  it('on a phone the group header is one line too, the group’s actions are in a menu, and messages get the screen', async () => {
+    // Lou (a phone, German) is in Garden since the invitation.
+    const view = de.rooms.view;
+    const members = view.members.replace('{{count}}', '2');
+    for (const action of [members, view.invite, view.changeNick, view.leave]) await expect(lou.page.getByRole('button', { name: action, exact: true }).isVisible()).resolves.toBe(false);
+    const header = await lou.page.getByRole('main', { name: 'Garden' }).locator('.chat-head').boundingBox();
+    expect(header!.height).toBeLessThanOrEqual(64);
+    const log = await lou.page.getByRole('log', { name: view.messages, exact: true }).boundingBox();
+    expect(log!.height / 844).toBeGreaterThanOrEqual(0.6);
+    await lou.shot('group-header');
+    await lou.page.getByRole('button', { name: view.actions, exact: true }).click();
+    const menu = lou.page.getByRole('menu', { name: view.actions });
+    for (const action of [members, view.invite, view.changeNick, view.leave]) await menu.getByRole('menuitem', { name: action, exact: true }).waitFor();
+    await accessible(lou, 'group-menu');
+    await menu.getByRole('menuitem', { name: members, exact: true }).click();
+    await menu.waitFor({ state: 'detached' });
+    await lou.page.getByRole('complementary', { name: view.membersTitle }).getByText('kim').first().waitFor();
+    await lou.page.getByRole('button', { name: view.actions, exact: true }).click();
+    await menu.getByRole('menuitem', { name: members, exact: true }).click();
+    await lou.page.getByRole('complementary', { name: view.membersTitle }).waitFor({ state: 'detached' });
+  });
+
   it('deleting the account ends with “Your account was deleted.”', async () => {
     const t = kim.t;
     await kim.page.getByRole('button', { name: t.settings, exact: true }).click();

@@ -38,6 +38,13 @@ export async function joinRoom(person: Person, address: string, nick: string): P
   return dialog;
 }
 
+/** One of the group's actions: a button in the header, or on a phone an item of the header's menu. */
+export async function groupAction(person: Person, label: string): Promise<void> {
+  if (person.size === 'desktop') return person.page.getByRole('button', { name: label, exact: true }).click();
+  await person.page.getByRole('button', { name: texts(person).view.actions, exact: true }).click();
+  await person.page.getByRole('menu', { name: texts(person).view.actions }).getByRole('menuitem', { name: label, exact: true }).click();
+}
+
 export function roomLog(person: Person): Locator {
   return person.page.getByRole('log', { name: texts(person).view.messages });
 }

@@ -4,6 +4,8 @@ export interface MenuAction {
   label: string;
   onSelect(): void;
   danger?: boolean;
+  /** for an action that shows or hides something (aria-expanded where it is a button of its own) */
+  expanded?: boolean;
 }
 
 /**

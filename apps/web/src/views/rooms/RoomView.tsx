@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MAX_BODY_CHARS, MessageTooLongError, type RoomMessage, type Session } from '../../session/index.ts';
+import { ActionsMenu, type MenuAction } from '../ActionsMenu.tsx';
 import { Composer } from '../Composer.tsx';
 import { MessageItem, type MessageActions } from '../MessageItem.tsx';
 import { NewMessagesPill } from '../NewMessagesPill.tsx';
@@ -65,6 +66,25 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
 
   if (!room) return null;
   const title = room.name || jid;
+  const groupActions: MenuAction[] = [
+    { label: t('rooms.view.members', { count: room.occupants.length }), expanded: showMembers, onSelect: () => setShowMembers(!showMembers) },
+    ...(room.state === 'joined'
+      ? [
+          { label: t('rooms.view.invite'), onSelect: () => setDialog('invite') },
+          { label: t('rooms.view.changeNick'), onSelect: () => setDialog('nick') },
+          ...(moderator || room.affiliation === 'owner' ? [{ label: t('rooms.view.changeSubject'), onSelect: () => setDialog('subject') }] : []),
+          ...(room.affiliation === 'owner' ? [{ label: t('rooms.view.settings'), onSelect: () => setDialog('settings') }] : []),
+        ]
+      : []),
+    {
+      label: t('rooms.view.leave'),
+      onSelect: () => {
+        void chats.leave(jid);
+        onBack();
+      },
+    },
+    { label: t('report.room'), onSelect: () => setReporting({ jid, name: title, kind: 'room' }), danger: true },
+  ];
 
   async function send(text: string) {
     try {
@@ -94,42 +114,14 @@ export function RoomView({ session, room: jid, onBack }: { session: Session; roo
           <span className="muted">{room.subject ? t('rooms.view.subject', { subject: room.subject }) : jid}</span>
         </div>
         <div className="chat-actions">
-          <button type="button" aria-expanded={showMembers} onClick={() => setShowMembers(!showMembers)}>
-            {t('rooms.view.members', { count: room.occupants.length })}
-          </button>
-          {room.state === 'joined' && (
-            <button type="button" onClick={() => setDialog('invite')}>
-              {t('rooms.view.invite')}
+          {groupActions.map((action) => (
+            <button key={action.label} type="button" className={action.danger ? 'danger' : undefined} aria-expanded={action.expanded} onClick={action.onSelect}>
+              {action.label}
             </button>
-          )}
-          {room.state === 'joined' && (
-            <button type="button" onClick={() => setDialog('nick')}>
-              {t('rooms.view.changeNick')}
-            </button>
-          )}
-          {room.state === 'joined' && (moderator || room.affiliation === 'owner') && (
-            <button type="button" onClick={() => setDialog('subject')}>
-              {t('rooms.view.changeSubject')}
-            </button>
-          )}
-          {room.affiliation === 'owner' && room.state === 'joined' && (
-            <button type="button" onClick={() => setDialog('settings')}>
-              {t('rooms.view.settings')}
-            </button>
-          )}
-          <button
-            type="button"
-            onClick={() => {
-              void chats.leave(jid);
-              onBack();
-            }}
-          >
-            {t('rooms.view.leave')}
-          </button>
-          <button type="button" className="danger" onClick={() => setReporting({ jid, name: title, kind: 'room' })}>
-            {t('report.room')}
-          </button>
+          ))}
         </div>
+        {/* On a phone the same actions wait in a menu, so the header stays one line and the messages keep the screen. */}
+        <ActionsMenu label={t('rooms.view.actions')} actions={groupActions} />
       </header>
       {room.state === 'joined' && <RoomEncryptionBar session={session} room={jid} />}
       {room.state !== 'joined' && (
