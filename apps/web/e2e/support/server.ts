@@ -62,6 +62,13 @@ export interface E2eServerOptions {
   retentionDays?: number;
   /** bare JIDs of the operators (`admins`) */
   admins?: string[];
+  /** limits.failed_logins_per_address and …_per_account (default 1000: tests mistype on purpose) */
+  failedLoginsPerAddress?: number;
+  failedLoginsPerAccount?: number;
+  /** upload.quota_bytes (default: the server's) */
+  uploadQuotaBytes?: number;
+  /** muc.max_rooms_per_user (default: the server's) */
+  maxRoomsPerUser?: number;
 }
 
 export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2eServer> {
@@ -91,9 +98,12 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       '[limits]',
       // every test user registers from 127.0.0.1
       `registrations_per_hour = ${options.registrationsPerHour ?? 1000}`,
-      'failed_logins_per_address = 1000',
-      'failed_logins_per_account = 1000',
-      ...(options.maxUploadBytes ? ['[upload]', `max_file_bytes = ${options.maxUploadBytes}`] : []),
+      `failed_logins_per_address = ${options.failedLoginsPerAddress ?? 1000}`,
+      `failed_logins_per_account = ${options.failedLoginsPerAccount ?? 1000}`,
+      ...(options.maxUploadBytes || options.uploadQuotaBytes !== undefined ? ['[upload]'] : []),
+      ...(options.maxUploadBytes ? [`max_file_bytes = ${options.maxUploadBytes}`] : []),
+      ...(options.uploadQuotaBytes !== undefined ? [`quota_bytes = ${options.uploadQuotaBytes}`] : []),
+      ...(options.maxRoomsPerUser ? ['[muc]', `max_rooms_per_user = ${options.maxRoomsPerUser}`] : []),
       ...(options.retentionDays ? ['[archive]', `retention_days = ${options.retentionDays}`] : []),
       '[log]',
       `level = ${JSON.stringify(process.env.CONEXIZAN_TEST_LOG ?? 'warn')}`,

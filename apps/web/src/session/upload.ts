@@ -15,7 +15,7 @@ export interface UploadSlot {
 
 export class UploadError extends Error {
   override name = 'UploadError';
-  constructor(readonly reason: 'too-large' | 'unavailable' | 'failed', message?: string) {
+  constructor(readonly reason: 'too-large' | 'quota' | 'unavailable' | 'failed', message?: string) {
     super(message ?? reason);
   }
 }
@@ -32,7 +32,9 @@ export async function requestSlot(connection: Pick<Connection, 'iq'>, service: s
     slot = result.getChild('slot', NS.HTTP_UPLOAD);
   } catch (error) {
     const condition = (error as { condition?: string }).condition;
-    if (condition === 'not-acceptable' || condition === 'resource-constraint') throw new UploadError('too-large', (error as { text?: string }).text);
+    if (condition === 'not-acceptable') throw new UploadError('too-large', (error as { text?: string }).text);
+    // XEP-0363 §4: resource-constraint is the account's quota, not this file's size.
+    if (condition === 'resource-constraint') throw new UploadError('quota', (error as { text?: string }).text);
     throw new UploadError('unavailable', (error as Error).message);
   }
   const put = slot?.getChild('put')?.attrs.url;

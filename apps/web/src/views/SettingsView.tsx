@@ -140,9 +140,12 @@ function PasswordSettings({ session, onChanged }: { session: Session; onChanged(
     // The current password first: whoever sits at an open browser must not be able to lock the owner out.
     if (!current) return setNote({ ok: false, text: t('settings.currentPasswordNeeded') });
     if (first !== second) return setNote({ ok: false, text: t('settings.passwordMismatch') });
-    if ([...first].length < 8) return setNote({ ok: false, text: t('auth.errors.tooShort', { min: 8 }) });
     setBusy(true);
     try {
+      // The length the account's server asks (when it served this page), so that its refusal does not come as a vaguer sentence.
+      const site = await siteConfig();
+      const min = (site?.domain === session.domain ? site.minPasswordLength : null) ?? 8;
+      if ([...first].length < min) return setNote({ ok: false, text: t('auth.errors.tooShort', { min }) });
       await session.changePassword(current, first);
       onChanged(first);
       setCurrent('');

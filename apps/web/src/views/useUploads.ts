@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { UploadError, type Session } from '../session/index.ts';
-import { actionProblem } from './problems.ts';
+import type { Session } from '../session/index.ts';
+import { uploadProblem } from './problems.ts';
 
 export interface UploadItem {
   id: string;
@@ -48,8 +48,7 @@ export function useUploads(session: Session, peer: string) {
             dismiss(id);
           } catch (error) {
             if (controller.signal.aborted) return dismiss(id);
-            const reason = error instanceof UploadError && error.reason === 'too-large' ? t('chat.uploadTooLarge') : error instanceof UploadError && error.reason === 'unavailable' ? t('chat.uploadUnavailable') : actionProblem(t, error);
-            patch(id, { error: reason });
+            patch(id, { error: uploadProblem(t, error) });
           } finally {
             controllers.current.delete(id);
           }

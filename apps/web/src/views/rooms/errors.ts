@@ -1,13 +1,21 @@
 import type { TFunction } from 'i18next';
-import { MucJoinError } from '../../session/index.ts';
+import { MucJoinError, UploadError } from '../../session/index.ts';
+import { actionProblem, uploadProblem } from '../problems.ts';
 
 const KNOWN = new Set([
   'conflict', 'not-authorized', 'registration-required', 'forbidden', 'service-unavailable', 'item-not-found', 'not-allowed', 'not-acceptable',
-  'jid-malformed', 'remote-server-not-found', 'remote-server-timeout', 'exists', 'kicked', 'banned', 'removed', 'shutdown', 'offline', 'encryption-refused',
+  'jid-malformed', 'remote-server-not-found', 'remote-server-timeout', 'policy-violation', 'resource-constraint', 'exists', 'kicked', 'banned', 'removed', 'shutdown', 'offline',
+  'encryption-refused',
 ]);
 
-/** A sentence for why entering or acting in a room failed, from the XMPP error condition. */
+/**
+ * A sentence for why entering or acting in a room failed, from the XMPP
+ * error condition; anything else in the app's general words, never an
+ * error's message (a server's English, or a condition's name).
+ */
 export function roomProblem(t: TFunction, problem: unknown): string {
-  const condition = problem instanceof MucJoinError ? problem.condition : typeof problem === 'string' ? problem : ((problem as { condition?: string })?.condition ?? (problem as Error)?.message ?? 'undefined-condition');
-  return KNOWN.has(condition) ? t(`rooms.errors.${condition}`) : t('rooms.errors.generic', { condition });
+  const condition = problem instanceof MucJoinError ? problem.condition : typeof problem === 'string' ? problem : (problem as { condition?: unknown } | null)?.condition;
+  if (typeof condition === 'string' && KNOWN.has(condition)) return t(`rooms.errors.${condition}`);
+  if (problem instanceof UploadError) return uploadProblem(t, problem);
+  return actionProblem(t, typeof condition === 'string' ? { condition } : problem);
 }
