@@ -1,5 +1,4 @@
 import type { TFunction } from 'i18next';
-import { UploadError } from '../session/index.ts';
 
 /** XMPP error conditions (RFC 6120 §8.3.3) and the app's own sentence for each group of them. */
 const SENTENCES: Record<string, string> = {
@@ -39,12 +38,4 @@ export function actionProblem(t: TFunction, error: unknown): string {
 /** What a suspended user is told: that, and the operators' reason when they chose to give it. */
 export function suspendedText(t: TFunction, reason: string | null): string {
   return reason ? t('auth.errors.suspendedReason', { reason }) : t('auth.errors.suspended');
-}
-
-/** Why a file did not go, as the end of "Could not send NAME: …" (the server's explanation is English). */
-export function uploadProblem(t: TFunction, error: unknown): string {
-  if (error instanceof UploadError && error.reason === 'too-large') return t('chat.uploadTooLarge');
-  if (error instanceof UploadError && error.reason === 'quota') return t('chat.uploadQuota');
-  if (error instanceof UploadError && error.reason === 'unavailable') return t('chat.uploadUnavailable');
-  return actionProblem(t, error);
 }

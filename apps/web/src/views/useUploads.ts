@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Session } from '../session/index.ts';
-import { uploadProblem } from './problems.ts';
+import { uploadProblem } from './upload-problem.ts';
 
 export interface UploadItem {
   id: string;

@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import { MucJoinError, UploadError } from '../../session/index.ts';
-import { actionProblem, uploadProblem } from '../problems.ts';
+import { actionProblem } from '../problems.ts';
+import { uploadProblem } from '../upload-problem.ts';
 
 const KNOWN = new Set([
   'conflict', 'not-authorized', 'registration-required', 'forbidden', 'service-unavailable', 'item-not-found', 'not-allowed', 'not-acceptable',
