@@ -213,3 +213,123 @@ describe('the web client opened by another name than the XMPP domain', () => {
     }
   });
 });
+
+describe('registering without JavaScript', () => {
+  let server: E2eServer;
+  let browser: Browser;
+  const PASSWORD = 'lenas langes passwort 5';
+
+  beforeAll(async () => {
+    // Debug logging, to find out that even then the password is never written down.
+    [server, browser] = await Promise.all([startE2eServer({ https: true, logLevel: 'debug' }), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  const https = () => `https://localhost:${server.httpsPort}`;
+  // A refused form comes back with its status (400 and 409 here), which Chromium reports on the console.
+  const unexpected = (problem: string) => !/^console error: Failed to load resource: the server responded with a status of 4(00|09) /.test(problem);
+
+  it('the website leads to a form that makes an account, refusing it without the rules, and the account logs in', async () => {
+    const { context, page, problems } = await newPerson(browser, { locale: 'de-DE', javaScript: false, size: 'phone', acceptSelfSigned: true });
+    try {
+      await page.goto(`${https()}/`);
+      await page.getByRole('link', { name: 'Erstelle dein Konto stattdessen mit einem einfachen Formular', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Ein Konto auf localhost erstellen' }).waitFor();
+      const form = page.locator('form.register');
+      await form.getByRole('textbox', { name: 'Benutzername', exact: true }).fill('lena');
+      await form.getByLabel('Passwort', { exact: true }).fill(PASSWORD);
+      await form.getByLabel('Passwort wiederholen', { exact: true }).fill(PASSWORD);
+      await screenshot(page, 'register-form-phone-de-js-off');
+      // The rules are not accepted: the browser itself holds the form back (the server would refuse it too).
+      await form.getByRole('button', { name: 'Konto erstellen', exact: true }).click();
+      await expect(form.getByRole('checkbox').evaluate((box: HTMLInputElement) => box.validity.valueMissing)).resolves.toBe(true);
+      expect(new URL(page.url()).pathname).toBe('/register');
+      await page.getByRole('heading', { level: 1, name: 'Ein Konto auf localhost erstellen' }).waitFor();
+
+      // A typo in the repeated password: the server's answer, in German, with the name kept and no password.
+      await form.getByRole('checkbox', { name: 'Ich erkenne die Regeln dieses Dienstes an' }).check();
+      await form.getByLabel('Passwort wiederholen', { exact: true }).fill(`${PASSWORD}x`);
+      await form.getByRole('button', { name: 'Konto erstellen', exact: true }).click();
+      await page.getByRole('alert').getByText('Die beiden Passwörter sind verschieden.').waitFor();
+      await expect(form.getByRole('textbox', { name: 'Benutzername', exact: true }).inputValue()).resolves.toBe('lena');
+      await expect(form.getByLabel('Passwort', { exact: true }).inputValue()).resolves.toBe('');
+      expect(await page.content()).not.toContain(PASSWORD);
+
+      await form.getByLabel('Passwort', { exact: true }).fill(PASSWORD);
+      await form.getByLabel('Passwort wiederholen', { exact: true }).fill(PASSWORD);
+      await form.getByRole('checkbox', { name: 'Ich erkenne die Regeln dieses Dienstes an' }).check();
+      await form.getByRole('button', { name: 'Konto erstellen', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Dein Konto ist bereit' }).waitFor();
+      await page.getByText('Deine Adresse ist lena@localhost.').waitFor();
+      await screenshot(page, 'registered-phone-de-js-off');
+      expect(problems.filter(unexpected)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+
+    // The account works: the web chat (JavaScript on) logs in with it.
+    const lena = await Person.open(browser, `${https()}/chat/`, { lang: 'de', acceptSelfSigned: true });
+    try {
+      await lena.login('lena', PASSWORD);
+      await expect.poll(() => lena.page.getByRole('banner').textContent()).toContain('lena@localhost');
+    } finally {
+      await lena.close();
+    }
+    // The log says an account was made on the website, never with what password.
+    expect(server.output()).toMatch(/"via":"website".*"msg":"account registered"|"msg":"account registered".*"via":"website"/);
+    expect(server.output()).not.toContain(PASSWORD);
+  });
+
+  it('an invitation opened without JavaScript makes its one account with the form', async () => {
+    const invitation = await server.invite();
+    const { context, page, problems } = await newPerson(browser, { locale: 'en-GB', javaScript: false, acceptSelfSigned: true });
+    try {
+      await page.goto(invitation);
+      await page.getByRole('link', { name: 'Create your account with a simple form instead', exact: true }).click();
+      const form = page.locator('form.register');
+      await form.getByRole('textbox', { name: 'Username', exact: true }).fill('mira');
+      await form.getByLabel('Password', { exact: true }).fill('miras long password 6');
+      await form.getByLabel('Repeat the password', { exact: true }).fill('miras long password 6');
+      await form.getByRole('checkbox', { name: 'I accept the rules of this service' }).check();
+      await form.getByRole('button', { name: 'Create account', exact: true }).click();
+      await page.getByText('Your address is mira@localhost.').waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+    const again = await fetch(invitation.replace(/^https:\/\/[^/]+/, `http://localhost:${server.httpPort}`));
+    expect(again.status).toBe(404);
+  });
+
+  it('the form and its answers are accessible (axe, where scripts run)', async () => {
+    const { context, page, problems } = await newPerson(browser, { locale: 'en-US', acceptSelfSigned: true });
+    try {
+      await page.goto(`${https()}/register`);
+      expect(await seriousAccessibilityViolations(page)).toEqual([]);
+      await page.locator('form.register').getByRole('textbox', { name: 'Username', exact: true }).fill('admin');
+      await page.getByLabel('Password', { exact: true }).fill('a long enough password');
+      await page.getByLabel('Repeat the password', { exact: true }).fill('a long enough password');
+      await page.getByRole('checkbox', { name: 'I accept the rules of this service' }).check();
+      await page.getByRole('button', { name: 'Create account', exact: true }).click();
+      await page.getByRole('alert').getByText('This name is kept for the people who run the service.').waitFor();
+      expect(await seriousAccessibilityViolations(page)).toEqual([]);
+      expect(problems.filter(unexpected)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the web chat without JavaScript points to the form and the apps', async () => {
+    const { context, page } = await newPerson(browser, { locale: 'en-US', javaScript: false, acceptSelfSigned: true });
+    try {
+      await page.goto(`${https()}/chat/`);
+      await page.getByRole('link', { name: 'create an account with a simple form', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Create an account on localhost' }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -19,6 +19,13 @@ export interface HttpRequest {
    * machine, or in `trusted_proxies`; see TrustedProxies.httpSecure)
    */
   secure: boolean;
+  /**
+   * where the request comes from as the per-address limits count it (an
+   * IPv4 address or IPv6 /64, behind trusted proxies the client's), keyed
+   * under a secret the same way as for XMPP streams, so that a limit shared
+   * with in-band registration is one limit; never the address itself
+   */
+  sourceKey: string;
 }
 
 /** Answers the request completely (the listener sends a 500 if it throws before answering). */

@@ -173,12 +173,15 @@ export class HttpListeners {
         if (url.pathname.endsWith('.json')) return send(res, 200, 'application/json', hostMetaJson(links));
         return send(res, 200, 'application/xrd+xml', hostMeta(links));
       }
+      const { throttle, proxies } = this.#options;
+      // Only the few handlers that count requests per address pay for the key.
+      const request = { req, res, url, secure, get sourceKey() { return throttle.sourceKey(proxies.httpClient(req)); } };
       const route = this.#core.http.match(url.pathname);
-      if (route) return await route({ req, res, url, secure });
+      if (route) return await route(request);
       if (this.#options.control && (await handleControl(this.#core, req, res, url, this.#options.proxies.httpClient(req), this.#options.control))) return;
       if (await handleOperations(this.#core, req, res, url, this.#options.proxies.httpClient(req), this.#options.drain)) return;
       const site = this.#core.http.siteHandler();
-      if (site) return await site({ req, res, url, secure });
+      if (site) return await site(request);
       send(res, 404, 'text/plain', 'not found\n');
     } catch (error) {
       this.#core.log.error({ err: error }, 'HTTP request failed');

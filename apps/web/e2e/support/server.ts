@@ -69,6 +69,8 @@ export interface E2eServerOptions {
   uploadQuotaBytes?: number;
   /** muc.max_rooms_per_user (default: the server's) */
   maxRoomsPerUser?: number;
+  /** log.level (default: CONEXIZAN_TEST_LOG, else warn), e.g. debug to check what the log never holds */
+  logLevel?: string;
 }
 
 export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2eServer> {
@@ -106,7 +108,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
       ...(options.maxRoomsPerUser ? ['[muc]', `max_rooms_per_user = ${options.maxRoomsPerUser}`] : []),
       ...(options.retentionDays ? ['[archive]', `retention_days = ${options.retentionDays}`] : []),
       '[log]',
-      `level = ${JSON.stringify(process.env.CONEXIZAN_TEST_LOG ?? 'warn')}`,
+      `level = ${JSON.stringify(options.logLevel ?? process.env.CONEXIZAN_TEST_LOG ?? 'warn')}`,
       'format = "json"',
       '',
     ].join('\n'));

@@ -68,6 +68,10 @@ export const invites: ServerModule = {
     ctx.require('register').useInvitations({
       accepted: (stream) => acceptedInvite(stream) !== null,
       registerWith: (stream, create) => registerWithInvite(ctx, stream, create),
+      registerWithToken: async (token, create) => {
+        const invite = await validInvite(ctx, token, new Date());
+        return invite ? useInvite(ctx, invite, create) : null;
+      },
       useUp: (stream) => useUpInvite(ctx, stream),
     });
 
@@ -93,14 +97,18 @@ async function presentToken(ctx: ModuleContext, stanza: Element, preauth: Elemen
   if (stanza.attrs.type !== 'set') throw new StanzaError('bad-request', { text: 'present an invitation with an iq of type set' });
   const token = preauth.attrs.token;
   if (typeof token !== 'string' || token === '') throw new StanzaError('bad-request', { text: 'the token is missing' });
-  const now = new Date();
-  const tokenHash = hashInviteToken(token);
-  const expiresAt = token.length <= MAX_TOKEN_LENGTH ? await ctx.storage.invites.expiresAt(tokenHash) : null;
+  const accepted = await validInvite(ctx, token, new Date());
   // XEP-0445 §4: unknown, used and expired tokens all get item-not-found.
-  if (!expiresAt || expiresAt <= now) throw new StanzaError('item-not-found', { type: 'cancel', text: 'the invitation is invalid, used or expired' });
-  const accepted: AcceptedInvite = { tokenHash, acceptedAt: now, expiresAt };
+  if (!accepted) throw new StanzaError('item-not-found', { type: 'cancel', text: 'the invitation is invalid, used or expired' });
   stream.state.set(ACCEPTED, accepted);
   ctx.log.debug('invitation accepted for registration');
+}
+
+/** The invitation of this token, presented `now`, or null if it is unknown, used or expired. */
+async function validInvite(ctx: ModuleContext, token: string, now: Date): Promise<AcceptedInvite | null> {
+  const tokenHash = hashInviteToken(token);
+  const expiresAt = token.length <= MAX_TOKEN_LENGTH ? await ctx.storage.invites.expiresAt(tokenHash) : null;
+  return expiresAt && expiresAt > now ? { tokenHash, acceptedAt: now, expiresAt } : null;
 }
 
 /** The invitation this stream presented, if any. */
@@ -118,24 +126,40 @@ function acceptedInvite(stream: UnauthenticatedStream): AcceptedInvite | null {
 async function registerWithInvite<T>(ctx: ModuleContext, stream: UnauthenticatedStream, create: () => Promise<T>): Promise<T> {
   const invite = acceptedInvite(stream);
   if (!invite) throw new StanzaError('not-allowed', { text: 'registration needs an invitation on this server' });
-  if (!(await ctx.storage.invites.consume(invite.tokenHash, invite.acceptedAt))) {
-    stream.state.delete(ACCEPTED);
-    throw new StanzaError('not-allowed', { text: 'the invitation has been used meanwhile' });
-  }
-  let result: T;
+  let result: T | null;
   try {
-    result = await create();
+    result = await useInvite(ctx, invite, create);
+  } catch (error) {
+    if (error instanceof InvitationNotRestored) stream.state.delete(ACCEPTED);
+    throw error instanceof InvitationNotRestored ? error.cause : error;
+  }
+  stream.state.delete(ACCEPTED);
+  if (result === null) throw new StanzaError('not-allowed', { text: 'the invitation has been used meanwhile' });
+  return result;
+}
+
+/** Creating the account failed, and its invitation could not be put back. */
+class InvitationNotRestored extends Error {}
+
+/**
+ * Uses the invitation up and creates the account: consumed first (of
+ * requests racing with one token, only one gets here), put back if creating
+ * the account fails, so a refused username or password does not waste it.
+ * Null if the invitation is gone meanwhile.
+ */
+async function useInvite<T>(ctx: ModuleContext, invite: AcceptedInvite, create: () => Promise<T>): Promise<T | null> {
+  if (!(await ctx.storage.invites.consume(invite.tokenHash, invite.acceptedAt))) return null;
+  try {
+    return await create();
   } catch (error) {
     try {
       await ctx.storage.invites.create(invite.tokenHash, invite.expiresAt);
     } catch (restoreError) {
-      stream.state.delete(ACCEPTED);
       ctx.log.error({ err: restoreError }, 'could not put an unused invitation back');
+      throw new InvitationNotRestored('the invitation could not be put back', { cause: error });
     }
     throw error;
   }
-  stream.state.delete(ACCEPTED);
-  return result;
 }
 
 /** After an open registration: a presented invitation is used up too, so it cannot make another account. */

@@ -4,12 +4,13 @@ import type { UnauthenticatedStream } from '../../core/events.ts';
 import { AccountError } from '../../accounts/account-service.ts';
 import { iqErrorReply, NO_REPLY } from '../../core/iq.ts';
 import { runPeriodically } from '../../core/periodic.ts';
-import type { Invitations } from './api.ts';
+import type { Invitations, RegistrationRefusal } from './api.ts';
 import type { Origin } from '../../core/router.ts';
 import { CurrentPasswordGuesses, needsCurrentPassword, parsePasswordChange, passwordFormError } from './password-change.ts';
 import { registrationInstructions } from './instructions.ts';
 import { sendRegistrationDigest } from './digest.ts';
 import { RegistrationRateLimit } from './rate-limit.ts';
+import { Refused, registerAccount, type RegistrationRules } from './registration.ts';
 // Its services and events (api.ts), so that whatever compiles the module list sees them typed.
 export type * from './api.ts';
 
@@ -19,7 +20,9 @@ export type * from './api.ts';
  * the current one, see password-change.ts) and cancel the account after it.
  * Honours `registration` (open / invite / closed); in 'invite' mode a stream
  * needs an invitation first: the module that hands them out plugs in through
- * the 'register' service (api.ts; XEP-0445, modules/invites).
+ * the 'register' service (api.ts; XEP-0445, modules/invites). The website's
+ * form registers through the same service, under the same rules
+ * (registration.ts).
  *
  * The operator's policy (`registration_policy`): names reserved for the
  * service (admin, abuse, support… and the operator's own) cannot be taken
@@ -44,14 +47,26 @@ export const register: ServerModule = {
     // The answer must come before the stream's authentication time runs out.
     const delayMs = Math.min(policy.delay_seconds, Math.max(0, ctx.config.limits.unauthenticated_seconds - 5)) * 1000;
     if (delayMs < policy.delay_seconds * 1000) ctx.log.warn({ delay_seconds: delayMs / 1000 }, 'registration_policy.delay_seconds is cut to fit within limits.unauthenticated_seconds');
-    const rules: RegistrationRules = { reserved, delayMs };
+    const rateLimit = new RegistrationRateLimit(ctx.config.limits.registrations_per_hour);
+    const rules: RegistrationRules = { reserved, delayMs, allow: (key) => rateLimit.allow(key) };
     if (policy.digest_hours > 0) {
       runPeriodically(ctx, 'sending the registration digest', HOUR_MS / 4, () => sendRegistrationDigest(ctx, ctx.require('operators'), policy.digest_hours * HOUR_MS));
     }
     let invitations: Invitations | null = null;
-    ctx.provide('register', { useInvitations: (plugged) => void (invitations = plugged) });
+    ctx.provide('register', {
+      useInvitations: (plugged) => void (invitations = plugged),
+      async registerFromWeb({ username, password, sourceKey, askedAt, invitation }) {
+        try {
+          const created = await registerAccount(ctx, invitations, rules, { username, password, sourceKey, askedAt, invitation: invitation ? { token: invitation } : null, via: 'website' });
+          return { ok: true, username: created };
+        } catch (error) {
+          if (error instanceof Refused) return { ok: false, reason: error.reason };
+          if (error instanceof AccountError && isRefusal(error.reason)) return { ok: false, reason: error.reason };
+          throw error;
+        }
+      },
+    });
     const mode = ctx.config.registration;
-    const rateLimit = new RegistrationRateLimit(ctx.config.limits.registrations_per_hour);
     ctx.features.addFeature('server', NS.REGISTER);
     if (mode !== 'closed') {
       ctx.features.addStreamFeature(({ stage }) => (stage === 'pre-auth' ? xml('register', { xmlns: NS.REGISTER_FEATURE }) : null));
@@ -61,10 +76,10 @@ export const register: ServerModule = {
       const query = stanza.getChild('query', NS.REGISTER);
       if (!query) return undefined;
       try {
-        const payload = await preAuthRegistration(ctx, invitations, stanza, query, stream, rules, (key) => rateLimit.allow(key));
+        const payload = await preAuthRegistration(ctx, invitations, stanza, query, stream, rules);
         stream.send(iqResult(stanza, payload ?? undefined));
       } catch (error) {
-        const stanzaError = error instanceof AccountError ? error.toStanzaError() : error;
+        const stanzaError = error instanceof AccountError || error instanceof Refused ? error.toStanzaError() : error;
         if (!(stanzaError instanceof StanzaError)) throw error;
         stream.send(iqErrorReply(stanza, stanzaError));
       }
@@ -119,11 +134,10 @@ export const register: ServerModule = {
   },
 };
 
-interface RegistrationRules {
-  /** prepared names nobody registers in-band */
-  reserved: Set<string>;
-  /** an open registration is answered no sooner than this after the stream first asked */
-  delayMs: number;
+/** What of the account rules a registration may be told (AccountService.create refuses with these). */
+const ACCOUNT_REFUSALS: readonly string[] = ['invalid-username', 'weak-password', 'exists', 'reserved'] satisfies RegistrationRefusal[];
+function isRefusal(reason: string): reason is RegistrationRefusal {
+  return ACCOUNT_REFUSALS.includes(reason);
 }
 
 /** The reply already went out (see core/iq.ts). */
@@ -148,10 +162,9 @@ async function preAuthRegistration(
   query: Element,
   stream: UnauthenticatedStream,
   rules: RegistrationRules,
-  allow: (sourceKey: string) => boolean,
 ): Promise<Element | null> {
   const mode = ctx.config.registration;
-  if (mode === 'closed') throw new StanzaError('service-unavailable', { text: 'registration is closed on this server' });
+  if (mode === 'closed') throw new Refused('closed');
   if (!stream.state.has(FIRST_ASKED)) stream.state.set(FIRST_ASKED, Date.now());
   if (stanza.attrs.type === 'get') {
     const invited = invitations?.accepted(stream) === true;
@@ -161,23 +174,14 @@ async function preAuthRegistration(
   }
   if (stanza.attrs.type !== 'set') throw new StanzaError('bad-request');
   if (query.getChild('remove')) throw new StanzaError('registration-required', { text: 'log in to delete your account' });
-  if (mode === 'invite' && !invitations?.accepted(stream)) throw new StanzaError('not-allowed', { text: 'registration needs an invitation on this server' });
-  const username = query.getChildText('username');
-  const password = query.getChildText('password');
-  if (!username || !password) throw new StanzaError('not-acceptable', { text: 'a username and a password are required' });
-  if (rules.reserved.has(ctx.accounts.prepareUsername(username))) throw new StanzaError('conflict', { type: 'cancel', text: `the name ${username} is reserved for the service` });
-  if (mode === 'invite') {
-    // The invitation is the operator's consent, so the per-source limit does
-    // not apply: a group onboarded together often shares one address.
-    await invitations!.registerWith(stream, () => ctx.accounts.create(username, password));
-    ctx.log.info('account registered in-band with an invitation');
-    return null;
-  }
-  if (!allow(stream.sourceKey)) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many registrations from your address; try again later' });
-  const wait = (stream.state.get(FIRST_ASKED) as number) + rules.delayMs - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  await ctx.accounts.create(username, password);
-  await invitations?.useUp(stream);
-  ctx.log.info('account registered in-band');
+  const request = {
+    username: query.getChildText('username') ?? '',
+    password: query.getChildText('password') ?? '',
+    sourceKey: stream.sourceKey,
+    askedAt: stream.state.get(FIRST_ASKED) as number,
+    invitation: { stream },
+    via: 'in-band',
+  } as const;
+  await registerAccount(ctx, invitations, rules, request);
   return null;
 }

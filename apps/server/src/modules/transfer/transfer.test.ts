@@ -118,10 +118,10 @@ describe('what users do themselves', () => {
     const route = h.core.http.match(path)!;
     const served: { status?: number; body?: string } = {};
     const res = { writeHead: (status: number) => void (served.status = status), end: (body: string) => void (served.body = body) };
-    await route({ req: {} as never, res: res as never, url: new URL(path, 'http://x'), secure: true });
+    await route({ req: {} as never, res: res as never, url: new URL(path, 'http://x'), secure: true, sourceKey: 'test' });
     expect(served.status).toBe(200);
     expect(served.body).toContain("<user name='alice'".replace(/'/g, '"'));
-    await route({ req: {} as never, res: res as never, url: new URL(path, 'http://x'), secure: true });
+    await route({ req: {} as never, res: res as never, url: new URL(path, 'http://x'), secure: true, sourceKey: 'test' });
     expect(served.status).toBe(404);
   });
 

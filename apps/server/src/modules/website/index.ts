@@ -16,6 +16,7 @@ import { privacyFacts, privacyStatement } from './privacy.ts';
 import { qrSvg } from './qr.ts';
 import { RulesFiles } from './rules.ts';
 import { REPOSITORY_ROOT, runningVersion, sourceArchive } from './source.ts';
+import { REGISTER_PATH, registrationForm } from './registration.ts';
 import { TEXTS } from './texts.ts';
 // Its services (api.ts), so that whatever compiles the module list sees them typed.
 export type * from './api.ts';
@@ -28,8 +29,9 @@ import { httpsLocation, isSecureContext } from './transport.ts';
  * configuration, the source of the running version), invitation pages for
  * XEP-0401 links at /invite/<token>, the web client at /chat/ (built files
  * precompressed, cached by their hashed names), and the client's
- * configuration at /.well-known/conexizan.json. Pages work without
- * JavaScript, in English and German.
+ * configuration at /.well-known/conexizan.json, and a registration form for
+ * browsers without JavaScript at /register (registration.ts). Pages work
+ * without JavaScript, in English and German.
  *
  * Plain http is fine on loopback (development, tests); elsewhere pages are
  * sent to the HTTPS listener, because a browser gives the web client its
@@ -43,10 +45,11 @@ const TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 export const website: ServerModule = {
   name: 'website',
   implements: ['XEP-0401 (invitation pages)', 'AGPL-3.0 §13 (source offer)'],
-  depends: ['invites'],
+  depends: ['invites', 'register'],
   provides: ['website'],
   async setup(ctx) {
     const invites = ctx.require('invites');
+    const register = ctx.require('register');
     ctx.provide('website', { invitationPage: (token) => invitePageUrl(ctx.config, ctx.domain, token) });
     const policy = webClientPolicy(ctx.domain, ctx.config.upload.public_url);
     const dataDir = resolve(ctx.config.data_dir);
@@ -66,6 +69,8 @@ export const website: ServerModule = {
       abuse: ctx.config.contact.abuse,
     };
 
+    const registerForm = registrationForm(ctx, site, policy, { register, invites });
+
     const handlers: { match: (path: string) => boolean; page: boolean; handle: (request: HttpRequest) => Promise<void> | void }[] = [
       { match: (path) => path === '/', page: true, handle: (request) => landing(ctx, request, site, rules, policy) },
       { match: (path) => path === CLIENT_CONFIG_PATH, page: false, handle: ({ req, res, secure }) => {
@@ -77,6 +82,8 @@ export const website: ServerModule = {
       { match: (path) => path === '/chat', page: false, handle: ({ res, url }) => redirect(res, 301, `${CHAT_PATH}${url.search}`) },
       { match: (path) => path.startsWith(CHAT_PATH), page: true, handle: (request) => chat(request, webRoot, site, policy) },
       { match: (path) => path.startsWith(INVITE_PATH), page: true, handle: (request) => invite(invites, request, site, policy) },
+      // A page, but it takes POST and goes to https on every host (it carries a password): it checks that itself.
+      { match: (path) => path === REGISTER_PATH, page: false, handle: (request) => (ctx.config.website.enabled ? registerForm(request) : notFound(request, site, policy)) },
       { match: (path) => path.startsWith('/site/'), page: false, handle: async (request) => {
         const file = fileIn(SITE_ASSETS, request.url.pathname.slice('/site/'.length));
         if (!file || !(await serveFile(request.req, request.res, file, 'revalidate', policy))) notFound(request, site, policy);

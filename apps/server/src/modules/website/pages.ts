@@ -105,6 +105,7 @@ export function landingPage(frame: Omit<PageFrame, 'title' | 'path'>, site: Site
 <p class="lead">${t.tagline}</p>
 <ul class="facts">${t.facts.map((fact) => html`<li>${fact}</li>`)}</ul>
 <div class="actions">${registration}<a class="button secondary" href="${webChat}">${t.openWebChat}</a></div>
+${site.registration === 'open' ? html`<noscript><p class="note">${t.form.noScript} <a href="${siteLink('/register', frame)}">${t.form.noScriptLink}</a></p></noscript>` : ''}
 </section>
 <nav class="toc" aria-label="${t.onThisPage}"><ul>
 <li><a href="#apps">${t.appsTitle}</a></li><li><a href="#rules">${t.rulesTitle}</a></li><li><a href="#privacy">${t.privacyTitle}</a></li><li><a href="#source">${t.sourceTitle}</a></li>
@@ -154,6 +155,7 @@ export function invitePage(frame: Omit<PageFrame, 'title' | 'path'>, site: SiteF
 <h2 id="in-browser">${t.invite.inBrowserTitle}</h2>
 <p><a class="button" href="${inBrowser}">${t.invite.inBrowser}</a></p>
 <p class="note">${t.invite.inBrowserHint}</p>
+<noscript><p class="note">${t.form.noScript} <a href="${`${siteLink('/register', frame)}${frame.chosen ? '&' : '?'}invitation=${encodeURIComponent(invitation.token)}`}">${t.form.noScriptLink}</a></p></noscript>
 </section>
 <section aria-labelledby="with-app">
 <h2 id="with-app">${t.invite.withAppTitle}</h2>
@@ -177,4 +179,67 @@ export function needsHttpsPage(frame: Omit<PageFrame, 'title' | 'path'>, site: S
 export function notFoundPage(frame: Omit<PageFrame, 'title' | 'path'>, site: SiteFacts, path: string): string {
   const t = TEXTS[frame.lang];
   return layout({ ...frame, path, title: t.notFound }, site, html`<h1>${t.notFound}</h1><p><a href="${siteLink('/', frame)}">${t.backHome}</a></p>`);
+}
+
+export interface RegisterForm {
+  /** the form's token (register-form.ts) */
+  token: string;
+  /** an invitation's token the form registers with */
+  invitation: string | null;
+  /** what was typed, shown again after a refusal (never the password) */
+  username: string;
+  minPasswordLength: number;
+  /** why the last try was refused */
+  error: string | null;
+}
+
+/**
+ * The registration form for browsers without JavaScript (a plain HTML form
+ * posted over https), or, where there can be none (closed, no invitation,
+ * plain http), `form` is the sentence that says why.
+ */
+export function registerPage(frame: Omit<PageFrame, 'title' | 'path'>, site: SiteFacts, form: RegisterForm | string): string {
+  const t = TEXTS[frame.lang];
+  const f = t.form;
+  const title = f.title(site.name);
+  // Not no-referrer: browsers then send "Origin: null" with the post, which the form refuses (register-form.ts).
+  const full = { ...frame, path: '/register', title };
+  if (typeof form === 'string') {
+    const main = html`<h1>${title}</h1><p role="alert">${form}</p><p><a href="${siteLink('/', frame, '#apps')}">${t.appsTitle}</a> · <a href="${siteLink('/', frame)}">${t.backHome}</a></p>`;
+    return layout(full, site, main);
+  }
+  const main = html`<h1>${title}</h1>
+<p class="lead">${f.intro}</p>
+${form.error ? html`<div class="error" role="alert"><h2>${f.errorTitle}</h2><p>${form.error}</p></div>` : ''}
+<form class="register" method="post" action="${siteLink('/register', frame)}">
+<input type="hidden" name="form" value="${form.token}">
+${form.invitation ? html`<input type="hidden" name="invitation" value="${form.invitation}">` : ''}
+<p class="field"><label for="username">${f.username}</label>
+<input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="1023" value="${form.username}" aria-describedby="username-hint">
+<small id="username-hint">${f.usernameHint(site.domain)}</small></p>
+<p class="field"><label for="password">${f.password}</label>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="${form.minPasswordLength}" maxlength="1023" aria-describedby="password-hint">
+<small id="password-hint">${f.passwordHint(form.minPasswordLength)}</small></p>
+<p class="field"><label for="password2">${f.repeat}</label>
+<input id="password2" name="password2" type="password" autocomplete="new-password" required maxlength="1023"></p>
+<p class="check"><label><input type="checkbox" name="rules" value="yes" required> ${f.acceptRulesBefore}<a href="${siteLink('/', frame, '#rules')}" target="_blank" rel="noopener">${f.acceptRulesLink}</a>${f.acceptRulesAfter}</label></p>
+<p><button class="button" type="submit">${f.submit}</button></p>
+</form>
+<p class="note">${f.howItWorks}</p>
+<p class="note">${f.inTheWebChat} <a href="${siteLink('/chat/', frame, form.invitation ? `#invite=${encodeURIComponent(form.invitation)}` : '#register')}">${t.openWebChat}</a></p>`;
+  return layout(full, site, main);
+}
+
+/** After the form made the account: its address and where to log in. */
+export function registeredPage(frame: Omit<PageFrame, 'title' | 'path'>, site: SiteFacts, address: string): string {
+  const t = TEXTS[frame.lang];
+  const main = html`<h1>${t.form.doneTitle}</h1>
+<p class="lead" role="status">${t.form.done(address)}</p>
+<p>${t.form.doneKeep}</p>
+<p><a class="button" href="${siteLink('/chat/', frame)}">${t.openWebChat}</a></p>
+<section aria-labelledby="apps-title"><h2 id="apps-title">${t.appsTitle}</h2>
+<p>${t.appsIntro}</p>
+${appList(t, frame.lang, siteLink('/chat/', frame))}
+</section>`;
+  return layout({ ...frame, path: '/register', title: t.form.doneTitle }, site, main);
 }

@@ -144,13 +144,14 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 /**
  * Sends a page made on the fly, compressed as the browser prefers (these
  * pages are small, so a fast compression level is enough) and revalidated
- * on each visit. HEAD gets the headers only.
+ * on each visit; `compress` false for a page that holds a secret beside
+ * what the visitor typed. HEAD gets the headers only.
  */
-export function sendPage(req: IncomingMessage, res: ServerResponse, status: number, body: string, policy: string, headers: Record<string, string> = {}): void {
+export function sendPage(req: IncomingMessage, res: ServerResponse, status: number, body: string, policy: string, headers: Record<string, string> = {}, compress = true): void {
   const raw = Buffer.from(body, 'utf8');
   let encoded = raw;
   let encoding = 'identity';
-  const preferred = acceptedEncodings(req)[0];
+  const preferred = compress ? acceptedEncodings(req)[0] : 'identity';
   if (raw.length > 1024 && preferred === 'br') {
     encoded = brotliCompressSync(raw, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length } });
     encoding = 'br';
