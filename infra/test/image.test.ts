@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { runSlixmpp, theOne, type PythonRun } from '../../apps/server/test/suppo
 import { createAccount, tryLogin } from '../../apps/server/test/support/raw-xmpp.ts';
 import { eventually, withTimeout } from '../../apps/server/test/support/wait.ts';
 import { acceptSelfSignedCertificates, loginJs, provideWebSocketGlobal, stopQuietly, xml, type JsSession } from '../../apps/server/test/support/xmpp-js.ts';
-import { buildImage, podman, podmanOk, podmanProblem, removeContainers, run, runPrefix, type BuiltImage } from './support/podman.ts';
+import { buildImage, podman, podmanOk, podmanProblem, removeContainers, REPO_ROOT, run, runPrefix, type BuiltImage } from './support/podman.ts';
 
 /**
  * The container image, built with Podman from a clean clone of HEAD and
@@ -78,6 +78,13 @@ function loopbackEnv(p: Ports, extra: Record<string, string> = {}): Record<strin
   };
 }
 
+/** A command that must succeed; its output. */
+async function runOk(command: string, args: string[], cwd?: string): Promise<string> {
+  const result = await run(command, args, { cwd, timeoutMs: 60_000 });
+  if (result.code !== 0) throw new Error(`${command} ${args.slice(0, 3).join(' ')} exited ${result.code}:\n${result.stderr.slice(-2000)}`);
+  return result.stdout;
+}
+
 const envArgs = (env: Record<string, string>) => Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
 
 /** Starts a container the way the Kubernetes manifests run it: read-only, /tmp writable, data on a volume. */
@@ -141,13 +148,14 @@ describe('the image', () => {
     expect(config!.Config.Entrypoint).toEqual(['conexizan']);
   });
 
-  it('ships the server, both Prisma clients and the built web client, and no sources of the client, tests or build tools', async () => {
+  it('ships the server, both Prisma clients, the built web client and the source archive, and no sources of the client, tests or build tools', async () => {
     const script = [
       'test -f /app/apps/server/bin/conexizan.mjs && echo server',
       'test -d /app/packages/storage/src/generated/sqlite/client && echo sqlite-client',
       'test -d /app/packages/storage/src/generated/postgresql/client && echo postgresql-client',
       'test -d /app/packages/storage/prisma/migrations/postgresql && echo migrations',
       'test -f /app/apps/web/dist/index.html && echo web-client',
+      'test -f /app/conexizan-source.tar.gz && echo source-archive',
       'test -e /app/apps/web/src && echo web-sources',
       'test -e /app/apps/server/test && echo server-tests',
       'find /app/apps /app/packages -name "*.test.ts" | head -1 | grep -q . && echo unit-tests',
@@ -156,7 +164,7 @@ describe('the image', () => {
       'true',
     ].join('; ');
     const output = (await podmanOk(['run', '--rm', '--entrypoint', 'sh', image.tag, '-c', script])).trim().split('\n');
-    expect(output.sort()).toEqual(['migrations', 'postgresql-client', 'server', 'sqlite-client', 'web-client']);
+    expect(output.sort()).toEqual(['migrations', 'postgresql-client', 'server', 'source-archive', 'sqlite-client', 'web-client']);
   });
 });
 
@@ -201,6 +209,31 @@ describe('a container on loopback', () => {
     expect((await asset.text()).length).toBeGreaterThan(10_000);
     const hostMeta = await (await fetch(`http://${HOST}:${p.http}/.well-known/host-meta.json`)).json() as { links: { rel: string; href: string }[] };
     expect(hostMeta.links.find((link) => link.rel === 'urn:xmpp:alt-connections:websocket')?.href).toBe(`ws://${HOST}:${p.http}/xmpp-websocket`);
+  });
+
+  it('serves the complete source of the commit it was built from (AGPL §13): every file git tracks, as it is there', async () => {
+    const answer = await fetch(`http://${HOST}:${p.http}/source/`);
+    expect(answer.status).toBe(200);
+    const dir = mkdtempSync(join(tmpdir(), 'cnx-source-'));
+    directories.push(dir);
+    writeFileSync(join(dir, 'source.tar.gz'), Buffer.from(await answer.arrayBuffer()));
+    const version = `${JSON.parse(readFileSync(join(REPO_ROOT, 'apps/server/package.json'), 'utf8')).version}-${image.commit.slice(0, 12)}`;
+    const prefix = `conexizan-${version}/`;
+    const names = (await runOk('tar', ['-tzf', join(dir, 'source.tar.gz')])).split('\n').filter(Boolean);
+    expect(names.filter((name) => !name.startsWith(prefix))).toEqual([]);
+    // What the commit holds, path by path with its git blob id; and the archive's files hashed the same way.
+    const tree = (await runOk('git', ['ls-tree', '-r', '--full-tree', image.commit], REPO_ROOT)).split('\n').filter(Boolean).map((line) => {
+      const [meta, path] = line.split('\t') as [string, string];
+      return `${meta.split(' ')[2]} ${path}`;
+    });
+    await runOk('tar', ['-xzf', join(dir, 'source.tar.gz'), '-C', dir]);
+    const files = names.map((name) => name.slice(prefix.length)).filter((path) => path && !path.endsWith('/'));
+    const blobs = (await runOk('git', ['hash-object', '--', ...files], join(dir, prefix))).split('\n').filter(Boolean);
+    expect(files.map((path, i) => `${blobs[i]} ${path}`).sort()).toEqual(tree.sort());
+    expect(files.some((path) => path.startsWith('apps/web/src/'))).toBe(true);
+    expect(files).toContain('infra/container/Containerfile');
+    // The website names that version.
+    expect(await (await fetch(`http://${HOST}:${p.http}/`)).text()).toContain(`(${image.commit.slice(0, 12)})`);
   });
 
   it('passes its own health check', async () => {
@@ -341,6 +374,13 @@ describe.skipIf(!postgresUrl)('on PostgreSQL behind the compose Caddyfile (Debia
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<div id="root">/);
     expect(page.headers.get('strict-transport-security')).toMatch(/max-age=/);
+  });
+
+  it('offers the registration form behind Caddy (https said by X-Forwarded-Proto)', async () => {
+    const form = await fetch(`https://localhost:${https}/register?lang=en`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('<form class="register" method="post"');
+    expect(form.headers.get('set-cookie')).toMatch(/^__Host-conexizan-form=/);
   });
 
   it("announces wss:// on Caddy's address in host-meta (X-Forwarded-Proto from a trusted proxy)", async () => {

@@ -101,7 +101,7 @@ export async function buildImage(): Promise<BuiltImage> {
     const common = [
       'build', '--network=host', '--format', 'docker', '--layers',
       '-f', join(clone, 'infra/container/Containerfile'),
-      '--build-arg', `BASE_IMAGE=${baseImage}`, '--build-arg', `RUNTIME_IMAGE=${baseImage}`,
+      '--build-arg', `BASE_IMAGE=${baseImage}`, '--build-arg', `RUNTIME_IMAGE=${baseImage}`, '--build-arg', `SOURCE_COMMIT=${commit}`,
       ...(existsSync(HOST_CA_BUNDLE) ? ['--secret', `id=ca,src=${HOST_CA_BUNDLE}`] : []),
     ];
     // The dependency stage keeps a name of its own, so that pruning old layers spares it.

@@ -6,6 +6,7 @@ import { runInvite } from './invite.ts';
 import { runAnnounce, runAudit, runMotd, runReport } from './moderation.ts';
 import { runRoom } from './room.ts';
 import { runServe } from './serve.ts';
+import { runSource } from './source.ts';
 import { runUser } from './user.ts';
 
 const USAGE = `usage: conexizan [--config FILE] <command>
@@ -55,6 +56,9 @@ stopped, on the stored data.
   room destroy ROOM [--reason TEXT] [--venue ROOM]
                         delete a room and its archive
   check                 check the config, certificate, database and ports
+  source pack DIR [--commit SHA]
+                        pack the source this command runs from (the allow list of /source/) into DIR,
+                        for an install that will not have it (the container image); no config needed
 
 The config file is conexizan.toml in the current folder, --config FILE or
 CONEXIZAN_CONFIG; environment variables (CONEXIZAN_DOMAIN, …) override it.
@@ -67,6 +71,7 @@ async function main(): Promise<number> {
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
       days: { type: 'string' },
+      commit: { type: 'string' },
       reason: { type: 'string' },
       venue: { type: 'string' },
       tell: { type: 'boolean' },
@@ -97,6 +102,12 @@ async function main(): Promise<number> {
     process.stderr.write(`--reason goes with room destroy and user suspend, --venue with room destroy\n\n${USAGE}`);
     return 2;
   }
+  if (values.commit !== undefined && command !== 'source') {
+    process.stderr.write(`--commit only goes with source pack\n\n${USAGE}`);
+    return 2;
+  }
+  // Packing the source is about the program, not a server: no configuration.
+  if (command === 'source') return runSource(rest, { commit: values.commit });
   const config = loadConfig({ file: values.config });
   switch (command) {
     case 'serve':

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ import { invitePage, landingPage, needsHttpsPage, notFoundPage, type SiteFacts }
 import { privacyFacts, privacyStatement } from './privacy.ts';
 import { qrSvg } from './qr.ts';
 import { RulesFiles } from './rules.ts';
-import { REPOSITORY_ROOT, runningVersion, sourceArchive } from './source.ts';
+import { archivePrefix, prebuiltSource, REPOSITORY_ROOT, runningVersion, sourceArchive } from '../../source/archive.ts';
 import { REGISTER_PATH, registrationForm } from './registration.ts';
 import { TEXTS } from './texts.ts';
 // Its services (api.ts), so that whatever compiles the module list sees them typed.
@@ -90,7 +91,9 @@ export const website: ServerModule = {
       } },
       { match: (path) => path === '/source' || path.startsWith('/source/'), page: false, handle: async ({ req, res }) => {
         if (ctx.config.website.source_url) return redirect(res, 302, ctx.config.website.source_url);
-        archive ??= sourceArchive(`conexizan-${version.replace(/[^A-Za-z0-9.]+/g, '-').replace(/-+$/, '')}/`, REPOSITORY_ROOT, [dataDir]);
+        // An install built from a checkout it does not ship (the container image) serves the archive made then.
+        const prebuilt = prebuiltSource();
+        archive ??= prebuilt ? readFile(prebuilt.archive) : sourceArchive(archivePrefix(version), REPOSITORY_ROOT, [dataDir]);
         const bytes = await archive.catch((error: unknown) => {
           archive = null;
           throw error;
