@@ -12,9 +12,10 @@ set -euo pipefail
 # podman, runc, debootstrap, podman-compose, caddy, postgresql-client: the infra tests (the container image is built on a
 # Debian base made with debootstrap, the compose file parsed, Caddy run in front of the image, a backup restored).
 # kubectl (with kustomize) is not in Debian 12: the infra tests use the one the machine image has.
+# redis-server: what the nodes of a cluster share for live state (the cluster tests start their own on loopback).
 packages=(python3-slixmpp python3-aiohttp coturn prosody prosody-modules lua-unbound chromium fonts-dejavu-core python3-omemo python3-oldmemo python3-twomemo python3-xmlschema python3-cryptography openssl
   go-sendxmpp profanity tmux gnupg poezio tsung
-  podman runc debootstrap podman-compose caddy postgresql-client)
+  podman runc debootstrap podman-compose caddy postgresql-client redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,6 +9,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Several server processes each: their own task (vitest.cluster.config.ts, test:cluster).
+    exclude: ['test/cluster/**', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,

@@ -22,6 +22,8 @@ import type { ServerModule } from './core/module.ts';
 import { StanzaRouter } from './core/router.ts';
 import { ServiceRegistry } from './core/services.ts';
 import { InProcessSessionRegistry } from './core/sessions.ts';
+import { connectRedis } from './cluster/redis.ts';
+import { clusterNodeId } from './cluster/keys.ts';
 import { HttpListeners } from './http/http-server.ts';
 import { MODULES } from './modules/index.ts';
 import { Federation } from './s2s/federation.ts';
@@ -68,6 +70,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const log = options.logger ?? createLogger({ level: config.log.level, format: config.log.format });
   const metrics = createMetrics();
   const dataDir = resolve(config.data_dir);
+  // Cluster mode: Redis first, so that a wrong address or password stops the start before anything else.
+  const redis = config.cluster.redis_url ? await connectRedis(config.cluster.redis_url, { name: `conexizan:${clusterNodeId(config)}:commands` }) : null;
   const storage = await openStorage({
     url: config.database_url || undefined,
     dataDir,
@@ -134,6 +138,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await federation?.stop();
       await listenersClosed;
       await modules.stop();
+      redis?.disconnect();
       await storage.close();
       log.info('conexizan stopped');
     })();

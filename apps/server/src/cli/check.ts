@@ -2,6 +2,8 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { prepDomainpart } from '@conexizan/protocol';
 import { openStorage } from '@conexizan/storage';
+import { ClusterKeys, clusterNodeId } from '../cluster/keys.ts';
+import { connectRedis, redisTarget } from '../cluster/redis.ts';
 import type { Config } from '../config/schema.ts';
 import { federationDnsReport, systemAddressLookup } from '../s2s/dns-report.ts';
 import { systemSrvLookup } from '../s2s/resolver.ts';
@@ -47,6 +49,12 @@ export async function runCheck(config: Config): Promise<number> {
     problem(`database: ${(error as Error).message.split('\n')[0]}`);
   }
 
+  if (config.cluster.redis_url) {
+    const problemText = await checkCluster(config, domain);
+    if (problemText.ok) ok(problemText.text);
+    else problem(problemText.text);
+  }
+
   for (const [name, port] of Object.entries(config.ports)) {
     if (port === 0) {
       note(`${name} listener is off (port 0)`);
@@ -63,6 +71,27 @@ export async function runCheck(config: Config): Promise<number> {
   }
   process.stdout.write(problems ? `${problems} problem(s) found\n` : 'all checks passed\n');
   return problems ? 1 : 0;
+}
+
+/** Cluster mode: Redis answers with the password given, and which nodes hold their lease. */
+async function checkCluster(config: Config, domain: string): Promise<{ ok: boolean; text: string }> {
+  const target = redisTarget(config.cluster.redis_url);
+  try {
+    const redis = await connectRedis(config.cluster.redis_url, { name: 'conexizan:check' });
+    try {
+      const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown version';
+      const [seconds] = await redis.time();
+      const alive = await redis.zrangebyscore(new ClusterKeys(domain).nodes, Number(seconds) * 1000, '+inf');
+      const nodeId = clusterNodeId(config);
+      const others = alive.filter((node) => node !== nodeId);
+      const running = alive.includes(nodeId) ? `, and a node named ${nodeId} is running (this one, or another with the same cluster.node_id)` : '';
+      return { ok: true, text: `cluster: Redis ${version} at ${target} reachable; node id ${nodeId}; ${others.length} other node(s) alive${others.length ? ` (${others.join(', ')})` : ''}${running}` };
+    } finally {
+      redis.disconnect();
+    }
+  } catch (error) {
+    return { ok: false, text: `cluster: ${(error as Error).message}` };
+  }
 }
 
 function portFree(host: string, port: number): Promise<boolean> {

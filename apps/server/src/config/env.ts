@@ -49,4 +49,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: 'string' | 'n
   CONEXIZAN_LOG_FORMAT: { path: ['log', 'format'], kind: 'string' },
   CONEXIZAN_METRICS_TOKEN: { path: ['metrics', 'token'], kind: 'string' },
   CONEXIZAN_SHOW_VERSION: { path: ['server', 'show_version'], kind: 'boolean' },
+  CONEXIZAN_REDIS_URL: { path: ['cluster', 'redis_url'], kind: 'string' },
+  CONEXIZAN_NODE_ID: { path: ['cluster', 'node_id'], kind: 'string' },
+  CONEXIZAN_NODE_TIMEOUT_SECONDS: { path: ['cluster', 'node_timeout_seconds'], kind: 'number' },
 };

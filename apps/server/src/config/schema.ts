@@ -300,6 +300,27 @@ export const configSchema = z.strictObject({
     /** empty: /metrics answers loopback clients only; otherwise it needs "Authorization: Bearer <token>" */
     token: z.string().default(''),
   }).prefault({}),
+
+  /** several processes (nodes) serving this one domain; see "Running several nodes" in the README */
+  cluster: z.strictObject({
+    /**
+     * redis://[:password@]host:port[/db] or rediss://… of the Redis the nodes share for what is live (sessions,
+     * routing between nodes, rooms' placement, login counters); empty: one process, no Redis. Needs PostgreSQL
+     */
+    redis_url: z.string().regex(/^(rediss?:\/\/\S+)?$/, 'expected redis://[:password@]host:port or rediss://…').default(''),
+    /** this node's name, different on every node; empty: the machine's host name */
+    node_id: z.string().regex(/^([A-Za-z0-9][A-Za-z0-9._-]{0,62})?$/, 'expected letters, digits, dots, dashes or underscores (at most 63)').default(''),
+    /** a node that has not renewed its lease in Redis for this long is taken for dead: its sessions go, its rooms move */
+    node_timeout_seconds: z.number().int().min(2).max(120).default(5),
+  }).prefault({}),
+}).superRefine((config, context) => {
+  if (config.cluster.redis_url && !/^postgres(ql)?:\/\//.test(config.database_url)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['cluster', 'redis_url'],
+      message: 'cluster mode needs PostgreSQL: set database_url (CONEXIZAN_DATABASE_URL) to a postgresql:// URL that every node shares (SQLite belongs to one process)',
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
