@@ -29,7 +29,7 @@ module.exports = {
       comment: 'The core routes and dispatches; features plug into it (hooks, services), it never imports them.',
       severity: 'error',
       from: { path: `${SERVER}core/` },
-      to: { path: `${MODULES}|${SERVER}(c2s|s2s|http|cli)/|${SERVER}server\\.ts$` },
+      to: { path: `${MODULES}|${SERVER}(c2s|s2s|http|cli|cluster)/|${SERVER}server\\.ts$` },
     },
     {
       name: 'module-uses-no-other-module-internals',
@@ -49,10 +49,10 @@ module.exports = {
     },
     {
       name: 'modules-not-transports',
-      comment: 'Modules see sessions and streams through the core (core/sessions.ts, core/events.ts), never the c2s/s2s/HTTP code.',
+      comment: 'Modules see sessions, streams and the other nodes through the core (core/sessions.ts, core/events.ts, core/cluster.ts), never the c2s/s2s/HTTP/cluster code.',
       severity: 'error',
       from: { path: MODULES },
-      to: { path: `${SERVER}(c2s|s2s|http|cli)/|${SERVER}server\\.ts$` },
+      to: { path: `${SERVER}(c2s|s2s|http|cli|cluster)/|${SERVER}server\\.ts$` },
     },
     {
       name: 'server-code-uses-module-api',

@@ -21,9 +21,9 @@ import { loadModules } from './core/loader.ts';
 import type { ServerModule } from './core/module.ts';
 import { StanzaRouter } from './core/router.ts';
 import { ServiceRegistry } from './core/services.ts';
-import { InProcessSessionRegistry } from './core/sessions.ts';
-import { connectRedis } from './cluster/redis.ts';
-import { clusterNodeId } from './cluster/keys.ts';
+import { InProcessSessionRegistry, type SessionRegistry } from './core/sessions.ts';
+import { SingleNode, type Cluster } from './core/cluster.ts';
+import { joinCluster } from './cluster/index.ts';
 import { HttpListeners } from './http/http-server.ts';
 import { MODULES } from './modules/index.ts';
 import { Federation } from './s2s/federation.ts';
@@ -71,20 +71,28 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const metrics = createMetrics();
   const dataDir = resolve(config.data_dir);
   // Cluster mode: Redis first, so that a wrong address or password stops the start before anything else.
-  const redis = config.cluster.redis_url ? await connectRedis(config.cluster.redis_url, { name: `conexizan:${clusterNodeId(config)}:commands` }) : null;
+  const cluster = config.cluster.redis_url ? await joinCluster(config, domain, log) : null;
   const storage = await openStorage({
     url: config.database_url || undefined,
     dataDir,
     onQuery: (operation, ms) => metrics.storageLatency.observe({ operation }, ms / 1000),
+  }).catch(async (error: unknown) => {
+    await cluster?.stop();
+    throw error;
   });
   const certificateSource = (from: Config): CertificateSource => ({ cert: from.tls.cert, key: from.tls.key, dataDir, domain });
   const certificate = await ServerCertificate.load(certificateSource(config));
-  const core = assembleCore({ config, domain, log, metrics, storage, fakeSaltSecret: persistentSecret(dataDir, 'scram-fake-salt') });
+  const core = assembleCore({
+    config, domain, log, metrics, storage, fakeSaltSecret: persistentSecret(dataDir, 'scram-fake-salt'),
+    ...(cluster ? { cluster: cluster.node, sessions: cluster.sessions } : {}),
+  });
 
   const modules = await loadModules(core, options.modules ?? MODULES).catch(async (error: unknown) => {
+    await cluster?.stop();
     await storage.close();
     throw error;
   });
+  await cluster?.begin(core);
   await core.hooks.fireAll('server/started', {});
   const limiter = new ConnectionLimiter(config.limits.unauthenticated_connections_per_address);
   const federation = config.ports.s2s ? new Federation(core, { certificate, dataDir, limiter }) : null;
@@ -125,6 +133,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await federation?.stop();
     await clients.close();
     await http.close();
+    await cluster?.stop();
     await storage.close();
     throw error;
   }
@@ -138,7 +147,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await federation?.stop();
       await listenersClosed;
       await modules.stop();
-      redis?.disconnect();
+      await cluster?.stop();
       await storage.close();
       log.info('conexizan stopped');
     })();
@@ -163,12 +172,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   };
 }
 
-export function assembleCore(options: { config: Config; domain: string; log: Logger; metrics: Metrics; storage: Storage; fakeSaltSecret?: Uint8Array }): ServerCore {
+/** The core of one server; `cluster` and `sessions` are the cluster's (src/cluster/) in cluster mode, else one process's. */
+export function assembleCore(options: {
+  config: Config; domain: string; log: Logger; metrics: Metrics; storage: Storage; fakeSaltSecret?: Uint8Array;
+  cluster?: Cluster; sessions?: SessionRegistry;
+}): ServerCore {
   const { config, domain, log, metrics, storage } = options;
   const hooks = new HookBus();
-  const sessions = new InProcessSessionRegistry();
+  const sessions = options.sessions ?? new InProcessSessionRegistry();
+  const cluster = options.cluster ?? new SingleNode();
   const router = new StanzaRouter({ domain, hooks, log, metrics });
-  const iq = new IqDispatcher(hooks, router, sessions);
+  const iq = new IqDispatcher(hooks, router, sessions, cluster);
   const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret), { hooks, domain });
-  return { domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes(), services: new ServiceRegistry() };
+  return {
+    domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, cluster,
+    features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes(), services: new ServiceRegistry(),
+  };
 }

@@ -6,7 +6,7 @@ import {
 import { suspensionNotice } from '../accounts/account-service.ts';
 import type { ServerCore } from '../core/core.ts';
 import type { PreAuthStanzaEvent } from '../core/events.ts';
-import type { AuthenticatedStream, LocalSession, SessionHandle } from '../core/sessions.ts';
+import type { AuthenticatedStream, LocalSession, SessionState } from '../core/sessions.ts';
 import type { ClientConnection, ConnectionEvents } from './connection.ts';
 import type { PendingSlot } from './connection-limiter.ts';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
@@ -56,6 +56,7 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
   priority = 0;
   presence: Element | null = null;
   interested = false;
+  flags: ReadonlySet<string> = new Set();
 
   readonly #pendingSlot: PendingSlot | null;
 
@@ -173,8 +174,9 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
     this.#connection?.send(element);
   }
 
-  update(state: Partial<Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested'>>): void {
+  update(state: Partial<SessionState>): void {
     Object.assign(this, state);
+    if (this.#stage === 'bound' || this.#stage === 'hibernating') this.#core.sessions.changed(this);
   }
 
   closeWithError(condition: StreamErrorCondition, text?: string, seeOtherHost?: string): void {
@@ -391,8 +393,8 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
     }
     this.#jid = jid;
     const previous = await this.#core.sessions.add(this);
-    // RFC 6120 §7.7.2.2: the newer session wins; the older one is told why it ends.
-    if (previous && previous !== this && previous instanceof ClientStream) previous.closeWithError('conflict', 'replaced by a new connection with the same resource');
+    // RFC 6120 §7.7.2.2: the newer session wins; the older one (here or on another node) is told why it ends.
+    if (previous && previous !== this) previous.closeWithError('conflict', 'replaced by a new connection with the same resource');
     this.#stage = 'bound';
     this.#core.metrics.sessions.set(this.#core.sessions.count());
     this.send(xml('iq', { type: 'result', id: iq.attrs.id }, xml('bind', { xmlns: NS.BIND }, xml('jid', {}, jid.toString()))));

@@ -1,6 +1,7 @@
 import type { Storage } from '@conexizan/storage';
 import type { Config } from '../config/schema.ts';
 import type { AccountService } from '../accounts/account-service.ts';
+import type { Cluster } from './cluster.ts';
 import type { FeatureRegistry } from './features.ts';
 import type { HookBus } from './hooks.ts';
 import type { HttpRoutes } from './http-routes.ts';
@@ -24,6 +25,8 @@ export interface ServerCore {
   readonly router: StanzaRouter;
   readonly iq: IqDispatcher;
   readonly sessions: SessionRegistry;
+  /** the other nodes of this domain (core/cluster.ts); a single process is SingleNode */
+  readonly cluster: Cluster;
   readonly features: FeatureRegistry;
   /** filters between the router and each client's socket */
   readonly outbound: OutboundFilters;

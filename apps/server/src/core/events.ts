@@ -105,6 +105,18 @@ export interface TransportLostEvent {
   session: LocalSession;
 }
 
+/**
+ * A stanza handed to a session never reached its client: the session ended
+ * with it unacknowledged (XEP-0198), or the node that held the session died
+ * or could not be reached. `session` may be gone from the registry already.
+ */
+export interface UndeliveredEvent {
+  session: Pick<SessionHandle, 'id' | 'jid'>;
+  stanza: Element;
+  /** when it was handed to the session (for the <delay/> of a late delivery) */
+  queuedAt: Date;
+}
+
 type RouterHooks = { [name in RouterHookName]: StanzaEvent };
 
 export interface HookEvents extends RouterHooks {
@@ -116,8 +128,18 @@ export interface HookEvents extends RouterHooks {
   /** before any stream closes at shutdown */
   'server/stopping': Record<string, never>;
   'session/bound': SessionEvent;
-  /** a bound session ended (after hibernation, if any); it is no longer in the registry */
+  /**
+   * a bound session ended (after hibernation, if any); it is no longer in the registry. Fired
+   * once, on the node that held it, or for a node that died, on the node that cleaned up after it
+   */
   'session/closed': SessionEvent;
+  /**
+   * a session of a node that died without closing its streams is gone from the registry; fired on
+   * every node, for what each keeps about it (a room's occupants), after session/closed ran for it
+   */
+  'session/lost': SessionEvent;
+  /** delivers elsewhere, answers or lets go a stanza a session never got (the message module) */
+  'session/undelivered': UndeliveredEvent;
   'account/deleting': AccountDeletingEvent;
   'account/suspended': AccountSuspendedEvent;
   'account/unsuspended': AccountUnsuspendedEvent;

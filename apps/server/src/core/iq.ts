@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorReply, errorReplyFrom, iqResult, StanzaError, type Element } from '@conexizan/protocol';
+import type { Cluster } from './cluster.ts';
 import type { IqHookName } from './events.ts';
 import type { HookBus } from './hooks.ts';
 import type { StanzaEvent, StanzaRouter } from './router.ts';
@@ -38,12 +39,14 @@ export class IqDispatcher {
   readonly #hooks: HookBus;
   readonly #router: StanzaRouter;
   readonly #sessions: SessionRegistry;
+  readonly #cluster: Cluster;
   readonly #pending = new Map<string, PendingRequest>();
 
-  constructor(hooks: HookBus, router: StanzaRouter, sessions: SessionRegistry) {
+  constructor(hooks: HookBus, router: StanzaRouter, sessions: SessionRegistry, cluster: Cluster) {
     this.#hooks = hooks;
     this.#router = router;
     this.#sessions = sessions;
+    this.#cluster = cluster;
     // Last: a module may still intercept iq/<to-type> before this (blocking does).
     hooks.on('iq/host', (event) => this.#dispatch(event, 'host'), 'fallback');
     hooks.on('iq/bare', (event) => this.#dispatch(event, event.from.bare().equals(event.to) ? 'self' : 'bare'), 'fallback');
@@ -56,9 +59,12 @@ export class IqDispatcher {
    * account the server speaks for, e.g. a PEP service asking a client's
    * disco#info for entity capabilities) and resolves with the answer: the
    * result or error stanza from the addressee. Rejects after `timeoutMs`.
+   * The id names this node (its cluster tag): in a cluster the answer may
+   * reach another node first (over that node's s2s stream), which passes
+   * it on here.
    */
   request(stanza: Element, timeoutMs = 10_000): Promise<Element> {
-    stanza.attrs.id ??= `cnx-${randomUUID()}`;
+    stanza.attrs.id ??= `cnx-${this.#cluster.tag}-${randomUUID()}`;
     const id = stanza.attrs.id as string;
     return new Promise<Element>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -75,11 +81,18 @@ export class IqDispatcher {
     });
   }
 
-  /** An answer to request(): only from the addressee, and only once. */
+  /** An answer to request(): only from the addressee, and only once; an answer to another node's request goes there. */
   #settle(event: StanzaEvent): true | undefined {
     const id = event.stanza.attrs.id as string | undefined;
     const pending = id === undefined ? undefined : this.#pending.get(id);
-    if (!pending || pending.from !== event.from.toString()) return undefined;
+    if (!pending) {
+      const tag = id === undefined ? undefined : /^cnx-([\w-]{8})-/.exec(id)?.[1];
+      const node = tag && tag !== this.#cluster.tag ? this.#cluster.nodeTagged(tag) : null;
+      if (!node) return undefined;
+      this.#cluster.forward(node, event.stanza, event.origin, () => undefined);
+      return true;
+    }
+    if (pending.from !== event.from.toString()) return undefined;
     this.#pending.delete(id!);
     clearTimeout(pending.timer);
     pending.resolve(event.stanza);

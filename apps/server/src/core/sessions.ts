@@ -17,13 +17,33 @@ export interface SessionHandle {
   readonly presence: Element | null;
   /** RFC 6121 §2.1.6: only "interested resources" (that asked for the roster) get roster pushes */
   readonly interested: boolean;
+  /**
+   * What the client turned on for this session that code on any node may
+   * need to know: each module names its own (carbons: 'carbons', XEP-0191
+   * pushes: 'blocklist'). Changed only through update().
+   */
+  readonly flags: ReadonlySet<string>;
   /** how the client is connected ('tcp', 'tls', 'ws', 'wss', 'bosh', 'boshs'), where a module's answer depends on it */
   readonly transport?: string;
   send(stanza: Element): void;
   /** Ends the session with a stream error (RFC 6120 §4.9), e.g. after the account was deleted. */
   closeWithError(condition: StreamErrorCondition, text?: string): void;
-  /** Presence and roster state is changed only through here, so a remote registry can mirror it. */
-  update(state: Partial<Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested'>>): void;
+  /**
+   * Presence, roster interest and flags change only through here, on the
+   * node that holds the session: the registry then tells the other nodes.
+   */
+  update(state: Partial<SessionState>): void;
+}
+
+/** The part of a session every node sees. */
+export type SessionState = Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested' | 'flags'>;
+
+/** A copy of `flags` with `flag` turned on or off. */
+export function withFlag(flags: ReadonlySet<string>, flag: string, on: boolean): ReadonlySet<string> {
+  const next = new Set(flags);
+  if (on) next.add(flag);
+  else next.delete(flag);
+  return next;
 }
 
 /**
@@ -56,6 +76,14 @@ export interface AuthenticatedStream {
   writeElement(element: Element): void;
 }
 
+/**
+ * Every bound resource of the domain. In one process that is this
+ * process's sessions; in a cluster (src/cluster/session-registry.ts) it is
+ * every node's, and a handle of a session on another node sends through
+ * that node. Local sessions are added, changed and removed here by their
+ * stream; what the registry returns is the same object for as long as the
+ * session lives, so handles may be compared with ===.
+ */
 export interface SessionRegistry {
   /**
    * Adds a bound resource. If the full JID is taken, the older session is
@@ -63,14 +91,18 @@ export interface SessionRegistry {
    */
   add(session: SessionHandle): Promise<SessionHandle | null>;
   remove(session: SessionHandle): Promise<void>;
+  /** A local session's state changed (SessionHandle.update): the other nodes hear of it. */
+  changed(session: SessionHandle): void;
   find(fullJid: Jid): Promise<SessionHandle | null>;
   /** Every bound resource of a local user (bare JID), in any state. */
   resourcesOf(bareJid: Jid): Promise<SessionHandle[]>;
+  /** sessions bound to this process (node) */
   count(): number;
+  /** every bound resource, on every node */
   all(): Iterable<SessionHandle>;
 }
 
-/** The single-process registry; a Redis-backed one will implement the same interface. */
+/** The registry of a server that runs as one process (src/cluster/ has the one for several). */
 export class InProcessSessionRegistry implements SessionRegistry {
   readonly #byUser = new Map<string, Map<string, SessionHandle>>();
   #count = 0;
@@ -96,6 +128,8 @@ export class InProcessSessionRegistry implements SessionRegistry {
     this.#count--;
     if (resources.size === 0) this.#byUser.delete(bare);
   }
+
+  changed(): void {}
 
   async find(fullJid: Jid): Promise<SessionHandle | null> {
     return this.#byUser.get(fullJid.bare().toString())?.get(fullJid.resource) ?? null;

@@ -36,12 +36,15 @@ export async function handleOperations(core: ServerCore, req: IncomingMessage, r
     return true;
   }
   if (url.pathname === '/health') {
-    try {
-      await core.storage.ping();
-      send(res, 200, 'application/json', `${JSON.stringify({ status: 'ok', sessions: core.sessions.count() })}\n`);
-    } catch {
-      send(res, 503, 'application/json', `${JSON.stringify({ status: 'storage unavailable' })}\n`);
-    }
+    // A load balancer takes a node out when its database or (in a cluster) its Redis is unreachable.
+    const [storage, cluster] = await Promise.all([
+      core.storage.ping().then(() => 'ok' as const, () => 'unavailable' as const),
+      core.cluster.health(),
+    ]);
+    const problems = [storage !== 'ok' && 'storage', cluster && cluster.redis !== 'ok' && 'redis'].filter(Boolean);
+    const status = problems.length ? `${problems.join(' and ')} unavailable` : 'ok';
+    const body = { status, sessions: core.sessions.count(), storage, ...(cluster ?? {}) };
+    send(res, problems.length ? 503 : 200, 'application/json', `${JSON.stringify(body)}\n`);
     return true;
   }
   if (url.pathname === '/metrics') {

@@ -8,7 +8,7 @@ import { configSchema } from '../config/schema.ts';
 import type { ServerCore } from '../core/core.ts';
 import { loadModules } from '../core/loader.ts';
 import { createMetrics } from '../core/metrics.ts';
-import type { AuthenticatedStream, LocalSession, SessionHandle } from '../core/sessions.ts';
+import type { AuthenticatedStream, LocalSession, SessionState } from '../core/sessions.ts';
 import { MODULES } from '../modules/index.ts';
 import { assembleCore } from '../server.ts';
 
@@ -61,6 +61,7 @@ export class TestSession implements LocalSession {
   priority = 0;
   presence: Element | null = null;
   interested = false;
+  flags: ReadonlySet<string> = new Set();
   /** a test sets this to play a session whose socket is gone (stream management, push) */
   hibernating = false;
   stanzasReceived = 0;
@@ -86,8 +87,9 @@ export class TestSession implements LocalSession {
     } else this.received.push(stanza);
   }
 
-  update(state: Partial<Pick<SessionHandle, 'available' | 'priority' | 'presence' | 'interested'>>): void {
+  update(state: Partial<SessionState>): void {
     Object.assign(this, state);
+    this.core.sessions.changed(this);
   }
 
   end(): Promise<void> {

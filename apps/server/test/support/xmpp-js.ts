@@ -63,8 +63,9 @@ export interface JsSession {
 }
 
 export interface JsLoginOptions {
-  /** a TestServer, or the ports of a server running as its own process */
-  server: ClientPorts;
+  /** a TestServer, or the ports of a server running as its own process (on 127.0.0.1); or `service`: any server's (or cluster node's) URL, e.g. xmpp://127.0.0.52:5222 */
+  server?: ClientPorts;
+  service?: string;
   transport: Transport;
   username: string;
   password: string;
@@ -76,7 +77,7 @@ export interface JsLoginOptions {
 
 export async function loginJs(options: JsLoginOptions): Promise<JsSession> {
   const xmpp = client({
-    service: serviceUrl(options.server, options.transport),
+    service: options.service ?? serviceUrl(options.server!, options.transport),
     domain: 'localhost',
     username: options.username,
     password: options.password,

@@ -1,18 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { cloneElement, delayElement, errorReply, NS, parseJid, xml, type Element } from '@conexizan/protocol';
-import type { ModuleContext, ServerModule } from '../../core/module.ts';
-import type { StanzaEvent } from '../../core/router.ts';
+import { NS, xml, type Element } from '@conexizan/protocol';
+import type { ServerModule } from '../../core/module.ts';
 import type { LocalSession, SessionHandle } from '../../core/sessions.ts';
 import { UnackedQueue, wrap } from '../../core/unacked-queue.ts';
 
 /**
  * XEP-0198 Stream Management: acks both ways, resumption within a window,
  * and the promise behind them: a stanza the client never acknowledged is
- * not lost when its session ends. Messages stay in the user's archive
- * (XEP-0313) or, if not archived, go to another resource of the account or
- * to offline storage (with their original time), exactly once;
- * requests get an error back; presence is dropped (it is state, resent on
- * resumption or login anyway).
+ * not lost when its session ends: it is offered on `session/undelivered`
+ * (the message module keeps messages, answers requests, drops presence).
  */
 interface SmState {
   queue: UnackedQueue;
@@ -136,7 +132,8 @@ export const streamManagement: ServerModule = {
       if (state.resumeId) byResumeId.delete(state.resumeId);
       if (state.requestTimer) clearTimeout(state.requestTimer);
       if (state.hibernateTimer) clearTimeout(state.hibernateTimer);
-      for (const { stanza, queuedAt } of state.queue.drain()) await rescue(ctx, session, stanza, queuedAt);
+      // Delivered elsewhere, answered or let go: the message module decides (session/undelivered).
+      for (const { stanza, queuedAt } of state.queue.drain()) await ctx.hooks.fire('session/undelivered', { session, stanza, queuedAt });
     }, 'intercept');
 
     ctx.onStop(async () => {
@@ -163,32 +160,4 @@ function parseH(value: unknown): number | null {
   if (typeof value !== 'string' || !/^\d{1,10}$/.test(value)) return null;
   const h = Number(value);
   return h < 2 ** 32 ? h : null;
-}
-
-/** An unacknowledged stanza of a session that ended: delivered elsewhere, answered, or let go. */
-async function rescue(ctx: ModuleContext, session: SessionHandle, stanza: Element, queuedAt: Date): Promise<void> {
-  const type = (stanza.attrs.type as string | undefined) ?? (stanza.name === 'message' ? 'normal' : '');
-  if (stanza.name === 'iq' && (type === 'get' || type === 'set') && stanza.attrs.from) {
-    await ctx.router.route(errorReply(stanza, 'recipient-unavailable', { type: 'wait' }));
-    return;
-  }
-  if (stanza.name !== 'message' || type === 'error' || type === 'groupchat') return;
-  const user = session.jid.bare();
-  // Archived for this user (it carries our stanza-id): the archive is where it
-  // is kept, and where the client catches up (XEP-0313), so a second copy in
-  // offline storage would only arrive twice, as it would for a client that
-  // closed its stream without acking what it had read.
-  if (stanza.getChildren('stanza-id', NS.SID).some((sid) => sid.attrs.by === user.toString())) return;
-  const copy = cloneElement(stanza); // the same element may sit in several sessions' queues
-  if (!copy.getChild('delay', NS.DELAY)) copy.append(delayElement(ctx.domain, queuedAt));
-  copy.attrs.to = user.toString();
-  const others = (await ctx.sessions.resourcesOf(user)).filter((s) => s !== session && s.available && s.priority >= 0);
-  if (others.length > 0) {
-    const top = Math.max(...others.map((s) => s.priority));
-    for (const other of others.filter((s) => s.priority === top)) other.send(copy);
-    return;
-  }
-  const from = parseJid(String(copy.attrs.from ?? ctx.domain));
-  const event: StanzaEvent = { stanza: copy, kind: 'message', type, from, to: user, origin: { kind: 'local' } };
-  await ctx.hooks.fire('message/offline', { event });
 }
