@@ -98,11 +98,68 @@ describe.skipIf(!postgresUrl)('one domain on three nodes', () => {
     await slix.stanza('alice', isPresence(`${jidOf('bob')}/laptop`, 'unavailable'), "bob's unavailable presence");
   });
 
+  it('carbons: slixmpp on node 1 gets copies of what alice sends and receives with @xmpp/client on node 3', async () => {
+    await slix.command('carbons', { client: 'alice' });
+    const aliceOnThree = await js('alice', 3, 'tablet');
+    await aliceOnThree.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('enable', { xmlns: NS.CARBONS })));
+    const bob = await js('bob', 2, 'laptop');
+    await slix.stanza('alice', isPresence(`${jidOf('bob')}/laptop`), "bob's presence again");
+
+    // To alice's other device only: slixmpp gets the received carbon (XEP-0280 §6).
+    await bob.send(xml('message', { to: `${jidOf('alice')}/tablet`, type: 'chat' }, xml('body', {}, 'for the tablet')));
+    await aliceOnThree.inbox.waitFor(withBody('for the tablet'), 'the message on node 3');
+    const received = await slix.carbon('alice', 'received', withBody('for the tablet'), 'the received carbon on node 1');
+    expect(received.attrs.from).toBe(`${jidOf('bob')}/laptop`);
+
+    // From the tablet: slixmpp gets the sent carbon.
+    await aliceOnThree.send(xml('message', { to: jidOf('bob'), type: 'chat' }, xml('body', {}, 'from the tablet')));
+    await bob.inbox.waitFor(withBody('from the tablet'), 'the message on node 2');
+    const sent = await slix.carbon('alice', 'sent', withBody('from the tablet'), 'the sent carbon on node 1');
+    expect(sent.attrs.to).toBe(jidOf('bob'));
+
+    // To the bare JID: both of alice's devices (same priority) get the message itself, no carbon.
+    await bob.send(xml('message', { to: jidOf('alice'), type: 'chat' }, xml('body', {}, 'for all of alice')));
+    await aliceOnThree.inbox.waitFor(withBody('for all of alice'), 'the bare-JID message on node 3');
+    await slix.stanza('alice', withBody('for all of alice'), 'the bare-JID message on node 1');
+    expect(slix.events.received.filter((e) => e.event === 'carbon' && e.element?.getChildText('body') === 'for all of alice')).toEqual([]);
+    await aliceOnThree.stop();
+    await bob.stop();
+  });
+
+  it('roster pushes reach every interested resource, whichever node it is on', async () => {
+    const aliceOnTwo = await js('alice', 2, 'desk');
+    await aliceOnTwo.xmpp.iqCaller.request(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+    await aliceOnTwo.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: jidOf('bob'), name: 'Bob B.' }))));
+    const push = await slix.stanza('alice', (el) => el.name === 'iq' && el.attrs.type === 'set' && el.getChild('query', 'jabber:iq:roster')?.getChild('item')?.attrs.name === 'Bob B.', 'the roster push on node 1');
+    expect(push.getChild('query', 'jabber:iq:roster')!.getChild('item')!.attrs.subscription).toBe('both');
+    await aliceOnTwo.stop();
+  });
+
   it('a second session with the same full JID on another node ends the first with conflict', async () => {
     await account('carol');
     const first = await js('carol', 1, 'phone');
     await js('carol', 3, 'phone');
     await eventually(() => first.errors.find((error) => error.condition === 'conflict'), 'the first session to get a conflict stream error', 10_000);
+  });
+
+  it('deleting an account ends its sessions on every node, and its contacts elsewhere hear of it', async () => {
+    await account('erin');
+    const onOne = await js('erin', 1, 'one');
+    const onTwo = await js('erin', 2, 'two');
+    const onThree = await js('erin', 3, 'three');
+    // alice (slixmpp, node 1) and erin become contacts.
+    await slix.command('presence', { client: 'alice', to: jidOf('erin'), type: 'subscribe' });
+    await onThree.inbox.waitFor((el) => el.name === 'presence' && el.attrs.type === 'subscribe', 'the request');
+    await onThree.send(xml('presence', { to: jidOf('alice'), type: 'subscribed' }));
+    await slix.stanza('alice', isPresence(`${jidOf('erin')}/three`), "erin's presence");
+
+    await onTwo.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:register' }, xml('remove'))));
+    for (const session of [onOne, onTwo, onThree]) {
+      await eventually(() => session.xmpp.status === 'offline' || session.errors.some((e) => e.condition === 'not-authorized'), `erin's session ${session.jid} to end`, 10_000);
+    }
+    await slix.stanza('alice', isPresence(jidOf('erin'), 'unsubscribed'), 'the unsubscribed from the deleted account');
+    const roster = await slix.command('roster', { client: 'alice' });
+    expect((roster.items as Record<string, { subscription: string }>)[jidOf('erin')]?.subscription).toBe('none');
   });
 
   it('/metrics counts sessions per node and stanzas routed between nodes', async () => {

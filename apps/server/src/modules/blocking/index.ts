@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cloneElement, errorReplyFrom, hasFrom, hasTo, NS, StanzaError, tryParseJid, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
-import type { SessionHandle } from '../../core/sessions.ts';
+import { withFlag, type SessionHandle } from '../../core/sessions.ts';
 import { Blocklists, matches } from './blocklists.ts';
 
 /**
@@ -12,9 +12,12 @@ import { Blocklists, matches } from './blocklists.ts';
  * service-unavailable (messages, iq get/set), exactly as for an account
  * that is not there. What the user sends to it is refused with
  * not-acceptable + <blocked/>. The list is per account, kept across
- * sessions, and capped by `limits.blocklist_items`.
+ * sessions, and capped by `limits.blocklist_items`. A session that asked
+ * for the list (and so gets pushes, §3.3) carries the 'blocklist' flag,
+ * which every node of a cluster sees.
  */
 const KINDS = ['message', 'presence', 'iq'] as const;
+const FLAG = 'blocklist';
 
 export const blocking: ServerModule = {
   name: 'blocking',
@@ -23,13 +26,12 @@ export const blocking: ServerModule = {
   setup(ctx) {
     const presence = ctx.require('presence');
     const lists = new Blocklists(ctx.storage);
-    const interested = new Set<string>(); // sessions that asked for the list get pushes (§3.3)
     const letThrough = new WeakSet<Element>(); // the module's own unavailable presence to newly blocked contacts
     ctx.features.addFeature('server', NS.BLOCKING);
 
     ctx.iq.on('get', ['self', 'host'], NS.BLOCKING, 'blocklist', async ({ origin }) => {
       const session = ownClient(origin);
-      interested.add(session.id);
+      if (!session.flags.has(FLAG)) session.update({ flags: withFlag(session.flags, FLAG, true) });
       const entries = await lists.of(session.jid.local);
       return xml('blocklist', { xmlns: NS.BLOCKING }, ...[...entries].sort().map((jid) => xml('item', { jid })));
     });
@@ -52,7 +54,7 @@ export const blocking: ServerModule = {
           await ctx.router.route(unavailable);
         }
       }
-      await push(ctx, interested, user, xml('block', { xmlns: NS.BLOCKING }, ...jids.map((jid) => xml('item', { jid: jid.toString() }))));
+      await push(ctx, user, xml('block', { xmlns: NS.BLOCKING }, ...jids.map((jid) => xml('item', { jid: jid.toString() }))));
       return true as const;
     });
 
@@ -68,13 +70,10 @@ export const blocking: ServerModule = {
       for (const contact of await contactsNewlyMatched(ctx, user, after, before, 'to')) {
         await ctx.router.route(xml('presence', { type: 'probe', from: user.toString(), to: contact }));
       }
-      await push(ctx, interested, user, xml('unblock', { xmlns: NS.BLOCKING }, ...jids.map((jid) => xml('item', { jid: jid.toString() }))));
+      await push(ctx, user, xml('unblock', { xmlns: NS.BLOCKING }, ...jids.map((jid) => xml('item', { jid: jid.toString() }))));
       return true as const;
     });
 
-    ctx.hooks.on('session/closed', ({ session }) => {
-      interested.delete(session.id);
-    });
     ctx.hooks.on('account/deleting', ({ user }) => {
       lists.forget(user.local);
     });
@@ -161,9 +160,9 @@ async function contactsNewlyMatched(ctx: ModuleContext, user: Jid, then: Readonl
 }
 
 /** §3.3/§3.4: every resource that asked for the blocklist hears of the change. */
-async function push(ctx: ModuleContext, interested: Set<string>, user: Jid, change: Element): Promise<void> {
+async function push(ctx: ModuleContext, user: Jid, change: Element): Promise<void> {
   for (const session of await ctx.sessions.resourcesOf(user)) {
-    if (!interested.has(session.id)) continue;
+    if (!session.flags.has(FLAG)) continue;
     session.send(xml('iq', { type: 'set', id: `block-${randomBytes(6).toString('base64url')}`, to: session.jid.toString(), from: user.toString() }, cloneElement(change)));
   }
 }

@@ -1,7 +1,7 @@
 import { NS, StanzaError, type Element } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
-import type { SessionHandle } from '../../core/sessions.ts';
+import { withFlag, type SessionHandle } from '../../core/sessions.ts';
 import { carbonCopy, eligibleForCarbons } from './messages.ts';
 
 /**
@@ -10,53 +10,50 @@ import { carbonCopy, eligibleForCarbons } from './messages.ts';
  * and of every eligible message the account receives that went to another
  * resource (`<received/>`), so that each device sees both sides of every
  * conversation. Which messages are eligible: messages.ts (XEP-0334 hints
- * and `<private/>` respected).
+ * and `<private/>` respected). Whether a session enabled carbons is its
+ * 'carbons' flag, which every node of a cluster sees (core/sessions.ts).
  */
+const FLAG = 'carbons';
 
 export const carbons: ServerModule = {
   name: 'carbons',
   implements: ['XEP-0280', 'XEP-0297', 'XEP-0334 (no-copy)'],
   setup(ctx) {
-    const enabled = new Set<string>(); // ids of the sessions that enabled carbons
     ctx.features.addFeature('server', NS.CARBONS, NS.CARBONS_RULES);
 
     for (const [name, on] of [['enable', true], ['disable', false]] as const) {
       ctx.iq.on('set', ['self', 'host'], NS.CARBONS, name, ({ origin }) => {
         // §4.2: only the server's own clients, each for itself.
         if (origin.kind !== 'c2s') throw new StanzaError('not-allowed', { type: 'cancel' });
-        if (on) enabled.add(origin.session.id);
-        else enabled.delete(origin.session.id);
+        origin.session.update({ flags: withFlag(origin.session.flags, FLAG, on) });
         return true;
       });
     }
-    ctx.hooks.on('session/closed', ({ session }) => {
-      enabled.delete(session.id);
-    });
 
     // Sent and received carbons: once blocking let the message through and the
     // archive gave it its stanza id, before the message module delivers it.
     for (const toType of ['bare', 'full', 'host', 'remote'] as const) {
-      ctx.hooks.on(`pre-message/${toType}`, (event) => copySent(ctx, enabled, event), 'carbons');
+      ctx.hooks.on(`pre-message/${toType}`, (event) => copySent(ctx, event), 'carbons');
     }
-    ctx.hooks.on('message/bare', (event) => copyReceived(ctx, enabled, event), 'carbons');
-    ctx.hooks.on('message/full', (event) => copyReceived(ctx, enabled, event), 'carbons');
+    ctx.hooks.on('message/bare', (event) => copyReceived(ctx, event), 'carbons');
+    ctx.hooks.on('message/full', (event) => copyReceived(ctx, event), 'carbons');
   },
 };
 
-async function copySent(ctx: ModuleContext, enabled: Set<string>, event: StanzaEvent): Promise<undefined> {
+async function copySent(ctx: ModuleContext, event: StanzaEvent): Promise<undefined> {
   if (event.origin.kind !== 'c2s' || !eligibleForCarbons(event.stanza, 'sent')) return undefined;
   const sender = event.origin.session;
   const user = sender.jid.bare();
   // To the account itself: the other resources get the received copy instead.
   if (event.to.bareEquals(user)) return undefined;
   for (const resource of await ctx.sessions.resourcesOf(user)) {
-    if (resource === sender || !enabled.has(resource.id) || !resource.available) continue;
+    if (resource === sender || !resource.flags.has(FLAG) || !resource.available) continue;
     resource.send(carbonCopy('sent', event.stanza, user, resource.jid));
   }
   return undefined;
 }
 
-async function copyReceived(ctx: ModuleContext, enabled: Set<string>, event: StanzaEvent): Promise<undefined> {
+async function copyReceived(ctx: ModuleContext, event: StanzaEvent): Promise<undefined> {
   const { stanza, to } = event;
   if (!eligibleForCarbons(stanza, 'received')) {
     // §7: the receiving server removes <private/> before delivery.
@@ -68,7 +65,7 @@ async function copyReceived(ctx: ModuleContext, enabled: Set<string>, event: Sta
   if (resources.length === 0) return undefined;
   const direct = new Set(await originalRecipients(ctx, event, resources));
   for (const resource of resources) {
-    if (direct.has(resource) || !enabled.has(resource.id) || !resource.available) continue;
+    if (direct.has(resource) || !resource.flags.has(FLAG) || !resource.available) continue;
     // A message from one of the account's own resources: that resource has it already.
     if (event.origin.kind === 'c2s' && event.origin.session === resource) continue;
     resource.send(carbonCopy('received', stanza, user, resource.jid));

@@ -20,7 +20,7 @@ Commands on stdin, one JSON object a line, each answered by
     {"id": 8, "op": "self_ping", "client": "alice", "room": R, "nick": N}   (XEP-0410)
     {"id": 9, "op": "mam", "client": "alice", "with": J}
     {"id": 10, "op": "logout", "client": "alice"}
-Every message and presence a client receives, and every carbon slixmpp's
+Every message, presence and iq a client receives, and every carbon slixmpp's
 XEP-0280 plugin recognises, is printed as an event:
     {"event": "stanza", "client": "alice", "xml": "<message …/>"}
     {"event": "carbon", "client": "alice", "direction": "received", "xml": "<message …/>"}
@@ -55,7 +55,7 @@ class Driver:
         for plugin in PLUGINS:
             client.register_plugin(plugin)
         name = cmd['client']
-        for kind in ('message', 'presence'):
+        for kind in ('message', 'presence', 'iq'):
             client.register_handler(Callback(f'all {kind}s', MatchXPath('{jabber:client}' + kind),
                                              lambda stanza, name=name: emit_event('stanza', name, xml=str(stanza))))
         client.add_event_handler('carbon_received', lambda msg: emit_event('carbon', name, direction='received', xml=str(msg['carbon_received'])))
