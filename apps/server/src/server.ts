@@ -5,7 +5,7 @@ import { accountPolicy, AccountService } from './accounts/account-service.ts';
 import { persistentSecret } from './accounts/secrets.ts';
 import { ClientListeners } from './c2s/listeners.ts';
 import { LoginThrottle } from './c2s/login-throttle.ts';
-import { MemoryThrottleStore } from './c2s/throttle-store.ts';
+import { MemoryThrottleStore, type ThrottleStore } from './core/throttle-store.ts';
 import { TrustedProxies } from './c2s/trusted-proxies.ts';
 import { ConnectionLimiter } from './c2s/connection-limiter.ts';
 import type { Config } from './config/schema.ts';
@@ -84,7 +84,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const certificate = await ServerCertificate.load(certificateSource(config));
   const core = assembleCore({
     config, domain, log, metrics, storage, fakeSaltSecret: persistentSecret(dataDir, 'scram-fake-salt'),
-    ...(cluster ? { cluster: cluster.node, sessions: cluster.sessions } : {}),
+    ...(cluster ? { cluster: cluster.node, sessions: cluster.sessions, counters: cluster.counters } : {}),
   });
 
   const modules = await loadModules(core, options.modules ?? MODULES).catch(async (error: unknown) => {
@@ -97,10 +97,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const limiter = new ConnectionLimiter(config.limits.unauthenticated_connections_per_address);
   const federation = config.ports.s2s ? new Federation(core, { certificate, dataDir, limiter }) : null;
 
-  const throttle = new LoginThrottle(new MemoryThrottleStore(), {
+  const throttle = new LoginThrottle(core.counters, {
     perAddress: config.limits.failed_logins_per_address,
     perAccount: config.limits.failed_logins_per_account,
     concurrentPerAddress: config.limits.concurrent_logins_per_address,
+    ...(cluster ? { key: await cluster.sharedSecret('throttle') } : {}),
   });
   const proxies = new TrustedProxies(config.trusted_proxies);
   const clients = new ClientListeners(core, throttle, certificate, { proxies, limiter });
@@ -172,10 +173,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   };
 }
 
-/** The core of one server; `cluster` and `sessions` are the cluster's (src/cluster/) in cluster mode, else one process's. */
+/** The core of one server; `cluster`, `sessions` and `counters` are the cluster's (src/cluster/) in cluster mode, else one process's. */
 export function assembleCore(options: {
   config: Config; domain: string; log: Logger; metrics: Metrics; storage: Storage; fakeSaltSecret?: Uint8Array;
-  cluster?: Cluster; sessions?: SessionRegistry;
+  cluster?: Cluster; sessions?: SessionRegistry; counters?: ThrottleStore;
 }): ServerCore {
   const { config, domain, log, metrics, storage } = options;
   const hooks = new HookBus();
@@ -185,7 +186,7 @@ export function assembleCore(options: {
   const iq = new IqDispatcher(hooks, router, sessions, cluster);
   const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret), { hooks, domain });
   return {
-    domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, cluster,
+    domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, cluster, counters: options.counters ?? new MemoryThrottleStore(),
     features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes(), services: new ServiceRegistry(),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LoginThrottle, type Outcome } from './login-throttle.ts';
-import { MemoryThrottleStore } from './throttle-store.ts';
+import { MemoryThrottleStore } from '../core/throttle-store.ts';
 
 /**
  * The throttle's rules on their own, with a clock the test moves. The real

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { sourceUnit } from './source-address.ts';
-import type { Bucket, ThrottleStore } from './throttle-store.ts';
+import type { Bucket, ThrottleStore } from '../core/throttle-store.ts';
 
 /**
  * Slows password guessing without locking anyone out of their own account.
@@ -32,8 +32,9 @@ import type { Bucket, ThrottleStore } from './throttle-store.ts';
  *   lockout.
  *
  * Addresses are kept only as an HMAC under a key that lives in this
- * process's memory; the counters live in a ThrottleStore (in memory here;
- * shared between servers of a cluster).
+ * process's memory (a cluster's, in Redis with the counters); the counters
+ * live in a ThrottleStore (in memory, or in Redis shared by a cluster's
+ * nodes: core/throttle-store.ts, cluster/throttle-store.ts).
  */
 export interface LoginThrottleOptions {
   /** failed logins an address may have in a burst; one more per `refillSeconds` */
@@ -51,6 +52,8 @@ export interface LoginThrottleOptions {
   holdMs?: number;
   /** longest wait for an account slot, well below the unauthenticated timeout */
   queueMs?: number;
+  /** the key that hashes addresses and usernames (a cluster's nodes share one, so that they count alike); default: random */
+  key?: Uint8Array;
 }
 
 export type Outcome = 'success' | 'failure' | 'not-checked';
@@ -58,7 +61,7 @@ export type Outcome = 'success' | 'failure' | 'not-checked';
 const KNOWN_FOR_MS = 30 * 86_400_000;
 
 export class LoginThrottle {
-  readonly #key = randomBytes(32);
+  readonly #key: Uint8Array;
   readonly #store: ThrottleStore;
   readonly #address: Bucket;
   readonly #pair: Bucket;
@@ -72,6 +75,7 @@ export class LoginThrottle {
 
   constructor(store: ThrottleStore, options: LoginThrottleOptions) {
     this.#store = store;
+    this.#key = options.key ?? randomBytes(32);
     const refillMs = (options.refillSeconds ?? 60) * 1000;
     this.#address = { capacity: options.perAddress, refillMs };
     this.#pair = { capacity: options.perAddressAndAccount ?? Math.min(options.perAddress, Math.max(5, Math.ceil(options.perAddress / 2))), refillMs };

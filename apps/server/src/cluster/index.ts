@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parseXml, tryParseJid } from '@conexizan/protocol';
 import { Counter, Gauge } from 'prom-client';
 import type { Config } from '../config/schema.ts';
@@ -9,6 +10,7 @@ import { ClusterNode, type OriginJson } from './node.ts';
 import { RedisPlacement } from './placement.ts';
 import { connectRedis } from './redis.ts';
 import { RedisSessionRegistry } from './session-registry.ts';
+import { RedisThrottleStore } from './throttle-store.ts';
 
 /**
  * Cluster mode (cluster.redis_url): this process joins the other nodes of
@@ -21,6 +23,10 @@ import { RedisSessionRegistry } from './session-registry.ts';
 export interface ClusterParts {
   readonly node: ClusterNode;
   readonly sessions: RedisSessionRegistry;
+  /** the login throttle's and the registration limit's counters, shared by every node */
+  readonly counters: RedisThrottleStore;
+  /** A random secret made once for the whole cluster and kept in Redis (e.g. the throttle's hashing key). */
+  sharedSecret(name: string): Promise<Uint8Array>;
   /** Once the modules are set up: listens, cleans up after an earlier run of this node, loads the registry, starts the heartbeat. */
   begin(core: ServerCore): Promise<void>;
   stop(): Promise<void>;
@@ -55,6 +61,12 @@ export async function joinCluster(config: Config, domain: string, log: Logger): 
   return {
     node,
     sessions,
+    counters: new RedisThrottleStore(redis, node.keys),
+    async sharedSecret(name) {
+      const key = node.keys.secret(name);
+      await redis.set(key, randomBytes(32).toString('base64'), 'NX');
+      return new Uint8Array(Buffer.from((await redis.get(key))!, 'base64'));
+    },
     async begin(core) {
       sessions.attach(core.hooks);
       node.onChannel('route', (envelope) => {

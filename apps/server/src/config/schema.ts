@@ -126,9 +126,9 @@ export const configSchema = z.strictObject({
     offline_messages: z.number().int().min(0).default(1000),
     /** JIDs a user may block (XEP-0191) */
     blocklist_items: z.number().int().min(1).default(1000),
-    /** in-band registrations allowed per source address per hour (kept in memory only) */
+    /** in-band registrations allowed per source address per hour (counted in memory; in a cluster, in Redis for all nodes) */
     registrations_per_hour: z.number().int().min(0).default(5),
-    /** failed logins one source address may have in a burst; it earns one more a minute (kept in memory only) */
+    /** failed logins one source address may have in a burst; it earns one more a minute (counted in memory; in a cluster, in Redis for all nodes) */
     failed_logins_per_address: z.number().int().min(1).default(10),
     /** SASL exchanges one address may run at once; more wait their turn (up to 10 s) */
     concurrent_logins_per_address: z.number().int().min(1).default(3),

@@ -12,6 +12,7 @@ import type { OutboundFilters } from './outbound.ts';
 import type { StanzaRouter } from './router.ts';
 import type { ServiceRegistry } from './services.ts';
 import type { SessionRegistry } from './sessions.ts';
+import type { ThrottleStore } from './throttle-store.ts';
 
 /** The services of one running server, shared by listeners and modules. */
 export interface ServerCore {
@@ -27,6 +28,8 @@ export interface ServerCore {
   readonly sessions: SessionRegistry;
   /** the other nodes of this domain (core/cluster.ts); a single process is SingleNode */
   readonly cluster: Cluster;
+  /** rate counters (login throttle, registrations): in memory, or in Redis shared by a cluster's nodes */
+  readonly counters: ThrottleStore;
   readonly features: FeatureRegistry;
   /** filters between the router and each client's socket */
   readonly outbound: OutboundFilters;

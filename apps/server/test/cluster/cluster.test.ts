@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryOmemoStore } from '@conexizan/crypto/omemo';
 import { NS, type Element } from '@conexizan/protocol';
+import { NodeOmemoClient, PythonOmemoPeer } from '../interop/omemo-peers.ts';
 import { postgresUrlForTests, startCluster, type ClusterNodeUnderTest, type ClusterUnderTest } from '../support/cluster.ts';
-import { createAccount } from '../support/raw-xmpp.ts';
+import { createAccount, registerInBand, tryLogin } from '../support/raw-xmpp.ts';
 import { SlixmppDriver } from '../support/slixmpp-driver.ts';
 import { eventually } from '../support/wait.ts';
 import { acceptSelfSignedCertificates, loginJs, xml, type JsSession } from '../support/xmpp-js.ts';
@@ -13,6 +18,8 @@ import { acceptSelfSignedCertificates, loginJs, xml, type JsSession } from '../s
  * each of them sees must be what it would see on a single server.
  */
 const PASSWORD = 'cluster tests password';
+/** in-band registrations per address and hour (the tests' own accounts come from 127.0.0.1, well below it) */
+const REGISTRATIONS = 30;
 const postgresUrl = postgresUrlForTests();
 
 let cluster: ClusterUnderTest;
@@ -39,13 +46,14 @@ async function slixmpp(name: string, user: string, at: 1 | 2 | 3): Promise<void>
   await slix.command('login', { client: name, jid: `${jidOf(user)}/slix`, password: PASSWORD, host: node(at).address, port: node(at).ports.c2s });
 }
 
+const stanzaError = (el: Element) => el.getChild('error')?.getChildElements().find((child) => child.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas')?.name;
 const isPresence = (from: string, type?: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
 const withBody = (body: string) => (el: Element) => el.name === 'message' && el.getChildText('body') === body;
 
 beforeAll(async () => {
   if (!postgresUrl) return;
   restoreTls = acceptSelfSignedCertificates();
-  cluster = await startCluster({ addresses: ['127.0.0.51', '127.0.0.52', '127.0.0.53'], redisAddress: '127.0.0.50', postgresUrl });
+  cluster = await startCluster({ addresses: ['127.0.0.51', '127.0.0.52', '127.0.0.53'], redisAddress: '127.0.0.50', postgresUrl, limits: { registrations_per_hour: REGISTRATIONS } });
   await cluster.waitForNodes(3);
   slix = await SlixmppDriver.start();
 });
@@ -160,6 +168,117 @@ describe.skipIf(!postgresUrl)('one domain on three nodes', () => {
     await slix.stanza('alice', isPresence(jidOf('erin'), 'unsubscribed'), 'the unsubscribed from the deleted account');
     const roster = await slix.command('roster', { client: 'alice' });
     expect((roster.items as Record<string, { subscription: string }>)[jidOf('erin')]?.subscription).toBe('none');
+  });
+
+  it('a block list changed on node 1 applies at once on node 2, which had it cached', async () => {
+    await account('frank');
+    await account('mallory', 2);
+    const frank = await js('frank', 1, 'home');
+    const mallory = await js('mallory', 2, 'away');
+    const say = (body: string) => mallory.send(xml('message', { to: jidOf('frank'), type: 'chat', id: body }, xml('body', {}, body)));
+    await say('first, before the block');
+    await frank.inbox.waitFor(withBody('first, before the block'), 'the first message');
+    await frank.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('block', { xmlns: NS.BLOCKING }, xml('item', { jid: jidOf('mallory') }))));
+    await say('after the block');
+    // XEP-0191 §3.3: as if frank had no account; node 2 asked its cache, which node 1 told to forget.
+    const refused = await mallory.inbox.waitFor((el) => el.name === 'message' && el.attrs.type === 'error' && el.attrs.id === 'after the block', 'the error for a blocked message');
+    expect(stanzaError(refused)).toBe('service-unavailable');
+    await frank.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('unblock', { xmlns: NS.BLOCKING }, xml('item', { jid: jidOf('mallory') }))));
+    await say('after the unblock');
+    await frank.inbox.waitFor(withBody('after the unblock'), 'the message after unblocking');
+    expect(frank.inbox.received.filter(withBody('after the block'))).toEqual([]);
+  });
+
+  it('archiving preferences set on node 1 apply to messages that arrive on node 2', async () => {
+    const frank = await js('frank', 1, 'prefs');
+    const mallory = await js('mallory', 2, 'prefs');
+    // Node 2 archives for frank (and so has read his preferences) before he changes them.
+    await mallory.send(xml('message', { to: `${jidOf('frank')}/prefs`, type: 'chat' }, xml('body', {}, 'kept in the archive')));
+    const kept = await frank.inbox.waitFor(withBody('kept in the archive'), 'an archived message');
+    expect(kept.getChild('stanza-id', NS.SID)?.attrs.by).toBe(jidOf('frank'));
+    await frank.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('prefs', { xmlns: NS.MAM, default: 'never' })));
+    await mallory.send(xml('message', { to: `${jidOf('frank')}/prefs`, type: 'chat' }, xml('body', {}, 'not archived')));
+    const unkept = await frank.inbox.waitFor(withBody('not archived'), 'the message after "never"');
+    expect(unkept.getChild('stanza-id', NS.SID)).toBeUndefined();
+  });
+
+  it('failed logins from one address count on every node', async () => {
+    await account('grace', 2);
+    // From an address no other test uses: five failures against one account spread over the three nodes.
+    const from = { localAddress: '127.0.0.60', username: 'grace', password: 'not her password', mechanism: 'SCRAM-SHA-1' as const };
+    const outcomes: (string | null)[] = [];
+    for (const at of [1, 2, 3, 1, 2] as const) {
+      const result = await tryLogin({ host: node(at).address, port: node(at).ports.c2s, ...from });
+      outcomes.push(result.ok ? 'ok' : result.condition);
+    }
+    expect(outcomes).toEqual(Array(5).fill('not-authorized'));
+    // No node saw more than two of them, yet the sixth is refused before any password check.
+    const sixth = await tryLogin({ host: node(3).address, port: node(3).ports.c2s, ...from });
+    expect(sixth.ok ? 'ok' : sixth.condition).toBe('temporary-auth-failure');
+    const owner = await tryLogin({ host: node(3).address, port: node(3).ports.c2s, username: 'grace', password: PASSWORD });
+    expect(owner.ok).toBe(true);
+  });
+
+  it('in-band registrations from one address count on every node', async () => {
+    const from = (n: 1 | 2 | 3, i: number) => ({ host: node(n).address, port: node(n).ports.c2s, localAddress: '127.0.0.61', username: `many-${i}`, password: PASSWORD });
+    for (let i = 0; i < REGISTRATIONS; i++) expect((await registerInBand(from(((i % 3) + 1) as 1 | 2 | 3, i))).attrs.type).toBe('result');
+    const refused = await registerInBand(from(2, REGISTRATIONS));
+    expect(refused.attrs.type).toBe('error');
+    expect(stanzaError(refused)).toBe('policy-violation');
+  });
+
+  it('PEP: slixmpp on node 1 announces +notify and gets the item published on node 3 (caps learnt on one node, used on another)', async () => {
+    await account('heidi', 3);
+    await slix.command('presence', { client: 'alice', to: jidOf('heidi'), type: 'subscribe' });
+    const heidi = await js('heidi', 3, 'pc');
+    await heidi.inbox.waitFor((el) => el.name === 'presence' && el.attrs.type === 'subscribe', "alice's request");
+    await heidi.send(xml('presence', { to: jidOf('alice'), type: 'subscribed' }));
+    const node_ = 'urn:example:cluster-mood';
+    await slix.command('interest', { client: 'alice', node: node_ });
+    // Node 1 queried slixmpp's caps; give the news a moment to reach node 3.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await heidi.xmpp.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS.PUBSUB }, xml('publish', { node: node_ }, xml('item', { id: 'now' }, xml('mood', { xmlns: node_ }, 'clustered'))))));
+    const event = await slix.stanza('alice', (el) => el.getChild('event', NS.PUBSUB_EVENT)?.getChild('items')?.attrs.node === node_, 'the PEP notification on node 1');
+    expect(event.attrs.from).toBe(jidOf('heidi'));
+    expect(event.getChild('event', NS.PUBSUB_EVENT)!.getChild('items')!.getChild('item')!.getChildText('mood')).toBe('clustered');
+  });
+
+  it('OMEMO: python-omemo on node 1 publishes its device list and bundle; @conexizan/crypto on node 2 reads them and both decrypt each other', async () => {
+    await account('olivia');
+    await account('oscar', 2);
+    const dir = await mkdtemp(join(tmpdir(), 'cnx-cluster-omemo-'));
+    const { peer: olivia, ready } = await PythonOmemoPeer.start({ host: node(1).address, port: node(1).ports.c2s, user: 'olivia', password: PASSWORD, state: join(dir, 'olivia.json') });
+    let oscar: NodeOmemoClient | undefined;
+    try {
+      oscar = await NodeOmemoClient.start({ server: { service: `xmpp://${node(2).address}:${node(2).ports.c2s}`, domain: 'localhost' }, username: 'oscar', password: PASSWORD, resource: 'node', store: new MemoryOmemoStore() });
+      const list = await oscar.directory.fetchDeviceList(jidOf('olivia'));
+      expect(list?.getChildren('device').map((device) => Number(device.attrs.id))).toContain(ready.device_id);
+      await oscar.sendText(jidOf('olivia'), 'hello olivia, from node 2');
+      const received = await olivia.waitFor((o) => o.step === 'received' && o.text === 'hello olivia, from node 2', 'python-omemo to decrypt on node 1');
+      expect(received.from).toBe(jidOf('oscar'));
+      olivia.send({ cmd: 'send', to: jidOf('oscar'), text: 'hello oscar, from node 1' });
+      const answer = await oscar.waitFor((r) => r.result?.plaintext === 'hello oscar, from node 1', '@conexizan/crypto to decrypt on node 2');
+      expect(answer.result?.senderDevice).toBe(ready.device_id);
+    } finally {
+      await olivia.quit();
+      await oscar?.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file uploaded through node 1 is served by node 3 (one shared upload directory)', async () => {
+    const oscar = await js('oscar', 1, 'uploads');
+    const reply = await oscar.xmpp.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('request', { xmlns: NS.HTTP_UPLOAD, filename: 'note.txt', size: '17', 'content-type': 'text/plain' })));
+    const slot = reply.getChild('slot', NS.HTTP_UPLOAD)!;
+    const put = slot.getChild('put')!;
+    const at = (n: 1 | 2 | 3, url: string) => { const u = new URL(url); u.host = `${node(n).address}:${node(n).ports.http}`; return u.toString(); };
+    const authorization = put.getChildren('header').find((h) => h.attrs.name === 'Authorization')!.getText();
+    // A load balancer may send the PUT to another node than the one that handed out the slot.
+    const stored = await fetch(at(2, put.attrs.url as string), { method: 'PUT', headers: { authorization, 'content-type': 'text/plain' }, body: 'shared by 3 nodes' });
+    expect(stored.status).toBe(201);
+    const served = await fetch(at(3, slot.getChild('get')!.attrs.url as string));
+    expect(served.status).toBe(200);
+    expect(await served.text()).toBe('shared by 3 nodes');
   });
 
   it('/metrics counts sessions per node and stanzas routed between nodes', async () => {

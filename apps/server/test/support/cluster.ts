@@ -55,6 +55,8 @@ export interface ClusterOptions {
   s2s?: boolean;
   nodeTimeoutSeconds?: number;
   logLevel?: string;
+  /** [limits] options (default: registrations_per_hour = 1000) */
+  limits?: Record<string, number>;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<ClusterUnderTest> {
@@ -88,7 +90,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterUnde
         `http = ${http}`,
         'https = 0',
         '[limits]',
-        'registrations_per_hour = 1000',
+        ...Object.entries({ registrations_per_hour: 1000, ...options.limits }).map(([name, value]) => `${name} = ${value}`),
         '[accounts]',
         'scram_iterations = 4096',
         '[log]',

@@ -51,6 +51,12 @@ export class Blocklists {
     this.#ready.delete(username);
   }
 
+  /** Forgets every list (another node may have changed any of them meanwhile). */
+  clear(): void {
+    this.#cache.clear();
+    this.#ready.clear();
+  }
+
   /**
    * Whether `username` blocks `other`: at once (no promise) when the list is
    * in memory, as for every active user, since every stanza to or from a

@@ -12,7 +12,9 @@ import { Blocklists, matches } from './blocklists.ts';
  * service-unavailable (messages, iq get/set), exactly as for an account
  * that is not there. What the user sends to it is refused with
  * not-acceptable + <blocked/>. The list is per account, kept across
- * sessions, and capped by `limits.blocklist_items`. A session that asked
+ * sessions, and capped by `limits.blocklist_items`. Lists are cached in
+ * memory; a change tells the other nodes of a cluster to read the list
+ * again (topic 'blocking'). A session that asked
  * for the list (and so gets pushes, §3.3) carries the 'blocklist' flag,
  * which every node of a cluster sees.
  */
@@ -26,6 +28,11 @@ export const blocking: ServerModule = {
   setup(ctx) {
     const presence = ctx.require('presence');
     const lists = new Blocklists(ctx.storage);
+    const changed = async (user: Jid) => {
+      ctx.cluster.broadcast('blocking', user.local);
+      return lists.reload(user.local);
+    };
+    ctx.cluster.onBroadcast('blocking', (username) => (username === null ? lists.clear() : lists.forget(username)));
     const letThrough = new WeakSet<Element>(); // the module's own unavailable presence to newly blocked contacts
     ctx.features.addFeature('server', NS.BLOCKING);
 
@@ -44,7 +51,7 @@ export const blocking: ServerModule = {
       if (!(await ctx.storage.blocklist.add(user.local, jids.map(String), ctx.config.limits.blocklist_items))) {
         throw new StanzaError('resource-constraint', { type: 'wait', text: `a blocklist holds at most ${ctx.config.limits.blocklist_items} entries` });
       }
-      const after = await lists.reload(user.local);
+      const after = await changed(user);
       // §3.3: contacts that could see the user's presence now see the user go offline.
       for (const contact of await contactsNewlyMatched(ctx, user, before, after, 'from')) {
         for (const resource of await ctx.sessions.resourcesOf(user)) {
@@ -64,7 +71,7 @@ export const blocking: ServerModule = {
       const before = await lists.of(user.local);
       if (jids.length === 0) await ctx.storage.blocklist.clear(user.local);
       else await ctx.storage.blocklist.remove(user.local, jids.map(String));
-      const after = await lists.reload(user.local);
+      const after = await changed(user);
       // §3.4: contacts allowed to see the user's presence get it again; and the user theirs.
       for (const contact of await contactsNewlyMatched(ctx, user, after, before, 'from')) await presence.sendCurrent(user, contact);
       for (const contact of await contactsNewlyMatched(ctx, user, after, before, 'to')) {
@@ -76,6 +83,7 @@ export const blocking: ServerModule = {
 
     ctx.hooks.on('account/deleting', ({ user }) => {
       lists.forget(user.local);
+      ctx.cluster.broadcast('blocking', user.local);
     });
 
     // What the user sends to a blocked JID: refused before anything else sees it (carbons, delivery).

@@ -43,9 +43,11 @@ export function uploadHandler(store: UploadStore, secret: Uint8Array, log: Logge
   return async ({ req, res, url }: HttpRequest): Promise<void> => {
     if (req.method === 'OPTIONS') return answer(res, 204);
     const [id = '', ...rest] = url.pathname.slice(UPLOAD_PREFIX.length).split('/');
-    const record = rest.length <= 1 ? store.get(id) : null;
+    let record = rest.length <= 1 ? await store.find(id) : null;
 
     if (req.method === 'GET' || req.method === 'HEAD') {
+      // Uploaded through another node a moment ago: its sidecar says so before the news arrives.
+      if (record?.state === 'pending') record = await store.refresh(id);
       if (!record || record.state !== 'stored') return answer(res, 404, 'no such file');
       // Video players (iOS in particular) fetch byte ranges.
       const range = byteRange(req.headers.range, record.size);

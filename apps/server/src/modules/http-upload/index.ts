@@ -34,7 +34,9 @@ export const httpUpload: ServerModule = {
       return;
     }
     const dataDir = resolve(ctx.config.data_dir);
-    const store = new UploadStore(options.path ? resolve(options.path) : join(dataDir, 'uploads'));
+    // One directory for every node of a cluster (a shared volume): each tells the others what it changed.
+    const store = new UploadStore(options.path ? resolve(options.path) : join(dataDir, 'uploads'), (id) => ctx.cluster.broadcast('http-upload', id));
+    ctx.cluster.onBroadcast('http-upload', (id) => void (id === null ? store.reload() : store.refresh(id)).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not read an upload record again')));
     await store.open();
     const secret = persistentSecret(dataDir, 'http-upload');
     const ownerOf = (user: Jid) => createHmac('sha256', secret).update(`owner\0${user.bare().toString()}`).digest('base64url');

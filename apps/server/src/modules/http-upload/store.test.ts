@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -81,5 +81,41 @@ describe('upload store on disk', () => {
     expect(store.get('../secrets/http-upload')).toBeNull();
     expect(isUploadId(newUploadId())).toBe(true);
     expect(isUploadId('a'.repeat(31))).toBe(false);
+  });
+
+  it('two nodes on one shared directory: each finds what the other handed out and hears what it changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnx-upload-'));
+    const changes: string[] = [];
+    const first = new UploadStore(dir, (id) => changes.push(id));
+    const second = new UploadStore(dir);
+    await first.open();
+    await second.open();
+    const record = slot('o4', 5);
+    await first.reserve(record, 0);
+    expect(changes).toEqual([record.id]);
+    // A PUT that lands on the other node before it heard of the slot.
+    expect(second.get(record.id)).toBeNull();
+    expect((await second.find(record.id))?.state).toBe('pending');
+    expect(second.usage('o4')).toBe(5);
+    expect(await second.write(second.get(record.id)!, Readable.from([Buffer.from('hello')]))).toBe('stored');
+    await first.refresh(record.id);
+    expect(first.get(record.id)?.state).toBe('stored');
+    expect(first.usage('o4')).toBe(5);
+    await second.remove(record.id);
+    await first.refresh(record.id);
+    expect(first.get(record.id)).toBeNull();
+    expect(first.usage('o4')).toBe(0);
+  });
+
+  it('at start leaves a half-written file alone while another node may still be writing it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnx-upload-'));
+    const fresh = newUploadId();
+    const abandoned = newUploadId();
+    writeFileSync(join(dir, `${fresh}.part`), 'writing');
+    writeFileSync(join(dir, `${abandoned}.part`), 'long gone');
+    const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(join(dir, `${abandoned}.part`), hoursAgo, hoursAgo);
+    await new UploadStore(dir).open();
+    expect(readdirSync(dir)).toEqual([`${fresh}.part`]);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,11 @@ import { pipeline } from 'node:stream/promises';
  *
  * A slot is recorded as `pending` when it is handed out, so that it counts
  * against the owner's quota at once; the upload turns it into `stored`.
+ *
+ * The index in memory is a cache of the sidecars: the nodes of a cluster
+ * share the directory, and each change here is reported (`onChange`) so
+ * that the others read that sidecar again (refresh); a slot another node
+ * handed out a moment ago is read from disk when it is first asked for.
  */
 export interface UploadRecord {
   id: string;
@@ -30,6 +35,8 @@ export interface UploadRecord {
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
+/** a half-written file untouched this long belongs to an upload nobody finishes any more */
+const ABANDONED_MS = 3_600_000;
 
 /** 24 random bytes: 192 bits nobody can guess. */
 export function newUploadId(): string {
@@ -49,33 +56,59 @@ export class UploadStore {
   readonly #usage = new Map<string, number>();
   /** slots whose upload is running now: a second PUT must not interleave */
   readonly #writing = new Set<string>();
+  readonly #onChange: (id: string) => void;
 
-  constructor(dir: string) {
+  constructor(dir: string, onChange: (id: string) => void = () => undefined) {
     this.#dir = dir;
+    this.#onChange = onChange;
   }
 
-  /** Reads every sidecar (once, at start) and drops half-written files of an earlier run. */
+  /** Reads every sidecar (at start) and drops half-written files abandoned long ago. */
   async open(): Promise<void> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     for (const name of await readdir(this.#dir)) {
       const id = name.replace(/\.(json|bin|part|tmp)$/, '');
       if (!isUploadId(id)) continue;
       if (name.endsWith('.part') || name.endsWith('.tmp')) {
-        await rm(this.#path(id, name.slice(id.length + 1) as 'part' | 'tmp'), { force: true });
+        // Not one another node of a cluster is writing right now.
+        const path = this.#path(id, name.slice(id.length + 1) as 'part' | 'tmp');
+        const changed = await stat(path).then((info) => info.mtimeMs, () => 0);
+        if (changed < Date.now() - ABANDONED_MS) await rm(path, { force: true });
         continue;
       }
-      if (!name.endsWith('.json')) continue;
-      try {
-        const record = JSON.parse(await readFile(this.#path(id, 'json'), 'utf8')) as UploadRecord;
-        if (record.id === id && Number.isSafeInteger(record.size)) this.#index(record);
-      } catch {
-        // an unreadable sidecar: the sweep cannot date it, so leave the file to the operator
-      }
+      if (name.endsWith('.json')) await this.refresh(id);
     }
+  }
+
+  /** Reads every sidecar again (another node may have changed any of them). */
+  async reload(): Promise<void> {
+    for (const record of [...this.#records.values()]) this.#unindex(record);
+    await this.open();
+  }
+
+  /** Reads one sidecar again: another node handed out, filled or deleted that slot. */
+  async refresh(id: string): Promise<UploadRecord | null> {
+    if (!isUploadId(id)) return null;
+    let record: UploadRecord | null = null;
+    try {
+      const stored = JSON.parse(await readFile(this.#path(id, 'json'), 'utf8')) as UploadRecord;
+      if (stored.id === id && Number.isSafeInteger(stored.size)) record = stored;
+    } catch {
+      // gone, or an unreadable sidecar: the sweep cannot date it, so leave the file to the operator
+    }
+    const known = this.#records.get(id);
+    if (known) this.#unindex(known);
+    if (record) this.#index(record);
+    return record;
   }
 
   get(id: string): UploadRecord | null {
     return isUploadId(id) ? (this.#records.get(id) ?? null) : null;
+  }
+
+  /** get(), or the sidecar on disk: a slot handed out by another node a moment ago. */
+  async find(id: string): Promise<UploadRecord | null> {
+    return this.get(id) ?? (await this.refresh(id));
   }
 
   /** Bytes an owner has stored or reserved. */
@@ -96,6 +129,7 @@ export class UploadStore {
       this.#unindex(record);
       throw error;
     }
+    this.#onChange(record.id);
     return true;
   }
 
@@ -141,6 +175,7 @@ export class UploadStore {
     const stored: UploadRecord = { ...record, state: 'stored' };
     await this.#writeSidecar(stored);
     this.#records.set(record.id, stored);
+    this.#onChange(record.id);
     return 'stored';
   }
 
@@ -167,6 +202,7 @@ export class UploadStore {
     this.#unindex(record);
     await rm(this.#path(id, 'bin'), { force: true });
     await rm(this.#path(id, 'json'), { force: true });
+    this.#onChange(id);
   }
 
   async removeOwner(owner: string): Promise<number> {

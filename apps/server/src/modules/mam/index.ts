@@ -31,8 +31,10 @@ export const mam: ServerModule = {
     const retentionMs = ctx.config.archive.retention_days * DAY_MS;
     const defaults: ArchivePrefs = { default: ctx.config.archive.default_preference, always: [], never: [] };
     // Read on every archived message, changed rarely: kept in memory (bounded),
-    // replaced when this server sets them, forgotten with the account.
+    // replaced when this server sets them, forgotten with the account; a change
+    // on another node of a cluster makes this one read them again ('mam-prefs').
     const prefsCache = new Map<string, ArchivePrefs>();
+    ctx.cluster.onBroadcast('mam-prefs', (username) => (username === null ? prefsCache.clear() : prefsCache.delete(username)));
     const prefsOf = async (user: Jid): Promise<ArchivePrefs> => {
       const cached = prefsCache.get(user.local);
       if (cached) return cached;
@@ -41,7 +43,10 @@ export const mam: ServerModule = {
       prefsCache.set(user.local, prefs);
       return prefs;
     };
-    ctx.hooks.on('account/deleting', ({ user }) => void prefsCache.delete(user.local));
+    ctx.hooks.on('account/deleting', ({ user }) => {
+      prefsCache.delete(user.local);
+      ctx.cluster.broadcast('mam-prefs', user.local);
+    });
 
     /** Stores one copy in `owner`'s archive if it is worth it and wanted; returns its id. */
     const archive = async (owner: Jid, other: Jid, stanza: Element): Promise<string | null> => {
@@ -89,6 +94,7 @@ export const mam: ServerModule = {
       const prefs = parseMamPrefs(payload);
       await ctx.storage.archive.setPrefs(from.local, prefs);
       prefsCache.set(from.local, prefs);
+      ctx.cluster.broadcast('mam-prefs', from.local);
       return mamPrefs(prefs);
     });
     // §7.1: an archive is its owner's alone.

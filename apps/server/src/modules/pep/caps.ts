@@ -7,7 +7,14 @@ import type { ModuleContext } from '../../core/module.ts';
  * features ending in "+notify" of the disco#info behind it are the nodes
  * it wants events for. Hashes that verify are shared between entities;
  * anything else is kept for that one full JID. Memory only, never stored.
+ *
+ * In a cluster the node that sees an entity's presence learns its caps,
+ * and tells the others what it learnt (topic 'pep/caps'), so that a node
+ * publishing an item knows who wants it wherever their presence arrived.
+ * A node that missed that (it started later) still finds a verified hash
+ * through the presence the registry keeps of each of our users' sessions.
  */
+type CapsNews = { j: string; k: string } | { k: string; n: string[] } | { f: string };
 const HASHES = new Set<CapsHashAlgorithm>(['sha-1', 'sha-256', 'sha-384', 'sha-512']);
 const MAX_CACHED = 5000;
 const QUERY_TIMEOUT_MS = 10_000;
@@ -22,18 +29,48 @@ export class CapsCache {
 
   constructor(ctx: ModuleContext) {
     this.#ctx = ctx;
+    ctx.cluster.onBroadcast('pep/caps', (message) => {
+      if (message !== null) this.#learn(JSON.parse(message) as CapsNews);
+    });
   }
 
-  /** The nodes this full JID asked for with +notify (empty if unknown). */
-  notifyOf(fullJid: string): Set<string> {
-    const key = this.#keyOf.get(fullJid);
+  /** The nodes this full JID asked for with +notify (empty if unknown); `presence`: its last presence, if known. */
+  notifyOf(fullJid: string, presence?: Element | null): Set<string> {
+    const key = this.#keyOf.get(fullJid) ?? verifiedKey(presence);
     return (key && this.#notify.get(key)) || new Set();
   }
 
   forget(fullJid: string): void {
+    if (!this.#keyOf.has(fullJid)) return;
+    this.#forget(fullJid);
+    this.#share({ f: fullJid });
+  }
+
+  #forget(fullJid: string): void {
     const key = this.#keyOf.get(fullJid);
     this.#keyOf.delete(fullJid);
     if (key?.startsWith('jid ')) this.#notify.delete(key);
+  }
+
+  #setKey(fullJid: string, key: string): void {
+    this.#keyOf.set(fullJid, key);
+    this.#share({ j: fullJid, k: key });
+  }
+
+  #setNodes(key: string, nodes: Set<string>): void {
+    if (this.#notify.size >= MAX_CACHED) this.#notify.delete(this.#notify.keys().next().value!);
+    this.#notify.set(key, nodes);
+  }
+
+  #share(news: CapsNews): void {
+    this.#ctx.cluster.broadcast('pep/caps', JSON.stringify(news));
+  }
+
+  /** What another node learnt. */
+  #learn(news: CapsNews): void {
+    if ('f' in news) this.#forget(news.f);
+    else if ('n' in news) this.#setNodes(news.k, new Set(news.n));
+    else this.#keyOf.set(news.j, news.k);
   }
 
   /**
@@ -53,7 +90,7 @@ export class CapsCache {
     const key = verified ? `${hash} ${ver}` : `jid ${fullJid}`;
     const previous = this.#keyOf.get(fullJid);
     if (previous === key && (verified || this.#notify.has(key))) return null;
-    this.#keyOf.set(fullJid, key);
+    this.#setKey(fullJid, key);
     const known = this.#notify.get(key);
     if (known) return known;
     let pending = this.#inflight.get(key);
@@ -83,13 +120,20 @@ export class CapsCache {
       // A hash that does not match what it stands for is only believed for this one entity.
       if (expected && (await capsHash({ identities: info.identities, features: info.features, forms: info.forms }, expected.hash)) !== expected.ver) {
         storeKey = `jid ${to.toString()}`;
-        if (this.#keyOf.get(to.toString()) === key) this.#keyOf.set(to.toString(), storeKey);
+        if (this.#keyOf.get(to.toString()) === key) this.#setKey(to.toString(), storeKey);
       }
     } catch {
       return null;
     }
-    if (this.#notify.size >= MAX_CACHED) this.#notify.delete(this.#notify.keys().next().value!);
-    this.#notify.set(storeKey, nodes);
+    this.#setNodes(storeKey, nodes);
+    this.#share({ k: storeKey, n: [...nodes] });
     return nodes;
   }
+}
+
+/** The shared key of a presence's caps, when its hash is one that can be verified (another node checked it). */
+function verifiedKey(presence: Element | null | undefined): string | undefined {
+  const c = presence?.getChild('c', NS.CAPS);
+  const { ver, hash } = (c?.attrs ?? {}) as { ver?: string; hash?: string };
+  return ver && hash && HASHES.has(hash as CapsHashAlgorithm) ? `${hash} ${ver}` : undefined;
 }

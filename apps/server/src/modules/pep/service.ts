@@ -28,6 +28,13 @@ export class PepService implements Pep {
   constructor(ctx: ModuleContext, caps: CapsCache) {
     this.#ctx = ctx;
     this.#caps = caps;
+    // Remote contacts' resources as other nodes of a cluster saw their presence.
+    ctx.cluster.onBroadcast('pep/remote', (message) => {
+      if (message === null) return;
+      const { j, a } = JSON.parse(message) as { j: string; a: boolean };
+      const from = tryParseJid(j);
+      if (from) this.#track(from, a);
+    });
   }
 
   /** the storage behind the service, for listings that need no access decision */
@@ -187,6 +194,11 @@ export class PepService implements Pep {
 
   /** A remote contact's resource came or went (for notifications to contacts on other servers). */
   trackRemote(from: Jid, available: boolean): void {
+    this.#track(from, available);
+    this.#ctx.cluster.broadcast('pep/remote', JSON.stringify({ j: from.toString(), a: available }));
+  }
+
+  #track(from: Jid, available: boolean): void {
     const bare = from.bare().toString();
     const resources = this.#remote.get(bare) ?? new Set<string>();
     if (available) resources.add(from.toString());
@@ -236,18 +248,17 @@ export class PepService implements Pep {
    */
   async #interested(owner: Jid, node: string, config: NodeConfig): Promise<string[]> {
     const targets = new Set<string>();
-    const wants = (fullJid: string) => this.#caps.notifyOf(fullJid).has(node);
+    const wants = (fullJid: string, presence?: Element | null) => this.#caps.notifyOf(fullJid, presence).has(node);
     for (const session of await this.#ctx.sessions.resourcesOf(owner)) {
-      if (session.available && wants(session.jid.toString())) targets.add(session.jid.toString());
+      if (session.available && wants(session.jid.toString(), session.presence)) targets.add(session.jid.toString());
     }
     for (const item of await this.#ctx.storage.roster.list(owner.local)) {
       if (!hasFrom(item.subscription)) continue;
       const contact = tryParseJid(item.jid);
       if (!contact) continue;
-      const resources = this.#ctx.router.isLocal(contact)
-        ? (await this.#ctx.sessions.resourcesOf(contact)).filter((s) => s.available).map((s) => s.jid.toString())
-        : [...(this.#remote.get(item.jid) ?? [])];
-      const wanting = resources.filter(wants);
+      const wanting = this.#ctx.router.isLocal(contact)
+        ? (await this.#ctx.sessions.resourcesOf(contact)).filter((s) => s.available && wants(s.jid.toString(), s.presence)).map((s) => s.jid.toString())
+        : [...(this.#remote.get(item.jid) ?? [])].filter((jid) => wants(jid));
       if (wanting.length === 0 || !(await mayAccess(this.#ctx, owner, node, config, contact))) continue;
       for (const jid of wanting) targets.add(jid);
     }

@@ -9,7 +9,6 @@ import type { Origin } from '../../core/router.ts';
 import { CurrentPasswordGuesses, needsCurrentPassword, parsePasswordChange, passwordFormError } from './password-change.ts';
 import { registrationInstructions } from './instructions.ts';
 import { sendRegistrationDigest } from './digest.ts';
-import { RegistrationRateLimit } from './rate-limit.ts';
 import { Refused, registerAccount, type RegistrationRules } from './registration.ts';
 // Its services and events (api.ts), so that whatever compiles the module list sees them typed.
 export type * from './api.ts';
@@ -47,8 +46,11 @@ export const register: ServerModule = {
     // The answer must come before the stream's authentication time runs out.
     const delayMs = Math.min(policy.delay_seconds, Math.max(0, ctx.config.limits.unauthenticated_seconds - 5)) * 1000;
     if (delayMs < policy.delay_seconds * 1000) ctx.log.warn({ delay_seconds: delayMs / 1000 }, 'registration_policy.delay_seconds is cut to fit within limits.unauthenticated_seconds');
-    const rateLimit = new RegistrationRateLimit(ctx.config.limits.registrations_per_hour);
-    const rules: RegistrationRules = { reserved, delayMs, allow: (key) => rateLimit.allow(key) };
+    // Registrations per source address and hour, counted where the login throttle counts
+    // (ctx.counters: shared by every node of a cluster): a burst of that many, then one more every hour / N.
+    const perHour = ctx.config.limits.registrations_per_hour;
+    const allow = async (sourceKey: string) => perHour > 0 && (await ctx.counters.take(`register:${sourceKey}`, { capacity: perHour, refillMs: 3_600_000 / perHour })) === 0;
+    const rules: RegistrationRules = { reserved, delayMs, allow };
     if (policy.digest_hours > 0) {
       runPeriodically(ctx, 'sending the registration digest', HOUR_MS / 4, () => sendRegistrationDigest(ctx, ctx.require('operators'), policy.digest_hours * HOUR_MS));
     }

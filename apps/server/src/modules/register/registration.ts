@@ -19,7 +19,7 @@ export interface RegistrationRules {
   /** an open registration is answered no sooner than this after it was first asked for */
   delayMs: number;
   /** takes one registration from the source's hourly allowance; false when it is used up */
-  allow(sourceKey: string): boolean;
+  allow(sourceKey: string): Promise<boolean>;
 }
 
 export interface RegistrationRequest {
@@ -86,7 +86,7 @@ export async function registerAccount(ctx: ModuleContext, invitations: Invitatio
     ctx.log.info({ via: request.via }, 'account registered with an invitation');
     return created;
   }
-  if (!rules.allow(request.sourceKey)) throw new Refused('rate-limited');
+  if (!(await rules.allow(request.sourceKey))) throw new Refused('rate-limited');
   const wait = request.askedAt + rules.delayMs - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   const created = await create();

@@ -19,7 +19,9 @@ Commands on stdin, one JSON object a line, each answered by
     {"id": 7, "op": "groupchat", "client": "alice", "room": R, "body": B}
     {"id": 8, "op": "self_ping", "client": "alice", "room": R, "nick": N}   (XEP-0410)
     {"id": 9, "op": "mam", "client": "alice", "with": J}
-    {"id": 10, "op": "logout", "client": "alice"}
+    {"id": 10, "op": "interest", "client": "alice", "node": N}   (XEP-0163 +notify, announced in new caps)
+    {"id": 11, "op": "publish", "client": "alice", "node": N, "item": ID, "payload": XML}
+    {"id": 12, "op": "logout", "client": "alice"}
 Every message, presence and iq a client receives, and every carbon slixmpp's
 XEP-0280 plugin recognises, is printed as an event:
     {"event": "stanza", "client": "alice", "xml": "<message …/>"}
@@ -32,6 +34,7 @@ import json
 import os
 import sys
 import traceback
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'interop', 'slixmpp'))
 
@@ -42,7 +45,7 @@ from slixmpp.xmlstream.matcher import MatchXPath  # noqa: E402
 
 from scenario import WAIT, Client, emit  # noqa: E402
 
-PLUGINS = ('xep_0045', 'xep_0059', 'xep_0060', 'xep_0280', 'xep_0297', 'xep_0313', 'xep_0359')
+PLUGINS = ('xep_0004', 'xep_0045', 'xep_0059', 'xep_0060', 'xep_0115', 'xep_0163', 'xep_0280', 'xep_0297', 'xep_0313', 'xep_0359')
 
 
 class Driver:
@@ -104,6 +107,13 @@ class Driver:
                 original = msg['mam_result']['forwarded']['stanza']
                 results.append({'from': str(original['from']), 'to': str(original['to']), 'body': original['body'], 'id': msg['mam_result']['id']})
             return {'results': results, 'complete': iq.xml.find('{urn:xmpp:mam:2}fin').get('complete')}
+        if op == 'interest':
+            client['xep_0163'].add_interest(cmd['node'])
+            await client['xep_0115'].update_caps()  # add_interest alone does not announce the new caps
+            return {}
+        if op == 'publish':
+            iq = await client['xep_0060'].publish(JID(client.boundjid.bare), cmd['node'], id=cmd.get('item'), payload=ET.fromstring(cmd['payload']), timeout=WAIT)
+            return {'id': iq['pubsub']['publish']['item']['id']}
         if op == 'logout':
             await client.leave()
             del self.clients[cmd['client']]
