@@ -170,6 +170,33 @@ describe.skipIf(!postgresUrl)('one domain on three nodes', () => {
     expect((roster.items as Record<string, { subscription: string }>)[jidOf('erin')]?.subscription).toBe('none');
   });
 
+  it('a group chat with occupants on all three nodes: everyone sees everyone enter and every message', async () => {
+    const room = 'lounge@conference.localhost';
+    const bob = await js('bob', 2, 'muc');
+    const carol = await js('carol', 3, 'muc');
+    // Created by @xmpp/client on node 2 (so node 2 hosts it), default configuration accepted.
+    await bob.send(xml('presence', { to: `${room}/bob` }, xml('x', { xmlns: NS.MUC })));
+    await bob.inbox.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/bob` && el.getChild('x', NS.MUC_USER)?.getChildren('status').some((st) => st.attrs.code === '201') === true, 'the new room');
+    await bob.xmpp.iqCaller.request(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: NS.MUC_OWNER }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }))));
+    await slix.command('join', { client: 'alice', room, nick: 'alice' });
+    await carol.send(xml('presence', { to: `${room}/carol` }, xml('x', { xmlns: NS.MUC })));
+    await carol.inbox.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/carol`, 'carol in the room');
+    for (const nick of ['alice', 'bob']) await carol.inbox.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/${nick}`, `${nick} seen from node 3`);
+    await slix.stanza('alice', (el) => el.name === 'presence' && el.attrs.from === `${room}/carol`, 'carol seen from node 1');
+    await bob.inbox.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/alice`, 'alice seen from node 2');
+
+    await slix.command('groupchat', { client: 'alice', room, body: 'hello room, from node 1' });
+    await carol.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'hello room, from node 3')));
+    for (const body of ['hello room, from node 1', 'hello room, from node 3']) {
+      await bob.inbox.waitFor((el) => withBody(body)(el) && el.attrs.type === 'groupchat', `"${body}" on node 2`);
+      await carol.inbox.waitFor((el) => withBody(body)(el) && el.attrs.type === 'groupchat', `"${body}" on node 3`);
+      await slix.stanza('alice', (el) => withBody(body)(el) && el.attrs.type === 'groupchat', `"${body}" on node 1`);
+    }
+    const fromAlice = carol.inbox.received.find(withBody('hello room, from node 1'))!;
+    expect(fromAlice.attrs.from).toBe(`${room}/alice`);
+    expect(fromAlice.getChild('stanza-id', NS.SID)?.attrs.by).toBe(room);
+  });
+
   it('a block list changed on node 1 applies at once on node 2, which had it cached', async () => {
     await account('frank');
     await account('mallory', 2);

@@ -132,7 +132,7 @@ export async function ownerQuery(svc: MucService, room: Room, from: Jid, type: '
   }
   if (room.owners().length === 0) room.setAffiliation(from.bare().toString(), 'owner');
   // A room that became temporary is written once more, so a restart does not bring it back as persistent.
-  if (room.config.persistent || previous.persistent) await svc.ctx.storage.muc.saveRoom(room.jid.toString(), JSON.stringify(room.state));
+  await svc.persist(room, previous.persistent);
   if (!wasLocked) {
     const codes: number[] = [MUC_STATUS.CONFIG_CHANGED];
     if (previous.archiving !== room.config.archiving) codes.push(room.config.archiving ? MUC_STATUS.ARCHIVING_ON : MUC_STATUS.ARCHIVING_OFF);

@@ -1,10 +1,10 @@
-import { iqResult, StanzaError, tryParseJid, type Element } from '@conexizan/protocol';
+import { iqResult, StanzaError, tryParseJid, type Element, type Jid } from '@conexizan/protocol';
 import type { Config } from '../../config/schema.ts';
 import type { ServerModule } from '../../core/module.ts';
 import type { StanzaEvent } from '../../core/router.ts';
 import { IqHandler } from './iq.ts';
 import { handleMessage } from './messages.ts';
-import { registerOperatorCommands, roomOperations } from './operator.ts';
+import { registerOperatorCommands, registerOperatorRequests, roomOperations } from './operator.ts';
 import { handlePresence, leaveSession } from './presence.ts';
 import { MucService } from './service.ts';
 // Its services and events (api.ts), so that whatever compiles the module list sees them typed.
@@ -20,7 +20,9 @@ export type * from './api.ts';
  * back after a restart; temporary ones vanish with their last occupant.
  * Stanzas for the service arrive on route/remote (it is not our domain
  * itself) and leave through the router with full JIDs, so remote
- * occupants work as soon as federation carries them.
+ * occupants work as soon as federation carries them. In a cluster each
+ * room lives on one node (service.ts) and the other nodes forward its
+ * stanzas there.
  */
 const DAY_MS = 86_400_000;
 
@@ -47,6 +49,7 @@ export const muc: ServerModule = {
     await svc.load();
     ctx.features.addItem({ jid: serviceJid, name: settings.name });
     registerOperatorCommands(ctx.require('adhoc'), svc, ctx.require('operators'), ctx.require('audit'));
+    registerOperatorRequests(svc);
     ctx.provide('muc', roomOperations(svc));
 
     const handle = async (event: StanzaEvent): Promise<void> => {
@@ -57,6 +60,13 @@ export const muc: ServerModule = {
           return;
         }
         await answer(event, await iq.toService(event));
+        return;
+      }
+      // The room lives on one node at a time: there, or forwarded there (and handled here
+      // after all if that node died before it took the stanza).
+      const place = await svc.locate(to.local);
+      if (!place.local) {
+        ctx.cluster.forward(place.node, event.stanza, event.origin, () => void ctx.router.route(event.stanza, event.origin));
         return;
       }
       await svc.serialize(to.local, async () => {
@@ -108,19 +118,22 @@ export const muc: ServerModule = {
     // A client that joined without ever sending its own presence gets no unavailable presence
     // sent for it when its stream ends, so the room itself lets a closed local session go,
     // instead of keeping a ghost that others see and that blocks its nickname.
-    ctx.hooks.on('session/closed', async ({ session }) => {
-      for (const room of [...svc.rooms.values()]) {
+    const letGo = async ({ session }: { session: { jid: Jid } }) => {
+      for (const room of svc.liveRooms()) {
         if (!room.nickOf.has(session.jid.toString())) continue;
         await svc.serialize(room.jid.local, async () => {
           const occupant = room.occupantOf(session.jid);
           if (occupant) await leaveSession(svc, room, occupant, session.jid, undefined);
         });
       }
-    });
+    };
+    ctx.hooks.on('session/closed', letGo);
+    // A session whose node died never sent its unavailable presence to the rooms it was in.
+    ctx.hooks.on('session/lost', letGo);
     // Status 332 (XEP-0045 §15.6.2): before the streams close, everyone in a room, here or
     // on another server, hears that the service is going down rather than silence.
     ctx.hooks.on('server/stopping', async () => {
-      for (const room of [...svc.rooms.values()]) {
+      for (const room of svc.liveRooms()) {
         await svc.serialize(room.jid.local, async () => {
           for (const occupant of [...room.occupants.values()]) {
             await svc.toSessions(occupant, svc.occupantPresence(room, occupant, occupant, { unavailable: true, codes: [332] }));

@@ -37,8 +37,36 @@ export function sortedRooms(svc: MucService): Room[] {
   return [...svc.rooms.values()].sort((a, b) => a.jid.local.localeCompare(b.jid.local));
 }
 
+type OperatorAction = { kind: 'close'; closed: boolean } | { kind: 'destroy'; reason?: string | undefined; venue?: string | undefined };
+
+/** An operator's action runs where the room lives (this node, or the one that hosts it in a cluster). */
+async function onHost(svc: MucService, local: string, action: OperatorAction): Promise<void> {
+  const place = await svc.locate(local);
+  if (!place.local) {
+    await svc.ctx.cluster.request(place.node, 'muc/operate', { room: local, action });
+    return;
+  }
+  const room = svc.rooms.get(local);
+  if (!room) throw new Error('no such room');
+  if (action.kind === 'close') await closeHere(svc, room, action.closed);
+  else await svc.serialize(local, () => destroyRoom(svc, room, destroyRequest(action.reason, action.venue)));
+}
+
+/** Operators' actions that other nodes pass to the node that hosts the room. */
+export function registerOperatorRequests(svc: MucService): void {
+  svc.ctx.cluster.onRequest('muc/operate', async (payload) => {
+    const { room, action } = payload as { room: string; action: OperatorAction };
+    await onHost(svc, room, action);
+    return true;
+  });
+}
+
 /** Closing puts everyone out (307) and keeps everyone but operators out; reopening lifts that. */
 export async function setRoomClosed(svc: MucService, room: Room, closed: boolean): Promise<void> {
+  await onHost(svc, room.jid.local, { kind: 'close', closed });
+}
+
+async function closeHere(svc: MucService, room: Room, closed: boolean): Promise<void> {
   await svc.serialize(room.jid.local, async () => {
     room.state.closed = closed || undefined;
     if (closed) {
@@ -56,7 +84,7 @@ export function destroyRequest(reason: string | undefined, venue: string | undef
 }
 
 export async function destroyRoomAsOperator(svc: MucService, room: Room, reason: string | undefined, venue: string | undefined): Promise<void> {
-  await svc.serialize(room.jid.local, () => destroyRoom(svc, room, destroyRequest(reason, venue)));
+  await onHost(svc, room.jid.local, { kind: 'destroy', reason, venue });
 }
 
 /** A room's settings and people for operators, one line each (never its messages). */

@@ -25,10 +25,24 @@ export interface MucContext {
   readonly domain: string;
   readonly log: ModuleContext['log'];
   readonly router: Pick<ModuleContext['router'], 'route'>;
+  readonly cluster: ModuleContext['cluster'];
 }
 
+/**
+ * Where rooms live. Every node knows every stored room (`rooms`: for the
+ * service's listings and limits), but a room is live (has occupants, takes
+ * stanzas) on one node at a time: the node that holds its placement
+ * (core/cluster.ts; in one process, always this one). A node becomes a
+ * room's host by taking it from storage on the first stanza that needs it;
+ * the others forward there (index.ts). A host that dies takes its
+ * occupants with it: the next host starts from storage, and the occupants
+ * learn through self-ping (XEP-0410) that they must enter again.
+ */
 export class MucService {
+  /** every stored room, and the temporary ones live here; only those in #live have occupants */
   readonly rooms = new Map<string, Room>();
+  /** rooms this node hosts */
+  readonly #live = new Set<string>();
   readonly jid: string;
   readonly #queues = new Map<string, Promise<unknown>>();
   #operators: Set<string> | undefined;
@@ -76,27 +90,85 @@ export class MucService {
   }
 
   async load(): Promise<void> {
+    // Another node changed or removed a stored room: read it again.
+    this.ctx.cluster.onBroadcast('muc/room', (local) => {
+      if (local === null) void this.load();
+      else void this.serialize(local, () => this.#refresh(local));
+    });
+    // Another node took a room this one hosted (this one was cut off): its occupants here are gone.
+    this.ctx.cluster.placement.onLost((name) => {
+      const local = this.#localOf(name);
+      if (local === null) return;
+      this.#live.delete(local);
+      void this.serialize(local, () => this.#refresh(local));
+    });
     for (const record of await this.ctx.storage.muc.listRooms()) {
       const [local, domain] = record.jid.split('@') as [string, string];
       // Rooms of a service name the operator changed stay stored, untouched, but are not served.
-      if (domain !== this.jid) continue;
-      let state: StoredRoomState;
-      try {
-        state = JSON.parse(record.state) as StoredRoomState;
-      } catch {
-        this.ctx.log.warn('a stored room could not be read; it is skipped');
-        continue;
-      }
-      state.config = { ...this.defaultConfig(), ...state.config };
-      if (!state.config.persistent) {
-        // Made temporary before the restart: it ended with the process.
-        await this.ctx.storage.muc.deleteRoom(record.jid);
-        continue;
-      }
-      const room = new Room(this.roomJid(local), state);
+      if (domain !== this.jid || this.#live.has(local)) continue;
+      const room = this.#fromRecord(local, record.state);
+      if (room) this.rooms.set(local, room);
+      // Made temporary before its host stopped: it ended with that process (unless another node hosts it now).
+      else if ((await this.ctx.cluster.placement.locate(this.#placeName(local))).local) await this.#takeOver(local);
+    }
+  }
+
+  /** The stored room, or null (unreadable, or temporary: it ended with the process that held it). */
+  #fromRecord(local: string, text: string): Room | null {
+    let state: StoredRoomState;
+    try {
+      state = JSON.parse(text) as StoredRoomState;
+    } catch {
+      this.ctx.log.warn('a stored room could not be read; it is skipped');
+      return null;
+    }
+    state.config = { ...this.defaultConfig(), ...state.config };
+    return state.config.persistent ? new Room(this.roomJid(local), state) : null;
+  }
+
+  /** A room that is not live here, as storage has it now. */
+  async #refresh(local: string): Promise<void> {
+    if (this.#live.has(local)) return;
+    const record = await this.ctx.storage.muc.getRoom(this.roomJid(local).toString());
+    const room = record && this.#fromRecord(local, record.state);
+    if (room) this.rooms.set(local, room);
+    else this.rooms.delete(local);
+  }
+
+  /**
+   * Where a room lives: here (made live from storage first, if it was not)
+   * or on another node, which then gets its stanzas.
+   */
+  async locate(local: string): Promise<{ local: true } | { local: false; node: string }> {
+    const place = await this.ctx.cluster.placement.locate(this.#placeName(local));
+    if (!place.local) return { local: false, node: place.node };
+    if (!this.#live.has(local)) await this.serialize(local, () => this.#takeOver(local));
+    return { local: true };
+  }
+
+  /** This node hosts the room from now on: as it is stored (its occupants come back by entering again). */
+  async #takeOver(local: string): Promise<void> {
+    if (this.#live.has(local)) return;
+    const record = await this.ctx.storage.muc.getRoom(this.roomJid(local).toString());
+    const room = record && this.#fromRecord(local, record.state);
+    if (room) {
       if (room.config.archiving) await this.loadHistory(room);
       this.rooms.set(local, room);
+    } else {
+      this.rooms.delete(local);
+      if (record) await this.ctx.storage.muc.deleteRoom(record.jid); // made temporary, and its host is gone
     }
+    this.#live.add(local);
+  }
+
+  #placeName(local: string): string {
+    return `muc/${this.roomJid(local).toString()}`;
+  }
+
+  #localOf(name: string): string | null {
+    const prefix = `muc/`;
+    const suffix = `@${this.jid}`;
+    return name.startsWith(prefix) && name.endsWith(suffix) ? name.slice(prefix.length, -suffix.length) : null;
   }
 
   /** After a restart, recent history comes from the room's archive. */
@@ -117,15 +189,25 @@ export class MucService {
     return jid(local, this.jid);
   }
 
-  /** Saves a persistent room's state; a temporary room is only in memory. */
-  async persist(room: Room): Promise<void> {
-    if (room.config.persistent) await this.ctx.storage.muc.saveRoom(room.jid.toString(), JSON.stringify(room.state));
+  /** Saves a persistent room's state (a temporary room is only in memory), and tells the other nodes. */
+  async persist(room: Room, evenIfTemporary = false): Promise<void> {
+    if (!room.config.persistent && !evenIfTemporary) return;
+    await this.ctx.storage.muc.saveRoom(room.jid.toString(), JSON.stringify(room.state));
+    this.ctx.cluster.broadcast('muc/room', room.jid.local);
   }
 
-  /** Forgets a room: in memory, in storage, and its archive. */
+  /** Forgets a room: in memory, in storage, and its archive; another node may host one of that name later. */
   async remove(room: Room): Promise<void> {
     this.rooms.delete(room.jid.local);
+    this.#live.delete(room.jid.local);
     await this.ctx.storage.muc.deleteRoom(room.jid.toString());
+    this.ctx.cluster.broadcast('muc/room', room.jid.local);
+    await this.ctx.cluster.placement.release(this.#placeName(room.jid.local));
+  }
+
+  /** The rooms live on this node (with occupants). */
+  liveRooms(): Room[] {
+    return [...this.#live].map((local) => this.rooms.get(local)).filter((room): room is Room => room !== undefined);
   }
 
   roomsCreatedBy(bare: string): number {

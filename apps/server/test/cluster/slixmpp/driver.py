@@ -88,7 +88,7 @@ class Driver:
             await client['xep_0280'].enable(timeout=WAIT)
             return {}
         if op == 'join':
-            await client['xep_0045'].join_muc_wait(JID(cmd['room']), cmd['nick'], maxhistory=0, timeout=WAIT)
+            await client['xep_0045'].join_muc_wait(JID(cmd['room']), cmd['nick'], maxstanzas=0, timeout=WAIT)
             return {}
         if op == 'groupchat':
             client.send_message(mto=cmd['room'], mbody=cmd['body'], mtype='groupchat')
