@@ -91,7 +91,7 @@ export const register: ServerModule = {
     ctx.iq.on('get', ['self', 'host'], NS.REGISTER, 'query', ({ from }) =>
       xml('query', { xmlns: NS.REGISTER }, xml('registered'), xml('username', {}, from.local), xml('password')),
     );
-    const guesses = new CurrentPasswordGuesses(ctx.config.limits.failed_logins_per_account);
+    const guesses = new CurrentPasswordGuesses(ctx.counters, ctx.config.limits.failed_logins_per_account);
     ctx.iq.on('set', ['self', 'host'], NS.REGISTER, 'query', async ({ from, payload, stanza, origin }) => {
       if (payload.getChild('remove')) {
         // Contacts are told (account/deleting) before the account goes, so no roster
@@ -117,13 +117,12 @@ export const register: ServerModule = {
         return ALREADY_ANSWERED;
       }
       if (oldPassword !== null) {
-        if (guesses.blocked(from.local)) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many wrong passwords; try again later' });
+        if (!(await guesses.take(from.local))) throw new StanzaError('policy-violation', { type: 'wait', text: 'too many wrong passwords; try again later' });
         if (!(await ctx.accounts.verifyPassword(from.local, oldPassword))) {
-          guesses.failed(from.local);
           sendReply(origin, passwordFormError(stanza, from, 'the current password is wrong'));
           return ALREADY_ANSWERED;
         }
-        guesses.succeeded(from.local);
+        await guesses.succeeded(from.local);
       }
       try {
         await ctx.accounts.changePassword(from.local, password);

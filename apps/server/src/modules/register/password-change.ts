@@ -1,5 +1,6 @@
 import { buildDataForm, errorReply, formType, formValue, NS, parseDataForm, StanzaError, xml, type Element, type Jid } from '@conexizan/protocol';
 import type { Config } from '../../config/schema.ts';
+import type { Bucket, ThrottleStore } from '../../core/throttle-store.ts';
 
 /**
  * Whether a password change must prove the current password, and the proof.
@@ -62,31 +63,29 @@ export function passwordFormError(stanza: Element, user: Jid, text: string): Ele
 
 /**
  * Wrong current passwords per account, so that someone at an open session
- * cannot guess the password through this form faster than through a login.
- * In memory only; a success clears the count.
+ * cannot guess the password through this form faster than through a login:
+ * `allowed` in a burst, one more every 15 minutes / `allowed`. Counted in
+ * ctx.counters (in memory, or in Redis for every node of a cluster); each
+ * guess is paid for before the check, a right one is given back.
  */
 const WINDOW_MS = 15 * 60_000;
 
 export class CurrentPasswordGuesses {
-  readonly #failures = new Map<string, number[]>();
-  constructor(readonly allowed: number) {}
+  readonly #counters: ThrottleStore;
+  readonly #bucket: Bucket;
 
-  blocked(user: string, now = Date.now()): boolean {
-    return this.#recent(user, now).length >= this.allowed;
+  constructor(counters: ThrottleStore, allowed: number) {
+    this.#counters = counters;
+    this.#bucket = { capacity: allowed, refillMs: WINDOW_MS / allowed };
   }
 
-  failed(user: string, now = Date.now()): void {
-    const recent = this.#recent(user, now);
-    recent.push(now);
-    this.#failures.set(user, recent);
-    if (this.#failures.size > 10_000) for (const [key, times] of this.#failures) if (times.every((t) => now - t >= WINDOW_MS)) this.#failures.delete(key);
+  /** false: too many wrong guesses lately, do not check this one. */
+  async take(user: string): Promise<boolean> {
+    return (await this.#counters.take(`password-guess:${user}`, this.#bucket)) === 0;
   }
 
-  succeeded(user: string): void {
-    this.#failures.delete(user);
-  }
-
-  #recent(user: string, now: number): number[] {
-    return (this.#failures.get(user) ?? []).filter((t) => now - t < WINDOW_MS);
+  /** The guess was right: it does not count. */
+  async succeeded(user: string): Promise<void> {
+    await this.#counters.refund(`password-guess:${user}`, this.#bucket);
   }
 }
