@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
-  errorReply, NS, parseJid, prepResourcepart, saslFailure, streamErrorElement, streamHeaderProblem, tryParseJid, xml,
+  errorReply, NS, parseJid, parseXml, prepResourcepart, saslFailure, streamErrorElement, streamHeaderProblem, tryParseJid, xml,
   type Element, type Jid, type StreamErrorCondition,
 } from '@conexizan/protocol';
 import { suspensionNotice } from '../accounts/account-service.ts';
 import type { ServerCore } from '../core/core.ts';
 import type { PreAuthStanzaEvent } from '../core/events.ts';
-import type { AuthenticatedStream, LocalSession, SessionState } from '../core/sessions.ts';
+import type { AuthenticatedStream, LocalSession, MovedSession, SessionState } from '../core/sessions.ts';
 import type { ClientConnection, ConnectionEvents } from './connection.ts';
 import type { PendingSlot } from './connection-limiter.ts';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
@@ -23,7 +23,7 @@ type Stage = 'header' | 'tls' | 'auth' | 'bind' | 'bound' | 'hibernating' | 'clo
 const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
 export class ClientStream implements LocalSession, AuthenticatedStream {
-  readonly id = randomBytes(9).toString('base64url');
+  #id = randomBytes(9).toString('base64url');
   readonly #core: ServerCore;
   #connection: ClientConnection | null = null;
   readonly #throttle: LoginThrottle;
@@ -133,6 +133,11 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
     }
   };
 
+  /** the session's id; a session another node handed over keeps the one it had there */
+  get id(): string {
+    return this.#id;
+  }
+
   get jid(): Jid {
     if (!this.#jid) throw new Error('stream is not bound');
     return this.#jid;
@@ -210,6 +215,44 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
     this.#attach(connection);
     this.#bytesCounted = connection.bytesReceived;
     this.#stage = 'bound';
+  }
+
+  /**
+   * Binds this stream (authenticated, not bound) to a session another node
+   * handed over: its id, full JID and state, registered here in its place.
+   */
+  async adopt(moved: MovedSession): Promise<LocalSession> {
+    if (this.#stage !== 'bind') throw new Error('only a stream waiting to bind can take over a session');
+    const jid = parseJid(moved.jid);
+    if (jid.local !== this.#username || jid.domain !== this.#core.domain) throw new Error('a session moves only to a stream of its own account');
+    this.#id = moved.id;
+    this.#jid = jid;
+    this.available = moved.available;
+    this.priority = moved.priority;
+    this.presence = moved.presence === null ? null : parseXml(moved.presence);
+    this.interested = moved.interested;
+    this.flags = new Set(moved.flags);
+    this.#stage = 'bound';
+    // The previous entry is the session on the node it left: that node let go of it already.
+    await this.#core.sessions.add(this);
+    this.#core.metrics.sessions.set(this.#core.sessions.count());
+    return this;
+  }
+
+  /** The session went on on another node: let go of here without ending it (no session/closed). */
+  handOver(): void {
+    if (this.#stage !== 'bound' && this.#stage !== 'hibernating') return;
+    const connection = this.#connection;
+    this.#connection = null;
+    this.#stage = 'closed';
+    if (this.#timer) clearTimeout(this.#timer);
+    if (connection) {
+      connection.owner = null;
+      connection.close(streamErrorElement('conflict', 'the session was resumed on another connection'));
+    }
+    this.#core.sessions.handedOver(this);
+    this.#core.metrics.sessions.set(this.#core.sessions.count());
+    this.#resolveEnded();
   }
 
   #handOverConnection(): ClientConnection {

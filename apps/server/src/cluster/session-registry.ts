@@ -325,7 +325,7 @@ export class RedisSessionRegistry implements SessionRegistry, RemoteLink {
 
   #applyRecord(record: SessionRecord): void {
     const existing = this.#get(record.j);
-    if (existing instanceof RemoteSession && existing.id === record.i) {
+    if (existing instanceof RemoteSession && existing.id === record.i && existing.node === record.n) {
       existing.apply(record);
       return;
     }
@@ -349,7 +349,7 @@ export class RedisSessionRegistry implements SessionRegistry, RemoteLink {
     if (moved && moved.until > Date.now()) {
       // Handed over to another node: its new session may not have reached this mirror yet.
       const successor = this.#get(moved.jid);
-      if (successor && successor.id !== id) return successor.send(stanza);
+      if (successor instanceof RemoteSession) return successor.send(stanza);
       if (attempt < 8) {
         setTimeout(() => this.#deliverHere(id, jid, xml, queuedAt, attempt + 1), 250).unref();
         return;

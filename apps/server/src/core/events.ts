@@ -117,6 +117,18 @@ export interface UndeliveredEvent {
   queuedAt: Date;
 }
 
+/**
+ * A session moves to another node of the cluster (stream management
+ * resumed it there): each module that keeps something about the session
+ * puts it into `state` under its own name (JSON values) and forgets it
+ * here; on the new node `session/import` gets the same `state`. Neither
+ * session/closed nor session/bound is fired for a move.
+ */
+export interface SessionMoveEvent {
+  session: LocalSession;
+  state: Record<string, unknown>;
+}
+
 type RouterHooks = { [name in RouterHookName]: StanzaEvent };
 
 export interface HookEvents extends RouterHooks {
@@ -140,6 +152,8 @@ export interface HookEvents extends RouterHooks {
   'session/lost': SessionEvent;
   /** delivers elsewhere, answers or lets go a stanza a session never got (the message module) */
   'session/undelivered': UndeliveredEvent;
+  'session/export': SessionMoveEvent;
+  'session/import': SessionMoveEvent;
   'account/deleting': AccountDeletingEvent;
   'account/suspended': AccountSuspendedEvent;
   'account/unsuspended': AccountUnsuspendedEvent;

@@ -25,6 +25,8 @@ export interface SessionHandle {
   readonly flags: ReadonlySet<string>;
   /** how the client is connected ('tcp', 'tls', 'ws', 'wss', 'bosh', 'boshs'), where a module's answer depends on it */
   readonly transport?: string;
+  /** the node of a cluster that holds the session; undefined: this process */
+  readonly node?: string;
   send(stanza: Element): void;
   /** Ends the session with a stream error (RFC 6120 §4.9), e.g. after the account was deleted. */
   closeWithError(condition: StreamErrorCondition, text?: string): void;
@@ -66,6 +68,25 @@ export interface LocalSession extends SessionHandle {
    * still had is closed with a conflict.
    */
   resumeOn(stream: AuthenticatedStream): void;
+  /**
+   * The session continues on another node of the cluster (stream
+   * management resumed it there with what session/export gave): it is let
+   * go of here without ending (no session/closed); a connection it still
+   * had is closed with a conflict.
+   */
+  handOver(): void;
+}
+
+/** A session as it moves from one node to another (stream management resumption elsewhere). */
+export interface MovedSession {
+  id: string;
+  jid: string;
+  available: boolean;
+  priority: number;
+  /** the last broadcast presence (XML), null while unavailable */
+  presence: string | null;
+  interested: boolean;
+  flags: string[];
 }
 
 /** A stream that authenticated but has not bound a resource: stream management's <resume/> arrives there. */
@@ -74,6 +95,11 @@ export interface AuthenticatedStream {
   readonly username: string | null;
   /** Writes to this stream's socket (a <failed/> answer; the client may then bind afresh). */
   writeElement(element: Element): void;
+  /**
+   * Binds this stream to a session that another node handed over (same id,
+   * full JID and state): it goes on here, without session/bound.
+   */
+  adopt(moved: MovedSession): Promise<LocalSession>;
 }
 
 /**
@@ -93,6 +119,8 @@ export interface SessionRegistry {
   remove(session: SessionHandle): Promise<void>;
   /** A local session's state changed (SessionHandle.update): the other nodes hear of it. */
   changed(session: SessionHandle): void;
+  /** A local session went on on another node (LocalSession.handOver): forgotten here, its record left to that node. */
+  handedOver(session: SessionHandle): void;
   find(fullJid: Jid): Promise<SessionHandle | null>;
   /** Every bound resource of a local user (bare JID), in any state. */
   resourcesOf(bareJid: Jid): Promise<SessionHandle[]>;
@@ -130,6 +158,10 @@ export class InProcessSessionRegistry implements SessionRegistry {
   }
 
   changed(): void {}
+
+  handedOver(session: SessionHandle): void {
+    void this.remove(session);
+  }
 
   async find(fullJid: Jid): Promise<SessionHandle | null> {
     return this.#byUser.get(fullJid.bare().toString())?.get(fullJid.resource) ?? null;

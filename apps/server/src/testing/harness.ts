@@ -100,6 +100,10 @@ export class TestSession implements LocalSession {
     throw new Error('test sessions have no connection to resume on; test resumption with a real client (test/interop)');
   }
 
+  handOver(): void {
+    throw new Error('test sessions do not move between nodes; test that with a cluster (test/cluster)');
+  }
+
   closeWithError(condition: StreamErrorCondition): void {
     this.closedWith = condition;
     void this.disconnect();

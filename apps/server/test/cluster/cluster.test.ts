@@ -47,6 +47,12 @@ async function slixmpp(name: string, user: string, at: 1 | 2 | 3): Promise<void>
 }
 
 const stanzaError = (el: Element) => el.getChild('error')?.getChildElements().find((child) => child.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas')?.name;
+/** Sessions node n holds, as /metrics on node 2 counts them. */
+async function countOn(n: 1 | 2 | 3): Promise<number> {
+  const match = new RegExp(`conexizan_cluster_sessions\\{node="node-${n}"\\} (\\d+)`).exec(await node(2).metrics());
+  return match ? Number(match[1]) : 0;
+}
+
 const isPresence = (from: string, type?: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
 const withBody = (body: string) => (el: Element) => el.name === 'message' && el.getChildText('body') === body;
 
@@ -306,6 +312,29 @@ describe.skipIf(!postgresUrl)('one domain on three nodes', () => {
     const served = await fetch(at(3, slot.getChild('get')!.attrs.url as string));
     expect(served.status).toBe(200);
     expect(await served.text()).toBe('shared by 3 nodes');
+  });
+
+  it('stream management: a client whose connection drops resumes on another node and gets what was sent meanwhile', async () => {
+    await account('sam');
+    await slix.command('login', { client: 'sam', jid: `${jidOf('sam')}/phone`, password: PASSWORD, host: node(1).address, port: node(1).ports.c2s, sm: true });
+    const bob = await js('bob', 2, 'sm');
+    const toSam = (body: string) => bob.send(xml('message', { to: `${jidOf('sam')}/phone`, type: 'chat' }, xml('body', {}, body)));
+    await toSam('before the drop');
+    await slix.stanza('sam', withBody('before the drop'), 'the first message');
+    const before = { one: await countOn(1), three: await countOn(3) };
+    await slix.command('drop', { client: 'sam' });
+    // Node 1 keeps the session waiting for resumption and queues these for it.
+    for (const n of [1, 2, 3]) await toSam(`while away ${n}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const { outcome } = await slix.command('reconnect', { client: 'sam', host: node(3).address, port: node(3).ports.c2s });
+    expect(outcome).toBe('resumed');
+    for (const n of [1, 2, 3]) await slix.stanza('sam', withBody(`while away ${n}`), `queued message ${n} after resuming on node 3`);
+    await toSam('after the move');
+    await slix.stanza('sam', withBody('after the move'), 'a message to the session on its new node');
+    // One session all along: nobody was told it went away, and no message came twice.
+    expect(slix.events.received.filter((e) => e.client === 'sam' && e.element?.getChildText('body') === 'while away 2')).toHaveLength(1);
+    // The session itself moved: node 1 holds one fewer, node 3 one more.
+    await eventually(async () => (await countOn(1)) === before.one - 1 && (await countOn(3)) === before.three + 1, 'the session to be counted on node 3 instead of node 1');
   });
 
   it('/metrics counts sessions per node and stanzas routed between nodes', async () => {

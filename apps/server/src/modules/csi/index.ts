@@ -48,6 +48,13 @@ export const csi: ServerModule = {
     ctx.hooks.on('session/closed', ({ session }) => {
       inactive.delete(session.id);
     });
+    // A session that moves to another node (stream management): what was held goes on its way
+    // (into the unacknowledged queue, which moves with it); the new node starts it active.
+    ctx.hooks.on('session/export', ({ session }) => {
+      const state = inactive.get(session.id);
+      inactive.delete(session.id);
+      if (state) flush(state);
+    });
 
     const filter: OutboundFilter = (stanza, session, next) => {
       const state = inactive.get(session.id);

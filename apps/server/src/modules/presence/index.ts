@@ -39,6 +39,16 @@ export const presence: ServerModule = {
 
     ctx.hooks.on('account/deleting', ({ user }) => cancelAllSubscriptions(ctx, user));
 
+    // A session that moves to another node takes its directed presence with it (stream management).
+    ctx.hooks.on('session/export', ({ session, state }) => {
+      const targets = directed.get(session.id);
+      directed.delete(session.id);
+      if (targets) state.presence = [...targets];
+    });
+    ctx.hooks.on('session/import', ({ session, state }) => {
+      if (Array.isArray(state.presence)) directed.set(session.id, new Set(state.presence.map(String)));
+    });
+
     ctx.hooks.on('session/closed', async ({ session }) => {
       const targets = directed.get(session.id);
       directed.delete(session.id);

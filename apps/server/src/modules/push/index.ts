@@ -144,6 +144,17 @@ export const push: ServerModule = {
       return undefined; // observe only: offline storage keeps the message
     }, 'observe');
 
+    // A session that moves to another node (stream management) wakes the same app servers there.
+    ctx.hooks.on('session/export', ({ session, state }) => {
+      const keys = enabledBy.get(session);
+      enabledBy.delete(session);
+      bursts.delete(session);
+      if (keys) state.push = [...keys];
+    });
+    ctx.hooks.on('session/import', ({ session, state }) => {
+      if (Array.isArray(state.push)) enabledBy.set(session, new Set(state.push.map(String)));
+    });
+
     // Around stream management's rescue ('intercept') of a session that ends in hibernation.
     ctx.hooks.on('session/closed', ({ session }) => {
       if ((bursts.get(session) ?? 0) === 0) return;

@@ -1,14 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { NS, xml, type Element } from '@conexizan/protocol';
-import type { ServerModule } from '../../core/module.ts';
-import type { LocalSession, SessionHandle } from '../../core/sessions.ts';
+import { jid, NS, xml, type Element } from '@conexizan/protocol';
+import type { ModuleContext, ServerModule } from '../../core/module.ts';
+import type { AuthenticatedStream, LocalSession, SessionHandle } from '../../core/sessions.ts';
 import { UnackedQueue, wrap } from '../../core/unacked-queue.ts';
+import { newResumeId, queueFrom, queueSnapshot, sessionIdOf, snapshotOf, TAKE, type TakeAnswer, type TakeRequest } from './handover.ts';
 
 /**
  * XEP-0198 Stream Management: acks both ways, resumption within a window,
  * and the promise behind them: a stanza the client never acknowledged is
  * not lost when its session ends: it is offered on `session/undelivered`
  * (the message module keeps messages, answers requests, drops presence).
+ * In a cluster a client may resume on another node than the one that
+ * holds its session: handover.ts.
  */
 interface SmState {
   queue: UnackedQueue;
@@ -61,7 +63,7 @@ export const streamManagement: ServerModule = {
           const created: SmState = {
             queue: new UnackedQueue(),
             receivedBase: session.stanzasReceived,
-            resumeId: wantsResume && maxResume > 0 ? randomBytes(18).toString('base64url') : null,
+            resumeId: wantsResume && maxResume > 0 ? newResumeId(session) : null,
             resumeSeconds,
             requestTimer: null,
             hibernateTimer: null,
@@ -102,9 +104,11 @@ export const streamManagement: ServerModule = {
       // §3: <enable/> before binding is refused without ending the stream.
       if (element.is('enable', NS.SM)) return stream.writeElement(failed('unexpected-request')), true;
       if (!element.is('resume', NS.SM)) return undefined;
-      const session = byResumeId.get(String(element.attrs.previd ?? ''));
+      const previd = String(element.attrs.previd ?? '');
+      const session = byResumeId.get(previd);
       const state = session && states.get(session);
       const h = parseH(element.attrs.h);
+      if (!session && h !== null) return resumeFromOtherNode(previd, h, stream);
       // A stolen or expired id looks exactly like an unknown one.
       if (!session || !state || session.jid.local !== stream.username || h === null) {
         stream.writeElement(failed('item-not-found'));
@@ -123,6 +127,57 @@ export const streamManagement: ServerModule = {
       if (state.queue.items.length) scheduleAckRequest(session, state);
       ctx.log.debug({ session: session.id }, 'session resumed');
       return true;
+    });
+
+    /** The session lives on another node: it moves here (handover.ts), or the client gets item-not-found. */
+    const resumeFromOtherNode = async (previd: string, h: number, stream: AuthenticatedStream): Promise<true> => {
+      const answer = await takeFromOtherNode(ctx, previd, h, stream.username);
+      if (answer === null) {
+        stream.writeElement(failed('item-not-found'));
+        return true;
+      }
+      if ('failed' in answer) {
+        stream.writeElement(xml('failed', { xmlns: NS.SM, h: String(answer.failed) }, xml('undefined-condition', { xmlns: NS.STANZAS_ERR })));
+        return true;
+      }
+      const session = await stream.adopt(answer.session);
+      const state: SmState = {
+        queue: queueFrom(answer.sm),
+        receivedBase: wrap(session.stanzasReceived - answer.sm.handled),
+        resumeId: previd,
+        resumeSeconds: answer.sm.resumeSeconds,
+        requestTimer: null,
+        hibernateTimer: null,
+      };
+      states.set(session, state);
+      byResumeId.set(previd, session);
+      await ctx.hooks.fireAll('session/import', { session, state: answer.modules });
+      session.writeElement(xml('resumed', { xmlns: NS.SM, previd, h: String(handledCount(session, state)) }));
+      for (const { stanza } of state.queue.items) session.writeElement(stanza);
+      if (state.queue.items.length) scheduleAckRequest(session, state);
+      ctx.log.debug({ session: session.id }, 'session resumed from another node');
+      return true;
+    };
+
+    // Another node asks for a session of ours that its client resumes there.
+    ctx.cluster.onRequest(TAKE, async (payload): Promise<TakeAnswer> => {
+      const { previd, username, h } = payload as TakeRequest;
+      const session = byResumeId.get(previd);
+      const state = session && states.get(session);
+      if (!session || !state || session.jid.local !== username) return null;
+      if (!state.queue.ack(h)) return { failed: handledCount(session, state) };
+      const modules: Record<string, unknown> = {};
+      await ctx.hooks.fireAll('session/export', { session, state: modules });
+      // From here on nothing awaits: what still arrives for the session reaches its new node.
+      if (states.get(session) !== state) return null;
+      states.delete(session);
+      byResumeId.delete(previd);
+      if (state.requestTimer) clearTimeout(state.requestTimer);
+      if (state.hibernateTimer) clearTimeout(state.hibernateTimer);
+      const answer = { session: snapshotOf(session), sm: queueSnapshot(state.queue, handledCount(session, state), state.resumeSeconds), modules };
+      session.handOver();
+      ctx.log.debug({ session: session.id }, 'session handed over to another node');
+      return answer;
     });
 
     ctx.hooks.on('session/closed', async ({ session }) => {
@@ -150,6 +205,20 @@ function scheduleAckRequest(session: LocalSession, state: SmState): void {
     if (state.queue.items.length > 0) session.writeElement(xml('r', { xmlns: NS.SM }));
   }, ACK_REQUEST_DELAY_MS);
   state.requestTimer.unref();
+}
+
+/** Asks the node that holds the session a resumption id names to hand it over; null when there is no such session. */
+async function takeFromOtherNode(ctx: ModuleContext, previd: string, h: number, username: string | null): Promise<TakeAnswer> {
+  if (!username) return null;
+  const id = sessionIdOf(previd);
+  const held = (await ctx.sessions.resourcesOf(jid(username, ctx.domain))).find((session) => session.id === id && session.node);
+  if (!held?.node) return null;
+  try {
+    return (await ctx.cluster.request(held.node, TAKE, { previd, username, h } satisfies TakeRequest)) as TakeAnswer;
+  } catch (error) {
+    ctx.log.debug({ err: error }, 'the node holding a session did not hand it over');
+    return null;
+  }
 }
 
 function failed(condition: string): Element {

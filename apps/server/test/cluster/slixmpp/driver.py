@@ -10,7 +10,8 @@ the protocol (carbons, group chat, archive, PEP).
 
 Commands on stdin, one JSON object a line, each answered by
 {"reply": ID, "ok": true, ...} or {"reply": ID, "ok": false, "error": ...}:
-    {"id": 1, "op": "login", "client": "alice", "jid": J, "password": P, "host": H, "port": N}
+    {"id": 1, "op": "login", "client": "alice", "jid": J, "password": P, "host": H, "port": N, "sm": false}
+                                     (sm: stream management with resumption, XEP-0198)
     {"id": 2, "op": "message", "client": "alice", "to": J, "body": B, "type": "chat"}
     {"id": 3, "op": "presence", "client": "alice", "to": J, "type": "subscribe"}
     {"id": 4, "op": "roster", "client": "alice"}
@@ -21,7 +22,10 @@ Commands on stdin, one JSON object a line, each answered by
     {"id": 9, "op": "mam", "client": "alice", "with": J}
     {"id": 10, "op": "interest", "client": "alice", "node": N}   (XEP-0163 +notify, announced in new caps)
     {"id": 11, "op": "publish", "client": "alice", "node": N, "item": ID, "payload": XML}
-    {"id": 12, "op": "logout", "client": "alice"}
+    {"id": 12, "op": "drop", "client": "alice"}   (the socket dies without a goodbye)
+    {"id": 13, "op": "reconnect", "client": "alice", "host": H, "port": N}
+                                     (slixmpp connects there and resumes, XEP-0198: {"outcome": "resumed" | "new session"})
+    {"id": 14, "op": "logout", "client": "alice"}
 Every message, presence and iq a client receives, and every carbon slixmpp's
 XEP-0280 plugin recognises, is printed as an event:
     {"event": "stanza", "client": "alice", "xml": "<message …/>"}
@@ -57,6 +61,8 @@ class Driver:
         client = Client(cmd['client'], str(jid), cmd['password'])
         for plugin in PLUGINS:
             client.register_plugin(plugin)
+        if cmd.get('sm'):
+            client.register_plugin('xep_0198')
         name = cmd['client']
         for kind in ('message', 'presence', 'iq'):
             client.register_handler(Callback(f'all {kind}s', MatchXPath('{jabber:client}' + kind),
@@ -114,11 +120,31 @@ class Driver:
         if op == 'publish':
             iq = await client['xep_0060'].publish(JID(client.boundjid.bare), cmd['node'], id=cmd.get('item'), payload=ET.fromstring(cmd['payload']), timeout=WAIT)
             return {'id': iq['pubsub']['publish']['item']['id']}
+        if op == 'drop':
+            lost = asyncio.get_event_loop().create_future()
+            client.add_event_handler('disconnected', lambda _: lost.done() or lost.set_result(True), disposable=True)
+            client.abort()
+            await asyncio.wait_for(lost, WAIT)
+            return {}
+        if op == 'reconnect':
+            return await self.reconnect(client, cmd)
         if op == 'logout':
             await client.leave()
             del self.clients[cmd['client']]
             return {}
         raise ValueError(f'unknown op {op}')
+
+    async def reconnect(self, client, cmd):
+        """After a drop: slixmpp connects to a node and resumes (XEP-0198), or starts a new session if it cannot."""
+        outcome = asyncio.get_event_loop().create_future()
+
+        def settle(value):
+            if not outcome.done():
+                outcome.set_result(value)
+        client.add_event_handler('session_resumed', lambda _: settle('resumed'), disposable=True)
+        client.add_event_handler('session_end', lambda _: settle('new session'), disposable=True)
+        client.connect(address=(cmd['host'], cmd['port']), force_starttls=True, disable_starttls=False)
+        return {'outcome': await asyncio.wait_for(outcome, WAIT)}
 
     async def run(self):
         loop = asyncio.get_event_loop()
