@@ -67,8 +67,8 @@ export interface Placement {
 
 /** The one node of a server that runs as a single process. */
 export class SingleNode implements Cluster {
-  readonly nodeId = 'local';
-  readonly tag = 'local';
+  readonly nodeId: string = 'local';
+  readonly tag: string = 'local';
   readonly #requests = new Map<string, (payload: unknown, from: string) => Promise<unknown>>();
   readonly placement: Placement = {
     locate: async () => ({ node: this.nodeId, local: true }),

@@ -83,9 +83,15 @@ export class Federation {
           saveBorderState(this.#dataDir, lists);
           this.#adminLists = lists;
           this.#applyPolicy();
+          // The other nodes of a cluster share the data directory: they read the lists again.
+          core.cluster.broadcast('s2s/border', '');
         },
       });
     }
+    core.cluster.onBroadcast('s2s/border', () => {
+      this.#adminLists = this.#loadAdminLists();
+      this.#applyPolicy();
+    });
     this.#rate = new DomainRate(s2s.stanzas_per_second);
     this.#secret = persistentSecret(options.dataDir, 'dialback');
     const ca = trustedRoots(s2s.ca_file);

@@ -51,8 +51,9 @@ export interface ClusterOptions {
   domain?: string;
   /** lines added to every node's config (TOML, before the [cluster] section) */
   extraToml?: (node: { id: string; address: string; index: number }) => string;
-  /** federation on (each node gets a free s2s port) */
+  /** federation on (each node gets a free s2s port, or the one given here) */
   s2s?: boolean;
+  s2sPorts?: number[];
   nodeTimeoutSeconds?: number;
   logLevel?: string;
   /** [limits] options (default: registrations_per_hour = 1000) */
@@ -86,7 +87,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterUnde
         '[ports]',
         `c2s = ${c2s}`,
         'c2s_tls = 0',
-        `s2s = ${options.s2s ? s2s : 0}`,
+        `s2s = ${options.s2s ? (options.s2sPorts?.[index] ?? s2s) : 0}`,
         `http = ${http}`,
         'https = 0',
         '[limits]',
@@ -108,7 +109,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterUnde
       nodes.push({
         id,
         address,
-        ports: { c2s, http, s2s },
+        ports: { c2s, http, s2s: options.s2s ? (options.s2sPorts?.[index] ?? s2s) : 0 },
         process: process_,
         async health() {
           const response = await fetch(`${base}/health`);

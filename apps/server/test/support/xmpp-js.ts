@@ -66,6 +66,8 @@ export interface JsLoginOptions {
   /** a TestServer, or the ports of a server running as its own process (on 127.0.0.1); or `service`: any server's (or cluster node's) URL, e.g. xmpp://127.0.0.52:5222 */
   server?: ClientPorts;
   service?: string;
+  /** the account's domain (default localhost) */
+  domain?: string;
   transport: Transport;
   username: string;
   password: string;
@@ -78,7 +80,7 @@ export interface JsLoginOptions {
 export async function loginJs(options: JsLoginOptions): Promise<JsSession> {
   const xmpp = client({
     service: options.service ?? serviceUrl(options.server!, options.transport),
-    domain: 'localhost',
+    domain: options.domain ?? 'localhost',
     username: options.username,
     password: options.password,
     ...(options.resource ? { resource: options.resource } : {}),

@@ -58,7 +58,7 @@ class Driver:
 
     async def login(self, cmd):
         jid = JID(cmd['jid'])
-        client = Client(cmd['client'], str(jid), cmd['password'])
+        client = Client(cmd['client'], str(jid), cmd['password'], mechanism=cmd.get('mechanism', 'SCRAM-SHA-256'))
         for plugin in PLUGINS:
             client.register_plugin(plugin)
         if cmd.get('sm'):
