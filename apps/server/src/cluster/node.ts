@@ -253,7 +253,7 @@ export class ClusterNode implements Cluster {
     } catch (error) {
       this.#log.warn({ err: error }, 'could not write this node\'s state to Redis again');
     }
-    for (const handlers of this.#topics.values()) for (const handler of handlers) handler(null);
+    for (const handlers of [...this.#topics.values()]) for (const handler of [...handlers]) handler(null);
   }
 
   /** What arrives on this node's channel with type `type`. */
@@ -281,7 +281,7 @@ export class ClusterNode implements Cluster {
     }
     if (envelope.f === this.nodeId) return;
     if (channel === this.keys.everyone) {
-      for (const handler of this.#topics.get(envelope.t) ?? []) handler(String(envelope.m));
+      for (const handler of [...(this.#topics.get(envelope.t) ?? [])]) handler(String(envelope.m));
       return;
     }
     if (STANZA_TYPES.has(envelope.t)) this.traffic.received++;

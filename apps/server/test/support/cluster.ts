@@ -72,6 +72,8 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterUnde
   const nodes: ClusterNodeUnderTest[] = [];
   const stopAll = async () => {
     await Promise.all(nodes.map((node) => node.process.stop()));
+    // CONEXIZAN_TEST_CLUSTER_LOGS=1 prints what each node logged (with log level debug: logLevel option).
+    if (process.env.CONEXIZAN_TEST_CLUSTER_LOGS) for (const node of nodes) process.stderr.write(`--- ${node.id} ---\n${node.process.output()}\n`);
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -95,7 +97,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterUnde
         '[accounts]',
         'scram_iterations = 4096',
         '[log]',
-        `level = "${options.logLevel ?? 'info'}"`,
+        `level = "${options.logLevel ?? process.env.CONEXIZAN_TEST_CLUSTER_LOG_LEVEL ?? 'info'}"`,
         'format = "json"',
         options.extraToml?.({ id, address, index }) ?? '',
         '[cluster]',

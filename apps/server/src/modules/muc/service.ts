@@ -53,6 +53,18 @@ export class MucService {
     jid: string,
   ) {
     this.jid = jid;
+    // Another node changed or removed a stored room: read it again.
+    ctx.cluster.onBroadcast('muc/room', (local) => {
+      if (local === null) void this.load();
+      else void this.serialize(local, () => this.#refresh(local));
+    });
+    // Another node took a room this one hosted (this one was cut off): its occupants here are gone.
+    ctx.cluster.placement.onLost((name) => {
+      const local = this.#localOf(name);
+      if (local === null) return;
+      this.#live.delete(local);
+      void this.serialize(local, () => this.#refresh(local));
+    });
   }
 
   defaultConfig(): RoomConfig {
@@ -89,19 +101,8 @@ export class MucService {
     return run;
   }
 
+  /** Every stored room of this service (at start, and when the other nodes' news may have been missed). */
   async load(): Promise<void> {
-    // Another node changed or removed a stored room: read it again.
-    this.ctx.cluster.onBroadcast('muc/room', (local) => {
-      if (local === null) void this.load();
-      else void this.serialize(local, () => this.#refresh(local));
-    });
-    // Another node took a room this one hosted (this one was cut off): its occupants here are gone.
-    this.ctx.cluster.placement.onLost((name) => {
-      const local = this.#localOf(name);
-      if (local === null) return;
-      this.#live.delete(local);
-      void this.serialize(local, () => this.#refresh(local));
-    });
     for (const record of await this.ctx.storage.muc.listRooms()) {
       const [local, domain] = record.jid.split('@') as [string, string];
       // Rooms of a service name the operator changed stay stored, untouched, but are not served.
