@@ -69,6 +69,12 @@ export class RedisPlacement implements Placement {
     return { node: me, local: true };
   }
 
+  async holder(name: string): Promise<string | null> {
+    if (this.#held.has(name)) return this.#node.nodeId;
+    const holder = await this.#redis.get(this.#node.keys.place(name));
+    return holder && this.#node.isAlive(holder) ? holder : null;
+  }
+
   async release(name: string): Promise<void> {
     if (!this.#held.delete(name)) return;
     await this.#redis.cnxPlaceRelease(this.#node.keys.place(name), this.#node.nodeId).catch(() => undefined);

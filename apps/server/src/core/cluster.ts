@@ -59,6 +59,8 @@ export interface Placement {
    * nobody held it, or its holder died) or on another live node.
    */
   locate(name: string): Promise<{ node: string; local: boolean }>;
+  /** The live node that holds `name`, without taking it if nobody does (null then). */
+  holder(name: string): Promise<string | null>;
   /** Lets go of a name this node holds (the room was destroyed, the component left). */
   release(name: string): Promise<void>;
   /** Called when a name this node held was taken by another node (this one was cut off from the others too long). */
@@ -72,6 +74,7 @@ export class SingleNode implements Cluster {
   readonly #requests = new Map<string, (payload: unknown, from: string) => Promise<unknown>>();
   readonly placement: Placement = {
     locate: async () => ({ node: this.nodeId, local: true }),
+    holder: async () => null,
     release: async () => undefined,
     onLost: () => undefined,
   };

@@ -20,6 +20,7 @@ import { acceptSelfSignedCertificates, loginJs, xml, type JsSession } from '../s
 const PASSWORD = 'cluster tests password';
 /** in-band registrations per address and hour (the tests' own accounts come from 127.0.0.1, well below it) */
 const REGISTRATIONS = 30;
+const COMPONENT_SECRET = 'cluster component secret';
 const postgresUrl = postgresUrlForTests();
 
 let cluster: ClusterUnderTest;
@@ -59,7 +60,10 @@ const withBody = (body: string) => (el: Element) => el.name === 'message' && el.
 beforeAll(async () => {
   if (!postgresUrl) return;
   restoreTls = acceptSelfSignedCertificates();
-  cluster = await startCluster({ addresses: ['127.0.0.51', '127.0.0.52', '127.0.0.53'], redisAddress: '127.0.0.50', postgresUrl, limits: { registrations_per_hour: REGISTRATIONS } });
+  cluster = await startCluster({
+    addresses: ['127.0.0.51', '127.0.0.52', '127.0.0.53'], redisAddress: '127.0.0.50', postgresUrl,
+    limits: { registrations_per_hour: REGISTRATIONS }, components: [{ domain: 'bot.localhost', secret: COMPONENT_SECRET }],
+  });
   await cluster.waitForNodes(3);
   slix = await SlixmppDriver.start();
 });
@@ -335,6 +339,22 @@ describe.skipIf(!postgresUrl)('one domain on three nodes', () => {
     expect(slix.events.received.filter((e) => e.client === 'sam' && e.element?.getChildText('body') === 'while away 2')).toHaveLength(1);
     // The session itself moved: node 1 holds one fewer, node 3 one more.
     await eventually(async () => (await countOn(1)) === before.one - 1 && (await countOn(3)) === before.three + 1, 'the session to be counted on node 3 instead of node 1');
+  });
+
+  it('an external component connected to node 1 (slixmpp\'s ComponentXMPP) serves users on every node; a second connection elsewhere is refused', async () => {
+    await slix.command('component', { client: 'bot', jid: 'bot.localhost', secret: COMPONENT_SECRET, host: node(1).address, port: node(1).ports.component });
+    const user = await js('bob', 3, 'bot-user');
+    await user.send(xml('message', { to: 'echo@bot.localhost', type: 'chat' }, xml('body', {}, 'hello bot, from node 3')));
+    const atBot = await slix.stanza('bot', withBody('hello bot, from node 3'), 'the message at the component');
+    expect(atBot.attrs.from).toBe(`${jidOf('bob')}/bot-user`);
+    await slix.command('message', { client: 'bot', from: 'echo@bot.localhost', to: `${jidOf('bob')}/bot-user`, body: 'hello bob, from the bot' });
+    const answer = await user.inbox.waitFor(withBody('hello bob, from the bot'), 'the answer on node 3');
+    expect(answer.attrs.from).toBe('echo@bot.localhost');
+    const second = await slix.try('component', { client: 'bot-again', jid: 'bot.localhost', secret: COMPONENT_SECRET, host: node(2).address, port: node(2).ports.component });
+    if (second.ok) await slix.events.waitFor((e) => e.client === 'bot-again' && e.event === 'closed', 'the second connection to be closed');
+    // The first one still serves.
+    await user.send(xml('message', { to: 'echo@bot.localhost', type: 'chat' }, xml('body', {}, 'still there?')));
+    await slix.stanza('bot', withBody('still there?'), 'the message at the first component');
   });
 
   it('/metrics counts sessions per node and stanzas routed between nodes', async () => {

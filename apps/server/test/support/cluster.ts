@@ -18,7 +18,7 @@ import { eventually } from './wait.ts';
 export interface ClusterNodeUnderTest {
   readonly id: string;
   readonly address: string;
-  readonly ports: { c2s: number; http: number; s2s: number };
+  readonly ports: { c2s: number; http: number; s2s: number; component: number };
   readonly process: ServerProcess;
   /** GET /health on this node */
   health(): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -58,6 +58,8 @@ export interface ClusterOptions {
   logLevel?: string;
   /** [limits] options (default: registrations_per_hour = 1000) */
   limits?: Record<string, number>;
+  /** external components (XEP-0114) allowed to connect; each node then listens for them on a free port */
+  components?: { domain: string; secret: string }[];
 }
 
 export async function startCluster(options: ClusterOptions): Promise<ClusterUnderTest> {
@@ -80,7 +82,8 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterUnde
   try {
     for (const [index, address] of options.addresses.entries()) {
       const id = `node-${index + 1}`;
-      const [c2s, http, s2s] = (await freePorts(3)) as [number, number, number];
+      const [c2s, http, s2s, freeComponentPort] = (await freePorts(4)) as [number, number, number, number];
+      const component = options.components?.length ? freeComponentPort : 0;
       const toml = [
         `domain = "${domain}"`,
         `data_dir = "${dataDir}"`,
@@ -92,6 +95,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterUnde
         `s2s = ${options.s2s ? (options.s2sPorts?.[index] ?? s2s) : 0}`,
         `http = ${http}`,
         'https = 0',
+        `component = ${component}`,
         '[limits]',
         ...Object.entries({ registrations_per_hour: 1000, ...options.limits }).map(([name, value]) => `${name} = ${value}`),
         '[accounts]',
@@ -100,6 +104,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterUnde
         `level = "${options.logLevel ?? process.env.CONEXIZAN_TEST_CLUSTER_LOG_LEVEL ?? 'info'}"`,
         'format = "json"',
         options.extraToml?.({ id, address, index }) ?? '',
+        ...(options.components ?? []).map((c) => `[[components]]\ndomain = "${c.domain}"\nsecret = "${c.secret}"`),
         '[cluster]',
         `redis_url = "${redis.url}"`,
         `node_id = "${id}"`,
@@ -111,7 +116,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterUnde
       nodes.push({
         id,
         address,
-        ports: { c2s, http, s2s: options.s2s ? (options.s2sPorts?.[index] ?? s2s) : 0 },
+        ports: { c2s, http, s2s: options.s2s ? (options.s2sPorts?.[index] ?? s2s) : 0, component },
         process: process_,
         async health() {
           const response = await fetch(`${base}/health`);

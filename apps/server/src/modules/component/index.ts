@@ -12,7 +12,12 @@ import { ComponentConnection, type ComponentHost } from './connection.ts';
  * router offers them on `route/remote`; this module claims those of
  * connected components. Connected components are listed in the domain's
  * disco#items. Off unless ports.component is set; secrets are never logged.
+ * In a cluster a component connects to one node, which holds its domain
+ * (placement 'component/<domain>'): the others forward its stanzas there,
+ * and a second connection on another node is refused like one on the same.
  */
+const placeOf = (domain: string) => `component/${domain}`;
+
 export const component: ServerModule = {
   name: 'component',
   implements: ['XEP-0114'],
@@ -43,21 +48,33 @@ export const component: ServerModule = {
         }
         connected.set(domain, connection);
         ctx.log.info({ component: domain }, 'component connected');
+        // Hold the domain for the cluster; if another node already serves it, this connection goes.
+        void ctx.cluster.placement.locate(placeOf(domain)).then((place) => {
+          if (place.local || connected.get(domain) !== connection) return;
+          ctx.log.warn({ component: domain }, 'a second connection for a component connected to another node was refused');
+          connection.close('conflict');
+        });
         return true;
       },
       detach(domain, connection) {
         if (connected.get(domain) !== connection) return;
         connected.delete(domain);
+        void ctx.cluster.placement.release(placeOf(domain));
         ctx.log.info({ component: domain }, 'component disconnected');
       },
       receive: (_domain, stanza) => ctx.router.route(stanza),
     };
 
-    ctx.hooks.on('route/remote', (event) => {
+    ctx.hooks.on('route/remote', async (event) => {
       if (!secrets.has(event.to.domain)) return undefined;
       const connection = connected.get(event.to.domain);
-      if (!connection) throw new StanzaError('service-unavailable', { type: 'cancel', text: 'the service is not connected' });
-      connection.send(event.stanza);
+      if (connection) {
+        connection.send(event.stanza);
+        return true;
+      }
+      const node = await ctx.cluster.placement.holder(placeOf(event.to.domain));
+      if (!node || node === ctx.cluster.nodeId) throw new StanzaError('service-unavailable', { type: 'cancel', text: 'the service is not connected' });
+      ctx.cluster.forward(node, event.stanza, event.origin, () => void ctx.router.route(event.stanza, event.origin));
       return true;
     });
     ctx.features.addItems(() => [...connected.keys()].sort().map((jid) => ({ jid })));

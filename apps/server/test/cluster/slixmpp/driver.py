@@ -12,7 +12,7 @@ Commands on stdin, one JSON object a line, each answered by
 {"reply": ID, "ok": true, ...} or {"reply": ID, "ok": false, "error": ...}:
     {"id": 1, "op": "login", "client": "alice", "jid": J, "password": P, "host": H, "port": N, "sm": false}
                                      (sm: stream management with resumption, XEP-0198)
-    {"id": 2, "op": "message", "client": "alice", "to": J, "body": B, "type": "chat"}
+    {"id": 2, "op": "message", "client": "alice", "to": J, "body": B, "type": "chat", "from": J (components only)}
     {"id": 3, "op": "presence", "client": "alice", "to": J, "type": "subscribe"}
     {"id": 4, "op": "roster", "client": "alice"}
     {"id": 5, "op": "carbons", "client": "alice"}
@@ -25,7 +25,9 @@ Commands on stdin, one JSON object a line, each answered by
     {"id": 12, "op": "drop", "client": "alice"}   (the socket dies without a goodbye)
     {"id": 13, "op": "reconnect", "client": "alice", "host": H, "port": N}
                                      (slixmpp connects there and resumes, XEP-0198: {"outcome": "resumed" | "new session"})
-    {"id": 14, "op": "logout", "client": "alice"}
+    {"id": 14, "op": "component", "client": "bot", "jid": D, "secret": S, "host": H, "port": N}
+                                     (slixmpp's ComponentXMPP, XEP-0114, serving domain D)
+    {"id": 15, "op": "logout", "client": "alice"}
 Every message, presence and iq a client receives, and every carbon slixmpp's
 XEP-0280 plugin recognises, is printed as an event:
     {"event": "stanza", "client": "alice", "xml": "<message …/>"}
@@ -42,7 +44,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'interop', 'slixmpp'))
 
-from slixmpp import JID  # noqa: E402
+from slixmpp import JID, ComponentXMPP  # noqa: E402
 from slixmpp.exceptions import IqError, IqTimeout  # noqa: E402
 from slixmpp.xmlstream.handler import Callback  # noqa: E402
 from slixmpp.xmlstream.matcher import MatchXPath  # noqa: E402
@@ -81,9 +83,11 @@ class Driver:
         op = cmd['op']
         if op == 'login':
             return await self.login(cmd)
+        if op == 'component':
+            return await self.component(cmd)
         client = self.clients[cmd['client']]
         if op == 'message':
-            client.send_message(mto=cmd['to'], mbody=cmd['body'], mtype=cmd.get('type', 'chat'))
+            client.send_message(mto=cmd['to'], mbody=cmd['body'], mtype=cmd.get('type', 'chat'), mfrom=cmd.get('from'))
             return {}
         if op == 'presence':
             client.send_presence(pto=cmd.get('to'), ptype=cmd.get('type'))
@@ -133,6 +137,19 @@ class Driver:
             del self.clients[cmd['client']]
             return {}
         raise ValueError(f'unknown op {op}')
+
+    async def component(self, cmd):
+        name = cmd['client']
+        component = ComponentXMPP(cmd['jid'], cmd['secret'], cmd['host'], cmd['port'])
+        started = asyncio.get_event_loop().create_future()
+        component.add_event_handler('session_start', lambda _: started.done() or started.set_result(True))
+        component.add_event_handler('disconnected', lambda _: emit_event('closed', name, stream_error=None))
+        component.register_handler(Callback('all messages', MatchXPath('{jabber:component:accept}message'),
+                                            lambda stanza: emit_event('stanza', name, xml=str(stanza))))
+        self.clients[name] = component
+        component.connect()
+        await asyncio.wait_for(started, WAIT)
+        return {}
 
     async def reconnect(self, client, cmd):
         """After a drop: slixmpp connects to a node and resumes (XEP-0198), or starts a new session if it cannot."""
