@@ -32,6 +32,8 @@ import type { Target, TargetSettings } from './targets/target.ts';
 const SERVER_HOSTS: Record<string, string> = { conexizan: '127.0.0.11', prosody: '127.0.0.12', ejabberd: '127.0.0.13', 'conexizan-postgresql': '127.0.0.14' };
 
 function makeTarget(name: string, settings: TargetSettings, options: Options): Target {
+  const nodes = /^conexizan ×(\d+)$/.exec(name)?.[1];
+  if (nodes) return new ConexizanTarget(settings, postgresUrlFor(options.postgresUrl), Number(nodes));
   if (name === 'conexizan') return new ConexizanTarget(settings);
   if (name === 'conexizan-postgresql') return new ConexizanTarget(settings, postgresUrlFor(options.postgresUrl));
   if (name === 'prosody') return new ProsodyTarget(settings);
@@ -125,8 +127,9 @@ async function main(): Promise<number> {
 
   for (const archive of options.archiveSettings) {
     for (const name of options.servers) {
-      const host = SERVER_HOSTS[name]!;
-      const missing = name.startsWith('conexizan') ? null : ensurePeerInstalled(name, options.install, progress);
+      const host = SERVER_HOSTS[name] ?? SERVER_HOSTS.conexizan!;
+      // A cluster of Conexizan nodes needs Redis, installed like a peer.
+      const missing = name.startsWith('conexizan') ? (name.includes('×') ? ensurePeerInstalled('redis', options.install, progress) : null) : ensurePeerInstalled(name, options.install, progress);
       if (missing) {
         progress(`${name}: not measured: ${missing}`);
         runs.push({ ...emptyReport({ name, version: 'not installed', notes: [] }, options, archive, host), notMeasured: missing });

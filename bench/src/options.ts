@@ -41,7 +41,10 @@ export const USAGE = `usage: pnpm --filter @conexizan/bench bench -- [options]
   --heap-snapshot DIR    take heap snapshots of Conexizan (V8 inspector) before the logins and with the sessions idle,
                          write them into DIR and show what one session holds, by kind of object; RSS figures of
                          such a run include the snapshots' own memory
-  --postgres-url URL     PostgreSQL for conexizan-postgresql (default: CONEXIZAN_TEST_POSTGRES_URL, else the
+  --nodes LIST           Conexizan as that many processes behind one domain (cluster mode, PostgreSQL and Redis), one run
+                         per number, e.g. 1,2: 'conexizan' in --servers becomes conexizan ×2 (…) and, for 1,
+                         conexizan-postgresql, so that they compare on one store; the clients are spread over the nodes
+  --postgres-url URL     PostgreSQL for conexizan-postgresql and --nodes (default: CONEXIZAN_TEST_POSTGRES_URL, else the
                          cluster scripts/ensure-postgres.sh starts); each run gets a schema of its own, dropped after
   --no-install           do not apt-get install a missing peer
 `;
@@ -82,6 +85,7 @@ export function parseOptions(argv: string[]) {
       profile: { type: 'string' },
       'heap-snapshot': { type: 'string' },
       'postgres-url': { type: 'string' },
+      nodes: { type: 'string', default: '1' },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -97,10 +101,16 @@ export function parseOptions(argv: string[]) {
   };
   const num = (name: keyof typeof values, min: number, max: number) => number(name, values[name] as string | undefined, min, max);
 
-  const servers = String(values.servers).split(',').map((s) => s.trim()).filter(Boolean);
+  const named = String(values.servers).split(',').map((s) => s.trim()).filter(Boolean);
   const known = [...SERVERS, ...OPTIONAL_SERVERS];
-  for (const s of servers) if (!known.includes(s)) throw new Error(`--servers: unknown server ${s} (known: ${known.join(', ')})`);
-  if (servers.length === 0 || new Set(servers).size !== servers.length) throw new Error('--servers must name each server once');
+  for (const s of named) if (!known.includes(s)) throw new Error(`--servers: unknown server ${s} (known: ${known.join(', ')})`);
+  if (named.length === 0 || new Set(named).size !== named.length) throw new Error('--servers must name each server once');
+  // --nodes: Conexizan as a cluster of each size, most nodes first (the table's ratios are that run's), one node on PostgreSQL too.
+  const nodes = [...new Set(String(values.nodes).split(',').map((n) => number('nodes', n, 1, 8)))].sort((a, b) => b - a);
+  const servers = nodes.length === 1 && nodes[0] === 1
+    ? named
+    : named.flatMap((s) => (s === 'conexizan' ? nodes.map((n) => (n > 1 ? `conexizan ×${n}` : 'conexizan-postgresql')) : [s]));
+  if (new Set(servers).size !== servers.length) throw new Error('--nodes 1 already runs conexizan-postgresql: name it once');
   if (!TRANSPORTS.includes(values.transport as Transport)) throw new Error(`--transport must be one of ${TRANSPORTS.join(', ')}`);
   const archiveSettings = { on: [true], off: [false], both: [true, false] }[values.archive as 'on'] as boolean[] | undefined;
   if (!archiveSettings) throw new Error('--archive must be on, off or both');

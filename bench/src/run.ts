@@ -12,7 +12,7 @@ import { reconnectGiveUpSeconds } from './options.ts';
 import { steadyMessages } from './load/messages.ts';
 import { ClientPool } from './load/pool.ts';
 import { rosterContacts } from './load/rosters.ts';
-import { CpuWindow, readMemory, serverHandle } from './metrics/proc.ts';
+import { CpuWindow, serverHandle } from './metrics/proc.ts';
 import { summariseAllocations, type SamplingHeapProfile } from './profile/allocations.ts';
 import { heapGrowth, heapKinds } from './profile/heap.ts';
 import { summariseProfile, type CpuProfile } from './profile/summary.ts';
@@ -71,11 +71,11 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   progress(`${label}: starting the server…`);
   await target.start();
   report.setup.startupSeconds = (performance.now() - t0) / 1000;
-  const pid = target.pid;
   const server = serverHandle(target);
 
   const pool = new ClientPool(options.workers, {
     endpoint: target.endpoint,
+    endpoints: target.endpoints ?? [target.endpoint],
     settings: { transport: options.transport, scramHash: options.scramHash, timeoutMs: 60_000 },
     usernames: accounts.map((a) => a.username),
   });
@@ -100,7 +100,7 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   }
   await sleep(2000); // let the server finish closing those sessions
   const beforeLogins = await target.extraStats();
-  report.baseline = { rssBytes: readMemory(pid).rss, heapUsedBytes: beforeLogins.heapUsedBytes ?? null };
+  report.baseline = { rssBytes: server.memory().rss, heapUsedBytes: beforeLogins.heapUsedBytes ?? null };
   const snapshots = options.heapSnapshots && target.heapSnapshot !== undefined;
   const snapshotName = (when: string) => `${target.name}-archive-${report.target.archive ? 'on' : 'off'}-${when}`;
   const heapBefore = snapshots ? await target.heapSnapshot!(snapshotName('before-logins')) : null;
@@ -123,7 +123,7 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
   progress(`${label}: phase 2, holding ${online.length} idle sessions for ${options.holdSeconds} s…`);
   const holdCpu = new CpuWindow(server);
   await sleep(options.holdSeconds * 1000);
-  const memory = readMemory(pid);
+  const memory = server.memory();
   const heap = (await target.extraStats()).heapUsedBytes ?? null;
   const n = Math.max(1, online.length);
   report.hold = {
@@ -140,7 +140,7 @@ export async function runAgainst(target: Target, options: RunOptions, report: Be
     // Garbage from the storm is still in the first reading of a garbage-collected server
     // (V8's memory reducer runs after the allocations have stopped for a while); read again later.
     await sleep((options.settleSeconds - options.holdSeconds) * 1000);
-    const settled = readMemory(pid).rss;
+    const settled = server.memory().rss;
     report.hold.settled = { seconds: options.settleSeconds, rssBytes: settled, memoryPerSessionBytes: (settled - report.baseline.rssBytes) / n };
   }
   if (heapBefore) {

@@ -1,5 +1,5 @@
 import { LatencyRecorder, type LatencySummary } from '../metrics/latency.ts';
-import { CpuWindow, readMemory, type CpuUsage, type ServerHandle } from '../metrics/proc.ts';
+import { CpuWindow, type CpuUsage, type ServerHandle } from '../metrics/proc.ts';
 import type { Account } from '../targets/target.ts';
 import type { ClientPool } from './pool.ts';
 import type { LoginShareResult } from './protocol.ts';
@@ -76,7 +76,7 @@ export async function loginStorm(pool: ClientPool, accounts: { index: number; ac
       latencyMs: latency.summary(),
       cpu: usage,
       serverCpuMsPerLogin: online.length > 0 ? (1000 * usage.serverCpuSeconds) / online.length : 0,
-      serverRssBytes: readMemory(options.server.pid).rss,
+      serverRssBytes: options.server.memory().rss,
       rosterItems: { min: rosterSizes.reduce((a, b) => Math.min(a, b), rosterSizes[0] ?? 0), max: rosterSizes.reduce((a, b) => Math.max(a, b), 0) },
       scramIterations: [...iterations].sort((a, b) => a - b),
     },

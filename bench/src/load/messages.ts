@@ -1,5 +1,5 @@
 import { LatencyRecorder, nowMs, type LatencySummary } from '../metrics/latency.ts';
-import { CpuWindow, readMemory, type CpuUsage, type ServerHandle } from '../metrics/proc.ts';
+import { CpuWindow, type CpuUsage, type ServerHandle } from '../metrics/proc.ts';
 import { sleep } from '../targets/server-process.ts';
 import type { ClientPool } from './pool.ts';
 import type { CollectResult } from './protocol.ts';
@@ -41,6 +41,8 @@ export interface MessageResult {
   /** received ÷ (time from the first send to the end of the drain) */
   deliveredPerSecond: number;
   latencyMs: LatencySummary;
+  /** with several nodes: messages between users on the same node, and between users on different nodes (routed through Redis) */
+  byNode?: { sameNode: LatencySummary; crossNode: LatencySummary };
   cpu: CpuUsage;
   serverCpuSecondsPer1000: number;
   /** server RSS when the phase ended */
@@ -94,6 +96,8 @@ export async function steadyMessages(pool: ClientPool, online: number[], perWork
 function summarise(shares: CollectResult[], options: MessageOptions, startAt: number, endAt: number, usage: CpuUsage, timeline: TimelinePoint[]): MessageResult {
   const seen = shares.map((s) => new Uint8Array(s.sent));
   const latency = new LatencyRecorder();
+  const sameNode = new LatencyRecorder();
+  const crossNode = new LatencyRecorder();
   let received = 0;
   let duplicates = 0;
   let bounced = 0;
@@ -101,6 +105,8 @@ function summarise(shares: CollectResult[], options: MessageOptions, startAt: nu
   let disconnected = 0;
   for (const share of shares) {
     latency.recordAll(share.latencies);
+    sameNode.recordAll(share.sameNodeLatencies);
+    crossNode.recordAll(share.crossNodeLatencies);
     bounced += share.bounced;
     misrouted += share.misrouted;
     disconnected += share.disconnected;
@@ -130,9 +136,10 @@ function summarise(shares: CollectResult[], options: MessageOptions, startAt: nu
     sentPerSecond: sent / sendSeconds,
     deliveredPerSecond: received / ((endAt - startAt) / 1000),
     latencyMs: latency.summary(),
+    ...(crossNode.count > 0 ? { byNode: { sameNode: sameNode.summary(), crossNode: crossNode.summary() } } : {}),
     cpu: usage,
     serverCpuSecondsPer1000: sent > 0 ? (1000 * usage.serverCpuSeconds) / sent : 0,
-    serverRssBytes: readMemory(options.server.pid).rss,
+    serverRssBytes: options.server.memory().rss,
     timeline,
   };
 }
@@ -150,7 +157,7 @@ function startSampler(server: ServerHandle, timeline: TimelinePoint[], counts: (
       sent,
       received,
       serverCorePercent: Math.round((100 * (cpu - lastCpu)) / ((at - lastAt) / 1000)),
-      serverRssBytes: readMemory(server.pid).rss,
+      serverRssBytes: server.memory().rss,
     });
     lastCpu = cpu;
     lastAt = at;

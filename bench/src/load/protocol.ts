@@ -9,6 +9,8 @@ import type { LoginSettings } from './client.ts';
 export interface WorkerInit {
   workerIndex: number;
   endpoint: Endpoint;
+  /** the server's nodes (one for a single process): user i logs in at endpoints[i % length] */
+  endpoints: Endpoint[];
   settings: LoginSettings;
   /** every account of the run, indexed globally (to address recipients held by other workers) */
   usernames: string[];
@@ -54,6 +56,9 @@ export interface CollectResult {
   receivedWorker: Uint16Array;
   receivedSeq: Uint32Array;
   latencies: Float64Array;
+  /** with several nodes: the latencies of messages whose sender and recipient were on the same node, and on different ones */
+  sameNodeLatencies: Float64Array;
+  crossNodeLatencies: Float64Array;
   bounced: number;
   misrouted: number;
   /** sessions that dropped during the phase */

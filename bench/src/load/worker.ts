@@ -29,9 +29,13 @@ interface MessageState {
   receivedWorker: number[];
   receivedSeq: number[];
   latency: LatencyRecorder;
+  sameNode: LatencyRecorder;
+  crossNode: LatencyRecorder;
 }
 
 const bareJid = (index: number) => `${init.usernames[index]}@${init.endpoint.domain}`;
+/** Users are spread over the server's nodes round robin. */
+const nodeOf = (index: number) => index % init.endpoints.length;
 
 async function login(accounts: { index: number; account: Account }[], concurrency: number, localAddresses: string[]): Promise<LoginShareResult> {
   const latency = new LatencyRecorder();
@@ -48,7 +52,7 @@ async function login(accounts: { index: number; account: Account }[], concurrenc
       const localAddress = localAddresses.length > 0 ? localAddresses[index % localAddresses.length] : undefined;
       const t0 = performance.now();
       try {
-        await client.login(init.endpoint, { ...init.settings, localAddress });
+        await client.login(init.endpoints[nodeOf(index)]!, { ...init.settings, localAddress });
         latency.record(performance.now() - t0);
         clients.set(index, client);
         online.push(index);
@@ -95,7 +99,7 @@ async function reconnect(request: Extract<WorkerRequest, { type: 'reconnect' }>)
         attempts++;
         const client = new XmppClient(account);
         try {
-          await client.login(init.endpoint, { ...init.settings, localAddress, tlsSession: session });
+          await client.login(init.endpoints[nodeOf(index)]!, { ...init.settings, localAddress, tlsSession: session });
           latency.record(nowMs() - droppedAt);
           if (client.tlsResumed) resumed++;
           clients.set(index, client);
@@ -118,7 +122,7 @@ async function reconnect(request: Extract<WorkerRequest, { type: 'reconnect' }>)
 }
 
 /** Records a chat message delivered to `receiver`: body is "<worker>.<seq> <sentAt> <senderIndex>". */
-function onDelivery(state: MessageState, el: Element): void {
+function onDelivery(state: MessageState, el: Element, receiver: number): void {
   if (el.name !== 'message') return;
   if (el.attrs.type === 'error') {
     state.bounced++;
@@ -129,7 +133,9 @@ function onDelivery(state: MessageState, el: Element): void {
   const worker = Number(workerText);
   const seq = Number(seqText);
   if (parts.length !== 3 || !Number.isInteger(worker) || !Number.isInteger(seq)) return;
-  state.latency.record(nowMs() - Number(parts[1]));
+  const latency = nowMs() - Number(parts[1]);
+  state.latency.record(latency);
+  if (init.endpoints.length > 1) (nodeOf(Number(parts[2])) === nodeOf(receiver) ? state.sameNode : state.crossNode).record(latency);
   state.receivedWorker.push(worker);
   state.receivedSeq.push(seq);
   if (el.attrs.from?.split('/')[0] !== bareJid(Number(parts[2]))) state.misrouted++;
@@ -170,6 +176,8 @@ function collect(): CollectResult {
     receivedWorker: Uint16Array.from(state?.receivedWorker ?? []),
     receivedSeq: Uint32Array.from(state?.receivedSeq ?? []),
     latencies: state?.latency.samples() ?? new Float64Array(0),
+    sameNodeLatencies: state?.sameNode.samples() ?? new Float64Array(0),
+    crossNodeLatencies: state?.crossNode.samples() ?? new Float64Array(0),
     bounced: state?.bounced ?? 0,
     misrouted: state?.misrouted ?? 0,
     disconnected: [...clients.values()].filter((c) => !c.connected).length,
@@ -184,9 +192,12 @@ port.on('message', (request: WorkerRequest) => {
       case 'login':
         return login(request.accounts, request.concurrency, request.localAddresses);
       case 'messages': {
-        const state: MessageState = { stopped: false, sent: 0, bounced: 0, misrouted: 0, receivedWorker: [], receivedSeq: [], latency: new LatencyRecorder() };
+        const state: MessageState = {
+          stopped: false, sent: 0, bounced: 0, misrouted: 0, receivedWorker: [], receivedSeq: [],
+          latency: new LatencyRecorder(), sameNode: new LatencyRecorder(), crossNode: new LatencyRecorder(),
+        };
         messages = state;
-        for (const client of clients.values()) client.onStanza = (el) => onDelivery(state, el);
+        for (const [index, client] of clients) client.onStanza = (el) => onDelivery(state, el, index);
         // Progress goes to the main thread until 'collect' ends the phase.
         const progress = setInterval(() => {
           if (messages !== state) clearInterval(progress);

@@ -52,3 +52,25 @@ describe('comparison table', () => {
     expect(goalLines([lossy, prosody], 50)).toContain('messages lost by Conexizan: 3 (goal 0): NOT met');
   });
 });
+
+describe('one node against two (--nodes)', () => {
+  const summary = (p50: number, p99: number, count: number) => ({ count, min: 1, mean: p50, p50, p95: p99, p99, max: p99 });
+  const two = report('conexizan ×2', 40, [[250, 10, 0], [500, 30, 0], [1000, 90, 0]]);
+  two.messages[1]!.byNode = { sameNode: summary(4, 20, 2500), crossNode: summary(6, 35, 2500) };
+  two.messages[1]!.serverCpuSecondsPer1000 = 1.5;
+  const one = report('conexizan-postgresql', 40, [[250, 20, 0], [500, 70, 0]]);
+  one.messages[1]!.serverCpuSecondsPer1000 = 1.2;
+  const ejabberd = report('ejabberd', 50, [[250, 10, 0], [500, 60, 0]]);
+
+  it('shows the latency of messages within a node and across nodes, and says what two nodes reach against ejabberd', () => {
+    const table = comparisonTable([two, one, ejabberd], 50);
+    expect(table).toContain('| 500 msg/s: latency p50 / p99, users on the same node | on different nodes (ms) | 4.0 / 20 | 6.0 / 35 | – | – |');
+    const goals = goalLines([two, one, ejabberd], 50);
+    expect(goals).toContain("two nodes, sustained 1:1 msg/s at p99 < 50 ms: 500 vs ejabberd's 250 = 2.00× (goal ≥ 2×, archive on): met");
+    expect(goals).toContain('×2 nodes against one (both on PostgreSQL): sustained 250 → 500 msg/s');
+    // 0.3 ms more CPU per message, half of them crossed: 0.6 ms per crossing message.
+    expect(goals.find((line) => line.startsWith('routing between nodes at 500 msg/s'))).toBe(
+      'routing between nodes at 500 msg/s: latency p50 4.0 ms between users on the same node, 6.0 ms across nodes (+2.0 ms; p99 20.0 vs 35.0); server CPU 1.500 against 1.200 ms per message: +0.600 ms per message that crossed nodes (50 % of them)',
+    );
+  });
+});

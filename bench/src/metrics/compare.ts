@@ -57,6 +57,16 @@ export function comparisonRows(runs: BenchReport[], p99GoalMs: number): Row[] {
         },
       },
       { label: `${rate} msg/s: sent / lost`, cell: (r) => (step(r, rate) ? { text: `${step(r, rate)!.sent} / ${step(r, rate)!.lost}`, value: null } : text('–')) },
+      ...(runs.some((r) => step(r, rate)?.byNode)
+        ? [{
+            label: `${rate} msg/s: latency p50 / p99, users on the same node | on different nodes (ms)`,
+            cell: (r: BenchReport) => {
+              const byNode = step(r, rate)?.byNode;
+              const f = (n: number) => (n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
+              return byNode ? text(`${f(byNode.sameNode.p50)} / ${f(byNode.sameNode.p99)} | ${f(byNode.crossNode.p50)} / ${f(byNode.crossNode.p99)}`) : text('–');
+            },
+          }]
+        : []),
       { label: `${rate} msg/s: server CPU per 1000 messages (s)`, cell: (r) => num(step(r, rate)?.serverCpuSecondsPer1000, 3) },
       {
         label: `${rate} msg/s: storage calls per message (own /metrics)`,
@@ -111,11 +121,12 @@ const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
  */
 export function goalLines(runs: BenchReport[], p99GoalMs: number): string[] {
   const usable = (r: BenchReport) => !r.notMeasured && !r.error;
-  const ours = runs.find((r) => r.target.name === 'conexizan' && usable(r));
+  // One process: the default one, or on PostgreSQL when --nodes replaced it (the cluster's lines come at the end).
+  const ours = runs.find((r) => r.target.name === 'conexizan' && usable(r)) ?? runs.find((r) => r.target.name === 'conexizan-postgresql' && usable(r));
   const prosody = runs.find((r) => r.target.name === 'prosody' && usable(r));
   const ejabberd = runs.find((r) => r.target.name === 'ejabberd' && usable(r));
   const out: string[] = [];
-  if (!ours) return ['goals: Conexizan was not measured'];
+  if (!ours) return ['goals: Conexizan was not measured', ...clusterLines(runs.filter(usable), p99GoalMs)];
   const transport = ours.target.transport === 'websocket' ? 'WebSocket' : 'TLS';
 
   if (ours.login && ejabberd?.login) {
@@ -154,7 +165,8 @@ export function goalLines(runs: BenchReport[], p99GoalMs: number): string[] {
     const per1000 = (ours.logout.serverCpuSeconds * 1000) / Math.max(1, ours.hold.sessions);
     out.push(`logout: ${ours.logout.serverCpuSeconds.toFixed(2)} s of server CPU for ${ours.hold.sessions} sessions = ${per1000.toFixed(2)} s per 1000 (goal ≤ 1 s per 1000): ${met(per1000 <= 1)}`);
   }
-  const lost = ours.messages.reduce((s, m) => s + m.lost, 0);
+  out.push(...clusterLines(runs.filter(usable), p99GoalMs));
+  const lost = runs.filter((r) => r.target.name.startsWith('conexizan') && usable(r)).reduce((s, r) => s + r.messages.reduce((t, m) => t + m.lost, 0), 0);
   out.push(`messages lost by Conexizan: ${lost} (goal 0): ${met(lost === 0)}`);
   if (ours.reconnect) {
     const r = ours.reconnect;
@@ -167,6 +179,46 @@ export function goalLines(runs: BenchReport[], p99GoalMs: number): string[] {
       `100,000 idle ${transport} sessions, projected (not measured): ${(projected / 1024 ** 3).toFixed(2)} GiB = the RSS before logins (${(ours.baseline.rssBytes / MiB).toFixed(0)} MiB) ` +
         `+ 100,000 × the ${(perSession / 1024).toFixed(1)} KiB per idle session measured with ${ours.hold.sessions} sessions, rosters of ${ours.target.rosterSize}; assumes memory grows linearly ` +
         'and a machine allowing 100,000+ open files',
+    );
+  }
+  return out;
+}
+
+/**
+ * With --nodes: how far more nodes carry, against ejabberd (issue 13: two
+ * nodes sustain at least twice its 1:1 msg/s at p99 under the goal, archive
+ * on, nothing lost), and what routing between nodes costs a message:
+ * latency (same run: users on the same node against users on different
+ * nodes) and server CPU (one process on PostgreSQL against N nodes at the
+ * highest rate both ran, put down to the messages that crossed nodes).
+ */
+export function clusterLines(measured: BenchReport[], p99GoalMs: number): string[] {
+  const one = measured.find((r) => r.target.name === 'conexizan-postgresql');
+  const two = measured.find((r) => r.target.name === 'conexizan ×2');
+  const ejabberd = measured.find((r) => r.target.name === 'ejabberd');
+  const out: string[] = [];
+  if (two && ejabberd && two.messages.length > 0) {
+    const mine = sustainedRate(two, p99GoalMs);
+    const theirs = sustainedRate(ejabberd, p99GoalMs);
+    const archive = two.target.archive ? 'archive on' : 'archive off (the goal is with the archive on)';
+    const ok = theirs > 0 && mine >= 2 * theirs && two.target.archive && two.messages.every((m) => m.lost === 0);
+    out.push(`two nodes, sustained 1:1 msg/s at p99 < ${p99GoalMs} ms: ${mine} vs ejabberd's ${theirs} = ${theirs > 0 ? `${(mine / theirs).toFixed(2)}×` : 'no ratio'} (goal ≥ 2×, ${archive}): ${met(ok)}`);
+  }
+  for (const run of measured.filter((r) => /^conexizan ×\d+$/.test(r.target.name))) {
+    if (!one || one.messages.length === 0 || run.messages.length === 0) continue;
+    const nodes = run.target.name.replace('conexizan ', '');
+    out.push(`${nodes} nodes against one (both on PostgreSQL): sustained ${sustainedRate(one, p99GoalMs)} → ${sustainedRate(run, p99GoalMs)} msg/s`);
+    const rate = run.messages.map((m) => m.targetRate).filter((r) => one.messages.some((m) => m.targetRate === r)).at(-1);
+    const there = run.messages.find((m) => m.targetRate === rate);
+    const here = one.messages.find((m) => m.targetRate === rate);
+    if (!there?.byNode || !here) continue;
+    const { sameNode: same, crossNode: cross } = there.byNode;
+    const share = cross.count / Math.max(1, same.count + cross.count);
+    const extra = there.serverCpuSecondsPer1000 - here.serverCpuSecondsPer1000; // s per 1000 messages = ms per message
+    out.push(
+      `routing between nodes at ${rate} msg/s: latency p50 ${same.p50.toFixed(1)} ms between users on the same node, ${cross.p50.toFixed(1)} ms across nodes ` +
+        `(+${(cross.p50 - same.p50).toFixed(1)} ms; p99 ${same.p99.toFixed(1)} vs ${cross.p99.toFixed(1)}); server CPU ${there.serverCpuSecondsPer1000.toFixed(3)} against ` +
+        `${here.serverCpuSecondsPer1000.toFixed(3)} ms per message: ${extra >= 0 ? '+' : ''}${(extra / Math.max(share, 0.01)).toFixed(3)} ms per message that crossed nodes (${Math.round(share * 100)} % of them)`,
     );
   }
   return out;

@@ -66,16 +66,25 @@ export function readTreeCpuSeconds(rootPid: number): number {
   return ticks / ticksPerSecond();
 }
 
-/** The server as the figures see it: its process (memory) and the CPU it costs, helpers (a database server) included. */
+/**
+ * The server as the figures see it: the CPU it costs, helpers (a database
+ * server) included, and the memory of its processes (several for a cluster
+ * of nodes: every node and Redis).
+ */
 export interface ServerHandle {
   pid: number;
   cpuSeconds(): number;
+  memory(): { rss: number; peakRss: number };
 }
 
-/** The handle for a target: its own CPU, or what it reports with its helpers. */
-export function serverHandle(target: { pid: number; cpuSeconds?(): number }): ServerHandle {
+/** The handle for a target: its own figures, or what it reports with its helpers and nodes. */
+export function serverHandle(target: { pid: number; cpuSeconds?(): number; memory?(): { rss: number; peakRss: number } }): ServerHandle {
   const pid = target.pid;
-  return { pid, cpuSeconds: () => target.cpuSeconds?.() ?? readCpuSeconds(pid) };
+  return {
+    pid,
+    cpuSeconds: () => target.cpuSeconds?.() ?? readCpuSeconds(pid),
+    memory: () => target.memory?.() ?? readMemory(pid),
+  };
 }
 
 /** This process's own CPU seconds (getrusage: every thread, libuv's pool for WebCrypto included). */

@@ -10,6 +10,8 @@ export const PEER_PACKAGES: Record<string, { binary: string; packages: string[] 
   // the SQLite drivers let both keep their archive in SQLite, as Conexizan does
   prosody: { binary: '/usr/bin/prosody', packages: ['prosody', 'lua-unbound', 'lua-dbi-sqlite3'] },
   ejabberd: { binary: '/usr/lib/erlang/bin/erl', packages: ['ejabberd', 'erlang-p1-sqlite3'] },
+  // what the nodes of a Conexizan cluster share (--nodes 2 or more)
+  redis: { binary: '/usr/bin/redis-server', packages: ['redis-server'] },
 };
 
 export function packageVersion(name: string): string {

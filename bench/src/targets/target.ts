@@ -62,8 +62,12 @@ export interface Target {
   /** Starts the server and resolves when it accepts connections. */
   start(): Promise<void>;
   readonly endpoint: Endpoint;
+  /** every node's endpoint when the server runs as several processes (clients go round robin), else absent */
+  readonly endpoints?: Endpoint[];
   /** the server's process id, for /proc figures */
   readonly pid: number;
+  /** resident memory of all its processes together (a cluster's nodes and Redis); default: its process's */
+  memory?(): { rss: number; peakRss: number };
   /**
    * CPU seconds the server has used so far, with the helper processes it
    * needs (a database server); without this, its own process's.
