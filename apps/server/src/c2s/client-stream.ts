@@ -6,7 +6,7 @@ import {
 import { suspensionNotice } from '../accounts/account-service.ts';
 import type { ServerCore } from '../core/core.ts';
 import type { PreAuthStanzaEvent } from '../core/events.ts';
-import type { AuthenticatedStream, LocalSession, MovedSession, SessionState } from '../core/sessions.ts';
+import type { AuthenticatedStream, LocalSession, SessionSnapshot, SessionState } from '../core/sessions.ts';
 import type { ClientConnection, ConnectionEvents } from './connection.ts';
 import type { PendingSlot } from './connection-limiter.ts';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
@@ -221,7 +221,7 @@ export class ClientStream implements LocalSession, AuthenticatedStream {
    * Binds this stream (authenticated, not bound) to a session another node
    * handed over: its id, full JID and state, registered here in its place.
    */
-  async adopt(moved: MovedSession): Promise<LocalSession> {
+  async adopt(moved: SessionSnapshot): Promise<LocalSession> {
     if (this.#stage !== 'bind') throw new Error('only a stream waiting to bind can take over a session');
     const jid = parseJid(moved.jid);
     if (jid.local !== this.#username || jid.domain !== this.#core.domain) throw new Error('a session moves only to a stream of its own account');

@@ -1,44 +1,14 @@
 import { parseJid, parseXml, type Element, type Jid, type StreamErrorCondition } from '@conexizan/protocol';
-import type { SessionHandle, SessionState } from '../core/sessions.ts';
+import { snapshotOf, type SessionHandle, type SessionSnapshot, type SessionState } from '../core/sessions.ts';
 
-/**
- * A session as Redis holds it: what every node may know of a bound
- * resource on any node (core/sessions.ts SessionHandle, minus behaviour).
- * Short keys: one of these goes over pub/sub for every change.
- */
-export interface SessionRecord {
-  /** session id */
-  i: string;
-  /** node */
-  n: string;
-  /** full JID */
-  j: string;
-  /** available */
-  a: boolean;
-  /** priority */
-  p: number;
-  /** the last broadcast presence (XML), null while unavailable */
-  x: string | null;
-  /** interested in roster pushes */
-  r: boolean;
-  /** flags */
-  f: string[];
-  /** transport */
-  t?: string;
+/** A session as Redis holds it and every node mirrors it: its snapshot, and where it is. */
+export interface SessionRecord extends SessionSnapshot {
+  node: string;
+  transport?: string;
 }
 
 export function recordOf(session: SessionHandle, node: string): SessionRecord {
-  return {
-    i: session.id,
-    n: node,
-    j: session.jid.toString(),
-    a: session.available,
-    p: session.priority,
-    x: session.presence ? session.presence.toString() : null,
-    r: session.interested,
-    f: [...session.flags],
-    t: session.transport,
-  };
+  return { ...snapshotOf(session), node, transport: session.transport };
 }
 
 /** What a remote session does when it is sent to or closed: through its node (session-registry.ts). */
@@ -61,21 +31,21 @@ export class RemoteSession implements SessionHandle {
   readonly #link: RemoteLink;
 
   constructor(record: SessionRecord, link: RemoteLink) {
-    this.id = record.i;
-    this.jid = parseJid(record.j);
-    this.node = record.n;
+    this.id = record.id;
+    this.jid = parseJid(record.jid);
+    this.node = record.node;
     this.#link = link;
     this.apply(record);
   }
 
   /** Takes the state of a newer record of the same session. */
   apply(record: SessionRecord): void {
-    this.available = record.a;
-    this.priority = record.p;
-    this.presence = record.x === null ? null : parseXml(record.x);
-    this.interested = record.r;
-    this.flags = new Set(record.f);
-    this.transport = record.t;
+    this.available = record.available;
+    this.priority = record.priority;
+    this.presence = record.presence === null ? null : parseXml(record.presence);
+    this.interested = record.interested;
+    this.flags = new Set(record.flags);
+    this.transport = record.transport;
   }
 
   send(stanza: Element): void {

@@ -29,19 +29,19 @@ import { recordOf, RemoteSession, type RemoteLink, type SessionRecord } from './
  */
 const PUT = `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
-if old and ARGV[4] ~= '1' and cjson.decode(old).i ~= ARGV[5] then return old end
+if old and ARGV[4] ~= '1' and cjson.decode(old).id ~= ARGV[5] then return old end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 if old then
   local previous = cjson.decode(old)
-  if ARGV[3] .. 'node-sessions:' .. previous.n ~= KEYS[2] then redis.call('SREM', ARGV[3] .. 'node-sessions:' .. previous.n, ARGV[1]) end
+  if ARGV[3] .. 'node-sessions:' .. previous.node ~= KEYS[2] then redis.call('SREM', ARGV[3] .. 'node-sessions:' .. previous.node, ARGV[1]) end
 end
 redis.call('PUBLISH', KEYS[3], cjson.encode({t = 'sessions', f = ARGV[6], m = '{"s":' .. ARGV[2] .. '}'}))
 return old`;
 
 const UPDATE = `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
-if old and cjson.decode(old).i ~= ARGV[2] then return 0 end
+if old and cjson.decode(old).id ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('PUBLISH', KEYS[3], cjson.encode({t = 'sessions', f = ARGV[4], m = '{"s":' .. ARGV[3] .. '}'}))
@@ -51,9 +51,9 @@ const DELETE = `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then return false end
 local record = cjson.decode(old)
-if record.i ~= ARGV[2] then return false end
+if record.id ~= ARGV[2] then return false end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('SREM', ARGV[3] .. 'node-sessions:' .. record.n, ARGV[1])
+redis.call('SREM', ARGV[3] .. 'node-sessions:' .. record.node, ARGV[1])
 redis.call('PUBLISH', KEYS[2], cjson.encode({t = 'sessions', f = ARGV[4], m = cjson.encode({d = ARGV[1], i = ARGV[2], l = ARGV[5]})}))
 return old`;
 
@@ -121,7 +121,7 @@ export class RedisSessionRegistry implements SessionRegistry, RemoteLink {
     if (old) {
       // A session the mirror had not heard of yet (bound on another node a moment ago).
       const record = JSON.parse(old) as SessionRecord;
-      if (record.i !== session.id && record.n !== this.#node.nodeId) return new RemoteSession(record, this);
+      if (record.id !== session.id && record.node !== this.#node.nodeId) return new RemoteSession(record, this);
     }
     return null;
   }
@@ -211,7 +211,7 @@ export class RedisSessionRegistry implements SessionRegistry, RemoteLink {
   async resync(): Promise<void> {
     for (const session of [...this.#local.values()]) {
       const old = await this.#redis.cnxSessionPut(this.#keys.sessions, this.#keys.nodeSessions(this.#node.nodeId), this.#keys.everyone, session.jid.toString(), JSON.stringify(recordOf(session, this.#node.nodeId)), this.#keys.prefix, '0', session.id, this.#node.nodeId);
-      if (old && (JSON.parse(old) as SessionRecord).i !== session.id) session.closeWithError('conflict', 'replaced by a new connection with the same resource');
+      if (old && (JSON.parse(old) as SessionRecord).id !== session.id) session.closeWithError('conflict', 'replaced by a new connection with the same resource');
     }
     await this.load();
   }
@@ -224,8 +224,8 @@ export class RedisSessionRegistry implements SessionRegistry, RemoteLink {
       const seen = new Set<string>();
       for (const text of Object.values(all)) {
         const record = JSON.parse(text) as SessionRecord;
-        if (record.n === this.#node.nodeId) continue;
-        seen.add(record.i);
+        if (record.node === this.#node.nodeId) continue;
+        seen.add(record.id);
         this.#applyRecord(record);
       }
       for (const session of [...this.#byId.values()]) if (session instanceof RemoteSession && !seen.has(session.id)) this.#drop(session);
@@ -251,10 +251,10 @@ export class RedisSessionRegistry implements SessionRegistry, RemoteLink {
       const text = await this.#redis.hget(this.#keys.sessions, jid);
       if (!text) continue;
       const record = JSON.parse(text) as SessionRecord;
-      if (record.n !== node) continue;
-      const removed = await this.#redis.cnxSessionDelete(this.#keys.sessions, this.#keys.everyone, jid, record.i, this.#keys.prefix, this.#node.nodeId, '1');
+      if (record.node !== node) continue;
+      const removed = await this.#redis.cnxSessionDelete(this.#keys.sessions, this.#keys.everyone, jid, record.id, this.#keys.prefix, this.#node.nodeId, '1');
       if (!removed) continue;
-      const known = this.#byId.get(record.i);
+      const known = this.#byId.get(record.id);
       const session = known instanceof RemoteSession ? known : new RemoteSession(record, this);
       this.#drop(session);
       lost.push(session);
@@ -314,7 +314,7 @@ export class RedisSessionRegistry implements SessionRegistry, RemoteLink {
       return;
     }
     if ('s' in event) {
-      if (event.s.n !== this.#node.nodeId) this.#applyRecord(event.s);
+      if (event.s.node !== this.#node.nodeId) this.#applyRecord(event.s);
       return;
     }
     const session = this.#get(event.d);
@@ -324,8 +324,8 @@ export class RedisSessionRegistry implements SessionRegistry, RemoteLink {
   }
 
   #applyRecord(record: SessionRecord): void {
-    const existing = this.#get(record.j);
-    if (existing instanceof RemoteSession && existing.id === record.i && existing.node === record.n) {
+    const existing = this.#get(record.jid);
+    if (existing instanceof RemoteSession && existing.id === record.id && existing.node === record.node) {
       existing.apply(record);
       return;
     }

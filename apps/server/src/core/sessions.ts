@@ -77,9 +77,14 @@ export interface LocalSession extends SessionHandle {
   handOver(): void;
 }
 
-/** A session as it moves from one node to another (stream management resumption elsewhere). */
-export interface MovedSession {
+/**
+ * A session's state as another node sees it: mirrored in a cluster's
+ * registry, or handed over when the session moves (stream management
+ * resumption on another node). Plain JSON.
+ */
+export interface SessionSnapshot {
   id: string;
+  /** full JID */
   jid: string;
   available: boolean;
   priority: number;
@@ -87,6 +92,18 @@ export interface MovedSession {
   presence: string | null;
   interested: boolean;
   flags: string[];
+}
+
+export function snapshotOf(session: SessionHandle): SessionSnapshot {
+  return {
+    id: session.id,
+    jid: session.jid.toString(),
+    available: session.available,
+    priority: session.priority,
+    presence: session.presence ? session.presence.toString() : null,
+    interested: session.interested,
+    flags: [...session.flags],
+  };
 }
 
 /** A stream that authenticated but has not bound a resource: stream management's <resume/> arrives there. */
@@ -99,7 +116,7 @@ export interface AuthenticatedStream {
    * Binds this stream to a session that another node handed over (same id,
    * full JID and state): it goes on here, without session/bound.
    */
-  adopt(moved: MovedSession): Promise<LocalSession>;
+  adopt(moved: SessionSnapshot): Promise<LocalSession>;
 }
 
 /**

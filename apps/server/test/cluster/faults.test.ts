@@ -139,7 +139,7 @@ describe.skipIf(!postgresUrl)('a cluster when things break', () => {
     // What a node leaves behind when it dies between writing a session and cleaning up, and one a live node has lost.
     const redis = new Redis(cluster.redis.url);
     try {
-      const record = (node: string, resource: string) => JSON.stringify({ i: `stale-${resource}`, n: node, j: `${jidOf('eve')}/${resource}`, a: true, p: 5, x: '<presence/>', r: false, f: [] });
+      const record = (node: string, resource: string) => JSON.stringify({ id: `stale-${resource}`, node, jid: `${jidOf('eve')}/${resource}`, available: true, priority: 5, presence: '<presence/>', interested: false, flags: [] });
       await redis.hset('conexizan:localhost:sessions', `${jidOf('eve')}/ghost`, record('node-that-never-was', 'ghost'));
       await redis.publish('conexizan:localhost:all', JSON.stringify({ t: 'sessions', f: 'test', m: JSON.stringify({ s: JSON.parse(record('node-that-never-was', 'ghost')) }) }));
       finn.send(chat(jidOf('eve'), 'for eve, whose only session is a ghost'));

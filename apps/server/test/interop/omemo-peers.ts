@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { DEVICE_LIST_NODE, DEVICES_NODE_2, OmemoAccount, OmemoPep, buildOmemoMessage, findOmemoMessage, type DecryptResult, type OmemoStore, type PublishOutcome } from '@conexizan/crypto/omemo';
 import { NS, type Element } from '@conexizan/protocol';
-import { SYSTEM_PYTHON, slixmppProblem, type Observation } from '../support/python.ts';
+import { onJsonLines, SYSTEM_PYTHON, slixmppProblem, type Observation } from '../support/python.ts';
 import type { TestServer } from '../support/test-server.ts';
 import { client } from '@xmpp/client';
 import { Inbox, withTimeout } from '../support/wait.ts';
@@ -34,16 +34,7 @@ export class PythonOmemoPeer {
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
     });
     const peer = new PythonOmemoPeer(child);
-    let buffered = '';
-    child.stdout.setEncoding('utf8').on('data', (data: string) => {
-      buffered += data;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        if (line.startsWith('{')) peer.events.push(JSON.parse(line) as Observation);
-      }
-    });
+    onJsonLines(child.stdout, (object) => peer.events.push(object as Observation));
     child.stderr.setEncoding('utf8').on('data', (data: string) => (peer.stderr = (peer.stderr + data).slice(-5000)));
     child.on('close', () => peer.events.close(`the python-omemo peer exited; stderr:\n${peer.stderr}`));
     const ready = await peer.waitFor((o) => o.step === 'ready' || o.step === 'fatal', 'python-omemo to log in and publish its bundle', 45_000);

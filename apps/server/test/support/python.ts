@@ -17,6 +17,21 @@ export interface PythonRun extends CommandRun {
   observations: Observation[];
 }
 
+/** Calls `onObject` with each JSON object a long-lived Python process prints, one a line, as they come. */
+export function onJsonLines(stream: NodeJS.ReadableStream, onObject: (object: Record<string, unknown>) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (data: string) => {
+    buffered += data;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line.startsWith('{')) onObject(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+}
+
 /** null if slixmpp can be imported by the system python, else why not. */
 export function slixmppProblem(): string | null {
   const result = spawnSync(SYSTEM_PYTHON, ['-c', 'import slixmpp, sys; sys.stdout.write(slixmpp.__version__)'], { encoding: 'utf8', timeout: 20_000 });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseXml, type Element } from '@conexizan/protocol';
-import { SYSTEM_PYTHON, slixmppProblem } from './python.ts';
+import { onJsonLines, SYSTEM_PYTHON, slixmppProblem } from './python.ts';
 import { Inbox, withTimeout } from './wait.ts';
 
 /**
@@ -36,26 +36,17 @@ export class SlixmppDriver {
     const driver = new SlixmppDriver(child);
     let ready!: () => void;
     const started = new Promise<void>((resolve) => (ready = resolve));
-    let buffered = '';
-    child.stdout.setEncoding('utf8').on('data', (data: string) => {
-      buffered += data;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        if (!line.startsWith('{')) continue;
-        const message = JSON.parse(line) as Record<string, unknown>;
-        if (message.step === 'ready') ready();
-        else if (typeof message.reply === 'number') driver.#replies.get(message.reply)?.(message);
-        else if (typeof message.event === 'string') {
-          driver.events.push({
-            event: message.event as SlixmppEvent['event'],
-            client: String(message.client),
-            element: typeof message.xml === 'string' ? parseXml(message.xml) : undefined,
-            direction: message.direction as SlixmppEvent['direction'],
-            stream_error: message.stream_error as string | null | undefined,
-          });
-        }
+    onJsonLines(child.stdout, (message) => {
+      if (message.step === 'ready') ready();
+      else if (typeof message.reply === 'number') driver.#replies.get(message.reply)?.(message);
+      else if (typeof message.event === 'string') {
+        driver.events.push({
+          event: message.event as SlixmppEvent['event'],
+          client: String(message.client),
+          element: typeof message.xml === 'string' ? parseXml(message.xml) : undefined,
+          direction: message.direction as SlixmppEvent['direction'],
+          stream_error: message.stream_error as string | null | undefined,
+        });
       }
     });
     child.stderr.setEncoding('utf8').on('data', (data: string) => (driver.stderr = (driver.stderr + data).slice(-5000)));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseXml } from '@conexizan/protocol';
-import type { MovedSession, SessionHandle } from '../../core/sessions.ts';
+import type { SessionHandle, SessionSnapshot } from '../../core/sessions.ts';
 import { UnackedQueue } from '../../core/unacked-queue.ts';
 
 /**
@@ -34,7 +34,7 @@ export interface QueueSnapshot {
 }
 
 export interface HandedOver {
-  session: MovedSession;
+  session: SessionSnapshot;
   sm: QueueSnapshot;
   /** what the other modules keep about the session (session/export) */
   modules: Record<string, unknown>;
@@ -50,18 +50,6 @@ export function newResumeId(session: SessionHandle): string {
 
 export function sessionIdOf(previd: string): string {
   return previd.split('.')[0] ?? '';
-}
-
-export function snapshotOf(session: SessionHandle): MovedSession {
-  return {
-    id: session.id,
-    jid: session.jid.toString(),
-    available: session.available,
-    priority: session.priority,
-    presence: session.presence ? session.presence.toString() : null,
-    interested: session.interested,
-    flags: [...session.flags],
-  };
 }
 
 export function queueSnapshot(queue: UnackedQueue, handled: number, resumeSeconds: number): QueueSnapshot {

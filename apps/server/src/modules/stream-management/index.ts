@@ -1,8 +1,8 @@
 import { jid, NS, xml, type Element } from '@conexizan/protocol';
 import type { ModuleContext, ServerModule } from '../../core/module.ts';
-import type { AuthenticatedStream, LocalSession, SessionHandle } from '../../core/sessions.ts';
+import { snapshotOf, type AuthenticatedStream, type LocalSession, type SessionHandle } from '../../core/sessions.ts';
 import { UnackedQueue, wrap } from '../../core/unacked-queue.ts';
-import { newResumeId, queueFrom, queueSnapshot, sessionIdOf, snapshotOf, TAKE, type TakeAnswer, type TakeRequest } from './handover.ts';
+import { newResumeId, queueFrom, queueSnapshot, sessionIdOf, TAKE, type TakeAnswer, type TakeRequest } from './handover.ts';
 
 /**
  * XEP-0198 Stream Management: acks both ways, resumption within a window,
