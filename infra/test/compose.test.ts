@@ -24,7 +24,8 @@ const compose = parseYaml(composeText, { merge: true }) as Compose;
 const envExample = parseEnv(readFileSync(join(COMPOSE_DIR, '.env.example'), 'utf8'));
 const NODES = ['conexizan-1', 'conexizan-2'];
 /** Variables the nodes get that the server does not read yet, and why. */
-const PENDING_OPTIONS: Record<string, string> = { CONEXIZAN_REDIS_URL: 'cluster mode (issue 13) reads it' };
+/** Variables the manifests set that the server does not read yet (none since cluster mode, issue 13). */
+const PENDING_OPTIONS: Record<string, string> = {};
 
 interface Service {
   image?: string;
