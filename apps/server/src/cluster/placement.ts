@@ -99,7 +99,8 @@ export class RedisPlacement implements Placement {
     for (const index of lost) {
       const name = names[index - 1]!;
       this.#held.delete(name);
-      this.#log.warn({ name }, 'another node took over what this node held');
+      // Not the name: it is a room's address.
+      this.#log.warn('another node took over a room or component this node held');
       for (const handler of this.#lostHandlers) handler(name);
     }
   }
