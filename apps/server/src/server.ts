@@ -184,7 +184,7 @@ export function assembleCore(options: {
   const cluster = options.cluster ?? new SingleNode();
   const router = new StanzaRouter({ domain, hooks, log, metrics });
   const iq = new IqDispatcher(hooks, router, sessions, cluster);
-  const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret), { hooks, domain });
+  const accounts = new AccountService(storage, accountPolicy(config, options.fakeSaltSecret), { hooks, domain, cluster });
   return {
     domain, config, log, metrics, storage, accounts, hooks, router, iq, sessions, cluster, counters: options.counters ?? new MemoryThrottleStore(),
     features: new FeatureRegistry(), outbound: new OutboundFilters(), http: new HttpRoutes(), services: new ServiceRegistry(),

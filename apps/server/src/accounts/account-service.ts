@@ -5,6 +5,7 @@ import {
 } from '@conexizan/crypto';
 import { jid, prepLocalpart, StanzaError } from '@conexizan/protocol';
 import type { Config } from '../config/schema.ts';
+import type { Cluster } from '../core/cluster.ts';
 import type { HookBus } from '../core/hooks.ts';
 import { AccountExistsError, type Storage, type StoredScramCredential, type Suspension } from '@conexizan/storage';
 
@@ -77,8 +78,9 @@ const KNOWN_FOR_MS = 5 * 60_000;
 const KNOWN_MAX = 100_000;
 /**
  * How long whether an account is suspended is remembered: a suspension made
- * by another server process (or the command line) stops deliveries here
- * within this time; one made in this process, at once.
+ * by another server process (the command line) stops deliveries here within
+ * this time; one made in this process or on another node of the cluster
+ * (which says so), at once.
  */
 const SUSPENSION_KNOWN_FOR_MS = 30_000;
 
@@ -87,6 +89,8 @@ export interface AccountLifecycle {
   hooks: HookBus;
   /** the server's domain, for the JIDs of the events */
   domain: string;
+  /** the other nodes of a cluster, told when an account goes or is suspended, so that they forget what they remember of it */
+  cluster?: Pick<Cluster, 'broadcast' | 'onBroadcast'>;
 }
 
 export class AccountService {
@@ -104,6 +108,15 @@ export class AccountService {
     this.#policy = policy;
     this.#fakeSaltSecret = policy.fakeSaltSecret ?? new Uint8Array(randomBytes(32));
     this.#lifecycle = lifecycle;
+    lifecycle.cluster?.onBroadcast('accounts', (name) => {
+      if (name === null) {
+        this.#known.clear();
+        this.#suspended.clear();
+      } else {
+        this.#known.delete(name);
+        this.#suspended.delete(name);
+      }
+    });
   }
 
   /** Iteration count of new credentials; unknown users are answered with the same, so they look alike. */
@@ -184,6 +197,7 @@ export class AccountService {
     this.#suspended.delete(name);
     // Another process (the command line beside a running server) may have been quicker: same outcome.
     if (!(await this.#storage.accounts.delete(name))) throw new AccountError('not-found', `no account ${name}`);
+    this.#lifecycle.cluster?.broadcast('accounts', name);
     return name;
   }
 
@@ -198,6 +212,7 @@ export class AccountService {
     const suspension: Suspension = { at: new Date(), reason: options.reason, notice: options.notice };
     if (!(await this.#storage.accounts.suspend(name, suspension))) throw new AccountError('not-found', `no account ${name}`);
     this.#rememberSuspended(name, true);
+    this.#lifecycle.cluster?.broadcast('accounts', name);
     await this.#lifecycle.hooks.fireAll('account/suspended', { user: jid(name, this.#lifecycle.domain), reason: options.reason, notice: options.notice });
     return name;
   }
@@ -210,6 +225,7 @@ export class AccountService {
       throw new AccountError('not-suspended', `${name} is not suspended`);
     }
     this.#rememberSuspended(name, false);
+    this.#lifecycle.cluster?.broadcast('accounts', name);
     await this.#lifecycle.hooks.fireAll('account/unsuspended', { user: jid(name, this.#lifecycle.domain) });
     return name;
   }

@@ -74,11 +74,10 @@ export const reporting: ServerModule = {
     };
     for (const scope of ['self', 'host'] as const) ctx.hooks.on(IqDispatcher.hookName('set', scope, NS.BLOCKING, 'block'), fromUser, 'intercept');
 
-    const remoteTimes: number[] = [];
     ctx.hooks.on('message/host', async (event) => {
       const report = event.stanza.getChild('report', NS.REPORTING);
       if (!report || event.origin.kind !== 's2s' || event.type === 'error') return undefined;
-      await acceptForwarded(ctx, event, report, remoteTimes, mucService, store);
+      await acceptForwarded(ctx, event, report, mucService, store);
       return true;
     });
 
@@ -94,7 +93,7 @@ export const reporting: ServerModule = {
 type Store = (report: Omit<AbuseReport, 'id' | 'createdAt' | 'status' | 'resolvedAt' | 'resolution'>) => Promise<void>;
 
 /** A report another server forwarded about one of our users or rooms: kept only as the config allows. */
-async function acceptForwarded(ctx: ModuleContext, event: StanzaEvent, report: Element, times: number[], mucService: string | null, store: Store): Promise<void> {
+async function acceptForwarded(ctx: ModuleContext, event: StanzaEvent, report: Element, mucService: string | null, store: Store): Promise<void> {
   const { from_other_servers: policy, trusted_servers: trusted, remote_per_hour: perHour } = ctx.config.reports;
   const sender = event.from.domain;
   const isTrusted = trusted.some((domain) => sender === domain.toLowerCase() || sender.endsWith(`.${domain.toLowerCase()}`));
@@ -105,10 +104,9 @@ async function acceptForwarded(ctx: ModuleContext, event: StanzaEvent, report: E
   if (!offender || (offender.domain !== ctx.domain && offender.domain !== mucService)) {
     throw new StanzaError('bad-request', { type: 'modify', text: `name the reported address on ${ctx.domain} in <jid xmlns='${NS.JID}'/>` });
   }
-  const now = Date.now();
-  while (times.length > 0 && times[0]! < now - HOUR_MS) times.shift();
-  if (times.length >= perHour) throw new StanzaError('resource-constraint', { type: 'wait', text: 'too many reports from other servers; try again later' });
-  times.push(now);
+  // Counted in ctx.counters, which every node of a cluster shares: perHour in a burst, one more every hour / perHour.
+  const refused = perHour === 0 || (await ctx.counters.take('reports:from-other-servers', { capacity: perHour, refillMs: HOUR_MS / perHour })) > 0;
+  if (refused) throw new StanzaError('resource-constraint', { type: 'wait', text: 'too many reports from other servers; try again later' });
   const parsed = parseReport(event.stanza);
   const forwarded = event.stanza.getChild('forwarded', NS.FORWARD);
   const message = forwarded?.getChild('message');
