@@ -116,6 +116,20 @@ describe.skipIf(!postgresUrl)('one domain on three nodes', () => {
     await slix.stanza('alice', isPresence(`${jidOf('bob')}/laptop`, 'unavailable'), "bob's unavailable presence");
   });
 
+  it('offline storage and the archive: what slixmpp on node 1 sends while bob is away reaches @xmpp/client on node 3 at login; slixmpp\'s MAM finds the conversation', async () => {
+    await slix.command('message', { client: 'alice', to: jidOf('bob'), body: 'while you were away' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const bob = await js('bob', 3, 'back');
+    const kept = await bob.inbox.waitFor(withBody('while you were away'), 'the offline message on node 3');
+    expect(kept.getChild('delay', 'urn:xmpp:delay')?.attrs.from).toBe('localhost');
+    await bob.send(xml('message', { to: jidOf('alice'), type: 'chat' }, xml('body', {}, 'got it, thanks')));
+    await slix.stanza('alice', withBody('got it, thanks'), 'the answer from node 3');
+    const archive = await slix.command('mam', { client: 'alice', with: jidOf('bob') });
+    const bodies = (archive.results as { body: string }[]).map((result) => result.body);
+    expect(bodies).toEqual(expect.arrayContaining(['hello from node 1', 'hello back from node 2', 'while you were away', 'got it, thanks']));
+    await bob.stop();
+  });
+
   it('carbons: slixmpp on node 1 gets copies of what alice sends and receives with @xmpp/client on node 3', async () => {
     await slix.command('carbons', { client: 'alice' });
     const aliceOnThree = await js('alice', 3, 'tablet');
