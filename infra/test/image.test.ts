@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Element } from '@conexizan/protocol';
 import { freePorts } from '../../apps/server/test/support/free-port.ts';
 import { runSlixmpp, theOne, type PythonRun } from '../../apps/server/test/support/python.ts';
+import { startRedis, type RedisInstance } from '../../apps/server/test/support/redis.ts';
 import { createAccount, tryLogin } from '../../apps/server/test/support/raw-xmpp.ts';
 import { eventually, withTimeout } from '../../apps/server/test/support/wait.ts';
 import { acceptSelfSignedCertificates, loginJs, provideWebSocketGlobal, stopQuietly, xml, type JsSession } from '../../apps/server/test/support/xmpp-js.ts';
@@ -484,8 +485,71 @@ describe.skipIf(!postgresUrl)('backup and restore (PostgreSQL and the data volum
   });
 });
 
-describe('two nodes in cluster mode', () => {
-  // Cluster mode (issue 13: cluster.redis_url / CONEXIZAN_REDIS_URL) does not exist in the server yet;
-  // compose.yaml and the production overlay already pass CONEXIZAN_REDIS_URL to every node.
-  it.todo('a second container joins the first through Redis and PostgreSQL, and a message crosses between them (waits for cluster mode, issue 13)');
+describe.skipIf(!postgresUrl)('two nodes in cluster mode (Redis, PostgreSQL and one data volume, as compose.yaml runs them)', () => {
+  const nodes = [`${prefix}-node-a`, `${prefix}-node-b`] as const;
+  const volume = `${prefix}-cluster-data`;
+  let redis: RedisInstance;
+  let p: [Ports, Ports];
+
+  beforeAll(async () => {
+    redis = await startRedis({ address: HOST });
+    p = [await ports(), await ports()];
+    const url = new URL(postgresUrl!);
+    url.searchParams.set('schema', `infra_cluster_${randomBytes(4).toString('hex')}`);
+    // One after the other, as a rolling start would: the second finds the first through Redis.
+    for (const [index, name] of nodes.entries()) {
+      await startContainer(name, loopbackEnv(p[index]!, {
+        CONEXIZAN_DATABASE_URL: url.toString(),
+        CONEXIZAN_REDIS_URL: redis.url,
+        CONEXIZAN_NODE_ID: name.endsWith('a') ? 'node-a' : 'node-b',
+        CONEXIZAN_NODE_TIMEOUT_SECONDS: '5',
+        CONEXIZAN_UPLOAD_URL: `http://${HOST}:${p[index]!.http}`,
+      }), { volume });
+    }
+  });
+
+  afterAll(async () => {
+    await podman(['rm', '--force', ...nodes]);
+    await redis?.stop();
+  });
+
+  const healthOf = async (index: number) => (await (await fetch(`http://${HOST}:${p[index]!.http}/health`)).json()) as Record<string, unknown>;
+
+  it('each node counts both, and `conexizan check` inside reaches Redis and PostgreSQL', async () => {
+    await eventually(async () => (await healthOf(0)).nodes === 2 && (await healthOf(1)).nodes === 2, 'both nodes to count two live nodes', 30_000);
+    const check = await podman(['exec', nodes[1], 'conexizan', 'check']);
+    expect(check.stdout).toMatch(/^ok\s+database \(postgresql\) reachable/m);
+    expect(check.stdout).toMatch(/^ok\s+cluster: Redis \S+ at .+ reachable; node id node-b; 1 other node\(s\) alive \(node-a\)/m);
+  });
+
+  it('an account made on one node logs in on the other; a message and a file cross between them', async () => {
+    await createAccount({ host: HOST, port: p[0].c2s, username: 'nora', password: PASSWORD });
+    await createAccount({ host: HOST, port: p[1].c2s, username: 'otto', password: PASSWORD });
+    const nora = await xmppClient(`xmpp://${HOST}:${p[0].c2s}`, 'nora');
+    const otto = await xmppClient(`xmpp://${HOST}:${p[1].c2s}`, 'otto');
+    await nora.xmpp.send(xml('message', { to: 'otto@localhost', type: 'chat' }, xml('body', {}, 'from node a')));
+    await eventually(() => otto.inbox.some((el) => el.getChildText('body') === 'from node a'), "nora's message on node b");
+    await otto.xmpp.send(xml('message', { to: 'nora@localhost/' + String(nora.xmpp.jid?.resource), type: 'chat' }, xml('body', {}, 'from node b')));
+    await eventually(() => nora.inbox.some((el) => el.getChildText('body') === 'from node b'), "otto's answer on node a");
+    // The slot comes from node a, the file is served by node b: they share the data volume.
+    const bytes = Buffer.from(`shared by the nodes ${randomBytes(8).toString('hex')}`);
+    const url = await upload(nora.xmpp, bytes, { putUrlMustStartWith: `http://${HOST}:${p[0].http}/upload/` });
+    const onNodeB = await fetch(url.replace(`:${p[0].http}/`, `:${p[1].http}/`));
+    expect(onNodeB.status).toBe(200);
+    expect(Buffer.from(await onNodeB.arrayBuffer()).equals(bytes)).toBe(true);
+    expect(nora.errors).toEqual([]);
+    expect(otto.errors).toEqual([]);
+  });
+
+  it('when node a is killed, node b drops it within seconds and a user who logs in again on node b gets what was sent meanwhile', async () => {
+    await podmanOk(['kill', '--signal', 'KILL', nodes[0]]);
+    await eventually(async () => (await healthOf(1)).nodes === 1, 'node b to forget node a', 30_000);
+    await createAccount({ host: HOST, port: p[1].c2s, username: 'pia', password: PASSWORD });
+    const pia = await xmppClient(`xmpp://${HOST}:${p[1].c2s}`, 'pia');
+    // nora was on node a: her session is gone, so this waits for her offline.
+    await pia.xmpp.send(xml('message', { to: 'nora@localhost', type: 'chat' }, xml('body', {}, 'while node a was down')));
+    await stopQuietly(pia.xmpp);
+    const nora = await xmppClient(`xmpp://${HOST}:${p[1].c2s}`, 'nora');
+    await eventually(() => nora.inbox.some((el) => el.getChildText('body') === 'while node a was down'), "the message kept for nora, read on node b");
+  });
 });
