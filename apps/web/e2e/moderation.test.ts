@@ -4,11 +4,13 @@ import { launchChromium } from './support/browser.ts';
 import { choosePlainText } from './support/encryption.ts';
 import { Person } from './support/person.ts';
 import { startE2eServer, type E2eServer } from './support/server.ts';
+import { createRoom, groupAction, joinRoom, roomLog } from './support/rooms.ts';
 import { startThirdParty, type ThirdParty } from './support/third-party.ts';
 
 /**
  * Keeping the service clean, end to end (issue 18): Wendy (English, phone)
- * gets spam from a slixmpp user and reports the message from the browser;
+ * gets spam from a slixmpp user and reports the message from the browser,
+ * then reports the same user's spam in a group chat and the group itself;
  * Ada, an operator (German, desktop), finds the report with the spam in her
  * admin area and suspends the account there. The spammer's slixmpp session
  * ends at once, its next login is refused with the reason, and a message
@@ -24,6 +26,9 @@ const TEXT = {
     spamReason: 'Spam or advertising',
     reportText: 'What should the operators know? (optional)',
     reportSend: 'Report and block',
+    reportRoomMessage: /^Report this message from /,
+    reportGroup: 'Report group',
+    reportGroupDialog: /^Report the group /,
     admin: 'Admin',
     notices: 'Notices from your server',
   },
@@ -57,6 +62,8 @@ describe('reports, suspension and announcements in the web client', () => {
   const ADA = 'ada@localhost';
   const SPAMMER = 'spammer@localhost';
   const SPAM = 'BUY CHEAP WATCHES at watches.example';
+  const ROOM = 'flohmarkt@conference.localhost';
+  const ROOM_SPAM = 'WATCHES FOR EVERYONE at watches.example';
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startE2eServer({ admins: [ADA] }), launchChromium()]);
@@ -98,11 +105,43 @@ describe('reports, suspension and announcements in the web client', () => {
     await expect(wendy.page.getByRole('button', { name: TEXT.en.admin, exact: true }).count()).resolves.toBe(0);
   });
 
+  it('in a group chat, Wendy reports a message from the slixmpp user and then the group itself', async () => {
+    // Ada's open group, which the spammer enters from slixmpp to advertise.
+    await createRoom(ada, 'Flohmarkt', 'instant');
+    spammer.send({ cmd: 'join', room: ROOM, nick: 'Deals' });
+    expect(await spammer.next('joined', { room: ROOM })).toMatchObject({ ok: true });
+    spammer.send({ cmd: 'spam_room', room: ROOM, body: ROOM_SPAM });
+    await roomLog(ada).getByText(ROOM_SPAM).waitFor({ timeout: 30_000 });
+    const dialog = await joinRoom(wendy, ROOM, 'Wendy');
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+    const spam = roomLog(wendy).getByRole('article').filter({ hasText: ROOM_SPAM });
+    await spam.waitFor({ timeout: 30_000 });
+    await spam.hover();
+    await spam.getByRole('button', { name: TEXT.en.reportMessage, exact: true }).click();
+    const report = wendy.page.getByRole('dialog', { name: TEXT.en.reportRoomMessage });
+    await report.getByRole('textbox', { name: TEXT.en.reportText }).fill('watch ads in the flea market');
+    await report.getByRole('button', { name: TEXT.en.reportSend, exact: true }).click();
+    await report.waitFor({ state: 'detached', timeout: 30_000 });
+
+    await groupAction(wendy, TEXT.en.reportGroup);
+    const group = wendy.page.getByRole('dialog', { name: TEXT.en.reportGroupDialog });
+    await group.getByRole('radio', { name: TEXT.en.spamReason }).check();
+    await group.getByRole('textbox', { name: TEXT.en.reportText }).fill('this group lets the ads in');
+    await group.getByRole('button', { name: TEXT.en.reportSend, exact: true }).click();
+    await group.waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
   it('Ada sees the report with the spam in her admin area, and suspends the account there', async () => {
     const adminButton = ada.page.getByRole('button', { name: TEXT.de.admin, exact: true });
     await adminButton.waitFor({ timeout: 30_000 });
     await adminButton.click();
     await ada.page.getByRole('tab', { name: TEXT.de.reportsTab }).click();
+    // The group's reports: the occupant's message, with the room archive's copy of the spam, and the group itself.
+    const occupantReport = ada.page.getByRole('listitem').filter({ hasText: `${ROOM}/Deals` }).filter({ hasText: 'watch ads in the flea market' });
+    await occupantReport.waitFor({ timeout: 30_000 });
+    await occupantReport.getByRole('button', { name: TEXT.de.details(`${ROOM}/Deals`) }).click();
+    await occupantReport.getByText(ROOM_SPAM).waitFor({ timeout: 30_000 });
+    await ada.page.getByRole('listitem').filter({ hasText: ROOM }).filter({ hasText: 'this group lets the ads in' }).waitFor({ timeout: 30_000 });
     const report = ada.page.getByRole('listitem').filter({ hasText: SPAMMER }).filter({ hasText: 'ads all day' });
     await report.waitFor({ timeout: 30_000 });
     await report.getByRole('button', { name: TEXT.de.details(SPAMMER) }).click();

@@ -8,6 +8,8 @@ protocol as third_party.py):
     {"cmd": "spam", "to": "wendy@localhost", "body": "..."}   sends a chat message
     {"cmd": "login"}                                           logs in again (after being put out)
     {"cmd": "vcard"}                                           reads its own vCard from the server
+    {"cmd": "join", "room": "r@conference.localhost", "nick": "N"}  enters a group chat (slixmpp's xep_0045)
+    {"cmd": "spam_room", "room": "r@conference.localhost", "body": "..."}  says something there
 
 It registers with a vCard, accepts contact requests from the --peer users,
 reports every message it gets ("message", with the subject for notices),
@@ -20,6 +22,8 @@ import asyncio
 import json
 import os
 import sys
+
+from slixmpp import JID
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../server/test/interop/slixmpp'))
 from scenario import WAIT, Scenario, emit, run_story, server_arguments  # noqa: E402
@@ -87,6 +91,17 @@ async def story(args):
                 client = current['client']
                 card = await client['xep_0054'].get_vcard(jid=client.boundjid.bare, cached=False, local=False, timeout=WAIT)
                 emit('vcard', fn=card['vcard_temp']['FN'])
+            elif command['cmd'] == 'join':
+                client = current['client']
+                client.register_plugin('xep_0045')
+                try:
+                    await client['xep_0045'].join_muc_wait(JID(command['room']), command['nick'], maxstanzas=0, timeout=WAIT)
+                    emit('joined', room=command['room'], ok=True)
+                except Exception as error:  # noqa: BLE001 (the test reads what went wrong)
+                    emit('joined', room=command['room'], ok=False, error=f'{type(error).__name__}: {error}')
+            elif command['cmd'] == 'spam_room':
+                current['client'].send_message(mto=JID(command['room']), mbody=command['body'], mtype='groupchat')
+                emit('spam_sent', to=command['room'])
         for task in watchers:
             task.cancel()
     finally:
