@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Session } from '../session/index.ts';
 import { Dialog } from './Dialog.tsx';
+import { FormEnd } from './FormEnd.tsx';
 import { actionProblem } from './problems.ts';
 
 export type ContactDialog = 'rename' | 'remove';
@@ -33,15 +34,7 @@ export function ContactDialogs({ which, session, peer, onClose, onRemoved }: { w
             <label htmlFor={id}>{t('chat.nickname')}</label>
             <input id={id} value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
           </div>
-          {error && <p role="alert" className="error">{error}</p>}
-          <div className="buttons">
-            <button type="submit" className="primary">
-              {t('chat.save')}
-            </button>
-            <button type="button" onClick={onClose}>
-              {t('chat.cancel')}
-            </button>
-          </div>
+          <FormEnd error={error} submit={t('chat.save')} cancel={t('chat.cancel')} onCancel={onClose} />
         </form>
       </Dialog>
     );

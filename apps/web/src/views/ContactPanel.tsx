@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { normaliseAddress, type Session } from '../session/index.ts';
 import { Avatar } from './Avatar.tsx';
 import { Dialog } from './Dialog.tsx';
+import { FormEnd } from './FormEnd.tsx';
 import { actionProblem } from './problems.ts';
 
 export function ContactPanel({ session, activePeer, onOpen }: { session: Session; activePeer: string | null; onOpen(peer: string): void }) {
@@ -121,19 +122,7 @@ function AddContactDialog({ session, onClose, onAdded }: { session: Session; onC
           <label htmlFor={ids.nick}>{t('contacts.nickname')}</label>
           <input id={ids.nick} value={nick} onChange={(e) => setNick(e.target.value)} maxLength={200} />
         </div>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        <div className="buttons">
-          <button type="submit" className="primary" disabled={busy}>
-            {t('contacts.addButton')}
-          </button>
-          <button type="button" onClick={onClose}>
-            {t('contacts.cancel')}
-          </button>
-        </div>
+        <FormEnd error={error} submit={t('contacts.addButton')} cancel={t('contacts.cancel')} onCancel={onClose} busy={busy} />
       </form>
     </Dialog>
   );

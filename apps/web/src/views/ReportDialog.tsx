@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ReportReason, Session } from '../session/index.ts';
 import { Dialog } from './Dialog.tsx';
+import { FormEnd } from './FormEnd.tsx';
 import { actionProblem } from './problems.ts';
 
 /** What is reported: an address (a contact, a room, an occupant) and, for a message, its archive id. */
@@ -63,19 +64,7 @@ export function ReportDialog({ session, target, onClose, onReported }: { session
           <textarea id={textId} value={text} onChange={(e) => setText(e.target.value)} maxLength={2000} rows={3} />
         </div>
         <p className="muted">{t('report.blocks', { name: target.name })}</p>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        <div className="buttons">
-          <button type="submit" className="danger" disabled={busy}>
-            {t('report.send')}
-          </button>
-          <button type="button" onClick={onClose}>
-            {t('chat.cancel')}
-          </button>
-        </div>
+        <FormEnd error={error} submit={t('report.send')} cancel={t('chat.cancel')} onCancel={onClose} busy={busy} danger />
       </form>
     </Dialog>
   );

@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { normaliseAddress, PasswordChangeError, siteConfig, type ArchivePreference, type Session, type SiteConfig } from '../session/index.ts';
 import { Dialog } from './Dialog.tsx';
+import { FormEnd } from './FormEnd.tsx';
 import { LanguageSelect } from './LanguageSelect.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
 import { ShareAddress } from './ShareAddress.tsx';
@@ -227,19 +228,7 @@ function DeleteAccount({ session, checkPassword, onDeleted }: { session: Session
               <label htmlFor={id}>{t('auth.password')}</label>
               <input id={id} type="password" autoComplete="current-password" value={typed} onChange={(e) => setTyped(e.target.value)} />
             </div>
-            {error && (
-              <p role="alert" className="error">
-                {error}
-              </p>
-            )}
-            <div className="buttons">
-              <button type="submit" className="danger">
-                {t('settings.deleteConfirm')}
-              </button>
-              <button type="button" onClick={() => setOpen(false)}>
-                {t('settings.cancel')}
-              </button>
-            </div>
+            <FormEnd error={error} submit={t('settings.deleteConfirm')} cancel={t('settings.cancel')} onCancel={() => setOpen(false)} danger />
           </form>
         </Dialog>
       )}

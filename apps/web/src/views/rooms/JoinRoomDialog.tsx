@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { roomAddress, type CreateKind, type Session } from '../../session/index.ts';
 import { Dialog } from '../Dialog.tsx';
+import { FormEnd } from '../FormEnd.tsx';
 import { roomProblem } from './errors.ts';
 
 interface Props {
@@ -94,19 +95,14 @@ export function JoinRoomDialog({ session, initialRoom, initialPassword, onClose,
             </label>
           </fieldset>
         )}
-        {error && (
-          <p role="alert" className="error" id={ids.error}>
-            {error}
-          </p>
-        )}
-        <div className="buttons">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? t('rooms.join.busy') : mode === 'join' ? t('rooms.join.joinButton') : t('rooms.join.createButton')}
-          </button>
-          <button type="button" onClick={onClose}>
-            {t('rooms.join.cancel')}
-          </button>
-        </div>
+        <FormEnd
+          error={error}
+          errorId={ids.error}
+          submit={busy ? t('rooms.join.busy') : mode === 'join' ? t('rooms.join.joinButton') : t('rooms.join.createButton')}
+          cancel={t('rooms.join.cancel')}
+          onCancel={onClose}
+          busy={busy}
+        />
         {mode === 'join' && (
           <section aria-label={t('rooms.join.publicList')}>
             {publicRooms === null ? (

@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { normaliseAddress, type Room, type RoomSettings, type Session } from '../../session/index.ts';
 import { Dialog } from '../Dialog.tsx';
+import { FormEnd } from '../FormEnd.tsx';
 import { roomProblem } from './errors.ts';
 
 export type RoomDialog = 'invite' | 'nick' | 'subject' | 'settings';
@@ -62,20 +63,7 @@ function TextDialog({ which, session, room, title, onClose }: { which: 'invite' 
             <input id={ids.reason} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
           </div>
         )}
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        {done && <p role="status">{done}</p>}
-        <div className="buttons">
-          <button type="submit" className="primary">
-            {labels.save}
-          </button>
-          <button type="button" onClick={onClose}>
-            {t('rooms.join.cancel')}
-          </button>
-        </div>
+        <FormEnd error={error} status={done && <p role="status">{done}</p>} submit={labels.save} cancel={t('rooms.join.cancel')} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -138,19 +126,7 @@ function SettingsDialog({ session, room, title, onClose }: { session: Session; r
             <label htmlFor={ids.password}>{t('rooms.settings.password')}</label>
             <input id={ids.password} type="password" autoComplete="new-password" value={settings.password ?? ''} onChange={(e) => change({ password: e.target.value })} maxLength={200} />
           </div>
-          {error && (
-            <p role="alert" className="error">
-              {error}
-            </p>
-          )}
-          <div className="buttons">
-            <button type="submit" className="primary" disabled={busy}>
-              {t('rooms.settings.save')}
-            </button>
-            <button type="button" onClick={onClose}>
-              {t('rooms.join.cancel')}
-            </button>
-          </div>
+          <FormEnd error={error} submit={t('rooms.settings.save')} cancel={t('rooms.join.cancel')} onCancel={onClose} busy={busy} />
         </form>
       )}
     </Dialog>
