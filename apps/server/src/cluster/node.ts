@@ -25,6 +25,8 @@ type Envelope = { t: string; f: string } & Record<string, unknown>;
 type ChannelHandler = (envelope: Envelope) => void;
 
 const REQUEST_TIMEOUT_MS = 5000;
+/** the request broadcastAndWait sends each live node */
+const BROADCAST_REQUEST = 'cluster/broadcast';
 /** what carries a stanza (for the count of stanzas routed between nodes) */
 const STANZA_TYPES = new Set(['deliver', 'route']);
 
@@ -111,6 +113,11 @@ export class ClusterNode implements Cluster {
     redis.defineCommand('cnxHolder', { numberOfKeys: 2, lua: HOLDER });
     this.onChannel('request', (envelope) => void this.#answer(envelope));
     this.onChannel('answer', (envelope) => this.#settle(envelope));
+    this.onRequest(BROADCAST_REQUEST, async (payload) => {
+      const { t, m } = payload as { t: string; m: string };
+      this.#runTopic(t, m);
+      return true;
+    });
   }
 
   get placement(): RedisPlacement {
@@ -281,7 +288,7 @@ export class ClusterNode implements Cluster {
     }
     if (envelope.f === this.nodeId) return;
     if (channel === this.keys.everyone) {
-      for (const handler of [...(this.#topics.get(envelope.t) ?? [])]) handler(String(envelope.m));
+      this.#runTopic(envelope.t, String(envelope.m));
       return;
     }
     if (STANZA_TYPES.has(envelope.t)) this.traffic.received++;
@@ -296,6 +303,26 @@ export class ClusterNode implements Cluster {
     this.redis.publish(this.keys.everyone, JSON.stringify({ t: topic, f: this.nodeId, m: message })).catch((error: unknown) => {
       this.#log.warn({ err: error, topic }, 'could not tell the other nodes');
     });
+  }
+
+  async broadcastAndWait(topic: string, message: string): Promise<void> {
+    // The publish reaches a node that joined since the last heartbeat; the requests are what is waited for.
+    this.broadcast(topic, message);
+    const others = this.aliveNodes().filter((node) => node !== this.nodeId);
+    const outcomes = await Promise.allSettled(others.map((node) => this.request(node, BROADCAST_REQUEST, { t: topic, m: message })));
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'rejected') this.#log.warn({ err: outcome.reason, node: others[i], topic }, 'a node did not confirm a change in time');
+    });
+  }
+
+  #runTopic(topic: string, message: string): void {
+    for (const handler of [...(this.#topics.get(topic) ?? [])]) {
+      try {
+        handler(message);
+      } catch (error) {
+        this.#log.error({ err: error, topic }, 'a broadcast handler failed');
+      }
+    }
   }
 
   onBroadcast(topic: string, handler: (message: string | null) => void): void {

@@ -24,6 +24,14 @@ export interface Cluster {
    * missed while its link was down it learns as a `null` message.
    */
   broadcast(topic: string, message: string): void;
+  /**
+   * broadcast, then waits until every node known to be alive has run its
+   * handlers (a node that does not answer within a few seconds is given up
+   * on). For a change the user must see take effect everywhere once the
+   * reply comes: after "block this JID" no node lets that JID through.
+   * A handler may run twice for one such message, so it must only forget.
+   */
+  broadcastAndWait(topic: string, message: string): Promise<void>;
   /** `message` null: messages may have been missed (the link to the others was down): forget whatever they could have changed. */
   onBroadcast(topic: string, handler: (message: string | null) => void): void;
 
@@ -84,6 +92,8 @@ export class SingleNode implements Cluster {
   }
 
   broadcast(): void {}
+
+  async broadcastAndWait(): Promise<void> {}
 
   async health(): Promise<ClusterHealth | null> {
     return null;

@@ -29,7 +29,8 @@ export const blocking: ServerModule = {
     const presence = ctx.require('presence');
     const lists = new Blocklists(ctx.storage);
     const changed = async (user: Jid) => {
-      ctx.cluster.broadcast('blocking', user.local);
+      // §3.3: from the reply on, no node lets a newly blocked JID through.
+      await ctx.cluster.broadcastAndWait('blocking', user.local);
       return lists.reload(user.local);
     };
     ctx.cluster.onBroadcast('blocking', (username) => (username === null ? lists.clear() : lists.forget(username)));

@@ -94,7 +94,8 @@ export const mam: ServerModule = {
       const prefs = parseMamPrefs(payload);
       await ctx.storage.archive.setPrefs(from.local, prefs);
       prefsCache.set(from.local, prefs);
-      ctx.cluster.broadcast('mam-prefs', from.local);
+      // Only once every node has forgotten the old ones does the client hear they are set.
+      await ctx.cluster.broadcastAndWait('mam-prefs', from.local);
       return mamPrefs(prefs);
     });
     // §7.1: an archive is its owner's alone.
