@@ -30,9 +30,9 @@ const ROOT_FILES = [
   'package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'turbo.json', 'tsconfig.base.json', 'LICENSE', 'README.md', 'BENCHMARKS.md', 'SECURITY.md',
   '.gitignore', '.dockerignore', 'eslint.config.js', '.dependency-cruiser.cjs',
 ];
-const TREES = ['apps', 'packages', 'scripts', 'infra', 'bench', '.ci'];
+const TREES = ['apps', 'packages', 'patches', 'scripts', 'infra', 'bench', '.ci'];
 const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', '.turbo', 'data', 'coverage', 'generated', 'artifacts', '.web-dist', '.git', 'secrets']);
-const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|mjs|cjs|json|md|css|html|toml|ya?ml|prisma|sql|sh|py|lua|svg|png|txt|webmanifest|conf|example|d\.ts)$/;
+const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|mjs|cjs|json|md|css|html|toml|ya?ml|prisma|sql|sh|py|lua|svg|png|txt|webmanifest|conf|example|patch|d\.ts)$/;
 const SOURCE_NAMES = new Set(['run', 'Containerfile', 'Dockerfile', 'Caddyfile', 'Makefile', 'LICENSE', '.gitignore', '.dockerignore']);
 /** Names that hold secrets or local settings, whatever their extension (an example of one is fine). */
 const NEVER = /(^conexizan\.toml$|^\.env(?!\.example$)|\.(pem|key|crt|p12|pfx|sqlite|db|log)$)/;
