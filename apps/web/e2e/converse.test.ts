@@ -54,7 +54,10 @@ describe('OMEMO 2 with Converse.js', () => {
     await hanna.openChat(IGOR);
     await hanna.page.getByText(encryptionText(hanna).chatEncrypted).waitFor({ timeout: 60_000 });
     await hanna.send('hello Igor, from the web client');
-    await expect.poll(async () => (await igor.messages(HANNA)).find((m) => m.body === 'hello Igor, from the web client'), { timeout: 60_000 }).toMatchObject({ encrypted: true });
+    // All of what Converse shows, so that a failure says what it shows instead (an error text, a body it could not decrypt).
+    await expect
+      .poll(() => igor.messages(HANNA), { timeout: 60_000 })
+      .toEqual(expect.arrayContaining([expect.objectContaining({ body: 'hello Igor, from the web client', encrypted: true })]));
     expect(omemoOnTheWire()).toContain(`${HANNA} ${NS.OMEMO}`);
   });
 
