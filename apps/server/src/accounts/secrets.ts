@@ -21,7 +21,10 @@ export function persistentSecret(dataDir: string, name: string, bytes = 32): Uin
   const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   writeFileSync(draft, secret, { mode: 0o600 });
   try {
-    if (existsSync(file)) rmSync(file); // a truncated one from an interrupted run
+    // Another node may have linked a whole one since we looked; only a truncated one (an interrupted run) goes.
+    const theirs = readIfComplete(file, bytes);
+    if (theirs) return theirs;
+    if (existsSync(file)) rmSync(file);
     linkSync(draft, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

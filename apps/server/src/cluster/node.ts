@@ -203,7 +203,10 @@ export class ClusterNode implements Cluster {
 
   /** Renews this node's lease and learns who else is alive (and who died). */
   heartbeat(): Promise<void> {
-    this.#beating ??= this.#beat().finally(() => (this.#beating = null));
+    // Never rejects: it runs from a timer, and a failed beat is retried by the next one.
+    this.#beating ??= this.#beat()
+      .catch((error: unknown) => this.#log.warn({ err: error }, 'cluster heartbeat failed'))
+      .finally(() => (this.#beating = null));
     return this.#beating;
   }
 
@@ -234,7 +237,9 @@ export class ClusterNode implements Cluster {
     for (const [node, until] of leases) {
       if (node === this.nodeId || until >= Number(now) || this.#dying.has(node)) continue;
       this.#dying.add(node);
-      void this.#buryNode(node).finally(() => this.#dying.delete(node));
+      void this.#buryNode(node)
+        .catch((error: unknown) => this.#log.error({ err: error, dead: node }, 'could not clean up after a dead node'))
+        .finally(() => this.#dying.delete(node));
     }
     for (const [node, outbox] of this.#outboxes) if (!this.isAlive(node)) outbox.fail();
   }
@@ -260,7 +265,7 @@ export class ClusterNode implements Cluster {
     } catch (error) {
       this.#log.warn({ err: error }, 'could not write this node\'s state to Redis again');
     }
-    for (const handlers of [...this.#topics.values()]) for (const handler of [...handlers]) handler(null);
+    for (const topic of [...this.#topics.keys()]) this.#runTopic(topic, null);
   }
 
   /** What arrives on this node's channel with type `type`. */
@@ -315,7 +320,7 @@ export class ClusterNode implements Cluster {
     });
   }
 
-  #runTopic(topic: string, message: string): void {
+  #runTopic(topic: string, message: string | null): void {
     for (const handler of [...(this.#topics.get(topic) ?? [])]) {
       try {
         handler(message);

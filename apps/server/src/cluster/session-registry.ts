@@ -184,7 +184,9 @@ export class RedisSessionRegistry implements SessionRegistry, RemoteLink {
     if (this.#local.get(session.id) !== session) return;
     this.#local.delete(session.id);
     this.#drop(session);
-    this.#moved.set(session.id, { jid: session.jid.toString(), until: Date.now() + MOVED_MS });
+    const now = Date.now();
+    for (const [id, moved] of this.#moved) if (moved.until <= now) this.#moved.delete(id);
+    this.#moved.set(session.id, { jid: session.jid.toString(), until: now + MOVED_MS });
   }
 
   // ——— RemoteLink ———

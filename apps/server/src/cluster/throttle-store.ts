@@ -38,11 +38,11 @@ return 1`;
 
 const ACQUIRE = `
 local taken = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if taken > tonumber(ARGV[1]) then
   redis.call('DECR', KEYS[1])
   return 0
 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
 const RELEASE = `

@@ -49,11 +49,14 @@ export const component: ServerModule = {
         connected.set(domain, connection);
         ctx.log.info({ component: domain }, 'component connected');
         // Hold the domain for the cluster; if another node already serves it, this connection goes.
-        void ctx.cluster.placement.locate(placeOf(domain)).then((place) => {
-          if (place.local || connected.get(domain) !== connection) return;
-          ctx.log.warn({ component: domain }, 'a second connection for a component connected to another node was refused');
-          connection.close('conflict');
-        });
+        ctx.cluster.placement.locate(placeOf(domain)).then(
+          (place) => {
+            if (place.local || connected.get(domain) !== connection) return;
+            ctx.log.warn({ component: domain }, 'a second connection for a component connected to another node was refused');
+            connection.close('conflict');
+          },
+          (error: unknown) => ctx.log.warn({ err: error, component: domain }, 'could not learn which node serves the component'),
+        );
         return true;
       },
       detach(domain, connection) {

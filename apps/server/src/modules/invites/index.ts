@@ -70,7 +70,13 @@ export const invites: ServerModule = {
       registerWith: (stream, create) => registerWithInvite(ctx, stream, create),
       registerWithToken: async (token, create) => {
         const invite = await validInvite(ctx, token, new Date());
-        return invite ? useInvite(ctx, invite, create) : null;
+        if (!invite) return null;
+        try {
+          return await useInvite(ctx, invite, create);
+        } catch (error) {
+          // The invitation is lost (logged); the caller hears why the account was not made, as over a stream.
+          throw error instanceof InvitationNotRestored ? error.cause : error;
+        }
       },
       useUp: (stream) => useUpInvite(ctx, stream),
     });

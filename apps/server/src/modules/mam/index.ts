@@ -34,17 +34,26 @@ export const mam: ServerModule = {
     // replaced when this server sets them, forgotten with the account; a change
     // on another node of a cluster makes this one read them again ('mam-prefs').
     const prefsCache = new Map<string, ArchivePrefs>();
-    ctx.cluster.onBroadcast('mam-prefs', (username) => (username === null ? prefsCache.clear() : prefsCache.delete(username)));
+    // Counts what was forgotten: a read that began before (old prefs) must not go into the cache after.
+    let forgotten = 0;
+    const forget = (username: string | null) => {
+      forgotten++;
+      if (username === null) prefsCache.clear();
+      else prefsCache.delete(username);
+    };
+    ctx.cluster.onBroadcast('mam-prefs', forget);
     const prefsOf = async (user: Jid): Promise<ArchivePrefs> => {
       const cached = prefsCache.get(user.local);
       if (cached) return cached;
+      const before = forgotten;
       const prefs = (await ctx.storage.archive.getPrefs(user.local)) ?? defaults;
+      if (forgotten !== before) return prefs;
       if (prefsCache.size >= PREFS_CACHE_MAX) prefsCache.delete(prefsCache.keys().next().value!);
       prefsCache.set(user.local, prefs);
       return prefs;
     };
     ctx.hooks.on('account/deleting', ({ user }) => {
-      prefsCache.delete(user.local);
+      forget(user.local);
       ctx.cluster.broadcast('mam-prefs', user.local);
     });
 
@@ -93,7 +102,7 @@ export const mam: ServerModule = {
     ctx.iq.on('set', 'self', NS.MAM, 'prefs', async ({ from, payload }) => {
       const prefs = parseMamPrefs(payload);
       await ctx.storage.archive.setPrefs(from.local, prefs);
-      prefsCache.set(from.local, prefs);
+      forget(from.local);
       // Only once every node has forgotten the old ones does the client hear they are set.
       await ctx.cluster.broadcastAndWait('mam-prefs', from.local);
       return mamPrefs(prefs);

@@ -55,15 +55,15 @@ export class MucService {
     this.jid = jid;
     // Another node changed or removed a stored room: read it again.
     ctx.cluster.onBroadcast('muc/room', (local) => {
-      if (local === null) void this.load();
-      else void this.serialize(local, () => this.#refresh(local));
+      const reading = local === null ? this.load() : this.serialize(local, () => this.#refresh(local));
+      reading.catch((error: unknown) => ctx.log.warn({ err: error, room: local }, 'could not read a stored room again'));
     });
     // Another node took a room this one hosted (this one was cut off): its occupants here are gone.
     ctx.cluster.placement.onLost((name) => {
       const local = this.#localOf(name);
       if (local === null) return;
       this.#live.delete(local);
-      void this.serialize(local, () => this.#refresh(local));
+      this.serialize(local, () => this.#refresh(local)).catch((error: unknown) => ctx.log.warn({ err: error, room: local }, 'could not read a stored room again'));
     });
   }
 

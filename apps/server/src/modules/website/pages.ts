@@ -29,6 +29,8 @@ interface PageFrame {
   title: string;
   /** keep the address (an invitation token) out of Referer headers to the app links */
   noReferrer?: boolean;
+  /** more of the query (`&name=value`, encoded) the language switch keeps, e.g. the form's invitation */
+  keepQuery?: string;
 }
 
 /** A link within the site that keeps an explicitly chosen language. */
@@ -41,8 +43,8 @@ function layout(frame: PageFrame, site: SiteFacts, main: Html): string {
   const switcher = LANGUAGES.map((lang) => {
     const name = TEXTS[lang].languageName;
     return lang === frame.lang
-      ? html`<li><a href="${`${frame.path}?lang=${lang}`}" lang="${lang}" hreflang="${lang}" aria-current="page">${name}</a></li>`
-      : html`<li><a href="${`${frame.path}?lang=${lang}`}" lang="${lang}" hreflang="${lang}">${name}</a></li>`;
+      ? html`<li><a href="${`${frame.path}?lang=${lang}${frame.keepQuery ?? ''}`}" lang="${lang}" hreflang="${lang}" aria-current="page">${name}</a></li>`
+      : html`<li><a href="${`${frame.path}?lang=${lang}${frame.keepQuery ?? ''}`}" lang="${lang}" hreflang="${lang}">${name}</a></li>`;
   });
   return `<!doctype html>\n${html`<html lang="${frame.lang}">
 <head>
@@ -203,7 +205,8 @@ export function registerPage(frame: Omit<PageFrame, 'title' | 'path'>, site: Sit
   const f = t.form;
   const title = f.title(site.name);
   // Not no-referrer: browsers then send "Origin: null" with the post, which the form refuses (register-form.ts).
-  const full = { ...frame, path: '/register', title };
+  const invitation = typeof form === 'string' ? null : form.invitation;
+  const full = { ...frame, path: '/register', title, keepQuery: invitation ? `&invitation=${encodeURIComponent(invitation)}` : undefined };
   if (typeof form === 'string') {
     const main = html`<h1>${title}</h1><p role="alert">${form}</p><p><a href="${siteLink('/', frame, '#apps')}">${t.appsTitle}</a> · <a href="${siteLink('/', frame)}">${t.backHome}</a></p>`;
     return layout(full, site, main);
