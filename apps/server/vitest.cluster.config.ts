@@ -12,5 +12,6 @@ export default defineConfig({
     testTimeout: 90_000,
     hookTimeout: 90_000,
     fileParallelism: false,
+    env: { CONEXIZAN_TEST_WAIT_MS: '20000' },
   },
 });

@@ -228,6 +228,16 @@ describe('the registration form (by invitation)', () => {
       expect(again.text).toContain('This invitation cannot be used');
     }
   });
+
+  it('switching the language on an invitation\'s form keeps the invitation', async () => {
+    const { token } = await server.core.services.find('invites')!.create(3_600_000);
+    const english = await new Visitor(server, `/register?lang=en&invitation=${token}`).load();
+    const toGerman = /<a href="([^"]+)" lang="de"/.exec(english.text)?.[1]?.replaceAll('&amp;', '&');
+    expect(toGerman).toBe(`/register?lang=de&invitation=${token}`);
+    const german = await new Visitor(server, toGerman!).load();
+    expect(german.status).toBe(200);
+    expect(german.text).toContain('<form');
+  });
 });
 
 describe('the registration form (registration_policy.delay_seconds)', () => {

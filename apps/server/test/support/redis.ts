@@ -49,7 +49,10 @@ export async function startRedis(options: { address: string }): Promise<RedisIns
     const deadline = Date.now() + 10_000;
     while (!(await answersPing(options.address, port, password))) {
       if (process_.exitCode !== null) throw new Error(`redis-server exited with ${process_.exitCode}:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer on ${options.address}:${port}:\n${output}`);
+      if (Date.now() > deadline) {
+        process_.kill('SIGKILL'); // not left running behind a failed test file
+        throw new Error(`redis-server did not answer on ${options.address}:${port}:\n${output}`);
+      }
       await sleep(50);
     }
   };

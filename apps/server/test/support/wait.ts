@@ -3,7 +3,8 @@
  * description, so a missing stanza fails the test with "timed out after 5000
  * ms waiting for <what>" instead of hanging until the test timeout.
  */
-export const DEFAULT_WAIT_MS = 5_000;
+// The cluster suite raises it (vitest.cluster.config.ts): three nodes, Redis, PostgreSQL and Python share two cores there.
+export const DEFAULT_WAIT_MS = Number(process.env.CONEXIZAN_TEST_WAIT_MS) || 5_000;
 
 export class WaitTimeoutError extends Error {
   constructor(what: string, ms: number) {
