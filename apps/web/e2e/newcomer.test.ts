@@ -174,13 +174,15 @@ describe('a newcomer’s first ten minutes', () => {
     await lou.shot('group-header');
     await lou.page.getByRole('button', { name: view.actions, exact: true }).click();
     const menu = lou.page.getByRole('menu', { name: view.actions });
-    for (const action of [members, view.invite, view.changeNick, view.leave]) await menu.getByRole('menuitem', { name: action, exact: true }).waitFor();
+    for (const action of [view.invite, view.changeNick, view.leave]) await menu.getByRole('menuitem', { name: action, exact: true }).waitFor();
+    // Whether the members are shown is said on the item itself (a checked menu item), as aria-expanded says it on the desktop's button.
+    await menu.getByRole('menuitemcheckbox', { name: members, exact: true, checked: false }).waitFor();
     await accessible(lou, 'group-menu');
-    await menu.getByRole('menuitem', { name: members, exact: true }).click();
+    await menu.getByRole('menuitemcheckbox', { name: members, exact: true }).click();
     await menu.waitFor({ state: 'detached' });
     await lou.page.getByRole('complementary', { name: view.membersTitle }).getByText('kim').first().waitFor();
     await lou.page.getByRole('button', { name: view.actions, exact: true }).click();
-    await menu.getByRole('menuitem', { name: members, exact: true }).click();
+    await menu.getByRole('menuitemcheckbox', { name: members, exact: true, checked: true }).click();
     await lou.page.getByRole('complementary', { name: view.membersTitle }).waitFor({ state: 'detached' });
   });
 

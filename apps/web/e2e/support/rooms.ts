@@ -42,7 +42,8 @@ export async function joinRoom(person: Person, address: string, nick: string): P
 export async function groupAction(person: Person, label: string): Promise<void> {
   if (person.size === 'desktop') return person.page.getByRole('button', { name: label, exact: true }).click();
   await person.page.getByRole('button', { name: texts(person).view.actions, exact: true }).click();
-  await person.page.getByRole('menu', { name: texts(person).view.actions }).getByRole('menuitem', { name: label, exact: true }).click();
+  const menu = person.page.getByRole('menu', { name: texts(person).view.actions });
+  await menu.getByRole('menuitem', { name: label, exact: true }).or(menu.getByRole('menuitemcheckbox', { name: label, exact: true })).click();
 }
 
 export function roomLog(person: Person): Locator {

@@ -4,7 +4,7 @@ export interface MenuAction {
   label: string;
   onSelect(): void;
   danger?: boolean;
-  /** for an action that shows or hides something (aria-expanded where it is a button of its own) */
+  /** for an action that shows or hides something: aria-expanded where it is a button of its own, a checked menu item in the menu */
   expanded?: boolean;
 }
 
@@ -22,7 +22,7 @@ export function ActionsMenu({ label, actions }: { label: string; actions: MenuAc
 
   useEffect(() => {
     if (!open) return;
-    menu.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
+    menu.current?.querySelector<HTMLButtonElement>('[role^="menuitem"]')?.focus();
     const outside = (event: PointerEvent) => {
       if (!menu.current?.contains(event.target as Node) && !button.current?.contains(event.target as Node)) setOpen(false);
     };
@@ -36,7 +36,7 @@ export function ActionsMenu({ label, actions }: { label: string; actions: MenuAc
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLUListElement>) {
-    const items = [...(menu.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+    const items = [...(menu.current?.querySelectorAll<HTMLButtonElement>('[role^="menuitem"]') ?? [])];
     const index = items.indexOf(document.activeElement as HTMLButtonElement);
     const move = (to: number) => {
       event.preventDefault();
@@ -72,7 +72,8 @@ export function ActionsMenu({ label, actions }: { label: string; actions: MenuAc
             <li key={action.label} role="none">
               <button
                 type="button"
-                role="menuitem"
+                role={action.expanded === undefined ? 'menuitem' : 'menuitemcheckbox'}
+                aria-checked={action.expanded}
                 tabIndex={-1}
                 className={action.danger ? 'danger' : undefined}
                 onClick={() => {
