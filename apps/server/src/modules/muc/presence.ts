@@ -61,7 +61,7 @@ async function enter(svc: MucService, existing: Room | undefined, event: StanzaE
     }
     room = Room.fresh(svc.roomJid(to.local), svc.defaultConfig(), from);
     room.locked = true; // §10.1.1: until the owner configures it or accepts the defaults
-    svc.rooms.set(to.local, room);
+    svc.created(room);
     created = true;
   }
   const affiliation = room.affiliationOf(from);

@@ -147,19 +147,31 @@ export class MucService {
     return { local: true };
   }
 
-  /** This node hosts the room from now on: as it is stored (its occupants come back by entering again). */
+  /**
+   * This node hosts the room from now on: as it is stored (its occupants
+   * come back by entering again). A name with no room stays not live: a
+   * stanza to a made-up name must not hold memory for ever (created() makes
+   * a new room live).
+   */
   async #takeOver(local: string): Promise<void> {
     if (this.#live.has(local)) return;
     const record = await this.ctx.storage.muc.getRoom(this.roomJid(local).toString());
+    if (this.#live.has(local)) return; // created here meanwhile
     const room = record && this.#fromRecord(local, record.state);
     if (room) {
       if (room.config.archiving) await this.loadHistory(room);
       this.rooms.set(local, room);
+      this.#live.add(local);
     } else {
       this.rooms.delete(local);
       if (record) await this.ctx.storage.muc.deleteRoom(record.jid); // made temporary, and its host is gone
     }
-    this.#live.add(local);
+  }
+
+  /** A room made on this node (its first occupant entered): it is hosted here. */
+  created(room: Room): void {
+    this.rooms.set(room.jid.local, room);
+    this.#live.add(room.jid.local);
   }
 
   #placeName(local: string): string {
